@@ -1,0 +1,53 @@
+"""The composition root: builds settings, store and domain once and hands them to every entry point."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable
+
+from sigap_core.config import Settings
+from sigap_core.crypto import Hasher
+from sigap_core.policy import Policy, load_policy
+from sigap_core.services import Domain
+from sigap_core.store.db import make_engine, upgrade
+from sigap_core.store.repositories import Store
+from sigap_core.wilayah import load_wilayah
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    store: Store
+    domain: Domain
+    today: Callable[[], date]
+
+    @property
+    def policy(self) -> Policy:
+        return self.domain.policy
+
+    async def close(self) -> None:
+        await self.store.dispose()
+
+
+async def bootstrap(
+    settings: Settings | None = None,
+    database_url: str | None = None,
+    *,
+    migrate: bool = True,
+    today: Callable[[], date] = date.today,
+) -> App:
+    settings = settings or Settings()
+    url = database_url or settings.resolved_database_url()
+    engine = make_engine(url)
+    if migrate:
+        await upgrade(engine)
+    domain = Domain(
+        hasher=Hasher(settings.secret_key_bytes()),
+        policy=load_policy(settings.policy_file),
+        wilayah=load_wilayah(),
+    )
+    return App(settings=settings, store=Store(engine), domain=domain, today=today)

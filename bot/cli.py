@@ -1,0 +1,281 @@
+"""The `sigap` command (CONTRACT §3)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import date
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from bot.bootstrap import App, bootstrap
+from sigap_core.config import Settings
+from sigap_core.i18n import Translator
+from sigap_core.importers.service import ImportFailed, import_file
+from sigap_core.nik import NikError, parse_nik
+from sigap_core.policy import PolicyError
+from sigap_core.services import ProgramReport, check, decision_json, program_report
+
+T = TypeVar("T")
+
+db_option = click.option("--db", "database_url", default=None, help="SQLAlchemy async URL (overrides SIGAP_DATABASE_URL).")
+
+
+def run_async(func: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., T]:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        return asyncio.run(func(*args, **kwargs))
+
+    return wrapper
+
+
+async def _with_app(database_url: str | None, body: Callable[[App], Awaitable[T]]) -> T:
+    try:
+        app = await bootstrap(Settings(), database_url)
+    except PolicyError as error:
+        raise click.ClickException(str(error)) from error
+    try:
+        return await body(app)
+    finally:
+        await app.close()
+
+
+@click.group()
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+def main(verbose: int) -> None:
+    """SIGAP bot: eligibility, data-update guidance and coverage for Kota Bekasi's informal workers."""
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@db_option
+@run_async
+async def db_upgrade(database_url: str | None) -> None:
+    """Create or migrate the schema (idempotent)."""
+    from sigap_core.store.db import current_revision, make_engine, upgrade
+
+    engine = make_engine(database_url or Settings().resolved_database_url())
+    try:
+        await upgrade(engine)
+        click.echo(f"schema at revision {await current_revision(engine)}")
+    finally:
+        await engine.dispose()
+
+
+@main.command("demo-data")
+@click.option("--people", default=2000, show_default=True, type=click.IntRange(20, 5_000_000))
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--out", "out_dir", default="var/demo", show_default=True, type=click.Path(path_type=Path))
+def demo_data(people: int, seed: int, out_dir: Path) -> None:
+    """Write synthetic DIR/dtsen.csv and DIR/peserta.csv and print sample NIK + KK digits to try."""
+    from sigap_core.demo import generate, write_files
+    from sigap_core.wilayah import load_wilayah
+
+    persons, peserta, samples = generate(people, seed, load_wilayah(), date.today())
+    write_files(out_dir, persons, peserta, seed)
+    (out_dir / "samples.json").write_text(json.dumps([s.__dict__ for s in samples], indent=1))
+    click.echo(f"wrote {len(persons)} people to {out_dir / 'dtsen.csv'} and {len(peserta)} records to {out_dir / 'peserta.csv'}")
+    _print_samples(samples)
+
+
+def _print_samples(samples: list[Any]) -> None:
+    click.echo("\nSample NIK + last 4 digits of the KK, one per outcome (synthetic people):")
+    for sample in samples:
+        note = f"  ({sample.note})" if sample.note else ""
+        click.echo(f"  {sample.status:<20} NIK {sample.nik}  KK …{sample.kk4}{note}")
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(["dtsen", "peserta"]))
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--report-dir", default=None, type=click.Path(path_type=Path), help="Where the rejected-rows report goes (default var/reports).")
+@click.option("--force", is_flag=True, help="Import even when this exact file is already the current snapshot.")
+@db_option
+@run_async
+async def import_command(kind: str, path: Path, report_dir: Path | None, force: bool, database_url: str | None) -> None:
+    """Import a DTSEN registry extract or BPJS participation list (CSV or XLSX)."""
+
+    async def body(app: App) -> None:
+        target = report_dir or app.settings.var_dir / "reports"
+        try:
+            result = await import_file(
+                app.store.engine, app.domain.hasher, app.domain.wilayah, kind, path, target, force=force
+            )
+        except ImportFailed as error:
+            raise click.ClickException(f"import failed, nothing changed: {error}") from error
+        if result.unchanged:
+            click.echo(f"{path.name} is already the current {kind} snapshot: nothing changed (use --force to reload)")
+            return
+        click.echo(
+            f"{kind}: read {result.rows_read}, imported {result.rows_imported}, rejected {result.rows_rejected}"
+            + (f" ({result.duplicates} duplicates)" if result.duplicates else "")
+            + (f", warnings {result.warnings}" if result.warnings else "")
+        )
+        if result.rows_rejected or result.warnings:
+            top = sorted(result.reasons.items(), key=lambda item: -item[1])[:8]
+            for reason, count in top:
+                click.echo(f"  {count:>7}  {reason}")
+        click.echo(f"report: {result.report_path}")
+
+    await _with_app(database_url, body)
+
+
+@main.command("check")
+@click.argument("nik")
+@click.option("--kk4", default=None, help="Last 4 digits of the family card (KK).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--lang", default="id", type=click.Choice(["id", "en"]))
+@db_option
+@run_async
+async def check_command(nik: str, kk4: str | None, as_json: bool, lang: str, database_url: str | None) -> None:
+    """Look up one NIK (for staff helping a walk-in citizen)."""
+    from handlers.render import decision_text
+
+    _ = Translator(lang)
+    try:
+        parsed = parse_nik(nik)
+    except NikError as error:
+        from handlers.render import nik_error_text
+
+        raise click.ClickException(nik_error_text(_, error)) from error
+    if kk4 is not None and (len(kk4.strip()) != 4 or not kk4.strip().isdigit()):
+        raise click.ClickException(_("--kk4 harus 4 digit angka"))
+
+    async def body(app: App) -> None:
+        async with app.store.uow() as uow:
+            decision = await check(uow, app.domain, parsed, app.today(), kk4.strip() if kk4 else None)
+            await uow.audit.add("cli", "check", app.domain.hasher.nik(parsed.value), decision.status.value)
+        if as_json:
+            click.echo(json.dumps(decision_json(decision, app.domain.wilayah), ensure_ascii=False))
+        else:
+            click.echo(f"NIK {parsed.masked()}")
+            click.echo(decision_text(_, decision, app.domain, operator=True))
+
+    await _with_app(database_url, body)
+
+
+@main.command("report")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--lang", default="id", type=click.Choice(["id", "en"]))
+@db_option
+@run_async
+async def report_command(as_json: bool, lang: str, database_url: str | None) -> None:
+    """Program report per kecamatan: registry, eligible, enrolled, quota and budget."""
+
+    async def body(app: App) -> None:
+        async with app.store.uow() as uow:
+            report = await program_report(uow, app.domain, app.today())
+        click.echo(format_report(report, Translator(lang), as_json))
+
+    await _with_app(database_url, body)
+
+
+def format_report(report: ProgramReport, _: Translator, as_json: bool = False) -> str:
+    rows = [*report.rows, report.outside]
+    if as_json:
+        return json.dumps(
+            {
+                "kecamatan": [
+                    {
+                        "code": r.code,
+                        "name": r.name,
+                        "in_registry": r.in_registry,
+                        "eligible_priority": r.eligible_priority,
+                        "eligible": r.eligible,
+                        "enrolled": r.enrolled,
+                        "budget_used": r.enrolled * report.yearly_contribution,
+                    }
+                    for r in rows
+                ],
+                "quota": report.quota,
+                "enrolled": report.enrolled,
+                "yearly_contribution": report.yearly_contribution,
+                "budget_used": report.budget_used,
+                "budget_quota": report.budget_quota,
+            },
+            ensure_ascii=False,
+        )
+    header = (
+        f"{_('Kecamatan'):<22}{_('Terdata'):>10}{_('Prioritas'):>11}{_('Layak'):>9}"
+        f"{_('Terdaftar'):>11}{_('Iuran/tahun'):>18}"
+    )
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        if r is report.outside and r.in_registry == 0:
+            continue
+        lines.append(
+            f"{_(r.name):<22}{_.number(r.in_registry):>10}{_.number(r.eligible_priority):>11}"
+            f"{_.number(r.eligible):>9}{_.number(r.enrolled):>11}"
+            f"{_.money(r.enrolled * report.yearly_contribution):>18}"
+        )
+    total_registry = sum(r.in_registry for r in rows)
+    lines.append("-" * len(header))
+    lines.append(
+        f"{_('Jumlah'):<22}{_.number(total_registry):>10}{_.number(sum(r.eligible_priority for r in rows)):>11}"
+        f"{_.number(sum(r.eligible for r in rows)):>9}{_.number(report.enrolled):>11}{_.money(report.budget_used):>18}"
+    )
+    used = report.enrolled / report.quota * 100 if report.quota else 0.0
+    lines.append("")
+    lines.append(
+        _("Kuota {quota} orang: terpakai {enrolled} ({percent}%). Iuran {per_year} per orang per tahun.").format(
+            quota=_.number(report.quota),
+            enrolled=_.number(report.enrolled),
+            percent=f"{used:.1f}".replace(".", "," if _.lang == "id" else "."),
+            per_year=_.money(report.yearly_contribution),
+        )
+    )
+    lines.append(
+        _("Anggaran: {used} dari {total}.").format(used=_.money(report.budget_used), total=_.money(report.budget_quota))
+    )
+    return "\n".join(lines)
+
+
+@main.command("demo")
+@click.option("--people", default=2000, show_default=True, type=int)
+@click.option("--no-chat", is_flag=True, help="Only prepare the demo database and print the report.")
+@db_option
+@run_async
+async def demo_command(people: int, no_chat: bool, database_url: str | None) -> None:
+    """Prepare a demo database from synthetic data, print the report, then open the terminal chat."""
+    from sigap_core.demo import generate, write_files
+
+    async def body(app: App) -> None:
+        out = app.settings.var_dir / "demo"
+        persons, peserta, samples = generate(people, 7, app.domain.wilayah, app.today())
+        write_files(out, persons, peserta, 7)
+        for kind in ("dtsen", "peserta"):
+            result = await import_file(
+                app.store.engine, app.domain.hasher, app.domain.wilayah, kind, out / f"{kind}.csv",
+                app.settings.var_dir / "reports",
+            )
+            if not result.unchanged:
+                click.echo(f"{kind}: imported {result.rows_imported} of {result.rows_read} rows")
+        async with app.store.uow() as uow:
+            report = await program_report(uow, app.domain, app.today())
+        click.echo("")
+        click.echo(format_report(report, Translator("id")))
+        _print_samples(samples)
+        if no_chat:
+            return
+        from bot.console import run_console
+
+        click.echo("")
+        await run_console(app, user="demo", lang="id")
+
+    await _with_app(database_url, body)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

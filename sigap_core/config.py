@@ -1,0 +1,73 @@
+"""Settings (CONTRACT §2): environment variables with the SIGAP_ prefix, optionally from `.env`."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger(__name__)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SIGAP_", env_file=".env", extra="ignore")
+
+    var_dir: Path = Path("var")
+    database_url: str | None = None
+    secret_key: SecretStr | None = None
+    policy_file: Path | None = None
+
+    telegram_token: SecretStr | None = None
+    telegram_api_base: str = "https://api.telegram.org"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+
+    whatsapp_token: SecretStr | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    whatsapp_graph_base: str = "https://graph.facebook.com/v21.0"
+    whatsapp_template_name: str = "sigap_pengumuman"
+    whatsapp_template_language: str = "id"
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+
+    telegram_rate: float = 25.0
+    whatsapp_rate: float = 64.0
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{(self.var_dir / 'sigap.db').as_posix()}"
+
+    @property
+    def has_real_secret(self) -> bool:
+        return self.secret_key is not None and bool(self.secret_key.get_secret_value())
+
+    def secret_key_bytes(self) -> bytes:
+        """The HMAC key; in demo mode one is generated once into var/ (with a warning)."""
+        if self.has_real_secret:
+            assert self.secret_key is not None
+            return self.secret_key.get_secret_value().encode()
+        key_file = self.var_dir / "demo-secret.key"
+        if not key_file.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+            log.warning("SIGAP_SECRET_KEY is not set: generated a demo key in %s (demo use only)", key_file)
+        else:
+            log.info("SIGAP_SECRET_KEY is not set: using the demo key in %s", key_file)
+        return key_file.read_text().strip().encode()
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_token is not None and bool(self.telegram_token.get_secret_value())
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return bool(self.whatsapp_token and self.whatsapp_phone_number_id and self.whatsapp_app_secret)

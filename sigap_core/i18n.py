@@ -1,0 +1,89 @@
+"""Babel gettext catalogs and Indonesian-first formatting of money and dates.
+
+Message ids are the Indonesian wording (Indonesian is the source of truth); `locales/en` translates them.
+Catalogs are read from the `.po` files and compiled in memory, so a fresh clone needs no build step.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import os
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from babel.dates import format_date as babel_format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+DOMAIN = "messages"
+
+
+def locales_dir() -> Path:
+    override = os.environ.get("SIGAP_LOCALES_DIR")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parent.parent / "locales"
+
+
+def normalise_language(lang: str | None) -> str:
+    if not lang:
+        return DEFAULT_LANGUAGE
+    lang = lang.lower().split("-")[0].split("_")[0]
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+@cache
+def translations(lang: str) -> gettext.NullTranslations:
+    po_path = locales_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.exists():
+        return gettext.NullTranslations()
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+class Translator:
+    """`_` bound to one language; handlers receive one per incoming message."""
+
+    def __init__(self, lang: str | None = None) -> None:
+        self.lang = normalise_language(lang)
+        self._translations = translations(self.lang)
+
+    def gettext(self, message: str) -> str:
+        return self._translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._translations.ngettext(singular, plural, n)
+
+    __call__ = gettext
+
+    def money(self, amount: int) -> str:
+        return format_money(amount, self.lang)
+
+    def date(self, value: date) -> str:
+        return format_day(value, self.lang)
+
+    def number(self, value: int) -> str:
+        return format_decimal(value, locale=self.lang)
+
+
+def format_money(amount: int, lang: str = DEFAULT_LANGUAGE) -> str:
+    """`Rp201.600` (Indonesian grouping; `Rp201,600` in English)."""
+    return "Rp" + format_decimal(amount, format="#,##0", locale=normalise_language(lang))
+
+
+def format_day(value: date, lang: str = DEFAULT_LANGUAGE) -> str:
+    """`5 November 2025`."""
+    return babel_format_date(value, format="d MMMM y", locale=normalise_language(lang))
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark for extraction only"
+    return message

@@ -1,0 +1,315 @@
+"""`sigap import dtsen|peserta`: stream, validate, hash, load into a staging table, swap atomically.
+
+The current snapshot is never touched until the new one is complete: rows go into a fresh staging table
+(no indexes while loading), duplicates are resolved there, its index is built, and one short transaction
+drops the old table and renames the staging table into place. A file that breaks half-way, a crash, or a
+file with no usable row leaves the old snapshot exactly as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Column, MetaData, Table, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from sigap_core.crypto import Hasher
+from sigap_core.importers.fields import RowProblem
+from sigap_core.importers.readers import FileUnreadable, open_source
+from sigap_core.importers.reasons import describe
+from sigap_core.importers.rows import (
+    DTSEN_COLUMNS,
+    PESERTA_COLUMNS,
+    DtsenRowParser,
+    PesertaRowParser,
+)
+from sigap_core.store.models import ImportRun, Participation, RegistryPerson
+from sigap_core.wilayah import Wilayah
+
+log = logging.getLogger(__name__)
+
+BATCH_ROWS = 5000
+COMMIT_EVERY_ROWS = 50_000  # lets chat writers in between batches on SQLite
+
+
+class ImportFailed(Exception):
+    """Nothing was changed; the message says why."""
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    run_id: int | None
+    rows_read: int = 0
+    rows_imported: int = 0
+    rows_rejected: int = 0
+    warnings: int = 0
+    duplicates: int = 0
+    report_path: Path | None = None
+    unchanged: bool = False
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Kind:
+    name: str
+    model: Any
+    columns: tuple[str, ...]
+    # Columns that make two rows "the same record" inside one file.
+    duplicate_key: tuple[str, ...]
+
+
+KINDS = {
+    "dtsen": _Kind("dtsen", RegistryPerson, DTSEN_COLUMNS, ("nik_hmac",)),
+    "peserta": _Kind(
+        "peserta",
+        Participation,
+        PESERTA_COLUMNS,
+        ("nik_hmac", "skema", "program", "tanggal_mulai", "tanggal_akhir"),
+    ),
+}
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class _Report:
+    """Rejected rows and warnings, written as they happen (line, action, reason, detail)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._handle = path.open("w", newline="", encoding="utf-8")
+        self._writer = csv.writer(self._handle)
+        self._writer.writerow(["line", "action", "reason", "detail"])
+        self.reasons: dict[str, int] = {}
+
+    def add(self, line: int, action: str, reason: str, params: dict[str, object]) -> None:
+        self._writer.writerow([line, action, reason, describe(reason, params)])
+        self.reasons[reason] = self.reasons.get(reason, 0) + 1
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def _staging_table(kind: _Kind, name: str) -> Table:
+    source: Table = kind.model.__table__
+    columns = [
+        Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable, autoincrement=False)
+        for c in source.columns
+    ]
+    return Table(name, MetaData(), *columns)
+
+
+async def _insert(conn: AsyncConnection, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        raw = await conn.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        await driver.copy_records_to_table(table.name, records=rows, columns=[c.name for c in table.columns])
+        return
+    placeholders = ", ".join("?" for _ in table.columns)
+    await conn.exec_driver_sql(f"INSERT INTO {table.name} VALUES ({placeholders})", list(rows))
+
+
+async def import_file(
+    engine: AsyncEngine,
+    hasher: Hasher,
+    wilayah: Wilayah,
+    kind_name: str,
+    path: Path,
+    report_dir: Path,
+    *,
+    force: bool = False,
+) -> ImportResult:
+    kind = KINDS[kind_name]
+    path = Path(path)
+    try:
+        source = open_source(path, kind.columns)
+    except FileUnreadable as error:
+        raise ImportFailed(str(error)) from error
+    try:
+        sha = file_sha256(path)
+        async with engine.begin() as conn:
+            active = (
+                await conn.execute(
+                    select(ImportRun.sha256).where(ImportRun.kind == kind.name, ImportRun.status == "active")
+                )
+            ).scalar_one_or_none()
+            if active == sha and not force:
+                return ImportResult(kind.name, None, unchanged=True)
+            run_id = (
+                await conn.execute(
+                    ImportRun.__table__.insert()
+                    .values(
+                        kind=kind.name,
+                        source_name=path.name[:255],
+                        sha256=sha,
+                        started_at=datetime.now(UTC),
+                        rows_read=0,
+                        rows_imported=0,
+                        rows_rejected=0,
+                        status="running",
+                    )
+                    .returning(ImportRun.id)
+                )
+            ).scalar_one()
+        report = _Report(report_dir / f"import-{kind.name}-{run_id}-rejected.csv")
+        result = ImportResult(kind.name, run_id, report_path=report.path)
+        try:
+            await _load_and_swap(engine, kind, source, hasher, wilayah, run_id, report, result)
+        except BaseException as error:
+            report.close()
+            async with engine.begin() as conn:
+                await conn.execute(
+                    update(ImportRun)
+                    .where(ImportRun.id == run_id)
+                    .values(status="failed", finished_at=datetime.now(UTC))
+                )
+            if isinstance(error, FileUnreadable):
+                raise ImportFailed(str(error)) from error
+            raise
+        report.close()
+        result.reasons = report.reasons
+        return result
+    finally:
+        source.close()
+
+
+async def _load_and_swap(
+    engine: AsyncEngine,
+    kind: _Kind,
+    source: Any,
+    hasher: Hasher,
+    wilayah: Wilayah,
+    run_id: int,
+    report: _Report,
+    result: ImportResult,
+) -> None:
+    target: Table = kind.model.__table__
+    stage = _staging_table(kind, f"{target.name}_stage_{run_id}")
+    parser: DtsenRowParser | PesertaRowParser = (
+        DtsenRowParser(source.header, hasher, wilayah)
+        if kind.name == "dtsen"
+        else PesertaRowParser(source.header, hasher)
+    )
+    async with engine.begin() as conn:
+        await conn.run_sync(stage.create)
+    try:
+        async with engine.connect() as conn:
+            await _stream_rows(conn, stage, parser, source.rows(), report, result)
+            await conn.commit()
+            index_name = f"ix_{target.name}_nik_g{run_id}"
+            await conn.exec_driver_sql(f"CREATE INDEX {index_name} ON {stage.name} (nik_hmac)")
+            result.duplicates = await _drop_duplicates(conn, stage, kind, report)
+            result.rows_imported -= result.duplicates
+            result.rows_rejected += result.duplicates
+            await conn.commit()
+        if result.rows_imported == 0:
+            raise FileUnreadable(
+                "no usable row in the file: the current data was kept (see the report for the reasons)"
+            )
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql(f"DROP TABLE {target.name}")
+            await conn.exec_driver_sql(f"ALTER TABLE {stage.name} RENAME TO {target.name}")
+            await conn.execute(
+                update(ImportRun)
+                .where(ImportRun.kind == kind.name, ImportRun.status == "active")
+                .values(status="superseded")
+            )
+            await conn.execute(
+                update(ImportRun)
+                .where(ImportRun.id == run_id)
+                .values(
+                    status="active",
+                    finished_at=datetime.now(UTC),
+                    rows_read=result.rows_read,
+                    rows_imported=result.rows_imported,
+                    rows_rejected=result.rows_rejected,
+                    report_path=str(report.path),
+                )
+            )
+        if engine.dialect.name == "postgresql":
+            async with engine.connect() as conn:
+                await conn.exec_driver_sql(f"ANALYZE {target.name}")
+                await conn.commit()
+    except BaseException:
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql(f"DROP TABLE IF EXISTS {stage.name}")
+        raise
+
+
+async def _stream_rows(
+    conn: AsyncConnection,
+    stage: Table,
+    parser: DtsenRowParser | PesertaRowParser,
+    rows: Iterable[tuple[int, list[Any]]],
+    report: _Report,
+    result: ImportResult,
+) -> None:
+    batch: list[tuple[Any, ...]] = []
+    since_commit = 0
+    next_id = 1
+    parse = parser.parse
+    for line, cells in rows:
+        result.rows_read += 1
+        try:
+            row = parse(line, cells)
+        except RowProblem as problem:
+            report.add(line, "rejected", problem.reason, problem.params)
+            result.rows_rejected += 1
+            continue
+        batch.append((next_id, *row))
+        next_id += 1
+        if len(batch) >= BATCH_ROWS:
+            await _insert(conn, stage, batch)
+            since_commit += len(batch)
+            result.rows_imported += len(batch)
+            batch = []
+            if since_commit >= COMMIT_EVERY_ROWS:
+                await conn.commit()
+                since_commit = 0
+    await _insert(conn, stage, batch)
+    result.rows_imported += len(batch)
+    if isinstance(parser, DtsenRowParser):
+        for line, reason, params in parser.warnings:
+            report.add(line, "warning", reason, params)
+        result.warnings = len(parser.warnings)
+
+
+async def _drop_duplicates(conn: AsyncConnection, stage: Table, kind: _Kind, report: _Report) -> int:
+    """Keep the first row of each duplicate group, reject the later ones with the line they repeat."""
+    key = ", ".join(kind.duplicate_key)
+    groups = await conn.execute(
+        text(f"SELECT {key} FROM {stage.name} GROUP BY {key} HAVING COUNT(*) > 1")  # noqa: S608
+    )
+    dropped = 0
+    for group in groups.fetchall():
+        condition = " AND ".join(f"{column} = :k{i}" for i, column in enumerate(kind.duplicate_key))
+        params = {f"k{i}": value for i, value in enumerate(group)}
+        members = (
+            await conn.execute(
+                text(f"SELECT id, line FROM {stage.name} WHERE {condition} ORDER BY line"),  # noqa: S608
+                params,
+            )
+        ).fetchall()
+        first_line = members[0][1]
+        for row_id, line in members[1:]:
+            report.add(line, "rejected", "duplicate_in_file", {"first_line": first_line})
+            await conn.execute(text(f"DELETE FROM {stage.name} WHERE id = :id"), {"id": row_id})  # noqa: S608
+            dropped += 1
+    return dropped

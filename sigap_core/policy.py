@@ -1,0 +1,133 @@
+"""Program policy: the numbers and lists the city may change without a release (TOML)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+
+class PolicyError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class KelurahanContact:
+    address: str = ""
+    hours: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Contacts:
+    bpjs_office_name: str = ""
+    bpjs_office_address: str = ""
+    bpjs_office_hours: str = ""
+    bpjs_office_phone: str = ""
+    program_office_name: str = ""
+    program_office_address: str = ""
+    program_office_phone: str = ""
+    helpline_whatsapp: str = ""
+    kelurahan_office_hours: str = ""
+
+
+@dataclass(frozen=True)
+class Verification:
+    method: str = "kk4_or_phone"
+    failed_attempts_per_user: int = 5
+    lockout_minutes: int = 30
+    failed_attempts_global_per_hour: int = 300
+    checks_per_user_per_day: int = 5
+    verified_link_days: int = 30
+
+    @property
+    def accepts_kk4(self) -> bool:
+        return self.method in ("kk4", "kk4_or_phone")
+
+    @property
+    def accepts_phone(self) -> bool:
+        return self.method in ("phone", "kk4_or_phone")
+
+
+@dataclass(frozen=True)
+class Policy:
+    program_name: str
+    program_year: int
+    eligible_desil_max: int
+    priority_desil_max: int
+    quota: int
+    jkk_monthly: int
+    jkm_monthly: int
+    informal_keywords: tuple[str, ...]
+    formal_keywords: tuple[str, ...]
+    verification: Verification = field(default_factory=Verification)
+    dialog_minutes: int = 30
+    contacts: Contacts = field(default_factory=Contacts)
+    kelurahan_contacts: dict[str, KelurahanContact] = field(default_factory=dict)
+
+    @property
+    def monthly_contribution(self) -> int:
+        return self.jkk_monthly + self.jkm_monthly
+
+    @property
+    def yearly_contribution(self) -> int:
+        return self.monthly_contribution * 12
+
+    def is_informal(self, pekerjaan: str) -> bool:
+        text = " ".join(pekerjaan.lower().split())
+        if any(word in text for word in self.formal_keywords):
+            return False
+        return any(word in text for word in self.informal_keywords)
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _default_toml() -> dict[str, Any]:
+    text = resources.files("sigap_core").joinpath("data/policy.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def load_policy(path: Path | None = None) -> Policy:
+    data = _default_toml()
+    if path is not None:
+        try:
+            data = _merge(data, tomllib.loads(Path(path).read_text(encoding="utf-8")))
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise PolicyError(f"cannot read policy file {path}: {error}") from error
+    try:
+        eligibility = data["eligibility"]
+        verification = Verification(**data.get("verification", {}))
+        policy = Policy(
+            program_name=str(data["program_name"]),
+            program_year=int(data["program_year"]),
+            eligible_desil_max=int(eligibility["eligible_desil_max"]),
+            priority_desil_max=int(eligibility["priority_desil_max"]),
+            quota=int(eligibility["quota"]),
+            jkk_monthly=int(data["contribution"]["jkk_monthly"]),
+            jkm_monthly=int(data["contribution"]["jkm_monthly"]),
+            informal_keywords=tuple(w.lower() for w in data["occupations"]["informal"]),
+            formal_keywords=tuple(w.lower() for w in data["occupations"]["formal"]),
+            verification=verification,
+            dialog_minutes=int(data.get("retention", {}).get("dialog_minutes", 30)),
+            contacts=Contacts(**data.get("contacts", {})),
+            kelurahan_contacts={
+                code: KelurahanContact(**values) for code, values in data.get("kelurahan", {}).items()
+            },
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise PolicyError(f"invalid policy: {error}") from error
+    if not 1 <= policy.priority_desil_max <= policy.eligible_desil_max <= 10:
+        raise PolicyError("policy needs 1 <= priority_desil_max <= eligible_desil_max <= 10")
+    if verification.method not in ("kk4", "phone", "kk4_or_phone"):
+        raise PolicyError("verification.method must be kk4, phone or kk4_or_phone")
+    return policy

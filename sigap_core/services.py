@@ -1,0 +1,145 @@
+"""Use cases shared by the CLI and the conversations: look-up, eligibility check, the program report."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, exists, func, select
+
+from sigap_core.crypto import Hasher, same_digest
+from sigap_core.eligibility import Decision, Facts, Status, decide
+from sigap_core.nik import Nik
+from sigap_core.policy import Policy
+from sigap_core.store import models
+from sigap_core.store.repositories import UnitOfWork
+from sigap_core.wilayah import Wilayah
+
+
+@dataclass(frozen=True)
+class Domain:
+    """The pure parts every use case needs."""
+
+    hasher: Hasher
+    policy: Policy
+    wilayah: Wilayah
+
+
+async def gather_facts(
+    uow: UnitOfWork, domain: Domain, nik: Nik, kk4: str | None = None, phone_verified: bool = False
+) -> Facts:
+    nik_hmac = domain.hasher.nik(nik.value)
+    found = await uow.registry.person(nik_hmac)
+    participations = await uow.registry.participations(nik_hmac)
+    kk_matches: bool | None = None
+    if kk4 is not None:
+        expected = found[1] if found else None
+        kk_matches = same_digest(expected, domain.hasher.kk4(nik.value, kk4))
+    if phone_verified:
+        kk_matches = True
+    return Facts(found[0] if found else None, participations, kk_matches)
+
+
+async def check(
+    uow: UnitOfWork, domain: Domain, nik: Nik, today: date, kk4: str | None = None
+) -> Decision:
+    facts = await gather_facts(uow, domain, nik, kk4)
+    return decide(facts, domain.policy, domain.wilayah, today)
+
+
+def decision_json(decision: Decision, wilayah: Wilayah) -> dict[str, object]:
+    person = decision.person
+    kelurahan = wilayah.get(person.kode_kelurahan) if person else None
+    return {
+        "status": decision.status.value,
+        "reasons": [r.value for r in decision.reasons],
+        "next_steps": [s.value for s in decision.next_steps],
+        "kelurahan": (kelurahan.name if kelurahan else (person.kode_kelurahan if person else None)),
+        "kecamatan": kelurahan.kecamatan.name if kelurahan else None,
+        "desil": person.desil if person else None,
+        "coverage": decision.coverage.as_json() if decision.coverage else None,
+    }
+
+
+@dataclass
+class KecamatanReport:
+    code: str
+    name: str
+    in_registry: int = 0
+    eligible_priority: int = 0
+    eligible: int = 0
+    enrolled: int = 0
+    counts: dict[Status, int] = field(default_factory=lambda: defaultdict(int))
+
+
+@dataclass
+class ProgramReport:
+    rows: list[KecamatanReport]
+    outside: KecamatanReport
+    quota: int
+    yearly_contribution: int
+
+    @property
+    def enrolled(self) -> int:
+        return sum(r.enrolled for r in self.rows) + self.outside.enrolled
+
+    @property
+    def budget_used(self) -> int:
+        return self.enrolled * self.yearly_contribution
+
+    @property
+    def budget_quota(self) -> int:
+        return self.quota * self.yearly_contribution
+
+
+async def program_report(uow: UnitOfWork, domain: Domain, today: date) -> ProgramReport:
+    """Counts by kecamatan. Groups rows by (kelurahan, desil, pekerjaan, coverage) in SQL and runs the
+    same pure `decide` on each group, so the report can never disagree with a single check."""
+    from sigap_core.coverage import Participation, Skema
+    from sigap_core.eligibility import RegistryPerson
+
+    person = models.RegistryPerson
+    part = models.Participation
+
+    def current(skema: str) -> object:
+        return exists().where(
+            and_(
+                part.nik_hmac == person.nik_hmac,
+                part.skema == skema,
+                part.aktif.is_(True),
+                part.tanggal_akhir >= today,
+            )
+        )
+
+    sigap_now = current("SIGAP").label("sigap")  # type: ignore[attr-defined]
+    other_now = current("LAINNYA").label("other")  # type: ignore[attr-defined]
+    query = select(
+        person.kode_kelurahan, person.desil, person.pekerjaan, sigap_now, other_now, func.count()
+    ).group_by(person.kode_kelurahan, person.desil, person.pekerjaan, sigap_now, other_now)
+    by_kecamatan = {
+        k.code: KecamatanReport(k.code, k.name) for k in domain.wilayah.kecamatan
+    }
+    outside = KecamatanReport("-", "(di luar Kota Bekasi)")
+    far_future = date(9999, 12, 31)
+    for kode, desil, pekerjaan, sigap, other, count in (await uow.session.execute(query)).all():
+        participations = []
+        if sigap:
+            participations.append(Participation("", Skema.SIGAP, (), today, far_future, True))
+        if other:
+            participations.append(Participation("", Skema.LAINNYA, (), today, far_future, True))
+        facts = Facts(RegistryPerson("", kode, desil, pekerjaan), participations)
+        decision = decide(facts, domain.policy, domain.wilayah, today)
+        kelurahan = domain.wilayah.get(kode)
+        target = by_kecamatan[kelurahan.kecamatan.code] if kelurahan else outside
+        target.in_registry += count
+        target.counts[decision.status] += count
+        if decision.status is Status.ELIGIBLE_PRIORITY:
+            target.eligible_priority += count
+        elif decision.status is Status.ELIGIBLE:
+            target.eligible += count
+        elif decision.status is Status.ENROLLED:
+            target.enrolled += count
+    return ProgramReport(
+        list(by_kecamatan.values()), outside, domain.policy.quota, domain.policy.yearly_contribution
+    )

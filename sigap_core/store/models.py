@@ -1,0 +1,158 @@
+"""SQLAlchemy 2 models. No raw NIK, KK number or registry phone anywhere: HMAC digests only."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class RegistryPerson(Base):
+    """One person of the current DTSEN snapshot. Replaced as a whole by each import (table swap)."""
+
+    __tablename__ = "registry_person"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    nik_hmac: Mapped[bytes] = mapped_column(LargeBinary(32))
+    kk_hmac: Mapped[bytes] = mapped_column(LargeBinary(32))
+    kk4_hmac: Mapped[bytes] = mapped_column(LargeBinary(32))
+    phone_hmac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    name_masked: Mapped[str] = mapped_column(String(80))
+    kode_kelurahan: Mapped[str] = mapped_column(String(13))
+    desil: Mapped[int] = mapped_column(SmallInteger)
+    pekerjaan: Mapped[str] = mapped_column(String(120))
+    line: Mapped[int] = mapped_column(Integer)
+    # Index names carry the snapshot generation: SQLite cannot rename an index, and the swap builds the
+    # new snapshot's indexes before the old table is dropped. Generation 0 is the empty table.
+    __table_args__ = (Index("ix_registry_person_nik_g0", "nik_hmac"),)
+
+
+class Participation(Base):
+    """BPJS Ketenagakerjaan participation records of the current peserta snapshot."""
+
+    __tablename__ = "participation"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    nik_hmac: Mapped[bytes] = mapped_column(LargeBinary(32))
+    kpj_masked: Mapped[str] = mapped_column(String(24))
+    skema: Mapped[str] = mapped_column(String(10))
+    program: Mapped[str] = mapped_column(String(40))
+    tanggal_mulai: Mapped[date] = mapped_column(Date)
+    tanggal_akhir: Mapped[date] = mapped_column(Date)
+    aktif: Mapped[bool] = mapped_column(Boolean)
+    line: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (Index("ix_participation_nik_g0", "nik_hmac"),)
+
+
+class ImportRun(Base):
+    __tablename__ = "import_run"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    source_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_imported: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    report_path: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16))  # running | active | failed | superseded
+
+
+class Conversation(Base):
+    """Dialog state per (channel, user): survives restarts and is shared by all processes."""
+
+    __tablename__ = "conversation"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_key: Mapped[str] = mapped_column(String(64))
+    lang: Mapped[str] = mapped_column(String(5), default="id")
+    state: Mapped[str] = mapped_column(String(40), default="")
+    data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("channel", "user_key"),)
+
+
+class VerifiedLink(Base):
+    """A chat that proved it holds a person's data (NIK + KK digits or own phone)."""
+
+    __tablename__ = "verified_link"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_key: Mapped[str] = mapped_column(String(64))
+    nik_hmac: Mapped[bytes] = mapped_column(LargeBinary(32))
+    method: Mapped[str] = mapped_column(String(8))
+    keep: Mapped[bool] = mapped_column(Boolean, default=False)  # the user agreed to keep it for status
+    verified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("channel", "user_key"),)
+
+
+class Subscription(Base):
+    __tablename__ = "subscription"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_key: Mapped[str] = mapped_column(String(64))
+    kode_kelurahan: Mapped[str] = mapped_column(String(13), index=True)
+    status: Mapped[str] = mapped_column(String(10))  # active | stopped | blocked
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("channel", "user_key"),)
+
+
+class RateEvent(Base):
+    """Counted events for rate limits (failed verifications, checks per day), across processes."""
+
+    __tablename__ = "rate_event"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(24))
+    subject: Mapped[str] = mapped_column(String(96))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (Index("ix_rate_event_scope_subject_at", "scope", "subject", "at"),)
+
+
+class ProcessedUpdate(Base):
+    """Incoming ids already handled (Telegram update_id, WhatsApp message id): processed once."""
+
+    __tablename__ = "processed_update"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+
+class AuditEvent(Base):
+    """Who looked up what (as a digest) and what came of it — UU PDP accountability."""
+
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(96))
+    action: Mapped[str] = mapped_column(String(32))
+    nik_hmac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    outcome: Mapped[str] = mapped_column(Text, default="")

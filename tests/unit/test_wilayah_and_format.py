@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from sigap_core.i18n import Translator, format_day, format_money
+from sigap_core.wilayah import load_wilayah
+
+W = load_wilayah()
+
+
+def test_twelve_kecamatan_and_fifty_six_kelurahan() -> None:
+    assert len(W.kecamatan) == 12
+    assert len(W.kelurahan) == 56
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("Jatibening Baru", "Jatibening Baru"),
+        ("jati bening baru", "Jatibening Baru"),
+        ("kel. jatibening", "Jatibening"),
+        ("Kelurahan Jatibenin", "Jatibening"),
+        ("Bojong Rawalumbu", "Bojong Rawalumbu"),
+        ("ciketing udik", "Ciketingudik"),
+        ("marga jaya", "Margajaya"),
+    ],
+)
+def test_kelurahan_names_are_matched_forgivingly(typed: str, name: str) -> None:
+    found = W.find_kelurahan(typed)
+    assert found is not None and found.name == name
+
+
+@pytest.mark.parametrize(("typed", "name"), [("pondok gede", "Pondokgede"), ("Medan Satria", "Medansatria")])
+def test_kecamatan_names_are_matched_forgivingly(typed: str, name: str) -> None:
+    found = W.find_kecamatan(typed)
+    assert found is not None and found.name == name
+
+
+def test_kelurahan_is_found_inside_a_sentence() -> None:
+    found = W.find_in_text("kelurahan sy jatibening mas")
+    assert found is not None and found.name == "Jatibening"
+
+
+def test_nonsense_matches_nothing() -> None:
+    assert W.find_kelurahan("xyz") is None
+    assert W.find_kelurahan("pizza hut") is None
+
+
+def test_codes_dotted_or_plain() -> None:
+    assert W.get("3275011001") is W.get("32.75.01.1001") is not None
+
+
+def test_money_and_dates_in_indonesian() -> None:
+    assert format_money(201_600) == "Rp201.600"
+    assert format_money(16_800, "en") == "Rp16,800"
+    assert format_day(date(2025, 11, 5)) == "5 November 2025"
+    assert Translator("en").date(date(2025, 11, 5)) == "5 November 2025"
