@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from sigap_core.importers.readers import Cell
 
@@ -131,8 +132,10 @@ def gender(cell: Cell) -> str:
 
 def mask_name(name: str) -> str:
     """`Budi Santoso` → `Bu** Sa*****`: recognisable to its owner, useless to anyone else."""
-    words = []
-    for word in name.split():
-        keep = 1 if len(word) <= 3 else 2
-        words.append(word[:keep].capitalize() + "*" * (len(word) - keep))
-    return " ".join(words)[:80]
+    return " ".join(map(_mask_word, name.split()))[:80]
+
+
+@lru_cache(maxsize=1 << 16)  # names repeat a lot: Budi, Siti, Santoso …
+def _mask_word(word: str) -> str:
+    keep = 1 if len(word) <= 3 else 2
+    return word[:keep].capitalize() + "*" * (len(word) - keep)

@@ -84,6 +84,11 @@ class CsvSource:
         if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raise FileUnreadable(f"{path.name} is not a text (CSV) file")
         self.encoding = _sniff_encoding(head)
+        # Where the rows start, in bytes: worker processes read the body in byte chunks.
+        newline = head.find(b"\n")
+        self.body_offset: int | None = (
+            newline + 1 if newline != -1 and self.encoding in ("utf-8", "utf-8-sig", "cp1252") else None
+        )
         self._raw.seek(0)
         self._text = io.TextIOWrapper(self._raw, encoding=self.encoding, newline="")
         try:

@@ -6,6 +6,7 @@ from sigap_core.i18n import N_, Translator
 
 _REASONS: dict[str, str] = {
     "too_few_columns": N_("Kolom kurang: ada {found}, seharusnya {expected}"),
+    "too_many_columns": N_("Kolom berlebih: ada {found}, seharusnya {expected} (ada koma/titik koma di dalam isian?)"),
     "duplicate_in_file": N_("Duplikat: data yang sama sudah ada di baris {first_line}"),
     "no_hp_ignored": N_("Nomor HP tidak dikenali; baris tetap diimpor tanpa nomor HP"),
     "no_kk_invalid": N_("Nomor KK tidak valid"),

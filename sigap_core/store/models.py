@@ -38,14 +38,14 @@ class RegistryPerson(Base):
     __tablename__ = "registry_person"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     nik_hmac: Mapped[bytes] = mapped_column(LargeBinary(32))
-    kk_hmac: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # HMAC(NIK + last 4 KK digits): verifies a chat without keeping the KK number in any form.
     kk4_hmac: Mapped[bytes] = mapped_column(LargeBinary(32))
     phone_hmac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     name_masked: Mapped[str] = mapped_column(String(80))
     kode_kelurahan: Mapped[str] = mapped_column(String(13))
     desil: Mapped[int] = mapped_column(SmallInteger)
     pekerjaan: Mapped[str] = mapped_column(String(120))
-    line: Mapped[int] = mapped_column(Integer)
+    line: Mapped[int] = mapped_column(Integer)  # also the id: unique within one extract
     # Index names carry the snapshot generation: SQLite cannot rename an index, and the swap builds the
     # new snapshot's indexes before the old table is dropped. Generation 0 is the empty table.
     __table_args__ = (Index("ix_registry_person_nik_g0", "nik_hmac"),)

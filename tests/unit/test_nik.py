@@ -121,3 +121,18 @@ def test_nik_is_found_anywhere_in_a_message() -> None:
     assert find_nik("nik:3275-0141-0190-0001.") == "3275014101900001"
     assert find_nik("no hp 081234567890") is None
     assert longest_digit_run("nik sy 327501410190001") == "327501410190001"
+
+
+def test_hasher_is_standard_hmac_sha256() -> None:
+    import hashlib
+    import hmac
+    import pickle
+
+    from sigap_core.crypto import Hasher
+
+    for key in (b"k" * 16, b"a-longer-key-" * 10):
+        hasher = Hasher(key)
+        expected = hmac.new(key, b"nik:3275014101900001", hashlib.sha256).digest()
+        assert hasher.nik("3275014101900001") == expected
+        assert pickle.loads(pickle.dumps(hasher)).nik("3275014101900001") == expected
+        assert hasher.kk4("3275014101900001", "0123") != hasher.kk4("3275014101900002", "0123")

@@ -91,7 +91,6 @@ def upgrade() -> None:
     op.create_table('registry_person',
     sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('nik_hmac', sa.LargeBinary(length=32), nullable=False),
-    sa.Column('kk_hmac', sa.LargeBinary(length=32), nullable=False),
     sa.Column('kk4_hmac', sa.LargeBinary(length=32), nullable=False),
     sa.Column('phone_hmac', sa.LargeBinary(length=32), nullable=True),
     sa.Column('name_masked', sa.String(length=80), nullable=False),

@@ -1,0 +1,165 @@
+"""Parse large CSV extracts on worker processes while the main process inserts.
+
+The main process cuts the file into byte chunks at line ends (never inside a quoted field), workers decode,
+parse, validate and hash them, and the main process consumes the results in file order. Memory stays flat:
+only a few chunks are in flight at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import io
+import multiprocessing
+import os
+import sqlite3
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sigap_core.crypto import Hasher
+from sigap_core.importers.fields import RowProblem
+from sigap_core.importers.readers import Header
+from sigap_core.importers.rows import DtsenRowParser, PesertaRowParser
+from sigap_core.wilayah import load_wilayah
+
+CHUNK_BYTES = 1 << 20
+PARALLEL_MIN_BYTES = 8 << 20  # below this, starting workers costs more than it saves
+
+
+@dataclass
+class ChunkResult:
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    rejected: list[tuple[int, str, dict[str, object]]] = field(default_factory=list)
+    warnings: list[tuple[int, str, dict[str, object]]] = field(default_factory=list)
+    read: int = 0
+    inserted: int = 0  # rows the worker wrote to the staging table itself
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    kind: str
+    key: bytes
+    header: Header
+    encoding: str
+    delimiter: str
+    # SQLite only: workers insert their rows into this staging table themselves (SQLite serialises the
+    # writes while parsing goes on in parallel), instead of shipping every row back to the main process.
+    sqlite_path: str | None = None
+    stage_table: str | None = None
+    stage_columns: int = 0
+
+
+_parser: DtsenRowParser | PesertaRowParser | None = None
+_job: ChunkJob | None = None
+_db: sqlite3.Connection | None = None
+
+
+def _init_worker(job: ChunkJob) -> None:
+    global _parser, _job, _db
+    gc.disable()  # short-lived lists of tuples: reference counting frees them, the cyclic GC only slows
+    _job = job
+    if job.sqlite_path:
+        _db = sqlite3.connect(job.sqlite_path, timeout=60, isolation_level=None)
+        _db.execute("PRAGMA busy_timeout=60000")
+        _db.execute("PRAGMA synchronous=NORMAL")
+    hasher = Hasher(job.key)
+    _parser = (
+        DtsenRowParser(job.header, hasher, load_wilayah())
+        if job.kind == "dtsen"
+        else PesertaRowParser(job.header, hasher)
+    )
+
+
+def parse_chunk(first_line: int, raw: bytes) -> ChunkResult:
+    result = _parse_chunk(first_line, raw)
+    if _db is not None and _job is not None and result.rows and not result.error:
+        placeholders = ", ".join("?" * _job.stage_columns)
+        _db.execute("BEGIN IMMEDIATE")
+        try:
+            _db.executemany(f"INSERT INTO {_job.stage_table} VALUES ({placeholders})", result.rows)
+            _db.execute("COMMIT")
+        except BaseException:
+            _db.execute("ROLLBACK")
+            raise
+        result.inserted = len(result.rows)
+        result.rows = []
+    return result
+
+
+def _parse_chunk(first_line: int, raw: bytes) -> ChunkResult:
+    assert _parser is not None and _job is not None
+    result = ChunkResult()
+    try:
+        text = raw.decode(_job.encoding)
+    except UnicodeDecodeError as error:
+        bad_line = first_line + raw.count(b"\n", 0, error.start)
+        result.error = f"undecodable bytes on line {bad_line} ({error.reason}); the file looks damaged"
+        return result
+    if '"' not in text and isinstance(_parser, DtsenRowParser):
+        # No quoting anywhere: one physical line is one row, and whole columns can be checked at once.
+        lines = text.replace("\r\n", "\n").split("\n")
+        result.rows, result.rejected, result.read = _parser.parse_block(first_line, lines, _job.delimiter)  # type: ignore[assignment]
+        result.warnings = _parser.warnings
+        _parser.warnings = []
+        return result
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_job.delimiter)
+    parse = _parser.parse
+    rows = result.rows
+    line = first_line
+    try:
+        for cells in reader:
+            start = line
+            line = first_line + reader.line_num
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue
+            result.read += 1
+            try:
+                rows.append(parse(start, cells))  # type: ignore[arg-type]
+            except RowProblem as problem:
+                result.rejected.append((start, problem.reason, problem.params))
+    except csv.Error as error:
+        result.error = f"CSV structure broken near line {line}: {error}"
+    if isinstance(_parser, DtsenRowParser):
+        result.warnings = _parser.warnings
+        _parser.warnings = []
+    return result
+
+
+def byte_chunks(path: Path, body_offset: int, first_line: int, size: int | None = None) -> Iterator[tuple[int, bytes]]:
+    """(first line number, bytes) pieces that end at a line end outside quotes."""
+    size = size or CHUNK_BYTES
+    with path.open("rb") as handle:
+        handle.seek(body_offset)
+        carry = b""
+        line = first_line
+        while True:
+            block = handle.read(size)
+            data = carry + block
+            if not block:
+                if data.strip():
+                    yield line, data
+                return
+            cut = data.rfind(b"\n")
+            # An odd number of quotes before the cut means the cut is inside a quoted field: go back.
+            while cut != -1 and data.count(b'"', 0, cut) % 2:
+                cut = data.rfind(b"\n", 0, cut)
+            if cut == -1:
+                carry = data
+                continue
+            piece, carry = data[: cut + 1], data[cut + 1 :]
+            yield line, piece
+            line += piece.count(b"\n")
+
+
+def make_pool(job: ChunkJob) -> Executor:
+    workers = max(1, min(4, os.cpu_count() or 1))
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("forkserver"),
+        initializer=_init_worker,
+        initargs=(job,),
+    )
