@@ -242,6 +242,28 @@ def format_report(report: ProgramReport, _: Translator, as_json: bool = False) -
     return "\n".join(lines)
 
 
+@main.command("chat")
+@click.option("--user", default="local", show_default=True, help="Who you are in this chat (dialog state is kept per user).")
+@click.option("--lang", default="id", type=click.Choice(["id", "en"]), show_default=True)
+@db_option
+@run_async
+async def chat_command(user: str, lang: str, database_url: str | None) -> None:
+    """Talk to the bot in the terminal (interactive, or one message per line when piped)."""
+    from bot.console import run_console
+
+    await _with_app(database_url, lambda app: run_console(app, user=user, lang=lang))
+
+
+@main.command("nlu")
+def nlu_command() -> None:
+    """Read text lines on stdin, write one JSON object per line: intent, confidence, entities."""
+    from handlers.nlu import understand
+
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        click.echo(json.dumps(understand(text).as_json(), ensure_ascii=False))
+
+
 @main.command("demo")
 @click.option("--people", default=2000, show_default=True, type=int)
 @click.option("--no-chat", is_flag=True, help="Only prepare the demo database and print the report.")

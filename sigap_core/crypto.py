@@ -69,9 +69,10 @@ class Hasher:
     def nik(self, nik_digits: str) -> bytes:
         return self._digest(b"nik:" + nik_digits.encode())
 
-    def kk4(self, nik_digits: str, kk_last4: str) -> bytes:
-        """Bound to the NIK so the 10,000 possible endings cannot be looked up across people."""
-        return self._digest(b"kk4:" + nik_digits.encode() + b":" + kk_last4.encode())
+    def kk4(self, nik_hmac: bytes, kk_last4: str) -> bytes:
+        """Bound to the person (through the NIK's digest, so a dialog can hold the pending NIK as a digest
+        only) and keyed, so the 10,000 possible endings cannot be tried offline from a database copy."""
+        return self._digest(b"kk4:" + nik_hmac + b":" + kk_last4.encode())
 
     def phone(self, phone_628: str) -> bytes:
         return self._digest(b"phone:" + phone_628.encode())

@@ -27,24 +27,26 @@ class Domain:
 
 
 async def gather_facts(
-    uow: UnitOfWork, domain: Domain, nik: Nik, kk4: str | None = None, phone_verified: bool = False
+    uow: UnitOfWork, domain: Domain, nik_hmac: bytes, kk4: str | None = None, phone_hmac: bytes | None = None
 ) -> Facts:
-    nik_hmac = domain.hasher.nik(nik.value)
+    """Registry person and participations for one NIK digest; with `kk4` or `phone_hmac`, whether the
+    chat proved it holds the person's data (a phone match counts as verified)."""
     found = await uow.registry.person(nik_hmac)
     participations = await uow.registry.participations(nik_hmac)
     kk_matches: bool | None = None
     if kk4 is not None:
         expected = found[1] if found else None
-        kk_matches = same_digest(expected, domain.hasher.kk4(nik.value, kk4))
-    if phone_verified:
-        kk_matches = True
+        kk_matches = same_digest(expected, domain.hasher.kk4(nik_hmac, kk4))
+    if phone_hmac is not None:
+        kk_matches = same_digest(found[2] if found else None, phone_hmac)
     return Facts(found[0] if found else None, participations, kk_matches)
 
 
 async def check(
-    uow: UnitOfWork, domain: Domain, nik: Nik, today: date, kk4: str | None = None
+    uow: UnitOfWork, domain: Domain, nik: Nik | bytes, today: date, kk4: str | None = None
 ) -> Decision:
-    facts = await gather_facts(uow, domain, nik, kk4)
+    nik_hmac = nik if isinstance(nik, bytes) else domain.hasher.nik(nik.value)
+    facts = await gather_facts(uow, domain, nik_hmac, kk4)
     return decide(facts, domain.policy, domain.wilayah, today)
 
 

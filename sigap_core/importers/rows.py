@@ -137,10 +137,11 @@ class DtsenRowParser:
                         self.warnings.append((line, "no_hp_ignored", {}))
                 else:
                     phone_hmac = hasher.phone(phone)
+        nik_hmac = hasher.nik(nik)
         return (
             line,
-            hasher.nik(nik),
-            hasher.kk4(nik, kk[-4:]),
+            nik_hmac,
+            hasher.kk4(nik_hmac, kk[-4:]),
             phone_hmac,
             mask_name(nama),
             kode,
@@ -218,10 +219,11 @@ class DtsenRowParser:
             good_niks = [niks[i] for i in keep]
             lines_out = [line for line, _ in picked]
             good_phones = [phones[i] for i in keep]
+            nik_digests = list(map(hasher.nik, good_niks))
             columns_out = (
                 lines_out,
-                list(map(hasher.nik, good_niks)),
-                list(map(hasher.kk4, good_niks, [kks[i][-4:] for i in keep])),
+                nik_digests,
+                list(map(hasher.kk4, nik_digests, [kks[i][-4:] for i in keep])),
                 [hasher.phone(hp) if hp else None for hp in good_phones],
                 list(map(mask_name, [names[i] for i in keep])),
                 [kodes[i] for i in keep],

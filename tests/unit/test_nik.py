@@ -135,4 +135,4 @@ def test_hasher_is_standard_hmac_sha256() -> None:
         expected = hmac.new(key, b"nik:3275014101900001", hashlib.sha256).digest()
         assert hasher.nik("3275014101900001") == expected
         assert pickle.loads(pickle.dumps(hasher)).nik("3275014101900001") == expected
-        assert hasher.kk4("3275014101900001", "0123") != hasher.kk4("3275014101900002", "0123")
+        assert hasher.kk4(hasher.nik("3275014101900001"), "0123") != hasher.kk4(hasher.nik("3275014101900002"), "0123")

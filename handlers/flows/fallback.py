@@ -1,0 +1,38 @@
+"""Everything else: stickers, photos, voice notes, very long text, out-of-scope questions. Never silence."""
+
+from __future__ import annotations
+
+from handlers.context import Turn
+from handlers.model import Kind, Reply
+
+
+def non_text(turn: Turn) -> list[Reply]:
+    _ = turn._
+    kind = turn.msg.kind
+    if kind is Kind.AUDIO:
+        text = _("Maaf, saya belum bisa mendengar pesan suara. Silakan ketik pesan Anda.")
+    elif kind in (Kind.IMAGE, Kind.VIDEO, Kind.DOCUMENT):
+        text = _(
+            "Maaf, saya tidak bisa membaca foto atau berkas. Jangan kirim foto KTP/KK di sini; cukup ketik "
+            "yang diminta."
+        )
+    elif kind is Kind.STICKER or kind is Kind.REACTION:
+        text = _("😊 Terima kasih! Ada yang bisa saya bantu?")
+    elif kind is Kind.LOCATION:
+        text = _("Terima kasih. Saya tidak memakai lokasi; ketik saja nama kelurahan Anda bila diminta.")
+    else:
+        text = _("Maaf, jenis pesan itu belum bisa saya baca. Silakan ketik pesan Anda.")
+    return [turn.main_menu(text)]
+
+
+def too_long(turn: Turn) -> list[Reply]:
+    return [turn.main_menu(turn._("Pesannya terlalu panjang untuk saya. Coba tulis singkat saja, ya."))]
+
+
+def out_of_scope(turn: Turn) -> list[Reply]:
+    _ = turn._
+    text = _(
+        "Maaf, saya belum mengerti. Saya hanya bisa membantu soal program SIGAP: cek kelayakan BPJS "
+        "Ketenagakerjaan gratis, cara perbarui data DTSEN, status kepesertaan, dan klaim."
+    )
+    return [turn.main_menu(text)]

@@ -1,0 +1,43 @@
+"""Langganan info: kelurahan announcements. BERHENTI/STOP always works and is confirmed; MULAI resubscribes."""
+
+from __future__ import annotations
+
+from handlers.context import Turn
+from handlers.flows import kelurahan as kelurahan_flow
+from handlers.model import Button, Reply
+from sigap_core.wilayah import Kelurahan
+
+
+async def start(turn: Turn, typed: str | None = None) -> list[Reply]:
+    place = kelurahan_flow.from_text(turn, typed) if typed else None
+    place = place or await kelurahan_flow.known(turn)
+    if place is None:
+        return kelurahan_flow.ask(turn, "subscribe")
+    return await subscribe(turn, place)
+
+
+async def subscribe(turn: Turn, place: Kelurahan) -> list[Reply]:
+    _ = turn._
+    turn.clear_state()
+    await turn.uow.subscriptions.set(turn.msg.channel, turn.msg.user_key, place.code, "active")
+    text = _(
+        "Anda berlangganan pengumuman Kelurahan {kelurahan}. Kirim BERHENTI kapan saja untuk berhenti."
+    ).format(kelurahan=place.name)
+    return [Reply(text, (Button("stop", _("Berhenti langganan")), turn.menu_button()))]
+
+
+async def stop(turn: Turn) -> list[Reply]:
+    _ = turn._
+    turn.clear_state()
+    await turn.uow.subscriptions.set(turn.msg.channel, turn.msg.user_key, None, "stopped")
+    text = _("Baik, Anda tidak akan menerima pengumuman lagi. Kirim MULAI jika ingin berlangganan lagi.")
+    return [Reply(text, (Button("subscribe", _("Langganan lagi")), turn.menu_button()))]
+
+
+async def resume(turn: Turn) -> list[Reply]:
+    subscription = await turn.uow.subscriptions.get(turn.msg.channel, turn.msg.user_key)
+    if subscription is not None:
+        place = turn.domain.wilayah.get(subscription.kode_kelurahan)
+        if place is not None:
+            return await subscribe(turn, place)
+    return await start(turn)

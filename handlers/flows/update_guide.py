@@ -1,0 +1,57 @@
+"""Cara perbarui data: the DTSEN update routes (kelurahan, Cek Bansos, Dukcapil) for the user's kelurahan.
+
+Office hours, addresses and phone numbers come from the policy file; none is invented here.
+"""
+
+from __future__ import annotations
+
+from handlers.context import Turn
+from handlers.flows import kelurahan as kelurahan_flow
+from handlers.model import Button, Reply
+from sigap_core.wilayah import Kelurahan
+
+
+async def start(turn: Turn, typed: str | None = None) -> list[Reply]:
+    place = kelurahan_flow.from_text(turn, typed) if typed else None
+    place = place or await kelurahan_flow.known(turn)
+    if place is None:
+        return kelurahan_flow.ask(turn, "update")
+    return await guide(turn, place)
+
+
+async def guide(turn: Turn, place: Kelurahan) -> list[Reply]:
+    _ = turn._
+    turn.clear_state()
+    policy = turn.domain.policy
+    details = policy.kelurahan_contacts.get(place.code)
+    hours = (details.hours if details and details.hours else "") or policy.contacts.kelurahan_office_hours
+    office = _("kantor Kelurahan {kelurahan} (Kecamatan {kecamatan})").format(
+        kelurahan=place.name, kecamatan=place.kecamatan.name
+    )
+    if details and details.address:
+        office += ", " + details.address
+    when = (
+        _("Jam layanan: {hours}.").format(hours=hours)
+        if hours
+        else _("Tanyakan jam layanannya ke kantor kelurahan atau pengurus RT/RW.")
+    )
+    steps = _(
+        "Cara memperbarui data DTSEN:\n"
+        "1. Datang ke {office}. {when}\n"
+        "2. Bawa KTP-el dan Kartu Keluarga (KK) asli.\n"
+        "3. Sampaikan ke petugas (operator SIKS-NG) bahwa Anda ingin mengusulkan atau memperbarui data DTSEN: "
+        "pekerjaan, alamat, atau kondisi ekonomi keluarga.\n"
+        "4. Usulan dibahas di musyawarah kelurahan, diperiksa Dinas Sosial, dan bisa dicek ke rumah oleh "
+        "pendamping. Setelah itu BPS menetapkan desil yang baru.\n"
+        "5. Hasilnya tidak langsung: DTSEN diperbarui berkala. Cek lagi di sini beberapa bulan kemudian."
+    ).format(office=office, when=when)
+    online = _(
+        "Lewat HP: aplikasi Cek Bansos dari Kemensos. Menu “Daftar Usulan” untuk mengusulkan diri sendiri atau "
+        "keluarga (data harus sama dengan KK); menu “Tanggapan Kelayakan” untuk sanggahan.\n"
+        "Jika data di KTP atau KK sendiri yang salah (alamat, pekerjaan), perbaiki dulu di Disdukcapil Kota "
+        "Bekasi, baru perbarui DTSEN."
+    )
+    replies = [Reply(steps), Reply(online, (Button("check", _("Cek kelayakan")), turn.menu_button()))]
+    if details and details.phone:
+        replies.insert(1, Reply(_("Telepon kelurahan: {phone}").format(phone=details.phone)))
+    return replies
