@@ -9,7 +9,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-.PHONY: setup demo test lint unit
+.PHONY: setup demo test lint unit i18n
 setup: $(STAMP)
 
 demo: $(STAMP)
@@ -25,3 +25,9 @@ test: lint
 
 unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
+
+# After changing user-facing text: refresh the template and merge it into both catalogs, then translate
+# the new entries in locales/en (tests/unit/test_i18n.py fails until every message has an English text).
+i18n: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location --sort-output --omit-header -o locales/messages.pot .
+	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete

@@ -207,24 +207,42 @@ def format_report(report: ProgramReport, _: Translator, as_json: bool = False) -
             },
             ensure_ascii=False,
         )
-    header = (
-        f"{_('Kecamatan'):<22}{_('Terdata'):>10}{_('Prioritas'):>11}{_('Layak'):>9}"
-        f"{_('Terdaftar'):>11}{_('Iuran/tahun'):>18}"
-    )
+    labels = [_("Kecamatan"), _("Terdata"), _("Prioritas"), _("Layak"), _("Terdaftar"), _("Iuran/tahun")]
+    widths = (22, 10, 11, 9, 11, 18)
+
+    def line(cells: list[str]) -> str:
+        return cells[0].ljust(widths[0]) + "".join(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))
+
+    header = line(labels)
     lines = [header, "-" * len(header)]
     for r in rows:
         if r is report.outside and r.in_registry == 0:
             continue
+        name = _("(di luar Kota Bekasi)") if r is report.outside else r.name
         lines.append(
-            f"{_(r.name):<22}{_.number(r.in_registry):>10}{_.number(r.eligible_priority):>11}"
-            f"{_.number(r.eligible):>9}{_.number(r.enrolled):>11}"
-            f"{_.money(r.enrolled * report.yearly_contribution):>18}"
+            line(
+                [
+                    name,
+                    _.number(r.in_registry),
+                    _.number(r.eligible_priority),
+                    _.number(r.eligible),
+                    _.number(r.enrolled),
+                    _.money(r.enrolled * report.yearly_contribution),
+                ]
+            )
         )
-    total_registry = sum(r.in_registry for r in rows)
     lines.append("-" * len(header))
     lines.append(
-        f"{_('Jumlah'):<22}{_.number(total_registry):>10}{_.number(sum(r.eligible_priority for r in rows)):>11}"
-        f"{_.number(sum(r.eligible for r in rows)):>9}{_.number(report.enrolled):>11}{_.money(report.budget_used):>18}"
+        line(
+            [
+                _("Jumlah"),
+                _.number(sum(r.in_registry for r in rows)),
+                _.number(sum(r.eligible_priority for r in rows)),
+                _.number(sum(r.eligible for r in rows)),
+                _.number(report.enrolled),
+                _.money(report.budget_used),
+            ]
+        )
     )
     used = report.enrolled / report.quota * 100 if report.quota else 0.0
     lines.append("")

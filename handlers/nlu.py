@@ -72,6 +72,7 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
     ("check_eligibility", 2, r"\b(bisa|boleh|mau) (ikut|dapat|dapet|daftar|masuk)\b|\bdapat bpjs\b|\bdapet bpjs\b"),
     ("check_eligibility", 2, r"\bdaftar\b|\bpendaftaran\b|\bpenerima\b|\bterpilih\b|\bapakah saya (bisa|dapat|termasuk)"),
     ("check_eligibility", 1, r"\bbpjs\b|\bpemkot\b|\bprogram\b|\bnik\b|\bikut\b"),
+    ("check_eligibility", 3, r"\bcheck\b(?! (status|coverage))|\bam i eligible\b|\bqualify\b"),
     # update data
     ("update_data", 3, r"\b(perbarui|perbaharui|memperbarui|update|ubah|mengubah|ganti|perbaiki|memperbaiki|benerin|koreksi) (data|desil|dtsen|pekerjaan|alamat)"),
     ("update_data", 3, r"\bdtsen\b|\bdesil\b|\busul(an|kan)?\b|\bsanggah\b|\bcek bansos\b|\bmusyawarah\b|\bsiks\b"),
@@ -83,11 +84,13 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
     ("coverage_status", 3, r"\bkpj\b|\bkartu (peserta|bpjs)\b|\bsampai kapan\b|\bkapan (habis|berakhir|aktif|mulai)\b"),
     ("coverage_status", 2, r"\b(sudah|udah|belum) terdaftar\b|\bterdaftar (belum|tidak|kah)\b|\bsaya terdaftar\b|\bjmo\b"),
     ("coverage_status", 3, r"\bsaya (sudah |masih )?peserta\b"),
+    ("coverage_status", 3, r"\bcoverage\b|\bmembership\b|\bam i (enrolled|covered|registered)\b"),
     ("coverage_status", 1, r"\baktif\b|\bberlaku\b|\bperiode\b|\bpeserta\b"),
     # claims
     ("claim_help", 3, r"\bklaim\b|\bkecelakaan\b|\bsantunan\b|\bahli waris\b|\bbeasiswa\b|\bjkm\b|\bjkk\b"),
     ("claim_help", 3, r"\bmeninggal\b|\bwafat\b|\bkematian\b|\btabrakan\b|\bjatuh\b|\bluka\b|\bcedera\b|\bkecelakaan kerja\b"),
     ("claim_help", 3, r"\brumah sakit\b|\bberobat\b|\bpencairan\b|\bcair\b|\bmanfaat\b|\bdapat apa\b|\bganti rugi\b"),
+    ("claim_help", 3, r"\baccident\b|\binjur|\bdied\b|\bdeath\b|\bhospital\b"),
     # subscribe / unsubscribe
     ("subscribe", 3, r"\blangganan\b|\bberlangganan\b|\bsubscribe\b|\bpengumuman\b|\bnotifikasi\b"),
     ("subscribe", 2, r"\b(kirim|kirimi|kabari|kabarin|minta) (saya )?(info|informasi|kabar)|\binfo (terbaru|terkini|program)\b"),
