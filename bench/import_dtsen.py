@@ -33,8 +33,21 @@ def ensure_file(rows: int) -> Path:
     path = OUT / f"dtsen_{rows}" / "dtsen.csv"
     if not path.exists():
         subprocess.run(
-            [sys.executable, "-m", "bot.cli", "demo-data", "--people", str(rows), "--seed", "42", "--out", str(path.parent)],
-            check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "demo-data",
+                "--people",
+                str(rows),
+                "--seed",
+                "42",
+                "--out",
+                str(path.parent),
+            ],
+            check=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
         )
     return path
 

@@ -24,7 +24,9 @@ from sigap_core.services import ProgramReport, check, decision_json, program_rep
 
 T = TypeVar("T")
 
-db_option = click.option("--db", "database_url", default=None, help="SQLAlchemy async URL (overrides SIGAP_DATABASE_URL).")
+db_option = click.option(
+    "--db", "database_url", default=None, help="SQLAlchemy async URL (overrides SIGAP_DATABASE_URL)."
+)
 
 
 def run_async(func: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., T]:
@@ -86,7 +88,8 @@ def demo_data(people: int, seed: int, out_dir: Path) -> None:
     persons, peserta, samples = generate(people, seed, load_wilayah(), date.today())
     write_files(out_dir, persons, peserta, seed)
     (out_dir / "samples.json").write_text(json.dumps([s.__dict__ for s in samples], indent=1))
-    click.echo(f"wrote {len(persons)} people to {out_dir / 'dtsen.csv'} and {len(peserta)} records to {out_dir / 'peserta.csv'}")
+    click.echo(f"wrote {len(persons)} people to {out_dir / 'dtsen.csv'}")
+    click.echo(f"wrote {len(peserta)} participation records to {out_dir / 'peserta.csv'}")
     _print_samples(samples)
 
 
@@ -100,7 +103,12 @@ def _print_samples(samples: list[Any]) -> None:
 @main.command("import")
 @click.argument("kind", type=click.Choice(["dtsen", "peserta"]))
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--report-dir", default=None, type=click.Path(path_type=Path), help="Where the rejected-rows report goes (default var/reports).")
+@click.option(
+    "--report-dir",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="Where the rejected-rows report goes (default var/reports).",
+)
 @click.option("--force", is_flag=True, help="Import even when this exact file is already the current snapshot.")
 @db_option
 @run_async
@@ -261,7 +269,12 @@ def format_report(report: ProgramReport, _: Translator, as_json: bool = False) -
 
 
 @main.command("chat")
-@click.option("--user", default="local", show_default=True, help="Who you are in this chat (dialog state is kept per user).")
+@click.option(
+    "--user",
+    default="local",
+    show_default=True,
+    help="Who you are in this chat (dialog state is kept per user).",
+)
 @click.option("--lang", default="id", type=click.Choice(["id", "en"]), show_default=True)
 @db_option
 @run_async
@@ -297,7 +310,11 @@ async def demo_command(people: int, no_chat: bool, database_url: str | None) -> 
         write_files(out, persons, peserta, 7)
         for kind in ("dtsen", "peserta"):
             result = await import_file(
-                app.store.engine, app.domain.hasher, app.domain.wilayah, kind, out / f"{kind}.csv",
+                app.store.engine,
+                app.domain.hasher,
+                app.domain.wilayah,
+                kind,
+                out / f"{kind}.csv",
                 app.settings.var_dir / "reports",
             )
             if not result.unchanged:

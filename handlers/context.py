@@ -75,9 +75,14 @@ class Turn:
             Row("help", _("Bantuan"), _("Kontak petugas")),
             Row("erase", _("Hapus data saya"), _("Hapus yang disimpan bot")),
             # Each language is offered in its own name, as people look for it.
-            Row("lang:en", "English", "Change language") if _.lang == "id" else Row("lang:id", "Bahasa Indonesia", "Ganti bahasa"),
+            Row("lang:en", "English", "Change language")
+            if _.lang == "id"
+            else Row("lang:id", "Bahasa Indonesia", "Ganti bahasa"),
         )
-        return Reply(text or _("Silakan pilih layanan, atau ketik pertanyaan Anda."), menu=Menu(_("Pilih layanan"), rows))
+        return Reply(
+            text or _("Silakan pilih layanan, atau ketik pertanyaan Anda."),
+            menu=Menu(_("Pilih layanan"), rows),
+        )
 
     def menu_button(self) -> Button:
         return Button("menu", self._("Menu"))

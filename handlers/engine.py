@@ -27,6 +27,7 @@ START_WORDS = {"mulai", "/mulai", "start langganan"}
 MENU_WORDS = {"/start", "/menu", "menu", "mulai dari awal"}
 HELP_WORDS = {"/bantuan", "/help", "bantuan", "help"}
 
+
 class Conversations:
     def __init__(self, store: Store, domain: Domain, today: Callable[[], date] = date.today) -> None:
         self.store = store

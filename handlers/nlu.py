@@ -60,7 +60,11 @@ SLANG = {
 # (intent, weight, pattern on the normalised text). Strong signals weigh 3, weak ones 1.
 PATTERNS: tuple[tuple[str, int, str], ...] = (
     # menu: greetings, thanks, start, back
-    ("menu", 2, r"^(halo|pagi|siang|sore|malam|selamat (pagi|siang|sore|malam)|permisi|assalamualaikum|salam)\b"),
+    (
+        "menu",
+        2,
+        r"^(halo|pagi|siang|sore|malam|selamat (pagi|siang|sore|malam)|permisi|assalamualaikum|salam)\b",
+    ),
     ("menu", 3, r"\bterima kasih\b|\bmakasih\b"),
     ("menu", 3, r"^/?(start|menu|mulai dari awal)\b|\bmenu( utama)?\b|\bkembali\b|\bbalik\b|\bback\b"),
     ("menu", 2, r"^(ok|oke|okay|sip|siap|baik|mantap|good)\b"),
@@ -69,46 +73,118 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
     ("check_eligibility", 3, r"\bcek\b(?! (status|kepesertaan|bansos))|\bcek nik\b|\bperiksa\b"),
     ("check_eligibility", 3, r"\blayak|\bkelayakan\b|\beligib|\bmemenuhi syarat\b|\bsyarat"),
     ("check_eligibility", 3, r"\bgratis\b|\b(dibayar(in)?|ditanggung) (pemkot|pemerintah)|\bsigap\b|\bucj\b"),
-    ("check_eligibility", 2, r"\b(bisa|boleh|mau) (ikut|dapat|dapet|daftar|masuk)\b|\bdapat bpjs\b|\bdapet bpjs\b"),
-    ("check_eligibility", 2, r"\bdaftar\b|\bpendaftaran\b|\bpenerima\b|\bterpilih\b|\bapakah saya (bisa|dapat|termasuk)"),
+    (
+        "check_eligibility",
+        2,
+        r"\b(bisa|boleh|mau) (ikut|dapat|dapet|daftar|masuk)\b|\bdapat bpjs\b|\bdapet bpjs\b",
+    ),
+    (
+        "check_eligibility",
+        2,
+        r"\bdaftar\b|\bpendaftaran\b|\bpenerima\b|\bterpilih\b|\bapakah saya (bisa|dapat|termasuk)",
+    ),
     ("check_eligibility", 1, r"\bbpjs\b|\bpemkot\b|\bprogram\b|\bnik\b|\bikut\b"),
     ("check_eligibility", 3, r"\bcheck\b(?! (status|coverage))|\bam i eligible\b|\bqualify\b"),
     # update data
-    ("update_data", 3, r"\b(perbarui|perbaharui|memperbarui|update|ubah|mengubah|ganti|perbaiki|memperbaiki|benerin|koreksi) (data|desil|dtsen|pekerjaan|alamat)"),
-    ("update_data", 3, r"\bdtsen\b|\bdesil\b|\busul(an|kan)?\b|\bsanggah\b|\bcek bansos\b|\bmusyawarah\b|\bsiks\b"),
-    ("update_data", 2, r"\bdata (saya|sy|salah|tidak sesuai|belum masuk|keliru)\b|\bsalah data\b|\bbelum terdata\b|\btidak terdata\b"),
+    (
+        "update_data",
+        3,
+        r"\b(perbarui|perbaharui|memperbarui|update|ubah|mengubah|ganti|perbaiki|memperbaiki|benerin|koreksi) (data|desil|dtsen|pekerjaan|alamat)",
+    ),
+    (
+        "update_data",
+        3,
+        r"\bdtsen\b|\bdesil\b|\busul(an|kan)?\b|\bsanggah\b|\bcek bansos\b|\bmusyawarah\b|\bsiks\b",
+    ),
+    (
+        "update_data",
+        2,
+        r"\bdata (saya|sy|salah|tidak sesuai|belum masuk|keliru)\b|\bsalah data\b|\bbelum terdata\b|\btidak terdata\b",
+    ),
     ("update_data", 2, r"\b(perbarui|perbaharui|update|ubah|perbaiki|pindah)\b"),
     ("update_data", 1, r"\bdata\b|\bkelurahan\b|\bkecamatan\b|\bdukcapil\b|\bkk\b"),
     # coverage status
-    ("coverage_status", 3, r"\bstatus\b|\bkepesertaan\b|\bmasa (aktif|berlaku)\b|\bmasih aktif\b|\bsudah aktif\b"),
-    ("coverage_status", 3, r"\bkpj\b|\bkartu (peserta|bpjs)\b|\bsampai kapan\b|\bkapan (habis|berakhir|aktif|mulai)\b"),
-    ("coverage_status", 2, r"\b(sudah|udah|belum) terdaftar\b|\bterdaftar (belum|tidak|kah)\b|\bsaya terdaftar\b|\bjmo\b"),
+    (
+        "coverage_status",
+        3,
+        r"\bstatus\b|\bkepesertaan\b|\bmasa (aktif|berlaku)\b|\bmasih aktif\b|\bsudah aktif\b",
+    ),
+    (
+        "coverage_status",
+        3,
+        r"\bkpj\b|\bkartu (peserta|bpjs)\b|\bsampai kapan\b|\bkapan (habis|berakhir|aktif|mulai)\b",
+    ),
+    (
+        "coverage_status",
+        2,
+        r"\b(sudah|udah|belum) terdaftar\b|\bterdaftar (belum|tidak|kah)\b|\bsaya terdaftar\b|\bjmo\b",
+    ),
     ("coverage_status", 3, r"\bsaya (sudah |masih )?peserta\b"),
     ("coverage_status", 3, r"\bcoverage\b|\bmembership\b|\bam i (enrolled|covered|registered)\b"),
     ("coverage_status", 1, r"\baktif\b|\bberlaku\b|\bperiode\b|\bpeserta\b"),
     # claims
     ("claim_help", 3, r"\bklaim\b|\bkecelakaan\b|\bsantunan\b|\bahli waris\b|\bbeasiswa\b|\bjkm\b|\bjkk\b"),
-    ("claim_help", 3, r"\bmeninggal\b|\bwafat\b|\bkematian\b|\btabrakan\b|\bjatuh\b|\bluka\b|\bcedera\b|\bkecelakaan kerja\b"),
-    ("claim_help", 3, r"\brumah sakit\b|\bberobat\b|\bpencairan\b|\bcair\b|\bmanfaat\b|\bdapat apa\b|\bganti rugi\b"),
+    (
+        "claim_help",
+        3,
+        r"\bmeninggal\b|\bwafat\b|\bkematian\b|\btabrakan\b|\bjatuh\b|\bluka\b|\bcedera\b|\bkecelakaan kerja\b",
+    ),
+    (
+        "claim_help",
+        3,
+        r"\brumah sakit\b|\bberobat\b|\bpencairan\b|\bcair\b|\bmanfaat\b|\bdapat apa\b|\bganti rugi\b",
+    ),
     ("claim_help", 3, r"\baccident\b|\binjur|\bdied\b|\bdeath\b|\bhospital\b"),
     # subscribe / unsubscribe
     ("subscribe", 3, r"\blangganan\b|\bberlangganan\b|\bsubscribe\b|\bpengumuman\b|\bnotifikasi\b"),
-    ("subscribe", 2, r"\b(kirim|kirimi|kabari|kabarin|minta) (saya )?(info|informasi|kabar)|\binfo (terbaru|terkini|program)\b"),
+    (
+        "subscribe",
+        2,
+        r"\b(kirim|kirimi|kabari|kabarin|minta) (saya )?(info|informasi|kabar)|\binfo (terbaru|terkini|program)\b",
+    ),
     ("subscribe", 2, r"^mulai$|\bmau (dapat|dapet|terima) info\b|\bikuti\b"),
     ("subscribe", 2, r"\bikuti info\b"),
     ("subscribe", 1, r"\binfo\b|\binformasi\b|\bkabar\b"),
     ("unsubscribe", 5, r"^(berhenti|stop|unsubscribe|stop info|berhenti langganan)$"),
-    ("unsubscribe", 4, r"\b(berhenti|stop|hentikan|matikan|batalkan|keluar)\b.*\b(langganan|info|pesan|notif|kirim)"),
-    ("unsubscribe", 4, r"\b(tidak|jangan) (mau )?(di ?kirim|terima|menerima|dapat) (info|pesan|pengumuman)|\bjangan kirim"),
-    ("unsubscribe", 5, r"\btidak mau ((dapat|dapet|terima|menerima) )?(info|pesan|pengumuman|langganan)|\b(info|pesan)(nya)? (berhenti|stop)"),
+    (
+        "unsubscribe",
+        4,
+        r"\b(berhenti|stop|hentikan|matikan|batalkan|keluar)\b.*\b(langganan|info|pesan|notif|kirim)",
+    ),
+    (
+        "unsubscribe",
+        4,
+        r"\b(tidak|jangan) (mau )?(di ?kirim|terima|menerima|dapat) (info|pesan|pengumuman)|\bjangan kirim",
+    ),
+    (
+        "unsubscribe",
+        5,
+        r"\btidak mau ((dapat|dapet|terima|menerima) )?(info|pesan|pengumuman|langganan)|\b(info|pesan)(nya)? (berhenti|stop)",
+    ),
     ("unsubscribe", 2, r"\bberhenti\b|\bstop\b|\bunsubscribe\b"),
     # human help
-    ("human_help", 3, r"\bpetugas\b|\badmin\b|\boperator\b|\bcs\b|\bcall center\b|\bcustomer service\b|\bmanusia\b|\borang asli\b"),
-    ("human_help", 3, r"\bhubungi\b|\bkontak\b|\bnomor (telepon|telpon|kantor|whatsapp|handphone)\b|\balamat kantor\b|\bpengaduan\b|\bkomplain\b|\bmengadu\b"),
-    ("human_help", 2, r"^bantuan$|^help$|^tolong$|\bbutuh bantuan\b|\bminta bantuan\b|\bbicara dengan\b|\bngobrol dengan\b|\bbingung\b"),
+    (
+        "human_help",
+        3,
+        r"\bpetugas\b|\badmin\b|\boperator\b|\bcs\b|\bcall center\b|\bcustomer service\b|\bmanusia\b|\borang asli\b",
+    ),
+    (
+        "human_help",
+        3,
+        r"\bhubungi\b|\bkontak\b|\bnomor (telepon|telpon|kantor|whatsapp|handphone)\b|\balamat kantor\b|\bpengaduan\b|\bkomplain\b|\bmengadu\b",
+    ),
+    (
+        "human_help",
+        2,
+        r"^bantuan$|^help$|^tolong$|\bbutuh bantuan\b|\bminta bantuan\b|\bbicara dengan\b|\bngobrol dengan\b|\bbingung\b",
+    ),
     ("human_help", 1, r"\btolong\b|\bbantu\b|\bbantuan\b|\bhelp\b|\btelepon\b|\btelpon\b"),
     # language
-    ("change_language", 4, r"\benglish\b|\blanguage\b|\bbahasa (inggris|english|indonesia)\b|\bganti bahasa\b|\bin english\b"),
+    (
+        "change_language",
+        4,
+        r"\benglish\b|\blanguage\b|\bbahasa (inggris|english|indonesia)\b|\bganti bahasa\b|\bin english\b",
+    ),
     ("change_language", 2, r"\bbahasa\b|\bspeak\b"),
 )
 
@@ -120,7 +196,16 @@ _VOCABULARY = sorted(
         for word in re.findall(r"[a-z]{5,}", re.sub(r"\\[a-zA-Z]", " ", pattern))
         if word not in {"bagaimana"}
     }
-    | {"kelayakan", "perbarui", "kepesertaan", "kecelakaan", "berlangganan", "langganan", "pengumuman", "terdaftar"}
+    | {
+        "kelayakan",
+        "perbarui",
+        "kepesertaan",
+        "kecelakaan",
+        "berlangganan",
+        "langganan",
+        "pengumuman",
+        "terdaftar",
+    }
 )
 
 

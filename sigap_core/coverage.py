@@ -97,9 +97,7 @@ def is_current(participation: Participation, today: date) -> bool:
     return participation.active_flag and today <= participation.end
 
 
-def best_participation(
-    participations: list[Participation], skema: Skema, today: date
-) -> Participation | None:
+def best_participation(participations: list[Participation], skema: Skema, today: date) -> Participation | None:
     """The record that matters for a skema: current first, then the latest to end."""
     mine = [p for p in participations if p.skema is skema]
     if not mine:

@@ -99,7 +99,9 @@ class _Numbers:
         return prefix + f"{self.rng.randrange(1, 10000):04d}"
 
 
-def generate(people: int, seed: int, wilayah: Wilayah, today: date) -> tuple[list[Person], list[list[str]], list[Sample]]:
+def generate(
+    people: int, seed: int, wilayah: Wilayah, today: date
+) -> tuple[list[Person], list[list[str]], list[Sample]]:
     rng = random.Random(seed)
     numbers = _Numbers(rng)
     kelurahan_codes = [k.code for k in wilayah.kelurahan]
@@ -153,7 +155,15 @@ def generate(people: int, seed: int, wilayah: Wilayah, today: date) -> tuple[lis
 
     def enrol(person: Person, skema: str, start: date, end: date, active: bool = True) -> None:
         peserta.append(
-            [person.nik, kpj(), skema, "JKK+JKM", start.isoformat(), end.isoformat(), "AKTIF" if active else "NONAKTIF"]
+            [
+                person.nik,
+                kpj(),
+                skema,
+                "JKK+JKM",
+                start.isoformat(),
+                end.isoformat(),
+                "AKTIF" if active else "NONAKTIF",
+            ]
         )
 
     bekasi = kelurahan_codes

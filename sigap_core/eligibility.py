@@ -115,9 +115,7 @@ def decide(facts: Facts, policy: Policy, wilayah: Wilayah, today: date) -> Decis
         return Decision(status, reasons + ended, steps, person, past_coverage)
 
     if not is_resident(person.kode_kelurahan, wilayah):
-        return outcome(
-            Status.NOT_RESIDENT, (Reason.DOMICILE_OUTSIDE_KOTA_BEKASI,), (NextStep.FIX_POPULATION_DATA,)
-        )
+        return outcome(Status.NOT_RESIDENT, (Reason.DOMICILE_OUTSIDE_KOTA_BEKASI,), (NextStep.FIX_POPULATION_DATA,))
     if other is not None and is_current(other, today):
         return Decision(
             Status.ALREADY_COVERED,
@@ -129,12 +127,8 @@ def decide(facts: Facts, policy: Policy, wilayah: Wilayah, today: date) -> Decis
     if person.desil > policy.eligible_desil_max:
         return outcome(Status.DESIL_ABOVE_LIMIT, (Reason.DESIL_ABOVE_LIMIT,), (NextStep.UPDATE_DTSEN,))
     if not policy.is_informal(person.pekerjaan):
-        return outcome(
-            Status.NOT_INFORMAL_WORKER, (Reason.OCCUPATION_NOT_INFORMAL,), (NextStep.UPDATE_OCCUPATION,)
-        )
+        return outcome(Status.NOT_INFORMAL_WORKER, (Reason.OCCUPATION_NOT_INFORMAL,), (NextStep.UPDATE_OCCUPATION,))
     base = (Reason.RESIDENT_KOTA_BEKASI, Reason.OCCUPATION_INFORMAL)
     if person.desil <= policy.priority_desil_max:
-        return outcome(
-            Status.ELIGIBLE_PRIORITY, (Reason.DESIL_PRIORITY, *base), (NextStep.WAIT_FOR_CITY_SELECTION,)
-        )
+        return outcome(Status.ELIGIBLE_PRIORITY, (Reason.DESIL_PRIORITY, *base), (NextStep.WAIT_FOR_CITY_SELECTION,))
     return outcome(Status.ELIGIBLE, (Reason.DESIL_WITHIN_LIMIT, *base), (NextStep.WAIT_FOR_CITY_SELECTION,))

@@ -85,5 +85,5 @@ def format_day(value: date, lang: str = DEFAULT_LANGUAGE) -> str:
     return babel_format_date(value, format="d MMMM y", locale=normalise_language(lang))
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark for extraction only"
+def N_(message: str) -> str:
     return message

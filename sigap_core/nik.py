@@ -8,6 +8,7 @@ here says anything about residence.
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 
@@ -75,10 +76,8 @@ def normalise(text: str) -> str:
 def _birth_date_candidates(day: int, month: int, yy: int) -> list[date]:
     found = []
     for century in (1900, 2000):
-        try:
+        with suppress(ValueError):
             found.append(date(century + yy, month, day))
-        except ValueError:
-            pass
     return found
 
 

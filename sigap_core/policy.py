@@ -120,9 +120,7 @@ def load_policy(path: Path | None = None) -> Policy:
             verification=verification,
             dialog_minutes=int(data.get("retention", {}).get("dialog_minutes", 30)),
             contacts=Contacts(**data.get("contacts", {})),
-            kelurahan_contacts={
-                code: KelurahanContact(**values) for code, values in data.get("kelurahan", {}).items()
-            },
+            kelurahan_contacts={code: KelurahanContact(**values) for code, values in data.get("kelurahan", {}).items()},
         )
     except (KeyError, TypeError, ValueError) as error:
         raise PolicyError(f"invalid policy: {error}") from error

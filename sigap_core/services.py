@@ -42,9 +42,7 @@ async def gather_facts(
     return Facts(found[0] if found else None, participations, kk_matches)
 
 
-async def check(
-    uow: UnitOfWork, domain: Domain, nik: Nik | bytes, today: date, kk4: str | None = None
-) -> Decision:
+async def check(uow: UnitOfWork, domain: Domain, nik: Nik | bytes, today: date, kk4: str | None = None) -> Decision:
     nik_hmac = nik if isinstance(nik, bytes) else domain.hasher.nik(nik.value)
     facts = await gather_facts(uow, domain, nik_hmac, kk4)
     return decide(facts, domain.policy, domain.wilayah, today)
@@ -116,15 +114,15 @@ async def program_report(uow: UnitOfWork, domain: Domain, today: date) -> Progra
 
     sigap_now = current("SIGAP").label("sigap")  # type: ignore[attr-defined]
     other_now = current("LAINNYA").label("other")  # type: ignore[attr-defined]
-    query = select(
-        person.kode_kelurahan, person.desil, person.pekerjaan, sigap_now, other_now, func.count()
-    ).group_by(person.kode_kelurahan, person.desil, person.pekerjaan, sigap_now, other_now)
-    by_kecamatan = {
-        k.code: KecamatanReport(k.code, k.name) for k in domain.wilayah.kecamatan
-    }
+    query = select(person.kode_kelurahan, person.desil, person.pekerjaan, sigap_now, other_now, func.count()).group_by(
+        person.kode_kelurahan, person.desil, person.pekerjaan, sigap_now, other_now
+    )
+    by_kecamatan = {k.code: KecamatanReport(k.code, k.name) for k in domain.wilayah.kecamatan}
     outside = KecamatanReport("-", "(di luar Kota Bekasi)")
     far_future = date(9999, 12, 31)
-    for kode, desil, pekerjaan, sigap, other, count in (await uow.session.execute(query)).all():
+    for row in (await uow.session.execute(query)).all():
+        kode, desil, pekerjaan = str(row[0]), int(row[1]), str(row[2])
+        sigap, other, count = bool(row[3]), bool(row[4]), int(row[5])
         participations = []
         if sigap:
             participations.append(Participation("", Skema.SIGAP, (), today, far_future, True))
@@ -142,6 +140,4 @@ async def program_report(uow: UnitOfWork, domain: Domain, today: date) -> Progra
             target.eligible += count
         elif decision.status is Status.ENROLLED:
             target.enrolled += count
-    return ProgramReport(
-        list(by_kecamatan.values()), outside, domain.policy.quota, domain.policy.yearly_contribution
-    )
+    return ProgramReport(list(by_kecamatan.values()), outside, domain.policy.quota, domain.policy.yearly_contribution)

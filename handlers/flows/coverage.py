@@ -26,7 +26,12 @@ def coverage_replies(turn: Turn, decision: Decision) -> list[Reply]:
     _ = turn._
     assert decision.coverage is not None
     text = _("Kepesertaan BPJS Ketenagakerjaan Anda:") + "\n" + coverage_text(_, decision.coverage, turn.domain)
-    return [Reply(text, (Button("accident", _("Jika kecelakaan")), Button("jkm", _("Klaim JKM")), turn.menu_button()))]
+    return [
+        Reply(
+            text,
+            (Button("accident", _("Jika kecelakaan")), Button("jkm", _("Klaim JKM")), turn.menu_button()),
+        )
+    ]
 
 
 def _office(turn: Turn) -> str:

@@ -111,8 +111,7 @@ async def _limits(turn: Turn) -> list[Reply] | None:
         return [
             Reply(
                 _(
-                    "Terlalu banyak percobaan yang tidak cocok. Demi keamanan data, coba lagi setelah pukul "
-                    "{time} WIB."
+                    "Terlalu banyak percobaan yang tidak cocok. Demi keamanan data, coba lagi setelah pukul {time} WIB."
                 ).format(time=when),
                 (turn.menu_button(),),
             )
@@ -164,7 +163,10 @@ async def on_contact(turn: Turn) -> list[Reply]:
     if not turn.msg.contact_is_own:
         return [
             Reply(
-                _("Yang bisa dipakai hanya nomor HP Anda sendiri. Tekan “Bagikan nomor HP”, atau ketik 4 digit terakhir KK."),
+                _(
+                    "Yang bisa dipakai hanya nomor HP Anda sendiri. Tekan “Bagikan nomor HP”, "
+                    "atau ketik 4 digit terakhir KK."
+                ),
                 (turn.menu_button(),),
                 request_contact=turn.can_share_contact,
             )
@@ -205,7 +207,12 @@ async def _verify(turn: Turn, kk4: str | None, phone_hmac: bytes | None, method:
     link = await turn.uow.links.get(turn.msg.channel, turn.msg.user_key)
     keep = bool(link and link.keep and link.nik_hmac == nik_hmac)
     await turn.uow.links.set(
-        turn.msg.channel, turn.msg.user_key, nik_hmac, method, keep, turn.domain.policy.verification.verified_link_days
+        turn.msg.channel,
+        turn.msg.user_key,
+        nik_hmac,
+        method,
+        keep,
+        turn.domain.policy.verification.verified_link_days,
     )
     turn.clear_state()
     replies = verified_replies(turn, decision, purpose)
@@ -231,11 +238,19 @@ def verified_replies(turn: Turn, decision: Decision, purpose: str) -> list[Reply
     buttons: tuple[Button, ...]
     match decision.status:
         case Status.ELIGIBLE_PRIORITY | Status.ELIGIBLE:
-            buttons = (Button("subscribe", _("Langganan info")), Button("update", _("Cara perbarui data")), turn.menu_button())
+            buttons = (
+                Button("subscribe", _("Langganan info")),
+                Button("update", _("Cara perbarui data")),
+                turn.menu_button(),
+            )
         case Status.DESIL_ABOVE_LIMIT | Status.NOT_INFORMAL_WORKER | Status.NOT_RESIDENT:
             buttons = (Button("update", _("Cara perbarui data")), turn.menu_button())
         case Status.ENROLLED:
-            buttons = (Button("accident", _("Jika kecelakaan")), Button("jkm", _("Klaim JKM")), turn.menu_button())
+            buttons = (
+                Button("accident", _("Jika kecelakaan")),
+                Button("jkm", _("Klaim JKM")),
+                turn.menu_button(),
+            )
         case _:
             buttons = (turn.menu_button(),)
     return [Reply(text, buttons)]
@@ -248,7 +263,11 @@ async def on_keep(turn: Turn, keep: bool) -> list[Reply]:
         return [turn.main_menu(_("Verifikasi sudah tidak berlaku. Silakan cek lagi bila perlu."))]
     if keep:
         await turn.uow.links.set(
-            turn.msg.channel, turn.msg.user_key, link.nik_hmac, link.method, True,
+            turn.msg.channel,
+            turn.msg.user_key,
+            link.nik_hmac,
+            link.method,
+            True,
             turn.domain.policy.verification.verified_link_days,
         )
         return [

@@ -14,15 +14,30 @@ def show(turn: Turn) -> list[Reply]:
     lines.append(_("• Kantor kelurahan Anda: untuk data DTSEN dan pendaftaran usulan."))
     if contacts.program_office_name:
         office = ", ".join(
-            p for p in (contacts.program_office_name, contacts.program_office_address, contacts.program_office_phone) if p
+            p
+            for p in (
+                contacts.program_office_name,
+                contacts.program_office_address,
+                contacts.program_office_phone,
+            )
+            if p
         )
         lines.append(_("• Pengelola program SIGAP: {office}").format(office=office))
     if contacts.helpline_whatsapp:
         lines.append(_("• WhatsApp layanan: {number}").format(number=contacts.helpline_whatsapp))
     bpjs = ", ".join(
-        p for p in (contacts.bpjs_office_name, contacts.bpjs_office_address, contacts.bpjs_office_hours, contacts.bpjs_office_phone) if p
+        p
+        for p in (
+            contacts.bpjs_office_name,
+            contacts.bpjs_office_address,
+            contacts.bpjs_office_hours,
+            contacts.bpjs_office_phone,
+        )
+        if p
     )
     if bpjs:
         lines.append(_("• Kepesertaan dan klaim: {office}").format(office=bpjs))
-    lines.append(_("Saat datang, bawa KTP-el dan KK. Jangan berikan NIK atau data pribadi kepada orang yang tidak Anda kenal."))
+    lines.append(
+        _("Saat datang, bawa KTP-el dan KK. Jangan berikan NIK atau data pribadi kepada orang yang tidak Anda kenal.")
+    )
     return [Reply("\n".join(lines), (Button("update", _("Cara perbarui data")), turn.menu_button()))]

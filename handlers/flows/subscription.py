@@ -20,9 +20,9 @@ async def subscribe(turn: Turn, place: Kelurahan) -> list[Reply]:
     _ = turn._
     turn.clear_state()
     await turn.uow.subscriptions.set(turn.msg.channel, turn.msg.user_key, place.code, "active")
-    text = _(
-        "Anda berlangganan pengumuman Kelurahan {kelurahan}. Kirim BERHENTI kapan saja untuk berhenti."
-    ).format(kelurahan=place.name)
+    text = _("Anda berlangganan pengumuman Kelurahan {kelurahan}. Kirim BERHENTI kapan saja untuk berhenti.").format(
+        kelurahan=place.name
+    )
     return [Reply(text, (Button("stop", _("Berhenti langganan")), turn.menu_button()))]
 
 

@@ -102,7 +102,8 @@ def _parse_chunk(first_line: int, raw: bytes) -> ChunkResult:
     if '"' not in text and isinstance(_parser, DtsenRowParser):
         # No quoting anywhere: one physical line is one row, and whole columns can be checked at once.
         lines = text.replace("\r\n", "\n").split("\n")
-        result.rows, result.rejected, result.read = _parser.parse_block(first_line, lines, _job.delimiter)  # type: ignore[assignment]
+        rows, result.rejected, result.read = _parser.parse_block(first_line, lines, _job.delimiter)
+        result.rows = list(rows)
         result.warnings = _parser.warnings
         _parser.warnings = []
         return result

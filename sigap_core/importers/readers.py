@@ -46,9 +46,7 @@ def check_header(found: list[Any], expected: tuple[str, ...]) -> Header:
             parts.append("unexpected column(s): " + ", ".join(repr(u) for u in unknown))
         if duplicated:
             parts.append("repeated column(s): " + ", ".join(duplicated))
-        raise FileUnreadable(
-            "wrong header — " + "; ".join(parts) + ". Expected exactly: " + ",".join(expected)
-        )
+        raise FileUnreadable("wrong header — " + "; ".join(parts) + ". Expected exactly: " + ",".join(expected))
     return Header(columns, {name: columns.index(name) for name in expected})
 
 
@@ -114,8 +112,7 @@ class CsvSource:
                 yield start, cells
         except UnicodeDecodeError as error:
             raise FileUnreadable(
-                f"{self.path.name}: undecodable bytes after line {line} ({error.reason}); "
-                "the file looks damaged"
+                f"{self.path.name}: undecodable bytes after line {line} ({error.reason}); the file looks damaged"
             ) from error
         except csv.Error as error:
             raise FileUnreadable(f"{self.path.name}: CSV structure broken near line {line}: {error}") from error

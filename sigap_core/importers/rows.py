@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from datetime import date
 from functools import cache
 
@@ -128,7 +129,12 @@ class DtsenRowParser:
         phone_hmac = None
         raw_phone = cells[i_hp]
         if raw_phone:
-            if type(raw_phone) is str and raw_phone.startswith("08") and 10 <= len(raw_phone) <= 14 and raw_phone.isdigit():
+            if (
+                type(raw_phone) is str
+                and raw_phone.startswith("08")
+                and 10 <= len(raw_phone) <= 14
+                and raw_phone.isdigit()
+            ):
                 phone_hmac = hasher.phone("62" + raw_phone[1:])
             else:
                 phone = normalise_phone(text(raw_phone))
@@ -159,7 +165,9 @@ class DtsenRowParser:
         which recovers field dirt or names the precise reason. Returns (rows, rejected, rows read).
         """
         width = len(self._columns_in_file)
-        numbered = [(first_line + i, line.split(delimiter)) for i, line in enumerate(lines) if line and not line.isspace()]
+        numbered = [
+            (first_line + i, line.split(delimiter)) for i, line in enumerate(lines) if line and not line.isspace()
+        ]
         strict = [item for item in numbered if len(item[1]) == width]
         rows: list[RegistryRow] = []
         rejected: list[tuple[int, str, dict[str, object]]] = []
@@ -208,6 +216,7 @@ class DtsenRowParser:
                     niks, kks, names, columns[i_lahir], columns[i_jk], kodes, desils, phones, strict=True
                 )
             ]
+            keep: Sequence[int]
             if all(good):
                 picked = strict
                 keep = range(len(strict))
@@ -231,7 +240,7 @@ class DtsenRowParser:
                 [" ".join(columns[i_kerja][i].split())[:120] for i in keep],
                 lines_out,
             )
-            rows.extend(zip(*columns_out, strict=True))  # type: ignore[arg-type]
+            rows.extend(zip(*columns_out, strict=True))
         for line, cells in sorted(slow, key=lambda item: item[0]):
             try:
                 rows.append(self.parse(line, cells))  # type: ignore[arg-type]
@@ -281,7 +290,17 @@ class PesertaRowParser:
         status = text(cells[i_status]).upper().replace("-", "").replace(" ", "")
         if status not in ("AKTIF", "NONAKTIF"):
             raise RowProblem("status_invalid", value=status[:16])
-        return (line, self._hasher.nik(nik), mask_kpj(kpj), skema, programs, mulai, akhir, status == "AKTIF", line)
+        return (
+            line,
+            self._hasher.nik(nik),
+            mask_kpj(kpj),
+            skema,
+            programs,
+            mulai,
+            akhir,
+            status == "AKTIF",
+            line,
+        )
 
 
 def _programs(value: str) -> str:

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, MetaData, Table, select, text, update
+from sqlalchemy import Column, MetaData, Table, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from sigap_core.crypto import Hasher
@@ -168,7 +168,7 @@ async def import_file(
                 return ImportResult(kind.name, None, unchanged=True)
             run_id = (
                 await conn.execute(
-                    ImportRun.__table__.insert()
+                    insert(ImportRun)
                     .values(
                         kind=kind.name,
                         source_name=path.name[:255],
@@ -245,7 +245,12 @@ async def _load_and_swap(
             else:
                 await _stream_rows(conn, stage, parser, source.rows(), report, result)
             await conn.commit()
-            log.info("import %s: %d rows loaded in %.2fs", kind.name, result.rows_read, time.perf_counter() - started)
+            log.info(
+                "import %s: %d rows loaded in %.2fs",
+                kind.name,
+                result.rows_read,
+                time.perf_counter() - started,
+            )
             started = time.perf_counter()
             index_name = f"ix_{target.name}_nik_g{run_id}"
             await conn.exec_driver_sql(f"CREATE INDEX {index_name} ON {stage.name} (nik_hmac)")
@@ -336,7 +341,12 @@ def _sqlite_file(engine: AsyncEngine) -> str | None:
 
 
 async def _stream_chunks(
-    conn: AsyncConnection, stage: Table, job: ChunkJob, source: CsvSource, report: _Report, result: ImportResult
+    conn: AsyncConnection,
+    stage: Table,
+    job: ChunkJob,
+    source: CsvSource,
+    report: _Report,
+    result: ImportResult,
 ) -> None:
     loop = asyncio.get_running_loop()
     pool = make_pool(job)
@@ -385,22 +395,20 @@ async def _stream_chunks(
 async def _drop_duplicates(conn: AsyncConnection, stage: Table, kind: _Kind, report: _Report) -> int:
     """Keep the first row of each duplicate group, reject the later ones with the line they repeat."""
     key = ", ".join(kind.duplicate_key)
-    groups = await conn.execute(
-        text(f"SELECT {key} FROM {stage.name} GROUP BY {key} HAVING COUNT(*) > 1")  # noqa: S608
-    )
+    groups = await conn.execute(text(f"SELECT {key} FROM {stage.name} GROUP BY {key} HAVING COUNT(*) > 1"))
     dropped = 0
     for group in groups.fetchall():
         condition = " AND ".join(f"{column} = :k{i}" for i, column in enumerate(kind.duplicate_key))
         params = {f"k{i}": value for i, value in enumerate(group)}
         members = (
             await conn.execute(
-                text(f"SELECT id, line FROM {stage.name} WHERE {condition} ORDER BY line"),  # noqa: S608
+                text(f"SELECT id, line FROM {stage.name} WHERE {condition} ORDER BY line"),
                 params,
             )
         ).fetchall()
         first_line = members[0][1]
         for row_id, line in members[1:]:
-            report.add(line, "rejected", "duplicate_in_file", {"first_line": first_line})
-            await conn.execute(text(f"DELETE FROM {stage.name} WHERE id = :id"), {"id": row_id})  # noqa: S608
+            report.add(int(str(line)), "rejected", "duplicate_in_file", {"first_line": first_line})
+            await conn.execute(text(f"DELETE FROM {stage.name} WHERE id = :id"), {"id": row_id})
             dropped += 1
     return dropped

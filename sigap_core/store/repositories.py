@@ -225,9 +225,7 @@ class AuditRepository:
         self.session = session
 
     async def add(self, actor: str, action: str, nik_hmac: bytes | None, outcome: str) -> None:
-        self.session.add(
-            models.AuditEvent(at=utcnow(), actor=actor, action=action, nik_hmac=nik_hmac, outcome=outcome)
-        )
+        self.session.add(models.AuditEvent(at=utcnow(), actor=actor, action=action, nik_hmac=nik_hmac, outcome=outcome))
 
 
 class UnitOfWork:

@@ -235,7 +235,9 @@ async def test_help_shows_configured_contacts_only(bot: Conversations) -> None:
     assert "WhatsApp layanan" not in answer  # not configured: not invented
     bot.domain = replace(
         bot.domain,
-        policy=replace(bot.domain.policy, contacts=replace(bot.domain.policy.contacts, helpline_whatsapp="0811-0000-111")),
+        policy=replace(
+            bot.domain.policy, contacts=replace(bot.domain.policy.contacts, helpline_whatsapp="0811-0000-111")
+        ),
     )
     assert "0811-0000-111" in await chat.send("bantuan")
 
@@ -260,7 +262,13 @@ async def test_erase_my_data_after_confirmation(bot: Conversations, loaded: App)
 
 @pytest.mark.parametrize(
     ("kind", "fragment"),
-    [(Kind.STICKER, "Terima kasih"), (Kind.AUDIO, "pesan suara"), (Kind.IMAGE, "foto"), (Kind.LOCATION, "lokasi"), (Kind.UNKNOWN, "jenis pesan")],
+    [
+        (Kind.STICKER, "Terima kasih"),
+        (Kind.AUDIO, "pesan suara"),
+        (Kind.IMAGE, "foto"),
+        (Kind.LOCATION, "lokasi"),
+        (Kind.UNKNOWN, "jenis pesan"),
+    ],
 )
 async def test_non_text_messages_get_a_kind_reply_and_the_menu(bot: Conversations, kind: Kind, fragment: str) -> None:
     chat = Chat(bot)

@@ -62,8 +62,14 @@ async def test_worker_processes_give_the_same_snapshot_and_report(
     results = {}
     for mode in (False, True):
         result = await import_file(
-            app.store.engine, app.domain.hasher, app.domain.wilayah, "dtsen", path,
-            tmp_path / f"reports-{mode}", parallel=mode, force=True,
+            app.store.engine,
+            app.domain.hasher,
+            app.domain.wilayah,
+            "dtsen",
+            path,
+            tmp_path / f"reports-{mode}",
+            parallel=mode,
+            force=True,
         )
         results[mode] = (
             await snapshot(app),
@@ -76,7 +82,9 @@ async def test_worker_processes_give_the_same_snapshot_and_report(
     assert serial[0] == pooled[0]
 
 
-async def test_damaged_bytes_found_by_a_worker_abort_the_import(tmp_path: Path, sqlite_app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_damaged_bytes_found_by_a_worker_abort_the_import(
+    tmp_path: Path, sqlite_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(parallel, "CHUNK_BYTES", 16_384)
     path = build_file(tmp_path)
     data = path.read_bytes()
@@ -84,7 +92,12 @@ async def test_damaged_bytes_found_by_a_worker_abort_the_import(tmp_path: Path, 
     path.write_bytes(data[:middle] + b"\xff\xfe\n" + data[middle:])
     with pytest.raises(ImportFailed, match="damaged"):
         await import_file(
-            sqlite_app.store.engine, sqlite_app.domain.hasher, sqlite_app.domain.wilayah, "dtsen", path,
-            tmp_path / "r", parallel=True,
+            sqlite_app.store.engine,
+            sqlite_app.domain.hasher,
+            sqlite_app.domain.wilayah,
+            "dtsen",
+            path,
+            tmp_path / "r",
+            parallel=True,
         )
     assert await snapshot(sqlite_app) == []

@@ -31,7 +31,12 @@ async def test_no_table_or_column_holds_a_raw_identifier(app: App, tmp_path: Pat
     write_files(tmp_path, persons, peserta, 11)
     for kind in ("dtsen", "peserta"):
         await import_file(
-            app.store.engine, app.domain.hasher, app.domain.wilayah, kind, tmp_path / f"{kind}.csv", tmp_path / "r"
+            app.store.engine,
+            app.domain.hasher,
+            app.domain.wilayah,
+            kind,
+            tmp_path / f"{kind}.csv",
+            tmp_path / "r",
         )
     secrets = secrets_of(tmp_path)
     assert len(secrets) > 1500

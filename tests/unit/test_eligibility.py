@@ -41,7 +41,11 @@ CASES = [
     ("desil 5 street vendor", Facts(person(desil=5, pekerjaan="PEDAGANG KAKI LIMA")), Status.ELIGIBLE),
     ("SIGAP participant", Facts(person(), [sigap()]), Status.ENROLLED),
     ("SIGAP starting next month", Facts(person(), [sigap(start=date(2026, 12, 1))]), Status.ENROLLED),
-    ("SIGAP ended, still eligible", Facts(person(), [sigap(end=date(2025, 12, 31))]), Status.ELIGIBLE_PRIORITY),
+    (
+        "SIGAP ended, still eligible",
+        Facts(person(), [sigap(end=date(2025, 12, 31))]),
+        Status.ELIGIBLE_PRIORITY,
+    ),
     ("SIGAP NONAKTIF", Facts(person(), [sigap(active=False)]), Status.ELIGIBLE_PRIORITY),
     ("other insurance ended", Facts(person(), [other(end=date(2026, 1, 31))]), Status.ELIGIBLE_PRIORITY),
     ("enrolled wins over desil 7", Facts(person(desil=7), [sigap()]), Status.ENROLLED),

@@ -1,0 +1,159 @@
+"""The `sigap` command as operators and acceptance tests use it: real processes, a real database file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_SECRET
+from tests.integration.helpers import GOOD, KK4, NIK, dtsen, peserta
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "SIGAP_SECRET_KEY": TEST_SECRET,
+        "SIGAP_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+        "SIGAP_VAR_DIR": str(tmp_path / "var"),
+    }
+
+
+def sigap(
+    env: dict[str, str], *args: str, stdin: str | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture
+def loaded(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    sigap(env, "db", "upgrade")
+    sigap(env, "import", "dtsen", str(dtsen(tmp_path / "dtsen.csv")))
+    sigap(env, "import", "peserta", str(peserta(tmp_path / "peserta.csv")))
+    return env
+
+
+STATUS = {
+    "priority": "eligible_priority",
+    "eligible": "eligible",
+    "rich": "desil_above_limit",
+    "office": "not_informal_worker",
+    "outside": "not_resident",
+    "covered": "already_covered",
+    "enrolled": "enrolled",
+}
+
+
+def test_check_json_for_every_status(loaded: dict[str, str]) -> None:
+    for who, status in STATUS.items():
+        out = json.loads(sigap(loaded, "check", NIK[who], "--kk4", KK4[who], "--json").stdout)
+        assert out["status"] == status
+        assert set(out) >= {"status", "reasons", "kelurahan", "desil", "coverage"}
+    enrolled = json.loads(sigap(loaded, "check", NIK["enrolled"], "--json").stdout)
+    assert enrolled["coverage"]["state"] == "active" and enrolled["kelurahan"]
+    assert (
+        json.loads(sigap(loaded, "check", NIK["priority"], "--kk4", "9999", "--json").stdout)["status"] == "kk_mismatch"
+    )
+    assert json.loads(sigap(loaded, "check", "3275016612990999", "--json").stdout)["status"] == "not_found"
+
+
+def test_check_refuses_a_malformed_nik_with_a_reason(loaded: dict[str, str]) -> None:
+    result = sigap(loaded, "check", "327501410190001", check=False)
+    assert result.returncode != 0 and "15 digit" in result.stderr
+
+
+@pytest.mark.parametrize("who", list(STATUS))
+def test_piped_chat_journey_for_every_outcome(loaded: dict[str, str], who: str) -> None:
+    script = f"halo\n1\n1\n{NIK[who]}\n{KK4[who]}\n"
+    out = sigap(loaded, "chat", "--user", who, stdin=script).stdout
+    assert "[1] Cek kelayakan" in out and "[2] Tidak setuju" in out
+    expected = {
+        "priority": "PRIORITAS",
+        "eligible": "memenuhi syarat SIGAP (desil 5)",
+        "rich": "desil 8",
+        "office": "Karyawan Swasta",
+        "outside": "di luar Kota Bekasi",
+        "covered": "lewat jalur lain",
+        "enrolled": "Status: AKTIF",
+    }[who]
+    assert expected in out
+    assert NIK[who] not in out
+
+
+def test_piped_chat_buttons_by_label_and_unknown_nik(loaded: dict[str, str]) -> None:
+    out = sigap(loaded, "chat", stdin="halo\nCek kelayakan\nsetuju\n3275016612990999\n1234\n").stdout
+    assert "belum masuk DTSEN" in out
+
+
+def test_dialog_survives_a_restart(loaded: dict[str, str]) -> None:
+    first = sigap(loaded, "chat", "--user", "restart", stdin=f"cek\n1\n{NIK['enrolled']}\n").stdout
+    assert "4 digit terakhir nomor KK" in first
+    second = sigap(loaded, "chat", "--user", "restart", stdin=f"{KK4['enrolled']}\n").stdout
+    assert "Status: AKTIF" in second
+
+
+def test_chat_in_english(loaded: dict[str, str]) -> None:
+    out = sigap(loaded, "chat", "--lang", "en", stdin="hello\n").stdout
+    assert "Check eligibility" in out
+
+
+def test_nlu_writes_one_json_object_per_line(env: dict[str, str]) -> None:
+    out = sigap(env, "nlu", stdin="sy mau cek bpjs gratis dr pemkot\nberhenti\nnik 3275 0141 0190 0001\n").stdout
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["intent"] for line in lines] == ["check_eligibility", "unsubscribe", "check_eligibility"]
+    assert lines[2]["entities"] == {"nik": "3275014101900001"}
+    assert all(0 <= line["confidence"] <= 1 for line in lines)
+
+
+def test_import_reports_counts_and_refuses_a_wrong_header(env: dict[str, str], tmp_path: Path) -> None:
+    path = dtsen(tmp_path / "d.csv", ["3275016612990201,1,X"])
+    out = sigap(env, "import", "dtsen", str(path)).stdout
+    assert f"read {len(GOOD) + 1}, imported {len(GOOD)}, rejected 1" in out and "report:" in out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("nik;nama\n1;2\n")
+    result = sigap(env, "import", "dtsen", str(bad), check=False)
+    assert result.returncode != 0 and "missing column" in result.stderr and "nothing changed" in result.stderr
+    missing = sigap(env, "import", "peserta", str(tmp_path / "nope.csv"), check=False)
+    assert missing.returncode != 0 and "does not exist" in missing.stderr
+
+
+def test_demo_data_and_report(env: dict[str, str], tmp_path: Path) -> None:
+    out = sigap(env, "demo-data", "--people", "500", "--seed", "3", "--out", str(tmp_path / "demo")).stdout
+    for status in STATUS.values():
+        assert status in out
+    assert (tmp_path / "demo" / "dtsen.csv").exists() and (tmp_path / "demo" / "peserta.csv").exists()
+    sigap(env, "import", "dtsen", str(tmp_path / "demo" / "dtsen.csv"))
+    sigap(env, "import", "peserta", str(tmp_path / "demo" / "peserta.csv"))
+    report = sigap(env, "report").stdout
+    assert "Pondokgede" in report and "Rp201.600" in report and "Kuota 11.666" in report
+    data = json.loads(sigap(env, "report", "--json").stdout)
+    assert sum(k["in_registry"] for k in data["kecamatan"]) == 500
+    assert data["budget_used"] == data["enrolled"] * 201_600
+
+
+def test_demo_samples_give_the_outcomes_they_claim(env: dict[str, str], tmp_path: Path) -> None:
+    sigap(env, "demo-data", "--people", "300", "--out", str(tmp_path / "demo"))
+    for kind in ("dtsen", "peserta"):
+        sigap(env, "import", kind, str(tmp_path / "demo" / f"{kind}.csv"))
+    samples = json.loads((tmp_path / "demo" / "samples.json").read_text())
+    for sample in samples:
+        out = json.loads(sigap(env, "check", sample["nik"], "--kk4", sample["kk4"], "--json").stdout)
+        assert out["status"] == sample["status"], sample

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from handlers.nlu import INTENTS, understand
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def labelled(name: str) -> list[tuple[str, str]]:
+    rows = []
+    for line in (FIXTURES / name).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            intent, text = line.split("\t", 1)
+            assert intent in INTENTS, intent
+            rows.append((intent, text))
+    return rows
+
+
+def test_labelled_set_is_large_and_covers_every_intent() -> None:
+    rows = labelled("nlu_utterances.tsv")
+    assert len(rows) >= 200
+    assert set(Counter(intent for intent, _ in rows)) == set(INTENTS)
+
+
+def test_accuracy_on_the_labelled_set_is_at_least_95_percent() -> None:
+    rows = labelled("nlu_utterances.tsv")
+    wrong = [(intent, text, understand(text).intent) for intent, text in rows if understand(text).intent != intent]
+    assert 1 - len(wrong) / len(rows) >= 0.95, wrong
+
+
+def test_held_out_set_stays_above_85_percent() -> None:
+    """Written after tuning and never tuned on: a guard against over-fitting the main set."""
+    rows = labelled("nlu_heldout.tsv")
+    correct = sum(understand(text).intent == intent for intent, text in rows)
+    assert correct / len(rows) >= 0.85
+
+
+@pytest.mark.parametrize(
+    ("text", "nik"),
+    [("cek nik sy 3275 0141 0190 0001 ya", "3275014101900001"), ("3275-0141-0190-0001", "3275014101900001")],
+)
+def test_nik_is_extracted_anywhere(text: str, nik: str) -> None:
+    understood = understand(text)
+    assert understood.entities == {"nik": nik} and understood.intent == "check_eligibility"
+
+
+def test_output_shape_and_confidence() -> None:
+    data = understand("sy mau cek bpjs gratis dr pemkot").as_json()
+    assert set(data) == {"text", "intent", "confidence", "entities"}
+    assert data["intent"] == "check_eligibility" and 0.5 <= float(data["confidence"]) <= 1  # type: ignore[arg-type]
+    assert understand("").intent == "out_of_scope"
