@@ -98,7 +98,7 @@ async def lookups(db: Path, csv_path: Path, count: int) -> dict[str, float]:
     for index, (nik, kk4) in enumerate(pairs):
         parsed = parse_nik(nik)
         started = time.perf_counter()
-        async with store.uow() as uow:
+        async with store.reader() as uow:
             decision = await check(uow, domain, parsed, today, kk4)
         elapsed = time.perf_counter() - started
         if index >= 200:  # warm-up

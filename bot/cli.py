@@ -162,8 +162,9 @@ async def check_command(nik: str, kk4: str | None, as_json: bool, lang: str, dat
         raise click.ClickException(_("--kk4 harus 4 digit angka"))
 
     async def body(app: App) -> None:
-        async with app.store.uow() as uow:
+        async with app.store.reader() as uow:
             decision = await check(uow, app.domain, parsed, app.today(), kk4.strip() if kk4 else None)
+        async with app.store.uow() as uow:
             await uow.audit.add("cli", "check", app.domain.hasher.nik(parsed.value), decision.status.value)
         if as_json:
             click.echo(json.dumps(decision_json(decision, app.domain.wilayah), ensure_ascii=False))

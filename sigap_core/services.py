@@ -31,8 +31,7 @@ async def gather_facts(
 ) -> Facts:
     """Registry person and participations for one NIK digest; with `kk4` or `phone_hmac`, whether the
     chat proved it holds the person's data (a phone match counts as verified)."""
-    found = await uow.registry.person(nik_hmac)
-    participations = await uow.registry.participations(nik_hmac)
+    found, participations = await uow.registry.facts(nik_hmac)
     kk_matches: bool | None = None
     if kk4 is not None:
         expected = found[1] if found else None

@@ -40,7 +40,11 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # Read-only units of work take no write lock: in WAL mode they never wait for writers.
+            options = connection.get_execution_options()
+            if options.get("isolation_level") == "AUTOCOMMIT":
+                return  # a single-statement read: no transaction, no lock, no extra round trip
+            connection.exec_driver_sql("BEGIN" if options.get("sigap_read_only") else "BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_size", 10)
