@@ -10,17 +10,16 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from bot.bootstrap import App, bootstrap
-from sigap_core.config import Settings
-from sigap_core.i18n import Translator
-from sigap_core.importers.service import ImportFailed, import_file
-from sigap_core.nik import NikError, parse_nik
-from sigap_core.policy import PolicyError
-from sigap_core.services import ProgramReport, check, decision_json, program_report
+# Heavy modules (SQLAlchemy, Babel, the importer) are imported inside the commands: the CLI starts faster,
+# and the importer's worker processes, which re-import this entry module, stay small.
+if TYPE_CHECKING:
+    from bot.bootstrap import App
+    from sigap_core.i18n import Translator
+    from sigap_core.services import ProgramReport
 
 T = TypeVar("T")
 
@@ -38,6 +37,10 @@ def run_async(func: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., T]:
 
 
 async def _with_app(database_url: str | None, body: Callable[[App], Awaitable[T]]) -> T:
+    from bot.bootstrap import bootstrap
+    from sigap_core.config import Settings
+    from sigap_core.policy import PolicyError
+
     try:
         app = await bootstrap(Settings(), database_url)
     except PolicyError as error:
@@ -66,6 +69,7 @@ def db() -> None:
 @run_async
 async def db_upgrade(database_url: str | None) -> None:
     """Create or migrate the schema (idempotent)."""
+    from sigap_core.config import Settings
     from sigap_core.store.db import current_revision, make_engine, upgrade
 
     engine = make_engine(database_url or Settings().resolved_database_url())
@@ -114,6 +118,7 @@ def _print_samples(samples: list[Any]) -> None:
 @run_async
 async def import_command(kind: str, path: Path, report_dir: Path | None, force: bool, database_url: str | None) -> None:
     """Import a DTSEN registry extract or BPJS participation list (CSV or XLSX)."""
+    from sigap_core.importers.service import ImportFailed, import_file
 
     async def body(app: App) -> None:
         target = report_dir or app.settings.var_dir / "reports"
@@ -149,14 +154,15 @@ async def import_command(kind: str, path: Path, report_dir: Path | None, force: 
 @run_async
 async def check_command(nik: str, kk4: str | None, as_json: bool, lang: str, database_url: str | None) -> None:
     """Look up one NIK (for staff helping a walk-in citizen)."""
-    from handlers.render import decision_text
+    from handlers.render import decision_text, nik_error_text
+    from sigap_core.i18n import Translator
+    from sigap_core.nik import NikError, parse_nik
+    from sigap_core.services import check, decision_json
 
     _ = Translator(lang)
     try:
         parsed = parse_nik(nik)
     except NikError as error:
-        from handlers.render import nik_error_text
-
         raise click.ClickException(nik_error_text(_, error)) from error
     if kk4 is not None and (len(kk4.strip()) != 4 or not kk4.strip().isdigit()):
         raise click.ClickException(_("--kk4 harus 4 digit angka"))
@@ -182,6 +188,8 @@ async def check_command(nik: str, kk4: str | None, as_json: bool, lang: str, dat
 @run_async
 async def report_command(as_json: bool, lang: str, database_url: str | None) -> None:
     """Program report per kecamatan: registry, eligible, enrolled, quota and budget."""
+    from sigap_core.i18n import Translator
+    from sigap_core.services import program_report
 
     async def body(app: App) -> None:
         async with app.store.uow() as uow:
@@ -296,6 +304,33 @@ def nlu_command() -> None:
         click.echo(json.dumps(understand(text).as_json(), ensure_ascii=False))
 
 
+@main.command("run")
+@click.option("--demo", is_flag=True, help="Allow the generated demo key instead of SIGAP_SECRET_KEY.")
+@db_option
+@run_async
+async def run_command(demo: bool, database_url: str | None) -> None:
+    """The service: Telegram (webhook or polling), the webhooks, /healthz."""
+    from sigap_core.config import Settings
+
+    settings = Settings()
+    if not settings.has_real_secret and not demo:
+        raise click.ClickException("SIGAP_SECRET_KEY is not set: refusing to start (use --demo to try with a demo key)")
+    if not settings.telegram_enabled and not settings.whatsapp_enabled:
+        raise click.ClickException(
+            "no chat channel is configured (set SIGAP_TELEGRAM_TOKEN, or the SIGAP_WHATSAPP_* settings). "
+            "To talk to the bot in this terminal: sigap chat"
+        )
+    from bot.web import ConfigurationError, serve
+
+    async def body(app: App) -> None:
+        try:
+            await serve(app)
+        except ConfigurationError as error:
+            raise click.ClickException(str(error)) from error
+
+    await _with_app(database_url, body)
+
+
 @main.command("demo")
 @click.option("--people", default=2000, show_default=True, type=int)
 @click.option("--no-chat", is_flag=True, help="Only prepare the demo database and print the report.")
@@ -304,6 +339,9 @@ def nlu_command() -> None:
 async def demo_command(people: int, no_chat: bool, database_url: str | None) -> None:
     """Prepare a demo database from synthetic data, print the report, then open the terminal chat."""
     from sigap_core.demo import generate, write_files
+    from sigap_core.i18n import Translator
+    from sigap_core.importers.service import import_file
+    from sigap_core.services import program_report
 
     async def body(app: App) -> None:
         out = app.settings.var_dir / "demo"

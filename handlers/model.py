@@ -72,6 +72,7 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     menu: Menu | None = None
     request_contact: bool = False  # offer "share my phone number" where the channel can
+    contact_label: str = ""  # the label of that offer, in the user's language
 
     def choices(self) -> list[tuple[str, str]]:
         """(id, label) of every button and row, in display order."""

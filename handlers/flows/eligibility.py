@@ -87,7 +87,9 @@ def on_nik(turn: Turn, text: str) -> list[Reply]:
     ask = _("NIK diterima. Sekarang ketik 4 digit terakhir nomor KK (Kartu Keluarga) Anda.")
     if turn.can_share_contact:
         ask += "\n" + _("Atau tekan “Bagikan nomor HP” jika nomor HP Anda terdaftar di DTSEN.")
-    return [Reply(ask, (turn.menu_button(),), request_contact=turn.can_share_contact)]
+    return [
+        Reply(ask, (turn.menu_button(),), request_contact=turn.can_share_contact, contact_label=_("Bagikan nomor HP"))
+    ]
 
 
 async def _locked_until(turn: Turn) -> datetime | None:
@@ -151,6 +153,7 @@ async def on_kk4(turn: Turn, text: str) -> list[Reply]:
                 _("Ketik 4 digit terakhir nomor KK Anda, contoh: 0123."),
                 (turn.menu_button(),),
                 request_contact=turn.can_share_contact,
+                contact_label=_("Bagikan nomor HP"),
             )
         ]
     return await _verify(turn, kk4=digits, phone_hmac=None, method="kk4")
@@ -169,6 +172,7 @@ async def on_contact(turn: Turn) -> list[Reply]:
                 ),
                 (turn.menu_button(),),
                 request_contact=turn.can_share_contact,
+                contact_label=_("Bagikan nomor HP"),
             )
         ]
     phone = normalise_phone(turn.msg.contact_phone)

@@ -1,0 +1,89 @@
+"""The service (`sigap run`): one aiohttp app for /healthz and the webhooks, plus Telegram long polling when
+no webhook URL is set."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+
+from bot.bootstrap import App
+from handlers.engine import Conversations
+
+log = logging.getLogger(__name__)
+
+TELEGRAM_PATH = "/webhooks/telegram"
+
+
+class ConfigurationError(Exception):
+    pass
+
+
+def build_web_app(app: App, conversations: Conversations) -> tuple[web.Application, object | None]:
+    """The aiohttp application and the Telegram channel (None when Telegram is off)."""
+    settings = app.settings
+    web_app = web.Application(client_max_size=1 << 20)
+
+    async def healthz(_request: web.Request) -> web.Response:
+        healthy = await app.store.ping()
+        return web.json_response(
+            {
+                "status": "ok" if healthy else "database unavailable",
+                "database": healthy,
+                "telegram": settings.telegram_enabled,
+                "whatsapp": settings.whatsapp_enabled,
+            },
+            status=200 if healthy else 503,
+        )
+
+    web_app.router.add_get("/healthz", healthz)
+    telegram = None
+    if settings.telegram_enabled:
+        from bot.telegram import TelegramChannel
+
+        assert settings.telegram_token is not None
+        telegram = TelegramChannel(
+            settings.telegram_token.get_secret_value(), settings.telegram_api_base, conversations, app.store
+        )
+        if settings.telegram_webhook_url:
+            secret = settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else ""
+            if not secret:
+                raise ConfigurationError("SIGAP_TELEGRAM_WEBHOOK_SECRET is required in webhook mode")
+            SimpleRequestHandler(
+                dispatcher=telegram.dispatcher, bot=telegram.bot, secret_token=secret, handle_in_background=True
+            ).register(web_app, path=TELEGRAM_PATH)
+    return web_app, telegram
+
+
+async def serve(app: App) -> None:
+    """Run until cancelled."""
+    settings = app.settings
+    conversations = Conversations(app.store, app.domain, app.today)
+    web_app, telegram = build_web_app(app, conversations)
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.http_host, settings.http_port)
+    await site.start()
+    log.warning("SIGAP service listening on http://%s:%s", settings.http_host, settings.http_port)
+    tasks = []
+    try:
+        if telegram is not None:
+            from bot.telegram import TelegramChannel
+
+            assert isinstance(telegram, TelegramChannel)
+            if settings.telegram_webhook_url:
+                secret = settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else ""
+                await telegram.set_webhook(settings.telegram_webhook_url, secret)
+                log.warning("telegram: webhook mode")
+            else:
+                tasks.append(asyncio.create_task(telegram.start_polling()))
+                log.warning("telegram: long polling")
+        await asyncio.Event().wait()
+    finally:
+        for task in tasks:
+            task.cancel()
+        if telegram is not None:
+            await telegram.close()  # type: ignore[attr-defined]
+        await runner.cleanup()

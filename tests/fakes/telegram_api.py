@@ -1,0 +1,161 @@
+"""A fake Telegram Bot API server on 127.0.0.1: records every call, serves getUpdates from a queue, and can
+be told to fail a method (429 with retry_after, 403 blocked)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER = {"id": 999000, "is_bot": True, "first_name": "SIGAP", "username": "sigap_test_bot"}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+    @property
+    def chat_id(self) -> int:
+        return int(self.params["chat_id"])
+
+    @property
+    def markup(self) -> dict[str, Any]:
+        raw = self.params.get("reply_markup")
+        return json.loads(raw) if isinstance(raw, str) else (raw or {})
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        rows = self.markup.get("inline_keyboard", [])
+        return [(b["text"], b["callback_data"]) for row in rows for b in row]
+
+
+@dataclass
+class FakeTelegram:
+    calls: list[Call] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    failures: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _next_update: int = 1
+    _message_id: int = 1
+    _arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    base_url: str = ""
+    _runner: web.AppRunner | None = None
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    # Test-side API -------------------------------------------------------------------------
+
+    def fail(
+        self, method: str, error_code: int, description: str, retry_after: int | None = None, times: int = 1
+    ) -> None:
+        body: dict[str, Any] = {"ok": False, "error_code": error_code, "description": description}
+        if retry_after is not None:
+            body["parameters"] = {"retry_after": retry_after}
+        self.failures.setdefault(method, []).extend([body] * times)
+
+    def push(self, update: dict[str, Any]) -> int:
+        update = {"update_id": self._next_update, **update}
+        self._next_update = max(self._next_update, update["update_id"]) + 1
+        self.updates.append(update)
+        return int(update["update_id"])
+
+    def sent(self, chat_id: int | None = None) -> list[Call]:
+        return [c for c in self.calls if c.method == "sendmessage" and (chat_id is None or c.chat_id == chat_id)]
+
+    async def wait_sent(self, chat_id: int, count: int, timeout: float = 10.0) -> list[Call]:
+        deadline = time.monotonic() + timeout
+        while len(self.sent(chat_id)) < count:
+            if time.monotonic() > deadline:
+                texts = [c.params.get("text", "")[:60] for c in self.sent(chat_id)]
+                raise AssertionError(f"expected {count} messages to {chat_id}, got {len(texts)}: {texts}")
+            await asyncio.sleep(0.02)
+        return self.sent(chat_id)
+
+    # Server side ---------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"].lower()
+        if request.content_type == "application/json":
+            params = await request.json()
+        else:
+            params = dict(await request.post())
+        self.calls.append(Call(method, params))
+        failures = self.failures.get(method)
+        if failures:
+            body = failures.pop(0)
+            return web.json_response(body, status=body["error_code"])
+        if method == "getupdates":
+            return web.json_response({"ok": True, "result": await self._get_updates(params)})
+        if method == "getme":
+            return web.json_response({"ok": True, "result": BOT_USER})
+        if method in ("sendmessage", "editmessagetext"):
+            self._message_id += 1
+            message = {
+                "message_id": self._message_id,
+                "date": int(time.time()),
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "from": BOT_USER,
+                "text": params.get("text", ""),
+            }
+            return web.json_response({"ok": True, "result": message})
+        return web.json_response({"ok": True, "result": True})
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        timeout = min(float(params.get("timeout") or 0), 0.5)
+        deadline = time.monotonic() + timeout
+        while True:
+            ready = [u for u in self.updates if u["update_id"] >= offset]
+            if ready or time.monotonic() >= deadline:
+                return ready
+            await asyncio.sleep(0.02)
+
+
+def private_message(chat_id: int, text: str | None = None, **extra: Any) -> dict[str, Any]:
+    sender = {"id": chat_id, "is_bot": False, "first_name": "Warga", "language_code": "id"}
+    message: dict[str, Any] = {
+        "message_id": int(time.time() * 1000) % 10**9,
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "private", "first_name": "Warga"},
+        "from": sender,
+        **extra,
+    }
+    if text is not None:
+        message["text"] = text
+    return {"message": message}
+
+
+def callback(chat_id: int, data: str) -> dict[str, Any]:
+    sender = {"id": chat_id, "is_bot": False, "first_name": "Warga", "language_code": "id"}
+    return {
+        "callback_query": {
+            "id": f"cb{time.monotonic_ns()}",
+            "from": sender,
+            "chat_instance": "ci",
+            "data": data,
+            "message": {
+                "message_id": 1,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "from": BOT_USER,
+                "text": "…",
+            },
+        }
+    }
