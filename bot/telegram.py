@@ -110,27 +110,24 @@ class TelegramChannel:
         router.my_chat_member.register(self.on_my_chat_member)
         router.channel_post.register(self.on_channel_post)
         self.dispatcher.include_router(router)
-        self.dispatcher.update.outer_middleware(self._once_only)
+        # Repeated update_ids reach the engine with their id and are dropped there, in the same transaction
+        # as the dialog change; updates that never reach the engine are harmless to repeat.
+        self.dispatcher.update.outer_middleware(self._remember_update_id)
         self._username: str | None = None
 
     # Incoming ---------------------------------------------------------------------------------
 
-    async def _once_only(
+    async def _remember_update_id(
         self,
         handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        """A repeated update_id is processed once, across processes: the database decides."""
         assert isinstance(event, Update)
-        async with self.store.uow() as uow:
-            first = await uow.dedup.first_time(CHANNEL, str(event.update_id))
-        if not first:
-            log.info("telegram update %s already processed; skipped", event.update_id)
-            return None
+        data["update_id"] = event.update_id
         return await handler(event, data)
 
-    async def on_message(self, message: Message) -> None:
+    async def on_message(self, message: Message, update_id: int = 0) -> None:
         if message.chat.type != "private":
             await self._send_text(message.chat.id, await self._private_only_text(message))
             return
@@ -144,6 +141,7 @@ class TelegramChannel:
             contact_phone=message.contact.phone_number if message.contact else "",
             contact_is_own=bool(message.contact and sender and message.contact.user_id == sender.id),
             language_hint=(sender.language_code or "") if sender else "",
+            external_id=str(update_id) if update_id else "",
         )
         await self._answer(message.chat.id, incoming)
 
@@ -154,7 +152,7 @@ class TelegramChannel:
                 message.chat.id, _("Pesan yang diubah tidak diproses ulang. Silakan kirim pesan baru.")
             )
 
-    async def on_callback(self, query: CallbackQuery) -> None:
+    async def on_callback(self, query: CallbackQuery, update_id: int = 0) -> None:
         with suppress(TelegramBadRequest):  # too old to answer: still act on it
             await query.answer()  # every callback is answered, or the button keeps spinning
         chat_id = query.message.chat.id if query.message else query.from_user.id
@@ -166,6 +164,7 @@ class TelegramChannel:
             Kind.BUTTON,
             payload=query.data or "",
             language_hint=query.from_user.language_code or "",
+            external_id=str(update_id) if update_id else "",
         )
         await self._answer(chat_id, incoming)
 

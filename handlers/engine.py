@@ -37,6 +37,10 @@ class Conversations:
 
     async def handle(self, msg: InMessage) -> list[Reply]:
         async with self.store.uow() as uow:
+            # Once only, in the same transaction as the dialog change: a repeated delivery changes nothing.
+            if msg.external_id and not await uow.dedup.first_time(msg.channel, msg.external_id):
+                log.info("%s delivery already processed; skipped", msg.channel)
+                return []
             conversation, created = await uow.conversations.get_or_create(
                 msg.channel, msg.user_key, normalise_language(msg.language_hint)
             )

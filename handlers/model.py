@@ -43,6 +43,7 @@ class InMessage:
     contact_phone: str = ""
     contact_is_own: bool = False  # the platform says the shared contact is the sender's own
     language_hint: str = ""
+    external_id: str = ""  # the platform's id of this delivery (update_id, message id): processed once
 
 
 @dataclass(frozen=True)

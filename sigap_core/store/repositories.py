@@ -9,7 +9,8 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import cast, delete, func, literal, null, select, union_all
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sigap_core.coverage import Participation, Skema
@@ -310,13 +311,15 @@ class DedupRepository:
         self.session = session
 
     async def first_time(self, channel: str, external_id: str) -> bool:
-        """Record an incoming id; False when some process already recorded it."""
-        try:
-            async with self.session.begin_nested():
-                self.session.add(models.ProcessedUpdate(channel=channel, external_id=external_id, at=utcnow()))
-        except IntegrityError:
-            return False
-        return True
+        """Record an incoming id; False when some process already recorded it (one statement, no savepoint)."""
+        values = {"channel": channel, "external_id": external_id, "at": utcnow()}
+        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
+        if dialect == "postgresql":
+            statement: Any = pg_insert(models.ProcessedUpdate).values(**values).on_conflict_do_nothing()
+        else:
+            statement = sqlite_insert(models.ProcessedUpdate).values(**values).on_conflict_do_nothing()
+        result = await self.session.execute(statement)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 class AuditRepository:
