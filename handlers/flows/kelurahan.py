@@ -14,6 +14,12 @@ FIRST_PAGE = 9  # WhatsApp lists hold 10 rows: 9 kecamatan + "more"
 Continuation = Callable[[Turn, Kelurahan], Awaitable[list[Reply]]]
 
 
+async def resolve(turn: Turn, typed: str | None) -> Kelurahan | None:
+    """A kelurahan named in the message, else the one the bot already knows for this chat."""
+    place = from_text(turn, typed) if typed else None
+    return place or await known(turn)
+
+
 async def known(turn: Turn) -> Kelurahan | None:
     """The kelurahan of the verified record, else of the subscription."""
     wilayah = turn.domain.wilayah

@@ -12,8 +12,7 @@ from sigap_core.wilayah import Kelurahan
 
 
 async def start(turn: Turn, typed: str | None = None) -> list[Reply]:
-    place = kelurahan_flow.from_text(turn, typed) if typed else None
-    place = place or await kelurahan_flow.known(turn)
+    place = await kelurahan_flow.resolve(turn, typed)
     if place is None:
         return kelurahan_flow.ask(turn, "update")
     return await guide(turn, place)
