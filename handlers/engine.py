@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from handlers.context import Turn
@@ -45,6 +46,8 @@ class Conversations:
                 msg.channel, msg.user_key, normalise_language(msg.language_hint)
             )
             now = datetime.now(UTC)
+            conversation.last_inbound_at = now
+            msg = as_choice(msg, conversation.choices)
             turn = Turn(msg, conversation, uow, self.domain, self.today(), now, Translator(conversation.lang))
             expires = aware(conversation.expires_at)
             if turn.state and expires is not None and expires < now:
@@ -52,6 +55,7 @@ class Conversations:
             replies = await self._dispatch(turn, created)
             if not turn.erased:
                 conversation.updated_at = now
+                conversation.choices = [[choice_id, label] for r in replies for choice_id, label in r.choices()] or None
             log.debug("handled %s message on %s: %d replies", msg.kind.value, msg.channel, len(replies))
             return replies
 
@@ -215,6 +219,20 @@ class Conversations:
                     turn.set_state(kelurahan_flow.AWAITING_KELURAHAN, purpose="update")
                 return await self._continue_with_kelurahan(turn, argument)
         return [turn.main_menu(turn._("Tombol itu sudah tidak berlaku. Silakan pilih lagi dari menu."))]
+
+
+def as_choice(msg: InMessage, choices: list[list[str]] | None) -> InMessage:
+    """A typed "2" or a typed button label presses that button (WhatsApp users type them)."""
+    if msg.kind is not Kind.TEXT or not choices:
+        return msg
+    text = msg.text.strip()
+    if text.isdigit() and len(text) <= 2 and 1 <= int(text) <= len(choices):
+        return replace(msg, kind=Kind.BUTTON, payload=choices[int(text) - 1][0])
+    folded = text.casefold()
+    for choice_id, label in choices:
+        if folded == label.casefold():
+            return replace(msg, kind=Kind.BUTTON, payload=choice_id)
+    return msg
 
 
 def _has_digits(text: str) -> bool:

@@ -95,6 +95,10 @@ class Conversation(Base):
     consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the user last wrote to us: WhatsApp allows free-form messages only within 24 hours of it.
+    last_inbound_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # [id, label] of the choices last offered, so a typed "2" or a typed label presses that button.
+    choices: Mapped[list[list[str]] | None] = mapped_column(JSON)
     __table_args__ = (UniqueConstraint("channel", "user_key"),)
 
 
@@ -156,3 +160,17 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(32))
     nik_hmac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     outcome: Mapped[str] = mapped_column(Text, default="")
+
+
+class OutgoingMessage(Base):
+    """A message we sent, by the platform's id, with its delivery state (never moving backwards)."""
+
+    __tablename__ = "outgoing_message"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_key: Mapped[str] = mapped_column(String(64))
+    platform_id: Mapped[str] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(12))  # accepted | sent | delivered | read | failed
+    error: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("channel", "platform_id"),)
