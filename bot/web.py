@@ -10,15 +10,37 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.bootstrap import App
+from bot.whatsapp import WhatsAppChannel, WhatsAppClient
 from handlers.engine import Conversations
 
 log = logging.getLogger(__name__)
 
 TELEGRAM_PATH = "/webhooks/telegram"
+WHATSAPP_KEY = web.AppKey("whatsapp", WhatsAppChannel)
 
 
 class ConfigurationError(Exception):
     pass
+
+
+def build_whatsapp(app: App, conversations: Conversations) -> WhatsAppChannel | None:
+    settings = app.settings
+    if not settings.whatsapp_enabled:
+        return None
+    assert settings.whatsapp_token and settings.whatsapp_app_secret and settings.whatsapp_phone_number_id
+    verify = settings.whatsapp_verify_token.get_secret_value() if settings.whatsapp_verify_token else ""
+    client = WhatsAppClient(
+        settings.whatsapp_graph_base, settings.whatsapp_phone_number_id, settings.whatsapp_token.get_secret_value()
+    )
+    return WhatsAppChannel(
+        client,
+        conversations,
+        app.store,
+        settings.whatsapp_app_secret.get_secret_value(),
+        verify,
+        settings.whatsapp_template_name,
+        settings.whatsapp_template_language,
+    )
 
 
 def build_web_app(app: App, conversations: Conversations) -> tuple[web.Application, object | None]:
@@ -39,6 +61,15 @@ def build_web_app(app: App, conversations: Conversations) -> tuple[web.Applicati
         )
 
     web_app.router.add_get("/healthz", healthz)
+    whatsapp = build_whatsapp(app, conversations)
+    if whatsapp is not None:
+        whatsapp.register(web_app)
+        web_app[WHATSAPP_KEY] = whatsapp
+
+        async def close_whatsapp(_app: web.Application) -> None:
+            await whatsapp.close()
+
+        web_app.on_cleanup.append(close_whatsapp)
     telegram = None
     if settings.telegram_enabled:
         from bot.telegram import TelegramChannel

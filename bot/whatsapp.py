@@ -1,0 +1,401 @@
+"""WhatsApp channel: a thin Cloud API client of our own on aiohttp, the signed webhook, rendering within
+WhatsApp's limits, delivery states, and the 24-hour customer-service window.
+
+Users are keyed by the business-scoped user id (`user_id`, e.g. `ID.1234…`) when the webhook carries one,
+else by `wa_id` (digits). Sending uses `recipient` for the former and `to` for the latter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy import select
+
+from handlers.engine import Conversations
+from handlers.model import (
+    MAX_BUTTON_LABEL,
+    MAX_BUTTONS,
+    MAX_ROW_DESCRIPTION,
+    MAX_ROW_TITLE,
+    MAX_ROWS,
+    MAX_TEXT,
+    InMessage,
+    Kind,
+    Reply,
+)
+from sigap_core.i18n import Translator
+from sigap_core.store import models
+from sigap_core.store.repositories import Store, aware, utcnow
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "whatsapp"
+WHATSAPP_PATH = "/webhooks/whatsapp"
+MAX_INTERACTIVE_BODY = 1024
+THROTTLING_CODES = frozenset({4, 80007, 130429, 131048, 131056})
+OUTSIDE_WINDOW_CODE = 131047
+WINDOW = timedelta(hours=24)
+SEND_ATTEMPTS = 5
+# Delivery states only move forward; "failed" can only replace states before delivery.
+STATE_RANK = {"accepted": 0, "sent": 1, "failed": 2, "delivered": 3, "read": 4}
+
+
+class GraphError(Exception):
+    def __init__(self, code: int, title: str, status: int) -> None:
+        super().__init__(f"{code}: {title}")
+        self.code = code
+        self.title = title
+        self.status = status
+
+
+class Throttled(GraphError):
+    """Rate or spam limits: back off and try again later."""
+
+
+class OutsideWindow(GraphError):
+    """131047: more than 24 hours since the user wrote; only a template may be sent."""
+
+
+def recipient_fields(user_key: str) -> dict[str, str]:
+    return {"to": user_key} if user_key.isdigit() else {"recipient": user_key}
+
+
+class WhatsAppClient:
+    def __init__(self, graph_base: str, phone_number_id: str, token: str) -> None:
+        self.url = f"{graph_base.rstrip('/')}/{phone_number_id}/messages"
+        self._headers = {"Authorization": f"Bearer {token}"}
+        self._session: aiohttp.ClientSession | None = None
+
+    async def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        return self._session
+
+    async def send(self, user_key: str, message: dict[str, Any]) -> str:
+        """Send one message; the platform's message id. Raises Throttled, OutsideWindow or GraphError."""
+        body = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            **recipient_fields(user_key),
+            **message,
+        }
+        http = await self._http()
+        async with http.post(self.url, json=body, headers=self._headers) as response:
+            data = await response.json(content_type=None)
+            if response.status >= 400 or "error" in data:
+                error = data.get("error", {}) if isinstance(data, dict) else {}
+                code = int(error.get("code", 0) or 0)
+                title = str(error.get("title") or error.get("message") or "error")[:200]
+                if code in THROTTLING_CODES or response.status == 429:
+                    raise Throttled(code, title, response.status)
+                if code == OUTSIDE_WINDOW_CODE:
+                    raise OutsideWindow(code, title, response.status)
+                raise GraphError(code, title, response.status)
+            return str(data["messages"][0]["id"])
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+# Rendering -------------------------------------------------------------------------------------------
+
+
+def _split(text: str, limit: int = MAX_TEXT) -> list[str]:
+    from bot.telegram import split_text
+
+    return split_text(text, limit)
+
+
+def render(reply: Reply) -> list[dict[str, Any]]:
+    """WhatsApp messages for one reply: reply buttons (≤3), else a list (≤10 rows), else numbered text."""
+    choices = reply.choices()
+    labels = [label for _, label in choices]
+    body = reply.text
+    if not choices:
+        return [{"type": "text", "text": {"body": piece, "preview_url": False}} for piece in _split(body)]
+    messages: list[dict[str, Any]] = []
+    if len(body) > MAX_INTERACTIVE_BODY:
+        # Long text first, then the choices under a short prompt.
+        messages += [{"type": "text", "text": {"body": piece, "preview_url": False}} for piece in _split(body)]
+        body = "👇"
+    buttons_fit = (
+        not reply.menu
+        and len(choices) <= MAX_BUTTONS
+        and len(set(labels)) == len(labels)
+        and all(len(label) <= MAX_BUTTON_LABEL for label in labels)
+    )
+    if buttons_fit:
+        messages.append(
+            {
+                "type": "interactive",
+                "interactive": {
+                    "type": "button",
+                    "body": {"text": body},
+                    "action": {
+                        "buttons": [{"type": "reply", "reply": {"id": cid, "title": label}} for cid, label in choices]
+                    },
+                },
+            }
+        )
+        return messages
+    descriptions = {r.id: r.description for r in reply.menu.rows} if reply.menu else {}
+    list_fits = len(choices) <= MAX_ROWS and all(len(label) <= MAX_ROW_TITLE for label in labels)
+    if list_fits:
+        button = (reply.menu.button if reply.menu else "") or "Pilih"
+        rows = []
+        for cid, label in choices:
+            row: dict[str, Any] = {"id": cid, "title": label}
+            if descriptions.get(cid):
+                row["description"] = descriptions[cid][:MAX_ROW_DESCRIPTION]
+            rows.append(row)
+        messages.append(
+            {
+                "type": "interactive",
+                "interactive": {
+                    "type": "list",
+                    "body": {"text": body},
+                    "action": {"button": button[:MAX_BUTTON_LABEL], "sections": [{"rows": rows}]},
+                },
+            }
+        )
+        return messages
+    # Too many choices for any interactive form: numbered text; typing the number presses it.
+    numbered = "\n".join(f"{n}. {label}" for n, (_, label) in enumerate(choices, start=1))
+    text = (body + "\n\n" if body != "👇" else "") + numbered
+    return messages + [{"type": "text", "text": {"body": piece, "preview_url": False}} for piece in _split(text)]
+
+
+# Incoming ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Status:
+    platform_id: str
+    state: str
+    error: str
+
+
+KIND_BY_TYPE = {
+    "image": Kind.IMAGE,
+    "sticker": Kind.STICKER,
+    "audio": Kind.AUDIO,
+    "voice": Kind.AUDIO,
+    "video": Kind.VIDEO,
+    "document": Kind.DOCUMENT,
+    "location": Kind.LOCATION,
+    "reaction": Kind.REACTION,
+}
+
+
+def parse_webhook(payload: dict[str, Any]) -> tuple[list[InMessage], list[Status]]:
+    messages: list[InMessage] = []
+    statuses: list[Status] = []
+    for entry in payload.get("entry") or []:
+        for change in entry.get("changes") or []:
+            value = change.get("value") or {}
+            contacts = value.get("contacts") or []
+            for message in value.get("messages") or []:
+                incoming = _incoming(message, contacts)
+                if incoming is not None:
+                    messages.append(incoming)
+            for status in value.get("statuses") or []:
+                errors = status.get("errors") or [{}]
+                statuses.append(
+                    Status(
+                        str(status.get("id", "")),
+                        str(status.get("status", "")),
+                        f"{errors[0].get('code', '')} {errors[0].get('title', '')}".strip(),
+                    )
+                )
+    return messages, statuses
+
+
+def _incoming(message: dict[str, Any], contacts: list[dict[str, Any]]) -> InMessage | None:
+    wa_id = str(message.get("from") or "")
+    contact = next((c for c in contacts if wa_id and c.get("wa_id") == wa_id), contacts[0] if contacts else {})
+    user_id = str(message.get("from_user_id") or contact.get("user_id") or "")
+    wa_id = wa_id or str(contact.get("wa_id") or "")
+    user_key = user_id or wa_id
+    if not user_key:
+        log.warning("whatsapp message without sender id ignored")
+        return None
+    kind = Kind.UNKNOWN
+    text = payload = ""
+    match message.get("type"):
+        case "text":
+            kind, text = Kind.TEXT, str((message.get("text") or {}).get("body", ""))
+        case "interactive":
+            interactive = message.get("interactive") or {}
+            chosen = interactive.get("button_reply") or interactive.get("list_reply") or {}
+            kind, payload = Kind.BUTTON, str(chosen.get("id", ""))
+        case "button":  # quick reply of a template
+            button = message.get("button") or {}
+            kind, payload = Kind.BUTTON, str(button.get("payload") or button.get("text") or "menu")
+        case other if other in KIND_BY_TYPE:
+            kind = KIND_BY_TYPE[str(other)]
+    return InMessage(CHANNEL, user_key, kind, text=text, payload=payload, external_id=str(message.get("id", "")))
+
+
+def signature_ok(app_secret: bytes, raw_body: bytes, header: str) -> bool:
+    expected = "sha256=" + hmac.new(app_secret, raw_body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), header.strip().encode())
+
+
+# The channel ------------------------------------------------------------------------------------------
+
+
+class WhatsAppChannel:
+    def __init__(
+        self,
+        client: WhatsAppClient,
+        conversations: Conversations,
+        store: Store,
+        app_secret: str,
+        verify_token: str,
+        template_name: str,
+        template_language: str,
+        backoff_seconds: float = 1.0,
+    ) -> None:
+        self.client = client
+        self.conversations = conversations
+        self.store = store
+        self.app_secret = app_secret.encode()
+        self.verify_token = verify_token
+        self.template_name = template_name
+        self.template_language = template_language
+        self.backoff_seconds = backoff_seconds
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def register(self, app: web.Application) -> None:
+        app.router.add_get(WHATSAPP_PATH, self.verify)
+        app.router.add_post(WHATSAPP_PATH, self.receive)
+
+    async def verify(self, request: web.Request) -> web.Response:
+        query = request.query
+        token = query.get("hub.verify_token", "")
+        if query.get("hub.mode") == "subscribe" and self.verify_token and hmac.compare_digest(token, self.verify_token):
+            return web.Response(text=query.get("hub.challenge", ""))
+        return web.Response(status=403, text="Forbidden")
+
+    async def receive(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        if not signature_ok(self.app_secret, raw, request.headers.get("X-Hub-Signature-256", "")):
+            return web.Response(status=401, text="invalid signature")
+        try:
+            payload = json.loads(raw)
+        except ValueError:
+            return web.Response(status=400, text="invalid JSON")
+        # Answer at once (Meta retries slow webhooks); process after.
+        task = asyncio.create_task(self.process(payload if isinstance(payload, dict) else {}))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return web.Response(text="ok")
+
+    async def process(self, payload: dict[str, Any]) -> None:
+        messages, statuses = parse_webhook(payload)
+        for status in statuses:
+            await self.record_status(status)
+        await asyncio.gather(*(self.answer(message) for message in messages))
+
+    async def answer(self, incoming: InMessage) -> None:
+        try:
+            replies = await self.conversations.handle(incoming)
+        except Exception:
+            log.exception("whatsapp: handling a %s message failed", incoming.kind.value)
+            _ = Translator(None)
+            replies = [Reply(_("Maaf, ada gangguan di sistem kami. Silakan coba lagi sebentar lagi."))]
+        for reply in replies:
+            for message in render(reply):
+                if not await self.deliver(incoming.user_key, message):
+                    return
+
+    async def deliver(self, user_key: str, message: dict[str, Any]) -> bool:
+        """Send with bounded retries on throttling; record the message for delivery states."""
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                platform_id = await self.client.send(user_key, message)
+            except Throttled as error:
+                wait = self.backoff_seconds * 2 ** (attempt - 1)
+                log.warning("whatsapp: throttled (%s), retry %d in %.1fs", error.code, attempt, wait)
+                await asyncio.sleep(wait)
+                continue
+            except OutsideWindow:
+                log.info("whatsapp: outside the 24-hour window; free text not retried")
+                return False
+            except (TimeoutError, GraphError, aiohttp.ClientError) as error:
+                log.error("whatsapp: send failed: %s", type(error).__name__)
+                return False
+            async with self.store.uow() as uow:
+                uow.session.add(
+                    models.OutgoingMessage(
+                        channel=CHANNEL,
+                        user_key=user_key,
+                        platform_id=platform_id,
+                        state="accepted",
+                        updated_at=utcnow(),
+                    )
+                )
+            return True
+        log.error("whatsapp: still throttled after %d attempts; message not sent", SEND_ATTEMPTS)
+        return False
+
+    async def record_status(self, status: Status) -> None:
+        if status.state not in STATE_RANK or not status.platform_id:
+            return
+        async with self.store.uow() as uow:
+            row = (
+                await uow.session.execute(
+                    select(models.OutgoingMessage).where(
+                        models.OutgoingMessage.channel == CHANNEL,
+                        models.OutgoingMessage.platform_id == status.platform_id,
+                    )
+                )
+            ).scalar_one_or_none()
+            if row is None or STATE_RANK[status.state] <= STATE_RANK.get(row.state, 0):
+                return  # unknown, repeated, or late: never move a state backwards
+            row.state = status.state
+            row.error = status.error[:200] if status.state == "failed" else row.error
+            row.updated_at = utcnow()
+
+    async def within_window(self, user_key: str) -> bool:
+        async with self.store.uow() as uow:
+            conversation = await uow.conversations.get(CHANNEL, user_key)
+        last = aware(conversation.last_inbound_at) if conversation else None
+        return last is not None and datetime.now(UTC) - last < WINDOW
+
+    async def send_announcement(self, user_key: str, text: str) -> bool:
+        """Inside the 24-hour window as text; outside it as the approved template with the text as parameter."""
+        if await self.within_window(user_key):
+            sent = await self.deliver(
+                user_key, {"type": "text", "text": {"body": text[:MAX_TEXT], "preview_url": False}}
+            )
+            if sent:
+                return True
+        template = {
+            "type": "template",
+            "template": {
+                "name": self.template_name,
+                "language": {"code": self.template_language},
+                "components": [{"type": "body", "parameters": [{"type": "text", "text": text[:1024]}]}],
+            },
+        }
+        return await self.deliver(user_key, template)
+
+    async def drain(self) -> None:
+        """Wait for webhook work under way (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        await self.drain()
+        await self.client.close()

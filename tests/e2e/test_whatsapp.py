@@ -1,0 +1,277 @@
+"""Signed, Meta-shaped webhook payloads posted to the running aiohttp app; a fake Graph API on 127.0.0.1
+receives what the bot sends."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import hashlib
+import hmac
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import ClientSession, web
+from sqlalchemy import select
+
+from bot.bootstrap import App, bootstrap
+from bot.web import WHATSAPP_KEY, build_web_app
+from bot.whatsapp import WHATSAPP_PATH, WhatsAppChannel, render
+from handlers.engine import Conversations
+from handlers.model import Button, Menu, Reply, Row
+from sigap_core.config import Settings
+from sigap_core.importers.service import import_file
+from sigap_core.store import models
+from tests.conftest import TEST_SECRET, TODAY
+from tests.fakes.graph_api import FakeGraph
+from tests.integration.helpers import KK4, NIK, dtsen, peserta
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
+APP_SECRET = "wa-app-secret"
+
+
+def fixture(name: str) -> dict[str, Any]:
+    return json.loads((FIXTURES / f"{name}.json").read_text())
+
+
+def sign(body: bytes, secret: str = APP_SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+_counter = 0
+
+
+def text_from(wa_id: str, text: str, *, user_id: str | None = None) -> dict[str, Any]:
+    """The documented text-message payload, for one sender (with a business-scoped id, `from` omitted)."""
+    global _counter
+    _counter += 1
+    payload = copy.deepcopy(fixture("text_bsuid_only" if user_id else "text"))
+    value = payload["entry"][0]["changes"][0]["value"]
+    message = value["messages"][0]
+    message["id"] = f"wamid.T{_counter:08d}"
+    message["text"]["body"] = text
+    if user_id:
+        message["from_user_id"] = user_id
+        value["contacts"][0]["user_id"] = user_id
+    else:
+        message["from"] = wa_id
+        value["contacts"][0]["wa_id"] = wa_id
+    return payload
+
+
+def press_from(wa_id: str, button_id: str, kind: str = "button_reply") -> dict[str, Any]:
+    global _counter
+    _counter += 1
+    name = "interactive_button_reply" if kind == "button_reply" else "interactive_list_reply"
+    payload = copy.deepcopy(fixture(name))
+    value = payload["entry"][0]["changes"][0]["value"]
+    message = value["messages"][0]
+    message["id"] = f"wamid.P{_counter:08d}"
+    message["from"] = wa_id
+    value["contacts"][0]["wa_id"] = wa_id
+    message["interactive"][kind]["id"] = button_id
+    return payload
+
+
+@dataclass
+class Running:
+    base: str
+    graph: FakeGraph
+    app: App
+    channel: WhatsAppChannel
+
+    async def post(self, payload: dict[str, Any], signature: str | None = None) -> int:
+        body = json.dumps(payload).encode()
+        headers = {"Content-Type": "application/json"}
+        if signature != "":  # "" means: no signature header at all
+            headers["X-Hub-Signature-256"] = sign(body) if signature is None else signature
+        async with ClientSession() as http, http.post(self.base + WHATSAPP_PATH, data=body, headers=headers) as r:
+            status = r.status
+        await self.channel.drain()
+        return status
+
+
+@pytest.fixture
+async def running(tmp_path: Path) -> AsyncIterator[Running]:
+    graph = FakeGraph()
+    await graph.start()
+    settings = Settings(
+        var_dir=tmp_path / "var",
+        secret_key=TEST_SECRET,
+        whatsapp_token="wa-token",
+        whatsapp_phone_number_id="106540352242922",
+        whatsapp_app_secret=APP_SECRET,
+        whatsapp_verify_token="verify-me",
+        whatsapp_graph_base=graph.base_url,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    app = await bootstrap(settings, f"sqlite+aiosqlite:///{tmp_path / 'wa.db'}", today=lambda: TODAY)
+    for kind, path in (("dtsen", dtsen(tmp_path / "d.csv")), ("peserta", peserta(tmp_path / "p.csv"))):
+        await import_file(app.store.engine, app.domain.hasher, app.domain.wilayah, kind, path, tmp_path / "r")
+    web_app, _ = build_web_app(app, Conversations(app.store, app.domain, app.today))
+    channel = web_app[WHATSAPP_KEY]
+    channel.backoff_seconds = 0.05
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield Running(f"http://127.0.0.1:{port}", graph, app, channel)
+    await runner.cleanup()
+    await app.close()
+    await graph.stop()
+
+
+async def test_verification_handshake(running: Running) -> None:
+    async with ClientSession() as http:
+        query = {"hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "1158201444"}
+        async with http.get(running.base + WHATSAPP_PATH, params=query) as ok:
+            assert ok.status == 200 and await ok.text() == "1158201444"
+        query["hub.verify_token"] = "wrong"
+        async with http.get(running.base + WHATSAPP_PATH, params=query) as bad:
+            assert bad.status == 403
+
+
+OUTCOMES = {
+    "priority": "PRIORITAS",
+    "eligible": "memenuhi syarat SIGAP (desil 5)",
+    "rich": "desil 8",
+    "office": "Karyawan Swasta",
+    "outside": "di luar Kota Bekasi",
+    "covered": "lewat jalur lain",
+    "enrolled": "Status: AKTIF",
+}
+
+
+@pytest.mark.parametrize("who", list(OUTCOMES))
+async def test_journey_for_every_outcome(running: Running, who: str) -> None:
+    wa_id = f"62812000{list(OUTCOMES).index(who):04d}"
+    assert await running.post(text_from(wa_id, "halo")) == 200
+    welcome = (await running.graph.wait(wa_id, 1))[0]
+    assert welcome["to"] == wa_id and welcome["interactive"]["type"] == "list"
+    rows = welcome["interactive"]["action"]["sections"][0]["rows"]
+    assert {"id": "check", "title": "Cek kelayakan", "description": "Apakah saya dapat BPJS TK gratis?"} in rows
+    await running.post(press_from(wa_id, "check", "list_reply"))
+    consent = (await running.graph.wait(wa_id, 2))[-1]
+    assert consent["interactive"]["type"] == "button"
+    await running.post(press_from(wa_id, "consent:yes"))
+    await running.post(text_from(wa_id, NIK[who]))
+    await running.post(text_from(wa_id, KK4[who]))
+    texts = running.graph.texts(wa_id)
+    assert any(OUTCOMES[who] in text for text in texts[-3:]), texts[-3:]
+
+
+async def test_business_scoped_user_without_phone_is_answered_by_recipient(running: Running) -> None:
+    user_id = "ID.13491208655302741918"
+    await running.post(text_from("", "halo", user_id=user_id))
+    sent = (await running.graph.wait(user_id, 1))[0]
+    assert sent["recipient"] == user_id and "to" not in sent
+    async with running.app.store.uow() as uow:
+        assert await uow.conversations.get("whatsapp", user_id) is not None
+
+
+async def test_forged_signature_is_rejected_and_nothing_processed(running: Running) -> None:
+    payload = text_from("628120009999", "halo")
+    assert await running.post(payload, signature="sha256=" + "0" * 64) == 401
+    assert await running.post(payload, signature="") == 401
+    assert running.graph.sent == []
+    async with running.app.store.uow() as uow:
+        assert await uow.conversations.get("whatsapp", "628120009999") is None
+
+
+async def test_duplicate_message_is_processed_once(running: Running) -> None:
+    payload = text_from("628120008888", "halo")
+    await running.post(payload)
+    await running.post(payload)
+    await asyncio.sleep(0.1)
+    assert len(running.graph.to("628120008888")) == 1
+
+
+async def test_throttling_is_backed_off_then_delivered(running: Running) -> None:
+    running.graph.fail(131056, "(Business Account, Consumer Account) pair rate limit hit", times=2)
+    running.graph.fail(130429, "Rate limit hit", status=429)
+    await running.post(text_from("628120007777", "halo"))
+    sent = await running.graph.wait("628120007777", 1)
+    assert "SIGAP bot" in sent[0]["interactive"]["body"]["text"]
+    assert running.graph.attempts == 4
+
+
+async def test_status_callbacks_never_move_backwards(running: Running) -> None:
+    await running.post(text_from("6281234567890", "halo"))
+    await running.graph.wait("6281234567890", 1)
+    status = fixture("status_delivered")
+    statuses = status["entry"][0]["changes"][0]["value"]["statuses"]
+    for state in ("read", "delivered", "sent"):
+        statuses[0]["status"] = state
+        await running.post(status)
+    async with running.app.store.uow() as uow:
+        row = (await uow.session.execute(select(models.OutgoingMessage))).scalars().one()
+    assert row.platform_id == "wamid.TEST000001" and row.state == "read"
+
+
+async def test_other_message_types_get_a_kind_reply(running: Running) -> None:
+    for kind, body, expected in (
+        ("sticker", {"mime_type": "image/webp", "sha256": "x", "id": "s1"}, "Terima kasih"),
+        ("audio", {"mime_type": "audio/ogg; codecs=opus", "sha256": "x", "id": "a1", "voice": True}, "pesan suara"),
+        ("image", {"mime_type": "image/jpeg", "sha256": "x", "id": "i1"}, "foto"),
+        ("location", {"latitude": -6.24, "longitude": 106.99}, "lokasi"),
+        ("unsupported", {}, "jenis pesan"),
+    ):
+        payload = text_from("628120006666", "x")
+        message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+        del message["text"]
+        message["type"] = kind
+        if body:
+            message[kind] = body
+        await running.post(payload)
+        assert expected in running.graph.texts("628120006666")[-1], kind
+
+
+async def test_typed_number_presses_the_offered_choice(running: Running) -> None:
+    await running.post(text_from("628120005555", "halo"))
+    await running.post(text_from("628120005555", "2"))  # second row: Cara perbarui data
+    assert "Kelurahan Anda apa" in running.graph.texts("628120005555")[-1]
+
+
+async def test_announcement_uses_text_inside_the_window_and_the_template_outside(running: Running) -> None:
+    wa_id = "628120004444"
+    await running.post(text_from(wa_id, "halo"))
+    assert await running.channel.send_announcement(wa_id, "Posyandu buka Sabtu")
+    assert running.graph.to(wa_id)[-1]["type"] == "text"
+    async with running.app.store.uow() as uow:
+        conversation = await uow.conversations.get("whatsapp", wa_id)
+        assert conversation is not None
+        conversation.last_inbound_at = datetime.now(UTC) - timedelta(hours=25)
+    assert await running.channel.send_announcement(wa_id, "Posyandu buka Sabtu")
+    template = running.graph.to(wa_id)[-1]
+    assert template["type"] == "template" and template["template"]["name"] == "sigap_pengumuman"
+    assert template["template"]["components"][0]["parameters"][0]["text"] == "Posyandu buka Sabtu"
+
+
+async def test_outside_window_error_is_not_retried_as_free_text(running: Running) -> None:
+    wa_id = "628120003333"
+    await running.post(text_from(wa_id, "halo"))
+    before = running.graph.attempts
+    running.graph.fail(131047, "Re-engagement message")
+    assert await running.channel.deliver(wa_id, {"type": "text", "text": {"body": "hi"}}) is False
+    assert running.graph.attempts == before + 1
+
+
+def test_rendering_degrades_gracefully() -> None:
+    three = Reply("Pilih", (Button("a", "Satu"), Button("b", "Dua"), Button("c", "Tiga")))
+    assert render(three)[0]["interactive"]["type"] == "button"
+    twenty_two = Reply("Pilih", (Button("a", "Label dua puluh dua ch"),))  # too long for a button, fits a row
+    assert render(twenty_two)[0]["interactive"]["type"] == "list"
+    too_long = Reply("Pilih", (Button("a", "Label yang jauh lebih panjang dari dua puluh empat"),))
+    assert render(too_long)[0]["type"] == "text" and "1. Label" in render(too_long)[0]["text"]["body"]
+    rows = tuple(Row(f"r{n}", f"Pilihan {n}") for n in range(12))
+    numbered = render(Reply("Pilih", menu=Menu("Pilih", rows)))
+    assert numbered[0]["type"] == "text" and "12. Pilihan 11" in numbered[0]["text"]["body"]
+    long_body = render(Reply("x" * 2000, (Button("a", "Oke"),)))
+    assert [m["type"] for m in long_body] == ["text", "interactive"]
+    huge = render(Reply("kata " * 3000))
+    assert len(huge) == 4 and all(len(m["text"]["body"]) <= 4096 for m in huge)
