@@ -275,6 +275,10 @@ class WhatsAppChannel:
         self.template_language = template_language
         self.backoff_seconds = backoff_seconds
         self._tasks: set[asyncio.Task[None]] = set()
+        # Sent-message records are written in batches: one transaction per flush instead of one per message
+        # (on SQLite every write transaction queues on the single writer lock).
+        self._pending: list[tuple[str, str]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     def register(self, app: web.Application) -> None:
         app.router.add_get(WHATSAPP_PATH, self.verify)
@@ -335,23 +339,37 @@ class WhatsAppChannel:
             except (TimeoutError, GraphError, aiohttp.ClientError) as error:
                 log.error("whatsapp: send failed: %s", type(error).__name__)
                 return False
-            async with self.store.uow() as uow:
-                uow.session.add(
-                    models.OutgoingMessage(
-                        channel=CHANNEL,
-                        user_key=user_key,
-                        platform_id=platform_id,
-                        state="accepted",
-                        updated_at=utcnow(),
-                    )
-                )
+            self._remember(user_key, platform_id)
             return True
         log.error("whatsapp: still throttled after %d attempts; message not sent", SEND_ATTEMPTS)
         return False
 
+    def _remember(self, user_key: str, platform_id: str) -> None:
+        self._pending.append((user_key, platform_id))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_soon())
+
+    async def _flush_soon(self, delay: float = 0.05) -> None:
+        await asyncio.sleep(delay)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Write the sent-message records gathered so far, in one transaction."""
+        while self._pending:
+            batch, self._pending = self._pending, []
+            now = utcnow()
+            async with self.store.uow() as uow:
+                uow.session.add_all(
+                    models.OutgoingMessage(
+                        channel=CHANNEL, user_key=user, platform_id=platform_id, state="accepted", updated_at=now
+                    )
+                    for user, platform_id in batch
+                )
+
     async def record_status(self, status: Status) -> None:
         if status.state not in STATE_RANK or not status.platform_id:
             return
+        await self.flush()  # a status can arrive right after the send it is about
         async with self.store.uow() as uow:
             row = (
                 await uow.session.execute(
@@ -392,9 +410,10 @@ class WhatsAppChannel:
         return await self.deliver(user_key, template)
 
     async def drain(self) -> None:
-        """Wait for webhook work under way (tests, shutdown)."""
+        """Wait for webhook work under way and write what it sent (tests, shutdown)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.flush()
 
     async def close(self) -> None:
         await self.drain()

@@ -15,6 +15,7 @@ class FakeGraph:
     sent: list[dict[str, Any]] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
     attempts: int = 0
+    first_arrival: dict[str, float] = field(default_factory=dict)  # user → wall-clock time of the first message
     base_url: str = ""
     _counter: int = 0
     _runner: web.AppRunner | None = None
@@ -22,6 +23,7 @@ class FakeGraph:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/{version}/{phone_id}/messages", self._messages)
+        app.router.add_get("/_arrivals", self._arrivals)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -60,6 +62,9 @@ class FakeGraph:
             await asyncio.sleep(0.02)
         return self.to(user_key)
 
+    async def _arrivals(self, _request: web.Request) -> web.Response:
+        return web.json_response(self.first_arrival)
+
     async def _messages(self, request: web.Request) -> web.Response:
         self.attempts += 1
         if request.headers.get("Authorization") != "Bearer wa-token":
@@ -71,6 +76,7 @@ class FakeGraph:
         self.sent.append(body)
         self._counter += 1
         recipient = body.get("to") or body.get("recipient")
+        self.first_arrival.setdefault(str(recipient), time.time())
         return web.json_response(
             {
                 "messaging_product": "whatsapp",
@@ -78,3 +84,17 @@ class FakeGraph:
                 "messages": [{"id": f"wamid.TEST{self._counter:06d}"}],
             }
         )
+
+
+async def _serve_forever(port_file: str) -> None:
+    graph = FakeGraph()
+    base = await graph.start()
+    with open(port_file, "w") as handle:
+        handle.write(base)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":  # a fake Graph API in its own process (benchmarks)
+    import sys
+
+    asyncio.run(_serve_forever(sys.argv[1]))
