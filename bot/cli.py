@@ -331,6 +331,206 @@ async def run_command(demo: bool, database_url: str | None) -> None:
     await _with_app(database_url, body)
 
 
+def _kelurahan_arg(app: App, value: str, allow_all: bool) -> str | None:
+    if allow_all and value.lower() in ("all", "semua"):
+        return None
+    wilayah = app.domain.wilayah
+    place = wilayah.get(value) or wilayah.find_kelurahan(value)
+    if place is None:
+        raise click.ClickException(f"unknown kelurahan {value!r} (a Kemendagri code like 32.75.08.1005, or a name)")
+    return place.code
+
+
+@main.group()
+def staff() -> None:
+    """Kelurahan staff: one-time invite codes, list, revoke."""
+
+
+@staff.command("invite")
+@click.option("--kelurahan", "kelurahan", default=None, help="Code or name (not needed for --role admin).")
+@click.option("--role", type=click.Choice(["staff", "admin"]), default="staff", show_default=True)
+@db_option
+@run_async
+async def staff_invite(kelurahan: str | None, role: str, database_url: str | None) -> None:
+    """Print a one-time code; the staff member sends `/petugas CODE` in Telegram or WhatsApp."""
+    from sigap_core.broadcasts import INVITE_DAYS, BroadcastError, create_invite
+    from sigap_core.store.repositories import utcnow
+
+    async def body(app: App) -> None:
+        if role == "staff" and not kelurahan:
+            raise click.ClickException("--kelurahan is required for --role staff")
+        kode = _kelurahan_arg(app, kelurahan, allow_all=False) if role == "staff" and kelurahan else None
+        async with app.store.uow() as uow:
+            try:
+                code, invite = await create_invite(uow, app.domain, role, kode, utcnow())
+            except BroadcastError as error:
+                raise click.ClickException(error.code) from error
+        place = app.domain.wilayah.get(kode) if kode else None
+        scope = f"staff of Kelurahan {place.name} ({kode})" if place else "admin of the whole city"
+        click.echo(f"invite #{invite.id}: {scope}, single use, expires in {INVITE_DAYS} days")
+        click.echo(f"code: {code}")
+        click.echo(f"The staff member sends this to the bot:  /petugas {code}")
+
+    await _with_app(database_url, body)
+
+
+@staff.command("list")
+@db_option
+@run_async
+async def staff_list(database_url: str | None) -> None:
+    """All staff chats, with role, kelurahan and state."""
+    from sigap_core.broadcasts import list_staff
+
+    async def body(app: App) -> None:
+        async with app.store.reader() as uow:
+            people = await list_staff(uow)
+        if not people:
+            click.echo("no staff yet: create a code with `sigap staff invite`")
+        for person in people:
+            place = app.domain.wilayah.get(person.kode_kelurahan) if person.kode_kelurahan else None
+            state = "revoked" if person.revoked_at else "active"
+            where = place.name if place else "(whole city)"
+            click.echo(f"#{person.id:<4} {person.role:<6} {where:<22} {person.channel}:{person.user_key}  {state}")
+
+    await _with_app(database_url, body)
+
+
+@staff.command("revoke")
+@click.argument("staff_id", type=int)
+@db_option
+@run_async
+async def staff_revoke(staff_id: int, database_url: str | None) -> None:
+    """Take staff rights away from a chat."""
+    from sigap_core.broadcasts import BroadcastError, revoke_staff
+    from sigap_core.store.repositories import utcnow
+
+    async def body(app: App) -> None:
+        async with app.store.uow() as uow:
+            try:
+                await revoke_staff(uow, staff_id, utcnow())
+            except BroadcastError as error:
+                raise click.ClickException(f"no staff #{staff_id}") from error
+        click.echo(f"staff #{staff_id} revoked")
+
+    await _with_app(database_url, body)
+
+
+@main.group()
+def broadcast() -> None:
+    """Announcements to subscribers (the CLI acts as city admin)."""
+
+
+@broadcast.command("create")
+@click.option("--kelurahan", required=True, help="Code, name, or `all`.")
+@click.option("--audience", type=click.Choice(["all", "eligible", "enrolled", "needs_update"]), required=True)
+@click.option("--text", "text", required=True)
+@click.option("--at", "at", default=None, help="ISO time; without a zone it is WIB. Default: now.")
+@db_option
+@run_async
+async def broadcast_create(kelurahan: str, audience: str, text: str, at: str | None, database_url: str | None) -> None:
+    """Queue a broadcast; `sigap run` sends it at the channel's rate."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from sigap_core.broadcasts import CLI_ACTOR, BroadcastError, create_broadcast
+    from sigap_core.store.repositories import utcnow
+
+    async def body(app: App) -> None:
+        kode = _kelurahan_arg(app, kelurahan, allow_all=True)
+        now = utcnow()
+        send_at = now
+        if at:
+            try:
+                parsed = datetime.fromisoformat(at)
+            except ValueError as error:
+                raise click.ClickException(f"--at: not an ISO time: {at!r}") from error
+            send_at = parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo("Asia/Jakarta"))
+        async with app.store.uow() as uow:
+            try:
+                item, count = await create_broadcast(
+                    uow, app.domain, CLI_ACTOR, kode, audience, text, send_at, now, app.today()
+                )
+            except BroadcastError as error:
+                raise click.ClickException(f"{error.code} {error.params or ''}".strip()) from error
+        click.echo(f"broadcast #{item.id}: {count} recipients, sending from {send_at.isoformat()}")
+
+    await _with_app(database_url, body)
+
+
+@broadcast.command("list")
+@db_option
+@run_async
+async def broadcast_list(database_url: str | None) -> None:
+    """Recent broadcasts with their state."""
+    from sigap_core.broadcasts import CLI_ACTOR, counts, list_broadcasts
+
+    async def body(app: App) -> None:
+        async with app.store.reader() as uow:
+            items = await list_broadcasts(uow, CLI_ACTOR, limit=50)
+            for item in items:
+                tally = await counts(uow, item.id)
+                total = sum(v for k, v in tally.items() if k != "recovered_after_crash")
+                place = app.domain.wilayah.get(item.kode_kelurahan) if item.kode_kelurahan else None
+                click.echo(
+                    f"#{item.id:<4} {item.status:<10} {(place.name if place else 'all'):<20} {item.audience:<12} "
+                    f"sent {tally.get('sent', 0)}/{total}  {item.text[:40]!r}"
+                )
+        if not items:
+            click.echo("no broadcasts yet")
+
+    await _with_app(database_url, body)
+
+
+@broadcast.command("show")
+@click.argument("broadcast_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+@run_async
+async def broadcast_show(broadcast_id: int, as_json: bool, database_url: str | None) -> None:
+    """Counts per delivery state."""
+    from sigap_core.broadcasts import CLI_ACTOR, BroadcastError, counts, visible_broadcast
+
+    async def body(app: App) -> None:
+        async with app.store.reader() as uow:
+            try:
+                item = await visible_broadcast(uow, CLI_ACTOR, broadcast_id)
+            except BroadcastError as error:
+                raise click.ClickException(f"no broadcast #{broadcast_id}") from error
+            tally = dict(await counts(uow, broadcast_id))
+        if as_json:
+            click.echo(json.dumps({"id": item.id, "status": item.status, "audience": item.audience, "counts": tally}))
+            return
+        click.echo(f"#{item.id} {item.status} audience={item.audience} send_at={item.send_at}")
+        for state in ("pending", "sending", "sent", "failed", "opted_out", "blocked", "cancelled"):
+            click.echo(f"  {state:<10} {tally.get(state, 0)}")
+        if tally.get("recovered_after_crash"):
+            click.echo(f"  resent after a crash (may have arrived twice): {tally['recovered_after_crash']}")
+
+    await _with_app(database_url, body)
+
+
+@broadcast.command("cancel")
+@click.argument("broadcast_id", type=int)
+@db_option
+@run_async
+async def broadcast_cancel(broadcast_id: int, database_url: str | None) -> None:
+    """Stop a scheduled or running broadcast; what was sent stays sent."""
+    from sigap_core.broadcasts import CLI_ACTOR, BroadcastError, cancel_broadcast
+    from sigap_core.store.repositories import utcnow
+
+    async def body(app: App) -> None:
+        async with app.store.uow() as uow:
+            try:
+                tally = await cancel_broadcast(uow, CLI_ACTOR, broadcast_id, utcnow())
+            except BroadcastError as error:
+                raise click.ClickException(f"cannot cancel #{broadcast_id}: {error.code}") from error
+        click.echo(
+            f"broadcast #{broadcast_id} cancelled: sent {tally.get('sent', 0)}, cancelled {tally.get('cancelled', 0)}"
+        )
+
+    await _with_app(database_url, body)
+
+
 @main.command("demo")
 @click.option("--people", default=2000, show_default=True, type=int)
 @click.option("--no-chat", is_flag=True, help="Only prepare the demo database and print the report.")

@@ -30,6 +30,7 @@ from aiogram.types import (
     Update,
 )
 
+from bot.sender import Outcome
 from handlers.engine import Conversations
 from handlers.model import MAX_TEXT, InMessage, Kind, Reply
 from sigap_core.i18n import Translator
@@ -223,6 +224,19 @@ class TelegramChannel:
                 await self.mark_blocked(str(chat_id))
                 return False
         return False
+
+    async def deliver_announcement(self, user_key: str, text: str) -> Outcome:
+        """One attempt for the broadcast sender, which owns retries and pacing."""
+        try:
+            await self.bot.send_message(int(user_key), text)
+        except TelegramRetryAfter as error:
+            return Outcome("retry", "429 too many requests", float(error.retry_after))
+        except TelegramForbiddenError:
+            await self.mark_blocked(user_key)
+            return Outcome("blocked", "403 blocked by the user")
+        except TelegramBadRequest as error:
+            return Outcome("failed", f"400 {error.message}"[:200])
+        return Outcome("sent")
 
     async def mark_blocked(self, user_key: str) -> None:
         """The user blocked the bot: no more announcements until they come back."""

@@ -10,8 +10,11 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.bootstrap import App
+from bot.sender import BroadcastSender
+from bot.telegram import TelegramChannel
 from bot.whatsapp import WhatsAppChannel, WhatsAppClient
 from handlers.engine import Conversations
+from handlers.model import Reply
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +75,6 @@ def build_web_app(app: App, conversations: Conversations) -> tuple[web.Applicati
         web_app.on_cleanup.append(close_whatsapp)
     telegram = None
     if settings.telegram_enabled:
-        from bot.telegram import TelegramChannel
-
         assert settings.telegram_token is not None
         telegram = TelegramChannel(
             settings.telegram_token.get_secret_value(), settings.telegram_api_base, conversations, app.store
@@ -86,6 +87,34 @@ def build_web_app(app: App, conversations: Conversations) -> tuple[web.Applicati
                 dispatcher=telegram.dispatcher, bot=telegram.bot, secret_token=secret, handle_in_background=True
             ).register(web_app, path=TELEGRAM_PATH)
     return web_app, telegram
+
+
+def build_senders(
+    app: App, telegram: TelegramChannel | None, whatsapp: WhatsAppChannel | None
+) -> list[BroadcastSender]:
+    """One broadcast sender per enabled channel; reports go back to the chat that created the broadcast."""
+
+    async def notify(created_by: str, text: str) -> None:
+        channel, _sep, user_key = created_by.partition(":")
+        if channel == "telegram" and telegram is not None:
+            await telegram.send(int(user_key), [Reply(text)])
+        elif channel == "whatsapp" and whatsapp is not None:
+            await whatsapp.deliver(user_key, {"type": "text", "text": {"body": text, "preview_url": False}})
+
+    senders = []
+    if telegram is not None:
+        senders.append(
+            BroadcastSender(
+                app.store, app.domain, "telegram", telegram.deliver_announcement, app.settings.telegram_rate, notify
+            )
+        )
+    if whatsapp is not None:
+        senders.append(
+            BroadcastSender(
+                app.store, app.domain, "whatsapp", whatsapp.deliver_announcement, app.settings.whatsapp_rate, notify
+            )
+        )
+    return senders
 
 
 async def serve(app: App) -> None:
@@ -101,8 +130,6 @@ async def serve(app: App) -> None:
     tasks = []
     try:
         if telegram is not None:
-            from bot.telegram import TelegramChannel
-
             assert isinstance(telegram, TelegramChannel)
             if settings.telegram_webhook_url:
                 secret = settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else ""
@@ -111,6 +138,11 @@ async def serve(app: App) -> None:
             else:
                 tasks.append(asyncio.create_task(telegram.start_polling()))
                 log.warning("telegram: long polling")
+        stop = asyncio.Event()
+        whatsapp = web_app.get(WHATSAPP_KEY)
+        for sender in build_senders(app, telegram, whatsapp):
+            tasks.append(asyncio.create_task(sender.run(stop)))
+            log.warning("%s broadcast sender: %.0f messages/s", sender.channel, 1 / sender.interval)
         await asyncio.Event().wait()
     finally:
         for task in tasks:

@@ -20,6 +20,7 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import select
 
+from bot.sender import Outcome
 from handlers.engine import Conversations
 from handlers.model import (
     MAX_BUTTON_LABEL,
@@ -408,6 +409,35 @@ class WhatsAppChannel:
             },
         }
         return await self.deliver(user_key, template)
+
+    async def deliver_announcement(self, user_key: str, text: str) -> Outcome:
+        """One attempt for the broadcast sender: text inside the 24-hour window, else the template."""
+        template = {
+            "type": "template",
+            "template": {
+                "name": self.template_name,
+                "language": {"code": self.template_language},
+                "components": [{"type": "body", "parameters": [{"type": "text", "text": text[:1024]}]}],
+            },
+        }
+        message = (
+            {"type": "text", "text": {"body": text[:MAX_TEXT], "preview_url": False}}
+            if await self.within_window(user_key)
+            else template
+        )
+        try:
+            try:
+                platform_id = await self.client.send(user_key, message)
+            except OutsideWindow:
+                platform_id = await self.client.send(user_key, template)
+        except Throttled as error:
+            return Outcome("retry", f"{error.code} throttled", self.backoff_seconds * 5)
+        except GraphError as error:
+            return Outcome("failed", f"{error.code} {error.title}"[:200])
+        except (aiohttp.ClientError, TimeoutError) as error:
+            return Outcome("retry", type(error).__name__, 5.0)
+        self._remember(user_key, platform_id)
+        return Outcome("sent")
 
     async def drain(self) -> None:
         """Wait for webhook work under way and write what it sent (tests, shutdown)."""

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from handlers.context import Turn
-from handlers.flows import coverage, eligibility, erase, fallback, help, subscription, update_guide, welcome
+from handlers.flows import coverage, eligibility, erase, fallback, help, staff, subscription, update_guide, welcome
 from handlers.flows import kelurahan as kelurahan_flow
 from handlers.model import MAX_INCOMING_TEXT, InMessage, Kind, Reply
 from handlers.nlu import understand
@@ -34,7 +34,6 @@ class Conversations:
         self.store = store
         self.domain = domain
         self.today = today
-        self.staff_command: Callable[[Turn, str], object] | None = None  # wired by the staff feature
 
     async def handle(self, msg: InMessage) -> list[Reply]:
         async with self.store.uow() as uow:
@@ -90,8 +89,8 @@ class Conversations:
             return await subscription.stop(turn)
         if command in START_WORDS:
             return await subscription.resume(turn)
-        if command.startswith("/petugas") and self.staff_command is not None:
-            return await self.staff_command(turn, text)  # type: ignore[misc, no-any-return]
+        if command == "/petugas" or command.startswith("/petugas "):
+            return await staff.command(turn, text)
         if command in MENU_WORDS:
             return welcome.welcome(turn) if command == "/start" else welcome.menu(turn)
         if command in HELP_WORDS:
@@ -104,6 +103,8 @@ class Conversations:
     async def _dialog_step(self, turn: Turn, text: str) -> list[Reply] | None:
         """Input the current step waits for; None lets the message be understood as free text."""
         state = turn.state
+        if state in staff.STATES:
+            return await staff.on_text(turn, text)
         if state == eligibility.AWAITING_NIK:
             if _has_digits(text):
                 return eligibility.on_nik(turn, text)
@@ -214,6 +215,8 @@ class Conversations:
                 return kelurahan_flow.ask(turn, turn.data.get("purpose", "update"), page=2 if argument == "2" else 1)
             case "kec":
                 return kelurahan_flow.pick_kelurahan(turn, argument)
+            case "staff":
+                return await staff.on_button(turn, argument)
             case "kel":
                 if turn.state != kelurahan_flow.AWAITING_KELURAHAN:
                     turn.set_state(kelurahan_flow.AWAITING_KELURAHAN, purpose="update")

@@ -174,3 +174,64 @@ class OutgoingMessage(Base):
     error: Mapped[str] = mapped_column(String(200), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     __table_args__ = (UniqueConstraint("channel", "platform_id"),)
+
+
+class StaffInvite(Base):
+    """A one-time code (kept only as its HMAC) that makes a chat staff of a kelurahan, or city admin."""
+
+    __tablename__ = "staff_invite"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hmac: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    role: Mapped[str] = mapped_column(String(8))  # staff | admin
+    kode_kelurahan: Mapped[str | None] = mapped_column(String(13))  # None for admin
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_key: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(8))
+    kode_kelurahan: Mapped[str | None] = mapped_column(String(13))
+    invite_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("channel", "user_key"),)
+
+
+class Broadcast(Base):
+    __tablename__ = "broadcast"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kode_kelurahan: Mapped[str | None] = mapped_column(String(13))  # None: the whole city (admins only)
+    audience: Mapped[str] = mapped_column(String(16))  # all | eligible | enrolled | needs_update
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(96))  # "channel:user_key" of the staff chat, or "cli"
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    send_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(12))  # scheduled | sending | done | cancelled
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reported: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Outbox(Base):
+    """One row per broadcast and recipient: the durable record of what must be, and was, sent."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(Integer, index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_key: Mapped[str] = mapped_column(String(64))
+    # pending | sending | sent | failed | opted_out | blocked | cancelled
+    state: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recovered: Mapped[bool] = mapped_column(Boolean, default=False)  # was in flight when a sender died
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "channel", "user_key"),
+        Index("ix_outbox_channel_state_next", "channel", "state", "next_attempt_at"),
+    )

@@ -1,0 +1,238 @@
+"""The broadcast sender: one loop per channel, draining the durable outbox at a configured rate.
+
+Crash safety. Rows are claimed a few at a time (state `sending`, committed) before any send, and each
+batch's results are committed right after it. A sender killed at any moment therefore leaves at most one
+batch (`BATCH` rows) whose fate is unknown. On restart those rows go back to `pending` with `recovered` set
+and are sent again: nothing is lost, nothing recorded as sent is resent, and only the recovered rows — at
+most one batch per sender that died — may reach a recipient twice. The report counts them.
+
+Replies to citizens never queue here: they are sent from the conversation path directly, and the
+broadcast rate defaults to 80 % of each platform's limit so replies keep headroom.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from sigap_core.broadcasts import announcement_text, counts
+from sigap_core.i18n import Translator
+from sigap_core.services import Domain
+from sigap_core.store import models
+from sigap_core.store.repositories import Store, utcnow
+
+log = logging.getLogger(__name__)
+
+BATCH = 5
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str  # sent | failed | blocked | retry
+    reason: str = ""
+    retry_after: float = 0.0
+
+
+Deliver = Callable[[str, str], Awaitable[Outcome]]
+Notify = Callable[[str, str], Coroutine[Any, Any, None]]
+
+
+class BroadcastSender:
+    def __init__(
+        self,
+        store: Store,
+        domain: Domain,
+        channel: str,
+        deliver: Deliver,
+        rate: float,
+        notify: Notify | None = None,
+        poll_seconds: float = 0.5,
+    ) -> None:
+        self.store = store
+        self.domain = domain
+        self.channel = channel
+        self.deliver = deliver
+        self.interval = 1.0 / rate
+        self.notify = notify
+        self.poll_seconds = poll_seconds
+        self._next_slot = 0.0
+        self._notifications: set[asyncio.Task[None]] = set()
+
+    async def recover(self) -> int:
+        """Rows a dead sender left in flight go back to the queue, marked as recovered."""
+        async with self.store.uow() as uow:
+            result = await uow.session.execute(
+                update(models.Outbox)
+                .where(models.Outbox.channel == self.channel, models.Outbox.state == "sending")
+                .values(state="pending", recovered=True, updated_at=utcnow())
+            )
+        recovered = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        if recovered:
+            log.warning("%s sender: %d in-flight sends recovered after a crash", self.channel, recovered)
+        return recovered
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.recover()
+        while not stop.is_set():
+            try:
+                handled = await self.step()
+            except Exception:
+                log.exception("%s sender: step failed; retrying", self.channel)
+                handled = 0
+            if not handled:
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.poll_seconds)
+
+    async def step(self) -> int:
+        """Claim, send and record one batch; the number of rows handled."""
+        now = utcnow()
+        async with self.store.uow() as uow:
+            due = (
+                await uow.session.execute(
+                    select(
+                        models.Outbox.id,
+                        models.Outbox.user_key,
+                        models.Outbox.attempts,
+                        models.Broadcast.id,
+                        models.Broadcast.kode_kelurahan,
+                        models.Broadcast.text,
+                    )
+                    .join(models.Broadcast, models.Broadcast.id == models.Outbox.broadcast_id)
+                    .where(
+                        models.Outbox.channel == self.channel,
+                        models.Outbox.state == "pending",
+                        models.Outbox.next_attempt_at <= now,
+                        models.Broadcast.status.in_(("scheduled", "sending")),
+                        models.Broadcast.send_at <= now,
+                    )
+                    .order_by(models.Outbox.id)
+                    .limit(BATCH)
+                )
+            ).all()
+            if not due:
+                await self._finish_broadcasts(uow)
+                return 0
+            ids = [row[0] for row in due]
+            await uow.session.execute(
+                update(models.Outbox).where(models.Outbox.id.in_(ids)).values(state="sending", updated_at=now)
+            )
+            await uow.session.execute(
+                update(models.Broadcast)
+                .where(models.Broadcast.id.in_({row[3] for row in due}), models.Broadcast.status == "scheduled")
+                .values(status="sending")
+            )
+            # Opt-out is checked as late as possible: right before sending, in the claiming transaction.
+            active = {
+                key
+                for (key,) in (
+                    await uow.session.execute(
+                        select(models.Subscription.user_key).where(
+                            models.Subscription.channel == self.channel,
+                            models.Subscription.user_key.in_([row[1] for row in due]),
+                            models.Subscription.status == "active",
+                        )
+                    )
+                ).all()
+            }
+        results: dict[int, tuple[str, str, int, float]] = {}
+        _ = Translator("id")
+        for outbox_id, user_key, attempts, _broadcast_id, kode, text in due:
+            if user_key not in active:
+                results[outbox_id] = ("opted_out", "", attempts, 0.0)
+                continue
+            await self._pace()
+            try:
+                outcome = await self.deliver(user_key, announcement_text(_, self.domain, kode, text))
+            except Exception as error:  # a transport error: try again later
+                outcome = Outcome("retry", type(error).__name__, 5.0)
+            if outcome.state == "retry":
+                self._next_slot += outcome.retry_after  # the platform asked everyone to slow down
+            results[outbox_id] = (outcome.state, outcome.reason, attempts + 1, outcome.retry_after)
+        await self._record(results)
+        return len(due)
+
+    async def _pace(self) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        self._next_slot = max(self._next_slot, now)
+        wait = self._next_slot - now
+        self._next_slot += self.interval
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def _record(self, results: dict[int, tuple[str, str, int, float]]) -> None:
+        now = utcnow()
+        async with self.store.uow() as uow:
+            for outbox_id, (state, reason, attempts, retry_after) in results.items():
+                values: dict[str, object] = {"attempts": attempts, "updated_at": now, "reason": reason[:200]}
+                if state == "retry" and attempts < MAX_ATTEMPTS:
+                    values.update(state="pending", next_attempt_at=now + timedelta(seconds=max(retry_after, 1.0)))
+                elif state == "retry":
+                    values.update(state="failed", reason=(reason or "retries exhausted")[:200])
+                else:
+                    values["state"] = state
+                await uow.session.execute(update(models.Outbox).where(models.Outbox.id == outbox_id).values(**values))
+
+    async def _finish_broadcasts(self, uow: object) -> None:
+        """Broadcasts with nothing left to send become done; exactly one sender reports each."""
+        assert hasattr(uow, "session")
+        session = uow.session
+        open_ids = [
+            b
+            for (b,) in (
+                await session.execute(select(models.Broadcast.id).where(models.Broadcast.status == "sending"))
+            ).all()
+        ]
+        for broadcast_id in open_ids:
+            remaining = (
+                await session.execute(
+                    select(models.Outbox.id)
+                    .where(
+                        models.Outbox.broadcast_id == broadcast_id,
+                        models.Outbox.state.in_(("pending", "sending")),
+                    )
+                    .limit(1)
+                )
+            ).first()
+            if remaining:
+                continue
+            claimed = await session.execute(
+                update(models.Broadcast)
+                .where(models.Broadcast.id == broadcast_id, models.Broadcast.status == "sending")
+                .values(status="done", finished_at=utcnow(), reported=True)
+            )
+            if claimed.rowcount == 1:
+                broadcast = await session.get(models.Broadcast, broadcast_id)
+                tally = await counts(uow, broadcast_id)  # type: ignore[arg-type]
+                if self.notify is not None and broadcast is not None and broadcast.created_by != "cli":
+                    task = asyncio.create_task(self.notify(broadcast.created_by, report_text(broadcast_id, tally)))
+                    self._notifications.add(task)
+                    task.add_done_callback(self._notifications.discard)
+
+
+def report_text(broadcast_id: int, tally: dict[str, int], lang: str = "id") -> str:
+    _ = Translator(lang)
+    text = _(
+        "Pengumuman #{id} selesai: terkirim {sent}, gagal {failed}, berhenti langganan {opted_out}, "
+        "memblokir bot {blocked}, dibatalkan {cancelled}."
+    ).format(
+        id=broadcast_id,
+        sent=tally.get("sent", 0),
+        failed=tally.get("failed", 0),
+        opted_out=tally.get("opted_out", 0),
+        blocked=tally.get("blocked", 0),
+        cancelled=tally.get("cancelled", 0),
+    )
+    if tally.get("recovered_after_crash"):
+        text += " " + _("{n} pesan dikirim ulang setelah gangguan (mungkin diterima dua kali).").format(
+            n=tally["recovered_after_crash"]
+        )
+    return text
