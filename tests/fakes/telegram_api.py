@@ -44,10 +44,15 @@ class FakeTelegram:
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
     base_url: str = ""
     _runner: web.AppRunner | None = None
+    # When set, sendMessage beyond this many per second gets 429 with retry_after, like the real server.
+    rate_limit: float | None = None
+    throttled: int = 0
+    _recent: list[float] = field(default_factory=list)
 
     async def start(self) -> str:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/_sent", self._sent_endpoint)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -97,6 +102,21 @@ class FakeTelegram:
         else:
             params = dict(await request.post())
         self.calls.append(Call(method, params))
+        if method == "sendmessage" and self.rate_limit is not None:
+            now = time.monotonic()
+            self._recent = [t for t in self._recent if now - t < 1.0]
+            if len(self._recent) >= self.rate_limit:
+                self.throttled += 1
+                return web.json_response(
+                    {
+                        "ok": False,
+                        "error_code": 429,
+                        "description": "Too Many Requests: retry after 1",
+                        "parameters": {"retry_after": 1},
+                    },
+                    status=429,
+                )
+            self._recent.append(now)
         failures = self.failures.get(method)
         if failures:
             body = failures.pop(0)
@@ -116,6 +136,9 @@ class FakeTelegram:
             }
             return web.json_response({"ok": True, "result": message})
         return web.json_response({"ok": True, "result": True})
+
+    async def _sent_endpoint(self, _request: web.Request) -> web.Response:
+        return web.json_response([c.params for c in self.sent()])
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
@@ -159,3 +182,18 @@ def callback(chat_id: int, data: str) -> dict[str, Any]:
             },
         }
     }
+
+
+async def _serve_forever(port_file: str) -> None:
+    """A fake Bot API in its own process, for tests that kill and restart the bot process."""
+    server = FakeTelegram()
+    await server.start()
+    with open(port_file, "w") as handle:
+        handle.write(server.base_url)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    import sys
+
+    asyncio.run(_serve_forever(sys.argv[1]))
