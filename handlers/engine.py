@@ -68,6 +68,8 @@ class Conversations:
             )
             if greeting or (msg.kind is Kind.TEXT and not msg.text.strip()):
                 return welcome.welcome(turn)
+            if msg.kind is Kind.TEXT and msg.text.strip().lower().startswith("/petugas"):
+                return await self._answer(turn)  # staff signing in need no citizen welcome
             return [welcome.intro(turn), *await self._answer(turn)]
         return await self._answer(turn)
 

@@ -1,0 +1,242 @@
+"""Broadcasts end to end: staff journeys on Telegram and WhatsApp, delivery through the fake platform
+servers at the configured rate, and a sender killed with SIGKILL mid-broadcast."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.bootstrap import App
+from bot.sender import BroadcastSender
+from bot.telegram import TelegramChannel
+from handlers.engine import Conversations
+from handlers.model import Reply
+from sigap_core import broadcasts
+from sigap_core.broadcasts import CLI_ACTOR
+from sigap_core.store import models
+from tests.conftest import TEST_SECRET
+from tests.e2e.test_telegram import TOKEN
+from tests.e2e.test_whatsapp import Running, press_from, running, text_from  # noqa: F401 - fixture
+from tests.fakes.telegram_api import FakeTelegram, callback, private_message
+
+ROOT = Path(__file__).resolve().parents[2]
+JATIBENING = "32.75.08.1002"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def telegram(sqlite_app: App, fake: FakeTelegram) -> AsyncIterator[TelegramChannel]:
+    channel = TelegramChannel(
+        TOKEN, fake.base_url, Conversations(sqlite_app.store, sqlite_app.domain, sqlite_app.today), sqlite_app.store
+    )
+    task = asyncio.create_task(channel.dispatcher.start_polling(channel.bot, handle_signals=False, polling_timeout=1))
+    yield channel
+    await channel.stop_polling()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await channel.close()
+
+
+async def subscribe_many(app: App, channel: str, count: int, first: int = 100_000) -> None:
+    now = datetime.now(UTC)
+    async with app.store.uow() as uow:
+        uow.session.add_all(
+            models.Subscription(
+                channel=channel, user_key=str(first + n), kode_kelurahan=JATIBENING, status="active", updated_at=now
+            )
+            for n in range(count)
+        )
+
+
+async def test_telegram_staff_journey_delivery_and_report(
+    sqlite_app: App, fake: FakeTelegram, telegram: TelegramChannel
+) -> None:
+    await subscribe_many(sqlite_app, "telegram", 4)
+    async with sqlite_app.store.uow() as uow:
+        code, _ = await broadcasts.create_invite(uow, sqlite_app.domain, "staff", JATIBENING, datetime.now(UTC))
+    staff = 555
+    steps = [
+        (private_message(staff, f"/petugas {code}"), "petugas Kelurahan Jatibening"),
+        (callback(staff, "staff:new"), "Ketik isi pengumuman"),
+        (private_message(staff, "Vaksinasi gratis Senin di puskesmas."), "Kirim ke siapa?"),
+        (callback(staff, "staff:aud:all"), "Kapan dikirim?"),
+        (callback(staff, "staff:when:now"), "Kirim ke 4 penerima"),
+        (callback(staff, "staff:send"), "masuk antrean"),
+    ]
+    count = 0
+    for update, expected in steps:
+        fake.push(update)
+        count += 1 if expected != "Kirim ke siapa?" else 3
+        texts = [c.params["text"] for c in await fake.wait_sent(staff, count)]
+        assert expected in texts[-1], texts[-1]
+    fake.fail("sendmessage", 403, "Forbidden: bot was blocked by the user")  # the first recipient blocked us
+
+    async def notify(created_by: str, text: str) -> None:
+        await telegram.send(int(created_by.split(":")[1]), [Reply(text)])
+
+    sender = BroadcastSender(sqlite_app.store, sqlite_app.domain, "telegram", telegram.deliver_announcement, 25, notify)
+    await sender.step()
+    await sender.step()
+    report = (await fake.wait_sent(staff, count + 1))[-1].params["text"]
+    assert "terkirim 3" in report and "memblokir bot 1" in report
+    delivered = [c for c in fake.sent() if c.chat_id >= 100_000]
+    assert len(delivered) == 4 and "Vaksinasi gratis" in delivered[-1].params["text"]
+    async with sqlite_app.store.uow() as uow:
+        blocked = await uow.subscriptions.get("telegram", "100000")
+    assert blocked is not None and blocked.status == "blocked"
+
+
+async def test_whatsapp_staff_journey_and_delivery(running: Running) -> None:  # noqa: F811
+    app = running.app
+    for n in range(3):
+        await running.post(text_from(f"62811100{n:04d}", "langganan info jatibening"))
+    async with app.store.uow() as uow:
+        code, _ = await broadcasts.create_invite(uow, app.domain, "staff", JATIBENING, datetime.now(UTC))
+    staff = "628119990000"
+    await running.post(text_from(staff, f"/petugas {code}"))
+    await running.post(press_from(staff, "staff:new"))
+    await running.post(text_from(staff, "Pasar murah Sabtu pagi."))
+    await running.post(press_from(staff, "staff:aud:all", "list_reply"))
+    await running.post(press_from(staff, "staff:when:now"))
+    await running.post(press_from(staff, "staff:send"))
+    assert "masuk antrean" in running.graph.texts(staff)[-1]
+    sender = BroadcastSender(app.store, app.domain, "whatsapp", running.channel.deliver_announcement, 64)
+    await sender.step()
+    for n in range(3):
+        sent = running.graph.to(f"62811100{n:04d}")[-1]
+        assert sent["type"] == "text" and "Pasar murah Sabtu pagi." in sent["text"]["body"]
+
+
+async def test_broadcast_keeps_the_configured_rate_without_a_single_429(
+    sqlite_app: App, fake: FakeTelegram, telegram: TelegramChannel
+) -> None:
+    """500 recipients at the default 25 msg/s against a server enforcing 30 msg/s (the bench runs 5,000)."""
+    fake.rate_limit = 30
+    await subscribe_many(sqlite_app, "telegram", 500)
+    async with sqlite_app.store.uow() as uow:
+        await broadcasts.create_broadcast(
+            uow,
+            sqlite_app.domain,
+            CLI_ACTOR,
+            JATIBENING,
+            "all",
+            "Info",
+            datetime.now(UTC),
+            datetime.now(UTC),
+            sqlite_app.today(),
+        )
+    sender = BroadcastSender(sqlite_app.store, sqlite_app.domain, "telegram", telegram.deliver_announcement, 25)
+    started = time.monotonic()
+    while await sender.step():
+        pass
+    elapsed = time.monotonic() - started
+    assert len([c for c in fake.sent() if c.chat_id >= 100_000]) == 500
+    assert fake.throttled == 0
+    assert 500 / elapsed >= 0.95 * 25, f"{500 / elapsed:.1f} msg/s"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_sender_killed_mid_broadcast_loses_nothing_and_resends_only_what_was_in_flight(tmp_path: Path) -> None:
+    port_file = tmp_path / "fake-port"
+    port_file.write_text("")
+    fake = subprocess.Popen([sys.executable, "-m", "tests.fakes.telegram_api", str(port_file)], cwd=ROOT)
+    try:
+        for _ in range(100):
+            if port_file.read_text():
+                break
+            time.sleep(0.05)
+        base = port_file.read_text()
+        env = {
+            **os.environ,
+            "SIGAP_SECRET_KEY": TEST_SECRET,
+            "SIGAP_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'kill.db'}",
+            "SIGAP_VAR_DIR": str(tmp_path / "var"),
+            "SIGAP_TELEGRAM_TOKEN": TOKEN,
+            "SIGAP_TELEGRAM_API_BASE": base,
+            "SIGAP_HTTP_PORT": str(free_port()),
+            "SIGAP_TELEGRAM_RATE": "100",
+        }
+        recipients = 300
+        setup = (
+            "import asyncio\n"
+            "from datetime import UTC, datetime\n"
+            "from bot.bootstrap import bootstrap\n"
+            "from sigap_core import broadcasts\n"
+            "from sigap_core.store import models\n"
+            "async def main():\n"
+            "    app = await bootstrap()\n"
+            "    now = datetime.now(UTC)\n"
+            "    async with app.store.uow() as uow:\n"
+            f"        uow.session.add_all(models.Subscription(channel='telegram', user_key=str(200000 + n), kode_kelurahan='{JATIBENING}', status='active', updated_at=now) for n in range({recipients}))\n"
+            "    async with app.store.uow() as uow:\n"
+            "        await broadcasts.create_broadcast(uow, app.domain, broadcasts.CLI_ACTOR, None, 'all', 'Info penting', now, now, app.today())\n"
+            "    await app.close()\n"
+            "asyncio.run(main())\n"
+        )
+        subprocess.run([sys.executable, "-c", setup], env=env, cwd=ROOT, check=True, timeout=60)
+
+        def sent() -> list[dict[str, object]]:
+            with urllib.request.urlopen(base + "/_sent", timeout=5) as response:  # noqa: S310 - 127.0.0.1 only
+                return [m for m in json.loads(response.read()) if int(str(m["chat_id"])) >= 200_000]
+
+        service = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=ROOT)
+        deadline = time.monotonic() + 60
+        while len(sent()) < recipients // 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        service.send_signal(signal.SIGKILL)
+        service.wait()
+        at_kill = len(sent())
+        assert 0 < at_kill < recipients, at_kill
+        restarted = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=ROOT)
+        try:
+            deadline = time.monotonic() + 60
+            while len({m["chat_id"] for m in sent()}) < recipients and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(0.5)
+        finally:
+            restarted.send_signal(signal.SIGTERM)
+            restarted.wait(timeout=30)
+        per_chat = Counter(str(m["chat_id"]) for m in sent())
+        assert len(per_chat) == recipients  # nothing lost
+        duplicates = [chat for chat, n in per_chat.items() if n > 1]
+        assert all(per_chat[chat] == 2 for chat in duplicates)
+        assert len(duplicates) <= 5  # at most one claimed batch was in flight (bot/sender.py BATCH)
+        report = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "broadcast", "show", "1", "--json"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        counts = json.loads(report.stdout)["counts"]
+        assert counts["sent"] == recipients
+        assert counts.get("recovered_after_crash", 0) >= len(duplicates)
+    finally:
+        fake.kill()
+        fake.wait()
