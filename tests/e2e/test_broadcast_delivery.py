@@ -201,7 +201,7 @@ def test_sender_killed_mid_broadcast_loses_nothing_and_resends_only_what_was_in_
         subprocess.run([sys.executable, "-c", setup], env=env, cwd=ROOT, check=True, timeout=60)
 
         def sent() -> list[dict[str, object]]:
-            with urllib.request.urlopen(base + "/_sent", timeout=5) as response:  # noqa: S310 - 127.0.0.1 only
+            with urllib.request.urlopen(base + "/_sent", timeout=5) as response:
                 return [m for m in json.loads(response.read()) if int(str(m["chat_id"])) >= 200_000]
 
         service = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=ROOT)
