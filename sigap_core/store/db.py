@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from sigap_core.store.inline_sqlite import InlineConnection, begin_immediate, inline_creator
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -18,12 +22,23 @@ def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def _inline_connection(connection: Any) -> sqlite3.Connection | None:
+    """The sqlite3 connection under a SQLAlchemy connection, when it runs inline."""
+    adapted = connection.connection.dbapi_connection
+    inner = getattr(adapted, "_connection", None)
+    return inner._conn if isinstance(inner, InlineConnection) else None
+
+
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         db_path = url.split("///", 1)[-1]
+        inline = bool(db_path) and db_path != ":memory:" and os.environ.get("SIGAP_SQLITE_DRIVER") != "aiosqlite"
         if db_path and db_path != ":memory:":
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        if inline:
+            engine = create_async_engine(url, async_creator=inline_creator(db_path), **kwargs)
+        else:
+            engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -34,7 +49,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            # Inline connections never wait inside SQLite (that would block the event loop): the write lock
+            # is taken by begin_immediate, which retries asynchronously.
+            cursor.execute("PRAGMA busy_timeout=0" if inline else "PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
@@ -44,7 +61,14 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             options = connection.get_execution_options()
             if options.get("isolation_level") == "AUTOCOMMIT":
                 return  # a single-statement read: no transaction, no lock, no extra round trip
-            connection.exec_driver_sql("BEGIN" if options.get("sigap_read_only") else "BEGIN IMMEDIATE")
+            if options.get("sigap_read_only"):
+                connection.exec_driver_sql("BEGIN")
+                return
+            raw = _inline_connection(connection)
+            if raw is not None:
+                begin_immediate(raw)
+            else:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_size", 10)
