@@ -17,6 +17,7 @@ from sigap_core.crypto import Hasher
 from sigap_core.policy import load_policy
 from sigap_core.services import Domain
 from sigap_core.wilayah import load_wilayah
+from tests.fakes.telegram_api import FakeTelegram
 
 TEST_SECRET = "test-secret-key-not-for-production-0001"
 TODAY = date(2026, 11, 21)
@@ -101,3 +102,32 @@ async def sqlite_app(settings: Settings, sqlite_url: str) -> AsyncIterator[App]:
     application = await bootstrap(settings, sqlite_url, today=lambda: TODAY)
     yield application
     await application.close()
+
+
+async def import_sample(app: App, tmp_path: Path) -> App:
+    """The seven sample people (one per outcome) and their participation records."""
+    from sigap_core.importers.service import import_file
+    from tests.integration.helpers import dtsen, peserta
+
+    for kind, path in (("dtsen", dtsen(tmp_path / "d.csv")), ("peserta", peserta(tmp_path / "p.csv"))):
+        await import_file(app.store.engine, app.domain.hasher, app.domain.wilayah, kind, path, tmp_path / "r")
+    return app
+
+
+@pytest.fixture
+async def loaded(app: App, tmp_path: Path) -> App:
+    """`app` (both backends) holding the sample registry."""
+    return await import_sample(app, tmp_path)
+
+
+@pytest.fixture
+async def loaded_sqlite(sqlite_app: App, tmp_path: Path) -> App:
+    return await import_sample(sqlite_app, tmp_path)
+
+
+@pytest.fixture
+async def fake_telegram() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()

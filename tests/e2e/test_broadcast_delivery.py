@@ -37,17 +37,12 @@ JATIBENING = "32.75.08.1002"
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def telegram(sqlite_app: App, fake: FakeTelegram) -> AsyncIterator[TelegramChannel]:
+async def telegram(sqlite_app: App, fake_telegram: FakeTelegram) -> AsyncIterator[TelegramChannel]:
     channel = TelegramChannel(
-        TOKEN, fake.base_url, Conversations(sqlite_app.store, sqlite_app.domain, sqlite_app.today), sqlite_app.store
+        TOKEN,
+        fake_telegram.base_url,
+        Conversations(sqlite_app.store, sqlite_app.domain, sqlite_app.today),
+        sqlite_app.store,
     )
     task = asyncio.create_task(channel.dispatcher.start_polling(channel.bot, handle_signals=False, polling_timeout=1))
     yield channel
@@ -69,7 +64,7 @@ async def subscribe_many(app: App, channel: str, count: int, first: int = 100_00
 
 
 async def test_telegram_staff_journey_delivery_and_report(
-    sqlite_app: App, fake: FakeTelegram, telegram: TelegramChannel
+    sqlite_app: App, fake_telegram: FakeTelegram, telegram: TelegramChannel
 ) -> None:
     await subscribe_many(sqlite_app, "telegram", 4)
     async with sqlite_app.store.uow() as uow:
@@ -85,11 +80,11 @@ async def test_telegram_staff_journey_delivery_and_report(
     ]
     count = 0
     for update, expected in steps:
-        fake.push(update)
+        fake_telegram.push(update)
         count += 1 if expected != "Kirim ke siapa?" else 3
-        texts = [c.params["text"] for c in await fake.wait_sent(staff, count)]
+        texts = [c.params["text"] for c in await fake_telegram.wait_sent(staff, count)]
         assert expected in texts[-1], texts[-1]
-    fake.fail("sendmessage", 403, "Forbidden: bot was blocked by the user")  # the first recipient blocked us
+    fake_telegram.fail("sendmessage", 403, "Forbidden: bot was blocked by the user")  # the first recipient blocked us
 
     async def notify(created_by: str, text: str) -> None:
         await telegram.send(int(created_by.split(":")[1]), [Reply(text)])
@@ -97,9 +92,9 @@ async def test_telegram_staff_journey_delivery_and_report(
     sender = BroadcastSender(sqlite_app.store, sqlite_app.domain, "telegram", telegram.deliver_announcement, 25, notify)
     await sender.step()
     await sender.step()
-    report = (await fake.wait_sent(staff, count + 1))[-1].params["text"]
+    report = (await fake_telegram.wait_sent(staff, count + 1))[-1].params["text"]
     assert "terkirim 3" in report and "memblokir bot 1" in report
-    delivered = [c for c in fake.sent() if c.chat_id >= 100_000]
+    delivered = [c for c in fake_telegram.sent() if c.chat_id >= 100_000]
     assert len(delivered) == 4 and "Vaksinasi gratis" in delivered[-1].params["text"]
     async with sqlite_app.store.uow() as uow:
         blocked = await uow.subscriptions.get("telegram", "100000")
@@ -128,10 +123,10 @@ async def test_whatsapp_staff_journey_and_delivery(running: Running) -> None:  #
 
 
 async def test_broadcast_keeps_the_configured_rate_without_a_single_429(
-    sqlite_app: App, fake: FakeTelegram, telegram: TelegramChannel
+    sqlite_app: App, fake_telegram: FakeTelegram, telegram: TelegramChannel
 ) -> None:
     """500 recipients at the default 25 msg/s against a server enforcing 30 msg/s (the bench runs 5,000)."""
-    fake.rate_limit = 30
+    fake_telegram.rate_limit = 30
     await subscribe_many(sqlite_app, "telegram", 500)
     async with sqlite_app.store.uow() as uow:
         await broadcasts.create_broadcast(
@@ -150,8 +145,8 @@ async def test_broadcast_keeps_the_configured_rate_without_a_single_429(
     while await sender.step():
         pass
     elapsed = time.monotonic() - started
-    assert len([c for c in fake.sent() if c.chat_id >= 100_000]) == 500
-    assert fake.throttled == 0
+    assert len([c for c in fake_telegram.sent() if c.chat_id >= 100_000]) == 500
+    assert fake_telegram.throttled == 0
     assert 500 / elapsed >= 0.95 * 25, f"{500 / elapsed:.1f} msg/s"
 
 
@@ -164,7 +159,7 @@ def free_port() -> int:
 def test_sender_killed_mid_broadcast_loses_nothing_and_resends_only_what_was_in_flight(tmp_path: Path) -> None:
     port_file = tmp_path / "fake-port"
     port_file.write_text("")
-    fake = subprocess.Popen([sys.executable, "-m", "tests.fakes.telegram_api", str(port_file)], cwd=ROOT)
+    fake_server = subprocess.Popen([sys.executable, "-m", "tests.fakes.telegram_api", str(port_file)], cwd=ROOT)
     try:
         for _ in range(100):
             if port_file.read_text():
@@ -238,5 +233,5 @@ def test_sender_killed_mid_broadcast_loses_nothing_and_resends_only_what_was_in_
         assert counts["sent"] == recipients
         assert counts.get("recovered_after_crash", 0) >= len(duplicates)
     finally:
-        fake.kill()
-        fake.wait()
+        fake_server.kill()
+        fake_server.wait()

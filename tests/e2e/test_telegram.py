@@ -14,35 +14,20 @@ from bot.telegram import TelegramChannel
 from bot.web import TELEGRAM_PATH, build_web_app
 from handlers.engine import Conversations
 from sigap_core.config import Settings
-from sigap_core.importers.service import import_file
 from tests.conftest import TEST_SECRET, TODAY
 from tests.fakes.telegram_api import FakeTelegram, callback, private_message
-from tests.integration.helpers import KK4, NIK, dtsen, peserta
+from tests.integration.helpers import KK4, NIK, OUTCOME_TEXT
 
 TOKEN = "123456:TEST-TOKEN"
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def loaded(sqlite_app: App, tmp_path: Path) -> App:
-    for kind, path in (("dtsen", dtsen(tmp_path / "d.csv")), ("peserta", peserta(tmp_path / "p.csv"))):
-        await import_file(
-            sqlite_app.store.engine, sqlite_app.domain.hasher, sqlite_app.domain.wilayah, kind, path, tmp_path / "r"
-        )
-    return sqlite_app
-
-
-@pytest.fixture
-async def polling(loaded: App, fake: FakeTelegram) -> AsyncIterator[TelegramChannel]:
+async def polling(loaded_sqlite: App, fake_telegram: FakeTelegram) -> AsyncIterator[TelegramChannel]:
     channel = TelegramChannel(
-        TOKEN, fake.base_url, Conversations(loaded.store, loaded.domain, loaded.today), loaded.store
+        TOKEN,
+        fake_telegram.base_url,
+        Conversations(loaded_sqlite.store, loaded_sqlite.domain, loaded_sqlite.today),
+        loaded_sqlite.store,
     )
     task = asyncio.create_task(channel.dispatcher.start_polling(channel.bot, handle_signals=False, polling_timeout=1))
     yield channel
@@ -52,7 +37,7 @@ async def polling(loaded: App, fake: FakeTelegram) -> AsyncIterator[TelegramChan
     await channel.close()
 
 
-async def journey(fake: FakeTelegram, chat_id: int, who: str) -> list[str]:
+async def journey(fake_telegram: FakeTelegram, chat_id: int, who: str) -> list[str]:
     steps = [
         private_message(chat_id, "/start"),
         callback(chat_id, "check"),
@@ -62,94 +47,92 @@ async def journey(fake: FakeTelegram, chat_id: int, who: str) -> list[str]:
     ]
     expected = [1, 2, 3, 4, 6]  # the answer comes with a "keep verification?" question
     for step, count in zip(steps, expected, strict=True):
-        fake.push(step)
-        await fake.wait_sent(chat_id, count)
-    return [c.params["text"] for c in fake.sent(chat_id)]
+        fake_telegram.push(step)
+        await fake_telegram.wait_sent(chat_id, count)
+    return [c.params["text"] for c in fake_telegram.sent(chat_id)]
 
 
-OUTCOMES = {
-    "priority": "PRIORITAS",
-    "eligible": "memenuhi syarat SIGAP (desil 5)",
-    "rich": "desil 8",
-    "office": "Karyawan Swasta",
-    "outside": "di luar Kota Bekasi",
-    "covered": "lewat jalur lain",
-    "enrolled": "Status: AKTIF",
-}
+OUTCOMES = OUTCOME_TEXT
 
 
-async def test_polling_journey_for_every_outcome(polling: TelegramChannel, fake: FakeTelegram) -> None:
+async def test_polling_journey_for_every_outcome(polling: TelegramChannel, fake_telegram: FakeTelegram) -> None:
     for n, (who, fragment) in enumerate(OUTCOMES.items()):
-        texts = await journey(fake, 1000 + n, who)
+        texts = await journey(fake_telegram, 1000 + n, who)
         assert fragment in texts[-2], (who, texts[-2])
-    welcome = fake.sent(1000)[0]
+    welcome = fake_telegram.sent(1000)[0]
     assert "SIGAP bot" in welcome.params["text"]
     assert ("Cek kelayakan", "check") in welcome.buttons
-    kk_prompt = fake.sent(1000)[3]
+    kk_prompt = fake_telegram.sent(1000)[3]
     assert kk_prompt.markup["keyboard"][0][0]["request_contact"] is True  # "Bagikan nomor HP"
-    assert all(c.method != "answercallbackquery" or c.params.get("callback_query_id") for c in fake.calls)
-    assert sum(c.method == "answercallbackquery" for c in fake.calls) == 2 * len(OUTCOMES)
+    assert all(c.method != "answercallbackquery" or c.params.get("callback_query_id") for c in fake_telegram.calls)
+    assert sum(c.method == "answercallbackquery" for c in fake_telegram.calls) == 2 * len(OUTCOMES)
 
 
-async def test_own_contact_verifies_and_someone_elses_is_refused(polling: TelegramChannel, fake: FakeTelegram) -> None:
+async def test_own_contact_verifies_and_someone_elses_is_refused(
+    polling: TelegramChannel, fake_telegram: FakeTelegram
+) -> None:
     chat = 2001
     for step, count in (
         (private_message(chat, "cek"), 2),
         (callback(chat, "consent:yes"), 3),
         (private_message(chat, NIK["priority"]), 4),
     ):
-        fake.push(step)
-        await fake.wait_sent(chat, count)
+        fake_telegram.push(step)
+        await fake_telegram.wait_sent(chat, count)
     other = {"phone_number": "+6281234567890", "first_name": "Lain", "user_id": 7777}
-    fake.push(private_message(chat, contact=other))
-    texts = [c.params["text"] for c in await fake.wait_sent(chat, 5)]
+    fake_telegram.push(private_message(chat, contact=other))
+    texts = [c.params["text"] for c in await fake_telegram.wait_sent(chat, 5)]
     assert "hanya nomor HP Anda sendiri" in texts[-1]
     own = {"phone_number": "+6281234567890", "first_name": "Warga", "user_id": chat}
-    fake.push(private_message(chat, contact=own))
-    texts = [c.params["text"] for c in await fake.wait_sent(chat, 7)]
+    fake_telegram.push(private_message(chat, contact=own))
+    texts = [c.params["text"] for c in await fake_telegram.wait_sent(chat, 7)]
     assert "PRIORITAS" in texts[-2]
 
 
-async def test_wrong_phone_looks_like_any_failed_check(polling: TelegramChannel, fake: FakeTelegram) -> None:
+async def test_wrong_phone_looks_like_any_failed_check(polling: TelegramChannel, fake_telegram: FakeTelegram) -> None:
     chat = 2002
     for step, count in (
         (private_message(chat, "cek"), 2),
         (callback(chat, "consent:yes"), 3),
         (private_message(chat, NIK["priority"]), 4),
     ):
-        fake.push(step)
-        await fake.wait_sent(chat, count)
-    fake.push(private_message(chat, contact={"phone_number": "+6289999999999", "first_name": "W", "user_id": chat}))
-    texts = [c.params["text"] for c in await fake.wait_sent(chat, 5)]
+        fake_telegram.push(step)
+        await fake_telegram.wait_sent(chat, count)
+    fake_telegram.push(
+        private_message(chat, contact={"phone_number": "+6289999999999", "first_name": "W", "user_id": chat})
+    )
+    texts = [c.params["text"] for c in await fake_telegram.wait_sent(chat, 5)]
     assert "tidak menemukan data yang cocok" in texts[-1]
 
 
-async def test_duplicate_update_is_processed_once(polling: TelegramChannel, fake: FakeTelegram) -> None:
+async def test_duplicate_update_is_processed_once(polling: TelegramChannel, fake_telegram: FakeTelegram) -> None:
     update = private_message(3001, "/start")
-    update_id = fake.push(update)
-    await fake.wait_sent(3001, 1)
-    fake.updates.append({"update_id": update_id, **update})  # delivered again
-    fake.push(private_message(3001, "menu"))
-    await fake.wait_sent(3001, 2)
+    update_id = fake_telegram.push(update)
+    await fake_telegram.wait_sent(3001, 1)
+    fake_telegram.updates.append({"update_id": update_id, **update})  # delivered again
+    fake_telegram.push(private_message(3001, "menu"))
+    await fake_telegram.wait_sent(3001, 2)
     await asyncio.sleep(0.3)
-    assert len(fake.sent(3001)) == 2
+    assert len(fake_telegram.sent(3001)) == 2
 
 
-async def test_throttled_send_is_retried(polling: TelegramChannel, fake: FakeTelegram) -> None:
-    fake.fail("sendmessage", 429, "Too Many Requests: retry after 1", retry_after=1)
-    fake.push(private_message(4001, "/start"))
-    sent = await fake.wait_sent(4001, 2, timeout=15)  # the refused attempt is recorded too
+async def test_throttled_send_is_retried(polling: TelegramChannel, fake_telegram: FakeTelegram) -> None:
+    fake_telegram.fail("sendmessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    fake_telegram.push(private_message(4001, "/start"))
+    sent = await fake_telegram.wait_sent(4001, 2, timeout=15)  # the refused attempt is recorded too
     assert "SIGAP bot" in sent[-1].params["text"]
 
 
-async def test_blocked_user_is_marked_unsubscribed(polling: TelegramChannel, fake: FakeTelegram, loaded: App) -> None:
+async def test_blocked_user_is_marked_unsubscribed(
+    polling: TelegramChannel, fake_telegram: FakeTelegram, loaded_sqlite: App
+) -> None:
     chat = 5001
-    fake.push(private_message(chat, "langganan info jatibening"))
-    await fake.wait_sent(chat, 2)
-    fake.fail("sendmessage", 403, "Forbidden: bot was blocked by the user")
-    fake.push(private_message(chat, "menu"))
+    fake_telegram.push(private_message(chat, "langganan info jatibening"))
+    await fake_telegram.wait_sent(chat, 2)
+    fake_telegram.fail("sendmessage", 403, "Forbidden: bot was blocked by the user")
+    fake_telegram.push(private_message(chat, "menu"))
     for _ in range(100):
-        async with loaded.store.uow() as uow:
+        async with loaded_sqlite.store.uow() as uow:
             sub = await uow.subscriptions.get("telegram", str(chat))
         if sub is not None and sub.status == "blocked":
             break
@@ -157,13 +140,13 @@ async def test_blocked_user_is_marked_unsubscribed(polling: TelegramChannel, fak
     assert sub is not None and sub.status == "blocked"
 
 
-async def test_groups_stickers_and_voice_notes(polling: TelegramChannel, fake: FakeTelegram) -> None:
+async def test_groups_stickers_and_voice_notes(polling: TelegramChannel, fake_telegram: FakeTelegram) -> None:
     group = private_message(-100123, "cek nik 3275014101900001")
     group["message"]["chat"] = {"id": -100123, "type": "supergroup", "title": "Warga RW 05"}
-    fake.push(group)
-    texts = [c.params["text"] for c in await fake.wait_sent(-100123, 1)]
+    fake_telegram.push(group)
+    texts = [c.params["text"] for c in await fake_telegram.wait_sent(-100123, 1)]
     assert "chat pribadi" in texts[0] and "t.me/sigap_test_bot" in texts[0]
-    fake.push(
+    fake_telegram.push(
         private_message(
             6001,
             sticker={
@@ -177,36 +160,39 @@ async def test_groups_stickers_and_voice_notes(polling: TelegramChannel, fake: F
             },
         )
     )
-    texts = [c.params["text"] for c in await fake.wait_sent(6001, 2)]
+    texts = [c.params["text"] for c in await fake_telegram.wait_sent(6001, 2)]
     assert "Terima kasih" in texts[-1]
-    fake.push(private_message(6001, voice={"file_id": "v", "file_unique_id": "v", "duration": 3}))
-    texts = [c.params["text"] for c in await fake.wait_sent(6001, 3)]
+    fake_telegram.push(private_message(6001, voice={"file_id": "v", "file_unique_id": "v", "duration": 3}))
+    texts = [c.params["text"] for c in await fake_telegram.wait_sent(6001, 3)]
     assert "pesan suara" in texts[-1]
 
 
-async def test_long_reply_is_split(fake: FakeTelegram, loaded: App) -> None:
+async def test_long_reply_is_split(fake_telegram: FakeTelegram, loaded_sqlite: App) -> None:
     from handlers.model import Reply
 
     channel = TelegramChannel(
-        TOKEN, fake.base_url, Conversations(loaded.store, loaded.domain, loaded.today), loaded.store
+        TOKEN,
+        fake_telegram.base_url,
+        Conversations(loaded_sqlite.store, loaded_sqlite.domain, loaded_sqlite.today),
+        loaded_sqlite.store,
     )
     try:
         text = ("kalimat panjang " * 40 + "\n") * 20  # 12,820 characters
         await channel.send(7001, [Reply(text)])
     finally:
         await channel.close()
-    sent = fake.sent(7001)
+    sent = fake_telegram.sent(7001)
     assert len(sent) == 4 and all(len(c.params["text"]) <= 4096 for c in sent)
     assert "".join(c.params["text"] for c in sent).split() == text.split()
 
 
 @pytest.fixture
-async def webhook_server(tmp_path: Path, fake: FakeTelegram) -> AsyncIterator[tuple[str, FakeTelegram]]:
+async def webhook_server(tmp_path: Path, fake_telegram: FakeTelegram) -> AsyncIterator[tuple[str, FakeTelegram]]:
     settings = Settings(
         var_dir=tmp_path / "var",
         secret_key=TEST_SECRET,
         telegram_token=TOKEN,
-        telegram_api_base=fake.base_url,
+        telegram_api_base=fake_telegram.base_url,
         telegram_webhook_url="https://example.invalid/webhooks/telegram",
         telegram_webhook_secret="hook-secret",
         _env_file=None,  # type: ignore[call-arg]
@@ -218,14 +204,14 @@ async def webhook_server(tmp_path: Path, fake: FakeTelegram) -> AsyncIterator[tu
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}", fake
+    yield f"http://127.0.0.1:{port}", fake_telegram
     await telegram.close()  # type: ignore[union-attr]
     await runner.cleanup()
     await app.close()
 
 
 async def test_webhook_accepts_the_secret_and_rejects_forgeries(webhook_server: tuple[str, FakeTelegram]) -> None:
-    base, fake = webhook_server
+    base, fake_telegram = webhook_server
     update = {"update_id": 42, **private_message(8001, "/start")}
     async with ClientSession() as http:
         forged = await http.post(
@@ -234,12 +220,12 @@ async def test_webhook_accepts_the_secret_and_rejects_forgeries(webhook_server: 
         missing = await http.post(base + TELEGRAM_PATH, json=update)
         assert forged.status == 401 and missing.status == 401
         await asyncio.sleep(0.2)
-        assert fake.sent(8001) == []
+        assert fake_telegram.sent(8001) == []
         good = await http.post(
             base + TELEGRAM_PATH, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "hook-secret"}
         )
         assert good.status == 200
-        await fake.wait_sent(8001, 1)
+        await fake_telegram.wait_sent(8001, 1)
         again = await http.post(
             base + TELEGRAM_PATH, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "hook-secret"}
         )
@@ -247,18 +233,21 @@ async def test_webhook_accepts_the_secret_and_rejects_forgeries(webhook_server: 
         health = await http.get(base + "/healthz")
         assert health.status == 200 and (await health.json())["database"] is True
     await asyncio.sleep(0.3)
-    assert len(fake.sent(8001)) == 1  # the repeated update_id was not processed again
+    assert len(fake_telegram.sent(8001)) == 1  # the repeated update_id was not processed again
 
 
-async def test_commands_menu_is_in_indonesian(fake: FakeTelegram, loaded: App) -> None:
+async def test_commands_menu_is_in_indonesian(fake_telegram: FakeTelegram, loaded_sqlite: App) -> None:
     channel = TelegramChannel(
-        TOKEN, fake.base_url, Conversations(loaded.store, loaded.domain, loaded.today), loaded.store
+        TOKEN,
+        fake_telegram.base_url,
+        Conversations(loaded_sqlite.store, loaded_sqlite.domain, loaded_sqlite.today),
+        loaded_sqlite.store,
     )
     try:
         await channel.set_commands()
     finally:
         await channel.close()
-    call = next(c for c in fake.calls if c.method == "setmycommands")
+    call = next(c for c in fake_telegram.calls if c.method == "setmycommands")
     commands = call.params["commands"]
     text = commands if isinstance(commands, str) else str(commands)
     for command in ("start", "menu", "bantuan", "berhenti", "petugas"):
@@ -267,13 +256,16 @@ async def test_commands_menu_is_in_indonesian(fake: FakeTelegram, loaded: App) -
 
 
 async def test_a_failing_handler_apologises_and_logs(
-    polling: TelegramChannel, fake: FakeTelegram, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    polling: TelegramChannel,
+    fake_telegram: FakeTelegram,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     async def broken(_message: object) -> list[object]:
         raise RuntimeError("database exploded")
 
     monkeypatch.setattr(polling.conversations, "handle", broken)
-    fake.push(private_message(9001, "halo"))
-    texts = [c.params["text"] for c in await fake.wait_sent(9001, 1)]
+    fake_telegram.push(private_message(9001, "halo"))
+    texts = [c.params["text"] for c in await fake_telegram.wait_sent(9001, 1)]
     assert "ada gangguan" in texts[0]
     assert any(r.levelname == "ERROR" and "telegram" in r.getMessage() for r in caplog.records)

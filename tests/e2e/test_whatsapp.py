@@ -24,11 +24,10 @@ from bot.whatsapp import WHATSAPP_PATH, WhatsAppChannel, render
 from handlers.engine import Conversations
 from handlers.model import Button, Menu, Reply, Row
 from sigap_core.config import Settings
-from sigap_core.importers.service import import_file
 from sigap_core.store import models
-from tests.conftest import TEST_SECRET, TODAY
+from tests.conftest import TEST_SECRET, TODAY, import_sample
 from tests.fakes.graph_api import FakeGraph
-from tests.integration.helpers import KK4, NIK, dtsen, peserta
+from tests.integration.helpers import KK4, NIK, OUTCOME_TEXT
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
 APP_SECRET = "wa-app-secret"
@@ -110,8 +109,7 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
         _env_file=None,  # type: ignore[call-arg]
     )
     app = await bootstrap(settings, f"sqlite+aiosqlite:///{tmp_path / 'wa.db'}", today=lambda: TODAY)
-    for kind, path in (("dtsen", dtsen(tmp_path / "d.csv")), ("peserta", peserta(tmp_path / "p.csv"))):
-        await import_file(app.store.engine, app.domain.hasher, app.domain.wilayah, kind, path, tmp_path / "r")
+    await import_sample(app, tmp_path)
     web_app, _ = build_web_app(app, Conversations(app.store, app.domain, app.today))
     channel = web_app[WHATSAPP_KEY]
     channel.backoff_seconds = 0.05
@@ -136,15 +134,7 @@ async def test_verification_handshake(running: Running) -> None:
             assert bad.status == 403
 
 
-OUTCOMES = {
-    "priority": "PRIORITAS",
-    "eligible": "memenuhi syarat SIGAP (desil 5)",
-    "rich": "desil 8",
-    "office": "Karyawan Swasta",
-    "outside": "di luar Kota Bekasi",
-    "covered": "lewat jalur lain",
-    "enrolled": "Status: AKTIF",
-}
+OUTCOMES = OUTCOME_TEXT
 
 
 @pytest.mark.parametrize("who", list(OUTCOMES))

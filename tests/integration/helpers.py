@@ -40,3 +40,15 @@ def dtsen(path: Path, extra: list[str] | None = None, **kwargs: object) -> Path:
 
 def peserta(path: Path, extra: list[str] | None = None) -> Path:
     return write(path, PESERTA_HEADER, [*PESERTA_GOOD, *(extra or [])])
+
+
+# What the verified answer says for each sample person (Indonesian wording).
+OUTCOME_TEXT = {
+    "priority": "PRIORITAS",
+    "eligible": "memenuhi syarat SIGAP (desil 5)",
+    "rich": "desil 8",
+    "office": "Karyawan Swasta",
+    "outside": "di luar Kota Bekasi",
+    "covered": "lewat jalur lain",
+    "enrolled": "Status: AKTIF",
+}

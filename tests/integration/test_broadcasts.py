@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -17,20 +15,12 @@ from handlers.model import InMessage, Kind
 from sigap_core import broadcasts
 from sigap_core.broadcasts import CLI_ACTOR, Actor, BroadcastError
 from sigap_core.i18n import Translator
-from sigap_core.importers.service import import_file
 from sigap_core.store import models
 from tests.integration.chat import Chat
-from tests.integration.helpers import KK4, NIK, dtsen, peserta
+from tests.integration.helpers import KK4, NIK
 
 JATIBENING = "32.75.08.1002"
 MARGAJAYA = "32.75.04.1002"
-
-
-@pytest.fixture
-async def loaded(app: App, tmp_path: Path) -> AsyncIterator[App]:
-    for kind, path in (("dtsen", dtsen(tmp_path / "d.csv")), ("peserta", peserta(tmp_path / "p.csv"))):
-        await import_file(app.store.engine, app.domain.hasher, app.domain.wilayah, kind, path, tmp_path / "r")
-    yield app
 
 
 @pytest.fixture

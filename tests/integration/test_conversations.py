@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -19,19 +17,11 @@ from handlers.model import (
     Kind,
     Reply,
 )
-from sigap_core.importers.service import import_file
 from sigap_core.store import models
 from tests.integration.chat import Chat
-from tests.integration.helpers import KK4, NIK, dtsen, peserta
+from tests.integration.helpers import KK4, NIK
 
 UNKNOWN_NIK = "3275016612990999"
-
-
-@pytest.fixture
-async def loaded(app: App, tmp_path: Path) -> AsyncIterator[App]:
-    for kind, path in (("dtsen", dtsen(tmp_path / "d.csv")), ("peserta", peserta(tmp_path / "p.csv"))):
-        await import_file(app.store.engine, app.domain.hasher, app.domain.wilayah, kind, path, tmp_path / "r")
-    yield app
 
 
 @pytest.fixture
