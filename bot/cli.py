@@ -531,6 +531,22 @@ async def broadcast_cancel(broadcast_id: int, database_url: str | None) -> None:
     await _with_app(database_url, body)
 
 
+@main.command("prune")
+@db_option
+@run_async
+async def prune_command(database_url: str | None) -> None:
+    """Delete expired conversations, links, counters and delivery records (`sigap run` does this hourly)."""
+    from sigap_core.retention import prune
+    from sigap_core.store.repositories import utcnow
+
+    async def body(app: App) -> None:
+        async with app.store.uow() as uow:
+            removed = await prune(uow, app.policy, utcnow())
+        click.echo(", ".join(f"{name} {count}" for name, count in removed.items()))
+
+    await _with_app(database_url, body)
+
+
 @main.command("demo")
 @click.option("--people", default=2000, show_default=True, type=int)
 @click.option("--no-chat", is_flag=True, help="Only prepare the demo database and print the report.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import suppress
 
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
@@ -117,6 +118,22 @@ def build_senders(
     return senders
 
 
+async def prune_hourly(app: App, stop: asyncio.Event) -> None:
+    """Retention, as the privacy notice promises: at start and every hour."""
+    from sigap_core.retention import prune
+    from sigap_core.store.repositories import utcnow
+
+    while not stop.is_set():
+        try:
+            async with app.store.uow() as uow:
+                removed = await prune(uow, app.policy, utcnow())
+            log.info("retention: %s", removed)
+        except Exception:
+            log.exception("retention sweep failed; retrying in an hour")
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 3600)
+
+
 async def serve(app: App) -> None:
     """Run until cancelled."""
     settings = app.settings
@@ -139,6 +156,7 @@ async def serve(app: App) -> None:
                 tasks.append(asyncio.create_task(telegram.start_polling()))
                 log.warning("telegram: long polling")
         stop = asyncio.Event()
+        tasks.append(asyncio.create_task(prune_hourly(app, stop)))
         whatsapp = web_app.get(WHATSAPP_KEY)
         for sender in build_senders(app, telegram, whatsapp):
             tasks.append(asyncio.create_task(sender.run(stop)))
