@@ -84,6 +84,7 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
         r"\bdaftar\b|\bpendaftaran\b|\bpenerima\b|\bterpilih\b|\bapakah saya (bisa|dapat|termasuk)",
     ),
     ("check_eligibility", 1, r"\bbpjs\b|\bpemkot\b|\bprogram\b|\bnik\b|\bikut\b"),
+    ("check_eligibility", 5, r"\b(tau|tahu|lihat|liat|berapa) desil\b|\bdesil (saya|sy) berapa\b"),
     ("check_eligibility", 3, r"\bcheck\b(?! (status|coverage))|\bam i eligible\b|\bqualify\b"),
     # update data
     (
