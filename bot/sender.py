@@ -124,11 +124,18 @@ class BroadcastSender:
             await uow.session.execute(
                 update(models.Outbox).where(models.Outbox.id.in_(ids)).values(state="sending", updated_at=now)
             )
-            await uow.session.execute(
-                update(models.Broadcast)
-                .where(models.Broadcast.id.in_({row[3] for row in due}), models.Broadcast.status == "scheduled")
-                .values(status="sending")
-            )
+            started = []
+            for broadcast_id in sorted({row[3] for row in due}):
+                moved = await uow.session.execute(
+                    update(models.Broadcast)
+                    .where(models.Broadcast.id == broadcast_id, models.Broadcast.status == "scheduled")
+                    .values(status="sending")
+                )
+                if moved.rowcount == 1:  # type: ignore[attr-defined]
+                    broadcast = await uow.session.get(models.Broadcast, broadcast_id)
+                    total = sum((await counts(uow, broadcast_id)).values())
+                    if broadcast is not None:
+                        started.append((broadcast.created_by, broadcast_id, total))
             # Opt-out is checked as late as possible: right before sending, in the claiming transaction.
             active = {
                 key
@@ -142,6 +149,8 @@ class BroadcastSender:
                     )
                 ).all()
             }
+        for created_by, broadcast_id, total in started:
+            self._tell(created_by, start_text(broadcast_id, total))
         results: dict[int, tuple[str, str, int, float]] = {}
         _ = Translator("id")
         for outbox_id, user_key, attempts, _broadcast_id, kode, text in due:
@@ -212,10 +221,21 @@ class BroadcastSender:
             if claimed.rowcount == 1:
                 broadcast = await session.get(models.Broadcast, broadcast_id)
                 tally = await counts(uow, broadcast_id)  # type: ignore[arg-type]
-                if self.notify is not None and broadcast is not None and broadcast.created_by != "cli":
-                    task = asyncio.create_task(self.notify(broadcast.created_by, report_text(broadcast_id, tally)))
-                    self._notifications.add(task)
-                    task.add_done_callback(self._notifications.discard)
+                if broadcast is not None:
+                    self._tell(broadcast.created_by, report_text(broadcast_id, tally))
+
+    def _tell(self, created_by: str, text: str) -> None:
+        """Progress for the staff chat that created the broadcast (the CLI reads `broadcast show`)."""
+        if self.notify is None or created_by == "cli":
+            return
+        task = asyncio.create_task(self.notify(created_by, text))
+        self._notifications.add(task)
+        task.add_done_callback(self._notifications.discard)
+
+
+def start_text(broadcast_id: int, total: int, lang: str = "id") -> str:
+    _ = Translator(lang)
+    return _("Pengumuman #{id} mulai dikirim ke {n} penerima.").format(id=broadcast_id, n=_.number(total))
 
 
 def report_text(broadcast_id: int, tally: dict[str, int], lang: str = "id") -> str:

@@ -92,8 +92,9 @@ async def test_telegram_staff_journey_delivery_and_report(
     sender = BroadcastSender(sqlite_app.store, sqlite_app.domain, "telegram", telegram.deliver_announcement, 25, notify)
     await sender.step()
     await sender.step()
-    report = (await fake_telegram.wait_sent(staff, count + 1))[-1].params["text"]
-    assert "terkirim 3" in report and "memblokir bot 1" in report
+    progress = [c.params["text"] for c in (await fake_telegram.wait_sent(staff, count + 2))[-2:]]
+    assert "mulai dikirim ke 4 penerima" in progress[0]
+    assert "terkirim 3" in progress[1] and "memblokir bot 1" in progress[1]
     delivered = [c for c in fake_telegram.sent() if c.chat_id >= 100_000]
     assert len(delivered) == 4 and "Vaksinasi gratis" in delivered[-1].params["text"]
     async with sqlite_app.store.uow() as uow:

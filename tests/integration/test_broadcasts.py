@@ -223,7 +223,9 @@ async def test_sender_delivers_honours_opt_out_and_reports(loaded: App, bot: Con
     assert dict(tally) == {"sent": 3, "opted_out": 1, "blocked": 1, "failed": 1}
     assert "b" not in calls and calls["e"] == 2 and all(calls[u] == 1 for u in ("a", "f"))
     assert done is not None and done.status == "done"
-    assert reports == [("console:petugas", reports[0][1])] and "terkirim 3, gagal 1" in reports[0][1]
+    assert [who for who, _ in reports] == ["console:petugas", "console:petugas"]
+    assert "mulai dikirim ke 6 penerima" in reports[0][1]
+    assert "terkirim 3, gagal 1" in reports[1][1]
 
 
 async def test_cancel_during_sending_stops_the_rest(loaded: App, bot: Conversations) -> None:
