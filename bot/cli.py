@@ -462,7 +462,7 @@ async def broadcast_create(kelurahan: str, audience: str, text: str, at: str | N
 @run_async
 async def broadcast_list(database_url: str | None) -> None:
     """Recent broadcasts with their state."""
-    from sigap_core.broadcasts import CLI_ACTOR, counts, list_broadcasts
+    from sigap_core.broadcasts import CLI_ACTOR, counts, list_broadcasts, sent_count
 
     async def body(app: App) -> None:
         async with app.store.reader() as uow:
@@ -473,7 +473,7 @@ async def broadcast_list(database_url: str | None) -> None:
                 place = app.domain.wilayah.get(item.kode_kelurahan) if item.kode_kelurahan else None
                 click.echo(
                     f"#{item.id:<4} {item.status:<10} {(place.name if place else 'all'):<20} {item.audience:<12} "
-                    f"sent {tally.get('sent', 0)}/{total}  {item.text[:40]!r}"
+                    f"sent {sent_count(tally)}/{total}  {item.text[:40]!r}"
                 )
         if not items:
             click.echo("no broadcasts yet")
@@ -501,7 +501,7 @@ async def broadcast_show(broadcast_id: int, as_json: bool, database_url: str | N
             click.echo(json.dumps({"id": item.id, "status": item.status, "audience": item.audience, "counts": tally}))
             return
         click.echo(f"#{item.id} {item.status} audience={item.audience} send_at={item.send_at}")
-        for state in ("pending", "sending", "sent", "failed", "opted_out", "blocked", "cancelled"):
+        for state in ("pending", "sending", "sent", "delivered", "read", "failed", "opted_out", "blocked", "cancelled"):
             click.echo(f"  {state:<10} {tally.get(state, 0)}")
         if tally.get("recovered_after_crash"):
             click.echo(f"  resent after a crash (may have arrived twice): {tally['recovered_after_crash']}")
@@ -515,7 +515,7 @@ async def broadcast_show(broadcast_id: int, as_json: bool, database_url: str | N
 @run_async
 async def broadcast_cancel(broadcast_id: int, database_url: str | None) -> None:
     """Stop a scheduled or running broadcast; what was sent stays sent."""
-    from sigap_core.broadcasts import CLI_ACTOR, BroadcastError, cancel_broadcast
+    from sigap_core.broadcasts import CLI_ACTOR, BroadcastError, cancel_broadcast, sent_count
     from sigap_core.store.repositories import utcnow
 
     async def body(app: App) -> None:
@@ -525,7 +525,7 @@ async def broadcast_cancel(broadcast_id: int, database_url: str | None) -> None:
             except BroadcastError as error:
                 raise click.ClickException(f"cannot cancel #{broadcast_id}: {error.code}") from error
         click.echo(
-            f"broadcast #{broadcast_id} cancelled: sent {tally.get('sent', 0)}, cancelled {tally.get('cancelled', 0)}"
+            f"broadcast #{broadcast_id} cancelled: sent {sent_count(tally)}, cancelled {tally.get('cancelled', 0)}"
         )
 
     await _with_app(database_url, body)

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from sigap_core.broadcasts import announcement_text, counts
+from sigap_core.broadcasts import announcement_text, counts, sent_count
 from sigap_core.i18n import Translator
 from sigap_core.services import Domain
 from sigap_core.store import models
@@ -39,6 +39,15 @@ class Outcome:
     state: str  # sent | failed | blocked | retry
     reason: str = ""
     retry_after: float = 0.0
+    platform_id: str = ""  # the platform's message id, for later delivery callbacks
+
+
+# Delivery states after "sent" only move forward; "failed" (a callback) can replace only "sent".
+DELIVERY_RANK = {"sent": 1, "failed": 2, "delivered": 3, "read": 4}
+
+
+def later_state(current: str, reported: str) -> bool:
+    return current in DELIVERY_RANK and reported in DELIVERY_RANK and DELIVERY_RANK[reported] > DELIVERY_RANK[current]
 
 
 Deliver = Callable[[str, str], Awaitable[Outcome]]
@@ -151,11 +160,11 @@ class BroadcastSender:
             }
         for created_by, broadcast_id, total in started:
             self._tell(created_by, start_text(broadcast_id, total))
-        results: dict[int, tuple[str, str, int, float]] = {}
+        results: dict[int, tuple[str, str, int, float, str]] = {}
         _ = Translator("id")
         for outbox_id, user_key, attempts, _broadcast_id, kode, text in due:
             if user_key not in active:
-                results[outbox_id] = ("opted_out", "", attempts, 0.0)
+                results[outbox_id] = ("opted_out", "", attempts, 0.0, "")
                 continue
             await self._pace()
             try:
@@ -164,7 +173,7 @@ class BroadcastSender:
                 outcome = Outcome("retry", type(error).__name__, 5.0)
             if outcome.state == "retry":
                 self._next_slot += outcome.retry_after  # the platform asked everyone to slow down
-            results[outbox_id] = (outcome.state, outcome.reason, attempts + 1, outcome.retry_after)
+            results[outbox_id] = (outcome.state, outcome.reason, attempts + 1, outcome.retry_after, outcome.platform_id)
         await self._record(results)
         return len(due)
 
@@ -177,11 +186,31 @@ class BroadcastSender:
         if wait > 0:
             await asyncio.sleep(wait)
 
-    async def _record(self, results: dict[int, tuple[str, str, int, float]]) -> None:
+    async def _record(self, results: dict[int, tuple[str, str, int, float, str]]) -> None:
         now = utcnow()
         async with self.store.uow() as uow:
-            for outbox_id, (state, reason, attempts, retry_after) in results.items():
+            # A delivery callback may have arrived before this record: take the state it reported.
+            platform_ids = [r[4] for r in results.values() if r[4]]
+            reported = (
+                dict(
+                    (
+                        await uow.session.execute(
+                            select(models.OutgoingMessage.platform_id, models.OutgoingMessage.state).where(
+                                models.OutgoingMessage.channel == self.channel,
+                                models.OutgoingMessage.platform_id.in_(platform_ids),
+                            )
+                        )
+                    ).all()
+                )
+                if platform_ids
+                else {}
+            )
+            for outbox_id, (state, reason, attempts, retry_after, platform_id) in results.items():
                 values: dict[str, object] = {"attempts": attempts, "updated_at": now, "reason": reason[:200]}
+                if platform_id:
+                    values["platform_id"] = platform_id
+                    if state == "sent" and later_state("sent", reported.get(platform_id, "")):
+                        state = reported[platform_id]
                 if state == "retry" and attempts < MAX_ATTEMPTS:
                     values.update(state="pending", next_attempt_at=now + timedelta(seconds=max(retry_after, 1.0)))
                 elif state == "retry":
@@ -245,7 +274,7 @@ def report_text(broadcast_id: int, tally: dict[str, int], lang: str = "id") -> s
         "memblokir bot {blocked}, dibatalkan {cancelled}."
     ).format(
         id=broadcast_id,
-        sent=tally.get("sent", 0),
+        sent=sent_count(tally),
         failed=tally.get("failed", 0),
         opted_out=tally.get("opted_out", 0),
         blocked=tally.get("blocked", 0),

@@ -228,7 +228,7 @@ class TelegramChannel:
     async def deliver_announcement(self, user_key: str, text: str) -> Outcome:
         """One attempt for the broadcast sender, which owns retries and pacing."""
         try:
-            await self.bot.send_message(int(user_key), text)
+            message = await self.bot.send_message(int(user_key), text)
         except TelegramRetryAfter as error:
             return Outcome("retry", "429 too many requests", float(error.retry_after))
         except TelegramForbiddenError:
@@ -236,7 +236,7 @@ class TelegramChannel:
             return Outcome("blocked", "403 blocked by the user")
         except TelegramBadRequest as error:
             return Outcome("failed", f"400 {error.message}"[:200])
-        return Outcome("sent")
+        return Outcome("sent", platform_id=str(message.message_id))
 
     async def mark_blocked(self, user_key: str) -> None:
         """The user blocked the bot: no more announcements until they come back."""

@@ -20,7 +20,7 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.sender import Outcome
+from bot.sender import Outcome, later_state
 from handlers.engine import Conversations
 from handlers.model import (
     MAX_BUTTON_LABEL,
@@ -380,11 +380,23 @@ class WhatsAppChannel:
                     )
                 )
             ).scalar_one_or_none()
-            if row is None or STATE_RANK[status.state] <= STATE_RANK.get(row.state, 0):
-                return  # unknown, repeated, or late: never move a state backwards
-            row.state = status.state
-            row.error = status.error[:200] if status.state == "failed" else row.error
-            row.updated_at = utcnow()
+            if row is not None and STATE_RANK[status.state] > STATE_RANK.get(row.state, 0):
+                row.state = status.state
+                row.error = status.error[:200] if status.state == "failed" else row.error
+                row.updated_at = utcnow()
+            # The broadcast outbox row for this message, if any, follows the same forward-only rule.
+            outbox = (
+                await uow.session.execute(
+                    select(models.Outbox).where(
+                        models.Outbox.channel == CHANNEL, models.Outbox.platform_id == status.platform_id
+                    )
+                )
+            ).scalar_one_or_none()
+            if outbox is not None and later_state(outbox.state, status.state):
+                outbox.state = status.state
+                if status.state == "failed":
+                    outbox.reason = status.error[:200]
+                outbox.updated_at = utcnow()
 
     async def within_window(self, user_key: str) -> bool:
         async with self.store.uow() as uow:
@@ -437,7 +449,7 @@ class WhatsAppChannel:
         except (aiohttp.ClientError, TimeoutError) as error:
             return Outcome("retry", type(error).__name__, 5.0)
         self._remember(user_key, platform_id)
-        return Outcome("sent")
+        return Outcome("sent", platform_id=platform_id)
 
     async def drain(self) -> None:
         """Wait for webhook work under way and write what it sent (tests, shutdown)."""

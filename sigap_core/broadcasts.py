@@ -277,6 +277,11 @@ async def counts(uow: UnitOfWork, broadcast_id: int) -> Counter[str]:
     return result
 
 
+def sent_count(tally: Counter[str] | dict[str, int]) -> int:
+    """Messages the platform accepted, whatever happened to them after (delivered, read)."""
+    return tally.get("sent", 0) + tally.get("delivered", 0) + tally.get("read", 0)
+
+
 async def cancel_broadcast(uow: UnitOfWork, actor: Actor, broadcast_id: int, now: datetime) -> Counter[str]:
     broadcast = await visible_broadcast(uow, actor, broadcast_id)
     if broadcast.status in ("done", "cancelled"):

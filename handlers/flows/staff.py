@@ -291,7 +291,7 @@ async def list_for(turn: Turn, staff: Staff) -> list[Reply]:
             _("#{id} [{status}] terkirim {sent}/{total}: {text}").format(
                 id=item.id,
                 status=item.status,
-                sent=tally.get("sent", 0),
+                sent=broadcasts.sent_count(tally),
                 total=sum(v for k, v in tally.items() if k != "recovered_after_crash"),
                 text=item.text[:40],
             )
@@ -320,7 +320,7 @@ async def cancel(turn: Turn, staff: Staff, value: str) -> list[Reply]:
             turn,
             staff,
             _("Pengumuman #{id} dibatalkan. Sudah terkirim {sent}, tidak jadi dikirim {cancelled}.").format(
-                id=value, sent=tally.get("sent", 0), cancelled=tally.get("cancelled", 0)
+                id=value, sent=broadcasts.sent_count(tally), cancelled=tally.get("cancelled", 0)
             ),
         )
     ]

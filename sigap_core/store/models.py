@@ -230,6 +230,8 @@ class Outbox(Base):
     reason: Mapped[str] = mapped_column(String(200), default="")
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     recovered: Mapped[bool] = mapped_column(Boolean, default=False)  # was in flight when a sender died
+    # The platform's message id, so delivery callbacks (WhatsApp: delivered / read / failed) reach the row.
+    platform_id: Mapped[str | None] = mapped_column(String(128), index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     __table_args__ = (
         UniqueConstraint("broadcast_id", "channel", "user_key"),

@@ -236,3 +236,49 @@ def test_sender_killed_mid_broadcast_loses_nothing_and_resends_only_what_was_in_
     finally:
         fake_server.kill()
         fake_server.wait()
+
+
+async def test_whatsapp_status_callbacks_feed_broadcast_delivery_states(running: Running) -> None:  # noqa: F811
+    app = running.app
+    users = [f"62811200{n:04d}" for n in range(3)]
+    for user in users:
+        await running.post(text_from(user, "langganan info jatibening"))
+    async with app.store.uow() as uow:
+        item, _ = await broadcasts.create_broadcast(
+            uow, app.domain, CLI_ACTOR, JATIBENING, "all", "Info", datetime.now(UTC), datetime.now(UTC), app.today()
+        )
+    sender = BroadcastSender(app.store, app.domain, "whatsapp", running.channel.deliver_announcement, 64)
+    await sender.step()
+    async with app.store.uow() as uow:
+        rows = {r.user_key: r for r in (await uow.session.execute(select_outbox())).scalars()}
+    assert all(r.state == "sent" and r.platform_id for r in rows.values())
+
+    def status(platform_id: str, state: str) -> dict[str, object]:
+        payload = json.loads((ROOT / "tests/fixtures/whatsapp/status_delivered.json").read_text())
+        entry = payload["entry"][0]["changes"][0]["value"]["statuses"][0]
+        entry.update(id=platform_id, status=state)
+        if state == "failed":
+            entry["errors"] = [{"code": 131026, "title": "Message undeliverable"}]
+        return payload
+
+    first, second, third = (rows[u].platform_id for u in users)
+    for platform_id, state in (
+        (first, "read"),
+        (first, "delivered"),
+        (second, "failed"),
+        (third, "delivered"),
+        (third, "failed"),
+    ):
+        await running.post(status(str(platform_id), state))
+    async with app.store.uow() as uow:
+        after = {r.user_key: r for r in (await uow.session.execute(select_outbox())).scalars()}
+        tally = await broadcasts.counts(uow, item.id)
+    assert [after[u].state for u in users] == ["read", "failed", "delivered"]  # late callbacks never go back
+    assert "131026" in after[users[1]].reason
+    assert broadcasts.sent_count(tally) == 2 and tally["failed"] == 1
+
+
+def select_outbox():  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    return select(models.Outbox)
