@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -47,9 +48,31 @@ async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{port}"
 
 
-async def drive(url: str, fake: FakeTelegram, updates: int, concurrency: int, first_id: int) -> float:
+class RemoteFake:
+    """The fake Bot API in its own process, read through its /_sent endpoint."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self._http: ClientSession | None = None
+
+    async def count(self) -> int:
+        if self._http is None:
+            self._http = ClientSession()
+        async with self._http.get(self.base_url + "/_sent") as response:
+            return len(await response.json())
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+
+
+async def sent_count(fake: FakeTelegram | RemoteFake) -> int:
+    return await fake.count() if isinstance(fake, RemoteFake) else len(fake.sent())
+
+
+async def drive(url: str, fake: FakeTelegram | RemoteFake, updates: int, concurrency: int, first_id: int) -> float:
     """Updates per second, from the first POST to the last reply recorded by the fake server."""
-    before = len(fake.sent())
+    before = await sent_count(fake)
     queue: asyncio.Queue[int] = asyncio.Queue()
     for n in range(updates):
         queue.put_nowait(n)
@@ -64,12 +87,12 @@ async def drive(url: str, fake: FakeTelegram, updates: int, concurrency: int, fi
 
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        while len(fake.sent()) - before < updates:
-            await asyncio.sleep(0.005)
+        while await sent_count(fake) - before < updates:
+            await asyncio.sleep(0.005 if isinstance(fake, FakeTelegram) else 0.05)
         return updates / (time.perf_counter() - started)
 
 
-async def echo_bot(fake: FakeTelegram) -> tuple[web.AppRunner, str, Bot]:
+async def echo_bot(fake: FakeTelegram | RemoteFake) -> tuple[web.AppRunner, str, Bot]:
     bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)))
     dispatcher = Dispatcher()
 
@@ -83,9 +106,19 @@ async def echo_bot(fake: FakeTelegram) -> tuple[web.AppRunner, str, Bot]:
     return runner, base + TELEGRAM_PATH, bot
 
 
-async def main(updates: int, concurrency: int, rounds: int, database_url: str | None) -> None:
-    fake = FakeTelegram()
-    await fake.start()
+async def main(updates: int, concurrency: int, rounds: int, database_url: str | None, fake_in_process: bool) -> None:
+    process = None
+    fake: FakeTelegram | RemoteFake
+    if fake_in_process:
+        fake = FakeTelegram()
+        await fake.start()
+    else:
+        port_file = Path(tempfile.mkstemp()[1])
+        port_file.write_text("")
+        process = subprocess.Popen([sys.executable, "-m", "tests.fakes.telegram_api", str(port_file)], cwd=ROOT)
+        while not port_file.read_text():
+            await asyncio.sleep(0.05)
+        fake = RemoteFake(port_file.read_text())
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             var_dir=Path(tmp),
@@ -114,8 +147,15 @@ async def main(updates: int, concurrency: int, rounds: int, database_url: str | 
         await telegram.close()  # type: ignore[union-attr]
         await echo.session.close()
         await app.close()
-    await fake.stop()
+    if isinstance(fake, FakeTelegram):
+        await fake.stop()
+    else:
+        await fake.close()
+    if process is not None:
+        process.terminate()
+        process.wait()
     figures = {
+        "fake_bot_api": "in process" if fake_in_process else "own process",
         "database": "postgresql" if database_url and "postgresql" in database_url else "sqlite",
         "updates_per_round": updates,
         "concurrency": concurrency,
@@ -124,7 +164,7 @@ async def main(updates: int, concurrency: int, rounds: int, database_url: str | 
         "ratio_sigap_to_echo_best": round(max(sigap_rates) / max(echo_rates), 3),
     }
     (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
-    name = f"telegram_webhook_{figures['database']}.json"
+    name = f"telegram_webhook_{figures['database']}_{'inproc' if fake_in_process else 'proc'}.json"
     (ROOT / "bench" / "out" / name).write_text(json.dumps(figures, indent=1))
     print(json.dumps(figures, indent=1))
 
@@ -135,5 +175,8 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--db", default=None, help="database URL (default: a fresh SQLite file)")
+    parser.add_argument("--fake-in-process", action="store_true")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.updates, arguments.concurrency, arguments.rounds, arguments.db))
+    asyncio.run(
+        main(arguments.updates, arguments.concurrency, arguments.rounds, arguments.db, arguments.fake_in_process)
+    )

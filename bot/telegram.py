@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from functools import lru_cache
 from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
@@ -58,6 +59,7 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     return pieces
 
 
+@lru_cache(maxsize=512)  # replies are immutable and mostly the same few menus: build each keyboard once
 def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
     if reply.request_contact:
         # A message carries one keyboard: the contact request wins; "Menu" can be typed or tapped.

@@ -6,7 +6,7 @@ import sqlite3
 import threading
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import cast, delete, func, literal, null, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -310,16 +310,20 @@ class DedupRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    # Built once per dialect: this runs on every incoming message.
+    _INSERT_ONCE: ClassVar[dict[str, Any]] = {
+        "postgresql": pg_insert(models.ProcessedUpdate).on_conflict_do_nothing(),
+        "sqlite": sqlite_insert(models.ProcessedUpdate).on_conflict_do_nothing(),
+    }
+
     async def first_time(self, channel: str, external_id: str) -> bool:
         """Record an incoming id; False when some process already recorded it (one statement, no savepoint)."""
-        values = {"channel": channel, "external_id": external_id, "at": utcnow()}
         dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
-        if dialect == "postgresql":
-            statement: Any = pg_insert(models.ProcessedUpdate).values(**values).on_conflict_do_nothing()
-        else:
-            statement = sqlite_insert(models.ProcessedUpdate).values(**values).on_conflict_do_nothing()
-        result = await self.session.execute(statement)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        statement = self._INSERT_ONCE["postgresql" if dialect == "postgresql" else "sqlite"]
+        # On the session's connection (Core), so the result reports rowcount.
+        connection = await self.session.connection()
+        result = await connection.execute(statement, {"channel": channel, "external_id": external_id, "at": utcnow()})
+        return bool(result.rowcount)
 
 
 class AuditRepository:
