@@ -14,7 +14,7 @@ from bot.telegram import TelegramChannel
 from bot.web import TELEGRAM_PATH, build_web_app
 from handlers.engine import Conversations
 from sigap_core.config import Settings
-from tests.conftest import TEST_SECRET, TODAY
+from tests.conftest import TEST_SECRET, TODAY, import_sample
 from tests.fakes.telegram_api import FakeTelegram, callback, private_message
 from tests.integration.helpers import KK4, NIK, OUTCOME_TEXT
 
@@ -198,6 +198,7 @@ async def webhook_server(tmp_path: Path, fake_telegram: FakeTelegram) -> AsyncIt
         _env_file=None,  # type: ignore[call-arg]
     )
     app = await bootstrap(settings, f"sqlite+aiosqlite:///{tmp_path / 'w.db'}", today=lambda: TODAY)
+    await import_sample(app, tmp_path)
     web_app, telegram = build_web_app(app, Conversations(app.store, app.domain, app.today))
     runner = web.AppRunner(web_app)
     await runner.setup()
@@ -269,3 +270,25 @@ async def test_a_failing_handler_apologises_and_logs(
     texts = [c.params["text"] for c in await fake_telegram.wait_sent(9001, 1)]
     assert "ada gangguan" in texts[0]
     assert any(r.levelname == "ERROR" and "telegram" in r.getMessage() for r in caplog.records)
+
+
+async def test_webhook_journey_for_every_outcome(webhook_server: tuple[str, FakeTelegram]) -> None:
+    base, fake_telegram = webhook_server
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "hook-secret"}
+    update_id = 1000
+    async with ClientSession() as http:
+        for n, (who, fragment) in enumerate(OUTCOMES.items()):
+            chat = 7100 + n
+            steps = [
+                private_message(chat, "/start"),
+                callback(chat, "check"),
+                callback(chat, "consent:yes"),
+                private_message(chat, NIK[who]),
+                private_message(chat, KK4[who]),
+            ]
+            for step, count in zip(steps, [1, 2, 3, 4, 6], strict=True):
+                update_id += 1
+                async with http.post(base + TELEGRAM_PATH, json={"update_id": update_id, **step}, headers=headers) as r:
+                    assert r.status == 200
+                await fake_telegram.wait_sent(chat, count)
+            assert fragment in fake_telegram.sent(chat)[-2].params["text"], who
