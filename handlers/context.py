@@ -38,12 +38,18 @@ class Turn:
         return dict(self.conversation.data or {})
 
     def set_state(self, state: str, **data: Any) -> None:
-        """Move the dialog; `data` replaces the dialog data. Expires after the policy's dialog minutes."""
-        self.conversation.state = state
-        self.conversation.data = data
-        self.conversation.expires_at = (
-            self.now + timedelta(minutes=self.domain.policy.dialog_minutes) if state else None
-        )
+        """Move the dialog; `data` replaces the dialog data. Expires after the policy's dialog minutes.
+
+        Only what changes is assigned, so a turn that leaves the dialog as it was writes nothing."""
+        conversation = self.conversation
+        if conversation.state != state:
+            conversation.state = state
+        if (conversation.data or {}) != data:
+            conversation.data = data
+        if state:
+            conversation.expires_at = self.now + timedelta(minutes=self.domain.policy.dialog_minutes)
+        elif conversation.expires_at is not None:
+            conversation.expires_at = None
 
     def clear_state(self) -> None:
         self.set_state("")

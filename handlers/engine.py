@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from handlers.context import Turn
 from handlers.flows import coverage, eligibility, erase, fallback, help, staff, subscription, update_guide, welcome
@@ -23,6 +23,7 @@ from sigap_core.store.repositories import Store, aware
 
 log = logging.getLogger(__name__)
 
+TOUCH_EVERY = timedelta(minutes=1)
 STOP_WORDS = {"berhenti", "stop", "unsubscribe", "/berhenti", "/stop", "berhenti langganan"}
 START_WORDS = {"mulai", "/mulai", "start langganan"}
 MENU_WORDS = {"/start", "/menu", "menu", "mulai dari awal"}
@@ -45,7 +46,6 @@ class Conversations:
                 msg.channel, msg.user_key, normalise_language(msg.language_hint)
             )
             now = datetime.now(UTC)
-            conversation.last_inbound_at = now
             msg = as_choice(msg, conversation.choices)
             turn = Turn(msg, conversation, uow, self.domain, self.today(), now, Translator(conversation.lang))
             expires = aware(conversation.expires_at)
@@ -53,8 +53,15 @@ class Conversations:
                 turn.clear_state()
             replies = await self._dispatch(turn, created)
             if not turn.erased:
-                conversation.updated_at = now
-                conversation.choices = [[choice_id, label] for r in replies for choice_id, label in r.choices()] or None
+                choices = [[choice_id, label] for r in replies for choice_id, label in r.choices()] or None
+                if conversation.choices != choices:
+                    conversation.choices = choices
+                # Timestamps (retention, the WhatsApp 24-hour window) need minute precision, not a write per
+                # message: a turn that changed nothing else writes nothing.
+                last = aware(conversation.updated_at)
+                if created or uow.session.is_modified(conversation) or last is None or now - last > TOUCH_EVERY:
+                    conversation.updated_at = now
+                    conversation.last_inbound_at = now
             log.debug("handled %s message on %s: %d replies", msg.kind.value, msg.channel, len(replies))
             return replies
 
