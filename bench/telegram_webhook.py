@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -162,6 +163,9 @@ async def main(updates: int, concurrency: int, rounds: int, database_url: str | 
         "sigap_updates_per_second": [round(r) for r in sigap_rates],
         "echo_updates_per_second": [round(r) for r in echo_rates],
         "ratio_sigap_to_echo_best": round(max(sigap_rates) / max(echo_rates), 3),
+        # Rounds alternate between the two bots, so each pair ran under the same machine conditions.
+        "ratio_per_round": [round(s / e, 3) for s, e in zip(sigap_rates, echo_rates, strict=True)],
+        "ratio_median": round(statistics.median(s / e for s, e in zip(sigap_rates, echo_rates, strict=True)), 3),
     }
     (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
     name = f"telegram_webhook_{figures['database']}_{'inproc' if fake_in_process else 'proc'}.json"
