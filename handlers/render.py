@@ -8,8 +8,6 @@ from sigap_core.i18n import Translator
 from sigap_core.nik import NikError
 from sigap_core.services import Domain
 
-PROGRAM_NAMES = {"JKK": "JKK", "JKM": "JKM", "JHT": "JHT", "JP": "JP"}
-
 
 def nik_error_text(_: Translator, error: NikError) -> str:
     p = error.params

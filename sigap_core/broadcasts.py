@@ -25,7 +25,6 @@ AUDIENCES = ("all", "eligible", "enrolled", "needs_update")
 INVITE_DAYS = 7
 MAX_TEXT = 1000
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
-NEEDS_UPDATE = {Status.DESIL_ABOVE_LIMIT, Status.NOT_INFORMAL_WORKER, Status.NOT_RESIDENT}
 FINAL_STATES = ("sent", "failed", "opted_out", "blocked", "cancelled")
 
 
@@ -175,7 +174,7 @@ async def recipients(
         if (
             (audience == "eligible" and decision.is_eligible)
             or (audience == "enrolled" and status is Status.ENROLLED)
-            or (audience == "needs_update" and status in NEEDS_UPDATE)
+            or (audience == "needs_update" and decision.needs_data_update)
         ):
             chosen.append((channel, user_key))
     return chosen

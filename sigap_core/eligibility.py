@@ -71,7 +71,9 @@ class Decision:
 
     @property
     def needs_data_update(self) -> bool:
-        return NextStep.UPDATE_DTSEN in self.next_steps or NextStep.REGISTER_IN_DTSEN in self.next_steps
+        """In the registry, but left out by what it says (desil, occupation, residence): the data-update
+        guide is the way in. The "needs a data update" broadcast audience is exactly these people."""
+        return self.status in (Status.DESIL_ABOVE_LIMIT, Status.NOT_INFORMAL_WORKER, Status.NOT_RESIDENT)
 
 
 @dataclass(frozen=True)

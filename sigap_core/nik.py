@@ -46,17 +46,8 @@ class Nik:
     value: str
 
     @property
-    def area_code(self) -> str:
-        """Where the NIK was issued (province+regency+kecamatan) — not the residence."""
-        return self.value[:6]
-
-    @property
     def is_female(self) -> bool:
         return int(self.value[6:8]) > 40
-
-    @property
-    def serial(self) -> str:
-        return self.value[12:]
 
     def masked(self) -> str:
         return mask_nik(self.value)
@@ -113,26 +104,6 @@ def parse_nik(text: str) -> Nik:
         raise NikError("wrong_length", length=len(digits))
     check_rules(digits)
     return Nik(digits)
-
-
-def is_valid_nik(digits: str) -> bool:
-    """Fast check for a string already reduced to digits (the importer's hot path)."""
-    if len(digits) != NIK_LENGTH or not digits.isdigit():
-        return False
-    try:
-        check_rules(digits)
-    except NikError:
-        return False
-    return True
-
-
-def birth_date(nik: Nik, today: date | None = None) -> date:
-    """The most plausible birth date: 20xx unless that lies in the future."""
-    raw_day, month, yy = int(nik.value[6:8]), int(nik.value[8:10]), int(nik.value[10:12])
-    day = raw_day - 40 if raw_day > 40 else raw_day
-    today = today or date.today()
-    candidates = [d for d in _birth_date_candidates(day, month, yy) if d <= today]
-    return candidates[-1] if candidates else _birth_date_candidates(day, month, yy)[0]
 
 
 def mask_nik(digits: str) -> str:

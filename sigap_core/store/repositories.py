@@ -90,12 +90,6 @@ class RegistryRepository:
         self.session = session
         self.reader = reader
 
-    async def person_row(self, nik_hmac: bytes) -> models.RegistryPerson | None:
-        result = await self.session.execute(
-            select(models.RegistryPerson).where(models.RegistryPerson.nik_hmac == nik_hmac).limit(1)
-        )
-        return result.scalar_one_or_none()
-
     async def person(self, nik_hmac: bytes) -> tuple[RegistryPerson, bytes, bytes | None] | None:
         """The person, their KK-ending digest and phone digest (for verification)."""
         p = models.RegistryPerson
@@ -141,25 +135,6 @@ class RegistryRepository:
                 )
         return person, participations
 
-    async def participations(self, nik_hmac: bytes) -> list[Participation]:
-        q = models.Participation
-        result = await self.session.execute(
-            select(q.kpj_masked, q.skema, q.program, q.tanggal_mulai, q.tanggal_akhir, q.aktif).where(
-                q.nik_hmac == nik_hmac
-            )
-        )
-        return [
-            Participation(
-                kpj_masked=kpj,
-                skema=Skema(skema),
-                programs=tuple(program.split("+")),
-                start=start,
-                end=end,
-                active_flag=bool(active),
-            )
-            for kpj, skema, program, start, end, active in result.all()
-        ]
-
 
 class ConversationRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -183,13 +158,6 @@ class ConversationRepository:
         self.session.add(conversation)
         await self.session.flush()
         return conversation, True
-
-    async def delete(self, channel: str, user_key: str) -> None:
-        await self.session.execute(
-            delete(models.Conversation).where(
-                models.Conversation.channel == channel, models.Conversation.user_key == user_key
-            )
-        )
 
 
 class LinkRepository:
@@ -302,9 +270,6 @@ class RateRepository:
             delete(models.RateEvent).where(models.RateEvent.scope == scope, models.RateEvent.subject == subject)
         )
 
-    async def prune(self, before: datetime) -> None:
-        await self.session.execute(delete(models.RateEvent).where(models.RateEvent.at < before))
-
 
 class DedupRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -371,9 +336,6 @@ class UnitOfWork:
         finally:
             await self.session.close()
 
-    async def commit(self) -> None:
-        await self.session.commit()
-
 
 class Store:
     """Owns the engine; hands out units of work."""
@@ -407,7 +369,3 @@ class Store:
         except Exception:
             return False
         return True
-
-
-def as_dict(row: Any) -> dict[str, Any]:
-    return {c.name: getattr(row, c.name) for c in row.__table__.columns}
