@@ -1,6 +1,7 @@
 """The terminal channel (`sigap chat`): interactive, or piped — one incoming message per input line.
 
-Buttons and list rows print as `[1] Label`; a line that is just a number (or a label) presses it.
+Buttons and list rows print as `[1] Label`, numbered in the order the engine offers them; a line that is
+just a number (or a label) presses it — the engine does that mapping for every channel (`as_choice`).
 """
 
 from __future__ import annotations
@@ -16,27 +17,17 @@ from handlers.model import InMessage, Kind, Reply
 CHANNEL = "console"
 
 
-def render(replies: list[Reply]) -> tuple[str, list[tuple[str, str]]]:
-    """Text for the terminal, and the (id, label) choices in the order they are numbered."""
+def render(replies: list[Reply]) -> str:
+    """Text for the terminal, choices numbered across all replies."""
     lines: list[str] = []
-    choices: list[tuple[str, str]] = []
+    number = 0
     for reply in replies:
         lines.append(reply.text)
-        for choice_id, label in reply.choices():
-            choices.append((choice_id, label))
-            lines.append(f"[{len(choices)}] {label}")
+        for _choice_id, label in reply.choices():
+            number += 1
+            lines.append(f"[{number}] {label}")
         lines.append("")
-    return "\n".join(lines), choices
-
-
-def to_message(line: str, choices: list[tuple[str, str]], user: str, lang: str) -> InMessage:
-    text = line.strip()
-    if text.isdigit() and 1 <= int(text) <= len(choices):
-        return InMessage(CHANNEL, user, Kind.BUTTON, payload=choices[int(text) - 1][0], language_hint=lang)
-    for choice_id, label in choices:
-        if text.casefold() == label.casefold():
-            return InMessage(CHANNEL, user, Kind.BUTTON, payload=choice_id, language_hint=lang)
-    return InMessage(CHANNEL, user, Kind.TEXT, text=line.rstrip("\n"), language_hint=lang)
+    return "\n".join(lines)
 
 
 async def run_console(
@@ -46,7 +37,6 @@ async def run_console(
     stdout = stdout or sys.stdout
     conversations = Conversations(app.store, app.domain, app.today)
     interactive = stdin.isatty()
-    choices: list[tuple[str, str]] = []
     if interactive:
         stdout.write("SIGAP bot — ketik pesan, nomor tombol, atau Ctrl-D untuk keluar.\n\n")
     loop = asyncio.get_running_loop()
@@ -59,7 +49,6 @@ async def run_console(
             break
         if not line.strip() and not interactive:
             continue
-        replies = await conversations.handle(to_message(line, choices, user, lang))
-        text, choices = render(replies)
-        stdout.write(text + "\n")
+        message = InMessage(CHANNEL, user, Kind.TEXT, text=line.rstrip("\n"), language_hint=lang)
+        stdout.write(render(await conversations.handle(message)) + "\n")
         stdout.flush()
