@@ -33,7 +33,7 @@ from aiogram.types import (
 
 from bot.sender import Outcome
 from handlers.engine import Conversations
-from handlers.model import MAX_TEXT, InMessage, Kind, Reply
+from handlers.model import InMessage, Kind, Reply, split_text
 from sigap_core.i18n import Translator
 from sigap_core.store.repositories import Store
 
@@ -42,21 +42,6 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 MAX_SEND_ATTEMPTS = 4
 MAX_RETRY_AFTER = 60.0
-
-
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Pieces of at most `limit` characters, cut at a line end or space where possible."""
-    pieces = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        if cut < limit // 2:
-            cut = text.rfind(" ", 0, limit)
-        if cut < limit // 2:
-            cut = limit
-        pieces.append(text[:cut])
-        text = text[cut:].lstrip("\n ")
-    pieces.append(text)
-    return pieces
 
 
 @lru_cache(maxsize=512)  # replies are immutable and mostly the same few menus: build each keyboard once

@@ -32,6 +32,7 @@ from handlers.model import (
     InMessage,
     Kind,
     Reply,
+    split_text,
 )
 from sigap_core.i18n import Translator
 from sigap_core.store import models
@@ -111,23 +112,17 @@ class WhatsAppClient:
 # Rendering -------------------------------------------------------------------------------------------
 
 
-def _split(text: str, limit: int = MAX_TEXT) -> list[str]:
-    from bot.telegram import split_text
-
-    return split_text(text, limit)
-
-
 def render(reply: Reply) -> list[dict[str, Any]]:
     """WhatsApp messages for one reply: reply buttons (≤3), else a list (≤10 rows), else numbered text."""
     choices = reply.choices()
     labels = [label for _, label in choices]
     body = reply.text
     if not choices:
-        return [{"type": "text", "text": {"body": piece, "preview_url": False}} for piece in _split(body)]
+        return [{"type": "text", "text": {"body": piece, "preview_url": False}} for piece in split_text(body)]
     messages: list[dict[str, Any]] = []
     if len(body) > MAX_INTERACTIVE_BODY:
         # Long text first, then the choices under a short prompt.
-        messages += [{"type": "text", "text": {"body": piece, "preview_url": False}} for piece in _split(body)]
+        messages += [{"type": "text", "text": {"body": piece, "preview_url": False}} for piece in split_text(body)]
         body = "👇"
     buttons_fit = (
         not reply.menu
@@ -173,7 +168,7 @@ def render(reply: Reply) -> list[dict[str, Any]]:
     # Too many choices for any interactive form: numbered text; typing the number presses it.
     numbered = "\n".join(f"{n}. {label}" for n, (_, label) in enumerate(choices, start=1))
     text = (body + "\n\n" if body != "👇" else "") + numbered
-    return messages + [{"type": "text", "text": {"body": piece, "preview_url": False}} for piece in _split(text)]
+    return messages + [{"type": "text", "text": {"body": piece, "preview_url": False}} for piece in split_text(text)]
 
 
 # Incoming ---------------------------------------------------------------------------------------------
@@ -404,15 +399,9 @@ class WhatsAppChannel:
         last = aware(conversation.last_inbound_at) if conversation else None
         return last is not None and datetime.now(UTC) - last < WINDOW
 
-    async def send_announcement(self, user_key: str, text: str) -> bool:
-        """Inside the 24-hour window as text; outside it as the approved template with the text as parameter."""
-        if await self.within_window(user_key):
-            sent = await self.deliver(
-                user_key, {"type": "text", "text": {"body": text[:MAX_TEXT], "preview_url": False}}
-            )
-            if sent:
-                return True
-        template = {
+    def _template(self, text: str) -> dict[str, Any]:
+        """The approved template, the announcement as its one body parameter (outside the 24-hour window)."""
+        return {
             "type": "template",
             "template": {
                 "name": self.template_name,
@@ -420,18 +409,13 @@ class WhatsAppChannel:
                 "components": [{"type": "body", "parameters": [{"type": "text", "text": text[:1024]}]}],
             },
         }
-        return await self.deliver(user_key, template)
 
     async def deliver_announcement(self, user_key: str, text: str) -> Outcome:
-        """One attempt for the broadcast sender: text inside the 24-hour window, else the template."""
-        template = {
-            "type": "template",
-            "template": {
-                "name": self.template_name,
-                "language": {"code": self.template_language},
-                "components": [{"type": "body", "parameters": [{"type": "text", "text": text[:1024]}]}],
-            },
-        }
+        """One attempt for the broadcast sender: text inside the 24-hour window, else the template.
+
+        The sender owns retries and pacing; a text refused as outside the window (131047) is sent as the
+        template at once, never retried as text."""
+        template = self._template(text)
         message = (
             {"type": "text", "text": {"body": text[:MAX_TEXT], "preview_url": False}}
             if await self.within_window(user_key)

@@ -81,3 +81,18 @@ class Reply:
         if self.menu:
             found += [(r.id, r.title) for r in self.menu.rows]
         return found
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Pieces of at most `limit` characters, cut at a line end or space where possible."""
+    pieces = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = text.rfind(" ", 0, limit)
+        if cut < limit // 2:
+            cut = limit
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n ")
+    pieces.append(text)
+    return pieces

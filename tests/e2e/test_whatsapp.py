@@ -230,13 +230,13 @@ async def test_typed_number_presses_the_offered_choice(running: Running) -> None
 async def test_announcement_uses_text_inside_the_window_and_the_template_outside(running: Running) -> None:
     wa_id = "628120004444"
     await running.post(text_from(wa_id, "halo"))
-    assert await running.channel.send_announcement(wa_id, "Posyandu buka Sabtu")
+    assert (await running.channel.deliver_announcement(wa_id, "Posyandu buka Sabtu")).state == "sent"
     assert running.graph.to(wa_id)[-1]["type"] == "text"
     async with running.app.store.uow() as uow:
         conversation = await uow.conversations.get("whatsapp", wa_id)
         assert conversation is not None
         conversation.last_inbound_at = datetime.now(UTC) - timedelta(hours=25)
-    assert await running.channel.send_announcement(wa_id, "Posyandu buka Sabtu")
+    assert (await running.channel.deliver_announcement(wa_id, "Posyandu buka Sabtu")).state == "sent"
     template = running.graph.to(wa_id)[-1]
     assert template["type"] == "template" and template["template"]["name"] == "sigap_pengumuman"
     assert template["template"]["components"][0]["parameters"][0]["text"] == "Posyandu buka Sabtu"
