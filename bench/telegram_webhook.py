@@ -145,7 +145,8 @@ async def main(updates: int, concurrency: int, rounds: int, database_url: str | 
             next_id += updates
         await sigap_runner.cleanup()
         await echo_runner.cleanup()
-        await telegram.close()  # type: ignore[union-attr]
+        assert telegram is not None
+        await telegram.close()
         await echo.session.close()
         await app.close()
     if isinstance(fake, FakeTelegram):

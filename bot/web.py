@@ -16,6 +16,7 @@ from bot.telegram import TelegramChannel
 from bot.whatsapp import WhatsAppChannel, WhatsAppClient
 from handlers.engine import Conversations
 from handlers.model import Reply
+from sigap_core.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,11 @@ def build_whatsapp(app: App, conversations: Conversations) -> WhatsAppChannel | 
     )
 
 
-def build_web_app(app: App, conversations: Conversations) -> tuple[web.Application, object | None]:
+def _webhook_secret(settings: Settings) -> str:
+    return settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else ""
+
+
+def build_web_app(app: App, conversations: Conversations) -> tuple[web.Application, TelegramChannel | None]:
     """The aiohttp application and the Telegram channel (None when Telegram is off)."""
     settings = app.settings
     web_app = web.Application(client_max_size=1 << 20)
@@ -81,7 +86,7 @@ def build_web_app(app: App, conversations: Conversations) -> tuple[web.Applicati
             settings.telegram_token.get_secret_value(), settings.telegram_api_base, conversations, app.store
         )
         if settings.telegram_webhook_url:
-            secret = settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else ""
+            secret = _webhook_secret(settings)
             if not secret:
                 raise ConfigurationError("SIGAP_TELEGRAM_WEBHOOK_SECRET is required in webhook mode")
             SimpleRequestHandler(
@@ -147,10 +152,8 @@ async def serve(app: App) -> None:
     tasks = []
     try:
         if telegram is not None:
-            assert isinstance(telegram, TelegramChannel)
             if settings.telegram_webhook_url:
-                secret = settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else ""
-                await telegram.set_webhook(settings.telegram_webhook_url, secret)
+                await telegram.set_webhook(settings.telegram_webhook_url, _webhook_secret(settings))
                 log.warning("telegram: webhook mode")
             else:
                 tasks.append(asyncio.create_task(telegram.start_polling()))
@@ -161,10 +164,10 @@ async def serve(app: App) -> None:
         for sender in build_senders(app, telegram, whatsapp):
             tasks.append(asyncio.create_task(sender.run(stop)))
             log.warning("%s broadcast sender: %.0f messages/s", sender.channel, 1 / sender.interval)
-        await asyncio.Event().wait()
+        await stop.wait()  # until the process is cancelled
     finally:
         for task in tasks:
             task.cancel()
         if telegram is not None:
-            await telegram.close()  # type: ignore[attr-defined]
+            await telegram.close()
         await runner.cleanup()

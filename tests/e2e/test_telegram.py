@@ -206,7 +206,8 @@ async def webhook_server(tmp_path: Path, fake_telegram: FakeTelegram) -> AsyncIt
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     yield f"http://127.0.0.1:{port}", fake_telegram
-    await telegram.close()  # type: ignore[union-attr]
+    assert telegram is not None
+    await telegram.close()
     await runner.cleanup()
     await app.close()
 
