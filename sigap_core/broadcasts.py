@@ -146,38 +146,45 @@ async def revoke_staff(uow: UnitOfWork, staff_id: int, now: datetime) -> models.
 # Audiences and broadcasts ---------------------------------------------------------------------------
 
 
-async def recipients(
-    uow: UnitOfWork, domain: Domain, kode_kelurahan: str | None, audience: str, today: date
-) -> list[tuple[str, str]]:
-    """(channel, user_key) of active subscribers in the kelurahan (or city) who belong to the audience.
+async def audiences(
+    uow: UnitOfWork, domain: Domain, kode_kelurahan: str | None, today: date, *, targeted: bool = True
+) -> dict[str, list[tuple[str, str]]]:
+    """(channel, user_key) of the active subscribers in the kelurahan (or city), per audience, in one pass.
 
-    Targeted audiences need to know the subscriber's status, so they include only subscribers whose chat is
-    verified (a kept link); "all" includes every active subscriber.
+    Targeted audiences need the subscriber's status, so they include only subscribers whose chat is verified
+    (a kept link); "all" includes every active subscriber. `targeted=False` skips the status checks.
     """
-    if audience not in AUDIENCES:
-        raise BroadcastError("bad_audience")
     query = select(models.Subscription.channel, models.Subscription.user_key).where(
         models.Subscription.status == "active"
     )
     if kode_kelurahan is not None:
         query = query.where(models.Subscription.kode_kelurahan == kode_kelurahan)
     subscribers = [(c, u) for c, u in (await uow.session.execute(query.order_by(models.Subscription.id))).all()]
-    if audience == "all":
-        return subscribers
-    chosen = []
+    found: dict[str, list[tuple[str, str]]] = {audience: [] for audience in AUDIENCES}
+    found["all"] = subscribers
+    if not targeted:
+        return found
     for channel, user_key in subscribers:
         link = await uow.links.get(channel, user_key)
         if link is None:
             continue
         decision = await check(uow, domain, link.nik_hmac, today)
-        status = decision.status
-        if (
-            (audience == "eligible" and decision.is_eligible)
-            or (audience == "enrolled" and status is Status.ENROLLED)
-            or (audience == "needs_update" and decision.needs_data_update)
-        ):
-            chosen.append((channel, user_key))
-    return chosen
+        if decision.is_eligible:
+            found["eligible"].append((channel, user_key))
+        elif decision.status is Status.ENROLLED:
+            found["enrolled"].append((channel, user_key))
+        elif decision.needs_data_update:
+            found["needs_update"].append((channel, user_key))
+    return found
+
+
+async def recipients(
+    uow: UnitOfWork, domain: Domain, kode_kelurahan: str | None, audience: str, today: date
+) -> list[tuple[str, str]]:
+    """The subscribers one audience reaches (see `audiences`)."""
+    if audience not in AUDIENCES:
+        raise BroadcastError("bad_audience")
+    return (await audiences(uow, domain, kode_kelurahan, today, targeted=audience != "all"))[audience]
 
 
 def validate_text(text: str) -> str:

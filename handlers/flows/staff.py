@@ -173,8 +173,9 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
             "enrolled": _("Sudah terdaftar"),
             "needs_update": _("Perlu perbarui data"),
         }
+        reached = await broadcasts.audiences(turn.uow, turn.domain, kode, turn.today)
         for audience in broadcasts.AUDIENCES:
-            people = await broadcasts.recipients(turn.uow, turn.domain, kode, audience, turn.today)
+            people = reached[audience]
             rows.append(
                 Row(f"staff:aud:{audience}", titles[audience], _("{n} penerima").format(n=_.number(len(people))))
             )
