@@ -6,8 +6,10 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -18,6 +20,9 @@ from sigap_core.policy import load_policy
 from sigap_core.services import Domain
 from sigap_core.wilayah import load_wilayah
 from tests.fakes.telegram_api import FakeTelegram
+
+if TYPE_CHECKING:
+    from bot.telegram import TelegramChannel
 
 TEST_SECRET = "test-secret-key-not-for-production-0001"
 TODAY = date(2026, 11, 21)
@@ -131,3 +136,23 @@ async def fake_telegram() -> AsyncIterator[FakeTelegram]:
     await server.start()
     yield server
     await server.stop()
+
+
+TELEGRAM_TOKEN = "123456:TEST-TOKEN"
+
+
+@asynccontextmanager
+async def polling_bot(app: App, fake: FakeTelegram) -> AsyncIterator[TelegramChannel]:
+    """The real aiogram bot long-polling the fake Bot API server, stopped cleanly afterwards."""
+    from bot.telegram import TelegramChannel
+    from handlers.engine import Conversations
+
+    channel = TelegramChannel(TELEGRAM_TOKEN, fake.base_url, Conversations(app.store, app.domain, app.today), app.store)
+    task = asyncio.create_task(channel.dispatcher.start_polling(channel.bot, handle_signals=False, polling_timeout=1))
+    try:
+        yield channel
+    finally:
+        await channel.stop_polling()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await channel.close()

@@ -3,7 +3,6 @@ servers at the configured rate, and a sender killed with SIGKILL mid-broadcast."
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -22,12 +21,11 @@ import pytest
 from bot.bootstrap import App
 from bot.sender import BroadcastSender
 from bot.telegram import TelegramChannel
-from handlers.engine import Conversations
 from handlers.model import Reply
 from sigap_core import broadcasts
 from sigap_core.broadcasts import CLI_ACTOR
 from sigap_core.store import models
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, polling_bot
 from tests.e2e.test_telegram import TOKEN
 from tests.e2e.test_whatsapp import Running, press_from, running, text_from  # noqa: F401 - fixture
 from tests.fakes.telegram_api import FakeTelegram, callback, private_message
@@ -38,18 +36,8 @@ JATIBENING = "32.75.08.1002"
 
 @pytest.fixture
 async def telegram(sqlite_app: App, fake_telegram: FakeTelegram) -> AsyncIterator[TelegramChannel]:
-    channel = TelegramChannel(
-        TOKEN,
-        fake_telegram.base_url,
-        Conversations(sqlite_app.store, sqlite_app.domain, sqlite_app.today),
-        sqlite_app.store,
-    )
-    task = asyncio.create_task(channel.dispatcher.start_polling(channel.bot, handle_signals=False, polling_timeout=1))
-    yield channel
-    await channel.stop_polling()
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
-    await channel.close()
+    async with polling_bot(sqlite_app, fake_telegram) as channel:
+        yield channel
 
 
 async def subscribe_many(app: App, channel: str, count: int, first: int = 100_000) -> None:

@@ -14,27 +14,17 @@ from bot.telegram import TelegramChannel
 from bot.web import TELEGRAM_PATH, build_web_app
 from handlers.engine import Conversations
 from sigap_core.config import Settings
-from tests.conftest import TEST_SECRET, TODAY, import_sample
+from tests.conftest import TELEGRAM_TOKEN, TEST_SECRET, TODAY, import_sample, polling_bot
 from tests.fakes.telegram_api import FakeTelegram, callback, private_message
 from tests.integration.helpers import KK4, NIK, OUTCOME_TEXT
 
-TOKEN = "123456:TEST-TOKEN"
+TOKEN = TELEGRAM_TOKEN
 
 
 @pytest.fixture
 async def polling(loaded_sqlite: App, fake_telegram: FakeTelegram) -> AsyncIterator[TelegramChannel]:
-    channel = TelegramChannel(
-        TOKEN,
-        fake_telegram.base_url,
-        Conversations(loaded_sqlite.store, loaded_sqlite.domain, loaded_sqlite.today),
-        loaded_sqlite.store,
-    )
-    task = asyncio.create_task(channel.dispatcher.start_polling(channel.bot, handle_signals=False, polling_timeout=1))
-    yield channel
-    await channel.stop_polling()
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
-    await channel.close()
+    async with polling_bot(loaded_sqlite, fake_telegram) as channel:
+        yield channel
 
 
 async def journey(fake_telegram: FakeTelegram, chat_id: int, who: str) -> list[str]:
