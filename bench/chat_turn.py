@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import json
-import random
 import statistics
 import sys
 import time
@@ -23,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import sample_pairs  # noqa: E402
 from handlers.engine import Conversations  # noqa: E402
 from handlers.model import InMessage, Kind  # noqa: E402
 from sigap_core.crypto import Hasher  # noqa: E402
@@ -38,15 +37,7 @@ SECRET = "bench-secret-key-0123456789abcdef"
 
 async def main(turns: int) -> None:
     csv_path = OUT / "dtsen_1000000" / "dtsen.csv"
-    pairs = []
-    with csv_path.open() as handle:
-        reader = csv.reader(handle)
-        next(reader)
-        for i, row in enumerate(reader):
-            if i % 97 == 0:
-                pairs.append((row[0], row[1][-4:]))
-    random.Random(2).shuffle(pairs)
-    pairs = pairs[:turns]
+    pairs = sample_pairs(csv_path, every=97, count=turns, seed=2)
     policy = load_policy()
     # Generous limits: the benchmark measures the turn, not the rate limiter's refusals.
     policy = replace(policy, verification=replace(policy.verification, checks_per_user_per_day=10**6))

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import json
 import os
-import random
 import shutil
 import statistics
 import subprocess
@@ -73,6 +71,7 @@ def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float,
 
 async def lookups(db: Path, csv_path: Path, count: int) -> dict[str, float]:
     sys.path.insert(0, str(ROOT))
+    from bench.common import sample_pairs
     from sigap_core.crypto import Hasher
     from sigap_core.nik import parse_nik
     from sigap_core.policy import load_policy
@@ -81,15 +80,7 @@ async def lookups(db: Path, csv_path: Path, count: int) -> dict[str, float]:
     from sigap_core.store.repositories import Store
     from sigap_core.wilayah import load_wilayah
 
-    pairs = []
-    with csv_path.open() as handle:
-        reader = csv.reader(handle)
-        next(reader)
-        for i, row in enumerate(reader):
-            if i % 47 == 0:
-                pairs.append((row[0], row[1][-4:]))
-    random.Random(1).shuffle(pairs)
-    pairs = pairs[:count]
+    pairs = sample_pairs(csv_path, every=47, count=count, seed=1)
     domain = Domain(Hasher(SECRET.encode()), load_policy(), load_wilayah())
     store = Store(make_engine(f"sqlite+aiosqlite:///{db}"))
     today = date.today()
