@@ -112,18 +112,26 @@ class WhatsAppClient:
 # Rendering -------------------------------------------------------------------------------------------
 
 
+# Neither language's word: the channel renders without knowing the user's language, and "Menu" reads the
+# same in Indonesian and English.
+LIST_BUTTON_FALLBACK = "☰ Menu"
+CHOICES_BELOW = "👇"
+
+
+def _texts(text: str) -> list[dict[str, Any]]:
+    return [{"type": "text", "text": {"body": piece, "preview_url": False}} for piece in split_text(text)]
+
+
 def render(reply: Reply) -> list[dict[str, Any]]:
     """WhatsApp messages for one reply: reply buttons (≤3), else a list (≤10 rows), else numbered text."""
     choices = reply.choices()
     labels = [label for _, label in choices]
-    body = reply.text
     if not choices:
-        return [{"type": "text", "text": {"body": piece, "preview_url": False}} for piece in split_text(body)]
-    messages: list[dict[str, Any]] = []
-    if len(body) > MAX_INTERACTIVE_BODY:
-        # Long text first, then the choices under a short prompt.
-        messages += [{"type": "text", "text": {"body": piece, "preview_url": False}} for piece in split_text(body)]
-        body = "👇"
+        return _texts(reply.text)
+    # Interactive bodies hold 1024 characters: longer text goes first, the choices follow under a pointer.
+    text_first = len(reply.text) > MAX_INTERACTIVE_BODY
+    messages = _texts(reply.text) if text_first else []
+    body = CHOICES_BELOW if text_first else reply.text
     buttons_fit = (
         not reply.menu
         and len(choices) <= MAX_BUTTONS
@@ -131,44 +139,27 @@ def render(reply: Reply) -> list[dict[str, Any]]:
         and all(len(label) <= MAX_BUTTON_LABEL for label in labels)
     )
     if buttons_fit:
-        messages.append(
-            {
-                "type": "interactive",
-                "interactive": {
-                    "type": "button",
-                    "body": {"text": body},
-                    "action": {
-                        "buttons": [{"type": "reply", "reply": {"id": cid, "title": label}} for cid, label in choices]
-                    },
-                },
-            }
-        )
-        return messages
-    descriptions = {r.id: r.description for r in reply.menu.rows} if reply.menu else {}
-    list_fits = len(choices) <= MAX_ROWS and all(len(label) <= MAX_ROW_TITLE for label in labels)
-    if list_fits:
-        button = (reply.menu.button if reply.menu else "") or "Pilih"
+        buttons = [{"type": "reply", "reply": {"id": cid, "title": label}} for cid, label in choices]
+        interactive = {"type": "button", "body": {"text": body}, "action": {"buttons": buttons}}
+        return [*messages, {"type": "interactive", "interactive": interactive}]
+    if len(choices) <= MAX_ROWS and all(len(label) <= MAX_ROW_TITLE for label in labels):
+        descriptions = {r.id: r.description for r in reply.menu.rows} if reply.menu else {}
         rows = []
         for cid, label in choices:
             row: dict[str, Any] = {"id": cid, "title": label}
             if descriptions.get(cid):
                 row["description"] = descriptions[cid][:MAX_ROW_DESCRIPTION]
             rows.append(row)
-        messages.append(
-            {
-                "type": "interactive",
-                "interactive": {
-                    "type": "list",
-                    "body": {"text": body},
-                    "action": {"button": button[:MAX_BUTTON_LABEL], "sections": [{"rows": rows}]},
-                },
-            }
-        )
-        return messages
+        button = (reply.menu.button if reply.menu else "") or LIST_BUTTON_FALLBACK
+        interactive = {
+            "type": "list",
+            "body": {"text": body},
+            "action": {"button": button[:MAX_BUTTON_LABEL], "sections": [{"rows": rows}]},
+        }
+        return [*messages, {"type": "interactive", "interactive": interactive}]
     # Too many choices for any interactive form: numbered text; typing the number presses it.
     numbered = "\n".join(f"{n}. {label}" for n, (_, label) in enumerate(choices, start=1))
-    text = (body + "\n\n" if body != "👇" else "") + numbered
-    return messages + [{"type": "text", "text": {"body": piece, "preview_url": False}} for piece in split_text(text)]
+    return messages + _texts(numbered if text_first else reply.text + "\n\n" + numbered)
 
 
 # Incoming ---------------------------------------------------------------------------------------------

@@ -122,9 +122,9 @@ class Conversations:
                 return eligibility.on_nik(turn, text)  # precise feedback on what is not a NIK
             return None
         if state == eligibility.AWAITING_KK4:
-            if _has_digits(text):
-                return await eligibility.on_kk4(turn, text)
-            return None if understand(text).intent not in ("out_of_scope",) else await eligibility.on_kk4(turn, text)
+            if _has_digits(text) or understand(text).intent == "out_of_scope":
+                return await eligibility.on_kk4(turn, text)  # digits, or a clear hint what to type
+            return None
         if state == eligibility.AWAITING_CONSENT:
             answer = text.lower()
             if re.fullmatch(r"(ya|iya|y|setuju|ok|oke|boleh|yes|agree)\W*", answer):

@@ -49,10 +49,9 @@ def start(turn: Turn, purpose: str = "check", typed: str | None = None) -> list[
     if not turn.has_consent:
         # The NIK in `typed` is not kept: it may only be processed after consent.
         return consent_prompt(turn, purpose)
-    if typed is not None and (find_nik(typed) or len(longest_digit_run(typed)) >= 8):
-        turn.set_state(AWAITING_NIK, purpose=purpose)
-        return on_nik(turn, typed)
     turn.set_state(AWAITING_NIK, purpose=purpose)
+    if typed is not None and (find_nik(typed) or len(longest_digit_run(typed)) >= 8):
+        return on_nik(turn, typed)
     _ = turn._
     return [Reply(_("Ketik NIK Anda (16 digit angka di KTP)."), (turn.menu_button(),))]
 

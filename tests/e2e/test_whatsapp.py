@@ -256,6 +256,7 @@ def test_rendering_degrades_gracefully() -> None:
     assert render(three)[0]["interactive"]["type"] == "button"
     twenty_two = Reply("Pilih", (Button("a", "Label dua puluh dua ch"),))  # too long for a button, fits a row
     assert render(twenty_two)[0]["interactive"]["type"] == "list"
+    assert render(twenty_two)[0]["interactive"]["action"]["button"] == "☰ Menu"  # no untranslated word
     too_long = Reply("Pilih", (Button("a", "Label yang jauh lebih panjang dari dua puluh empat"),))
     assert render(too_long)[0]["type"] == "text" and "1. Label" in render(too_long)[0]["text"]["body"]
     rows = tuple(Row(f"r{n}", f"Pilihan {n}") for n in range(12))
