@@ -26,7 +26,7 @@ from sigap_core.broadcasts import announcement_text, counts, sent_count
 from sigap_core.i18n import Translator
 from sigap_core.services import Domain
 from sigap_core.store import models
-from sigap_core.store.repositories import Store, utcnow
+from sigap_core.store.repositories import Store, UnitOfWork, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -219,9 +219,8 @@ class BroadcastSender:
                     values["state"] = state
                 await uow.session.execute(update(models.Outbox).where(models.Outbox.id == outbox_id).values(**values))
 
-    async def _finish_broadcasts(self, uow: object) -> None:
+    async def _finish_broadcasts(self, uow: UnitOfWork) -> None:
         """Broadcasts with nothing left to send become done; exactly one sender reports each."""
-        assert hasattr(uow, "session")
         session = uow.session
         open_ids = [
             b
@@ -247,9 +246,9 @@ class BroadcastSender:
                 .where(models.Broadcast.id == broadcast_id, models.Broadcast.status == "sending")
                 .values(status="done", finished_at=utcnow(), reported=True)
             )
-            if claimed.rowcount == 1:
+            if claimed.rowcount == 1:  # type: ignore[attr-defined]
                 broadcast = await session.get(models.Broadcast, broadcast_id)
-                tally = await counts(uow, broadcast_id)  # type: ignore[arg-type]
+                tally = await counts(uow, broadcast_id)
                 if broadcast is not None:
                     self._tell(broadcast.created_by, report_text(broadcast_id, tally))
 

@@ -8,8 +8,9 @@ from datetime import date
 
 from sqlalchemy import and_, exists, func, select
 
+from sigap_core.coverage import Participation, Skema
 from sigap_core.crypto import Hasher, same_digest
-from sigap_core.eligibility import Decision, Facts, Status, decide
+from sigap_core.eligibility import Decision, Facts, RegistryPerson, Status, decide
 from sigap_core.nik import Nik
 from sigap_core.policy import Policy
 from sigap_core.store import models
@@ -95,9 +96,6 @@ class ProgramReport:
 async def program_report(uow: UnitOfWork, domain: Domain, today: date) -> ProgramReport:
     """Counts by kecamatan. Groups rows by (kelurahan, desil, pekerjaan, coverage) in SQL and runs the
     same pure `decide` on each group, so the report can never disagree with a single check."""
-    from sigap_core.coverage import Participation, Skema
-    from sigap_core.eligibility import RegistryPerson
-
     person = models.RegistryPerson
     part = models.Participation
 
