@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_SECRET
-from tests.integration.helpers import GOOD, KK4, NIK, dtsen, peserta
+from tests.integration.helpers import GOOD, KK4, NIK, OUTCOME_STATUS, OUTCOME_TEXT, dtsen, peserta
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,15 +51,7 @@ def loaded(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
     return env
 
 
-STATUS = {
-    "priority": "eligible_priority",
-    "eligible": "eligible",
-    "rich": "desil_above_limit",
-    "office": "not_informal_worker",
-    "outside": "not_resident",
-    "covered": "already_covered",
-    "enrolled": "enrolled",
-}
+STATUS = OUTCOME_STATUS
 
 
 def test_check_json_for_every_status(loaded: dict[str, str]) -> None:
@@ -85,16 +77,7 @@ def test_piped_chat_journey_for_every_outcome(loaded: dict[str, str], who: str) 
     script = f"halo\n1\n1\n{NIK[who]}\n{KK4[who]}\n"
     out = sigap(loaded, "chat", "--user", who, stdin=script).stdout
     assert "[1] Cek kelayakan" in out and "[2] Tidak setuju" in out
-    expected = {
-        "priority": "PRIORITAS",
-        "eligible": "memenuhi syarat SIGAP (desil 5)",
-        "rich": "desil 8",
-        "office": "Karyawan Swasta",
-        "outside": "di luar Kota Bekasi",
-        "covered": "lewat jalur lain",
-        "enrolled": "Status: AKTIF",
-    }[who]
-    assert expected in out
+    assert OUTCOME_TEXT[who] in out
     assert NIK[who] not in out
 
 

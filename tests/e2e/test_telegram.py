@@ -27,7 +27,9 @@ async def polling(loaded_sqlite: App, fake_telegram: FakeTelegram) -> AsyncItera
         yield channel
 
 
-async def journey(fake_telegram: FakeTelegram, chat_id: int, who: str) -> list[str]:
+def journey_steps(chat_id: int, who: str) -> list[tuple[dict[str, object], int]]:
+    """The updates of a check, each with how many bot messages the chat has seen after it
+    (the answer comes with a "keep verification?" question)."""
     steps = [
         private_message(chat_id, "/start"),
         callback(chat_id, "check"),
@@ -35,8 +37,11 @@ async def journey(fake_telegram: FakeTelegram, chat_id: int, who: str) -> list[s
         private_message(chat_id, NIK[who]),
         private_message(chat_id, KK4[who]),
     ]
-    expected = [1, 2, 3, 4, 6]  # the answer comes with a "keep verification?" question
-    for step, count in zip(steps, expected, strict=True):
+    return list(zip(steps, [1, 2, 3, 4, 6], strict=True))
+
+
+async def journey(fake_telegram: FakeTelegram, chat_id: int, who: str) -> list[str]:
+    for step, count in journey_steps(chat_id, who):
         fake_telegram.push(step)
         await fake_telegram.wait_sent(chat_id, count)
     return [c.params["text"] for c in fake_telegram.sent(chat_id)]
@@ -270,14 +275,7 @@ async def test_webhook_journey_for_every_outcome(webhook_server: tuple[str, Fake
     async with ClientSession() as http:
         for n, (who, fragment) in enumerate(OUTCOMES.items()):
             chat = 7100 + n
-            steps = [
-                private_message(chat, "/start"),
-                callback(chat, "check"),
-                callback(chat, "consent:yes"),
-                private_message(chat, NIK[who]),
-                private_message(chat, KK4[who]),
-            ]
-            for step, count in zip(steps, [1, 2, 3, 4, 6], strict=True):
+            for step, count in journey_steps(chat, who):
                 update_id += 1
                 async with http.post(base + TELEGRAM_PATH, json={"update_id": update_id, **step}, headers=headers) as r:
                     assert r.status == 200

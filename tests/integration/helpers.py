@@ -52,3 +52,14 @@ OUTCOME_TEXT = {
     "covered": "lewat jalur lain",
     "enrolled": "Status: AKTIF",
 }
+
+# The eligibility status each sample person has (CONTRACT §3).
+OUTCOME_STATUS = {
+    "priority": "eligible_priority",
+    "eligible": "eligible",
+    "rich": "desil_above_limit",
+    "office": "not_informal_worker",
+    "outside": "not_resident",
+    "covered": "already_covered",
+    "enrolled": "enrolled",
+}

@@ -12,7 +12,7 @@ from sigap_core.nik import parse_nik
 from sigap_core.services import check
 from sigap_core.store import models
 from tests.conftest import TODAY
-from tests.integration.helpers import DTSEN_HEADER, GOOD, KK4, NIK, dtsen, peserta, write
+from tests.integration.helpers import DTSEN_HEADER, GOOD, KK4, NIK, OUTCOME_STATUS, dtsen, peserta, write
 
 GOOD_ROW = GOOD["priority"].split(",")
 
@@ -157,17 +157,8 @@ async def test_reimport_is_idempotent_and_a_new_extract_replaces_the_old(app: Ap
 async def test_every_eligibility_outcome_after_importing_both_files(app: App, tmp_path: Path) -> None:
     await do_import(app, "dtsen", dtsen(tmp_path / "dtsen.csv"))
     await do_import(app, "peserta", peserta(tmp_path / "peserta.csv"))
-    expected = {
-        "priority": "eligible_priority",
-        "eligible": "eligible",
-        "rich": "desil_above_limit",
-        "office": "not_informal_worker",
-        "outside": "not_resident",
-        "covered": "already_covered",
-        "enrolled": "enrolled",
-    }
     async with app.store.uow() as uow:
-        for key, status in expected.items():
+        for key, status in OUTCOME_STATUS.items():
             decision = await check(uow, app.domain, parse_nik(NIK[key]), TODAY, KK4[key])
             assert decision.status.value == status, key
         wrong = await check(uow, app.domain, parse_nik(NIK["priority"]), TODAY, "9999")
