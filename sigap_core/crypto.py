@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable, Sequence
+from itertools import repeat
 
 DIGEST_SIZE = 32
 
@@ -77,9 +79,44 @@ class Hasher:
     def phone(self, phone_628: str) -> bytes:
         return self._digest(b"phone:" + phone_628.encode())
 
+    # Column-at-a-time forms for the importer: the same digests as above, without a Python call per value
+    # for building the message (joined, encoded and split in C).
+
+    def niks(self, niks: Sequence[str]) -> list[bytes]:
+        """`nik()` of each value; the values must be digit strings (no line breaks)."""
+        return self._digests(_prefixed(b"nik:", niks)) if niks else []
+
+    def phones(self, phones: Sequence[str]) -> list[bytes]:
+        """`phone()` of each value; the values must be digit strings (no line breaks)."""
+        return self._digests(_prefixed(b"phone:", phones)) if phones else []
+
+    def kk4s(self, nik_hmacs: Sequence[bytes], kk_last4s: Iterable[str]) -> list[bytes]:
+        """`kk4()` of each pair."""
+        tails = [tail.encode() for tail in kk_last4s]
+        if len(tails) != len(nik_hmacs):
+            raise ValueError("kk4s: one KK ending per NIK digest")
+        return self._digests(list(map(b"".join, zip(repeat(b"kk4:"), nik_hmacs, repeat(b":"), tails))))
+
+    def _digests(self, messages: Iterable[bytes]) -> list[bytes]:
+        inner, outer = self._inner.copy, self._outer.copy
+        digests: list[bytes] = []
+        append = digests.append
+        for message in messages:
+            state = inner()
+            state.update(message)
+            result = outer()
+            result.update(state.digest())
+            append(result.digest())
+        return digests
+
     def token(self, purpose: str, value: str) -> bytes:
         """Digest for other secrets (invite codes, rate-limit keys)."""
         return self._digest(purpose.encode() + b":" + value.encode())
+
+
+def _prefixed(prefix: bytes, values: Sequence[str]) -> list[bytes]:
+    separator = "\n" + prefix.decode()
+    return (prefix.decode() + separator.join(values)).encode().split(b"\n")
 
 
 def same_digest(a: bytes | None, b: bytes | None) -> bool:

@@ -7,6 +7,7 @@ recovered unambiguously is recovered.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -139,3 +140,24 @@ def mask_name(name: str) -> str:
 def _mask_word(word: str) -> str:
     keep = 1 if len(word) <= 3 else 2
     return word[:keep].capitalize() + "*" * (len(word) - keep)
+
+
+_WORD_MASKS: dict[str, str] = {"\n": "\n"}
+_WORD_MASKS_MAX = 1 << 18
+
+
+def mask_names(names: Sequence[str]) -> list[str]:
+    """`mask_name` of each tidy name (single spaces, no line breaks), a column at a time: the words are
+    looked up in C, and only words not seen before are masked in Python."""
+    tokens = "\n".join(names).replace("\n", " \n ").split(" ")
+    masked = list(map(_WORD_MASKS.get, tokens))
+    if None in masked:
+        if len(_WORD_MASKS) > _WORD_MASKS_MAX:
+            _WORD_MASKS.clear()
+            _WORD_MASKS["\n"] = "\n"
+        for index, value in enumerate(masked):
+            if value is None:
+                word = tokens[index]
+                masked[index] = _WORD_MASKS[word] = _mask_word(word)
+    result = " ".join(masked).split(" \n ")  # type: ignore[arg-type]
+    return result if max(map(len, result)) <= 80 else [name[:80] for name in result]

@@ -1,8 +1,9 @@
-"""Parse large CSV extracts on worker processes while the main process inserts.
+"""Parse large CSV extracts on worker processes.
 
-The main process cuts the file into byte chunks at line ends (never inside a quoted field), workers decode,
-parse, validate and hash them, and the main process consumes the results in file order. Memory stays flat:
-only a few chunks are in flight at once.
+The main process finds chunk boundaries at line ends (never inside a quoted field) and hands out byte
+ranges; each worker reads its range from the file itself, decodes, parses, validates and hashes it, and on
+SQLite inserts the rows into the staging table; the main process consumes the results (counts, rejected
+rows) in file order. Memory stays flat: only a few chunks are in flight at once.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class ChunkResult:
 @dataclass(frozen=True)
 class ChunkJob:
     kind: str
+    path: str
     key: bytes
     header: Header
     encoding: str
@@ -56,12 +58,14 @@ class ChunkJob:
 _parser: DtsenRowParser | PesertaRowParser | None = None
 _job: ChunkJob | None = None
 _db: sqlite3.Connection | None = None
+_fd: int | None = None
 
 
 def _init_worker(job: ChunkJob) -> None:
-    global _parser, _job, _db
+    global _parser, _job, _db, _fd
     gc.disable()  # short-lived lists of tuples: reference counting frees them, the cyclic GC only slows
     _job = job
+    _fd = os.open(job.path, os.O_RDONLY)
     if job.sqlite_path:
         _db = sqlite3.connect(job.sqlite_path, timeout=60, isolation_level=None)
         _db.execute("PRAGMA busy_timeout=60000")
@@ -74,7 +78,11 @@ def _init_worker(job: ChunkJob) -> None:
     )
 
 
-def parse_chunk(first_line: int, raw: bytes) -> ChunkResult:
+def parse_chunk(first_line: int, offset: int, length: int) -> ChunkResult:
+    assert _fd is not None
+    raw = os.pread(_fd, length, offset)
+    if len(raw) != length:
+        return ChunkResult(error=f"the file changed while it was being imported (near line {first_line})")
     result = _parse_chunk(first_line, raw)
     if _db is not None and _job is not None and result.rows and not result.error:
         placeholders = ", ".join("?" * _job.stage_columns)
@@ -101,8 +109,7 @@ def _parse_chunk(first_line: int, raw: bytes) -> ChunkResult:
         return result
     if '"' not in text and isinstance(_parser, DtsenRowParser):
         # No quoting anywhere: one physical line is one row, and whole columns can be checked at once.
-        lines = text.replace("\r\n", "\n").split("\n")
-        rows, result.rejected, result.read = _parser.parse_block(first_line, lines, _job.delimiter)
+        rows, result.rejected, result.read = _parser.parse_block(first_line, text.replace("\r\n", "\n"), _job.delimiter)
         result.rows = list(rows)
         result.warnings = _parser.warnings
         _parser.warnings = []
@@ -130,19 +137,22 @@ def _parse_chunk(first_line: int, raw: bytes) -> ChunkResult:
     return result
 
 
-def byte_chunks(path: Path, body_offset: int, first_line: int, size: int | None = None) -> Iterator[tuple[int, bytes]]:
-    """(first line number, bytes) pieces that end at a line end outside quotes."""
+def chunk_spans(
+    path: Path, body_offset: int, first_line: int, size: int | None = None
+) -> Iterator[tuple[int, int, int]]:
+    """(first line number, byte offset, length) of pieces that end at a line end outside quotes."""
     size = size or CHUNK_BYTES
     with path.open("rb") as handle:
         handle.seek(body_offset)
         carry = b""
+        offset = body_offset
         line = first_line
         while True:
             block = handle.read(size)
             data = carry + block
             if not block:
                 if data.strip():
-                    yield line, data
+                    yield line, offset, len(data)
                 return
             cut = data.rfind(b"\n")
             # An odd number of quotes before the cut means the cut is inside a quoted field: go back.
@@ -151,9 +161,10 @@ def byte_chunks(path: Path, body_offset: int, first_line: int, size: int | None 
             if cut == -1:
                 carry = data
                 continue
-            piece, carry = data[: cut + 1], data[cut + 1 :]
-            yield line, piece
-            line += piece.count(b"\n")
+            yield line, offset, cut + 1
+            line += data.count(b"\n", 0, cut + 1)
+            offset += cut + 1
+            carry = data[cut + 1 :]
 
 
 def make_pool(job: ChunkJob) -> Executor:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Sequence
+from contextlib import suppress
 from datetime import date
 from functools import cache
+from itertools import repeat
+from operator import contains, itemgetter
+from typing import TypeVar
 
 from sigap_core.coverage import mask_kpj
 from sigap_core.crypto import Hasher, normalise_phone
@@ -14,6 +19,7 @@ from sigap_core.importers.fields import (
     gender,
     id_number,
     mask_name,
+    mask_names,
     parse_date,
     small_int,
     text,
@@ -82,6 +88,133 @@ def _iso_dates() -> frozenset[str]:
     return frozenset(date.fromordinal(first + n).isoformat() for n in range(date(2040, 1, 1).toordinal() - first))
 
 
+_T = TypeVar("_T")
+_PROVINCE, _REGENCY, _DISTRICT = itemgetter(slice(0, 2)), itemgetter(slice(2, 4)), itemgetter(slice(4, 6))
+_BIRTH, _SERIAL, _KK_TAIL = itemgetter(slice(6, 12)), itemgetter(slice(12, 16)), itemgetter(slice(12, 16))
+# A column of empty cells and mobile numbers written 08…, +628…, 628… or 8… (what `normalise_phone`
+# accepts without cleaning), joined by line breaks; and the prefix that becomes "62".
+_MOBILES = re.compile(r"(?:(?:0|\+62|62)?8[0-9]{7,12})?(?:\n(?:(?:0|\+62|62)?8[0-9]{7,12})?)*")
+_MOBILE_PREFIX = re.compile(r"^(?:0|\+62|62)?(?=8)", re.MULTILINE)
+
+
+def _uniform_columns(text: str, delimiter: str, width: int) -> list[Sequence[str]] | None:
+    """The block's columns when every line has exactly `width` fields, else None; split in C.
+
+    Splitting the whole text at the delimiter leaves each line's last field glued to the next line's
+    first ("hp\\nnik"). With n line breaks, every line has `width` fields exactly when each of the n glued
+    pieces (every (width-1)th) holds a line break."""
+    if not text.endswith("\n"):
+        text += "\n"
+    lines = text.count("\n")
+    pieces = text.split(delimiter)
+    step = width - 1
+    if width < 2 or len(pieces) != step * lines + 1:
+        return None
+    glued = pieces[step::step]
+    if not all(map(contains, glued, repeat("\n"))):
+        return None
+    ends = "\n".join(glued).split("\n")  # last, first, last, first, …, last, ""
+    columns: list[Sequence[str]] = [[pieces[0], *ends[1:-1:2]]]
+    columns.extend(pieces[j::step] for j in range(1, step))
+    columns.append(ends[0::2])
+    return columns
+
+
+def _tidy(values: Sequence[str]) -> Sequence[str]:
+    """Whitespace collapsed as `text()` does; the column itself when nothing needs it.
+
+    Every whitespace character but the space is unprintable, so a printable column with no leading,
+    trailing or double space is already tidy."""
+    flat = "\n".join(values)
+    if not (
+        "  " in flat
+        or "\n " in flat
+        or " \n" in flat
+        or flat.startswith(" ")
+        or flat.endswith(" ")
+        or not "".join(values).isprintable()
+    ):
+        return values
+    return [" ".join(value.split()) for value in values]
+
+
+def _mobile_numbers(values: Sequence[str]) -> list[str | None]:
+    """Each cell as `628…` digits, "" when empty, None when it is not a mobile number."""
+    joined = "\n".join(values)
+    if _MOBILES.fullmatch(joined):
+        return _MOBILE_PREFIX.sub("62", joined).split("\n")  # type: ignore[return-value]
+    return [
+        ("62" + hp[1:] if hp.startswith("08") and 10 <= len(hp) <= 14 and hp.isdigit() else normalise_phone(hp))
+        if hp
+        else ""
+        for hp in values
+    ]
+
+
+def _all_ascii_digits(values: Sequence[str]) -> bool:
+    joined = "".join(values)
+    return joined.isdigit() and joined.isascii()
+
+
+def _nik_ok(nik: str) -> bool:
+    return len(nik) == 16 and nik.isdigit() and nik.isascii() and _quick_nik_ok(nik)
+
+
+def _kk_ok(kk: str) -> bool:
+    return len(kk) == 16 and kk.isdigit() and kk.isascii() and kk != "0000000000000000"
+
+
+def _day_first_date_ok(value: str) -> bool:
+    """dd-mm-yyyy or dd/mm/yyyy of a real date."""
+    return (
+        len(value) == 10
+        and value[2] in "-/"
+        and value[5] == value[2]
+        and f"{value[6:]}-{value[3:5]}-{value[:2]}" in _iso_dates()
+    )
+
+
+def _suspect_rows(
+    niks: Sequence[str],
+    kks: Sequence[str],
+    names: Sequence[str],
+    borns: Sequence[str],
+    jks: Sequence[str],
+    kodes: Sequence[str | None],
+    desils: Sequence[int | None],
+    phones: Sequence[str | None],
+) -> set[int]:
+    """Positions of the rows that fail a strict check and need the precise per-row parse.
+
+    Each column is first checked whole, in C (set look-ups, joined-string tests, or once per distinct
+    value); only a column that fails is looked at row by row.
+    """
+    suspects: set[int] = set()
+    if not (
+        set(map(len, niks)) == {16}
+        and _all_ascii_digits(niks)
+        and set(map(_PROVINCE, niks)) <= PROVINCE_CODES
+        and "00" not in map(_REGENCY, niks)
+        and "00" not in map(_DISTRICT, niks)
+        and set(map(_BIRTH, niks)) <= _valid_birth_fields()
+        and "0000" not in map(_SERIAL, niks)
+    ):
+        suspects.update(i for i, nik in enumerate(niks) if not _nik_ok(nik))
+    if not (set(map(len, kks)) == {16} and _all_ascii_digits(kks) and "0000000000000000" not in kks):
+        suspects.update(i for i, kk in enumerate(kks) if not _kk_ok(kk))
+    if "" in names or max(map(len, names)) > 100:
+        suspects.update(i for i, name in enumerate(names) if not 0 < len(name) <= 100)
+    odd_dates = {born for born in set(borns) - _iso_dates() if not _day_first_date_ok(born)}
+    if odd_dates:
+        suspects.update(i for i, born in enumerate(borns) if born in odd_dates)
+    if not set(jks) <= {"L", "P"}:
+        suspects.update(i for i, jk in enumerate(jks) if jk not in ("L", "P"))
+    for column in (kodes, desils, phones):
+        if None in column:
+            suspects.update(i for i, value in enumerate(column) if value is None)
+    return suspects
+
+
 class DtsenRowParser:
     """Turns one raw row into what the store keeps. Runs a million times per import: keep it lean."""
 
@@ -103,10 +236,10 @@ class DtsenRowParser:
             raise RowProblem("too_many_columns", found=len(cells), expected=len(DTSEN_COLUMNS))
         i_nik, i_kk, i_nama, i_lahir, i_jk, _, _, _, i_kel, i_desil, i_kerja, i_hp = self._idx
         nik = cells[i_nik]
-        if not (type(nik) is str and len(nik) == 16 and nik.isdigit() and _quick_nik_ok(nik)):
+        if not (type(nik) is str and len(nik) == 16 and nik.isdigit() and nik.isascii() and _quick_nik_ok(nik)):
             nik = checked_nik(nik)
         kk = cells[i_kk]
-        if not (type(kk) is str and len(kk) == 16 and kk.isdigit()):
+        if not (type(kk) is str and len(kk) == 16 and kk.isdigit() and kk.isascii()):
             kk = id_number(kk, "no_kk")
         if kk == "0000000000000000":
             raise RowProblem("no_kk_invalid")
@@ -157,96 +290,87 @@ class DtsenRowParser:
         )
 
     def parse_block(
-        self, first_line: int, lines: list[str], delimiter: str
+        self, first_line: int, text: str, delimiter: str
     ) -> tuple[list[RegistryRow], list[tuple[int, str, dict[str, object]]], int]:
-        """A block of quote-free CSV lines, validated column by column.
+        """A block of quote-free CSV text ("\\n" line ends), validated a column at a time.
 
-        Rows that pass every strict check are built here in bulk; any other row goes through `parse`,
-        which recovers field dirt or names the precise reason. Returns (rows, rejected, rows read).
+        A clean block (the usual case) is checked with one C-level pass per column — set look-ups,
+        joined-string tests — and built in bulk. A column that fails its block check is checked row by
+        row; rows that fail go through `parse`, which recovers field dirt or names the precise reason.
+        Returns (rows, rejected, rows read).
         """
         width = len(self._columns_in_file)
-        numbered = [
-            (first_line + i, line.split(delimiter)) for i, line in enumerate(lines) if line and not line.isspace()
-        ]
-        strict = [item for item in numbered if len(item[1]) == width]
+        slow: list[tuple[int, list[str]]] = []
+        numbers: Sequence[int]
+        columns = _uniform_columns(text, delimiter, width)
+        if columns is not None:
+            numbers = range(first_line, first_line + len(columns[0]))
+        else:
+            lines = text.split("\n")
+            if lines and not lines[-1]:
+                lines.pop()  # the text ended with a line break
+            strict, positions = [], []
+            for index, row in enumerate(map(str.split, lines, repeat(delimiter))):
+                if len(row) == width:
+                    strict.append(row)
+                    positions.append(first_line + index)
+                elif len(row) > 1 or (row[0] and not row[0].isspace()):  # a blank line is not a row
+                    slow.append((first_line + index, row))
+            numbers = positions
+            columns = list(zip(*strict, strict=True)) if strict else None
         rows: list[RegistryRow] = []
         rejected: list[tuple[int, str, dict[str, object]]] = []
-        slow = [item for item in numbered if len(item[1]) != width]
-        if strict:
-            columns = list(zip(*(cells for _, cells in strict), strict=True))
+        if columns is not None:
             i_nik, i_kk, i_nama, i_lahir, i_jk, _, _, _, i_kel, i_desil, i_kerja, i_hp = self._idx
-            valid_birth, provinces, iso = _valid_birth_fields(), PROVINCE_CODES, _iso_dates()
-            niks = columns[i_nik]
-            kks = columns[i_kk]
-            names = [" ".join(n.split()) for n in columns[i_nama]]
-            kodes = [self._codes.get(k) for k in columns[i_kel]]
-            desils = [_DESIL.get(d) for d in columns[i_desil]]
-            phones = [
-                ("62" + hp[1:] if hp.startswith("08") and 10 <= len(hp) <= 14 and hp.isdigit() else normalise_phone(hp))
-                if hp
-                else ""
-                for hp in columns[i_hp]
-            ]
-            good = [
-                len(nik) == 16
-                and nik.isdigit()
-                and nik[:2] in provinces
-                and nik[2:4] != "00"
-                and nik[4:6] != "00"
-                and nik[6:12] in valid_birth
-                and nik[12:] != "0000"
-                and len(kk) == 16
-                and kk.isdigit()
-                and kk != "0000000000000000"
-                and 0 < len(name) <= 100
-                and (
-                    born in iso
-                    or (
-                        len(born) == 10
-                        and born[2] in "-/"
-                        and born[5] == born[2]
-                        and f"{born[6:]}-{born[3:5]}-{born[:2]}" in iso
-                    )
-                )
-                and jk in ("L", "P")
-                and kode is not None
-                and desil is not None
-                and hp is not None
-                for nik, kk, name, born, jk, kode, desil, hp in zip(
-                    niks, kks, names, columns[i_lahir], columns[i_jk], kodes, desils, phones, strict=True
-                )
-            ]
-            keep: Sequence[int]
-            if all(good):
-                picked = strict
-                keep = range(len(strict))
-            else:
-                keep = [i for i, ok in enumerate(good) if ok]
-                slow.extend(strict[i] for i in range(len(strict)) if not good[i])
-                picked = [strict[i] for i in keep]
+            niks, kks, borns, jks = columns[i_nik], columns[i_kk], columns[i_lahir], columns[i_jk]
+            names = _tidy(columns[i_nama])
+            jobs = _tidy(columns[i_kerja])
+            if max(map(len, jobs)) > 120:
+                jobs = [job[:120] for job in jobs]
+            kodes = self._kodes(columns[i_kel])
+            desils = list(map(_DESIL.get, columns[i_desil]))
+            phones = _mobile_numbers(columns[i_hp])
+            suspects = _suspect_rows(niks, kks, names, borns, jks, kodes, desils, phones)
+            keep: Sequence[int] | None = None  # None: every row passed
+            if suspects:
+                keep = [i for i in range(len(numbers)) if i not in suspects]
+                slow.extend((numbers[i], [column[i] for column in columns]) for i in suspects)
+
+            def kept(column: Sequence[_T]) -> Sequence[_T]:
+                return column if keep is None else [column[i] for i in keep]
+
             hasher = self._hasher
-            good_niks = [niks[i] for i in keep]
-            lines_out = [line for line, _ in picked]
-            good_phones = [phones[i] for i in keep]
-            nik_digests = list(map(hasher.nik, good_niks))
+            lines_out = kept(numbers)
+            nik_digests = hasher.niks(kept(niks))
+            kept_phones = kept(phones)
+            phone_digests = iter(hasher.phones([phone for phone in kept_phones if phone]))
             columns_out = (
                 lines_out,
                 nik_digests,
-                list(map(hasher.kk4, nik_digests, [kks[i][-4:] for i in keep])),
-                [hasher.phone(hp) if hp else None for hp in good_phones],
-                list(map(mask_name, [names[i] for i in keep])),
-                [kodes[i] for i in keep],
-                [desils[i] for i in keep],
-                [" ".join(columns[i_kerja][i].split())[:120] for i in keep],
+                hasher.kk4s(nik_digests, map(_KK_TAIL, kept(kks))),
+                [next(phone_digests) if phone else None for phone in kept_phones],
+                mask_names(kept(names)),
+                kept(kodes),
+                kept(desils),
+                kept(jobs),
                 lines_out,
             )
             rows.extend(zip(*columns_out, strict=True))
-        for line, cells in sorted(slow, key=lambda item: item[0]):
+        for line, row in sorted(slow, key=lambda item: item[0]):
             try:
-                rows.append(self.parse(line, cells))  # type: ignore[arg-type]
+                rows.append(self.parse(line, row))  # type: ignore[arg-type]
             except RowProblem as problem:
                 rejected.append((line, problem.reason, problem.params))
-        return rows, rejected, len(numbered)
+        return rows, rejected, len(rows) + len(rejected)  # every line but a blank one is a row read
+
+    def _kodes(self, column: Sequence[str]) -> list[str | None]:
+        """Each kode_kelurahan as a dotted code, None where `_kelurahan` would reject it. Codes outside
+        Kota Bekasi (people registered elsewhere) are resolved once and remembered."""
+        codes = self._codes
+        for value in set(column) - codes.keys():
+            with suppress(RowProblem):
+                codes[value] = self._kelurahan(value)
+        return list(map(codes.get, column))
 
     def _kelurahan(self, cell: Cell) -> str:
         raw = text(cell)

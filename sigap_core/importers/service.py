@@ -13,6 +13,7 @@ import csv
 import gc
 import hashlib
 import logging
+import os
 import time
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Column, MetaData, Table, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from sigap_core.crypto import Hasher
@@ -30,7 +32,7 @@ from sigap_core.importers.parallel import (
     PARALLEL_MIN_BYTES,
     ChunkJob,
     ChunkResult,
-    byte_chunks,
+    chunk_spans,
     make_pool,
     parse_chunk,
 )
@@ -233,6 +235,7 @@ async def _load_and_swap(
             if parallel and use_pool:
                 job = ChunkJob(
                     kind.name,
+                    str(source.path),
                     hasher.key,
                     source.header,
                     source.encoding.replace("-sig", ""),
@@ -252,12 +255,10 @@ async def _load_and_swap(
                 time.perf_counter() - started,
             )
             started = time.perf_counter()
-            index_name = f"ix_{target.name}_nik_g{run_id}"
-            await conn.exec_driver_sql(f"CREATE INDEX {index_name} ON {stage.name} (nik_hmac)")
-            log.info("import %s: index built in %.2fs", kind.name, time.perf_counter() - started)
-            started = time.perf_counter()
-            result.duplicates = await _drop_duplicates(conn, stage, kind, report)
-            log.info("import %s: duplicates checked in %.2fs", kind.name, time.perf_counter() - started)
+            result.duplicates = await _index_and_drop_duplicates(
+                conn, stage, kind, report, f"ix_{target.name}_nik_g{run_id}"
+            )
+            log.info("import %s: indexed and checked for duplicates in %.2fs", kind.name, time.perf_counter() - started)
             result.rows_imported -= result.duplicates
             result.rows_rejected += result.duplicates
             await conn.commit()
@@ -378,8 +379,8 @@ async def _stream_chunks(
 
     try:
         assert source.body_offset is not None
-        for first_line, raw in byte_chunks(source.path, source.body_offset, 2):
-            in_flight.append(loop.run_in_executor(pool, parse_chunk, first_line, raw))
+        for first_line, offset, length in chunk_spans(source.path, source.body_offset, 2):
+            in_flight.append(loop.run_in_executor(pool, parse_chunk, first_line, offset, length))
             if len(in_flight) >= 4:
                 await consume(in_flight.popleft())
         while in_flight:
@@ -390,6 +391,28 @@ async def _stream_chunks(
         pool.shutdown(wait=True, cancel_futures=True)
         if gc_was_enabled:
             gc.enable()
+
+
+async def _index_and_drop_duplicates(
+    conn: AsyncConnection, stage: Table, kind: _Kind, report: _Report, index_name: str
+) -> int:
+    """Build the look-up index on nik_hmac and resolve duplicates; returns how many rows were dropped.
+
+    When a record is keyed by the NIK alone (dtsen), the index is built UNIQUE first: a file without
+    duplicates (the usual case) then needs no separate duplicate scan. If that fails, the plain index is
+    built and the duplicates are found with it."""
+    if conn.dialect.name == "sqlite":
+        # Let SQLite's sorter use helper threads for the index build.
+        await conn.exec_driver_sql(f"PRAGMA threads={min(4, os.cpu_count() or 1)}")
+    if kind.duplicate_key == ("nik_hmac",):
+        try:
+            async with conn.begin_nested():
+                await conn.exec_driver_sql(f"CREATE UNIQUE INDEX {index_name} ON {stage.name} (nik_hmac)")
+            return 0
+        except IntegrityError:
+            pass  # duplicates: rolled back to the savepoint, nothing was built
+    await conn.exec_driver_sql(f"CREATE INDEX {index_name} ON {stage.name} (nik_hmac)")
+    return await _drop_duplicates(conn, stage, kind, report)
 
 
 async def _drop_duplicates(conn: AsyncConnection, stage: Table, kind: _Kind, report: _Report) -> int:
