@@ -80,33 +80,35 @@ class Hasher:
         return self._digest(b"phone:" + phone_628.encode())
 
     # Column-at-a-time forms for the importer: the same digests as above, without a Python call per value
-    # for building the message (joined, encoded and split in C).
+    # for building the message (joined, encoded and split in C). They come as bytearray, which Python's
+    # sqlite3 binds directly; a bytes value first goes through its adapter look-up (measured ≈ 0.3 µs a
+    # value, a third of the cost of inserting a registry row).
 
-    def niks(self, niks: Sequence[str]) -> list[bytes]:
+    def niks(self, niks: Sequence[str]) -> list[bytearray]:
         """`nik()` of each value; the values must be digit strings (no line breaks)."""
         return self._digests(_prefixed(b"nik:", niks)) if niks else []
 
-    def phones(self, phones: Sequence[str]) -> list[bytes]:
+    def phones(self, phones: Sequence[str]) -> list[bytearray]:
         """`phone()` of each value; the values must be digit strings (no line breaks)."""
         return self._digests(_prefixed(b"phone:", phones)) if phones else []
 
-    def kk4s(self, nik_hmacs: Sequence[bytes], kk_last4s: Iterable[str]) -> list[bytes]:
+    def kk4s(self, nik_hmacs: Sequence[bytes | bytearray], kk_last4s: Iterable[str]) -> list[bytearray]:
         """`kk4()` of each pair."""
         tails = [tail.encode() for tail in kk_last4s]
         if len(tails) != len(nik_hmacs):
             raise ValueError("kk4s: one KK ending per NIK digest")
         return self._digests(list(map(b"".join, zip(repeat(b"kk4:"), nik_hmacs, repeat(b":"), tails))))
 
-    def _digests(self, messages: Iterable[bytes]) -> list[bytes]:
+    def _digests(self, messages: Iterable[bytes]) -> list[bytearray]:
         inner, outer = self._inner.copy, self._outer.copy
-        digests: list[bytes] = []
+        digests: list[bytearray] = []
         append = digests.append
         for message in messages:
             state = inner()
             state.update(message)
             result = outer()
             result.update(state.digest())
-            append(result.digest())
+            append(bytearray(result.digest()))
         return digests
 
     def token(self, purpose: str, value: str) -> bytes:

@@ -23,7 +23,7 @@ from typing import Any
 from sigap_core.crypto import Hasher
 from sigap_core.importers.fields import RowProblem
 from sigap_core.importers.readers import Header
-from sigap_core.importers.rows import DtsenRowParser, PesertaRowParser
+from sigap_core.importers.rows import DtsenRowParser, PesertaRowParser, warm_up
 from sigap_core.wilayah import load_wilayah
 
 CHUNK_BYTES = 1 << 20
@@ -51,7 +51,6 @@ class ChunkJob:
     # SQLite only: workers insert their rows into this staging table themselves (SQLite serialises the
     # writes while parsing goes on in parallel), instead of shipping every row back to the main process.
     sqlite_path: str | None = None
-    stage_table: str | None = None
     stage_columns: int = 0
 
 
@@ -71,6 +70,7 @@ def _init_worker(job: ChunkJob) -> None:
         _db.execute("PRAGMA busy_timeout=60000")
         _db.execute("PRAGMA synchronous=NORMAL")
     hasher = Hasher(job.key)
+    warm_up()  # the look-up tables, built while the main process is still hashing the file
     _parser = (
         DtsenRowParser(job.header, hasher, load_wilayah())
         if job.kind == "dtsen"
@@ -78,17 +78,21 @@ def _init_worker(job: ChunkJob) -> None:
     )
 
 
-def parse_chunk(first_line: int, offset: int, length: int) -> ChunkResult:
+def _ready() -> None:
+    """A no-op task: submitting one per worker starts the workers."""
+
+
+def parse_chunk(stage_table: str | None, first_line: int, offset: int, length: int) -> ChunkResult:
     assert _fd is not None
     raw = os.pread(_fd, length, offset)
     if len(raw) != length:
         return ChunkResult(error=f"the file changed while it was being imported (near line {first_line})")
     result = _parse_chunk(first_line, raw)
-    if _db is not None and _job is not None and result.rows and not result.error:
+    if _db is not None and _job is not None and stage_table and result.rows and not result.error:
         placeholders = ", ".join("?" * _job.stage_columns)
         _db.execute("BEGIN IMMEDIATE")
         try:
-            _db.executemany(f"INSERT INTO {_job.stage_table} VALUES ({placeholders})", result.rows)
+            _db.executemany(f"INSERT INTO {stage_table} VALUES ({placeholders})", result.rows)
             _db.execute("COMMIT")
         except BaseException:
             _db.execute("ROLLBACK")
@@ -167,11 +171,12 @@ def chunk_spans(
             carry = data[cut + 1 :]
 
 
-def make_pool(job: ChunkJob) -> Executor:
+def start_pool(job: ChunkJob) -> Executor:
+    """A worker per core (at most 4), started now: they boot while the main process does its own work."""
     workers = max(1, min(4, os.cpu_count() or 1))
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("forkserver"),
-        initializer=_init_worker,
-        initargs=(job,),
-    )
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])  # imported once, before the workers fork
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(job,))
+    for _ in range(workers):
+        pool.submit(_ready)
+    return pool

@@ -17,6 +17,8 @@ import os
 import time
 from collections import deque
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,8 +35,8 @@ from sigap_core.importers.parallel import (
     ChunkJob,
     ChunkResult,
     chunk_spans,
-    make_pool,
     parse_chunk,
+    start_pool,
 )
 from sigap_core.importers.readers import CsvSource, FileUnreadable, open_source
 from sigap_core.importers.reasons import describe
@@ -158,8 +160,15 @@ async def import_file(
         source = open_source(path, kind.columns)
     except FileUnreadable as error:
         raise ImportFailed(str(error)) from error
+    # Worker processes (large CSV files) start first, from a thread, and boot while this process hashes
+    # the file and prepares the staging table.
+    job = _chunk_job(engine, kind, source, hasher, parallel)
+    starting = asyncio.get_running_loop().run_in_executor(None, start_pool, job) if job is not None else None
+    pool: Executor | None = None
     try:
+        started = time.perf_counter()
         sha = file_sha256(path)
+        log.info("import %s: file fingerprinted in %.2fs", kind.name, time.perf_counter() - started)
         async with engine.begin() as conn:
             active = (
                 await conn.execute(
@@ -187,7 +196,8 @@ async def import_file(
         report = _Report(report_dir / f"import-{kind.name}-{run_id}-rejected.csv")
         result = ImportResult(kind.name, run_id, report_path=report.path)
         try:
-            await _load_and_swap(engine, kind, source, hasher, wilayah, run_id, report, result, parallel)
+            pool = await starting if starting is not None else None
+            await _load_and_swap(engine, kind, source, hasher, wilayah, run_id, report, result, pool)
         except BaseException as error:
             report.close()
             async with engine.begin() as conn:
@@ -203,7 +213,31 @@ async def import_file(
         result.reasons = report.reasons
         return result
     finally:
+        if starting is not None:
+            with suppress(Exception):  # a pool that failed to start has nothing to shut down
+                (await starting).shutdown(wait=True, cancel_futures=True)
         source.close()
+
+
+def _chunk_job(engine: AsyncEngine, kind: _Kind, source: Any, hasher: Hasher, parallel: bool | None) -> ChunkJob | None:
+    """What the worker processes need, when the file is parsed on them (a CSV with a known body offset;
+    by default only over 8 MiB, where starting workers pays off)."""
+    if not (isinstance(source, CsvSource) and source.body_offset is not None):
+        return None
+    if parallel is None:
+        parallel = source.path.stat().st_size >= PARALLEL_MIN_BYTES
+    if not parallel:
+        return None
+    return ChunkJob(
+        kind.name,
+        str(source.path),
+        hasher.key,
+        source.header,
+        source.encoding.replace("-sig", ""),
+        source.delimiter,
+        sqlite_path=_sqlite_file(engine),
+        stage_columns=len(kind.model.__table__.columns),
+    )
 
 
 async def _load_and_swap(
@@ -215,7 +249,7 @@ async def _load_and_swap(
     run_id: int,
     report: _Report,
     result: ImportResult,
-    parallel: bool | None,
+    pool: Executor | None,
 ) -> None:
     target: Table = kind.model.__table__
     stage = _staging_table(kind, f"{target.name}_stage_{run_id}")
@@ -228,23 +262,9 @@ async def _load_and_swap(
         await conn.run_sync(stage.create)
     started = time.perf_counter()
     try:
-        use_pool = isinstance(source, CsvSource) and source.body_offset is not None
-        if parallel is None:
-            parallel = use_pool and source.path.stat().st_size >= PARALLEL_MIN_BYTES
         async with engine.connect() as conn:
-            if parallel and use_pool:
-                job = ChunkJob(
-                    kind.name,
-                    str(source.path),
-                    hasher.key,
-                    source.header,
-                    source.encoding.replace("-sig", ""),
-                    source.delimiter,
-                    sqlite_path=_sqlite_file(engine),
-                    stage_table=stage.name,
-                    stage_columns=len(stage.columns),
-                )
-                await _stream_chunks(conn, stage, job, source, report, result)
+            if pool is not None:
+                await _stream_chunks(conn, stage, pool, source, report, result)
             else:
                 await _stream_rows(conn, stage, parser, source.rows(), report, result)
             await conn.commit()
@@ -344,13 +364,12 @@ def _sqlite_file(engine: AsyncEngine) -> str | None:
 async def _stream_chunks(
     conn: AsyncConnection,
     stage: Table,
-    job: ChunkJob,
+    pool: Executor,
     source: CsvSource,
     report: _Report,
     result: ImportResult,
 ) -> None:
     loop = asyncio.get_running_loop()
-    pool = make_pool(job)
     # A million short-lived tuples arrive from the workers; reference counting frees them, and the
     # cyclic collector would only re-scan them (a third of the main process's time at 1M rows).
     gc_was_enabled = gc.isenabled()
@@ -358,9 +377,13 @@ async def _stream_chunks(
     in_flight: deque[asyncio.Future[ChunkResult]] = deque()
     since_commit = 0
 
+    started = time.perf_counter()
+
     async def consume(future: asyncio.Future[ChunkResult]) -> None:
         nonlocal since_commit
         chunk = await future
+        if not result.rows_read:
+            log.info("import: first chunk back from the workers after %.2fs", time.perf_counter() - started)
         if chunk.error:
             raise FileUnreadable(f"{source.path.name}: {chunk.error}")
         result.rows_read += chunk.read
@@ -380,7 +403,7 @@ async def _stream_chunks(
     try:
         assert source.body_offset is not None
         for first_line, offset, length in chunk_spans(source.path, source.body_offset, 2):
-            in_flight.append(loop.run_in_executor(pool, parse_chunk, first_line, offset, length))
+            in_flight.append(loop.run_in_executor(pool, parse_chunk, stage.name, first_line, offset, length))
             if len(in_flight) >= 4:
                 await consume(in_flight.popleft())
         while in_flight:
