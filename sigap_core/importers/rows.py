@@ -95,7 +95,7 @@ def warm_up() -> None:
 
 
 _T = TypeVar("_T")
-_PROVINCE, _REGENCY, _DISTRICT = itemgetter(slice(0, 2)), itemgetter(slice(2, 4)), itemgetter(slice(4, 6))
+_AREA = itemgetter(slice(0, 6))  # province, regency, kecamatan: a few hundred distinct values a block
 _BIRTH, _SERIAL, _KK_TAIL = itemgetter(slice(6, 12)), itemgetter(slice(12, 16)), itemgetter(slice(12, 16))
 # A column of empty cells and mobile numbers written 08…, +628…, 628… or 8… (what `normalise_phone`
 # accepts without cleaning), joined by line breaks; and the prefix that becomes "62".
@@ -129,19 +129,13 @@ def _uniform_columns(text: str, delimiter: str, width: int) -> list[Sequence[str
 def _tidy(values: Sequence[str]) -> Sequence[str]:
     """Whitespace collapsed as `text()` does; the column itself when nothing needs it.
 
-    Every whitespace character but the space is unprintable, so a printable column with no leading,
-    trailing or double space is already tidy."""
-    flat = "\n".join(values)
-    if not (
-        "  " in flat
-        or "\n " in flat
-        or " \n" in flat
-        or flat.startswith(" ")
-        or flat.endswith(" ")
-        or not "".join(values).isprintable()
-    ):
-        return values
-    return [" ".join(value.split()) for value in values]
+    Joined by single spaces, a tidy column has no double space and does not start or end with one (an
+    empty value also shows as a double space); and as every whitespace character but the space is
+    unprintable, it is printable."""
+    flat = " ".join(values)
+    if "  " in flat or flat.startswith(" ") or flat.endswith(" ") or not flat.isprintable():
+        return [" ".join(value.split()) for value in values]
+    return values
 
 
 def _mobile_numbers(values: Sequence[str]) -> list[str | None]:
@@ -160,6 +154,10 @@ def _mobile_numbers(values: Sequence[str]) -> list[str | None]:
 def _all_ascii_digits(values: Sequence[str]) -> bool:
     joined = "".join(values)
     return joined.isdigit() and joined.isascii()
+
+
+def _area_ok(area: str) -> bool:
+    return area[:2] in PROVINCE_CODES and area[2:4] != "00" and area[4:6] != "00"
 
 
 def _nik_ok(nik: str) -> bool:
@@ -199,9 +197,7 @@ def _suspect_rows(
     if not (
         set(map(len, niks)) == {16}
         and _all_ascii_digits(niks)
-        and set(map(_PROVINCE, niks)) <= PROVINCE_CODES
-        and "00" not in map(_REGENCY, niks)
-        and "00" not in map(_DISTRICT, niks)
+        and all(map(_area_ok, set(map(_AREA, niks))))
         and set(map(_BIRTH, niks)) <= _valid_birth_fields()
         and "0000" not in map(_SERIAL, niks)
     ):
