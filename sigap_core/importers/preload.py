@@ -1,0 +1,9 @@
+"""Imported by the forkserver before it forks the import workers (see `parallel.start_pool`): the parser
+modules and their look-up tables are built once there and inherited by every worker, instead of each
+worker importing and building them while the first chunks wait."""
+
+from sigap_core.importers import parallel, rows
+
+rows.warm_up()
+
+__all__ = ["parallel"]
