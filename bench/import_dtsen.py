@@ -175,6 +175,8 @@ def main() -> None:
         "sqlite3_rows_per_second": round(args.rows / best_raw[0]),
         "sqlite3_rows_per_second_median": round(args.rows / statistics.median(e for e, _ in raw)),
         "ratio_sigap_to_sqlite3": round(best_raw[0] / best[0], 3),
+        # Each SIGAP run beside the sqlite3 run just before it (same machine conditions).
+        "ratio_per_run": [round(r / o, 3) for (o, _), (r, _) in zip(ours, raw, strict=True)],
         "lookup": {k: round(v, 3) for k, v in look.items()},
         "cpus": os.cpu_count(),
     }
