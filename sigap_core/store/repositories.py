@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Any, ClassVar
 
-from sqlalchemy import cast, delete, func, literal, null, select, union_all
+from sqlalchemy import bindparam, cast, delete, func, literal, null, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -140,12 +140,14 @@ class ConversationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    # Built once: this runs on every incoming message (building and keying a fresh statement each time cost
+    # more than running it).
+    _GET: ClassVar[Any] = select(models.Conversation).where(
+        models.Conversation.channel == bindparam("channel"), models.Conversation.user_key == bindparam("user_key")
+    )
+
     async def get(self, channel: str, user_key: str) -> models.Conversation | None:
-        result = await self.session.execute(
-            select(models.Conversation).where(
-                models.Conversation.channel == channel, models.Conversation.user_key == user_key
-            )
-        )
+        result = await self.session.execute(self._GET, {"channel": channel, "user_key": user_key})
         return result.scalar_one_or_none()
 
     async def get_or_create(self, channel: str, user_key: str, lang: str) -> tuple[models.Conversation, bool]:
