@@ -1,0 +1,3 @@
+from collections.abc import Sequence
+
+def hmac_sha256_many(key: bytes, messages: Sequence[bytes | bytearray], /) -> list[bytearray]: ...
