@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import sys
+import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import date
 from functools import wraps
@@ -118,6 +119,11 @@ def _print_samples(samples: list[Any]) -> None:
 @run_async
 async def import_command(kind: str, path: Path, report_dir: Path | None, force: bool, database_url: str | None) -> None:
     """Import a DTSEN registry extract or BPJS participation list (CSV or XLSX)."""
+    from sigap_core.importers.parallel import wants_workers, warm_up_fork_server
+
+    if path.is_file() and wants_workers(path):
+        # The parser processes' fork server boots while this process loads the database layer.
+        threading.Thread(target=warm_up_fork_server, name="fork-server", daemon=True).start()
     from sigap_core.importers.service import ImportFailed, import_file
 
     async def body(app: App) -> None:

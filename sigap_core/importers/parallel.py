@@ -172,11 +172,29 @@ def chunk_spans(
             carry = data[cut + 1 :]
 
 
+PRELOAD = ["sigap_core.importers.preload"]
+
+
+def wants_workers(path: Path) -> bool:
+    """Whether an import of this file will be parsed on worker processes by default."""
+    return path.suffix.lower() == ".csv" and path.stat().st_size >= PARALLEL_MIN_BYTES
+
+
+def warm_up_fork_server() -> None:
+    """Start the fork server now (a fresh interpreter that imports the parser and builds its tables,
+    ≈ 0.25 s), so that the workers fork from it at once later. Safe to call from a thread."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+
+
 def start_pool(job: ChunkJob) -> Executor:
     """A worker per core (at most 4), started now: they boot while the main process does its own work."""
     workers = max(1, min(4, os.cpu_count() or 1))
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["sigap_core.importers.preload"])
+    context.set_forkserver_preload(PRELOAD)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(job,))
     for _ in range(workers):
         pool.submit(_ready)
