@@ -151,3 +151,30 @@ def test_row_shape_problems_match_the_row_parser(clean: tuple[DtsenRowParser, li
     assert sorted(rows, key=lambda row: row[0]) == expected_rows
     assert sorted(map(repr, rejected)) == sorted(map(repr, expected_rejected))
     assert read == sum(1 for line in lines if line.strip())
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_reordered_columns_and_other_delimiters_match_the_row_parser(
+    clean: tuple[DtsenRowParser, list[str]], delimiter: str
+) -> None:
+    from sigap_core.importers.readers import check_header
+
+    _, lines = clean
+    order = list(reversed(DTSEN_COLUMNS))
+    header = check_header(order, DTSEN_COLUMNS)
+    parser = DtsenRowParser(header, Hasher(TEST_SECRET.encode()), load_wilayah())
+    moved = [delimiter.join(reversed(line.split(","))) for line in lines[:80]]
+    cells = moved[5].split(delimiter)
+    cells[order.index("no_hp")] = "+62 812 3456 7890"  # dirt in a moved column
+    moved[5] = delimiter.join(cells)
+    expected_rows, expected_rejected = [], []
+    for number, line in enumerate(moved, 2):
+        try:
+            expected_rows.append(parser.parse(number, line.split(delimiter)))  # type: ignore[arg-type]
+        except RowProblem as problem:
+            expected_rejected.append((number, problem.reason, problem.params))
+    parser.warnings = []
+    rows, rejected, read = parser.parse_block(2, "\n".join(moved) + "\n", delimiter)
+    assert sorted(rows, key=lambda row: row[0]) == expected_rows
+    assert rejected == expected_rejected
+    assert read == len(moved)
