@@ -17,7 +17,7 @@
 #define BLOCK 64
 
 static PyObject *
-hmac_sha256_many(PyObject *module, PyObject *args)
+hmac_sha256_many(PyObject *Py_UNUSED(module), PyObject *args)
 {
     Py_buffer key;
     PyObject *messages;
@@ -92,7 +92,11 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "sigap_core._hmac_many", "Batch HMAC-SHA256 for the importer.", -1, methods,
+    PyModuleDef_HEAD_INIT,
+    .m_name = "sigap_core._hmac_many",
+    .m_doc = "Batch HMAC-SHA256 for the importer.",
+    .m_size = -1,
+    .m_methods = methods,
 };
 
 PyMODINIT_FUNC
