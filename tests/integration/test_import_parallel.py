@@ -101,3 +101,29 @@ async def test_damaged_bytes_found_by_a_worker_abort_the_import(
             parallel=True,
         )
     assert await snapshot(sqlite_app) == []
+
+
+async def test_bom_semicolons_and_crlf_give_the_same_snapshot(
+    tmp_path: Path, sqlite_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A spreadsheet-style export (UTF-8 BOM, `;`, CRLF line ends) through the worker path."""
+    monkeypatch.setattr(parallel, "CHUNK_BYTES", 16_384)
+    source = build_file(tmp_path)
+    lines = source.read_text().splitlines()
+    spreadsheet = tmp_path / "export.csv"
+    spreadsheet.write_bytes(("\ufeff" + "\r\n".join(line.replace(",", ";") for line in lines) + "\r\n").encode())
+    results = []
+    for path, mode in ((source, False), (spreadsheet, True)):
+        result = await import_file(
+            sqlite_app.store.engine,
+            sqlite_app.domain.hasher,
+            sqlite_app.domain.wilayah,
+            "dtsen",
+            path,
+            tmp_path / f"reports-{mode}",
+            parallel=mode,
+            force=True,
+        )
+        results.append((await snapshot(sqlite_app), (result.rows_read, result.rows_imported, result.rows_rejected)))
+    assert results[0][1] == results[1][1] == (3000, 2996, 4)
+    assert results[0][0] == results[1][0]
