@@ -172,19 +172,23 @@ def chunk_spans(
             carry = data[cut + 1 :]
 
 
-PRELOAD = ["sigap_core.importers.preload"]
-
-
 def wants_workers(path: Path) -> bool:
-    """Whether an import of this file will be parsed on worker processes by default."""
+    """Whether an import of this file is parsed on worker processes by default (a CSV over 8 MiB)."""
     return path.suffix.lower() == ".csv" and path.stat().st_size >= PARALLEL_MIN_BYTES
 
 
-def warm_up_fork_server() -> None:
-    """Start the fork server now (a fresh interpreter that imports the parser and builds its tables,
-    ≈ 0.25 s), so that the workers fork from it at once later. Safe to call from a thread."""
+def _context() -> Any:
+    """The workers' start method: a fork server that has imported the parser and built its tables
+    (preload.py) before it forks each worker."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
+    context.set_forkserver_preload(["sigap_core.importers.preload"])
+    return context
+
+
+def warm_up_fork_server() -> None:
+    """Start the fork server now (≈ 0.25 s), so that the workers fork from it at once later. Safe to call
+    from a thread."""
+    _context()
     from multiprocessing import forkserver
 
     forkserver.ensure_running()
@@ -193,8 +197,7 @@ def warm_up_fork_server() -> None:
 def start_pool(job: ChunkJob) -> Executor:
     """A worker per core (at most 4), started now: they boot while the main process does its own work."""
     workers = max(1, min(4, os.cpu_count() or 1))
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
+    context = _context()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(job,))
     for _ in range(workers):
         pool.submit(_ready)

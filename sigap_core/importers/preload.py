@@ -2,8 +2,7 @@
 modules and their look-up tables are built once there and inherited by every worker, instead of each
 worker importing and building them while the first chunks wait."""
 
-from sigap_core.importers import parallel, rows
+import sigap_core.importers.parallel  # noqa: F401  (the workers' module: imported here once)
+from sigap_core.importers import rows
 
 rows.warm_up()
-
-__all__ = ["parallel"]

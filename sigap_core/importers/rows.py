@@ -71,16 +71,6 @@ def _valid_birth_fields() -> frozenset[str]:
     return frozenset(valid)
 
 
-def _quick_nik_ok(nik: str) -> bool:
-    return (
-        nik[:2] in PROVINCE_CODES
-        and nik[2:4] != "00"
-        and nik[4:6] != "00"
-        and nik[6:12] in _valid_birth_fields()
-        and nik[12:] != "0000"
-    )
-
-
 @cache
 def _iso_dates() -> frozenset[str]:
     """Every YYYY-MM-DD from 1900 to 2039: one set lookup instead of a parse per row."""
@@ -96,7 +86,7 @@ def warm_up() -> None:
 
 _T = TypeVar("_T")
 _AREA = itemgetter(slice(0, 6))  # province, regency, kecamatan: a few hundred distinct values a block
-_BIRTH, _SERIAL, _KK_TAIL = itemgetter(slice(6, 12)), itemgetter(slice(12, 16)), itemgetter(slice(12, 16))
+_BIRTH, _LAST4 = itemgetter(slice(6, 12)), itemgetter(slice(12, 16))  # NIK serial, KK ending
 # A column of empty cells and mobile numbers written 08…, +628…, 628… or 8… (what `normalise_phone`
 # accepts without cleaning), joined by line breaks; and the prefix that becomes "62".
 _MOBILES = re.compile(r"(?:(?:0|\+62|62)?8[0-9]{7,12})?(?:\n(?:(?:0|\+62|62)?8[0-9]{7,12})?)*")
@@ -143,12 +133,7 @@ def _mobile_numbers(values: Sequence[str]) -> list[str | None]:
     joined = "\n".join(values)
     if _MOBILES.fullmatch(joined):
         return _MOBILE_PREFIX.sub("62", joined).split("\n")  # type: ignore[return-value]
-    return [
-        ("62" + hp[1:] if hp.startswith("08") and 10 <= len(hp) <= 14 and hp.isdigit() else normalise_phone(hp))
-        if hp
-        else ""
-        for hp in values
-    ]
+    return [normalise_phone(hp) if hp else "" for hp in values]
 
 
 def _all_ascii_digits(values: Sequence[str]) -> bool:
@@ -157,11 +142,20 @@ def _all_ascii_digits(values: Sequence[str]) -> bool:
 
 
 def _area_ok(area: str) -> bool:
+    """Province, regency and kecamatan digits (the first six) as a NIK must have them."""
     return area[:2] in PROVINCE_CODES and area[2:4] != "00" and area[4:6] != "00"
 
 
 def _nik_ok(nik: str) -> bool:
-    return len(nik) == 16 and nik.isdigit() and nik.isascii() and _quick_nik_ok(nik)
+    """Passes every NIK rule (the fast check; `checked_nik` names what is wrong)."""
+    return (
+        len(nik) == 16
+        and nik.isdigit()
+        and nik.isascii()
+        and _area_ok(nik)
+        and nik[6:12] in _valid_birth_fields()
+        and nik[12:] != "0000"
+    )
 
 
 def _kk_ok(kk: str) -> bool:
@@ -199,7 +193,7 @@ def _suspect_rows(
         and _all_ascii_digits(niks)
         and all(map(_area_ok, set(map(_AREA, niks))))
         and set(map(_BIRTH, niks)) <= _valid_birth_fields()
-        and "0000" not in map(_SERIAL, niks)
+        and "0000" not in map(_LAST4, niks)
     ):
         suspects.update(i for i, nik in enumerate(niks) if not _nik_ok(nik))
     if not (set(map(len, kks)) == {16} and _all_ascii_digits(kks) and "0000000000000000" not in kks):
@@ -238,10 +232,10 @@ class DtsenRowParser:
             raise RowProblem("too_many_columns", found=len(cells), expected=len(DTSEN_COLUMNS))
         i_nik, i_kk, i_nama, i_lahir, i_jk, _, _, _, i_kel, i_desil, i_kerja, i_hp = self._idx
         nik = cells[i_nik]
-        if not (type(nik) is str and len(nik) == 16 and nik.isdigit() and nik.isascii() and _quick_nik_ok(nik)):
+        if not (type(nik) is str and _nik_ok(nik)):
             nik = checked_nik(nik)
         kk = cells[i_kk]
-        if not (type(kk) is str and len(kk) == 16 and kk.isdigit() and kk.isascii()):
+        if not (type(kk) is str and _kk_ok(kk)):
             kk = id_number(kk, "no_kk")
         if kk == "0000000000000000":
             raise RowProblem("no_kk_invalid")
@@ -349,7 +343,7 @@ class DtsenRowParser:
             columns_out = (
                 lines_out,
                 nik_digests,
-                hasher.kk4s(nik_digests, map(_KK_TAIL, kept(kks))),
+                hasher.kk4s(nik_digests, map(_LAST4, kept(kks))),
                 [next(phone_digests) if phone else None for phone in kept_phones],
                 mask_names(kept(names)),
                 kept(kodes),

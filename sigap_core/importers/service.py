@@ -31,12 +31,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sigap_core.crypto import Hasher
 from sigap_core.importers.fields import RowProblem
 from sigap_core.importers.parallel import (
-    PARALLEL_MIN_BYTES,
     ChunkJob,
     ChunkResult,
     chunk_spans,
     parse_chunk,
     start_pool,
+    wants_workers,
 )
 from sigap_core.importers.readers import CsvSource, FileUnreadable, open_source
 from sigap_core.importers.reasons import describe
@@ -224,9 +224,7 @@ def _chunk_job(engine: AsyncEngine, kind: _Kind, source: Any, hasher: Hasher, pa
     by default only over 8 MiB, where starting workers pays off)."""
     if not (isinstance(source, CsvSource) and source.body_offset is not None):
         return None
-    if parallel is None:
-        parallel = source.path.stat().st_size >= PARALLEL_MIN_BYTES
-    if not parallel:
+    if not (wants_workers(source.path) if parallel is None else parallel):
         return None
     return ChunkJob(
         kind.name,
@@ -253,11 +251,6 @@ async def _load_and_swap(
 ) -> None:
     target: Table = kind.model.__table__
     stage = _staging_table(kind, f"{target.name}_stage_{run_id}")
-    parser: DtsenRowParser | PesertaRowParser = (
-        DtsenRowParser(source.header, hasher, wilayah)
-        if kind.name == "dtsen"
-        else PesertaRowParser(source.header, hasher)
-    )
     async with engine.begin() as conn:
         await conn.run_sync(stage.create)
     started = time.perf_counter()
@@ -266,6 +259,11 @@ async def _load_and_swap(
             if pool is not None:
                 await _stream_chunks(conn, stage, pool, source, report, result)
             else:
+                parser: DtsenRowParser | PesertaRowParser = (
+                    DtsenRowParser(source.header, hasher, wilayah)
+                    if kind.name == "dtsen"
+                    else PesertaRowParser(source.header, hasher)
+                )
                 await _stream_rows(conn, stage, parser, source.rows(), report, result)
             await conn.commit()
             log.info(
