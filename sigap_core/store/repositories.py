@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Any, ClassVar
 
-from sqlalchemy import bindparam, cast, delete, func, literal, null, select, union_all
+from sqlalchemy import Select, bindparam, cast, delete, func, literal, null, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -142,7 +142,7 @@ class ConversationRepository:
 
     # Built once: this runs on every incoming message (building and keying a fresh statement each time cost
     # more than running it).
-    _GET: ClassVar[Any] = select(models.Conversation).where(
+    _GET: ClassVar[Select[models.Conversation]] = select(models.Conversation).where(
         models.Conversation.channel == bindparam("channel"), models.Conversation.user_key == bindparam("user_key")
     )
 
