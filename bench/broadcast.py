@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import sys
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import percentile, write_figures  # noqa: E402
 from bot.bootstrap import bootstrap  # noqa: E402
 from bot.sender import BroadcastSender  # noqa: E402
 from bot.telegram import TelegramChannel  # noqa: E402
@@ -102,12 +102,10 @@ async def main(recipients: int, rate: float, database_url: str | None) -> None:
         "throttled_429": fake.throttled,
         "citizen_replies": len(latencies),
         "citizen_reply_p50_ms": round(statistics.median(latencies) * 1000, 1),
-        "citizen_reply_p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
+        "citizen_reply_p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
         "database": "postgresql" if database_url and "postgresql" in database_url else "sqlite",
     }
-    (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
-    (ROOT / "bench" / "out" / f"broadcast_{figures['database']}.json").write_text(json.dumps(figures, indent=1))
-    print(json.dumps(figures, indent=1))
+    write_figures(f"broadcast_{figures['database']}", figures)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import sys
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import sample_pairs  # noqa: E402
+from bench.common import percentile, sample_pairs, write_figures  # noqa: E402
 from handlers.engine import Conversations  # noqa: E402
 from handlers.model import InMessage, Kind  # noqa: E402
 from sigap_core.crypto import Hasher  # noqa: E402
@@ -65,12 +64,11 @@ async def main(turns: int) -> None:
         "turns": len(timings),
         "answered_with_verified_data": answered,
         "p50_ms": round(statistics.median(timings) * 1000, 2),
-        "p99_ms": round(timings[int(len(timings) * 0.99)] * 1000, 2),
+        "p99_ms": round(percentile(timings, 0.99) * 1000, 2),
         "max_ms": round(timings[-1] * 1000, 2),
     }
     assert answered == len(pairs), figures
-    (OUT / "chat_turn.json").write_text(json.dumps(figures, indent=1))
-    print(json.dumps(figures, indent=1))
+    write_figures("chat_turn", figures)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import shutil
 import statistics
@@ -26,6 +25,9 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 SECRET = "bench-secret-key-0123456789abcdef"
+sys.path.insert(0, str(ROOT))
+
+from bench.common import percentile, sample_pairs, write_figures  # noqa: E402
 
 
 def ensure_file(rows: int) -> Path:
@@ -91,8 +93,6 @@ def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float,
 
 
 async def lookups(db: Path, csv_path: Path, count: int) -> dict[str, float]:
-    sys.path.insert(0, str(ROOT))
-    from bench.common import sample_pairs
     from sigap_core.crypto import Hasher
     from sigap_core.nik import parse_nik
     from sigap_core.policy import load_policy
@@ -122,7 +122,7 @@ async def lookups(db: Path, csv_path: Path, count: int) -> dict[str, float]:
     return {
         "count": len(timings),
         "p50_ms": statistics.median(timings) * 1000,
-        "p99_ms": timings[int(len(timings) * 0.99)] * 1000,
+        "p99_ms": percentile(timings, 0.99) * 1000,
         "max_ms": timings[-1] * 1000,
     }
 
@@ -180,8 +180,7 @@ def main() -> None:
         "lookup": {k: round(v, 3) for k, v in look.items()},
         "cpus": os.cpu_count(),
     }
-    (OUT / "import_dtsen.json").write_text(json.dumps(figures, indent=1))
-    print(json.dumps(figures, indent=1))
+    write_figures("import_dtsen", figures)
     print()
     print("| measure | SIGAP import | sqlite3 .import (raw) |")
     print("|---|---|---|")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import socket
 import statistics
@@ -29,6 +28,7 @@ from aiohttp import ClientSession, web
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import write_figures  # noqa: E402
 from bot.web import TELEGRAM_PATH  # noqa: E402
 from tests.fakes.telegram_api import private_message  # noqa: E402
 
@@ -184,6 +184,4 @@ if __name__ == "__main__":
         serve_echo(int(arguments.serve_echo[0]), arguments.serve_echo[1])
         raise SystemExit(0)
     figures = asyncio.run(main(arguments.updates, arguments.concurrency, arguments.rounds, arguments.db))
-    (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
-    (ROOT / "bench" / "out" / f"telegram_webhook_{figures['database']}.json").write_text(json.dumps(figures, indent=1))
-    print(json.dumps(figures, indent=1))
+    write_figures(f"telegram_webhook_{figures['database']}", figures)

@@ -25,6 +25,7 @@ from aiohttp import ClientSession, TCPConnector, web
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import percentile, write_figures  # noqa: E402
 from bot.bootstrap import bootstrap  # noqa: E402
 from bot.web import build_web_app  # noqa: E402
 from bot.whatsapp import WHATSAPP_PATH  # noqa: E402
@@ -144,14 +145,10 @@ async def main(rate: float, seconds: float, database_url: str | None, fake_in_pr
         "http_200": statuses.count(200),
         "completed_per_second": round(len(latencies) / elapsed, 1),
         "p50_ms": round(statistics.median(latencies), 1),
-        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 1),
+        "p99_ms": round(percentile(latencies, 0.99), 1),
         "max_ms": round(latencies[-1], 1),
     }
-    out = ROOT / "bench" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    name = f"whatsapp_webhook_{figures['database']}_{'inproc' if fake_in_process else 'proc'}.json"
-    (out / name).write_text(json.dumps(figures, indent=1))
-    print(json.dumps(figures, indent=1))
+    write_figures(f"whatsapp_webhook_{figures['database']}_{'inproc' if fake_in_process else 'proc'}", figures)
 
 
 if __name__ == "__main__":
