@@ -141,13 +141,18 @@ async def fake_telegram() -> AsyncIterator[FakeTelegram]:
 TELEGRAM_TOKEN = "123456:TEST-TOKEN"
 
 
-@asynccontextmanager
-async def polling_bot(app: App, fake: FakeTelegram) -> AsyncIterator[TelegramChannel]:
-    """The real aiogram bot long-polling the fake Bot API server, stopped cleanly afterwards."""
+def telegram_channel(app: App, fake: FakeTelegram) -> TelegramChannel:
+    """The real aiogram channel, pointed at the fake Bot API server (close it when done)."""
     from bot.telegram import TelegramChannel
     from handlers.engine import Conversations
 
-    channel = TelegramChannel(TELEGRAM_TOKEN, fake.base_url, Conversations(app.store, app.domain, app.today), app.store)
+    return TelegramChannel(TELEGRAM_TOKEN, fake.base_url, Conversations(app.store, app.domain, app.today), app.store)
+
+
+@asynccontextmanager
+async def polling_bot(app: App, fake: FakeTelegram) -> AsyncIterator[TelegramChannel]:
+    """The real aiogram bot long-polling the fake Bot API server, stopped cleanly afterwards."""
+    channel = telegram_channel(app, fake)
     task = asyncio.create_task(channel.dispatcher.start_polling(channel.bot, handle_signals=False, polling_timeout=1))
     try:
         yield channel

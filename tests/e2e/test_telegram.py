@@ -15,11 +15,9 @@ from bot.telegram import TelegramChannel
 from bot.web import GC_YOUNG_THRESHOLD, TELEGRAM_PATH, build_web_app
 from handlers.engine import Conversations
 from sigap_core.config import Settings
-from tests.conftest import TELEGRAM_TOKEN, TEST_SECRET, TODAY, import_sample, polling_bot
+from tests.conftest import TELEGRAM_TOKEN, TEST_SECRET, TODAY, import_sample, polling_bot, telegram_channel
 from tests.fakes.telegram_api import FakeTelegram, callback, private_message
 from tests.integration.helpers import KK4, NIK, OUTCOME_TEXT
-
-TOKEN = TELEGRAM_TOKEN
 
 
 @pytest.fixture
@@ -166,12 +164,7 @@ async def test_groups_stickers_and_voice_notes(polling: TelegramChannel, fake_te
 async def test_long_reply_is_split(fake_telegram: FakeTelegram, loaded_sqlite: App) -> None:
     from handlers.model import Reply
 
-    channel = TelegramChannel(
-        TOKEN,
-        fake_telegram.base_url,
-        Conversations(loaded_sqlite.store, loaded_sqlite.domain, loaded_sqlite.today),
-        loaded_sqlite.store,
-    )
+    channel = telegram_channel(loaded_sqlite, fake_telegram)
     try:
         text = ("kalimat panjang " * 40 + "\n") * 20  # 12,820 characters
         await channel.send(7001, [Reply(text)])
@@ -187,7 +180,7 @@ async def webhook_server(tmp_path: Path, fake_telegram: FakeTelegram) -> AsyncIt
     settings = Settings(
         var_dir=tmp_path / "var",
         secret_key=TEST_SECRET,
-        telegram_token=TOKEN,
+        telegram_token=TELEGRAM_TOKEN,
         telegram_api_base=fake_telegram.base_url,
         telegram_webhook_url="https://example.invalid/webhooks/telegram",
         telegram_webhook_secret="hook-secret",
@@ -242,12 +235,7 @@ async def test_the_service_settles_its_heap(webhook_server: tuple[str, FakeTeleg
 
 
 async def test_commands_menu_is_in_indonesian(fake_telegram: FakeTelegram, loaded_sqlite: App) -> None:
-    channel = TelegramChannel(
-        TOKEN,
-        fake_telegram.base_url,
-        Conversations(loaded_sqlite.store, loaded_sqlite.domain, loaded_sqlite.today),
-        loaded_sqlite.store,
-    )
+    channel = telegram_channel(loaded_sqlite, fake_telegram)
     try:
         await channel.set_commands()
     finally:
