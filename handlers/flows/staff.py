@@ -17,6 +17,7 @@ from handlers.flows import kelurahan as kelurahan_flow
 from handlers.model import Button, Menu, Reply, Row
 from sigap_core import broadcasts
 from sigap_core.broadcasts import BroadcastError, actor_for, staff_of
+from sigap_core.i18n import N_
 from sigap_core.store.models import Staff
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -278,6 +279,15 @@ async def send(turn: Turn, staff: Staff) -> list[Reply]:
     ]
 
 
+# Broadcast states as staff read them in the list (stored in English, shown through gettext).
+BROADCAST_STATUS = {
+    "scheduled": N_("terjadwal"),
+    "sending": N_("sedang dikirim"),
+    "done": N_("selesai"),
+    "cancelled": N_("dibatalkan"),
+}
+
+
 async def list_for(turn: Turn, staff: Staff) -> list[Reply]:
     _ = turn._
     turn.clear_state()
@@ -291,7 +301,7 @@ async def list_for(turn: Turn, staff: Staff) -> list[Reply]:
         lines.append(
             _("#{id} [{status}] terkirim {sent}/{total}: {text}").format(
                 id=item.id,
-                status=item.status,
+                status=_(BROADCAST_STATUS.get(item.status, item.status)),
                 sent=broadcasts.sent_count(tally),
                 total=sum(v for k, v in tally.items() if k != "recovered_after_crash"),
                 text=item.text[:40],

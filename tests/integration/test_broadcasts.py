@@ -92,6 +92,8 @@ async def test_staff_journey_in_chat_with_exact_preview(loaded: App, bot: Conver
         rows_out = (await uow.session.execute(select(models.Outbox))).scalars().all()
     assert sorted(r.user_key for r in rows_out) == ["warga-0", "warga-1", "warga-2"]
     assert all(r.state == "pending" for r in rows_out)
+    listing = await staff.press("Daftar pengumuman")
+    assert "[terjadwal] terkirim 0/3: Posyandu" in listing  # the state in the staff's language
 
 
 async def test_scheduled_time_is_parsed_in_wib(loaded: App, bot: Conversations) -> None:
