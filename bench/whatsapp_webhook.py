@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import percentile, write_figures  # noqa: E402
 from bot.bootstrap import bootstrap  # noqa: E402
-from bot.web import build_web_app  # noqa: E402
+from bot.web import build_web_app, settle_heap  # noqa: E402
 from bot.whatsapp import WHATSAPP_PATH  # noqa: E402
 from handlers.engine import Conversations  # noqa: E402
 from sigap_core.config import Settings  # noqa: E402
@@ -97,6 +97,7 @@ async def main(rate: float, seconds: float, database_url: str | None, fake_in_pr
         )
         app = await bootstrap(settings, database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
         web_app, _ = build_web_app(app, Conversations(app.store, app.domain, app.today))
+        settle_heap()  # as `sigap run` does once its service is built
         runner = web.AppRunner(web_app)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)

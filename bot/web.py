@@ -31,9 +31,9 @@ GC_YOUNG_THRESHOLD = 10_000
 
 
 def settle_heap() -> None:
-    """Called once the service is built: move everything allocated at start-up (ORM mappers, pydantic
-    schemas, catalogs, policy) out of the collector's sight and collect young objects less often.
-    Cycles are still collected; only the pauses change (measured in bench/README.md)."""
+    """Called once the long-running service is built (`serve`): move everything allocated at start-up
+    (ORM mappers, pydantic schemas, catalogs, policy) out of the collector's sight and collect young
+    objects less often. Cycles are still collected; only the pauses change (measured in bench/README.md)."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 10)
@@ -107,7 +107,6 @@ def build_web_app(app: App, conversations: Conversations) -> tuple[web.Applicati
             SimpleRequestHandler(
                 dispatcher=telegram.dispatcher, bot=telegram.bot, secret_token=secret, handle_in_background=True
             ).register(web_app, path=TELEGRAM_PATH)
-    settle_heap()
     return web_app, telegram
 
 
@@ -160,6 +159,7 @@ async def serve(app: App) -> None:
     settings = app.settings
     conversations = Conversations(app.store, app.domain, app.today)
     web_app, telegram = build_web_app(app, conversations)
+    settle_heap()
     runner = web.AppRunner(web_app)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from aiohttp import ClientSession, web
 
 from bot.bootstrap import App, bootstrap
 from bot.telegram import TelegramChannel
-from bot.web import GC_YOUNG_THRESHOLD, TELEGRAM_PATH, build_web_app
+from bot.web import GC_YOUNG_THRESHOLD, TELEGRAM_PATH, build_web_app, serve
 from handlers.engine import Conversations
 from sigap_core.config import Settings
 from tests.conftest import TELEGRAM_TOKEN, TEST_SECRET, TODAY, import_sample, polling_bot, telegram_channel
@@ -227,11 +229,40 @@ async def test_webhook_accepts_the_secret_and_rejects_forgeries(webhook_server: 
     assert len(fake_telegram.sent(8001)) == 1  # the repeated update_id was not processed again
 
 
-async def test_the_service_settles_its_heap(webhook_server: tuple[str, FakeTelegram]) -> None:
+async def test_the_service_settles_its_heap(tmp_path: Path, fake_telegram: FakeTelegram) -> None:
     """The GC settings that keep collector pauses off the webhook path (bench/README.md) are in force once
-    the service is built: the start-up heap frozen, young objects collected every 10,000 allocations."""
-    assert gc.get_freeze_count() > 10_000
-    assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD
+    `sigap run`'s service is up: the start-up heap frozen, young objects collected every 10,000 allocations."""
+    gc.unfreeze()
+    gc.set_threshold(700, 10, 10)  # CPython's defaults, whatever earlier tests did
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = Settings(
+        var_dir=tmp_path / "var",
+        secret_key=TEST_SECRET,
+        telegram_token=TELEGRAM_TOKEN,
+        telegram_api_base=fake_telegram.base_url,
+        telegram_webhook_url="https://example.invalid/webhooks/telegram",
+        telegram_webhook_secret="hook-secret",
+        http_port=port,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    app = await bootstrap(settings, f"sqlite+aiosqlite:///{tmp_path / 's.db'}", today=lambda: TODAY)
+    service = asyncio.create_task(serve(app))
+    try:
+        async with ClientSession() as http:
+            for _ in range(100):
+                with contextlib.suppress(OSError):
+                    async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
+                        if health.status == 200:
+                            break
+                await asyncio.sleep(0.05)
+        assert gc.get_freeze_count() > 10_000
+        assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD
+    finally:
+        service.cancel()
+        await asyncio.gather(service, return_exceptions=True)
+        await app.close()
 
 
 async def test_commands_menu_is_in_indonesian(fake_telegram: FakeTelegram, loaded_sqlite: App) -> None:
