@@ -25,8 +25,7 @@ from handlers.model import Reply
 from sigap_core import broadcasts
 from sigap_core.broadcasts import CLI_ACTOR
 from sigap_core.store import models
-from tests.conftest import TEST_SECRET, polling_bot
-from tests.e2e.test_telegram import TOKEN
+from tests.conftest import TELEGRAM_TOKEN, TEST_SECRET, polling_bot
 from tests.e2e.test_whatsapp import Running, press_from, running, text_from  # noqa: F401 - fixture
 from tests.fakes.telegram_api import FakeTelegram, callback, private_message
 
@@ -160,7 +159,7 @@ def test_sender_killed_mid_broadcast_loses_nothing_and_resends_only_what_was_in_
             "SIGAP_SECRET_KEY": TEST_SECRET,
             "SIGAP_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'kill.db'}",
             "SIGAP_VAR_DIR": str(tmp_path / "var"),
-            "SIGAP_TELEGRAM_TOKEN": TOKEN,
+            "SIGAP_TELEGRAM_TOKEN": TELEGRAM_TOKEN,
             "SIGAP_TELEGRAM_API_BASE": base,
             "SIGAP_HTTP_PORT": str(free_port()),
             "SIGAP_TELEGRAM_RATE": "100",
