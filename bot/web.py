@@ -12,6 +12,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.bootstrap import App
+from bot.graph_versions import warn_if_expiring
 from bot.sender import BroadcastSender
 from bot.telegram import TelegramChannel
 from bot.whatsapp import WhatsAppChannel, WhatsAppClient
@@ -48,6 +49,7 @@ def build_whatsapp(app: App, conversations: Conversations) -> WhatsAppChannel | 
     if not settings.whatsapp_enabled:
         return None
     assert settings.whatsapp_token and settings.whatsapp_app_secret and settings.whatsapp_phone_number_id
+    warn_if_expiring(settings.whatsapp_graph_base, app.today())
     verify = settings.whatsapp_verify_token.get_secret_value() if settings.whatsapp_verify_token else ""
     client = WhatsAppClient(
         settings.whatsapp_graph_base, settings.whatsapp_phone_number_id, settings.whatsapp_token.get_secret_value()

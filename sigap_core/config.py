@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     whatsapp_phone_number_id: str | None = None
     whatsapp_app_secret: SecretStr | None = None
     whatsapp_verify_token: SecretStr | None = None
-    whatsapp_graph_base: str = "https://graph.facebook.com/v21.0"
+    # v25.0 is available until 29 July 2028 (bot/graph_versions.py keeps the table of expiry dates).
+    whatsapp_graph_base: str = "https://graph.facebook.com/v25.0"
     whatsapp_template_name: str = "sigap_pengumuman"
     whatsapp_template_language: str = "id"
 

@@ -29,7 +29,7 @@ class FakeGraph:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}/v21.0"
+        self.base_url = f"http://127.0.0.1:{port}/v25.0"
         return self.base_url
 
     async def stop(self) -> None:
@@ -80,8 +80,9 @@ class FakeGraph:
         return web.json_response(
             {
                 "messaging_product": "whatsapp",
-                "contacts": [{"input": recipient, "wa_id": recipient}],
-                "messages": [{"id": f"wamid.TEST{self._counter:06d}"}],
+                # The v24.0+ shape: `message_status` on the message; no `wa_id` for a business-scoped send.
+                "contacts": [{"input": recipient, **({"wa_id": recipient} if "to" in body else {})}],
+                "messages": [{"id": f"wamid.TEST{self._counter:06d}", "message_status": "accepted"}],
             }
         )
 

@@ -1,18 +1,12 @@
-"""WhatsApp channel: a thin Cloud API client of our own on aiohttp, the signed webhook, rendering within
-WhatsApp's limits, delivery states, and the 24-hour customer-service window.
-
-Users are keyed by the business-scoped user id (`user_id`, e.g. `ID.1234…`) when the webhook carries one,
-else by `wa_id` (digits). Sending uses `recipient` for the former and `to` for the latter.
-"""
+"""The WhatsApp channel: the webhook's routes, answering messages, delivery states, the 24-hour window and
+broadcast delivery."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 import json
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,224 +15,22 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.sender import Outcome, later_state
+from bot.whatsapp.client import GraphError, OutsideWindow, Throttled, WhatsAppClient
+from bot.whatsapp.render import render
+from bot.whatsapp.webhook import CHANNEL, Status, parse_webhook, signature_ok
 from handlers.engine import Conversations
-from handlers.model import (
-    MAX_BUTTON_LABEL,
-    MAX_BUTTONS,
-    MAX_ROW_DESCRIPTION,
-    MAX_ROW_TITLE,
-    MAX_ROWS,
-    MAX_TEXT,
-    InMessage,
-    Kind,
-    Reply,
-    split_text,
-)
+from handlers.model import MAX_TEXT, InMessage, Reply
 from sigap_core.i18n import Translator
 from sigap_core.store import models
 from sigap_core.store.repositories import Store, aware, utcnow
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "whatsapp"
 WHATSAPP_PATH = "/webhooks/whatsapp"
-MAX_INTERACTIVE_BODY = 1024
-THROTTLING_CODES = frozenset({4, 80007, 130429, 131048, 131056})
-OUTSIDE_WINDOW_CODE = 131047
 WINDOW = timedelta(hours=24)
 SEND_ATTEMPTS = 5
 # Delivery states only move forward; "failed" can only replace states before delivery.
 STATE_RANK = {"accepted": 0, "sent": 1, "failed": 2, "delivered": 3, "read": 4}
-
-
-class GraphError(Exception):
-    def __init__(self, code: int, title: str, status: int) -> None:
-        super().__init__(f"{code}: {title}")
-        self.code = code
-        self.title = title
-        self.status = status
-
-
-class Throttled(GraphError):
-    """Rate or spam limits: back off and try again later."""
-
-
-class OutsideWindow(GraphError):
-    """131047: more than 24 hours since the user wrote; only a template may be sent."""
-
-
-def recipient_fields(user_key: str) -> dict[str, str]:
-    return {"to": user_key} if user_key.isdigit() else {"recipient": user_key}
-
-
-class WhatsAppClient:
-    def __init__(self, graph_base: str, phone_number_id: str, token: str) -> None:
-        self.url = f"{graph_base.rstrip('/')}/{phone_number_id}/messages"
-        self._headers = {"Authorization": f"Bearer {token}"}
-        self._session: aiohttp.ClientSession | None = None
-
-    async def _http(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-        return self._session
-
-    async def send(self, user_key: str, message: dict[str, Any]) -> str:
-        """Send one message; the platform's message id. Raises Throttled, OutsideWindow or GraphError."""
-        body = {
-            "messaging_product": "whatsapp",
-            "recipient_type": "individual",
-            **recipient_fields(user_key),
-            **message,
-        }
-        http = await self._http()
-        async with http.post(self.url, json=body, headers=self._headers) as response:
-            data = await response.json(content_type=None)
-            if response.status >= 400 or "error" in data:
-                error = data.get("error", {}) if isinstance(data, dict) else {}
-                code = int(error.get("code", 0) or 0)
-                title = str(error.get("title") or error.get("message") or "error")[:200]
-                if code in THROTTLING_CODES or response.status == 429:
-                    raise Throttled(code, title, response.status)
-                if code == OUTSIDE_WINDOW_CODE:
-                    raise OutsideWindow(code, title, response.status)
-                raise GraphError(code, title, response.status)
-            return str(data["messages"][0]["id"])
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-
-
-# Rendering -------------------------------------------------------------------------------------------
-
-
-# Neither language's word: the channel renders without knowing the user's language, and "Menu" reads the
-# same in Indonesian and English.
-LIST_BUTTON_FALLBACK = "☰ Menu"
-CHOICES_BELOW = "👇"
-
-
-def _texts(text: str) -> list[dict[str, Any]]:
-    return [{"type": "text", "text": {"body": piece, "preview_url": False}} for piece in split_text(text)]
-
-
-def render(reply: Reply) -> list[dict[str, Any]]:
-    """WhatsApp messages for one reply: reply buttons (≤3), else a list (≤10 rows), else numbered text."""
-    choices = reply.choices()
-    labels = [label for _, label in choices]
-    if not choices:
-        return _texts(reply.text)
-    # Interactive bodies hold 1024 characters: longer text goes first, the choices follow under a pointer.
-    text_first = len(reply.text) > MAX_INTERACTIVE_BODY
-    messages = _texts(reply.text) if text_first else []
-    body = CHOICES_BELOW if text_first else reply.text
-    buttons_fit = (
-        not reply.menu
-        and len(choices) <= MAX_BUTTONS
-        and len(set(labels)) == len(labels)
-        and all(len(label) <= MAX_BUTTON_LABEL for label in labels)
-    )
-    if buttons_fit:
-        buttons = [{"type": "reply", "reply": {"id": cid, "title": label}} for cid, label in choices]
-        interactive = {"type": "button", "body": {"text": body}, "action": {"buttons": buttons}}
-        return [*messages, {"type": "interactive", "interactive": interactive}]
-    if len(choices) <= MAX_ROWS and all(len(label) <= MAX_ROW_TITLE for label in labels):
-        descriptions = {r.id: r.description for r in reply.menu.rows} if reply.menu else {}
-        rows = []
-        for cid, label in choices:
-            row: dict[str, Any] = {"id": cid, "title": label}
-            if descriptions.get(cid):
-                row["description"] = descriptions[cid][:MAX_ROW_DESCRIPTION]
-            rows.append(row)
-        button = (reply.menu.button if reply.menu else "") or LIST_BUTTON_FALLBACK
-        interactive = {
-            "type": "list",
-            "body": {"text": body},
-            "action": {"button": button[:MAX_BUTTON_LABEL], "sections": [{"rows": rows}]},
-        }
-        return [*messages, {"type": "interactive", "interactive": interactive}]
-    # Too many choices for any interactive form: numbered text; typing the number presses it.
-    numbered = "\n".join(f"{n}. {label}" for n, (_, label) in enumerate(choices, start=1))
-    return messages + _texts(numbered if text_first else reply.text + "\n\n" + numbered)
-
-
-# Incoming ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Status:
-    platform_id: str
-    state: str
-    error: str
-
-
-KIND_BY_TYPE = {
-    "image": Kind.IMAGE,
-    "sticker": Kind.STICKER,
-    "audio": Kind.AUDIO,
-    "voice": Kind.AUDIO,
-    "video": Kind.VIDEO,
-    "document": Kind.DOCUMENT,
-    "location": Kind.LOCATION,
-    "reaction": Kind.REACTION,
-}
-
-
-def parse_webhook(payload: dict[str, Any]) -> tuple[list[InMessage], list[Status]]:
-    messages: list[InMessage] = []
-    statuses: list[Status] = []
-    for entry in payload.get("entry") or []:
-        for change in entry.get("changes") or []:
-            value = change.get("value") or {}
-            contacts = value.get("contacts") or []
-            for message in value.get("messages") or []:
-                incoming = _incoming(message, contacts)
-                if incoming is not None:
-                    messages.append(incoming)
-            for status in value.get("statuses") or []:
-                errors = status.get("errors") or [{}]
-                statuses.append(
-                    Status(
-                        str(status.get("id", "")),
-                        str(status.get("status", "")),
-                        f"{errors[0].get('code', '')} {errors[0].get('title', '')}".strip(),
-                    )
-                )
-    return messages, statuses
-
-
-def _incoming(message: dict[str, Any], contacts: list[dict[str, Any]]) -> InMessage | None:
-    wa_id = str(message.get("from") or "")
-    contact = next((c for c in contacts if wa_id and c.get("wa_id") == wa_id), contacts[0] if contacts else {})
-    user_id = str(message.get("from_user_id") or contact.get("user_id") or "")
-    wa_id = wa_id or str(contact.get("wa_id") or "")
-    user_key = user_id or wa_id
-    if not user_key:
-        log.warning("whatsapp message without sender id ignored")
-        return None
-    kind = Kind.UNKNOWN
-    text = payload = ""
-    match message.get("type"):
-        case "text":
-            kind, text = Kind.TEXT, str((message.get("text") or {}).get("body", ""))
-        case "interactive":
-            interactive = message.get("interactive") or {}
-            chosen = interactive.get("button_reply") or interactive.get("list_reply") or {}
-            kind, payload = Kind.BUTTON, str(chosen.get("id", ""))
-        case "button":  # quick reply of a template
-            button = message.get("button") or {}
-            kind, payload = Kind.BUTTON, str(button.get("payload") or button.get("text") or "menu")
-        case other if other in KIND_BY_TYPE:
-            kind = KIND_BY_TYPE[str(other)]
-    return InMessage(CHANNEL, user_key, kind, text=text, payload=payload, external_id=str(message.get("id", "")))
-
-
-def signature_ok(app_secret: bytes, raw_body: bytes, header: str) -> bool:
-    expected = "sha256=" + hmac.new(app_secret, raw_body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected.encode(), header.strip().encode())
-
-
-# The channel ------------------------------------------------------------------------------------------
 
 
 class WhatsAppChannel:
