@@ -27,7 +27,7 @@ unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
 
 # After changing user-facing text: refresh the template and merge it into both catalogs, then translate
-# the new entries in locales/en (tests/unit/test_i18n.py fails until every message has an English text).
+# the new entries in sigap_core/locales/en (tests/unit/test_i18n.py fails until every message has an English text).
 i18n: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location --sort-output --omit-header -o locales/messages.pot .
-	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location --sort-output --omit-header -o sigap_core/locales/messages.pot .
+	$(VENV)/bin/pybabel update -i sigap_core/locales/messages.pot -d sigap_core/locales -D messages --no-fuzzy-matching --ignore-obsolete
