@@ -3,10 +3,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-$(STAMP): pyproject.toml setup.py sigap_core/_hmac_many.c
+# constraints.txt pins the versions the suite passed with; pyproject.toml keeps the compatible ranges.
+$(STAMP): pyproject.toml setup.py constraints.txt sigap_core/_hmac_many.c
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 .PHONY: setup demo test lint unit i18n
