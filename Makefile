@@ -3,10 +3,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-$(STAMP): pyproject.toml setup.py sigap_core/_hmac_many.c
+# constraints.txt pins the versions the suite passed with; pyproject.toml keeps the compatible ranges.
+$(STAMP): pyproject.toml setup.py constraints.txt sigap_core/_hmac_many.c
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 .PHONY: setup demo test lint unit i18n
@@ -27,7 +28,7 @@ unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
 
 # After changing user-facing text: refresh the template and merge it into both catalogs, then translate
-# the new entries in locales/en (tests/unit/test_i18n.py fails until every message has an English text).
+# the new entries in sigap_core/locales/en (tests/unit/test_i18n.py fails until every message has an English text).
 i18n: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location --sort-output --omit-header -o locales/messages.pot .
-	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location --sort-output --omit-header -o sigap_core/locales/messages.pot .
+	$(VENV)/bin/pybabel update -i sigap_core/locales/messages.pot -d sigap_core/locales -D messages --no-fuzzy-matching --ignore-obsolete

@@ -25,7 +25,6 @@ AUDIENCES = ("all", "eligible", "enrolled", "needs_update")
 INVITE_DAYS = 7
 MAX_TEXT = 1000
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
-FINAL_STATES = ("sent", "failed", "opted_out", "blocked", "cancelled")
 
 
 class BroadcastError(ValueError):

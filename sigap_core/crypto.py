@@ -12,8 +12,6 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
 
-DIGEST_SIZE = 32
-
 
 # The importer's batch digests in C (sigap_core/_hmac_many.c, on OpenSSL; ≈ 5× faster than the same loop
 # in Python); optional: without it the pure-Python loop below gives the same digests.

@@ -1,6 +1,7 @@
 """Babel gettext catalogs and Indonesian-first formatting of money and dates.
 
-Message ids are the Indonesian wording (Indonesian is the source of truth); `locales/en` translates them.
+Message ids are the Indonesian wording (Indonesian is the source of truth); `sigap_core/locales/en` translates them.
+The catalogs live inside the package so that a built wheel carries them.
 Catalogs are read from the `.po` files and compiled in memory, so a fresh clone needs no build step.
 """
 
@@ -27,7 +28,7 @@ def locales_dir() -> Path:
     override = os.environ.get("SIGAP_LOCALES_DIR")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent / "locales"
+    return Path(__file__).resolve().parent / "locales"
 
 
 def normalise_language(lang: str | None) -> str:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from handlers.context import Turn
 from handlers.model import Menu, Reply, Row
 from sigap_core.wilayah import Kelurahan
 
 AWAITING_KELURAHAN = "awaiting_kelurahan"
 FIRST_PAGE = 9  # WhatsApp lists hold 10 rows: 9 kecamatan + "more"
-
-Continuation = Callable[[Turn, Kelurahan], Awaitable[list[Reply]]]
 
 
 async def resolve(turn: Turn, typed: str | None) -> Kelurahan | None:

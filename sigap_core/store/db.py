@@ -18,10 +18,6 @@ from sigap_core.store.inline_sqlite import InlineConnection, begin_immediate, in
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def is_sqlite(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def _inline_connection(connection: Any) -> sqlite3.Connection | None:
     """The sqlite3 connection under a SQLAlchemy connection, when it runs inline."""
     adapted = connection.connection.dbapi_connection

@@ -16,7 +16,7 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def catalog(lang: str):  # type: ignore[no-untyped-def]
-    with (ROOT / "locales" / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+    with (ROOT / "sigap_core" / "locales" / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         return read_po(handle, locale=lang)
 
 
