@@ -7,18 +7,23 @@ import asyncio
 import gc
 import logging
 from contextlib import suppress
+from typing import TYPE_CHECKING
 
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.bootstrap import App
 from bot.graph_versions import warn_if_expiring
 from bot.sender import BroadcastSender
-from bot.telegram import TelegramChannel
+from bot.webhook_body import MAX_BODY_BYTES
 from bot.whatsapp import WhatsAppChannel, WhatsAppClient
 from handlers.engine import Conversations
 from handlers.model import Reply
 from sigap_core.config import Settings
+
+# aiogram takes seconds to import (its types are rebuilt at import): it is imported only when a Telegram
+# token is set, so a WhatsApp-only service and the CLI commands start without it.
+if TYPE_CHECKING:
+    from bot.telegram import TelegramChannel
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +77,7 @@ def _webhook_secret(settings: Settings) -> str:
 def build_web_app(app: App, conversations: Conversations) -> tuple[web.Application, TelegramChannel | None]:
     """The aiohttp application and the Telegram channel (None when Telegram is off)."""
     settings = app.settings
-    web_app = web.Application(client_max_size=1 << 20)
+    web_app = web.Application(client_max_size=MAX_BODY_BYTES)
 
     async def healthz(_request: web.Request) -> web.Response:
         healthy = await app.store.ping()
@@ -99,6 +104,9 @@ def build_web_app(app: App, conversations: Conversations) -> tuple[web.Applicati
     telegram = None
     if settings.telegram_enabled:
         assert settings.telegram_token is not None
+        from bot.telegram import TelegramChannel
+        from bot.telegram_webhook import TelegramWebhook
+
         telegram = TelegramChannel(
             settings.telegram_token.get_secret_value(), settings.telegram_api_base, conversations, app.store
         )
@@ -106,7 +114,7 @@ def build_web_app(app: App, conversations: Conversations) -> tuple[web.Applicati
             secret = _webhook_secret(settings)
             if not secret:
                 raise ConfigurationError("SIGAP_TELEGRAM_WEBHOOK_SECRET is required in webhook mode")
-            SimpleRequestHandler(
+            TelegramWebhook(
                 dispatcher=telegram.dispatcher, bot=telegram.bot, secret_token=secret, handle_in_background=True
             ).register(web_app, path=TELEGRAM_PATH)
     return web_app, telegram

@@ -25,9 +25,14 @@ class Turn:
     erased: bool = False  # the user erased their data: nothing of this turn may be written back
 
     @property
-    def subject(self) -> str:
-        """The rate-limit subject: this chat on this channel."""
+    def chat(self) -> str:
+        """This chat on this channel, as the platform addresses it (a WhatsApp wa_id is a phone number)."""
         return f"{self.msg.channel}:{self.msg.user_key}"
+
+    @property
+    def subject(self) -> str:
+        """The rate-limit subject: a digest of the chat, since counting needs no address to write to."""
+        return self.domain.hasher.token("rate", self.chat).hex()
 
     @property
     def state(self) -> str:

@@ -18,7 +18,7 @@ from bot.whatsapp.client import (
     recipient_fields,
 )
 from bot.whatsapp.render import CHOICES_BELOW, LIST_BUTTON_FALLBACK, MAX_INTERACTIVE_BODY, render
-from bot.whatsapp.webhook import CHANNEL, KIND_BY_TYPE, Status, parse_webhook, signature_ok
+from bot.whatsapp.webhook import CHANNEL, KIND_BY_TYPE, Parsed, Status, is_sender_id, parse_webhook, signature_ok
 
 __all__ = [
     "CHANNEL",
@@ -34,10 +34,12 @@ __all__ = [
     "WINDOW",
     "GraphError",
     "OutsideWindow",
+    "Parsed",
     "Status",
     "Throttled",
     "WhatsAppChannel",
     "WhatsAppClient",
+    "is_sender_id",
     "parse_webhook",
     "recipient_fields",
     "render",

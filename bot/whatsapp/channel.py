@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,9 +14,10 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.sender import Outcome, later_state
+from bot.webhook_body import Refused, parse_object, read_body
 from bot.whatsapp.client import GraphError, OutsideWindow, Throttled, WhatsAppClient
 from bot.whatsapp.render import render
-from bot.whatsapp.webhook import CHANNEL, Status, parse_webhook, signature_ok
+from bot.whatsapp.webhook import CHANNEL, Parsed, Status, parse_webhook, signature_ok
 from handlers.engine import Conversations
 from handlers.model import MAX_TEXT, InMessage, Reply
 from sigap_core.i18n import Translator
@@ -71,24 +71,30 @@ class WhatsAppChannel:
         return web.Response(status=403, text="Forbidden")
 
     async def receive(self, request: web.Request) -> web.Response:
-        raw = await request.read()
+        try:
+            raw = await read_body(request)
+        except Refused as refused:
+            return refused.response(CHANNEL)
         if not signature_ok(self.app_secret, raw, request.headers.get("X-Hub-Signature-256", "")):
             return web.Response(status=401, text="invalid signature")
         try:
-            payload = json.loads(raw)
-        except ValueError:
-            return web.Response(status=400, text="invalid JSON")
+            payload = parse_object(raw)
+        except Refused as refused:
+            return refused.response(CHANNEL)
+        parsed = parse_webhook(payload)
+        if parsed.problems:
+            # Signed, so Meta sent it: 200 (a retry would not change it), the well-formed parts processed.
+            log.warning("whatsapp webhook: skipped %s", "; ".join(parsed.problems))
         # Answer at once (Meta retries slow webhooks); process after.
-        task = asyncio.create_task(self.process(payload if isinstance(payload, dict) else {}))
+        task = asyncio.create_task(self.process(parsed))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return web.Response(text="ok")
 
-    async def process(self, payload: dict[str, Any]) -> None:
-        messages, statuses = parse_webhook(payload)
-        for status in statuses:
+    async def process(self, parsed: Parsed) -> None:
+        for status in parsed.statuses:
             await self.record_status(status)
-        await asyncio.gather(*(self.answer(message) for message in messages))
+        await asyncio.gather(*(self.answer(message) for message in parsed.messages))
 
     async def answer(self, incoming: InMessage) -> None:
         try:

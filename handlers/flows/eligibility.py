@@ -191,7 +191,7 @@ async def _verify(turn: Turn, kk4: str | None, phone_hmac: bytes | None, method:
     purpose = turn.data.get("purpose", "check")
     facts = await gather_facts(turn.uow, turn.domain, nik_hmac, kk4, phone_hmac)
     decision = decide(facts, turn.domain.policy, turn.domain.wilayah, turn.today)
-    actor = turn.domain.hasher.token("actor", turn.subject).hex()[:24]
+    actor = turn.domain.hasher.token("actor", turn.chat).hex()[:24]
     if facts.kk_matches is not True or decision.status in (Status.NOT_FOUND, Status.KK_MISMATCH):
         await turn.uow.rates.add(FAIL_SCOPE, turn.subject)
         await turn.uow.rates.add(FAIL_ALL_SCOPE, "*")
