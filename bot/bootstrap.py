@@ -9,6 +9,7 @@ from datetime import date
 
 from sigap_core.config import Settings
 from sigap_core.crypto import Hasher
+from sigap_core.i18n import use_locales
 from sigap_core.policy import Policy, load_policy
 from sigap_core.services import Domain
 from sigap_core.store.db import make_engine, upgrade
@@ -41,8 +42,14 @@ async def bootstrap(
     today: Callable[[], date] = date.today,
 ) -> App:
     settings = settings or Settings()
+    for missing in use_locales(settings.locales_dir):
+        log.error(
+            "gettext catalog missing: %s; users of that language get untranslated (Indonesian) text. "
+            "Reinstall the package, or point SIGAP_LOCALES_DIR at the catalogs.",
+            missing,
+        )
     url = database_url or settings.resolved_database_url()
-    engine = make_engine(url)
+    engine = make_engine(url, sqlite_driver=settings.sqlite_driver)
     if migrate:
         await upgrade(engine)
     domain = Domain(

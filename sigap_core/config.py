@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +20,11 @@ class Settings(BaseSettings):
     database_url: str | None = None
     secret_key: SecretStr | None = None
     policy_file: Path | None = None
+    # The gettext catalogs; unset: the ones shipped inside the package (sigap_core/locales).
+    locales_dir: Path | None = None
+    # "inline": SQLite statements run in the event-loop thread (sigap_core/store/inline_sqlite.py);
+    # "aiosqlite": plain aiosqlite, a worker thread per connection.
+    sqlite_driver: Literal["inline", "aiosqlite"] = "inline"
 
     telegram_token: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gettext
 import io
-import os
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -24,11 +23,27 @@ DEFAULT_LANGUAGE = "id"
 DOMAIN = "messages"
 
 
+PACKAGE_LOCALES = Path(__file__).resolve().parent / "locales"
+_locales = PACKAGE_LOCALES
+
+
 def locales_dir() -> Path:
-    override = os.environ.get("SIGAP_LOCALES_DIR")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parent / "locales"
+    return _locales
+
+
+def catalog_path(lang: str) -> Path:
+    return _locales / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def use_locales(directory: Path | None) -> list[Path]:
+    """Read catalogs from `directory` (Settings.locales_dir; None: the ones inside the package) from now on.
+    Returns the catalogs that are missing there, for the composition root to report."""
+    global _locales
+    chosen = directory or PACKAGE_LOCALES
+    if chosen != _locales:
+        _locales = chosen
+        translations.cache_clear()
+    return [path for lang in LANGUAGES if not (path := catalog_path(lang)).exists()]
 
 
 def normalise_language(lang: str | None) -> str:
@@ -40,7 +55,7 @@ def normalise_language(lang: str | None) -> str:
 
 @cache
 def translations(lang: str) -> gettext.NullTranslations:
-    po_path = locales_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    po_path = catalog_path(lang)
     if not po_path.exists():
         return gettext.NullTranslations()
     with po_path.open("rb") as handle:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -25,10 +24,11 @@ def _inline_connection(connection: Any) -> sqlite3.Connection | None:
     return inner._conn if isinstance(inner, InlineConnection) else None
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def make_engine(url: str, *, sqlite_driver: str = "inline", **kwargs: Any) -> AsyncEngine:
+    """An engine for `url`; on SQLite, `sqlite_driver` (Settings.sqlite_driver) picks inline or plain aiosqlite."""
     if url.startswith("sqlite"):
         db_path = url.split("///", 1)[-1]
-        inline = bool(db_path) and db_path != ":memory:" and os.environ.get("SIGAP_SQLITE_DRIVER") != "aiosqlite"
+        inline = bool(db_path) and db_path != ":memory:" and sqlite_driver != "aiosqlite"
         if db_path and db_path != ":memory:":
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
         if inline:

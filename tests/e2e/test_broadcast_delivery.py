@@ -26,7 +26,7 @@ from sigap_core import broadcasts
 from sigap_core.broadcasts import CLI_ACTOR
 from sigap_core.store import models
 from tests.conftest import TELEGRAM_TOKEN, TEST_SECRET, polling_bot
-from tests.e2e.test_whatsapp import Running, press_from, running, text_from  # noqa: F401 - fixture
+from tests.e2e.whatsapp_driver import Running, press_from, text_from
 from tests.fakes.telegram_api import FakeTelegram, callback, private_message
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,7 +89,7 @@ async def test_telegram_staff_journey_delivery_and_report(
     assert blocked is not None and blocked.status == "blocked"
 
 
-async def test_whatsapp_staff_journey_and_delivery(running: Running) -> None:  # noqa: F811
+async def test_whatsapp_staff_journey_and_delivery(running: Running) -> None:
     app = running.app
     for n in range(3):
         await running.post(text_from(f"62811100{n:04d}", "langganan info jatibening"))
@@ -225,7 +225,7 @@ def test_sender_killed_mid_broadcast_loses_nothing_and_resends_only_what_was_in_
         fake_server.wait()
 
 
-async def test_whatsapp_status_callbacks_feed_broadcast_delivery_states(running: Running) -> None:  # noqa: F811
+async def test_whatsapp_status_callbacks_feed_broadcast_delivery_states(running: Running) -> None:
     app = running.app
     users = [f"62811200{n:04d}" for n in range(3)]
     for user in users:

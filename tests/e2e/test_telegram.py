@@ -6,10 +6,15 @@ import asyncio
 import contextlib
 import gc
 import socket
-from collections.abc import AsyncIterator
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pytest
+from aiogram import Dispatcher
+from aiogram.types import TelegramObject, Update
 from aiohttp import ClientSession, web
 
 from bot.bootstrap import App, bootstrap
@@ -49,6 +54,33 @@ async def journey(fake_telegram: FakeTelegram, chat_id: int, who: str) -> list[s
 
 
 OUTCOMES = OUTCOME_TEXT
+
+
+class HandledUpdates:
+    """Counts, per update_id, the deliveries the dispatcher has finished handling (replies sent or not),
+    so a test can wait for a repeated update to be dealt with instead of sleeping and looking."""
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.done: Counter[int] = Counter()
+        dispatcher.update.outer_middleware(self._count)
+
+    async def _count(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        try:
+            return await handler(event, data)
+        finally:
+            assert isinstance(event, Update)
+            self.done[event.update_id] += 1
+
+    async def wait(self, update_id: int, times: int, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.done[update_id] < times:
+            assert time.monotonic() < deadline, f"update {update_id} handled {self.done[update_id]} of {times} times"
+            await asyncio.sleep(0.01)
 
 
 async def test_polling_journey_for_every_outcome(polling: TelegramChannel, fake_telegram: FakeTelegram) -> None:
@@ -102,14 +134,17 @@ async def test_wrong_phone_looks_like_any_failed_check(polling: TelegramChannel,
 
 
 async def test_duplicate_update_is_processed_once(polling: TelegramChannel, fake_telegram: FakeTelegram) -> None:
+    handled = HandledUpdates(polling.dispatcher)
     update = private_message(3001, "/start")
     update_id = fake_telegram.push(update)
-    await fake_telegram.wait_sent(3001, 1)
-    fake_telegram.updates.append({"update_id": update_id, **update})  # delivered again
-    fake_telegram.push(private_message(3001, "menu"))
-    await fake_telegram.wait_sent(3001, 2)
-    await asyncio.sleep(0.3)
-    assert len(fake_telegram.sent(3001)) == 2
+    await handled.wait(update_id, 1)
+    assert len(fake_telegram.sent(3001)) == 1
+    fake_telegram.redeliver({"update_id": update_id, **update})  # Telegram delivers it again
+    await handled.wait(update_id, 2)
+    assert len(fake_telegram.sent(3001)) == 1  # the repeat was handled and answered nothing
+    menu_id = fake_telegram.push(private_message(3001, "menu"))
+    await handled.wait(menu_id, 1)
+    assert len(fake_telegram.sent(3001)) == 2  # the next update is answered as usual
 
 
 async def test_throttled_send_is_retried(polling: TelegramChannel, fake_telegram: FakeTelegram) -> None:
@@ -177,8 +212,14 @@ async def test_long_reply_is_split(fake_telegram: FakeTelegram, loaded_sqlite: A
     assert "".join(c.params["text"] for c in sent).split() == text.split()
 
 
+class Webhook(NamedTuple):
+    base: str
+    fake_telegram: FakeTelegram
+    dispatcher: Dispatcher
+
+
 @pytest.fixture
-async def webhook_server(tmp_path: Path, fake_telegram: FakeTelegram) -> AsyncIterator[tuple[str, FakeTelegram]]:
+async def webhook_server(tmp_path: Path, fake_telegram: FakeTelegram) -> AsyncIterator[Webhook]:
     settings = Settings(
         var_dir=tmp_path / "var",
         secret_key=TEST_SECRET,
@@ -196,15 +237,16 @@ async def webhook_server(tmp_path: Path, fake_telegram: FakeTelegram) -> AsyncIt
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}", fake_telegram
     assert telegram is not None
+    yield Webhook(f"http://127.0.0.1:{port}", fake_telegram, telegram.dispatcher)
     await telegram.close()
     await runner.cleanup()
     await app.close()
 
 
-async def test_webhook_accepts_the_secret_and_rejects_forgeries(webhook_server: tuple[str, FakeTelegram]) -> None:
-    base, fake_telegram = webhook_server
+async def test_webhook_accepts_the_secret_and_rejects_forgeries(webhook_server: Webhook) -> None:
+    base, fake_telegram, dispatcher = webhook_server
+    handled = HandledUpdates(dispatcher)
     update = {"update_id": 42, **private_message(8001, "/start")}
     async with ClientSession() as http:
         forged = await http.post(
@@ -212,21 +254,21 @@ async def test_webhook_accepts_the_secret_and_rejects_forgeries(webhook_server: 
         )
         missing = await http.post(base + TELEGRAM_PATH, json=update)
         assert forged.status == 401 and missing.status == 401
-        await asyncio.sleep(0.2)
-        assert fake_telegram.sent(8001) == []
+        assert handled.done[42] == 0 and fake_telegram.sent(8001) == []  # refused before the dispatcher
         good = await http.post(
             base + TELEGRAM_PATH, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "hook-secret"}
         )
         assert good.status == 200
-        await fake_telegram.wait_sent(8001, 1)
+        await handled.wait(42, 1)
+        assert len(fake_telegram.sent(8001)) == 1
         again = await http.post(
             base + TELEGRAM_PATH, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "hook-secret"}
         )
         assert again.status == 200
+        await handled.wait(42, 2)
+        assert len(fake_telegram.sent(8001)) == 1  # the repeated update_id was not processed again
         health = await http.get(base + "/healthz")
         assert health.status == 200 and (await health.json())["database"] is True
-    await asyncio.sleep(0.3)
-    assert len(fake_telegram.sent(8001)) == 1  # the repeated update_id was not processed again
 
 
 async def test_the_service_settles_its_heap(tmp_path: Path, fake_telegram: FakeTelegram) -> None:
@@ -295,8 +337,8 @@ async def test_a_failing_handler_apologises_and_logs(
     assert any(r.levelname == "ERROR" and "telegram" in r.getMessage() for r in caplog.records)
 
 
-async def test_webhook_journey_for_every_outcome(webhook_server: tuple[str, FakeTelegram]) -> None:
-    base, fake_telegram = webhook_server
+async def test_webhook_journey_for_every_outcome(webhook_server: Webhook) -> None:
+    base, fake_telegram, _dispatcher = webhook_server
     headers = {"X-Telegram-Bot-Api-Secret-Token": "hook-secret"}
     update_id = 1000
     async with ClientSession() as http:

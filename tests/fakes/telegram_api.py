@@ -48,6 +48,7 @@ class FakeTelegram:
     rate_limit: float | None = None
     throttled: int = 0
     _recent: list[float] = field(default_factory=list)
+    _redeliveries: list[dict[str, Any]] = field(default_factory=list)
 
     async def start(self) -> str:
         app = web.Application()
@@ -80,6 +81,11 @@ class FakeTelegram:
         self._next_update = max(self._next_update, update["update_id"]) + 1
         self.updates.append(update)
         return int(update["update_id"])
+
+    def redeliver(self, update: dict[str, Any]) -> None:
+        """Serve an update again, whatever the bot's offset: what Telegram does with an update whose
+        confirmation got lost (a restart, a network error), and what other processes may see too."""
+        self._redeliveries.append(update)
 
     def sent(self, chat_id: int | None = None) -> list[Call]:
         return [c for c in self.calls if c.method == "sendmessage" and (chat_id is None or c.chat_id == chat_id)]
@@ -146,6 +152,8 @@ class FakeTelegram:
         deadline = time.monotonic() + timeout
         while True:
             ready = [u for u in self.updates if u["update_id"] >= offset]
+            if self._redeliveries:
+                ready, self._redeliveries = [*self._redeliveries, *ready], []
             if ready or time.monotonic() >= deadline:
                 return ready
             await asyncio.sleep(0.02)

@@ -1,0 +1,47 @@
+"""Fixtures shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from bot.bootstrap import bootstrap
+from bot.web import WHATSAPP_KEY, build_web_app
+from handlers.engine import Conversations
+from sigap_core.config import Settings
+from tests.conftest import TEST_SECRET, TODAY, import_sample
+from tests.e2e.whatsapp_driver import APP_SECRET, Running
+from tests.fakes.graph_api import FakeGraph
+
+
+@pytest.fixture
+async def running(tmp_path: Path) -> AsyncIterator[Running]:
+    graph = FakeGraph()
+    await graph.start()
+    settings = Settings(
+        var_dir=tmp_path / "var",
+        secret_key=TEST_SECRET,
+        whatsapp_token="wa-token",
+        whatsapp_phone_number_id="106540352242922",
+        whatsapp_app_secret=APP_SECRET,
+        whatsapp_verify_token="verify-me",
+        whatsapp_graph_base=graph.base_url,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    app = await bootstrap(settings, f"sqlite+aiosqlite:///{tmp_path / 'wa.db'}", today=lambda: TODAY)
+    await import_sample(app, tmp_path)
+    web_app, _ = build_web_app(app, Conversations(app.store, app.domain, app.today))
+    channel = web_app[WHATSAPP_KEY]
+    channel.backoff_seconds = 0.05
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield Running(f"http://127.0.0.1:{port}", graph, app, channel)
+    await runner.cleanup()
+    await app.close()
+    await graph.stop()
