@@ -595,5 +595,9 @@ async def demo_command(people: int, no_chat: bool, database_url: str | None) -> 
     await _with_app(database_url, body)
 
 
+from bot.cli_selection import selection  # noqa: E402  (its own module; registered here)
+
+main.add_command(selection)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
