@@ -7,6 +7,7 @@ import getpass
 import json
 from collections.abc import Awaitable, Callable, Coroutine
 from functools import wraps
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -158,5 +159,62 @@ async def selection_show(round_id: int, as_json: bool, database_url: str | None)
             click.echo(f"  tier {tier}: selected {counts['selected']}, waiting {counts['waiting_list']}")
         for name, counts in data["by_kecamatan"].items():  # type: ignore[attr-defined]
             click.echo(f"  {name:<20} selected {counts['selected']:>6}  waiting {counts['waiting_list']:>7}")
+
+    await with_app(database_url, body)
+
+
+@selection.command("export")
+@click.argument("round_id", type=int)
+@click.option(
+    "--source",
+    required=True,
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="The registry file (CSV or XLSX) the round was run on: NIK and KK are read from it.",
+)
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="FILE.xlsx")
+@click.option(
+    "--min-match",
+    default=0.5,
+    show_default=True,
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    help="Refuse a source file holding fewer than this share of the selected people.",
+)
+@db_option
+@run_async
+async def selection_export(round_id: int, source: Path, out: Path, min_match: float, database_url: str | None) -> None:
+    """Write the enrolment workbook for BPJS Ketenagakerjaan (NIK and KK as text cells)."""
+    import signal
+
+    from sigap_core.enrolment_file import export_round
+
+    def terminated(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)  # unwinds: the temporary file is removed, `out` is never half-written
+
+    signal.signal(signal.SIGTERM, terminated)
+
+    async def body(app: App) -> None:
+        result = await export_round(
+            app.store, app.domain, round_id, source, out, app.today(), actor=operator(), min_match=min_match
+        )
+        click.echo(f"wrote {result.written} of {result.selected} selected people to {result.out}")
+        click.echo(
+            f"source: {source.name}, {result.rows_read} rows"
+            + (
+                " (the registry file the round was run on)"
+                if result.same_snapshot
+                else " (not the file the round was run on)"
+            )
+        )
+        if result.enrolled_already:
+            click.echo(f"already enrolled (in the peserta list): {result.enrolled_already}")
+        if result.missing:
+            click.echo(f"selected but missing from the source file: {len(result.missing)}")
+            for person in result.missing[:50]:
+                place = app.domain.wilayah.get(person.kode_kelurahan)
+                click.echo(
+                    f"  rank {person.rank:<6} {person.name_masked:<24} {place.name if place else person.kode_kelurahan}"
+                )
+            if len(result.missing) > 50:
+                click.echo(f"  … and {len(result.missing) - 50} more")
 
     await with_app(database_url, body)
