@@ -190,17 +190,31 @@ async def check_command(nik: str, kk4: str | None, as_json: bool, lang: str, dat
 @main.command("report")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--lang", default="id", type=click.Choice(["id", "en"]))
+@click.option(
+    "--xlsx", "xlsx_path", default=None, type=click.Path(path_type=Path, dir_okay=False), help="Also write FILE.xlsx."
+)
 @db_option
 @run_async
-async def report_command(as_json: bool, lang: str, database_url: str | None) -> None:
+async def report_command(as_json: bool, lang: str, xlsx_path: Path | None, database_url: str | None) -> None:
     """Program report per kecamatan: registry, eligible, enrolled, quota and budget."""
     from sigap_core.i18n import Translator
+    from sigap_core.selection_report import selection_report, selection_text, write_report_xlsx
     from sigap_core.services import program_report
+    from sigap_core.store.repositories import utcnow
 
     async def body(app: App) -> None:
+        _ = Translator(lang)
         async with app.store.uow() as uow:
             report = await program_report(uow, app.domain, app.today())
-        click.echo(format_report(report, Translator(lang), as_json))
+            quota = await selection_report(uow, app.domain, app.today())
+        if as_json:
+            data = json.loads(format_report(report, _, True))
+            click.echo(json.dumps({**data, "selection": quota.as_json()}, ensure_ascii=False))
+        else:
+            click.echo(format_report(report, _) + "\n\n" + selection_text(quota, _))
+        if xlsx_path is not None:
+            write_report_xlsx(report, quota, app.domain, _, xlsx_path, utcnow())
+            click.echo(f"wrote {xlsx_path}", err=as_json)
 
     await _with_app(database_url, body)
 
