@@ -218,3 +218,52 @@ async def selection_export(round_id: int, source: Path, out: Path, min_match: fl
                 click.echo(f"  … and {len(result.missing) - 50} more")
 
     await with_app(database_url, body)
+
+
+@selection.command("notify")
+@db_option
+@run_async
+async def selection_notify(database_url: str | None) -> None:
+    """Queue the lifecycle notices that are due (selected, enrolled, ending within 30 days, renewed).
+
+    Once per person and event; `sigap run` sends them at the channel's rate. Run it after each selection
+    round and each peserta import (or daily, from cron)."""
+    from sigap_core.notices import EVENTS, queue_notices
+    from sigap_core.store.repositories import utcnow
+
+    async def body(app: App) -> None:
+        run = await queue_notices(app.store, app.domain, app.today(), utcnow())
+        for event in EVENTS:
+            click.echo(f"{event:<9} {run.queued[event]:>6} people  {run.chats[event]:>6} chats")
+        if run.broadcasts:
+            click.echo(
+                "queued as broadcasts " + ", ".join(f"#{b}" for b in run.broadcasts) + " (`sigap run` sends them)"
+            )
+        else:
+            click.echo("nothing due")
+
+    await with_app(database_url, body)
+
+
+@selection.command("notices")
+@db_option
+@run_async
+async def selection_notices(database_url: str | None) -> None:
+    """What lifecycle notices went out: per event and broadcast, people and delivery states."""
+    from sigap_core.broadcasts import counts, sent_count
+
+    async def body(app: App) -> None:
+        async with app.store.uow() as uow:
+            rows = await uow.selection.notice_counts()
+            if not rows:
+                click.echo("no lifecycle notice yet")
+            for event, broadcast_id, people in rows:
+                tally = await counts(uow, broadcast_id) if broadcast_id is not None else {}
+                total = sum(v for k, v in tally.items() if k != "recovered_after_crash")
+                click.echo(
+                    f"{event:<9} broadcast #{broadcast_id}: {people} people, sent {sent_count(tally)}/{total}, "
+                    f"pending {tally.get('pending', 0)}, failed {tally.get('failed', 0)}, "
+                    f"opted out {tally.get('opted_out', 0)}"
+                )
+
+    await with_app(database_url, body)

@@ -186,7 +186,61 @@ class SelectionRepository:
 
     # Lifecycle notices -----------------------------------------------------------------------------
 
-    async def record_notice(self, event: str, period: str, nik_hmac: bytes, now: datetime) -> bool:
+    async def notice_audience(self, now: datetime) -> list[tuple[str, str, bytes]]:
+        """(channel, user_key, nik_hmac) of active subscribers whose chat kept a verification."""
+        sub, link = models.Subscription, models.VerifiedLink
+        query = (
+            select(sub.channel, sub.user_key, link.nik_hmac)
+            .join(link, and_(link.channel == sub.channel, link.user_key == sub.user_key))
+            .where(sub.status == "active", link.keep.is_(True), link.expires_at > now)
+            .order_by(sub.id)
+        )
+        return [(str(c), str(u), bytes(d)) for c, u, d in (await self.session.execute(query)).all()]
+
+    async def notice_periods(self, nik_hmac: bytes) -> list[tuple[str, str]]:
+        """(event, period) of the notices already queued for a person."""
+        notice = models.LifecycleNotice
+        query = select(notice.event, notice.period).where(notice.nik_hmac == nik_hmac)
+        return [(str(e), str(p)) for e, p in (await self.session.execute(query)).all()]
+
+    async def enqueue(self, kind: str, text: str, recipients: Sequence[tuple[str, str]], now: datetime) -> int:
+        """Queue one message for these chats on the durable broadcast outbox; the broadcast's id.
+
+        The one place lifecycle notices touch the outbox tables: the sender then applies the channel's
+        rate, the opt-out check at claim time, retries and crash recovery, as for any broadcast. City-wide
+        (no kelurahan), so admins see it in `sigap broadcast list`.
+        """
+        broadcast = models.Broadcast(
+            kode_kelurahan=None,
+            audience=kind[:16],
+            text=text,
+            created_by="cli",
+            created_at=now,
+            send_at=now,
+            status="scheduled" if recipients else "done",
+            finished_at=None if recipients else now,
+            reported=False,
+        )
+        self.session.add(broadcast)
+        await self.session.flush()
+        self.session.add_all(
+            models.Outbox(
+                broadcast_id=broadcast.id,
+                channel=channel,
+                user_key=user_key,
+                state="pending",
+                attempts=0,
+                reason="",
+                next_attempt_at=now,
+                recovered=False,
+                updated_at=now,
+            )
+            for channel, user_key in dict.fromkeys(recipients)
+        )
+        await self.session.flush()
+        return broadcast.id
+
+    async def claim_notice(self, event: str, period: str, nik_hmac: bytes, now: datetime) -> bool:
         """Claim the notice for this person and event; False when it was already claimed (by any process)."""
         dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
         build = pg_insert if dialect == "postgresql" else sqlite_insert

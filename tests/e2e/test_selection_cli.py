@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
+from openpyxl import load_workbook
+
+from bot.bootstrap import App
+from bot.sender import BroadcastSender
+from tests.conftest import TEST_SECRET, polling_bot
 from tests.e2e.test_cli import env, loaded, sigap
-from tests.integration.helpers import KK4, NIK
+from tests.fakes.telegram_api import FakeTelegram, callback, private_message
+from tests.integration.helpers import KK4, NIK, dtsen, peserta
 
 __all__ = ["env", "loaded"]  # fixtures
 
@@ -48,3 +55,68 @@ def test_dry_run_and_rerun_record_nothing_new(loaded: dict[str, str]) -> None:
 def test_show_of_an_unknown_round_exits_non_zero(loaded: dict[str, str], tmp_path: Path) -> None:
     result = sigap(loaded, "selection", "show", "9", check=False)
     assert result.returncode != 0 and "no selection round #9" in result.stderr
+
+
+async def test_from_import_to_an_active_card_and_exactly_one_enrolled_notice(
+    sqlite_app: App, fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    """import → selection → export → (BPJS enrols) peserta import → the citizen sees AKTIF and is told once."""
+    cli = {
+        **os.environ,
+        "SIGAP_SECRET_KEY": TEST_SECRET,
+        "SIGAP_DATABASE_URL": str(sqlite_app.store.engine.url),
+        "SIGAP_VAR_DIR": str(tmp_path / "var"),
+    }
+    registry = dtsen(tmp_path / "dtsen.csv")
+    sigap(cli, "import", "dtsen", str(registry))
+    sigap(cli, "import", "peserta", str(peserta(tmp_path / "peserta.csv")))
+    assert "selected now 1" in sigap(cli, "selection", "run", "--quota", "2").stdout
+    citizen = 4242
+    async with polling_bot(sqlite_app, fake_telegram) as telegram:
+        steps = [
+            (private_message(citizen, "/start"), 1),
+            (callback(citizen, "check"), 2),
+            (callback(citizen, "consent:yes"), 3),
+            (private_message(citizen, NIK["priority"]), 4),
+            (private_message(citizen, KK4["priority"]), 6),
+            (callback(citizen, "keep:yes"), 7),
+            (private_message(citizen, "langganan info bekasijaya"), 8),
+        ]
+        for update, count in steps:
+            fake_telegram.push(update)
+            await fake_telegram.wait_sent(citizen, count)
+        texts = [c.params["text"] for c in fake_telegram.sent(citizen)]
+        assert "TERPILIH" in texts[4] and "Anda berlangganan" in texts[-1]
+
+        sender = BroadcastSender(sqlite_app.store, sqlite_app.domain, "telegram", telegram.deliver_announcement, 25)
+        assert "selected       1 people" in sigap(cli, "selection", "notify").stdout
+        await sender.step()
+        await fake_telegram.wait_sent(citizen, 9)
+        assert "Anda TERPILIH" in fake_telegram.sent(citizen)[-1].params["text"]
+
+        out = tmp_path / "enrolment.xlsx"
+        exported = sigap(cli, "selection", "export", "1", "--source", str(registry), "--out", str(out)).stdout
+        assert "wrote 1 of 1 selected people" in exported
+        sheet = load_workbook(out).active
+        assert sheet is not None
+        niks = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+        assert niks == [NIK["priority"]]
+        # BPJS Ketenagakerjaan enrols the people in the file; its participation list comes back.
+        enrolled = [f"{nik},55566677788,SIGAP,JKK+JKM,2026-11-01,2027-10-31,AKTIF" for nik in niks]
+        sigap(cli, "import", "peserta", str(peserta(tmp_path / "peserta-2.csv", enrolled)))
+        shown = json.loads(sigap(cli, "selection", "show", "1", "--json").stdout)
+        assert (shown["selected"], shown["enrolled_now"]) == (1, 1)
+
+        fake_telegram.push(private_message(citizen, "status kepesertaan"))
+        await fake_telegram.wait_sent(citizen, 10)
+        assert "Status: AKTIF" in fake_telegram.sent(citizen)[-1].params["text"]
+
+        first = sigap(cli, "selection", "notify").stdout
+        second = sigap(cli, "selection", "notify").stdout
+        assert "enrolled       1 people" in first and "nothing due" in second
+        while await sender.step():
+            pass
+        notices = [c.params["text"] for c in fake_telegram.sent(citizen) if "sudah AKTIF" in c.params["text"]]
+        assert len(notices) == 1
+        assert "JMO" in notices[0] and "2×24 jam" in notices[0]
+        assert "enrolled  broadcast" in sigap(cli, "selection", "notices").stdout
