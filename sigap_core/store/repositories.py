@@ -79,6 +79,10 @@ class SqliteRegistryReader:
         ]
         return person, participations
 
+    def rows(self, sql: str, parameters: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        """Another read-only point look-up on the same connection (the selection mark of a check)."""
+        return self._connection().execute(sql, parameters).fetchall()
+
     def close(self) -> None:
         connection = getattr(self._local, "connection", None)
         if connection is not None:
@@ -326,7 +330,7 @@ class UnitOfWork:
         self.rates = RateRepository(self.session)
         self.dedup = DedupRepository(self.session)
         self.audit = AuditRepository(self.session)
-        self.selection = SelectionRepository(self.session)
+        self.selection = SelectionRepository(self.session, self._reader)
         return self
 
     async def __aexit__(

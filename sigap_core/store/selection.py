@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, distinct, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -34,9 +34,19 @@ def _current(skema: str, today: date) -> Any:
     )
 
 
+class _RowReader(Protocol):
+    def rows(self, sql: str, parameters: tuple[object, ...]) -> list[tuple[Any, ...]]: ...
+
+
+# The selection mark of one person, on the registry reader's read-only SQLite connection (a check's hot
+# path: no write lock, no thread hand-off). Same logic as `mark` below.
+_MARK_SQL = "SELECT outcome, round_id = (SELECT max(id) FROM selection_round) FROM selection_entry WHERE nik_hmac = ?"
+
+
 class SelectionRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, reader: _RowReader | None = None) -> None:
         self.session = session
+        self.reader = reader
 
     # The registry as selection sees it -------------------------------------------------------------
 
@@ -171,13 +181,14 @@ class SelectionRepository:
     async def mark(self, nik_hmac: bytes) -> str | None:
         """ "selected" when any round selected the person, "waiting_list" when the latest round put them
         on the waiting list, else None."""
-        entry = models.SelectionEntry
-        latest = select(func.max(models.SelectionRound.id)).scalar_subquery()
-        rows = (
-            await self.session.execute(
-                select(entry.outcome, entry.round_id == latest).where(entry.nik_hmac == nik_hmac)
-            )
-        ).all()
+        rows: Sequence[tuple[Any, ...]]
+        if self.reader is not None:
+            rows = self.reader.rows(_MARK_SQL, (nik_hmac,))
+        else:
+            entry = models.SelectionEntry
+            latest = select(func.max(models.SelectionRound.id)).scalar_subquery()
+            query = select(entry.outcome, entry.round_id == latest).where(entry.nik_hmac == nik_hmac)
+            rows = [tuple(row) for row in (await self.session.execute(query)).all()]
         if any(outcome == "selected" for outcome, _ in rows):
             return "selected"
         if any(outcome == "waiting_list" and in_latest for outcome, in_latest in rows):
