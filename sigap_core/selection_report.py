@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, exists, func, select
 
 from sigap_core.coverage import Participation, Skema
 from sigap_core.eligibility import Facts, RegistryPerson, Status, decide
@@ -100,6 +100,9 @@ class SelectionReport:
 
 
 async def selection_report(uow: UnitOfWork, domain: Domain, today: date) -> SelectionReport:
+    """Driven from the few who hold or wait for a place (participants, round entries), not from a scan
+    of the whole registry: each group is decided with its selection mark, and only the status the group
+    is about (enrolled / selected / waiting) is counted, so nobody is counted twice."""
     person, part, entry = models.RegistryPerson, models.Participation, models.SelectionEntry
     policy = domain.policy
 
@@ -113,21 +116,36 @@ async def selection_report(uow: UnitOfWork, domain: Domain, today: date) -> Sele
             )
         )
 
+    sigap_now, other_now = current("SIGAP").label("sigap"), current("LAINNYA").label("other")
+    group = (person.kode_kelurahan, person.desil, person.pekerjaan, sigap_now, other_now)
+    enrolled_people = (
+        select(part.nik_hmac)
+        .where(part.skema == "SIGAP", part.aktif.is_(True), part.tanggal_akhir >= today)
+        .distinct()
+        .subquery()
+    )
     latest = select(func.max(models.SelectionRound.id)).scalar_subquery()
-    mark = case(
-        (exists().where(and_(entry.nik_hmac == person.nik_hmac, entry.outcome == "selected")), "selected"),
+    queries = (
         (
-            exists().where(
-                and_(entry.nik_hmac == person.nik_hmac, entry.outcome == "waiting_list", entry.round_id == latest)
-            ),
-            "waiting_list",
+            Status.ENROLLED,
+            None,
+            select(*group, func.count()).join(enrolled_people, enrolled_people.c.nik_hmac == person.nik_hmac),
         ),
-        else_="",
-    ).label("mark")
-    sigap_now = current("SIGAP").label("sigap")
-    other_now = current("LAINNYA").label("other")
-    group = (person.kode_kelurahan, person.desil, person.pekerjaan, sigap_now, other_now, mark)
-    query = select(*group, func.count()).group_by(*group)
+        (
+            Status.SELECTED,
+            "selected",
+            select(*group, func.count())
+            .join(entry, entry.nik_hmac == person.nik_hmac)
+            .where(entry.outcome == "selected"),
+        ),
+        (
+            Status.WAITING_LIST,
+            "waiting_list",
+            select(*group, func.count())
+            .join(entry, entry.nik_hmac == person.nik_hmac)
+            .where(entry.outcome == "waiting_list", entry.round_id == latest),
+        ),
+    )
     selected_ever = await uow.selection.selected_ever()
     report = SelectionReport(
         quota=policy.quota,
@@ -138,33 +156,33 @@ async def selection_report(uow: UnitOfWork, domain: Domain, today: date) -> Sele
         selected_then_enrolled=len(await uow.selection.enrolled_among(sorted(selected_ever), today)),
     )
     far_future = date(9999, 12, 31)
-    for row in (await uow.session.execute(query)).all():
-        kode, desil, pekerjaan, sigap, other = str(row[0]), int(row[1]), str(row[2]), bool(row[3]), bool(row[4])
-        selection, count = str(row[5] or ""), int(row[6])
-        participations = []
-        if sigap:
-            participations.append(Participation("", Skema.SIGAP, (), today, far_future, True))
-        if other:
-            participations.append(Participation("", Skema.LAINNYA, (), today, far_future, True))
-        facts = Facts(RegistryPerson("", kode, desil, pekerjaan), participations, selection=selection or None)
-        status = decide(facts, policy, domain.wilayah, today).status
-        if status not in (Status.ENROLLED, Status.SELECTED, Status.WAITING_LIST):
-            continue
-        place = domain.wilayah.get(kode)
-        tier = "other" if desil > policy.eligible_desil_max else "1" if desil <= policy.priority_desil_max else "2"
-        targets = (
-            report.total,
-            report.by_tier[tier],
-            report.by_kecamatan[place.kecamatan.name if place else "-"],
-            report.by_kelurahan[kode],
-        )
-        for target in targets:
-            if status is Status.ENROLLED:
-                target.enrolled += count
-            elif status is Status.SELECTED:
-                target.selected += count
-            else:
-                target.waiting += count
+    for wanted, selection, query in queries:
+        for row in (await uow.session.execute(query.group_by(*group))).all():
+            kode, desil, pekerjaan, sigap, other = str(row[0]), int(row[1]), str(row[2]), bool(row[3]), bool(row[4])
+            count = int(row[5])
+            participations = []
+            if sigap:
+                participations.append(Participation("", Skema.SIGAP, (), today, far_future, True))
+            if other:
+                participations.append(Participation("", Skema.LAINNYA, (), today, far_future, True))
+            facts = Facts(RegistryPerson("", kode, desil, pekerjaan), participations, selection=selection)
+            if decide(facts, policy, domain.wilayah, today).status is not wanted:
+                continue  # e.g. selected and enrolled since: counted once, as enrolled
+            place = domain.wilayah.get(kode)
+            tier = "other" if desil > policy.eligible_desil_max else "1" if desil <= policy.priority_desil_max else "2"
+            targets = (
+                report.total,
+                report.by_tier[tier],
+                report.by_kecamatan[place.kecamatan.name if place else "-"],
+                report.by_kelurahan[kode],
+            )
+            for target in targets:
+                if wanted is Status.ENROLLED:
+                    target.enrolled += count
+                elif wanted is Status.SELECTED:
+                    target.selected += count
+                else:
+                    target.waiting += count
     return report
 
 

@@ -120,3 +120,16 @@ async def test_from_import_to_an_active_card_and_exactly_one_enrolled_notice(
         assert len(notices) == 1
         assert "JMO" in notices[0] and "2×24 jam" in notices[0]
         assert "enrolled  broadcast" in sigap(cli, "selection", "notices").stdout
+
+
+def test_export_refuses_a_round_of_another_key_and_writes_nothing(loaded: dict[str, str], tmp_path: Path) -> None:
+    sigap(loaded, "selection", "run", "--quota", "2")
+    registry = dtsen(tmp_path / "again.csv")
+    out = tmp_path / "enrolment.xlsx"
+    other_key = {**loaded, "SIGAP_SECRET_KEY": "a-different-secret-key-for-this-test"}
+    refused = sigap(other_key, "selection", "export", "1", "--source", str(registry), "--out", str(out), check=False)
+    assert refused.returncode != 0 and "different SIGAP_SECRET_KEY" in refused.stderr
+    assert not out.exists()
+    written = sigap(loaded, "selection", "export", "1", "--source", str(registry), "--out", str(out)).stdout
+    assert "wrote 1 of 1 selected people" in written and out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
