@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from bot.cli_selection import selection
 from bot.commands import broadcast, chat, database, demo, lookup, registry, service, staff
 
 
@@ -35,6 +36,7 @@ main.add_command(staff.staff)
 main.add_command(broadcast.broadcast)
 main.add_command(database.prune)
 main.add_command(demo.demo)
+main.add_command(selection)
 
 
 if __name__ == "__main__":  # pragma: no cover

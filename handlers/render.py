@@ -171,6 +171,8 @@ def decision_text(_: Translator, decision: Decision, domain: Domain, operator: b
             )
         case Status.ENROLLED:
             lines.append(_("🎉 Anda peserta SIGAP: BPJS Ketenagakerjaan Anda dibayar Pemkot Bekasi."))
+        case Status.SELECTED | Status.WAITING_LIST:
+            lines.append(selection_text(_, status, domain))
     if decision.coverage is not None:
         lines.append("")
         lines.append(coverage_text(_, decision.coverage, domain))
@@ -184,3 +186,27 @@ def _selection_text(_: Translator, monthly: str) -> str:
         "kuota. Jika terpilih, Anda didaftarkan dan statusnya bisa dicek di sini. Pastikan data Anda "
         "di kelurahan tetap benar."
     ).format(monthly=monthly)
+
+
+def selection_text(_: Translator, status: Status, domain: Domain) -> str:
+    """Selected / waiting list in plain words with next steps. Never a rank: it invites anxiety and gaming."""
+    policy = domain.policy
+    if status is Status.SELECTED:
+        return _(
+            "🎉 Selamat, Anda TERPILIH sebagai peserta SIGAP. Pemkot Bekasi sedang mendaftarkan Anda ke "
+            "BPJS Ketenagakerjaan (JKK + JKM); iurannya {monthly}/bulan dibayar Pemkot.\n"
+            "Langkah berikutnya:\n"
+            "• Anda tidak perlu mendaftar sendiri. Setelah terdaftar, status di sini menjadi AKTIF dan kartu "
+            "peserta (KPJ) bisa dilihat di aplikasi JMO.\n"
+            "• Pastikan data Anda di kelurahan tetap benar.\n"
+            "• Pendaftaran ini gratis: jika ada yang meminta uang, jangan dibayar."
+        ).format(monthly=_.money(policy.monthly_contribution))
+    return _(
+        "Anda memenuhi syarat SIGAP dan masuk DAFTAR TUNGGU: kuota {quota} orang sudah terisi, jadi Anda "
+        "belum terpilih. Jika ada tempat kosong, Pemkot memilih lagi dari daftar tunggu sesuai urutan "
+        "prioritas (desil 1–{priority} didahulukan).\n"
+        "Langkah berikutnya:\n"
+        "• Tidak perlu mendaftar ke mana pun: program ini tidak membuka pendaftaran mandiri.\n"
+        "• Pastikan data DTSEN Anda di kelurahan tetap benar (alamat, pekerjaan, kondisi keluarga).\n"
+        "• Langganan info agar Anda dikabari jika terpilih."
+    ).format(quota=_.number(policy.quota), priority=policy.priority_desil_max)

@@ -20,6 +20,8 @@ class Status(StrEnum):
     ALREADY_COVERED = "already_covered"
     ELIGIBLE_PRIORITY = "eligible_priority"
     ELIGIBLE = "eligible"
+    SELECTED = "selected"  # picked in a selection round, not enrolled yet
+    WAITING_LIST = "waiting_list"  # eligible, not picked in the latest round: the quota was full
     ENROLLED = "enrolled"
 
 
@@ -36,6 +38,8 @@ class Reason(StrEnum):
     RESIDENT_KOTA_BEKASI = "resident_kota_bekasi"
     SIGAP_PARTICIPANT = "sigap_participant"
     SIGAP_COVERAGE_ENDED = "sigap_coverage_ended"
+    SELECTED_IN_ROUND = "selected_in_round"
+    QUOTA_FULL = "quota_full"
 
 
 class NextStep(StrEnum):
@@ -47,6 +51,8 @@ class NextStep(StrEnum):
     SEE_COVERAGE = "see_coverage"
     KEEP_OTHER_COVERAGE = "keep_other_coverage"
     ACCIDENT_REPORT = "accident_report"
+    WAIT_FOR_ENROLMENT = "wait_for_enrolment"  # the city sends the enrolment to BPJS Ketenagakerjaan
+    KEEP_DATA_CURRENT = "keep_data_current"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +73,8 @@ class Decision:
 
     @property
     def is_eligible(self) -> bool:
-        return self.status in (Status.ELIGIBLE, Status.ELIGIBLE_PRIORITY)
+        """Eligible and not enrolled yet (selected and waiting-list people included)."""
+        return self.status in (Status.ELIGIBLE, Status.ELIGIBLE_PRIORITY, Status.SELECTED, Status.WAITING_LIST)
 
     @property
     def needs_data_update(self) -> bool:
@@ -83,6 +90,9 @@ class Facts:
     person: RegistryPerson | None
     participations: list[Participation] = field(default_factory=list)
     kk_matches: bool | None = None  # None: not asked
+    # The person's place in the selection rounds: "selected" (picked in some round), "waiting_list" (not
+    # picked in the latest round), None (in no round yet). It only refines an eligible outcome.
+    selection: str | None = None
 
 
 def is_resident(kode_kelurahan: str, wilayah: Wilayah) -> bool:
@@ -131,6 +141,11 @@ def decide(facts: Facts, policy: Policy, wilayah: Wilayah, today: date) -> Decis
     if not policy.is_informal(person.pekerjaan):
         return outcome(Status.NOT_INFORMAL_WORKER, (Reason.OCCUPATION_NOT_INFORMAL,), (NextStep.UPDATE_OCCUPATION,))
     base = (Reason.RESIDENT_KOTA_BEKASI, Reason.OCCUPATION_INFORMAL)
+    tier = Reason.DESIL_PRIORITY if person.desil <= policy.priority_desil_max else Reason.DESIL_WITHIN_LIMIT
+    if facts.selection == "selected":
+        return outcome(Status.SELECTED, (Reason.SELECTED_IN_ROUND, tier, *base), (NextStep.WAIT_FOR_ENROLMENT,))
+    if facts.selection == "waiting_list":
+        return outcome(Status.WAITING_LIST, (Reason.QUOTA_FULL, tier, *base), (NextStep.KEEP_DATA_CURRENT,))
     if person.desil <= policy.priority_desil_max:
         return outcome(Status.ELIGIBLE_PRIORITY, (Reason.DESIL_PRIORITY, *base), (NextStep.WAIT_FOR_CITY_SELECTION,))
     return outcome(Status.ELIGIBLE, (Reason.DESIL_WITHIN_LIMIT, *base), (NextStep.WAIT_FOR_CITY_SELECTION,))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,33 @@ class Verification:
         return self.method in ("phone", "kk4_or_phone")
 
 
+# What the enrolment file's columns can hold (see `[enrolment_file]` in policy.toml).
+ENROLMENT_FIELDS = (
+    "nik", "no_kk", "nama", "tanggal_lahir", "jenis_kelamin", "alamat", "rt", "rw", "kode_kelurahan",
+    "kelurahan", "kecamatan", "no_hp", "pekerjaan", "desil", "tanggal_mulai", "tanggal_akhir", "program",
+)  # fmt: skip
+SELECTION_ORDER_KEYS = ("desil", "lottery")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """How places are given out within a tier, and the enrolment file's layout."""
+
+    # Within a tier (desil 1..priority first, then the rest): keys applied in turn. "desil": lower desil
+    # first; "lottery": a stable order from SHA-256(seed + the person's keyed NIK digest), which nobody
+    # without SIGAP_SECRET_KEY can compute or steer.
+    order: tuple[str, ...] = ("desil", "lottery")
+    seed: str = "SIGAP"
+    # Coverage written into the enrolment file: from `coverage_start` (ISO date), or when empty from the
+    # first day of the month after the round, for `coverage_months` months.
+    coverage_start: str = ""
+    coverage_months: int = 12
+    program: str = "JKK+JKM"
+    date_format: str = "%d-%m-%Y"
+    # (header, field) pairs, in order; field is one of ENROLMENT_FIELDS.
+    columns: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass(frozen=True)
 class Policy:
     program_name: str
@@ -66,6 +94,7 @@ class Policy:
     dialog_minutes: int = 30
     contacts: Contacts = field(default_factory=Contacts)
     kelurahan_contacts: dict[str, KelurahanContact] = field(default_factory=dict)
+    selection: Selection = field(default_factory=Selection)
 
     @property
     def monthly_contribution(self) -> int:
@@ -97,6 +126,28 @@ def _default_toml() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
+def _selection(section: dict[str, Any], layout: dict[str, Any]) -> Selection:
+    order = tuple(str(key) for key in section.get("order", Selection.order))
+    if not order or any(key not in SELECTION_ORDER_KEYS for key in order):
+        raise PolicyError("selection.order: keys from " + ", ".join(SELECTION_ORDER_KEYS))
+    columns = tuple((str(column["header"]), str(column["field"])) for column in layout.get("columns", ()))
+    unknown = [name for _, name in columns if name not in ENROLMENT_FIELDS]
+    if unknown or not columns:
+        raise PolicyError("enrolment_file.columns: fields from " + ", ".join(ENROLMENT_FIELDS))
+    start = str(section.get("coverage_start", ""))
+    if start:
+        date.fromisoformat(start)  # ValueError: reported as an invalid policy
+    return Selection(
+        order=order,
+        seed=str(section.get("seed", Selection.seed)),
+        coverage_start=start,
+        coverage_months=int(section.get("coverage_months", Selection.coverage_months)),
+        program=str(layout.get("program", Selection.program)),
+        date_format=str(layout.get("date_format", Selection.date_format)),
+        columns=columns,
+    )
+
+
 def load_policy(path: Path | None = None) -> Policy:
     data = _default_toml()
     if path is not None:
@@ -121,6 +172,7 @@ def load_policy(path: Path | None = None) -> Policy:
             dialog_minutes=int(data.get("retention", {}).get("dialog_minutes", 30)),
             contacts=Contacts(**data.get("contacts", {})),
             kelurahan_contacts={code: KelurahanContact(**values) for code, values in data.get("kelurahan", {}).items()},
+            selection=_selection(data.get("selection", {}), data.get("enrolment_file", {})),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise PolicyError(f"invalid policy: {error}") from error

@@ -39,7 +39,11 @@ async def gather_facts(
         kk_matches = same_digest(expected, domain.hasher.kk4(nik_hmac, kk4))
     if phone_hmac is not None:
         kk_matches = same_digest(found[2] if found else None, phone_hmac)
-    return Facts(found[0] if found else None, participations, kk_matches)
+    # The selection mark refines only an eligible outcome: looked up only for a desil that can be one.
+    selection = (
+        await uow.selection.mark(nik_hmac) if found and found[0].desil <= domain.policy.eligible_desil_max else None
+    )
+    return Facts(found[0] if found else None, participations, kk_matches, selection)
 
 
 async def check(uow: UnitOfWork, domain: Domain, nik: Nik | bytes, today: date, kk4: str | None = None) -> Decision:

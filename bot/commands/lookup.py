@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -48,13 +49,27 @@ async def check(app: App, nik: str, kk4: str | None, as_json: bool, lang: str) -
 @click.command("report")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--lang", default="id", type=click.Choice(["id", "en"]))
+@click.option(
+    "--xlsx", "xlsx_path", default=None, type=click.Path(path_type=Path, dir_okay=False), help="Also write FILE.xlsx."
+)
 @with_app
-async def report(app: App, as_json: bool, lang: str) -> None:
+async def report(app: App, as_json: bool, lang: str, xlsx_path: Path | None) -> None:
     """Program report per kecamatan: registry, eligible, enrolled, quota and budget."""
     from bot.report_format import format_report
     from sigap_core.i18n import Translator
+    from sigap_core.selection_report import selection_report, selection_text, write_report_xlsx
     from sigap_core.services import program_report
+    from sigap_core.store.repositories import utcnow
 
+    _ = Translator(lang)
     async with app.store.uow() as uow:
         result = await program_report(uow, app.domain, app.today())
-    click.echo(format_report(result, Translator(lang), as_json))
+        quota = await selection_report(uow, app.domain, app.today())
+    if as_json:
+        data = json.loads(format_report(result, _, True))
+        click.echo(json.dumps({**data, "selection": quota.as_json()}, ensure_ascii=False))
+    else:
+        click.echo(format_report(result, _) + "\n\n" + selection_text(quota, _))
+    if xlsx_path is not None:
+        write_report_xlsx(result, quota, app.domain, _, xlsx_path, utcnow())
+        click.echo(f"wrote {xlsx_path}", err=as_json)

@@ -240,7 +240,7 @@ def verified_replies(turn: Turn, decision: Decision, purpose: str) -> list[Reply
     text = decision_text(_, decision, turn.domain)
     buttons: tuple[Button, ...]
     match decision.status:
-        case Status.ELIGIBLE_PRIORITY | Status.ELIGIBLE:
+        case Status.ELIGIBLE_PRIORITY | Status.ELIGIBLE | Status.SELECTED | Status.WAITING_LIST:
             buttons = (
                 Button("subscribe", _("Langganan info")),
                 Button("update", _("Cara perbarui data")),

@@ -237,3 +237,58 @@ class Outbox(Base):
         UniqueConstraint("broadcast_id", "channel", "user_key"),
         Index("ix_outbox_channel_state_next", "channel", "state", "next_attempt_at"),
     )
+
+
+class SelectionRound(Base):
+    """One `sigap selection run`: who ran it, when, with which policy, on which registry snapshot."""
+
+    __tablename__ = "selection_round"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    run_by: Mapped[str] = mapped_column(String(96))
+    note: Mapped[str] = mapped_column(Text, default="")
+    policy: Mapped[dict[str, object]] = mapped_column(JSON)
+    quota: Mapped[int] = mapped_column(Integer)
+    enrolled: Mapped[int] = mapped_column(Integer)  # places held by SIGAP participants at the run
+    kept: Mapped[int] = mapped_column(Integer)  # places held by earlier selections, still eligible
+    selected: Mapped[int] = mapped_column(Integer)
+    waiting: Mapped[int] = mapped_column(Integer)
+    # The registry snapshot the round ran on (sha256 of the imported file, rows) and a digest that
+    # identifies SIGAP_SECRET_KEY without revealing it: the export refuses a file or key that differ.
+    registry_sha256: Mapped[str] = mapped_column(String(64), default="")
+    registry_rows: Mapped[int] = mapped_column(Integer, default=0)
+    key_check: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class SelectionEntry(Base):
+    """A person's place in a round, by NIK digest only: tier, rank, outcome."""
+
+    __tablename__ = "selection_entry"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    round_id: Mapped[int] = mapped_column(Integer)
+    nik_hmac: Mapped[bytes] = mapped_column(LargeBinary(32))
+    tier: Mapped[int] = mapped_column(SmallInteger)
+    desil: Mapped[int] = mapped_column(SmallInteger)
+    kode_kelurahan: Mapped[str] = mapped_column(String(13))
+    rank: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(12))  # selected | waiting_list
+    name_masked: Mapped[str] = mapped_column(String(80), default="")  # selected only: the missing-rows list
+    __table_args__ = (
+        Index("ix_selection_entry_nik_hmac_round_id", "nik_hmac", "round_id"),
+        Index("ix_selection_entry_round_id_outcome_rank", "round_id", "outcome", "rank"),
+    )
+
+
+class LifecycleNotice(Base):
+    """A lifecycle notice (selected, enrolled, ending, renewed) queued for a person: once per person and
+    event. `period` tells coverage periods apart (the coverage end date), so a renewal is a new event."""
+
+    __tablename__ = "lifecycle_notice"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    event: Mapped[str] = mapped_column(String(12))
+    period: Mapped[str] = mapped_column(String(10), default="")
+    nik_hmac: Mapped[bytes] = mapped_column(LargeBinary(32))
+    broadcast_id: Mapped[int | None] = mapped_column(Integer)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("event", "period", "nik_hmac"),)

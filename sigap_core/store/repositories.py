@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sigap_core.coverage import Participation, Skema
 from sigap_core.eligibility import RegistryPerson
 from sigap_core.store import models
+from sigap_core.store.selection import SelectionRepository
 
 
 def utcnow() -> datetime:
@@ -77,6 +78,10 @@ class SqliteRegistryReader:
             )
         ]
         return person, participations
+
+    def rows(self, sql: str, parameters: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        """Another read-only point look-up on the same connection (the selection mark of a check)."""
+        return self._connection().execute(sql, parameters).fetchall()
 
     def close(self) -> None:
         connection = getattr(self._local, "connection", None)
@@ -325,6 +330,7 @@ class UnitOfWork:
         self.rates = RateRepository(self.session)
         self.dedup = DedupRepository(self.session)
         self.audit = AuditRepository(self.session)
+        self.selection = SelectionRepository(self.session, self._reader)
         return self
 
     async def __aexit__(

@@ -49,6 +49,18 @@ CASES = [
     ("SIGAP NONAKTIF", Facts(person(), [sigap(active=False)]), Status.ELIGIBLE_PRIORITY),
     ("other insurance ended", Facts(person(), [other(end=date(2026, 1, 31))]), Status.ELIGIBLE_PRIORITY),
     ("enrolled wins over desil 7", Facts(person(desil=7), [sigap()]), Status.ENROLLED),
+    ("selected in a round", Facts(person(), selection="selected"), Status.SELECTED),
+    (
+        "waiting list",
+        Facts(person(desil=4, pekerjaan="Buruh Harian Lepas"), selection="waiting_list"),
+        Status.WAITING_LIST,
+    ),
+    ("enrolled wins over selected", Facts(person(), [sigap()], selection="selected"), Status.ENROLLED),
+    (
+        "other cover wins over waiting list",
+        Facts(person(), [other()], selection="waiting_list"),
+        Status.ALREADY_COVERED,
+    ),
 ]
 
 

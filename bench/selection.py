@@ -1,0 +1,137 @@
+"""Benchmark: a selection round over a 1,000,000-row registry, the enrolment export's re-join of the same
+CSV, and the report with the quota part — each as the `sigap` command an operator runs.
+
+    .venv/bin/python bench/selection.py [--rows 1000000] [--runs 3]
+
+Writes bench/out/selection.json and prints a Markdown table for bench/README.md. Targets (issue #14):
+selection < 10 s, export re-join >= 100k rows/s from CSV, peak RSS < 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT))
+
+from bench.common import write_figures  # noqa: E402
+from bench.import_dtsen import SECRET, ensure_file, run_measured  # noqa: E402
+
+
+def rejoin_in_process(csv_path: Path, wanted_every: int) -> tuple[float, int, int]:
+    """The export's matching pass alone (no process start, no database): seconds, rows, matches."""
+    import csv
+
+    from sigap_core.crypto import Hasher
+    from sigap_core.enrolment_file import match_source
+
+    hasher = Hasher(SECRET.encode())
+    wanted = set()
+    with csv_path.open() as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        for index, row in enumerate(reader):
+            if index % wanted_every == 0:
+                wanted.add(hasher.nik(row[0]))
+    started = time.perf_counter()
+    match = match_source(csv_path, hasher, wanted)
+    return time.perf_counter() - started, match.rows_read, len(match.rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--places", type=int, default=11_666)
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    csv_path = ensure_file(args.rows)
+    db = OUT / "selection.db"
+    for leftover in OUT.glob("selection.db*"):
+        leftover.unlink()
+    env = {
+        **os.environ,
+        "SIGAP_SECRET_KEY": SECRET,
+        "SIGAP_VAR_DIR": str(OUT / "var"),
+        "SIGAP_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+    }
+    sigap = str(Path(sys.executable).parent / "sigap")
+    run_measured([sigap, "import", "dtsen", str(csv_path)], env)
+    run_measured([sigap, "import", "peserta", str(csv_path.parent / "peserta.csv")], env)
+
+    # The synthetic peserta list already enrols ~4 % of the registry (more than the city's 11,666 places):
+    # the quota is set so that `--places` places remain for the round to fill.
+    _, _, out = run_measured([sigap, "selection", "run", "--dry-run"], env)
+    enrolled = int(out.split("(enrolled ", 1)[1].split(",", 1)[0])
+    quota = ["--quota", str(enrolled + args.places)]
+    dry_runs, dry_peaks = [], []
+    for _ in range(args.runs):
+        elapsed, peak, out = run_measured([sigap, "selection", "run", "--dry-run", *quota], env)
+        dry_runs.append(elapsed)
+        dry_peaks.append(peak)
+    plan_line = out.splitlines()[1]
+    elapsed_run, peak_run, out = run_measured([sigap, "selection", "run", "--note", "bench", *quota], env)
+    assert "round #1 recorded" in out, out
+    rerun, peak_rerun, out = run_measured([sigap, "selection", "run", *quota], env)
+    assert "nothing changed" in out, out
+
+    exports, export_peaks = [], []
+    for n in range(args.runs):
+        elapsed, peak, out = run_measured(
+            [sigap, "selection", "export", "1", "--source", str(csv_path), "--out", str(OUT / f"enrolment-{n}.xlsx")],
+            env,
+        )
+        assert "wrote" in out, out
+        exports.append(elapsed)
+        export_peaks.append(peak)
+    identical = len({(OUT / f"enrolment-{n}.xlsx").read_bytes() for n in range(args.runs)}) == 1
+    rejoin = [rejoin_in_process(csv_path, wanted_every=86) for _ in range(args.runs)]
+    report, peak_report, _ = run_measured([sigap, "report", "--xlsx", str(OUT / "report.xlsx")], env)
+
+    best_rejoin = min(rejoin)
+    figures = {
+        "rows": args.rows,
+        "enrolled_before": enrolled,
+        "places": args.places,
+        "plan": plan_line,
+        "selection_dry_run_seconds": [round(e, 2) for e in dry_runs],
+        "selection_run_seconds": round(elapsed_run, 2),
+        "selection_rerun_unchanged_seconds": round(rerun, 2),
+        "selection_peak_rss_mib": round(max([*dry_peaks, peak_run, peak_rerun])),
+        "export_seconds": [round(e, 2) for e in exports],
+        "export_rows_per_second": round(args.rows / min(exports)),
+        "export_rows_per_second_median": round(args.rows / statistics.median(exports)),
+        "export_peak_rss_mib": round(max(export_peaks)),
+        "export_identical_bytes": identical,
+        "rejoin_only_seconds": round(best_rejoin[0], 2),
+        "rejoin_only_rows_per_second": round(best_rejoin[1] / best_rejoin[0]),
+        "rejoin_matches": best_rejoin[2],
+        "report_xlsx_seconds": round(report, 2),
+        "report_peak_rss_mib": round(peak_report),
+        "cpus": os.cpu_count(),
+    }
+    write_figures("selection", figures)
+    print()
+    print("| measure (1,000,000-row registry, SQLite) | value | target |")
+    print("|---|---|---|")
+    print(f"| `selection run --dry-run`, best of {args.runs} | {min(dry_runs):.2f} s | < 10 s |")
+    print(f"| `selection run` (records the round) | {elapsed_run:.2f} s | < 10 s |")
+    print(f"| `selection run` again, nothing changed | {rerun:.2f} s | |")
+    print(f"| selection peak RSS | {figures['selection_peak_rss_mib']} MiB | < 300 MB |")
+    rate = figures["export_rows_per_second"]
+    print(
+        f"| `selection export` (whole command), best of {args.runs} | {min(exports):.2f} s = {rate:,} rows/s | ≥ 100k |"
+    )
+    print(f"| re-join pass alone | {figures['rejoin_only_rows_per_second']:,} rows/s | |")
+    print(f"| export peak RSS | {figures['export_peak_rss_mib']} MiB | < 300 MB |")
+    print(f"| `report --xlsx` | {report:.2f} s, {figures['report_peak_rss_mib']} MiB | |")
+
+
+if __name__ == "__main__":
+    main()
