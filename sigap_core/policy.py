@@ -52,6 +52,17 @@ class Verification:
 
 
 @dataclass(frozen=True)
+class ImportLimits:
+    """Guards on registry imports (policy `[imports]`)."""
+
+    max_drop_share: float = 0.20
+    xlsx_max_uncompressed_mib: int = 1024
+    xlsx_max_shared_strings_mib: int = 128
+    xlsx_max_cell_kib: int = 256
+    xlsx_max_rows: int = 1_048_576
+
+
+@dataclass(frozen=True)
 class Policy:
     program_name: str
     program_year: int
@@ -66,6 +77,7 @@ class Policy:
     dialog_minutes: int = 30
     contacts: Contacts = field(default_factory=Contacts)
     kelurahan_contacts: dict[str, KelurahanContact] = field(default_factory=dict)
+    imports: ImportLimits = field(default_factory=ImportLimits)
 
     @property
     def monthly_contribution(self) -> int:
@@ -121,11 +133,14 @@ def load_policy(path: Path | None = None) -> Policy:
             dialog_minutes=int(data.get("retention", {}).get("dialog_minutes", 30)),
             contacts=Contacts(**data.get("contacts", {})),
             kelurahan_contacts={code: KelurahanContact(**values) for code, values in data.get("kelurahan", {}).items()},
+            imports=ImportLimits(**data.get("imports", {})),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise PolicyError(f"invalid policy: {error}") from error
     if not 1 <= policy.priority_desil_max <= policy.eligible_desil_max <= 10:
         raise PolicyError("policy needs 1 <= priority_desil_max <= eligible_desil_max <= 10")
+    if not 0 <= policy.imports.max_drop_share <= 1:
+        raise PolicyError("imports.max_drop_share must be between 0 and 1")
     if verification.method not in ("kk4", "phone", "kk4_or_phone"):
         raise PolicyError("verification.method must be kk4, phone or kk4_or_phone")
     return policy
