@@ -71,12 +71,15 @@ def db() -> None:
 async def db_upgrade(database_url: str | None) -> None:
     """Create or migrate the schema (idempotent)."""
     from sigap_core.config import Settings
+    from sigap_core.importers.housekeeping import sweep_dead_imports
     from sigap_core.store.db import current_revision, make_engine, upgrade
 
     engine = make_engine(database_url or Settings().resolved_database_url())
     try:
         await upgrade(engine)
         click.echo(f"schema at revision {await current_revision(engine)}")
+        if swept := await sweep_dead_imports(engine):
+            click.echo(f"cleaned up after a dead import: {swept}")
     finally:
         await engine.dispose()
 
@@ -114,10 +117,18 @@ def _print_samples(samples: list[Any]) -> None:
     type=click.Path(path_type=Path),
     help="Where the rejected-rows report goes (default var/reports).",
 )
-@click.option("--force", is_flag=True, help="Import even when this exact file is already the current snapshot.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Import even when this exact file is already the current snapshot, or when the new snapshot "
+    "removes more people than the policy's imports.max_drop_share.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar (none is drawn when stderr is not a terminal).")
 @db_option
 @run_async
-async def import_command(kind: str, path: Path, report_dir: Path | None, force: bool, database_url: str | None) -> None:
+async def import_command(
+    kind: str, path: Path, report_dir: Path | None, force: bool, quiet: bool, database_url: str | None
+) -> None:
     """Import a DTSEN registry extract or BPJS participation list (CSV or XLSX)."""
     from sigap_core.importers.parallel import wants_workers, warm_up_fork_server
 
@@ -127,11 +138,22 @@ async def import_command(kind: str, path: Path, report_dir: Path | None, force: 
     from sigap_core.importers.service import ImportFailed, import_file
 
     async def body(app: App) -> None:
+        from bot.progress import terminal_progress
+
         target = report_dir or app.settings.var_dir / "reports"
         try:
-            result = await import_file(
-                app.store.engine, app.domain.hasher, app.domain.wilayah, kind, path, target, force=force
-            )
+            with terminal_progress(f"{kind} {path.name}", quiet=quiet) as progress:
+                result = await import_file(
+                    app.store.engine,
+                    app.domain.hasher,
+                    app.domain.wilayah,
+                    kind,
+                    path,
+                    target,
+                    force=force,
+                    limits=app.policy.imports,
+                    progress=progress,
+                )
         except ImportFailed as error:
             raise click.ClickException(f"import failed, nothing changed: {error}") from error
         if result.unchanged:

@@ -40,6 +40,12 @@ class Swept:
     tables: list[str] = field(default_factory=list)
     runs: list[int] = field(default_factory=list)
 
+    def __bool__(self) -> bool:
+        return bool(self.tables or self.runs)
+
+    def __str__(self) -> str:
+        return f"{len(self.tables)} staging table(s) dropped, {len(self.runs)} import run(s) marked failed"
+
 
 def _lock_file(engine: AsyncEngine, kind: str) -> str | None:
     database = engine.url.database
