@@ -146,3 +146,57 @@ def test_import_shows_progress_on_a_terminal_unless_quiet(
 def test_import_draws_no_progress_when_piped(env: dict[str, str], tmp_path: Path) -> None:
     result = sigap(env, "import", "dtsen", str(dtsen(tmp_path / "d.csv")))
     assert "%" not in result.stderr and "%" not in result.stdout
+
+
+def _hostile_workbook(path: Path, hostile: str) -> Path:
+    from tests.fakes.xlsx import row_xml, table_rows, write_xlsx
+    from tests.integration.helpers import DTSEN_HEADER
+
+    header, first = DTSEN_HEADER.split(","), GOOD["priority"].split(",")
+
+    def rows() -> object:
+        yield from table_rows(header, [first])  # type: ignore[list-item]
+        if hostile == "whitespace_2gb":
+            block = " " * (1 << 22)
+            for _ in range(512):
+                yield block
+        elif hostile == "cell_300mb":
+            yield row_xml(3, ["A" * (300 << 20)])
+        else:  # a million empty rows after the one valid row
+            empty = "".join(f'<c r="{column}{{n}}" t="inlineStr"><is><t></t></is></c>' for column in "ABCDEFGHIJKL")
+            for n in range(3, 1_000_003):
+                yield f'<row r="{n}">' + empty.format(n=n) + "</row>"
+
+    return write_xlsx(path, rows(), level=1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("hostile", ["whitespace_2gb", "cell_300mb", "one_row_and_a_million_empty"])
+def test_the_worst_workbooks_are_refused_quickly_in_little_memory(
+    env: dict[str, str], tmp_path: Path, hostile: str
+) -> None:
+    sigap(env, "import", "dtsen", str(big_extract(tmp_path, people=2000, repeat=1)))
+    path = _hostile_workbook(tmp_path / "hostile.xlsx", hostile)
+    # A wrapper process reports its one child's peak RSS (RUSAGE_CHILDREN), in KiB on Linux.
+    wrapper = (
+        "import resource, subprocess, sys, time\n"
+        "started = time.monotonic()\n"
+        "done = subprocess.run([sys.executable, '-m', 'bot.cli', 'import', 'dtsen', sys.argv[1]],"
+        " capture_output=True, text=True)\n"
+        "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
+        " round(time.monotonic() - started, 1))\n"
+        "print(done.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", wrapper, str(path)], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    code, peak_kib, seconds = result.stdout.split("\n", 1)[0].split()
+    message = result.stdout.split("\n", 1)[1]
+    assert int(code) != 0 and "nothing changed" in message
+    assert {
+        "whitespace_2gb": "over the limit of 1,024 MiB",
+        "cell_300mb": "longer than 256 KiB",
+        "one_row_and_a_million_empty": "would remove 2,000 of the 2,000 people",
+    }[hostile] in message
+    assert int(peak_kib) < 300 * 1024, f"peak RSS {int(peak_kib) // 1024} MiB"
+    assert float(seconds) < 120  # it took 562 s before; a wide margin for a loaded machine
+    assert registry(tmp_path / "cli.db", "SELECT COUNT(*) FROM registry_person") == [(2000,)]
