@@ -41,6 +41,9 @@ class Verification:
     failed_attempts_global_per_hour: int = 300
     checks_per_user_per_day: int = 5
     verified_link_days: int = 30
+    failed_attempts_per_nik: int = 10
+    nik_lockout_hours: int = 24
+    failed_attempts_per_user_under_load: int = 1
 
     @property
     def accepts_kk4(self) -> bool:

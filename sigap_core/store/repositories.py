@@ -241,6 +241,30 @@ class RateRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def lock(self, *subjects: str) -> None:
+        """Serialise decisions on these subjects until the transaction ends.
+
+        PostgreSQL: a transaction-level advisory lock per subject, taken in sorted order (no deadlock
+        between two turns that share one subject and differ in the other). SQLite: nothing to do, as a
+        writing transaction there holds the database's write lock from its start (BEGIN IMMEDIATE)."""
+        if self.session.bind is None or self.session.bind.dialect.name != "postgresql":
+            return
+        for subject in sorted(set(subjects)):
+            await self.session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(subject, 0))))
+
+    async def recent(self, scope: str, subject: str, since: datetime) -> list[datetime]:
+        """When the events since `since` happened, oldest first."""
+        result = await self.session.execute(
+            select(models.RateEvent.at)
+            .where(
+                models.RateEvent.scope == scope,
+                models.RateEvent.subject == subject,
+                models.RateEvent.at >= since,
+            )
+            .order_by(models.RateEvent.at)
+        )
+        return [at for at in map(aware, result.scalars()) if at is not None]
+
     async def count(self, scope: str, subject: str, since: datetime) -> int:
         result = await self.session.execute(
             select(func.count())
