@@ -296,7 +296,15 @@ class WhatsAppChannel:
         messages, statuses = parse_webhook(payload)
         for status in statuses:
             await self.record_status(status)
-        await asyncio.gather(*(self.answer(message) for message in messages))
+        # One user's messages in the order they were sent; different users at the same time.
+        by_user: dict[str, list[InMessage]] = {}
+        for message in messages:
+            by_user.setdefault(message.user_key, []).append(message)
+        await asyncio.gather(*(self._answer_in_order(queue) for queue in by_user.values()))
+
+    async def _answer_in_order(self, queue: list[InMessage]) -> None:
+        for message in queue:
+            await self.answer(message)
 
     async def answer(self, incoming: InMessage) -> None:
         try:
