@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -439,6 +439,9 @@ async def _stream_rows(
     result: ImportResult,
     progress: Progress | None,
 ) -> None:
+    if isinstance(parser, DtsenRowParser) and isinstance(source, XlsxSource):
+        await _stream_sheet_blocks(conn, stage, parser, source, report, result, progress)
+        return
     batch: list[tuple[Any, ...]] = []
     since_commit = 0
     parse = parser.parse
@@ -470,6 +473,103 @@ async def _stream_rows(
         for line, reason, params in parser.warnings:
             report.add(line, "warning", reason, params)
         result.warnings = len(parser.warnings)
+
+
+_SEPARATOR = "\x1f"  # the unit separator: never in a registry cell (a block that has one is parsed row by row)
+
+
+def _as_text(cells: list[Any]) -> list[str] | None:
+    """A sheet row as the strings a CSV would hold, when that changes nothing the row parser decides:
+    text as it is, whole numbers and dates as `str` gives them (every cleaner reads other cell types
+    through `str`). None for a row with a fraction or a true/false cell: it keeps its own cells."""
+    out = []
+    for cell in cells:
+        kind = type(cell)
+        if kind is str:
+            out.append(cell)
+        elif kind is int or kind is date:
+            out.append(str(cell))
+        elif cell is None:
+            out.append("")
+        else:
+            return None
+    return out
+
+
+async def _stream_sheet_blocks(
+    conn: AsyncConnection,
+    stage: Table,
+    parser: DtsenRowParser,
+    source: XlsxSource,
+    report: _Report,
+    result: ImportResult,
+    progress: Progress | None,
+) -> None:
+    """Sheet rows through the block parser (a column at a time, as for large CSV files): a block of rows
+    becomes separator-joined text with a blank line for every skipped row, so line numbers stay the
+    sheet's; a row that cannot be text without changing its meaning is parsed on its own."""
+    since_commit = 0
+    pending: list[tuple[int, list[Any]]] = []
+
+    async def flush() -> None:
+        nonlocal since_commit
+        rows, rejected, read = _parse_sheet_block(parser, pending)
+        result.rows_read += read
+        for line, reason, params in rejected:
+            report.add(line, "rejected", reason, params)
+        result.rows_rejected += len(rejected)
+        await _insert(conn, stage, rows)
+        result.rows_imported += len(rows)
+        since_commit += len(rows)
+        if since_commit >= COMMIT_EVERY_ROWS:
+            await conn.commit()
+            since_commit = 0
+        if progress is not None:
+            progress(*source.position())
+
+    for row in source.rows():
+        pending.append(row)
+        if len(pending) >= BATCH_ROWS:
+            await flush()
+            pending = []
+    if pending:
+        await flush()
+    for line, reason, params in parser.warnings:
+        report.add(line, "warning", reason, params)
+    result.warnings = len(parser.warnings)
+
+
+def _parse_sheet_block(
+    parser: DtsenRowParser, pending: list[tuple[int, list[Any]]]
+) -> tuple[list[Any], list[tuple[int, str, dict[str, object]]], int]:
+    first = pending[0][0]
+    width = len(parser.columns_in_file)
+    lines: list[str] = []
+    odd: list[tuple[int, list[Any]]] = []
+    separators = 0
+    for line, cells in pending:
+        lines.extend([""] * (line - first - len(lines)))  # the skipped empty rows
+        if len(cells) > width and all(cell is None or cell == "" for cell in cells[width:]):
+            cells = cells[:width]  # the sheet is wider than the header somewhere, this row is not
+        text_cells = _as_text(cells)
+        if text_cells is None:
+            odd.append((line, cells))
+            lines.append("")
+        else:
+            lines.append(_SEPARATOR.join(text_cells))
+            separators += len(text_cells) - 1
+    body = "\n".join(lines) + "\n"
+    if body.count("\n") == len(lines) and body.count(_SEPARATOR) == separators:
+        rows, rejected, read = parser.parse_block(first, body, _SEPARATOR)
+    else:  # a cell held the separator or a line break: joining would split it
+        rows, rejected, read, odd = [], [], 0, pending
+    for line, cells in odd:
+        read += 1
+        try:
+            rows.append(parser.parse(line, cells))
+        except RowProblem as problem:
+            rejected.append((line, problem.reason, problem.params))
+    return rows, rejected, read
 
 
 def _sqlite_file(engine: AsyncEngine) -> str | None:

@@ -95,6 +95,50 @@ def write_xlsx(path: Path, rows: Iterable[str], *, level: int = 6) -> Path:
     return path
 
 
+def write_shared_xlsx(path: Path, rows: list[list[object]], *, level: int = 6) -> Path:
+    """A one-sheet workbook as Excel writes it: texts in the shared-strings table, numbers inline."""
+    index: dict[str, int] = {}
+    body: list[str] = []
+    for number, cells in enumerate(rows, 1):
+        parts = [f'<row r="{number}">']
+        for column, value in enumerate(cells):
+            ref = f"{_column(column)}{number}"
+            if value is None or value == "":
+                continue
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                parts.append(f'<c r="{ref}"><v>{value}</v></c>')
+            else:
+                position = index.setdefault(str(value), len(index))
+                parts.append(f'<c r="{ref}" t="s"><v>{position}</v></c>')
+        parts.append("</row>")
+        body.append("".join(parts))
+    shared = "".join(f"<si><t>{escape(text)}</t></si>" for text in index)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as book:
+        book.writestr("[Content_Types].xml", _CONTENT_TYPES.replace("</Types>", _SHARED_TYPE + "</Types>"))
+        book.writestr("_rels/.rels", _RELS)
+        book.writestr("xl/workbook.xml", _WORKBOOK)
+        book.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS.replace("</Relationships>", _SHARED_REL))
+        book.writestr(
+            "xl/sharedStrings.xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{len(index)}" '
+            f'uniqueCount="{len(index)}">{shared}</sst>',
+        )
+        book.writestr("xl/worksheets/sheet1.xml", _SHEET_HEAD + "".join(body) + _SHEET_TAIL)
+    return path
+
+
+_SHARED_TYPE = (
+    '<Override PartName="/xl/sharedStrings.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+)
+_SHARED_REL = (
+    '<Relationship Id="rId2" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+    'Target="sharedStrings.xml"/></Relationships>'
+)
+
+
 def table_rows(header: list[str], lines: Iterable[list[object]]) -> Iterator[str]:
     yield row_xml(1, header)
     for number, cells in enumerate(lines, 2):
