@@ -42,6 +42,9 @@ class Verification:
     failed_attempts_global_per_hour: int = 300
     checks_per_user_per_day: int = 5
     verified_link_days: int = 30
+    failed_attempts_per_nik: int = 10
+    nik_lockout_hours: int = 24
+    failed_attempts_per_user_under_load: int = 1
 
     @property
     def accepts_kk4(self) -> bool:
@@ -80,6 +83,17 @@ class Selection:
 
 
 @dataclass(frozen=True)
+class ImportLimits:
+    """Guards on registry imports (policy `[imports]`)."""
+
+    max_drop_share: float = 0.20
+    xlsx_max_uncompressed_mib: int = 1024
+    xlsx_max_shared_strings_mib: int = 128
+    xlsx_max_cell_kib: int = 256
+    xlsx_max_rows: int = 1_048_576
+
+
+@dataclass(frozen=True)
 class Policy:
     program_name: str
     program_year: int
@@ -95,6 +109,7 @@ class Policy:
     contacts: Contacts = field(default_factory=Contacts)
     kelurahan_contacts: dict[str, KelurahanContact] = field(default_factory=dict)
     selection: Selection = field(default_factory=Selection)
+    imports: ImportLimits = field(default_factory=ImportLimits)
 
     @property
     def monthly_contribution(self) -> int:
@@ -173,11 +188,14 @@ def load_policy(path: Path | None = None) -> Policy:
             contacts=Contacts(**data.get("contacts", {})),
             kelurahan_contacts={code: KelurahanContact(**values) for code, values in data.get("kelurahan", {}).items()},
             selection=_selection(data.get("selection", {}), data.get("enrolment_file", {})),
+            imports=ImportLimits(**data.get("imports", {})),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise PolicyError(f"invalid policy: {error}") from error
     if not 1 <= policy.priority_desil_max <= policy.eligible_desil_max <= 10:
         raise PolicyError("policy needs 1 <= priority_desil_max <= eligible_desil_max <= 10")
+    if not 0 <= policy.imports.max_drop_share <= 1:
+        raise PolicyError("imports.max_drop_share must be between 0 and 1")
     if verification.method not in ("kk4", "phone", "kk4_or_phone"):
         raise PolicyError("verification.method must be kk4, phone or kk4_or_phone")
     return policy

@@ -23,6 +23,7 @@ def db() -> None:
 async def db_upgrade(database_url: str | None) -> None:
     """Create or migrate the schema (idempotent)."""
     from sigap_core.config import Settings
+    from sigap_core.importers.housekeeping import sweep_dead_imports
     from sigap_core.store.db import current_revision, make_engine, upgrade
 
     settings = Settings()
@@ -30,6 +31,8 @@ async def db_upgrade(database_url: str | None) -> None:
     try:
         await upgrade(engine)
         click.echo(f"schema at revision {await current_revision(engine)}")
+        if swept := await sweep_dead_imports(engine):
+            click.echo(f"cleaned up after a dead import: {swept}")
     finally:
         await engine.dispose()
 

@@ -32,17 +32,33 @@ def _warm_up_parsers(_settings: Settings, *, path: Path, **_options: Any) -> Non
     type=click.Path(path_type=Path),
     help="Where the rejected-rows report goes (default var/reports).",
 )
-@click.option("--force", is_flag=True, help="Import even when this exact file is already the current snapshot.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Import even when this exact file is already the current snapshot, or when the new snapshot "
+    "removes more people than the policy's imports.max_drop_share.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar (none is drawn when stderr is not a terminal).")
 @with_app(preflight=_warm_up_parsers)
-async def import_registry(app: App, kind: str, path: Path, report_dir: Path | None, force: bool) -> None:
+async def import_registry(app: App, kind: str, path: Path, report_dir: Path | None, force: bool, quiet: bool) -> None:
     """Import a DTSEN registry extract or BPJS participation list (CSV or XLSX)."""
+    from bot.progress import terminal_progress
     from sigap_core.importers.service import ImportFailed, import_file
 
     target = report_dir or app.settings.var_dir / "reports"
     try:
-        result = await import_file(
-            app.store.engine, app.domain.hasher, app.domain.wilayah, kind, path, target, force=force
-        )
+        with terminal_progress(f"{kind} {path.name}", quiet=quiet) as progress:
+            result = await import_file(
+                app.store.engine,
+                app.domain.hasher,
+                app.domain.wilayah,
+                kind,
+                path,
+                target,
+                force=force,
+                limits=app.policy.imports,
+                progress=progress,
+            )
     except ImportFailed as error:
         raise click.ClickException(f"import failed, nothing changed: {error}") from error
     if result.unchanged:

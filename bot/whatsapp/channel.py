@@ -94,7 +94,15 @@ class WhatsAppChannel:
     async def process(self, parsed: Parsed) -> None:
         for status in parsed.statuses:
             await self.record_status(status)
-        await asyncio.gather(*(self.answer(message) for message in parsed.messages))
+        # One user's messages in the order they were sent; different users at the same time.
+        by_user: dict[str, list[InMessage]] = {}
+        for message in parsed.messages:
+            by_user.setdefault(message.user_key, []).append(message)
+        await asyncio.gather(*(self._answer_in_order(queue) for queue in by_user.values()))
+
+    async def _answer_in_order(self, queue: list[InMessage]) -> None:
+        for message in queue:
+            await self.answer(message)
 
     async def answer(self, incoming: InMessage) -> None:
         try:

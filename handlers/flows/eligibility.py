@@ -2,12 +2,12 @@
 "Status kepesertaan" needs.
 
 Enumeration defences: nothing personal before verification; an unknown NIK and wrong KK digits get the
-same reply; failed attempts are limited per chat and globally; verified checks are limited per day.
+same reply; failed attempts are limited per chat, per NIK and globally (sigap_core.verification_limits);
+verified checks are limited per day.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_time
@@ -19,14 +19,12 @@ from sigap_core.crypto import normalise_phone
 from sigap_core.eligibility import Decision, Status, decide
 from sigap_core.nik import NikError, find_nik, longest_digit_run, parse_nik
 from sigap_core.services import gather_facts
+from sigap_core.verification_limits import Refused, VerificationLimits
 
 WIB = ZoneInfo("Asia/Jakarta")
 AWAITING_CONSENT = "awaiting_consent"
 AWAITING_NIK = "awaiting_nik"
 AWAITING_KK4 = "awaiting_kk4"
-FAIL_SCOPE = "verify_fail"
-FAIL_ALL_SCOPE = "verify_fail_all"
-CHECK_SCOPE = "verified_check"
 
 
 def consent_prompt(turn: Turn, purpose: str) -> list[Reply]:
@@ -91,54 +89,35 @@ def on_nik(turn: Turn, text: str) -> list[Reply]:
     ]
 
 
-async def _locked_until(turn: Turn) -> datetime | None:
-    verification = turn.domain.policy.verification
-    window = turn.now - timedelta(minutes=verification.lockout_minutes)
-    failures = await turn.uow.rates.count(FAIL_SCOPE, turn.subject, window)
-    if failures < verification.failed_attempts_per_user:
-        return None
-    oldest = await turn.uow.rates.oldest(FAIL_SCOPE, turn.subject, window)
-    return (oldest or turn.now) + timedelta(minutes=verification.lockout_minutes)
-
-
-async def _limits(turn: Turn) -> list[Reply] | None:
-    """A reply when this chat (or everybody) must wait; None when a check may go ahead."""
+async def _limits(turn: Turn, nik_hmac: bytes) -> list[Reply] | None:
+    """A reply when this chat, or this NIK, must wait (sigap_core.verification_limits decides); None when
+    the check may go ahead."""
     _ = turn._
-    verification = turn.domain.policy.verification
-    until = await _locked_until(turn)
-    if until is not None:
-        turn.clear_state()
-        when = format_time(until.astimezone(WIB), format="HH:mm", locale=_.lang)
-        return [
-            Reply(
-                _(
-                    "Terlalu banyak percobaan yang tidak cocok. Demi keamanan data, coba lagi setelah pukul {time} WIB."
-                ).format(time=when),
-                (turn.menu_button(),),
-            )
-        ]
-    recent = await turn.uow.rates.count(FAIL_ALL_SCOPE, "*", turn.now - timedelta(hours=1))
-    if recent >= verification.failed_attempts_global_per_hour:
-        turn.clear_state()
-        return [
-            Reply(
-                _("Layanan cek sedang dibatasi sementara demi keamanan. Coba lagi dalam satu jam."),
-                (turn.menu_button(),),
-            )
-        ]
-    checks = await turn.uow.rates.count(CHECK_SCOPE, turn.subject, turn.now - timedelta(days=1))
-    if checks >= verification.checks_per_user_per_day:
-        turn.clear_state()
-        return [
-            Reply(
-                _(
-                    "Batas cek hari ini sudah tercapai ({limit} kali, termasuk untuk anggota keluarga). "
-                    "Silakan coba lagi besok."
-                ).format(limit=verification.checks_per_user_per_day),
-                (turn.menu_button(),),
-            )
-        ]
-    return None
+    refusal = await _verification_limits(turn).may_attempt(turn.subject, nik_hmac, turn.now)
+    if refusal is None:
+        return None
+    turn.clear_state()
+    when = format_time((refusal.until or turn.now).astimezone(WIB), format="HH:mm", locale=_.lang)
+    if refusal.reason is Refused.CHAT_LOCKED:
+        text = _(
+            "Terlalu banyak percobaan yang tidak cocok. Demi keamanan data, coba lagi setelah pukul {time} WIB."
+        ).format(time=when)
+    elif refusal.reason is Refused.NIK_LOCKED:
+        text = _(
+            "Demi keamanan, NIK ini sementara tidak bisa dicek lewat chat karena terlalu banyak percobaan "
+            "yang tidak cocok. Coba lagi setelah pukul {time} WIB, atau datang ke kantor kelurahan dengan "
+            "KTP dan KK."
+        ).format(time=when)
+    else:
+        text = _(
+            "Batas cek hari ini sudah tercapai ({limit} kali, termasuk untuk anggota keluarga). "
+            "Silakan coba lagi besok."
+        ).format(limit=refusal.limit)
+    return [Reply(text, (turn.menu_button(),))]
+
+
+def _verification_limits(turn: Turn) -> VerificationLimits:
+    return VerificationLimits(turn.uow.rates, turn.domain.policy.verification)
 
 
 async def on_kk4(turn: Turn, text: str) -> list[Reply]:
@@ -181,20 +160,19 @@ async def on_contact(turn: Turn) -> list[Reply]:
 
 async def _verify(turn: Turn, kk4: str | None, phone_hmac: bytes | None, method: str) -> list[Reply]:
     _ = turn._
-    limited = await _limits(turn)
-    if limited:
-        return limited
     nik_hex = turn.data.get("nik")
     if not nik_hex:
         return start(turn, turn.data.get("purpose", "check"))
     nik_hmac = bytes.fromhex(nik_hex)
+    limited = await _limits(turn, nik_hmac)
+    if limited:
+        return limited
     purpose = turn.data.get("purpose", "check")
     facts = await gather_facts(turn.uow, turn.domain, nik_hmac, kk4, phone_hmac)
     decision = decide(facts, turn.domain.policy, turn.domain.wilayah, turn.today)
     actor = turn.domain.hasher.token("actor", turn.chat).hex()[:24]
     if facts.kk_matches is not True or decision.status in (Status.NOT_FOUND, Status.KK_MISMATCH):
-        await turn.uow.rates.add(FAIL_SCOPE, turn.subject)
-        await turn.uow.rates.add(FAIL_ALL_SCOPE, "*")
+        await _verification_limits(turn).failed(turn.subject, nik_hmac, turn.now)
         await turn.uow.audit.add(actor, "verify_failed", nik_hmac, method)
         turn.set_state(AWAITING_NIK, purpose=purpose)
         # One reply for both cases: it must not tell an unknown NIK from wrong KK digits.
@@ -204,8 +182,7 @@ async def _verify(turn: Turn, kk4: str | None, phone_hmac: bytes | None, method:
                 (Button("update", _("Cara perbarui data")), turn.menu_button()),
             )
         ]
-    await turn.uow.rates.add(CHECK_SCOPE, turn.subject)
-    await turn.uow.rates.clear(FAIL_SCOPE, turn.subject)
+    await _verification_limits(turn).verified(turn.subject, turn.now)
     await turn.uow.audit.add(actor, "verified", nik_hmac, decision.status.value)
     link = await turn.uow.links.get(turn.msg.channel, turn.msg.user_key)
     keep = bool(link and link.keep and link.nik_hmac == nik_hmac)

@@ -149,6 +149,8 @@ _WORD_MASKS_MAX = 1 << 18
 def mask_names(names: Sequence[str]) -> list[str]:
     """`mask_name` of each tidy name (single spaces, no line breaks), a column at a time: the words are
     looked up in C, and only words not seen before are masked in Python."""
+    if not names:
+        return []  # "\n".join([]) is "", which would come back as one empty name
     tokens = "\n".join(names).replace("\n", " \n ").split(" ")
     masked = list(map(_WORD_MASKS.get, tokens))
     if None in masked:

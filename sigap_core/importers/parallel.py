@@ -13,9 +13,13 @@ import gc
 import io
 import multiprocessing
 import os
+import select
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +56,7 @@ class ChunkJob:
     # writes while parsing goes on in parallel), instead of shipping every row back to the main process.
     sqlite_path: str | None = None
     stage_columns: int = 0
+    owner_pid: int = field(default_factory=os.getpid)  # the import process: workers end with it
 
 
 _parser: DtsenRowParser | PesertaRowParser | None = None
@@ -60,8 +65,39 @@ _db: sqlite3.Connection | None = None
 _fd: int | None = None
 
 
+OWNER_VARIABLE = "SIGAP_IMPORT_OWNER_PID"  # the import process, as the fork server learns it
+
+
+def exit_with(pid: int) -> None:
+    """End this process as soon as process `pid` has ended, however it ended (kill -9 included).
+
+    Neither the fork server nor the pool's workers notice on their own that the `sigap import` process
+    died: the fork server lives while any worker does, and a worker waits for tasks on a pipe whose
+    other end it holds itself. So both watch the import process (by pid, given to them: a parent may
+    already be gone when a helper starts), and the resource tracker ends when the last of them has."""
+    try:
+        handle = os.pidfd_open(pid)  # Linux >= 5.3: readable once the process has ended
+    except ProcessLookupError:
+        os._exit(70)
+    except (AttributeError, OSError):
+        handle = None
+
+    def watch() -> None:
+        if handle is not None:
+            select.select([handle], [], [])
+        else:
+            with suppress(OSError):
+                while True:
+                    os.kill(pid, 0)
+                    time.sleep(0.5)
+        os._exit(70)
+
+    threading.Thread(target=watch, name=f"exit-with-{pid}", daemon=True).start()
+
+
 def _init_worker(job: ChunkJob) -> None:
     global _parser, _job, _db, _fd
+    exit_with(job.owner_pid)
     gc.disable()  # short-lived lists of tuples: reference counting frees them, the cyclic GC only slows
     _job = job
     _fd = os.open(job.path, os.O_RDONLY)
@@ -182,6 +218,7 @@ def _context() -> Any:
     (preload.py) before it forks each worker."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["sigap_core.importers.preload"])
+    os.environ[OWNER_VARIABLE] = str(os.getpid())  # inherited by the fork server when it starts
     return context
 
 

@@ -11,6 +11,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from sigap_core.policy import ImportLimits
+
 # One registry row never needs more; a larger field means the file is not what we think it is.
 csv.field_size_limit(1 << 20)
 
@@ -98,6 +100,11 @@ class CsvSource:
         self.delimiter = _sniff_delimiter(first)
         header_cells = next(csv.reader([first], delimiter=self.delimiter))
         self.header = check_header(header_cells, expected)
+        self._size = path.stat().st_size
+
+    def position(self) -> tuple[int, int]:
+        """(bytes read, bytes in the file), for progress."""
+        return min(self._raw.tell(), self._size), self._size
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         reader = csv.reader(self._text, delimiter=self.delimiter)
@@ -122,46 +129,77 @@ class CsvSource:
 
 
 class XlsxSource:
-    """First worksheet of an .xlsx, streamed with openpyxl's read-only mode."""
+    """First worksheet of an .xlsx, streamed row by row after `check_workbook` passed it.
 
-    def __init__(self, path: Path, expected: tuple[str, ...]) -> None:
-        import zipfile
+    python-calamine-plus reads the sheet lazily in Rust (~100k rows/s, flat memory); openpyxl's read-only
+    mode (~5k rows/s) is the fallback when it is not installed (bench/README.md has the figures)."""
 
-        from openpyxl import load_workbook
+    def __init__(self, path: Path, expected: tuple[str, ...], limits: ImportLimits | None = None) -> None:
+        from sigap_core.importers.workbook import check_workbook
 
         self.path = path
+        self._rows = check_workbook(path, limits or ImportLimits()).rows
+        self._line = 1
+        self._close: Any = None
         try:
-            self._book = load_workbook(path, read_only=True, data_only=True)
-        except (OSError, zipfile.BadZipFile, KeyError, ValueError) as error:
-            raise FileUnreadable(f"cannot read {path.name} as an XLSX workbook: {error}") from error
-        self._sheet = self._book.worksheets[0]
-        self._iter = self._sheet.iter_rows(values_only=True)
+            self._iter = self._calamine_rows(path)
+        except ImportError:
+            self._iter = self._openpyxl_rows(path)
         try:
             first = next(self._iter)
         except StopIteration as error:
             raise FileUnreadable(f"{path.name} is empty") from error
-        except Exception as error:  # openpyxl raises assorted errors on damaged XML
+        except FileUnreadable:
+            raise
+        except Exception as error:  # the readers raise assorted errors on damaged XML
             raise FileUnreadable(f"{path.name}: damaged worksheet ({error})") from error
         self.header = check_header(list(first), expected)
 
+    def _calamine_rows(self, path: Path) -> Iterator[list[Any]]:
+        from python_calamine_plus import CalamineError, CalamineWorkbook
+
+        try:
+            book = CalamineWorkbook.from_path(str(path))
+            stream = book.stream_sheet_by_index(0)
+        except (CalamineError, OSError, ValueError) as error:
+            raise FileUnreadable(f"cannot read {path.name} as an XLSX workbook: {error}") from error
+        self._close = book.close
+        return iter(stream)  # one list per sheet row, from row 1, missing cells as ""
+
+    def _openpyxl_rows(self, path: Path) -> Iterator[Any]:
+        import zipfile
+
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(path, read_only=True, data_only=True)
+        except (OSError, zipfile.BadZipFile, KeyError, ValueError) as error:
+            raise FileUnreadable(f"cannot read {path.name} as an XLSX workbook: {error}") from error
+        self._close = book.close
+        return book.worksheets[0].iter_rows(values_only=True)  # type: ignore[no-any-return]
+
     def rows(self) -> Iterator[tuple[int, list[Cell]]]:
-        line = 1
         try:
             for values in self._iter:
-                line += 1
+                self._line += 1
                 if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                     continue
-                yield line, list(values)
+                yield self._line, list(values)
         except Exception as error:
-            raise FileUnreadable(f"{self.path.name}: damaged worksheet after row {line} ({error})") from error
+            raise FileUnreadable(f"{self.path.name}: damaged worksheet after row {self._line} ({error})") from error
+
+    def position(self) -> tuple[int, int]:
+        """(rows read, rows in the sheet), for progress."""
+        return min(self._line, self._rows), self._rows
 
     def close(self) -> None:
-        self._book.close()
+        if self._close is not None:
+            self._close()
 
 
-def open_source(path: Path, expected: tuple[str, ...]) -> CsvSource | XlsxSource:
+def open_source(path: Path, expected: tuple[str, ...], limits: ImportLimits | None = None) -> CsvSource | XlsxSource:
     if not path.exists():
         raise FileUnreadable(f"{path} does not exist")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return XlsxSource(path, expected)
+        return XlsxSource(path, expected, limits)
     return CsvSource(path, expected)

@@ -224,6 +224,10 @@ class DtsenRowParser:
         self._codes = {**self._known, **{k.code: k.code for k in wilayah.kelurahan}}
         self.warnings: list[tuple[int, str, dict[str, object]]] = []
 
+    @property
+    def columns_in_file(self) -> list[str]:
+        return self._columns_in_file
+
     def parse(self, line: int, cells: list[Cell]) -> RegistryRow:
         """Well-formed fields take a lean path; anything unusual goes through the precise cleaners."""
         if len(cells) < self._width:

@@ -2,8 +2,9 @@
 
 The current snapshot is never touched until the new one is complete: rows go into a fresh staging table
 (no indexes while loading), duplicates are resolved there, its index is built, and one short transaction
-drops the old table and renames the staging table into place. A file that breaks half-way, a crash, or a
-file with no usable row leaves the old snapshot exactly as it was.
+drops the old table and renames the staging table into place. A file that breaks half-way, a file whose
+last line is cut mid-row, a crash, a file with no usable row, or a snapshot that would remove more than
+the policy's share of the current one (without `force`) leaves the old snapshot exactly as it was.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from sigap_core.crypto import Hasher
 from sigap_core.importers.fields import RowProblem
+from sigap_core.importers.housekeeping import ImportBusy, import_lock, sweep_kind
 from sigap_core.importers.parallel import (
     ChunkJob,
     ChunkResult,
@@ -38,7 +40,7 @@ from sigap_core.importers.parallel import (
     start_pool,
     wants_workers,
 )
-from sigap_core.importers.readers import CsvSource, FileUnreadable, open_source
+from sigap_core.importers.readers import CsvSource, FileUnreadable, XlsxSource, open_source
 from sigap_core.importers.reasons import describe
 from sigap_core.importers.rows import (
     DTSEN_COLUMNS,
@@ -46,6 +48,7 @@ from sigap_core.importers.rows import (
     DtsenRowParser,
     PesertaRowParser,
 )
+from sigap_core.policy import ImportLimits
 from sigap_core.store.models import ImportRun, Participation, RegistryPerson
 from sigap_core.wilayah import Wilayah
 
@@ -57,6 +60,14 @@ COMMIT_EVERY_ROWS = 50_000  # lets chat writers in between batches on SQLite
 
 class ImportFailed(Exception):
     """Nothing was changed; the message says why."""
+
+
+class SnapshotShrinks(FileUnreadable):
+    """The new snapshot would remove more of the current one than the policy allows."""
+
+
+# (work done, work in all) in the source's own unit (bytes of a CSV, rows of a workbook).
+Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -152,14 +163,47 @@ async def import_file(
     *,
     force: bool = False,
     parallel: bool | None = None,
+    limits: ImportLimits | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
-    """Import one extract. `parallel`: parse on worker processes (default: for files over 8 MiB)."""
+    """Import one extract. `parallel`: parse on worker processes (default: for files over 8 MiB).
+    `force`: reload an unchanged file, and accept a snapshot that shrinks past `limits.max_drop_share`."""
     kind = KINDS[kind_name]
     path = Path(path)
+    limits = limits or ImportLimits()
     try:
-        source = open_source(path, kind.columns)
+        source = open_source(path, kind.columns, limits)
     except FileUnreadable as error:
         raise ImportFailed(str(error)) from error
+    try:
+        if isinstance(source, CsvSource):
+            _refuse_a_cut_last_row(source, kind, hasher, wilayah)
+        async with import_lock(engine, kind.name):
+            await sweep_kind(engine, kind.name)  # what an import killed earlier left behind
+            return await _import_locked(
+                engine, hasher, wilayah, kind, source, report_dir, force, parallel, limits, progress
+            )
+    except ImportBusy as error:
+        raise ImportFailed(f"another {kind.name} import is running: try again when it has finished") from error
+    except FileUnreadable as error:
+        raise ImportFailed(str(error)) from error
+    finally:
+        source.close()
+
+
+async def _import_locked(
+    engine: AsyncEngine,
+    hasher: Hasher,
+    wilayah: Wilayah,
+    kind: _Kind,
+    source: CsvSource | XlsxSource,
+    report_dir: Path,
+    force: bool,
+    parallel: bool | None,
+    limits: ImportLimits,
+    progress: Progress | None,
+) -> ImportResult:
+    path = source.path
     # Worker processes (large CSV files) start first, from a thread, and boot while this process hashes
     # the file and prepares the staging table.
     job = _chunk_job(engine, kind, source, hasher, parallel)
@@ -197,8 +241,9 @@ async def import_file(
         result = ImportResult(kind.name, run_id, report_path=report.path)
         try:
             pool = await starting if starting is not None else None
-            await _load_and_swap(engine, kind, source, hasher, wilayah, run_id, report, result, pool)
-        except BaseException as error:
+            shrink = None if force else limits.max_drop_share
+            await _load_and_swap(engine, kind, source, hasher, wilayah, run_id, report, result, pool, shrink, progress)
+        except BaseException:
             report.close()
             async with engine.begin() as conn:
                 await conn.execute(
@@ -206,8 +251,6 @@ async def import_file(
                     .where(ImportRun.id == run_id)
                     .values(status="failed", finished_at=datetime.now(UTC))
                 )
-            if isinstance(error, FileUnreadable):
-                raise ImportFailed(str(error)) from error
             raise
         report.close()
         result.reasons = report.reasons
@@ -216,7 +259,49 @@ async def import_file(
         if starting is not None:
             with suppress(Exception):  # a pool that failed to start has nothing to shut down
                 (await starting).shutdown(wait=True, cancel_futures=True)
-        source.close()
+
+
+def _refuse_a_cut_last_row(source: CsvSource, kind: _Kind, hasher: Hasher, wilayah: Wilayah) -> None:
+    """A file that does not end with a line break and whose last row is short or invalid was cut off
+    (a transfer that stopped, a disk that filled): it is a broken file, not a file with one bad row."""
+    if source.encoding.startswith("utf-16"):
+        return  # line ends are two bytes there; such exports are rare and small
+    with source.path.open("rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, size - 65536))
+        tail = handle.read()
+    if not tail or tail.endswith((b"\n", b"\r")):
+        return
+    last = tail.rsplit(b"\n", 1)[-1]
+    problem = None
+    try:
+        text_line = last.decode(source.encoding.replace("-sig", ""))
+    except UnicodeDecodeError:
+        problem = "undecodable"
+    else:
+        if text_line.count('"') % 2:
+            problem = "inside a quoted field"
+        else:
+            cells = next(csv.reader([text_line], delimiter=source.delimiter), [])
+            parser: DtsenRowParser | PesertaRowParser = (
+                DtsenRowParser(source.header, hasher, wilayah)
+                if kind.name == "dtsen"
+                else PesertaRowParser(source.header, hasher)
+            )
+            if len(cells) < len(source.header.columns):
+                problem = f"{len(cells)} of {len(source.header.columns)} columns"
+            else:
+                try:
+                    parser.parse(0, cells)  # type: ignore[arg-type]
+                except RowProblem as error:
+                    problem = error.reason
+                if isinstance(parser, DtsenRowParser) and parser.warnings:
+                    problem = parser.warnings[0][1]
+    if problem is not None:
+        raise FileUnreadable(
+            f"{source.path.name} ends in the middle of a row (the last line has no line break and is "
+            f"incomplete: {problem}): the file looks cut off. Export or copy it again"
+        )
 
 
 def _chunk_job(engine: AsyncEngine, kind: _Kind, source: Any, hasher: Hasher, parallel: bool | None) -> ChunkJob | None:
@@ -248,6 +333,8 @@ async def _load_and_swap(
     report: _Report,
     result: ImportResult,
     pool: Executor | None,
+    max_drop_share: float | None,
+    progress: Progress | None,
 ) -> None:
     target: Table = kind.model.__table__
     stage = _staging_table(kind, f"{target.name}_stage_{run_id}")
@@ -257,14 +344,14 @@ async def _load_and_swap(
     try:
         async with engine.connect() as conn:
             if pool is not None:
-                await _stream_chunks(conn, stage, pool, source, report, result)
+                await _stream_chunks(conn, stage, pool, source, report, result, progress)
             else:
                 parser: DtsenRowParser | PesertaRowParser = (
                     DtsenRowParser(source.header, hasher, wilayah)
                     if kind.name == "dtsen"
                     else PesertaRowParser(source.header, hasher)
                 )
-                await _stream_rows(conn, stage, parser, source.rows(), report, result)
+                await _stream_rows(conn, stage, parser, source, report, result, progress)
             await conn.commit()
             log.info(
                 "import %s: %d rows loaded in %.2fs",
@@ -280,11 +367,13 @@ async def _load_and_swap(
             result.rows_imported -= result.duplicates
             result.rows_rejected += result.duplicates
             await conn.commit()
+            if result.rows_imported == 0:
+                raise FileUnreadable(
+                    "no usable row in the file: the current data was kept (see the report for the reasons)"
+                )
+            if max_drop_share is not None:
+                await _refuse_a_shrinking_snapshot(conn, kind, stage, max_drop_share)
         started = time.perf_counter()
-        if result.rows_imported == 0:
-            raise FileUnreadable(
-                "no usable row in the file: the current data was kept (see the report for the reasons)"
-            )
         async with engine.begin() as conn:
             await conn.exec_driver_sql(f"DROP TABLE {target.name}")
             await conn.exec_driver_sql(f"ALTER TABLE {stage.name} RENAME TO {target.name}")
@@ -316,17 +405,47 @@ async def _load_and_swap(
         raise
 
 
+async def _refuse_a_shrinking_snapshot(conn: AsyncConnection, kind: _Kind, stage: Table, share: float) -> None:
+    """SnapshotShrinks when more than `share` of the people in the current snapshot are not in the new one
+    (counted by NIK digest, with the staging table's index)."""
+    target = kind.model.__tablename__
+    distinct = "COUNT(*)" if kind.duplicate_key == ("nik_hmac",) else "COUNT(DISTINCT nik_hmac)"
+    current = int((await conn.exec_driver_sql(f"SELECT {distinct} FROM {target}")).scalar_one())
+    if not current:
+        return
+    gone = int(
+        (
+            await conn.exec_driver_sql(
+                f"SELECT {distinct.replace('nik_hmac', 't.nik_hmac')} FROM {target} t WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {stage.name} s WHERE s.nik_hmac = t.nik_hmac)"
+            )
+        ).scalar_one()
+    )
+    if gone > share * current:
+        what = "people in the registry" if kind.name == "dtsen" else "people with participation records"
+        raise SnapshotShrinks(
+            f"the new {kind.name} snapshot would remove {gone:,} of the {current:,} {what} "
+            f"({gone / current:.0%}), more than the policy allows ({share:.0%}, imports.max_drop_share). "
+            "If the file is complete and this is intended, import it again with --force"
+        )
+
+
 async def _stream_rows(
     conn: AsyncConnection,
     stage: Table,
     parser: DtsenRowParser | PesertaRowParser,
-    rows: Iterable[tuple[int, list[Any]]],
+    source: CsvSource | XlsxSource,
     report: _Report,
     result: ImportResult,
+    progress: Progress | None,
 ) -> None:
+    if isinstance(parser, DtsenRowParser) and isinstance(source, XlsxSource):
+        await _stream_sheet_blocks(conn, stage, parser, source, report, result, progress)
+        return
     batch: list[tuple[Any, ...]] = []
     since_commit = 0
     parse = parser.parse
+    rows: Iterable[tuple[int, list[Any]]] = source.rows()
     for line, cells in rows:
         result.rows_read += 1
         try:
@@ -341,15 +460,116 @@ async def _stream_rows(
             since_commit += len(batch)
             result.rows_imported += len(batch)
             batch = []
+            if progress is not None:
+                progress(*source.position())
             if since_commit >= COMMIT_EVERY_ROWS:
                 await conn.commit()
                 since_commit = 0
     await _insert(conn, stage, batch)
+    if progress is not None:
+        progress(*source.position())
     result.rows_imported += len(batch)
     if isinstance(parser, DtsenRowParser):
         for line, reason, params in parser.warnings:
             report.add(line, "warning", reason, params)
         result.warnings = len(parser.warnings)
+
+
+_SEPARATOR = "\x1f"  # the unit separator: never in a registry cell (a block that has one is parsed row by row)
+
+
+def _as_text(cells: list[Any]) -> list[str] | None:
+    """A sheet row as the strings a CSV would hold, when that changes nothing the row parser decides:
+    text as it is, whole numbers and dates as `str` gives them (every cleaner reads other cell types
+    through `str`). None for a row with a fraction or a true/false cell: it keeps its own cells."""
+    out = []
+    for cell in cells:
+        kind = type(cell)
+        if kind is str:
+            out.append(cell)
+        elif kind is int or kind is date:
+            out.append(str(cell))
+        elif cell is None:
+            out.append("")
+        else:
+            return None
+    return out
+
+
+async def _stream_sheet_blocks(
+    conn: AsyncConnection,
+    stage: Table,
+    parser: DtsenRowParser,
+    source: XlsxSource,
+    report: _Report,
+    result: ImportResult,
+    progress: Progress | None,
+) -> None:
+    """Sheet rows through the block parser (a column at a time, as for large CSV files): a block of rows
+    becomes separator-joined text with a blank line for every skipped row, so line numbers stay the
+    sheet's; a row that cannot be text without changing its meaning is parsed on its own."""
+    since_commit = 0
+    pending: list[tuple[int, list[Any]]] = []
+
+    async def flush() -> None:
+        nonlocal since_commit
+        rows, rejected, read = _parse_sheet_block(parser, pending)
+        result.rows_read += read
+        for line, reason, params in rejected:
+            report.add(line, "rejected", reason, params)
+        result.rows_rejected += len(rejected)
+        await _insert(conn, stage, rows)
+        result.rows_imported += len(rows)
+        since_commit += len(rows)
+        if since_commit >= COMMIT_EVERY_ROWS:
+            await conn.commit()
+            since_commit = 0
+        if progress is not None:
+            progress(*source.position())
+
+    for row in source.rows():
+        pending.append(row)
+        if len(pending) >= BATCH_ROWS:
+            await flush()
+            pending = []
+    if pending:
+        await flush()
+    for line, reason, params in parser.warnings:
+        report.add(line, "warning", reason, params)
+    result.warnings = len(parser.warnings)
+
+
+def _parse_sheet_block(
+    parser: DtsenRowParser, pending: list[tuple[int, list[Any]]]
+) -> tuple[list[Any], list[tuple[int, str, dict[str, object]]], int]:
+    first = pending[0][0]
+    width = len(parser.columns_in_file)
+    lines: list[str] = []
+    odd: list[tuple[int, list[Any]]] = []
+    separators = 0
+    for line, cells in pending:
+        lines.extend([""] * (line - first - len(lines)))  # the skipped empty rows
+        if len(cells) > width and all(cell is None or cell == "" for cell in cells[width:]):
+            cells = cells[:width]  # the sheet is wider than the header somewhere, this row is not
+        text_cells = _as_text(cells)
+        if text_cells is None:
+            odd.append((line, cells))
+            lines.append("")
+        else:
+            lines.append(_SEPARATOR.join(text_cells))
+            separators += len(text_cells) - 1
+    body = "\n".join(lines) + "\n"
+    if body.count("\n") == len(lines) and body.count(_SEPARATOR) == separators:
+        rows, rejected, read = parser.parse_block(first, body, _SEPARATOR)
+    else:  # a cell held the separator or a line break: joining would split it
+        rows, rejected, read, odd = [], [], 0, pending
+    for line, cells in odd:
+        read += 1
+        try:
+            rows.append(parser.parse(line, cells))
+        except RowProblem as problem:
+            rejected.append((line, problem.reason, problem.params))
+    return rows, rejected, read
 
 
 def _sqlite_file(engine: AsyncEngine) -> str | None:
@@ -366,8 +586,10 @@ async def _stream_chunks(
     source: CsvSource,
     report: _Report,
     result: ImportResult,
+    progress: Progress | None,
 ) -> None:
     loop = asyncio.get_running_loop()
+    size = source.path.stat().st_size
     # A million short-lived tuples arrive from the workers; reference counting frees them, and the
     # cyclic collector would only re-scan them (a third of the main process's time at 1M rows).
     gc_was_enabled = gc.isenabled()
@@ -397,11 +619,15 @@ async def _stream_chunks(
         if since_commit >= COMMIT_EVERY_ROWS:
             await conn.commit()
             since_commit = 0
+        if progress is not None:
+            progress(ends.popleft(), size)
 
+    ends: deque[int] = deque()
     try:
         assert source.body_offset is not None
         for first_line, offset, length in chunk_spans(source.path, source.body_offset, 2):
             in_flight.append(loop.run_in_executor(pool, parse_chunk, stage.name, first_line, offset, length))
+            ends.append(offset + length)
             if len(in_flight) >= 4:
                 await consume(in_flight.popleft())
         while in_flight:

@@ -150,21 +150,34 @@ class ConversationRepository:
     _GET: ClassVar[Select[models.Conversation]] = select(models.Conversation).where(
         models.Conversation.channel == bindparam("channel"), models.Conversation.user_key == bindparam("user_key")
     )
+    # The same, row-locked until the turn's transaction ends (PostgreSQL; SQLite ignores FOR UPDATE, as its
+    # writers hold the database's write lock anyway): one user's turns run one after another.
+    _GET_LOCKED: ClassVar[Select[models.Conversation]] = _GET.with_for_update()
+    _CREATE: ClassVar[dict[str, Any]] = {
+        "postgresql": pg_insert(models.Conversation).on_conflict_do_nothing(index_elements=["channel", "user_key"]),
+        "sqlite": sqlite_insert(models.Conversation).on_conflict_do_nothing(index_elements=["channel", "user_key"]),
+    }
 
     async def get(self, channel: str, user_key: str) -> models.Conversation | None:
         result = await self.session.execute(self._GET, {"channel": channel, "user_key": user_key})
         return result.scalar_one_or_none()
 
     async def get_or_create(self, channel: str, user_key: str, lang: str) -> tuple[models.Conversation, bool]:
-        existing = await self.get(channel, user_key)
+        """The user's dialog, locked for this turn; created when new. Race-free: a new user's first messages
+        arriving together create one row (INSERT … ON CONFLICT DO NOTHING) and then wait for each other on
+        its lock, instead of all but one failing on the unique key."""
+        key = {"channel": channel, "user_key": user_key}
+        existing = (await self.session.execute(self._GET_LOCKED, key)).scalar_one_or_none()
         if existing is not None:
             return existing, False
-        conversation = models.Conversation(
-            channel=channel, user_key=user_key, lang=lang, state="", data={}, updated_at=utcnow()
+        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
+        connection = await self.session.connection()
+        inserted = await connection.execute(
+            self._CREATE["postgresql" if dialect == "postgresql" else "sqlite"],
+            {**key, "lang": lang, "state": "", "data": {}, "updated_at": utcnow()},
         )
-        self.session.add(conversation)
-        await self.session.flush()
-        return conversation, True
+        conversation = (await self.session.execute(self._GET_LOCKED, key)).scalar_one()
+        return conversation, bool(inserted.rowcount)
 
 
 class LinkRepository:
@@ -245,6 +258,33 @@ class RateRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def lock(self, *subjects: str) -> None:
+        """Serialise decisions on these subjects until the transaction ends.
+
+        PostgreSQL: a transaction-level advisory lock per subject, taken in sorted order (no deadlock
+        between two turns that share one subject and differ in the other). SQLite: nothing to do, as a
+        writing transaction there holds the database's write lock from its start (BEGIN IMMEDIATE)."""
+        if self.session.bind is None or self.session.bind.dialect.name != "postgresql":
+            return
+        # Without autoflush: a pending change of the dialog row is not written (and row-locked) while this
+        # turn waits for another turn of the same chat, which would then wait for that row: a deadlock.
+        with self.session.no_autoflush:
+            for subject in sorted(set(subjects)):
+                await self.session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(subject, 0))))
+
+    async def recent(self, scope: str, subject: str, since: datetime) -> list[datetime]:
+        """When the events since `since` happened, oldest first."""
+        result = await self.session.execute(
+            select(models.RateEvent.at)
+            .where(
+                models.RateEvent.scope == scope,
+                models.RateEvent.subject == subject,
+                models.RateEvent.at >= since,
+            )
+            .order_by(models.RateEvent.at)
+        )
+        return [at for at in map(aware, result.scalars()) if at is not None]
 
     async def count(self, scope: str, subject: str, since: datetime) -> int:
         result = await self.session.execute(

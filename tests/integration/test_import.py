@@ -147,7 +147,10 @@ async def test_reimport_is_idempotent_and_a_new_extract_replaces_the_old(app: Ap
     assert forced.rows_imported == len(GOOD)  # type: ignore[attr-defined]
     assert await count(app, models.RegistryPerson) == len(GOOD)
     smaller = write(tmp_path / "b.csv", DTSEN_HEADER, [GOOD["priority"], GOOD["rich"]])
-    await do_import(app, "dtsen", smaller)
+    with pytest.raises(ImportFailed, match="would remove 5 of the 7 people"):
+        await do_import(app, "dtsen", smaller)  # more than the policy's 20 % would disappear
+    assert await count(app, models.RegistryPerson) == len(GOOD)
+    await do_import(app, "dtsen", smaller, force=True)
     assert await count(app, models.RegistryPerson) == 2
     async with app.store.uow() as uow:
         gone = await check(uow, app.domain, parse_nik(NIK["eligible"]), TODAY)

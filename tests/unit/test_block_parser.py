@@ -128,6 +128,25 @@ def test_each_kind_of_dirt_matches_the_row_parser(
     assert read == len(lines)
 
 
+@pytest.mark.parametrize("column", ["nik", "no_kk"])
+def test_a_block_where_every_row_needs_the_careful_path_matches_the_row_parser(
+    clean: tuple[DtsenRowParser, list[str]], column: str
+) -> None:
+    """Excel saved every NIK (or KK) as `3275…0012.0`: no row passes the block check, all are recovered."""
+    parser, lines = clean
+    damaged = []
+    for line in lines[:120]:
+        cells = line.split(",")
+        cells[COLUMN[column]] += ".0"
+        damaged.append(",".join(cells))
+    expected_rows, expected_rejected = row_by_row(parser, 2, damaged)
+    rows, rejected, read = by_block(parser, 2, damaged)
+    assert len(expected_rows) == 120
+    assert rows == expected_rows
+    assert rejected == expected_rejected
+    assert read == len(damaged)
+
+
 @pytest.mark.parametrize(
     "change",
     ["too_few", "too_many", "too_many_empty", "blank", "spaces_only", "no_final_newline"],
