@@ -274,6 +274,8 @@ async def test_the_well_formed_message_beside_a_malformed_one_is_still_answered(
         ("ID.13491208655302741918", True),
         ("US.ENT.11815799212886844830", True),
         ("BR.1502576394655843abcDEF", True),
+        ("ID." + "1" * 61, True),  # 64 characters: what the store's user_key columns hold
+        ("ID." + "1" * 62, False),
         ("12345", False),
         ("ID.", False),
         ("id.1349", False),
