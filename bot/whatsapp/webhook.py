@@ -37,10 +37,12 @@ KIND_BY_TYPE = {
 # id has "ENT." after the country code). Anything else is not an id and is never used as an address or key.
 WA_ID = re.compile(r"[0-9]{6,20}")
 USER_ID = re.compile(r"[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}")
+# The store's user_key columns hold 64 characters; ids seen so far have about 20 digits after the dot.
+MAX_USER_KEY = 64
 
 
 def is_sender_id(value: str) -> bool:
-    return bool(WA_ID.fullmatch(value) or USER_ID.fullmatch(value))
+    return len(value) <= MAX_USER_KEY and bool(WA_ID.fullmatch(value) or USER_ID.fullmatch(value))
 
 
 def _objects(value: Any) -> list[dict[str, Any]]:

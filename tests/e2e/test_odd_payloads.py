@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from bot.bootstrap import App, bootstrap
 from bot.web import TELEGRAM_PATH, WHATSAPP_KEY, build_web_app
 from bot.webhook_body import MAX_BODY_BYTES
-from bot.whatsapp import WHATSAPP_PATH, WhatsAppChannel
+from bot.whatsapp import WHATSAPP_PATH, WhatsAppChannel, is_sender_id
 from handlers.engine import Conversations
 from sigap_core.config import Settings
 from sigap_core.store import models
@@ -243,3 +243,46 @@ async def test_whatsapp_sender_ids_that_are_not_ids_are_ignored_with_a_warning(
     assert warnings == ["whatsapp webhook: skipped message with a sender id that is not an id"]
     assert graph.sent == [] and graph.attempts == 0
     assert await running.stored_rows() == 0
+
+
+async def test_the_well_formed_message_beside_a_malformed_one_is_still_answered(
+    service: tuple[Service, FakeGraph], caplog: pytest.LogCaptureFixture
+) -> None:
+    running, graph = service
+    good = {"from": "628120002222", "id": "wamid.G1", "timestamp": "1", "type": "text", "text": {"body": "halo"}}
+    value = {"contacts": [{"wa_id": "628120002222"}], "messages": [None, {**good, "text": "halo"}, good]}
+    body = json.dumps({"entry": [{"changes": [{"value": value}]}, "x"]}).encode()
+    async with (
+        ClientSession() as http,
+        http.post(running.base + WHATSAPP_PATH, data=body, headers={"X-Hub-Signature-256": sign(body)}) as response,
+    ):
+        assert response.status == 200
+    await graph.wait("628120002222", 1)
+    await running.web_app[WHATSAPP_KEY].drain()
+    assert len(graph.to("628120002222")) == 1
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings == [
+        "whatsapp webhook: skipped message is not an object; text message whose text is not an object; "
+        "entry item is not an object"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sender", "accepted"),
+    [
+        ("6281234567890", True),
+        ("ID.13491208655302741918", True),
+        ("US.ENT.11815799212886844830", True),
+        ("BR.1502576394655843abcDEF", True),
+        ("ID." + "1" * 61, True),  # 64 characters: what the store's user_key columns hold
+        ("ID." + "1" * 62, False),
+        ("12345", False),
+        ("ID.", False),
+        ("id.1349", False),
+        ("ID.1349-x", False),
+        ("+6281234567890", False),
+        ("６２８１２３４５６７", False),  # full-width digits: str.isdigit() says yes
+    ],
+)
+def test_sender_id_shapes(sender: str, accepted: bool) -> None:
+    assert is_sender_id(sender) is accepted
