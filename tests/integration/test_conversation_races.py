@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from bot.bootstrap import App, bootstrap
 from bot.web import WHATSAPP_KEY, build_web_app
 from bot.whatsapp import WhatsAppChannel
+from bot.whatsapp.webhook import parse_webhook
 from handlers.engine import Conversations
 from handlers.model import InMessage, Kind
 from sigap_core.config import Settings
@@ -98,7 +99,7 @@ async def test_one_users_messages_in_one_payload_are_answered_in_order(
             {**copy.deepcopy(template), "id": f"wamid.order.{round_}.{n}", "from": wa_id, "text": {"body": text}}
             for n, text in enumerate(["halo", "cara perbarui data", "bantuan"])
         ]
-        await channel.process(payload)
+        await channel.process(parse_webhook(payload))
         bodies = [_body(message) for message in graph.to(wa_id)]
         assert not any(APOLOGY in body for body in bodies)
         # The welcome, then the data-update guide (it asks for the kelurahan), then the help text.
