@@ -11,6 +11,7 @@ from contextlib import suppress
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
+from bot import dashboard
 from bot.bootstrap import App
 from bot.sender import BroadcastSender
 from bot.telegram import TelegramChannel
@@ -85,6 +86,7 @@ def build_web_app(app: App, conversations: Conversations) -> tuple[web.Applicati
         )
 
     web_app.router.add_get("/healthz", healthz)
+    dashboard.register(web_app, app)
     whatsapp = build_whatsapp(app, conversations)
     if whatsapp is not None:
         whatsapp.register(web_app)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sigap_core.coverage import Participation, Skema
 from sigap_core.eligibility import RegistryPerson
 from sigap_core.store import models
+from sigap_core.store.dashboard import DashboardRepository
 
 
 def utcnow() -> datetime:
@@ -325,6 +326,7 @@ class UnitOfWork:
         self.rates = RateRepository(self.session)
         self.dedup = DedupRepository(self.session)
         self.audit = AuditRepository(self.session)
+        self.dashboard = DashboardRepository(self.session)
         return self
 
     async def __aexit__(
