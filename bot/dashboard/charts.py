@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 WIDTH = 320  # viewBox units; the SVG scales to the screen's width
-LABEL_WIDTH = 118
-BAR_SPACE = 140  # the longest bar; the value is written after its end
+LABEL_WIDTH = 132
+BAR_SPACE = 136  # the longest bar; the value is written after its end
 ROW_HEIGHT = 22
-LABEL_CHARACTERS = 18
+LABEL_CHARACTERS = 21
 
 
 @dataclass(frozen=True)

@@ -23,20 +23,41 @@ from sigap_core.policy import Policy
 class Metric:
     key: str
     title: str  # a gettext message id; `{priority}` and `{eligible}` are the policy's desil limits
+    label: str  # shorter, for a bar's label
     value: Callable[[AreaFigures], int]
     tone: str
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("in_registry", N_("Jumlah orang di registri DTSEN"), lambda a: a.in_registry, "tone-0"),
-    Metric("eligible_priority", N_("Layak prioritas (desil 1–{priority})"), lambda a: a.eligible_priority, "tone-1"),
-    Metric("eligible", N_("Layak (desil {next}–{eligible})"), lambda a: a.eligible, "tone-2"),
-    Metric("enrolled", N_("Terdaftar SIGAP"), lambda a: a.enrolled, "tone-3"),
+    Metric("in_registry", N_("Jumlah orang di registri DTSEN"), N_("Di registri"), lambda a: a.in_registry, "tone-0"),
     Metric(
-        "subscribers_telegram", N_("Pelanggan pengumuman di Telegram"), lambda a: a.subscribers["telegram"], "tone-4"
+        "eligible_priority",
+        N_("Layak prioritas (desil 1–{priority})"),
+        N_("Prioritas (desil 1–{priority})"),
+        lambda a: a.eligible_priority,
+        "tone-1",
     ),
     Metric(
-        "subscribers_whatsapp", N_("Pelanggan pengumuman di WhatsApp"), lambda a: a.subscribers["whatsapp"], "tone-5"
+        "eligible",
+        N_("Layak (desil {next}–{eligible})"),
+        N_("Layak (desil {next}–{eligible})"),
+        lambda a: a.eligible,
+        "tone-2",
+    ),
+    Metric("enrolled", N_("Terdaftar SIGAP"), N_("Terdaftar SIGAP"), lambda a: a.enrolled, "tone-3"),
+    Metric(
+        "subscribers_telegram",
+        N_("Pelanggan pengumuman di Telegram"),
+        N_("Pelanggan Telegram"),
+        lambda a: a.subscribers["telegram"],
+        "tone-4",
+    ),
+    Metric(
+        "subscribers_whatsapp",
+        N_("Pelanggan pengumuman di WhatsApp"),
+        N_("Pelanggan WhatsApp"),
+        lambda a: a.subscribers["whatsapp"],
+        "tone-5",
     ),
 )
 
@@ -54,8 +75,8 @@ STATUS_TITLES = {
 }
 
 
-def metric_title(_: Translator, metric: Metric, policy: Policy) -> str:
-    return _(metric.title).format(
+def metric_title(_: Translator, metric: Metric, policy: Policy, short: bool = False) -> str:
+    return _(metric.label if short else metric.title).format(
         priority=policy.priority_desil_max,
         next=policy.priority_desil_max + 1,
         eligible=policy.eligible_desil_max,
@@ -63,18 +84,32 @@ def metric_title(_: Translator, metric: Metric, policy: Policy) -> str:
 
 
 def charts_for(_: Translator, found: Summary, policy: Policy, link: Callable[[str], str | None]) -> list[BarChart]:
-    rows = [(row.code, row.name, row) for row in found.rows]
-    charts = [
-        bar_chart(
-            metric.key,
-            metric_title(_, metric, policy),
-            [(code, name, metric.value(row)) for code, name, row in rows],
-            _.number,
-            href=link,
-            tone=metric.tone,
-        )
-        for metric in METRICS
-    ]
+    if len(found.rows) == 1:
+        # One kelurahan (a staff member's own): one chart with a bar per figure reads better than six
+        # charts of one bar each.
+        area = found.rows[0]
+        tones = {metric.key: metric.tone for metric in METRICS}
+        charts = [
+            bar_chart(
+                "area",
+                _("Angka {area}").format(area=area.name),
+                [(metric.key, metric_title(_, metric, policy, short=True), metric.value(area)) for metric in METRICS],
+                _.number,
+                tone=tones.__getitem__,
+            )
+        ]
+    else:
+        charts = [
+            bar_chart(
+                metric.key,
+                metric_title(_, metric, policy),
+                [(row.code, row.name, metric.value(row)) for row in found.rows],
+                _.number,
+                href=link,
+                tone=metric.tone,
+            )
+            for metric in METRICS
+        ]
     statuses = sorted(found.total.statuses.items(), key=lambda item: -item[1])
     charts.append(
         bar_chart(
