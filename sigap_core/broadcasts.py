@@ -164,11 +164,12 @@ async def audiences(
     found["all"] = subscribers
     if not targeted:
         return found
+    links = await uow.links.live_by_chat(kode_kelurahan)  # one statement, not one per subscriber
     for channel, user_key in subscribers:
-        link = await uow.links.get(channel, user_key)
-        if link is None:
+        nik_hmac = links.get((channel, user_key))
+        if nik_hmac is None:
             continue
-        decision = await check(uow, domain, link.nik_hmac, today)
+        decision = await check(uow, domain, nik_hmac, today)
         if decision.is_eligible:
             found["eligible"].append((channel, user_key))
         elif decision.status is Status.ENROLLED:

@@ -20,7 +20,7 @@ from sigap_core.store import models
 from sigap_core.store.repositories import aware
 
 WIB = ZoneInfo("Asia/Jakarta")
-LIST_LIMIT = 100
+PAGE_SIZE = 25  # a phone screen's worth of scrolling; older ones a tap away
 
 STATUS_TITLES = {
     "scheduled": N_("terjadwal"),
@@ -69,8 +69,11 @@ async def list_page(request: web.Request) -> web.StreamResponse:
     app = sigap(request)
     who = viewer(request)
     _ = Translator(who.lang)
+    before = request.query.get("sebelum", "")
     async with app.store.reader() as uow:
-        items = await uow.dashboard.broadcasts(who.actor.kode_kelurahan, who.is_admin, LIST_LIMIT)
+        items = await uow.dashboard.broadcasts(
+            who.actor.kode_kelurahan, who.is_admin, PAGE_SIZE, int(before) if before.isdigit() else None
+        )
         tallies = await uow.dashboard.tallies([item.id for item in items])
     rows = []
     for item in items:
@@ -90,7 +93,9 @@ async def list_page(request: web.Request) -> web.StreamResponse:
                 "text": item.text if len(item.text) <= 90 else item.text[:89] + "…",
             }
         )
-    return render(request, "pengumuman.html", {"rows": rows})
+    older = f"{PREFIX}/pengumuman?sebelum={items[-1].id}" if len(items) == PAGE_SIZE else None
+    newest = f"{PREFIX}/pengumuman" if before else None
+    return render(request, "pengumuman.html", {"rows": rows, "older": older, "newest": newest})
 
 
 async def detail_page(request: web.Request) -> web.StreamResponse:

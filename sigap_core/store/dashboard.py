@@ -160,10 +160,14 @@ class DashboardRepository:
     async def import_run(self, run_id: int) -> models.ImportRun | None:
         return await self.session.get(models.ImportRun, run_id)
 
-    async def broadcasts(self, kode_kelurahan: str | None, admin: bool, limit: int) -> list[models.Broadcast]:
-        """Newest first; staff (not admin) see their own kelurahan's only."""
+    async def broadcasts(
+        self, kode_kelurahan: str | None, admin: bool, limit: int, before: int | None = None
+    ) -> list[models.Broadcast]:
+        """Newest first (older than `before` when given); staff (not admin) see their own kelurahan's only."""
         broadcast = models.Broadcast
         query = select(broadcast).order_by(broadcast.id.desc()).limit(limit)
+        if before is not None:
+            query = query.where(broadcast.id < before)
         if not admin:
             query = query.where(broadcast.kode_kelurahan == kode_kelurahan)
         return list((await self.session.execute(query)).scalars())

@@ -236,6 +236,8 @@ class Outbox(Base):
     __table_args__ = (
         UniqueConstraint("broadcast_id", "channel", "user_key"),
         Index("ix_outbox_channel_state_next", "channel", "state", "next_attempt_at"),
+        # Covers the per-state tallies (dashboard, `broadcast show`): counted from the index alone.
+        Index("ix_outbox_broadcast_state", "broadcast_id", "state", "recovered"),
     )
 
 

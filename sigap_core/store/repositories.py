@@ -179,6 +179,19 @@ class LinkRepository:
             return None
         return link
 
+    async def live_by_chat(self, kode_kelurahan: str | None) -> dict[tuple[str, str], bytes]:
+        """NIK digest of every unexpired link whose chat subscribes to the kelurahan (or the city) actively:
+        one statement for what `get` would answer chat by chat."""
+        link, sub = models.VerifiedLink, models.Subscription
+        query = (
+            select(link.channel, link.user_key, link.nik_hmac)
+            .join(sub, (sub.channel == link.channel) & (sub.user_key == link.user_key))
+            .where(sub.status == "active", link.expires_at >= utcnow())
+        )
+        if kode_kelurahan is not None:
+            query = query.where(sub.kode_kelurahan == kode_kelurahan)
+        return {(c, u): bytes(n) for c, u, n in (await self.session.execute(query)).all()}
+
     async def set(
         self, channel: str, user_key: str, nik_hmac: bytes, method: str, keep: bool, days: int
     ) -> models.VerifiedLink:

@@ -360,3 +360,21 @@ async def test_a_schedule_in_wib_is_stored_as_the_same_instant(demo: App) -> Non
         stored = await uow.session.get(models.Broadcast, created.id)
         outbox = (await uow.session.execute(select(models.Outbox))).scalars().one()
     assert stored is not None and aware(stored.send_at) == at and aware(outbox.next_attempt_at) == at
+
+
+async def test_the_broadcast_list_pages_by_25(demo: App, service: str, browser: ClientSession) -> None:
+    now = datetime.now(UTC)
+    async with demo.store.uow() as uow:
+        for n in range(30):
+            await broadcasts.create_broadcast(
+                uow, demo.domain, CLI_ACTOR, JATIBENING, "all", f"Info {n}", now, now, TODAY
+            )
+    await sign_in(demo, browser, await make_staff(demo, "telegram", "515"))
+    async with browser.get(f"{service}/dasbor/pengumuman") as page:
+        html = await page.text()
+    shown = [int(i) for i in re.findall(r'<li data-id="(\d+)"', html)]
+    assert shown == list(range(30, 5, -1))
+    older = re.search(r'href="(/dasbor/pengumuman\?sebelum=\d+)" id="lebih-lama"', html)
+    assert older
+    async with browser.get(f"{service}{older[1]}") as page:
+        assert [int(i) for i in re.findall(r'<li data-id="(\d+)"', await page.text())] == [5, 4, 3, 2, 1]

@@ -1,4 +1,4 @@
-"""dashboard logins and sessions
+"""dashboard logins and sessions; outbox tally index
 
 Revision ID: 0009
 Revises: 0004
@@ -43,9 +43,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("dashboard_session", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_dashboard_session_staff_id"), ["staff_id"], unique=False)
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_broadcast_state", ["broadcast_id", "state", "recovered"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_broadcast_state")
     with op.batch_alter_table("dashboard_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_dashboard_session_staff_id"))
     op.drop_table("dashboard_session")
