@@ -339,7 +339,7 @@ class UnitOfWork:
         self.rates = RateRepository(self.session)
         self.dedup = DedupRepository(self.session)
         self.audit = AuditRepository(self.session)
-        self.dashboard = DashboardRepository(self.session)
+        self.dashboard = DashboardRepository(self.session, self._reader.path if self._reader else None)
         return self
 
     async def __aexit__(

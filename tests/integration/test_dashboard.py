@@ -378,3 +378,29 @@ async def test_the_broadcast_list_pages_by_25(demo: App, service: str, browser: 
     assert older
     async with browser.get(f"{service}{older[1]}") as page:
         assert [int(i) for i in re.findall(r'<li data-id="(\d+)"', await page.text())] == [5, 4, 3, 2, 1]
+
+
+async def test_figures_match_single_checks_on_both_databases(app: App, tmp_path: Path) -> None:
+    """The grouped figures (SQLite: on a worker thread; PostgreSQL: the SQLAlchemy statement) against the
+    chat's own check, person by person, for a few kelurahan."""
+    await load_demo_registry(app, tmp_path, people=1500)
+    async with app.store.reader() as uow:
+        figures = await dashboard.registry_figures(uow, app.domain, TODAY)
+        assert (uow.dashboard.sqlite_path is not None) == app.store.engine.url.drivername.startswith("sqlite")
+    for kode in (JATIBENING, MARGAJAYA, "32.75.01.1001"):
+        expected = await statuses_by_single_check(app, kode)
+        assert sum(expected.values()) > 0
+        assert dict(figures[kode].statuses) == dict(expected), kode
+        assert figures[kode].in_registry == sum(expected.values())
+
+
+async def test_the_sqlite_thread_groups_like_the_statement(demo: App) -> None:
+    from sigap_core.store.dashboard import _sqlite_groups, registry_groups_statement
+
+    async with demo.store.reader() as uow:
+        assert uow.dashboard.sqlite_path is not None
+        by_statement = sorted(
+            (str(r[0]), int(r[1]), str(r[2]), bool(r[3]), bool(r[4]), int(r[5]))
+            for r in (await uow.session.execute(registry_groups_statement(TODAY))).all()
+        )
+    assert sorted(_sqlite_groups(uow.dashboard.sqlite_path, TODAY)) == by_statement
