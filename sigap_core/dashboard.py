@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import logging
 import secrets
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -20,8 +23,10 @@ from sigap_core.eligibility import Facts, RegistryPerson, Status, decide
 from sigap_core.services import Domain
 from sigap_core.store import models
 from sigap_core.store.dashboard import LoginRefused
-from sigap_core.store.repositories import UnitOfWork
+from sigap_core.store.repositories import Store, UnitOfWork
 from sigap_core.wilayah import Kelurahan
+
+log = logging.getLogger(__name__)
 
 LOGIN_LIFETIME = timedelta(minutes=10)
 SESSION_LIFETIME = timedelta(hours=8)
@@ -172,9 +177,22 @@ class FiguresCache:
             return self._figures
         async with self._lock:
             if key != self._key:
+                started = time.perf_counter()
                 self._figures = await registry_figures(uow, domain, today)
                 self._key = key
+                log.info("dashboard figures: %d kelurahan in %.1f s", len(self._figures), time.perf_counter() - started)
         return self._figures
+
+    async def keep_warm(self, store: Store, domain: Domain, today: Callable[[], date], every: float = 60.0) -> None:
+        """Fill the cache at start and after every import or change of date, so that a viewer rarely waits
+        for the grouping; runs until cancelled."""
+        while True:
+            try:
+                async with store.reader() as uow:
+                    await self.kelurahan_figures(uow, domain, today())
+            except Exception:
+                log.exception("dashboard figures could not be computed; retrying")
+            await asyncio.sleep(every)
 
 
 async def registry_figures(uow: UnitOfWork, domain: Domain, today: date) -> dict[str, AreaFigures]:

@@ -7,8 +7,10 @@ at all (the dashboard has none), forbid framing, and send no referrer (the login
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -152,7 +154,17 @@ def build(app: App) -> web.Application:
     for module in (views_login, views_summary, views_broadcasts, views_data):
         module.add_routes(dashboard.router)
     dashboard.router.add_static("/static", HERE / "static", name="static")
+    dashboard.cleanup_ctx.append(_warm_figures)
     return dashboard
+
+
+async def _warm_figures(dashboard: web.Application) -> AsyncIterator[None]:
+    app = dashboard[APP_KEY]
+    task = asyncio.create_task(dashboard[CACHE_KEY].keep_warm(app.store, app.domain, app.today))
+    yield
+    task.cancel()
+    with suppress(asyncio.CancelledError):
+        await task
 
 
 def register(web_app: web.Application, app: App) -> None:

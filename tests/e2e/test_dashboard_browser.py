@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.bootstrap import App
 from bot.dashboard.views_broadcasts import DELIVERY_STATES, WIB
@@ -123,13 +124,6 @@ async def chart_values(page: Any, chart: str) -> dict[str, int]:
     return values
 
 
-async def screenshot(page: Any, name: str) -> None:
-    target = os.environ.get("SIGAP_SCREENSHOT_DIR")
-    if target:
-        Path(target).mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(Path(target) / name), full_page=True)
-
-
 async def test_staff_sign_in_from_telegram_read_figures_create_and_cancel(
     demo: App, service: str, fake_telegram: FakeTelegram, phone: Any
 ) -> None:
@@ -150,7 +144,6 @@ async def test_staff_sign_in_from_telegram_read_figures_create_and_cancel(
     }
     assert await chart_values(phone, "statuses") == {status: n for status, n in expected.items() if n}
     await fits_the_screen(phone)
-    await screenshot(phone, "dasbor-ringkasan.png")
 
     await phone.click("nav >> text=Pengumuman")
     await phone.click("#buat")
@@ -172,7 +165,6 @@ async def test_staff_sign_in_from_telegram_read_figures_create_and_cancel(
         **{state: 0 for state, _title, _tone in DELIVERY_STATES if state != "pending"},
     }
     await fits_the_screen(phone)
-    await screenshot(phone, "dasbor-pengumuman.png")
     broadcast_id = int(phone.url.rsplit("/", 1)[1].split("?")[0])
     async with demo.store.uow() as uow:
         stored = await uow.session.get(models.Broadcast, broadcast_id)
@@ -246,3 +238,45 @@ async def test_a_form_without_its_csrf_token_is_refused(
     assert "Formulir ditolak" in await phone.inner_text("h1")
     await phone.goto(f"{service}/dasbor/")  # the session itself is still good
     assert "Ringkasan" in await phone.inner_text("h1")
+
+
+@pytest.mark.skipif(
+    not os.environ.get("SIGAP_SCREENSHOT_DIR"), reason="SIGAP_SCREENSHOT_DIR=docs makes the README's screenshots"
+)
+async def test_screenshots_for_the_readme(demo: App, service: str, fake_telegram: FakeTelegram, phone: Any) -> None:
+    """An admin's Ringkasan (the city by kecamatan) and a finished broadcast with every kind of outcome."""
+    from sqlalchemy import update
+
+    target = Path(os.environ["SIGAP_SCREENSHOT_DIR"])
+    target.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(UTC)
+    async with demo.store.uow() as uow:
+        for n in range(40):
+            await uow.subscriptions.set("telegram" if n % 3 else "whatsapp", str(7300 + n), JATIBENING, "active")
+        created, _n = await broadcasts.create_broadcast(
+            uow,
+            demo.domain,
+            CLI_ACTOR,
+            JATIBENING,
+            "all",
+            "Posyandu balita Sabtu ini, jam 08.00 di balai RW 03.",
+            now,
+            now,
+            TODAY,
+        )
+        outbox = models.Outbox
+        ids = list((await uow.session.execute(select(outbox.id).where(outbox.broadcast_id == created.id))).scalars())
+        outcomes = ["read"] * 14 + ["delivered"] * 17 + ["sent"] * 6 + ["failed"] * 2 + ["opted_out", "blocked"]
+        for row_id, state in zip(ids, outcomes, strict=False):
+            reason = "131026: message undeliverable" if state == "failed" else ""
+            await uow.session.execute(
+                update(outbox).where(outbox.id == row_id).values(state=state, reason=reason, recovered=row_id == ids[0])
+            )
+        created.status = "done"
+        created.finished_at = now + timedelta(minutes=2)
+    await phone.goto(await link_from_chat(demo, fake_telegram, 8105, role="admin"))
+    await phone.click("#masuk")
+    await phone.wait_for_url(f"{service}/dasbor/")
+    await phone.screenshot(path=str(target / "dasbor-ringkasan.png"), full_page=True)
+    await phone.goto(f"{service}/dasbor/pengumuman/{created.id}")
+    await phone.screenshot(path=str(target / "dasbor-pengumuman.png"), full_page=True)
