@@ -266,7 +266,7 @@ async def test_screenshots_for_the_readme(demo: App, service: str, fake_telegram
         )
         outbox = models.Outbox
         ids = list((await uow.session.execute(select(outbox.id).where(outbox.broadcast_id == created.id))).scalars())
-        outcomes = ["read"] * 14 + ["delivered"] * 17 + ["sent"] * 6 + ["failed"] * 2 + ["opted_out", "blocked"]
+        outcomes = ["read"] * 17 + ["delivered"] * 17 + ["sent"] * 6 + ["failed"] * 2 + ["opted_out", "blocked"]
         for row_id, state in zip(ids, outcomes, strict=False):
             reason = "131026: message undeliverable" if state == "failed" else ""
             await uow.session.execute(
