@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import suppress
 from datetime import UTC, datetime
@@ -167,8 +168,24 @@ async def _warm_figures(dashboard: web.Application) -> AsyncIterator[None]:
         await task
 
 
+class HideLoginTokens(logging.Filter):
+    """The access log (INFO, `sigap -v run`) would otherwise keep usable one-time links."""
+
+    TOKEN = re.compile(r"(/dasbor/masuk/)[A-Za-z0-9_\-]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "/dasbor/masuk/" in record.msg:
+            record.msg = self.TOKEN.sub(r"\1…", record.msg)
+        if record.args and isinstance(record.args, tuple):
+            record.args = tuple(self.TOKEN.sub(r"\1…", arg) if isinstance(arg, str) else arg for arg in record.args)
+        return True
+
+
 def register(web_app: web.Application, app: App) -> None:
     """Mount the dashboard under /dasbor on the service's app (the one call bot/web.py makes)."""
+    access = logging.getLogger("aiohttp.access")
+    if not any(isinstance(f, HideLoginTokens) for f in access.filters):
+        access.addFilter(HideLoginTokens())
 
     async def to_index(_request: web.Request) -> web.StreamResponse:
         raise web.HTTPFound(PREFIX + "/")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -404,3 +405,18 @@ async def test_the_sqlite_thread_groups_like_the_statement(demo: App) -> None:
             for r in (await uow.session.execute(registry_groups_statement(TODAY))).all()
         )
     assert sorted(_sqlite_groups(uow.dashboard.sqlite_path, TODAY)) == by_statement
+
+
+async def test_the_access_log_keeps_no_login_token(
+    demo: App, service: str, browser: ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    link = await link_for(demo, await make_staff(demo, "telegram", "516"))
+    token = link.rsplit("/", 1)[1]
+    with caplog.at_level(logging.INFO, logger="aiohttp.access"):
+        async with browser.get(link) as page:
+            assert page.status == 200
+        async with browser.post(link, allow_redirects=False) as response:
+            assert response.status == 303
+    lines = [record.getMessage() for record in caplog.records if record.name == "aiohttp.access"]
+    assert any("/dasbor/masuk/" in line for line in lines)
+    assert not any(token in line for line in lines)
