@@ -273,7 +273,7 @@ async def main() -> None:
         from aiohttp import ClientSession
 
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300
         async with ClientSession() as probe:
             while True:
                 try:
@@ -282,8 +282,8 @@ async def main() -> None:
                             break
                 except OSError:
                     pass
-                if time.monotonic() > deadline:
-                    raise SystemExit("the service did not start")
+                if time.monotonic() > deadline or not child.is_alive():
+                    raise SystemExit(f"the service did not start (exit code {child.exitcode})")
                 await asyncio.sleep(0.2)
         admin_link, staff_link = await login_links(database, port)
         figures: dict[str, object] = {

@@ -19,10 +19,10 @@ from datetime import date, datetime, timedelta
 
 from sigap_core.broadcasts import Actor, actor_for
 from sigap_core.coverage import Participation, Skema
-from sigap_core.eligibility import Facts, RegistryPerson, Status, decide
+from sigap_core.eligibility import Facts, RegistryPerson, Status, decide, is_resident
 from sigap_core.services import Domain
 from sigap_core.store import models
-from sigap_core.store.dashboard import LoginRefused
+from sigap_core.store.dashboard import GroupRow, LoginRefused
 from sigap_core.store.repositories import Store, UnitOfWork
 from sigap_core.wilayah import Kelurahan
 
@@ -197,29 +197,40 @@ class FiguresCache:
 
 async def registry_figures(uow: UnitOfWork, domain: Domain, today: date) -> dict[str, AreaFigures]:
     """Per kelurahan code (codes outside the city included): the same pure `decide` as a single check,
-    run once per group of identical facts, so the figures never disagree with the chat."""
+    run once per group of identical facts, so the figures never disagree with the chat. The tally runs on a
+    worker thread too: tens of thousands of groups would otherwise hold the event loop for a second."""
+    groups = await uow.dashboard.registry_groups(today)
+    return await asyncio.to_thread(tally_groups, groups, domain, today)
+
+
+def tally_groups(groups: list[GroupRow], domain: Domain, today: date) -> dict[str, AreaFigures]:
     far_future = date(9999, 12, 31)
     figures: dict[str, AreaFigures] = {}
-    for kode, desil, pekerjaan, sigap, other, count in await uow.dashboard.registry_groups(today):
-        participations = []
-        if sigap:
-            participations.append(Participation("", Skema.SIGAP, (), today, far_future, True))
-        if other:
-            participations.append(Participation("", Skema.LAINNYA, (), today, far_future, True))
-        decision = decide(
-            Facts(RegistryPerson("", kode, desil, pekerjaan), participations), domain.policy, domain.wilayah, today
-        )
+    # A decision depends on the kelurahan only through residence, so one per (resident, desil, pekerjaan,
+    # coverage) serves all 56 kelurahan.
+    decided: dict[tuple[bool, int, str, bool, bool], Status] = {}
+    for kode, desil, pekerjaan, sigap, other, count in groups:
+        key = (is_resident(kode, domain.wilayah), desil, pekerjaan, sigap, other)
+        status = decided.get(key)
+        if status is None:
+            participations = []
+            if sigap:
+                participations.append(Participation("", Skema.SIGAP, (), today, far_future, True))
+            if other:
+                participations.append(Participation("", Skema.LAINNYA, (), today, far_future, True))
+            facts = Facts(RegistryPerson("", kode, desil, pekerjaan), participations)
+            status = decided[key] = decide(facts, domain.policy, domain.wilayah, today).status
         area = figures.get(kode)
         if area is None:
             place = domain.wilayah.get(kode)
             area = figures[kode] = AreaFigures(kode, place.name if place else kode)
         area.in_registry += count
-        area.statuses[decision.status.value] += count
-        if decision.status is Status.ELIGIBLE_PRIORITY:
+        area.statuses[status.value] += count
+        if status is Status.ELIGIBLE_PRIORITY:
             area.eligible_priority += count
-        elif decision.status is Status.ELIGIBLE:
+        elif status is Status.ELIGIBLE:
             area.eligible += count
-        elif decision.status is Status.ENROLLED:
+        elif status is Status.ENROLLED:
             area.enrolled += count
     return figures
 
