@@ -144,13 +144,6 @@ class DashboardRepository:
         session = models.DashboardSession
         await self.session.execute(update(session).where(session.id == session_id).values(ended_at=now))
 
-    async def end_sessions_of(self, staff_id: int, now: datetime) -> int:
-        session = models.DashboardSession
-        result = await self.session.execute(
-            update(session).where(session.staff_id == staff_id, session.ended_at.is_(None)).values(ended_at=now)
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
-
     async def set_language(self, session_id: int, lang: str) -> None:
         session = models.DashboardSession
         await self.session.execute(update(session).where(session.id == session_id).values(lang=lang))

@@ -420,3 +420,20 @@ async def test_the_access_log_keeps_no_login_token(
     lines = [record.getMessage() for record in caplog.records if record.name == "aiohttp.access"]
     assert any("/dasbor/masuk/" in line for line in lines)
     assert not any(token in line for line in lines)
+
+
+async def test_pages_switch_to_english_and_back(demo: App, service: str, browser: ClientSession) -> None:
+    await sign_in(demo, browser, await make_staff(demo, "telegram", "517"))
+    token = await csrf_of(browser, f"{service}/dasbor/")
+    async with browser.post(
+        f"{service}/dasbor/bahasa", data={"csrf": token, "lang": "en", "back": "/dasbor/pengumuman"}
+    ) as page:
+        html = await page.text()
+    assert page.url.path == "/dasbor/pengumuman" and "New announcement" in html
+    assert '<html lang="en">' in html and "Announcements" in html and "Sign out" in html
+    async with browser.get(f"{service}/dasbor/") as page:
+        assert "Overview: Jatibening" in await page.text()
+    async with browser.post(
+        f"{service}/dasbor/bahasa", data={"csrf": token, "lang": "id", "back": "https://evil.example/"}
+    ) as page:
+        assert page.url.path == "/dasbor/" and "Ringkasan: Jatibening" in await page.text()
