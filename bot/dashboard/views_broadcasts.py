@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from babel import Locale
 from babel.dates import format_datetime
 
 from bot.dashboard.app import PREFIX, not_found, now, render, see_other, sigap, viewer
@@ -49,11 +51,17 @@ DELIVERY_STATES = (
 )
 
 
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang)
+
+
 def wib(_: Translator, moment: datetime | None) -> str:
+    """`5 November 2026, 08:00 WIB` (the locale parsed once: lists format a date per row)."""
     if moment is None:
         return "–"
     local = (aware(moment) or moment).astimezone(WIB)
-    return format_datetime(local, "d MMMM y, HH:mm", locale=_.lang) + " WIB"
+    return format_datetime(local, "d MMMM y, HH:mm", locale=_locale(_.lang)) + " WIB"
 
 
 def area_name(request: web.Request, kode: str | None, _: Translator) -> str:

@@ -3,6 +3,7 @@ scope, security headers, the figures, broadcasts and downloads. The browser test
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import logging
@@ -437,3 +438,19 @@ async def test_pages_switch_to_english_and_back(demo: App, service: str, browser
         f"{service}/dasbor/bahasa", data={"csrf": token, "lang": "id", "back": "https://evil.example/"}
     ) as page:
         assert page.url.path == "/dasbor/" and "Ringkasan: Jatibening" in await page.text()
+
+
+async def test_two_racing_uses_of_one_link_open_one_session(demo: App, service: str) -> None:
+    link = await link_for(demo, await make_staff(demo, "telegram", "518"))
+
+    async def use() -> int:
+        async with (
+            ClientSession(cookie_jar=CookieJar(unsafe=True)) as client,
+            client.post(link, allow_redirects=False) as response,
+        ):
+            return response.status
+
+    statuses = sorted(await asyncio.gather(*(use() for _ in range(4))))
+    assert statuses == [303, 403, 403, 403]
+    async with demo.store.uow() as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(models.DashboardSession)) == 1
