@@ -56,5 +56,6 @@ async def bootstrap(
         hasher=Hasher(settings.secret_key_bytes()),
         policy=load_policy(settings.policy_file),
         wilayah=load_wilayah(),
+        public_url=settings.resolved_public_url(),
     )
     return App(settings=settings, store=Store(engine), domain=domain, today=today)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot import dashboard
 from bot.bootstrap import App
 from bot.graph_versions import warn_if_expiring
 from bot.sender import BroadcastSender
@@ -92,6 +93,7 @@ def build_web_app(app: App, conversations: Conversations) -> tuple[web.Applicati
         )
 
     web_app.router.add_get("/healthz", healthz)
+    dashboard.register(web_app, app)
     whatsapp = build_whatsapp(app, conversations)
     if whatsapp is not None:
         whatsapp.register(web_app)

@@ -100,6 +100,8 @@ class Conversations:
             return await subscription.resume(turn)
         if command == "/petugas" or command.startswith("/petugas "):
             return await staff.command(turn, text)
+        if command == "/dasbor":
+            return await staff.dashboard_link(turn)
         if command in MENU_WORDS:
             return welcome.welcome(turn) if command == "/start" else welcome.menu(turn)
         if command in HELP_WORDS:

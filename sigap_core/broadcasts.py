@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
@@ -163,11 +163,12 @@ async def audiences(
     found["all"] = subscribers
     if not targeted:
         return found
+    links = await uow.links.live_by_chat(kode_kelurahan)  # one statement, not one per subscriber
     for channel, user_key in subscribers:
-        link = await uow.links.get(channel, user_key)
-        if link is None:
+        nik_hmac = links.get((channel, user_key))
+        if nik_hmac is None:
             continue
-        decision = await check(uow, domain, link.nik_hmac, today)
+        decision = await check(uow, domain, nik_hmac, today)
         if decision.is_eligible:
             found["eligible"].append((channel, user_key))
         elif decision.status is Status.ENROLLED:
@@ -219,6 +220,9 @@ async def create_broadcast(
 ) -> tuple[models.Broadcast, int]:
     if not actor.may_act_on(kode_kelurahan):
         raise BroadcastError("out_of_scope")
+    # Stored in UTC: SQLite keeps a datetime's wall-clock time and drops its zone, and is read back as UTC,
+    # so 08:00 WIB from the chat's schedule would otherwise be sent at 15:00 WIB.
+    send_at = send_at.astimezone(UTC)
     clean = validate_text(text)
     people = await recipients(uow, domain, kode_kelurahan, audience, today)
     broadcast = models.Broadcast(

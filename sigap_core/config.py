@@ -42,6 +42,8 @@ class Settings(BaseSettings):
 
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    # The service's public base URL, for the dashboard's one-time links (CONTRACT §2).
+    public_url: str | None = None
 
     telegram_rate: float = 25.0
     whatsapp_rate: float = 64.0
@@ -51,6 +53,9 @@ class Settings(BaseSettings):
             return self.database_url
         self.var_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite+aiosqlite:///{(self.var_dir / 'sigap.db').as_posix()}"
+
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
 
     @property
     def has_real_secret(self) -> bool:

@@ -25,6 +25,7 @@ class Domain:
     hasher: Hasher
     policy: Policy
     wilayah: Wilayah
+    public_url: str = ""  # SIGAP_PUBLIC_URL: where the dashboard's one-time links point
 
 
 async def gather_facts(

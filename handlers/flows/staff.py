@@ -15,7 +15,7 @@ from babel.dates import format_datetime
 from handlers.context import Turn
 from handlers.flows import kelurahan as kelurahan_flow
 from handlers.model import Button, Menu, Reply, Row
-from sigap_core import broadcasts
+from sigap_core import broadcasts, dashboard
 from sigap_core.broadcasts import BroadcastError, actor_for, staff_of
 from sigap_core.i18n import N_
 from sigap_core.store.models import Staff
@@ -334,4 +334,16 @@ async def cancel(turn: Turn, staff: Staff, value: str) -> list[Reply]:
                 id=value, sent=broadcasts.sent_count(tally), cancelled=tally.get("cancelled", 0)
             ),
         )
+    ]
+
+
+async def dashboard_link(turn: Turn) -> list[Reply]:
+    """`/dasbor`: a one-time link to the web dashboard (10 minutes, one use), for staff and admins only."""
+    _ = turn._
+    staff = await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key)
+    if staff is None:
+        return [Reply(_("Perintah /dasbor hanya untuk petugas kelurahan."))]
+    link = await dashboard.create_login_link(turn.uow, turn.domain, staff, _.lang, turn.now)
+    return [
+        Reply(_("Tautan masuk dasbor (berlaku 10 menit, sekali pakai; jangan dibagikan):\n{link}").format(link=link))
     ]

@@ -236,6 +236,8 @@ class Outbox(Base):
     __table_args__ = (
         UniqueConstraint("broadcast_id", "channel", "user_key"),
         Index("ix_outbox_channel_state_next", "channel", "state", "next_attempt_at"),
+        # Covers the per-state tallies (dashboard, `broadcast show`): counted from the index alone.
+        Index("ix_outbox_broadcast_state", "broadcast_id", "state", "recovered"),
     )
 
 
@@ -292,3 +294,29 @@ class LifecycleNotice(Base):
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     __table_args__ = (UniqueConstraint("event", "period", "nik_hmac"),)
+
+
+class DashboardLogin(Base):
+    """A one-time dashboard link sent to a staff chat: only its HMAC is kept; single use, short-lived."""
+
+    __tablename__ = "dashboard_login"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hmac: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    staff_id: Mapped[int] = mapped_column(Integer)
+    lang: Mapped[str] = mapped_column(String(5), default="id")  # the chat's language, the dashboard's first
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DashboardSession(Base):
+    """A browser signed in to the dashboard (the cookie holds the token; the table only its HMAC)."""
+
+    __tablename__ = "dashboard_session"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hmac: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    staff_id: Mapped[int] = mapped_column(Integer, index=True)
+    lang: Mapped[str] = mapped_column(String(5), default="id")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sigap_core.coverage import Participation, Skema
 from sigap_core.eligibility import RegistryPerson
 from sigap_core.store import models
+from sigap_core.store.dashboard import DashboardRepository
 from sigap_core.store.selection import SelectionRepository
 
 
@@ -196,6 +197,19 @@ class LinkRepository:
             return None
         return link
 
+    async def live_by_chat(self, kode_kelurahan: str | None) -> dict[tuple[str, str], bytes]:
+        """NIK digest of every unexpired link whose chat subscribes to the kelurahan (or the city) actively:
+        one statement for what `get` would answer chat by chat."""
+        link, sub = models.VerifiedLink, models.Subscription
+        query = (
+            select(link.channel, link.user_key, link.nik_hmac)
+            .join(sub, (sub.channel == link.channel) & (sub.user_key == link.user_key))
+            .where(sub.status == "active", link.expires_at >= utcnow())
+        )
+        if kode_kelurahan is not None:
+            query = query.where(sub.kode_kelurahan == kode_kelurahan)
+        return {(c, u): bytes(n) for c, u, n in (await self.session.execute(query)).all()}
+
     async def set(
         self, channel: str, user_key: str, nik_hmac: bytes, method: str, keep: bool, days: int
     ) -> models.VerifiedLink:
@@ -371,6 +385,7 @@ class UnitOfWork:
         self.dedup = DedupRepository(self.session)
         self.audit = AuditRepository(self.session)
         self.selection = SelectionRepository(self.session, self._reader)
+        self.dashboard = DashboardRepository(self.session, self._reader.path if self._reader else None)
         return self
 
     async def __aexit__(
