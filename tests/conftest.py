@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +53,12 @@ def postgres_problem() -> str | None:
     if _PG_PROBLEM is False:
         _PG_PROBLEM = _postgres_available()
     return _PG_PROBLEM  # type: ignore[return-value]
+
+
+def copy_sqlite_database(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database (its WAL included), through SQLite's backup API."""
+    with closing(sqlite3.connect(source)) as origin, closing(sqlite3.connect(target)) as copy:
+        origin.backup(copy)
 
 
 @pytest.fixture
