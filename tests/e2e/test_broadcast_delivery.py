@@ -110,12 +110,15 @@ async def test_whatsapp_staff_journey_and_delivery(running: Running) -> None:
         assert sent["type"] == "text" and "Pasar murah Sabtu pagi." in sent["text"]["body"]
 
 
-async def test_broadcast_keeps_the_configured_rate_without_a_single_429(
+async def test_broadcast_paces_below_the_platform_limit_without_a_single_429(
     sqlite_app: App, fake_telegram: FakeTelegram, telegram: TelegramChannel
 ) -> None:
-    """500 recipients at the default 25 msg/s against a server enforcing 30 msg/s (the bench runs 5,000)."""
+    """100 recipients at the default 25 msg/s against a server enforcing 30 msg/s: every one sent once, no
+    429. Unpaced, the sender would pass 30 in the first second. The achieved rate (within 5 % of 25 msg/s,
+    over 5,000 recipients) is measured by bench/broadcast.py: a timing figure, not a test assertion."""
+    recipients = 100
     fake_telegram.rate_limit = 30
-    await subscribe_many(sqlite_app, "telegram", 500)
+    await subscribe_many(sqlite_app, "telegram", recipients)
     async with sqlite_app.store.uow() as uow:
         await broadcasts.create_broadcast(
             uow,
@@ -129,13 +132,11 @@ async def test_broadcast_keeps_the_configured_rate_without_a_single_429(
             sqlite_app.today(),
         )
     sender = BroadcastSender(sqlite_app.store, sqlite_app.domain, "telegram", telegram.deliver_announcement, 25)
-    started = time.monotonic()
     while await sender.step():
         pass
-    elapsed = time.monotonic() - started
-    assert len([c for c in fake_telegram.sent() if c.chat_id >= 100_000]) == 500
+    delivered = Counter(c.chat_id for c in fake_telegram.sent() if c.chat_id >= 100_000)
+    assert len(delivered) == recipients and set(delivered.values()) == {1}
     assert fake_telegram.throttled == 0
-    assert 500 / elapsed >= 0.95 * 25, f"{500 / elapsed:.1f} msg/s"
 
 
 def free_port() -> int:
