@@ -6,12 +6,12 @@ import asyncio
 import os
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, closing
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -76,6 +76,17 @@ def _pg_url(database: str) -> str:
     return PG_URL.rsplit("/", 1)[0] + "/" + database
 
 
+def _run_to_end(coroutine: Coroutine[Any, Any, None]) -> None:
+    """asyncio.run, also from an async fixture (the event loop there is busy: run it on a thread)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coroutine)
+        return
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, coroutine).result()
+
+
 async def _pg_execute(sql: str) -> None:
     import asyncpg
 
@@ -120,7 +131,7 @@ class DatabaseTemplates:
         """Put a copy of the `kind` database at `target` (a SQLite file path)."""
         if kind not in self._sqlite:
             path = self.directory / f"{kind}.db"
-            asyncio.run(self._build(f"sqlite+aiosqlite:///{path}", kind))
+            _run_to_end(self._build(f"sqlite+aiosqlite:///{path}", kind))
             self._sqlite[kind] = path
         copy_sqlite_database(self._sqlite[kind], target)
 
@@ -128,14 +139,14 @@ class DatabaseTemplates:
         """Create the PostgreSQL database `name` as a copy of the `kind` database."""
         if kind not in self._postgres:
             template = f"sigap_tpl_{kind}_{uuid.uuid4().hex[:12]}"
-            asyncio.run(_pg_execute(f"CREATE DATABASE {template}"))
+            _run_to_end(_pg_execute(f"CREATE DATABASE {template}"))
             self._postgres[kind] = template
-            asyncio.run(self._build(_pg_url(template), kind))
-        asyncio.run(_pg_execute(f"CREATE DATABASE {name} TEMPLATE {self._postgres[kind]}"))
+            _run_to_end(self._build(_pg_url(template), kind))
+        _run_to_end(_pg_execute(f"CREATE DATABASE {name} TEMPLATE {self._postgres[kind]}"))
 
     def drop(self) -> None:
         for template in self._postgres.values():
-            asyncio.run(_pg_execute(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)"))
+            _run_to_end(_pg_execute(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)"))
 
 
 # A test's PostgreSQL database is dropped in the background, while the next test runs: on a busy server a
