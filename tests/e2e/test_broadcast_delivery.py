@@ -7,12 +7,14 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 from collections import Counter
 from collections.abc import AsyncIterator
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -188,6 +190,10 @@ def test_sender_killed_mid_broadcast_loses_nothing_and_resends_only_what_was_in_
             with urllib.request.urlopen(base + "/_sent", timeout=5) as response:
                 return [m for m in json.loads(response.read()) if int(str(m["chat_id"])) >= 200_000]
 
+        def recorded_as_sent() -> int:
+            with closing(sqlite3.connect(f"file:{tmp_path / 'kill.db'}?mode=ro", uri=True)) as db:
+                return int(db.execute("SELECT count(*) FROM outbox WHERE state = 'sent'").fetchone()[0])
+
         service = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=ROOT)
         deadline = time.monotonic() + 60
         while len(sent()) < recipients // 3 and time.monotonic() < deadline:
@@ -199,12 +205,12 @@ def test_sender_killed_mid_broadcast_loses_nothing_and_resends_only_what_was_in_
         restarted = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=ROOT)
         try:
             deadline = time.monotonic() + 60
-            while len({m["chat_id"] for m in sent()}) < recipients and time.monotonic() < deadline:
-                time.sleep(0.1)
-            time.sleep(0.5)
+            while recorded_as_sent() < recipients and time.monotonic() < deadline:
+                time.sleep(0.1)  # every recipient reached and the last batch's results committed
         finally:
             restarted.send_signal(signal.SIGTERM)
             restarted.wait(timeout=30)
+        # Counted once the service has exited: nothing can arrive later, so no waiting to see.
         per_chat = Counter(str(m["chat_id"]) for m in sent())
         assert len(per_chat) == recipients  # nothing lost
         duplicates = [chat for chat, n in per_chat.items() if n > 1]
