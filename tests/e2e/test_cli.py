@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,15 +53,38 @@ def sigap(
     return result
 
 
-@pytest.fixture(scope="module")
-def loaded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample registry loaded by the real commands, once per module; `loaded` gives each test a copy."""
-    directory = tmp_path_factory.mktemp("cli-loaded")
+def built_once(
+    config: pytest.Config, tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
+) -> Path:
+    """A directory made by `build` once per test run: under pytest-xdist the workers share it (the first to
+    come builds it, under a lock), so its commands do not run once per worker."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:
+        directory = tmp_path_factory.mktemp(name)
+        build(directory)
+        return directory
+    shared = tmp_path_factory.getbasetemp().parent / f"{name}-{workerinput['testrunuid']}"
+    with open(f"{shared}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "built").exists():
+            shutil.rmtree(shared, ignore_errors=True)
+            shared.mkdir()
+            build(shared)
+            (shared / "built").touch()
+    return shared
+
+
+def load_sample_registry(directory: Path) -> None:
     env = cli_env(directory)
     sigap(env, "db", "upgrade")
     sigap(env, "import", "dtsen", str(dtsen(directory / "dtsen.csv")))
     sigap(env, "import", "peserta", str(peserta(directory / "peserta.csv")))
-    return directory / "cli.db"
+
+
+@pytest.fixture(scope="module")
+def loaded_template(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample registry loaded by the real commands, once per run; `loaded` gives each test a copy."""
+    return built_once(pytestconfig, tmp_path_factory, "cli-loaded", load_sample_registry) / "cli.db"
 
 
 @pytest.fixture
@@ -144,15 +170,19 @@ class Demo:
         return self.directory / "cli.db"
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    """`sigap demo-data` (500 people) imported by the real commands, once per module."""
-    directory = tmp_path_factory.mktemp("cli-demo")
+def load_demo_data(directory: Path) -> None:
     env = cli_env(directory)
     out = sigap(env, "demo-data", "--people", "500", "--seed", "3", "--out", str(directory / "demo")).stdout
+    (directory / "demo-data.out").write_text(out)
     sigap(env, "import", "dtsen", str(directory / "demo" / "dtsen.csv"))
     sigap(env, "import", "peserta", str(directory / "demo" / "peserta.csv"))
-    return Demo(directory, out)
+
+
+@pytest.fixture(scope="module")
+def demo(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """`sigap demo-data` (500 people) imported by the real commands, once per run."""
+    directory = built_once(pytestconfig, tmp_path_factory, "cli-demo", load_demo_data)
+    return Demo(directory, (directory / "demo-data.out").read_text())
 
 
 def test_demo_data_and_report(env: dict[str, str], tmp_path: Path, demo: Demo) -> None:
