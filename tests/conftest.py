@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager, closing
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -54,6 +56,12 @@ def postgres_problem() -> str | None:
     return _PG_PROBLEM  # type: ignore[return-value]
 
 
+def copy_sqlite_database(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database (its WAL included), through SQLite's backup API."""
+    with closing(sqlite3.connect(source)) as origin, closing(sqlite3.connect(target)) as copy:
+        origin.backup(copy)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(var_dir=tmp_path / "var", secret_key=TEST_SECRET, _env_file=None)  # type: ignore[call-arg]
@@ -64,35 +72,145 @@ def domain() -> Domain:
     return Domain(Hasher(TEST_SECRET.encode()), load_policy(), load_wilayah())
 
 
+def _pg_url(database: str) -> str:
+    return PG_URL.rsplit("/", 1)[0] + "/" + database
+
+
+def _run_to_end(coroutine: Coroutine[Any, Any, None]) -> None:
+    """asyncio.run, also from an async fixture (the event loop there is busy: run it on a thread)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coroutine)
+        return
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, coroutine).result()
+
+
+async def _pg_execute(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def import_sample(app: App, tmp_path: Path) -> App:
+    """The seven sample people (one per outcome) and their participation records."""
+    from sigap_core.importers.service import import_file
+    from tests.integration.helpers import dtsen, peserta
+
+    for kind, path in (("dtsen", dtsen(tmp_path / "d.csv")), ("peserta", peserta(tmp_path / "p.csv"))):
+        await import_file(app.store.engine, app.domain.hasher, app.domain.wilayah, kind, path, tmp_path / "r")
+    return app
+
+
+class DatabaseTemplates:
+    """Databases prepared once per backend per test session (per xdist worker) and copied for each test —
+    a SQLite file copy, or `CREATE DATABASE … TEMPLATE` — instead of migrating and importing again:
+    "migrated" (the schema at head, no rows; behind `app`) and "loaded" (plus the sample registry; behind
+    `loaded`)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._sqlite: dict[str, Path] = {}
+        self._postgres: dict[str, str] = {}
+
+    async def _build(self, url: str, kind: str) -> None:
+        settings = Settings(var_dir=self.directory / "var", secret_key=TEST_SECRET, _env_file=None)  # type: ignore[call-arg]
+        application = await bootstrap(settings, url, today=lambda: TODAY)
+        try:
+            if kind == "loaded":
+                await import_sample(application, self.directory)
+        finally:
+            await application.close()
+
+    def sqlite_copy(self, kind: str, target: Path) -> None:
+        """Put a copy of the `kind` database at `target` (a SQLite file path)."""
+        if kind not in self._sqlite:
+            path = self.directory / f"{kind}.db"
+            _run_to_end(self._build(f"sqlite+aiosqlite:///{path}", kind))
+            self._sqlite[kind] = path
+        copy_sqlite_database(self._sqlite[kind], target)
+
+    def postgres_create(self, kind: str, name: str) -> None:
+        """Create the PostgreSQL database `name` as a copy of the `kind` database."""
+        if kind not in self._postgres:
+            template = f"sigap_tpl_{kind}_{uuid.uuid4().hex[:12]}"
+            _run_to_end(_pg_execute(f"CREATE DATABASE {template}"))
+            self._postgres[kind] = template
+            _run_to_end(self._build(_pg_url(template), kind))
+        _run_to_end(_pg_execute(f"CREATE DATABASE {name} TEMPLATE {self._postgres[kind]}"))
+
+    def drop(self) -> None:
+        for template in self._postgres.values():
+            _run_to_end(_pg_execute(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)"))
+
+
+# A test's PostgreSQL database is dropped in the background, while the next test runs: on a busy server a
+# DROP DATABASE waits a second or more for its checkpoint, and nothing needs to wait for it.
+_dropper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-database")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_databases_before_the_session_ends() -> Iterator[None]:
+    yield
+    _dropper.shutdown(wait=True)
+
+
+@pytest.fixture(scope="session")
+def database_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTemplates]:
+    templates = DatabaseTemplates(tmp_path_factory.mktemp("database-templates"))
+    yield templates
+    templates.drop()
+
+
+def _template_kind(request: pytest.FixtureRequest, loaded: str, app: str) -> str | None:
+    """Which prepared database a test's fixtures will turn this one into anyway (None: keep it empty)."""
+    if loaded in request.fixturenames:
+        return "loaded"
+    if app in request.fixturenames:
+        return "migrated"
+    return None
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database on each backend: a SQLite file, or a new PostgreSQL database."""
+    """A fresh database on each backend: a SQLite file, or a new PostgreSQL database. Empty, unless the test
+    uses `app` (then it is a copy of one already migrated) or `loaded` (a copy holding the sample registry):
+    what those fixtures would make of it anyway, without running the migrations and the import again."""
+    kind = _template_kind(request, "loaded", "app")
+    templates: DatabaseTemplates | None = request.getfixturevalue("database_templates") if kind else None
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        path = tmp_path / "test.db"
+        if templates is not None and kind is not None:
+            templates.sqlite_copy(kind, path)
+        yield f"sqlite+aiosqlite:///{path}"
         return
     problem = postgres_problem()
     if problem:
         pytest.skip(problem)
     name = "sigap_t_" + uuid.uuid4().hex[:12]
-    import asyncpg
-
-    raw_url = PG_URL.replace("postgresql+asyncpg", "postgresql")
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(raw_url)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(run(f"CREATE DATABASE {name}"))
-    yield PG_URL.rsplit("/", 1)[0] + "/" + name
-    asyncio.run(run(f"DROP DATABASE {name} WITH (FORCE)"))
+    if templates is not None and kind is not None:
+        templates.postgres_create(kind, name)
+    else:
+        asyncio.run(_pg_execute(f"CREATE DATABASE {name}"))
+    yield _pg_url(name)
+    _dropper.submit(asyncio.run, _pg_execute(f"DROP DATABASE {name} WITH (FORCE)"))
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+def sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh SQLite file; as with `db_url`, a migrated copy behind `sqlite_app`, a loaded one behind
+    `loaded_sqlite`."""
+    path = tmp_path / "test.db"
+    kind = _template_kind(request, "loaded_sqlite", "sqlite_app")
+    if kind is not None:
+        templates: DatabaseTemplates = request.getfixturevalue("database_templates")
+        templates.sqlite_copy(kind, path)
+    return f"sqlite+aiosqlite:///{path}"
 
 
 @pytest.fixture
@@ -109,25 +227,16 @@ async def sqlite_app(settings: Settings, sqlite_url: str) -> AsyncIterator[App]:
     await application.close()
 
 
-async def import_sample(app: App, tmp_path: Path) -> App:
-    """The seven sample people (one per outcome) and their participation records."""
-    from sigap_core.importers.service import import_file
-    from tests.integration.helpers import dtsen, peserta
-
-    for kind, path in (("dtsen", dtsen(tmp_path / "d.csv")), ("peserta", peserta(tmp_path / "p.csv"))):
-        await import_file(app.store.engine, app.domain.hasher, app.domain.wilayah, kind, path, tmp_path / "r")
+@pytest.fixture
+async def loaded(app: App) -> App:
+    """`app` (both backends) holding the sample registry (`db_url` is a copy of the session's loaded template)."""
     return app
 
 
 @pytest.fixture
-async def loaded(app: App, tmp_path: Path) -> App:
-    """`app` (both backends) holding the sample registry."""
-    return await import_sample(app, tmp_path)
-
-
-@pytest.fixture
-async def loaded_sqlite(sqlite_app: App, tmp_path: Path) -> App:
-    return await import_sample(sqlite_app, tmp_path)
+async def loaded_sqlite(sqlite_app: App) -> App:
+    """`sqlite_app` holding the sample registry (`sqlite_url` is a copy of the session's loaded template)."""
+    return sqlite_app
 
 
 @pytest.fixture

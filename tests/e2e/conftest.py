@@ -12,13 +12,13 @@ from bot.bootstrap import bootstrap
 from bot.web import WHATSAPP_KEY, build_web_app
 from handlers.engine import Conversations
 from sigap_core.config import Settings
-from tests.conftest import TEST_SECRET, TODAY, import_sample
+from tests.conftest import TEST_SECRET, TODAY, DatabaseTemplates
 from tests.e2e.whatsapp_driver import APP_SECRET, Running
 from tests.fakes.graph_api import FakeGraph
 
 
 @pytest.fixture
-async def running(tmp_path: Path) -> AsyncIterator[Running]:
+async def running(tmp_path: Path, database_templates: DatabaseTemplates) -> AsyncIterator[Running]:
     graph = FakeGraph()
     await graph.start()
     settings = Settings(
@@ -31,8 +31,8 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
         whatsapp_graph_base=graph.base_url,
         _env_file=None,  # type: ignore[call-arg]
     )
+    database_templates.sqlite_copy("loaded", tmp_path / "wa.db")  # the sample registry
     app = await bootstrap(settings, f"sqlite+aiosqlite:///{tmp_path / 'wa.db'}", today=lambda: TODAY)
-    await import_sample(app, tmp_path)
     web_app, _ = build_web_app(app, Conversations(app.store, app.domain, app.today))
     channel = web_app[WHATSAPP_KEY]
     channel.backoff_seconds = 0.05

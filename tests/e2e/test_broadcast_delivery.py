@@ -7,12 +7,14 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 from collections import Counter
 from collections.abc import AsyncIterator
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -110,12 +112,15 @@ async def test_whatsapp_staff_journey_and_delivery(running: Running) -> None:
         assert sent["type"] == "text" and "Pasar murah Sabtu pagi." in sent["text"]["body"]
 
 
-async def test_broadcast_keeps_the_configured_rate_without_a_single_429(
+async def test_broadcast_paces_below_the_platform_limit_without_a_single_429(
     sqlite_app: App, fake_telegram: FakeTelegram, telegram: TelegramChannel
 ) -> None:
-    """500 recipients at the default 25 msg/s against a server enforcing 30 msg/s (the bench runs 5,000)."""
+    """100 recipients at the default 25 msg/s against a server enforcing 30 msg/s: every one sent once, no
+    429. Unpaced, the sender would pass 30 in the first second. The achieved rate (within 5 % of 25 msg/s,
+    over 5,000 recipients) is measured by bench/broadcast.py: a timing figure, not a test assertion."""
+    recipients = 100
     fake_telegram.rate_limit = 30
-    await subscribe_many(sqlite_app, "telegram", 500)
+    await subscribe_many(sqlite_app, "telegram", recipients)
     async with sqlite_app.store.uow() as uow:
         await broadcasts.create_broadcast(
             uow,
@@ -129,13 +134,11 @@ async def test_broadcast_keeps_the_configured_rate_without_a_single_429(
             sqlite_app.today(),
         )
     sender = BroadcastSender(sqlite_app.store, sqlite_app.domain, "telegram", telegram.deliver_announcement, 25)
-    started = time.monotonic()
     while await sender.step():
         pass
-    elapsed = time.monotonic() - started
-    assert len([c for c in fake_telegram.sent() if c.chat_id >= 100_000]) == 500
+    delivered = Counter(c.chat_id for c in fake_telegram.sent() if c.chat_id >= 100_000)
+    assert len(delivered) == recipients and set(delivered.values()) == {1}
     assert fake_telegram.throttled == 0
-    assert 500 / elapsed >= 0.95 * 25, f"{500 / elapsed:.1f} msg/s"
 
 
 def free_port() -> int:
@@ -187,6 +190,10 @@ def test_sender_killed_mid_broadcast_loses_nothing_and_resends_only_what_was_in_
             with urllib.request.urlopen(base + "/_sent", timeout=5) as response:
                 return [m for m in json.loads(response.read()) if int(str(m["chat_id"])) >= 200_000]
 
+        def recorded_as_sent() -> int:
+            with closing(sqlite3.connect(f"file:{tmp_path / 'kill.db'}?mode=ro", uri=True)) as db:
+                return int(db.execute("SELECT count(*) FROM outbox WHERE state = 'sent'").fetchone()[0])
+
         service = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=ROOT)
         deadline = time.monotonic() + 60
         while len(sent()) < recipients // 3 and time.monotonic() < deadline:
@@ -198,12 +205,12 @@ def test_sender_killed_mid_broadcast_loses_nothing_and_resends_only_what_was_in_
         restarted = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=ROOT)
         try:
             deadline = time.monotonic() + 60
-            while len({m["chat_id"] for m in sent()}) < recipients and time.monotonic() < deadline:
-                time.sleep(0.1)
-            time.sleep(0.5)
+            while recorded_as_sent() < recipients and time.monotonic() < deadline:
+                time.sleep(0.1)  # every recipient reached and the last batch's results committed
         finally:
             restarted.send_signal(signal.SIGTERM)
             restarted.wait(timeout=30)
+        # Counted once the service has exited: nothing can arrive later, so no waiting to see.
         per_chat = Counter(str(m["chat_id"]) for m in sent())
         assert len(per_chat) == recipients  # nothing lost
         duplicates = [chat for chat, n in per_chat.items() if n > 1]

@@ -2,28 +2,38 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from tests.conftest import TEST_SECRET
+from bot.cli import main
+from tests.conftest import TEST_SECRET, copy_sqlite_database
 from tests.integration.helpers import GOOD, KK4, NIK, OUTCOME_STATUS, OUTCOME_TEXT, dtsen, peserta
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
+def cli_env(directory: Path) -> dict[str, str]:
     return {
         **os.environ,
         "SIGAP_SECRET_KEY": TEST_SECRET,
-        "SIGAP_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
-        "SIGAP_VAR_DIR": str(tmp_path / "var"),
+        "SIGAP_DATABASE_URL": f"sqlite+aiosqlite:///{directory / 'cli.db'}",
+        "SIGAP_VAR_DIR": str(directory / "var"),
     }
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return cli_env(tmp_path)
 
 
 def sigap(
@@ -43,11 +53,43 @@ def sigap(
     return result
 
 
-@pytest.fixture
-def loaded(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+def built_once(
+    config: pytest.Config, tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
+) -> Path:
+    """A directory made by `build` once per test run: under pytest-xdist the workers share it (the first to
+    come builds it, under a lock), so its commands do not run once per worker."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:
+        directory = tmp_path_factory.mktemp(name)
+        build(directory)
+        return directory
+    shared = tmp_path_factory.getbasetemp().parent / f"{name}-{workerinput['testrunuid']}"
+    with open(f"{shared}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "built").exists():
+            shutil.rmtree(shared, ignore_errors=True)
+            shared.mkdir()
+            build(shared)
+            (shared / "built").touch()
+    return shared
+
+
+def load_sample_registry(directory: Path) -> None:
+    env = cli_env(directory)
     sigap(env, "db", "upgrade")
-    sigap(env, "import", "dtsen", str(dtsen(tmp_path / "dtsen.csv")))
-    sigap(env, "import", "peserta", str(peserta(tmp_path / "peserta.csv")))
+    sigap(env, "import", "dtsen", str(dtsen(directory / "dtsen.csv")))
+    sigap(env, "import", "peserta", str(peserta(directory / "peserta.csv")))
+
+
+@pytest.fixture(scope="module")
+def loaded_template(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample registry loaded by the real commands, once per run; `loaded` gives each test a copy."""
+    return built_once(pytestconfig, tmp_path_factory, "cli-loaded", load_sample_registry) / "cli.db"
+
+
+@pytest.fixture
+def loaded(env: dict[str, str], tmp_path: Path, loaded_template: Path) -> dict[str, str]:
+    copy_sqlite_database(loaded_template, tmp_path / "cli.db")
     return env
 
 
@@ -118,13 +160,36 @@ def test_import_reports_counts_and_refuses_a_wrong_header(env: dict[str, str], t
     assert missing.returncode != 0 and "does not exist" in missing.stderr
 
 
-def test_demo_data_and_report(env: dict[str, str], tmp_path: Path) -> None:
-    out = sigap(env, "demo-data", "--people", "500", "--seed", "3", "--out", str(tmp_path / "demo")).stdout
+@dataclass
+class Demo:
+    directory: Path
+    output: str  # what `sigap demo-data` printed
+
+    @property
+    def database(self) -> Path:
+        return self.directory / "cli.db"
+
+
+def load_demo_data(directory: Path) -> None:
+    env = cli_env(directory)
+    out = sigap(env, "demo-data", "--people", "500", "--seed", "3", "--out", str(directory / "demo")).stdout
+    (directory / "demo-data.out").write_text(out)
+    sigap(env, "import", "dtsen", str(directory / "demo" / "dtsen.csv"))
+    sigap(env, "import", "peserta", str(directory / "demo" / "peserta.csv"))
+
+
+@pytest.fixture(scope="module")
+def demo(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """`sigap demo-data` (500 people) imported by the real commands, once per run."""
+    directory = built_once(pytestconfig, tmp_path_factory, "cli-demo", load_demo_data)
+    return Demo(directory, (directory / "demo-data.out").read_text())
+
+
+def test_demo_data_and_report(env: dict[str, str], tmp_path: Path, demo: Demo) -> None:
     for status in STATUS.values():
-        assert status in out
-    assert (tmp_path / "demo" / "dtsen.csv").exists() and (tmp_path / "demo" / "peserta.csv").exists()
-    sigap(env, "import", "dtsen", str(tmp_path / "demo" / "dtsen.csv"))
-    sigap(env, "import", "peserta", str(tmp_path / "demo" / "peserta.csv"))
+        assert status in demo.output
+    assert (demo.directory / "demo" / "dtsen.csv").exists() and (demo.directory / "demo" / "peserta.csv").exists()
+    copy_sqlite_database(demo.database, tmp_path / "cli.db")
     report = sigap(env, "report").stdout
     assert "Pondokgede" in report and "Rp201.600" in report and "Kuota 11.666" in report
     data = json.loads(sigap(env, "report", "--json").stdout)
@@ -132,11 +197,15 @@ def test_demo_data_and_report(env: dict[str, str], tmp_path: Path) -> None:
     assert data["budget_used"] == data["enrolled"] * 201_600
 
 
-def test_demo_samples_give_the_outcomes_they_claim(env: dict[str, str], tmp_path: Path) -> None:
-    sigap(env, "demo-data", "--people", "300", "--out", str(tmp_path / "demo"))
-    for kind in ("dtsen", "peserta"):
-        sigap(env, "import", kind, str(tmp_path / "demo" / f"{kind}.csv"))
-    samples = json.loads((tmp_path / "demo" / "samples.json").read_text())
+def test_demo_samples_give_the_outcomes_they_claim(env: dict[str, str], tmp_path: Path, demo: Demo) -> None:
+    """Every sample `demo-data` prints gets the status it claims from `sigap check`. The command runs in this
+    process (click's runner: the same code from `main` down, without ten interpreter starts); that `check`
+    works as a real process is test_check_json_for_every_status's job."""
+    copy_sqlite_database(demo.database, tmp_path / "cli.db")
+    samples = json.loads((demo.directory / "demo" / "samples.json").read_text())
+    assert len({sample["status"] for sample in samples}) >= len(STATUS) + 2  # incl. not_found, kk_mismatch
+    runner = CliRunner()
     for sample in samples:
-        out = json.loads(sigap(env, "check", sample["nik"], "--kk4", sample["kk4"], "--json").stdout)
-        assert out["status"] == sample["status"], sample
+        result = runner.invoke(main, ["check", sample["nik"], "--kk4", sample["kk4"], "--json"], env=env)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["status"] == sample["status"], sample

@@ -22,7 +22,14 @@ from bot.telegram import TelegramChannel
 from bot.web import GC_YOUNG_THRESHOLD, TELEGRAM_PATH, build_web_app, serve
 from handlers.engine import Conversations
 from sigap_core.config import Settings
-from tests.conftest import TELEGRAM_TOKEN, TEST_SECRET, TODAY, import_sample, polling_bot, telegram_channel
+from tests.conftest import (
+    TELEGRAM_TOKEN,
+    TEST_SECRET,
+    TODAY,
+    DatabaseTemplates,
+    polling_bot,
+    telegram_channel,
+)
 from tests.fakes.telegram_api import FakeTelegram, callback, private_message
 from tests.integration.helpers import KK4, NIK, OUTCOME_TEXT
 
@@ -219,7 +226,9 @@ class Webhook(NamedTuple):
 
 
 @pytest.fixture
-async def webhook_server(tmp_path: Path, fake_telegram: FakeTelegram) -> AsyncIterator[Webhook]:
+async def webhook_server(
+    tmp_path: Path, fake_telegram: FakeTelegram, database_templates: DatabaseTemplates
+) -> AsyncIterator[Webhook]:
     settings = Settings(
         var_dir=tmp_path / "var",
         secret_key=TEST_SECRET,
@@ -229,8 +238,8 @@ async def webhook_server(tmp_path: Path, fake_telegram: FakeTelegram) -> AsyncIt
         telegram_webhook_secret="hook-secret",
         _env_file=None,  # type: ignore[call-arg]
     )
+    database_templates.sqlite_copy("loaded", tmp_path / "w.db")  # the sample registry
     app = await bootstrap(settings, f"sqlite+aiosqlite:///{tmp_path / 'w.db'}", today=lambda: TODAY)
-    await import_sample(app, tmp_path)
     web_app, telegram = build_web_app(app, Conversations(app.store, app.domain, app.today))
     runner = web.AppRunner(web_app)
     await runner.setup()

@@ -37,7 +37,7 @@ async def test_waiting_for_the_write_lock_keeps_the_event_loop_running(sqlite_ap
     writer = asyncio.create_task(write())
     await asyncio.sleep(0.4)
     assert not writer.done()  # still waiting for the lock …
-    assert ticks >= 20  # … while the loop keeps serving everything else
+    assert ticks >= 5  # … while the loop keeps serving everything else (40 ticks when idle; wide margin)
     holder.execute("COMMIT")
     await asyncio.wait_for(writer, 5)
     clock.cancel()
