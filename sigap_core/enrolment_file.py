@@ -34,7 +34,7 @@ from sigap_core.xlsx import save_workbook_atomically
 BATCH_ROWS = 20_000
 MIN_MATCH = 0.5
 WIB = timedelta(hours=7)
-TEXT_FIELDS = ("nik", "no_kk", "rt", "rw", "no_hp", "kode_kelurahan")
+TEXT_FIELDS = ("nik", "no_kk")  # styled as text ("@"): the other fields are written as strings anyway
 
 
 @dataclass(frozen=True)
