@@ -9,15 +9,19 @@ kept) in the column layout of the policy's `[enrolment_file]`. A file that does 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import csv
+import io
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import chain, islice
+from operator import itemgetter, methodcaller
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sigap_core.crypto import Hasher, normalise_phone, same_digest
 from sigap_core.importers.fields import RowProblem, gender, id_number, parse_date, text
-from sigap_core.importers.readers import Cell, FileUnreadable, open_source
+from sigap_core.importers.readers import Cell, CsvSource, FileUnreadable, open_source
 from sigap_core.importers.rows import DTSEN_COLUMNS
 from sigap_core.importers.service import file_sha256
 from sigap_core.selection import coverage_period
@@ -30,7 +34,7 @@ from sigap_core.xlsx import save_workbook_atomically
 BATCH_ROWS = 20_000
 MIN_MATCH = 0.5
 WIB = timedelta(hours=7)
-TEXT_FIELDS = ("nik", "no_kk", "rt", "rw", "no_hp", "kode_kelurahan")
+TEXT_FIELDS = ("nik", "no_kk")  # styled as text ("@"): the other fields are written as strings anyway
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,8 @@ class Match:
     rows: dict[bytes, Sequence[Cell]] = field(default_factory=dict)
     positions: dict[str, int] = field(default_factory=dict)
     rows_read: int = 0
-    bekasi_rows: int = 0
+    sampled: int = 0  # rows of the first batch, looked at for where the file's people live
+    bekasi_rows: int = 0  # of those, in Kota Bekasi
 
 
 @dataclass
@@ -71,43 +76,116 @@ def _nik_digits(cell: Cell) -> str | None:
         return None
 
 
-def _batches(rows: Iterator[tuple[int, Sequence[Cell]]]) -> Iterator[list[Sequence[Cell]]]:
-    batch: list[Sequence[Cell]] = []
-    for _, cells in rows:
-        batch.append(cells)
-        if len(batch) >= BATCH_ROWS:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+@dataclass(frozen=True)
+class _Batch:
+    """Up to BATCH_ROWS rows: their NIK cells, and the rows themselves — raw CSV lines, parsed only
+    when one matches, or already parsed cells."""
+
+    niks: list[Cell]
+    records: Sequence[Any]
+    parse: Callable[[Any], Sequence[Cell]]
+
+
+def _column(batch: Sequence[Sequence[Cell]], index: int) -> list[Cell]:
+    try:
+        return list(map(itemgetter(index), batch))
+    except IndexError:  # a short row: the slow way
+        return [cells[index] if len(cells) > index else None for cells in batch]
+
+
+def _parsed(rows: Iterator[Sequence[Cell]], i_nik: int) -> Iterator[_Batch]:
+    while chunk := list(islice(rows, BATCH_ROWS)):
+        batch = [row for row in chunk if row]
+        if batch:
+            yield _Batch(_column(batch, i_nik), batch, _same)
+
+
+def _same(row: Sequence[Cell]) -> Sequence[Cell]:
+    return row
+
+
+def _csv_batches(source: CsvSource, i_nik: int) -> Iterator[_Batch]:
+    """A CSV file in batches. Quote-free text (the usual export) is cut into lines and only the NIK field
+    is split off each, in C; a row is parsed whole only when its NIK matches. From the first block that
+    holds a quote on, the csv module reads the rest (quoted fields may hold delimiters and line breaks)."""
+    delimiter = source.delimiter
+
+    def parse_line(line: str) -> list[str]:
+        return next(csv.reader([line], delimiter=delimiter))
+
+    def nik_fields(lines: list[str]) -> list[Cell]:
+        if i_nik == 0:
+            return list(map(itemgetter(0), map(methodcaller("partition", delimiter), lines)))
+        try:
+            return list(map(itemgetter(i_nik), map(methodcaller("split", delimiter, i_nik + 1), lines)))
+        except IndexError:
+            return [_column([line.split(delimiter)], i_nik)[0] for line in lines]
+
+    with source.path.open(encoding=source.encoding, newline="") as handle:
+        handle.readline()  # the header, checked by CsvSource
+        rest = ""
+        while chunk := handle.read(1 << 22):
+            text_block = rest + chunk
+            cut = text_block.rfind("\n") + 1
+            block, rest = text_block[:cut], text_block[cut:]
+            if '"' in block:
+                rows = csv.reader(chain(io.StringIO(block + rest), handle), delimiter=delimiter)
+                yield from _parsed(rows, i_nik)
+                return
+            lines = list(filter(None, block.split("\n")))
+            for first in range(0, len(lines), BATCH_ROWS):
+                part = lines[first : first + BATCH_ROWS]
+                yield _Batch(nik_fields(part), part, parse_line)
+        if rest.strip():
+            yield _Batch(_column([parse_line(rest)], i_nik), [rest], parse_line)
+
+
+_BEKASI_CODES = (KOTA_BEKASI_PREFIX, KOTA_BEKASI_PREFIX[:2] + "." + KOTA_BEKASI_PREFIX[2:])
 
 
 def match_source(path: Path, hasher: Hasher, wanted: set[bytes]) -> Match:
-    """Stream the registry file; keep the first row of each wanted NIK digest (memory: the matches only)."""
+    """Stream the registry file; keep the first row of each wanted NIK digest (memory: the matches only).
+
+    Each batch is handled a column at a time in C: the NIK column checked whole, hashed in one call,
+    intersected with the wanted digests; only a batch with an unusual NIK cell is looked at row by row.
+    """
     try:
         source = open_source(path, DTSEN_COLUMNS)
     except FileUnreadable as error:
         raise SelectionError(f"cannot use {path.name} as the source: {error}") from error
     found = Match(positions=dict(source.header.positions))
     i_nik, i_kode = found.positions["nik"], found.positions["kode_kelurahan"]
+    batches = (
+        _csv_batches(source, i_nik)
+        if isinstance(source, CsvSource)
+        else _parsed((cells for _, cells in source.rows()), i_nik)
+    )
     try:
-        for batch in _batches(source.rows()):
-            found.rows_read += len(batch)
-            niks: list[str] = []
-            rows: list[Sequence[Cell]] = []
-            for cells in batch:
-                digits = _nik_digits(cells[i_nik]) if len(cells) > i_nik else None
-                if digits is not None:
-                    niks.append(digits)
-                    rows.append(cells)
-                if len(cells) > i_kode and text(cells[i_kode]).replace(".", "").startswith(KOTA_BEKASI_PREFIX):
-                    found.bekasi_rows += 1
-            for digest, cells in zip(hasher.niks(niks), rows, strict=True):
-                key = bytes(digest)
-                if key in wanted and key not in found.rows:
-                    found.rows[key] = cells
-    except FileUnreadable as error:
-        raise SelectionError(f"cannot use {path.name} as the source: {error}") from error
+        for batch in batches:
+            if not found.rows_read:  # where the file's people live, from its first batch (for the message)
+                kodes = _column(list(map(batch.parse, batch.records)), i_kode)
+                found.sampled = len(kodes)
+                found.bekasi_rows = sum(text(k).startswith(_BEKASI_CODES) for k in kodes)
+            found.rows_read += len(batch.records)
+            niks = batch.niks
+            texts = cast(list[str], niks) if set(map(type, niks)) == {str} else []
+            joined = "".join(texts)
+            records: Sequence[Any]
+            if texts and set(map(len, texts)) == {16} and joined.isdigit() and joined.isascii():
+                records, digits = batch.records, texts
+            else:
+                cleaned = list(map(_nik_digits, niks))
+                records = [r for r, nik in zip(batch.records, cleaned, strict=True) if nik is not None]
+                digits = [nik for nik in cleaned if nik is not None]
+            keys = list(map(bytes, hasher.niks(digits)))
+            hits = wanted.intersection(keys)
+            if hits:
+                where = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))  # first row wins
+                for key in hits:
+                    if key not in found.rows:
+                        found.rows[key] = batch.parse(records[where[key]])
+    except (FileUnreadable, UnicodeDecodeError, csv.Error) as error:
+        raise SelectionError(f"cannot use {path.name} as the source: the file looks damaged ({error})") from error
     finally:
         source.close()
     return found
@@ -229,8 +307,9 @@ async def export_round(
     found = len(match.rows)
     if found < len(selected) * min_match or found == 0:
         hint = (
-            f" Only {match.bekasi_rows} of its {match.rows_read} rows are in Kota Bekasi: is it another city's extract?"
-            if match.bekasi_rows * 2 < match.rows_read
+            f" Only {match.bekasi_rows} of its first {match.sampled} rows are in Kota Bekasi: is it another "
+            "city's extract?"
+            if match.bekasi_rows * 2 < match.sampled
             else " Is it the registry extract this round was run on (and the same SIGAP_SECRET_KEY)?"
         )
         raise SelectionError(

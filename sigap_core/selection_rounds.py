@@ -7,11 +7,11 @@ operators running at once can never hand out the same places twice.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sigap_core.coverage import Participation, Skema
 from sigap_core.eligibility import Facts, RegistryPerson, Status, decide
 from sigap_core.selection import Candidate, Plan, plan_round, policy_record
 from sigap_core.services import Domain
@@ -56,43 +56,47 @@ async def plan_selection(uow: UnitOfWork, domain: Domain, today: date, quota: in
     if not registry_rows:
         raise SelectionError("no DTSEN registry imported yet: run `sigap import dtsen FILE` first")
     selected_ever = await uow.selection.selected_ever()
-    enrolled = await uow.selection.enrolled_count(today)
-    far_future = date(9999, 12, 31)
-    sigap = Participation("", Skema.SIGAP, (), today, far_future, True)
-    other = Participation("", Skema.LAINNYA, (), today, far_future, True)
-    statuses: dict[tuple[str, int, str, bool, bool], Status] = {}
+    enrolled_now = await uow.selection.current_digests("SIGAP", today)
+    # Enrolled people and people insured another way are never candidates (`decide` says enrolled,
+    # already covered or not resident for them); the others are decided once per (kelurahan, desil,
+    # pekerjaan): a few thousand decisions for a million rows.
+    excluded = enrolled_now | await uow.selection.current_digests("LAINNYA", today)
+    eligible_groups: dict[tuple[str, int, str], bool] = {}
     codes: dict[str, str] = {}  # one string object per kelurahan code
     candidates: list[Candidate] = []
     kept = 0
-    still_eligible_selected = 0
-    async for rows in uow.selection.people(today, policy.eligible_desil_max):
-        for nik_hmac, kode, desil, pekerjaan, is_sigap, is_other in rows:
-            key = (kode, desil, pekerjaan, is_sigap, is_other)
-            status = statuses.get(key)
-            if status is None:
-                parts = [p for p, on in ((sigap, is_sigap), (other, is_other)) if on]
-                facts = Facts(RegistryPerson("", kode, desil, pekerjaan), parts)
-                status = statuses[key] = decide(facts, policy, domain.wilayah, today).status
-            if status not in (Status.ELIGIBLE_PRIORITY, Status.ELIGIBLE):
+    async for rows in uow.selection.registry_rows(policy.eligible_desil_max):
+        for nik_hmac, kode, desil, pekerjaan in rows:
+            if nik_hmac in excluded:
+                continue
+            key = (kode, desil, pekerjaan)
+            eligible = eligible_groups.get(key)
+            if eligible is None:
+                status = decide(Facts(RegistryPerson("", kode, desil, pekerjaan)), policy, domain.wilayah, today).status
+                eligible = eligible_groups[key] = status in (Status.ELIGIBLE_PRIORITY, Status.ELIGIBLE)
+            if not eligible:
                 continue
             if nik_hmac in selected_ever:
                 kept += 1
-                still_eligible_selected += 1
                 continue
             candidates.append(Candidate(nik_hmac, desil, codes.setdefault(kode, kode)))
-    plan = plan_round(candidates, policy, quota=quota, enrolled=enrolled, kept=kept)
+    plan = plan_round(candidates, policy, quota=quota, enrolled=len(enrolled_now), kept=kept)
     latest = await uow.selection.latest_round()
-    enrolled_selected = len(await uow.selection.enrolled_among(sorted(selected_ever), today)) if selected_ever else 0
     result = RoundPlan(
         plan,
         registry_sha256,
         registry_rows,
         latest.id if latest else None,
-        released=len(selected_ever) - still_eligible_selected - enrolled_selected,
+        released=len(selected_ever) - kept - len(selected_ever & enrolled_now),
     )
     if latest is not None and not plan.selected:
-        result.unchanged = await uow.selection.waiting_of(latest.id) == {c.nik_hmac for c in candidates}
+        result.unchanged = latest.waiting_fingerprint == waiting_fingerprint(plan)
     return result
+
+
+def waiting_fingerprint(plan: Plan) -> bytes:
+    """Who is on a waiting list, in one digest (order-independent): a rerun compares it, not 100k rows."""
+    return hashlib.sha256(b"".join(sorted(p.candidate.nik_hmac for p in plan.waiting))).digest()
 
 
 async def run_selection(
@@ -135,6 +139,7 @@ async def run_selection(
                 registry_sha256=planned.registry_sha256,
                 registry_rows=planned.registry_rows,
                 key_check=key_check(domain),
+                waiting_fingerprint=waiting_fingerprint(plan),
             )
         )
         names = await uow.selection.names([p.candidate.nik_hmac for p in selected])

@@ -260,6 +260,8 @@ class SelectionRound(Base):
     registry_sha256: Mapped[str] = mapped_column(String(64), default="")
     registry_rows: Mapped[int] = mapped_column(Integer, default=0)
     key_check: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # sha256 of the waiting list's sorted digests: a rerun that would change nothing is told apart cheaply.
+    waiting_fingerprint: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
 class SelectionEntry(Base):
@@ -291,7 +293,6 @@ class LifecycleNotice(Base):
     period: Mapped[str] = mapped_column(String(10), default="")
     nik_hmac: Mapped[bytes] = mapped_column(LargeBinary(32))
     broadcast_id: Mapped[int | None] = mapped_column(Integer)
-    recipients: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     __table_args__ = (UniqueConstraint("event", "period", "nik_hmac"),)
 

@@ -6,32 +6,19 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import and_, distinct, exists, func, select, update
+from sqlalchemy import and_, distinct, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigap_core.store import models
 
-# (nik_hmac, kode_kelurahan, desil, pekerjaan, enrolled in SIGAP now, covered another way now)
-PersonRow = tuple[bytes, str, int, str, bool, bool]
+# (nik_hmac, kode_kelurahan, desil, pekerjaan)
+PersonRow = tuple[bytes, str, int, str]
 # (round_id, nik_hmac, tier, desil, kode_kelurahan, rank, outcome, name_masked)
 EntryRow = tuple[int, bytes, int, int, str, int, str, str]
 
 STREAM_ROWS = 20_000
-
-
-def _current(skema: str, today: date) -> Any:
-    """A current participation of the skema for the registry person of the enclosing query."""
-    part = models.Participation
-    return exists().where(
-        and_(
-            part.nik_hmac == models.RegistryPerson.nik_hmac,
-            part.skema == skema,
-            part.aktif.is_(True),
-            part.tanggal_akhir >= today,
-        )
-    )
 
 
 class _RowReader(Protocol):
@@ -60,20 +47,26 @@ class SelectionRepository:
         ).first()
         return (str(row[0]), int(row[1])) if row else ("", 0)
 
-    async def people(self, today: date, desil_max: int) -> AsyncIterator[Sequence[PersonRow]]:
-        """Registry people with desil <= desil_max, in partitions (memory stays flat)."""
-        person = models.RegistryPerson
-        query = select(
-            person.nik_hmac,
-            person.kode_kelurahan,
-            person.desil,
-            person.pekerjaan,
-            _current("SIGAP", today),
-            _current("LAINNYA", today),
-        ).where(person.desil <= desil_max)
-        result = await self.session.stream(query.execution_options(yield_per=STREAM_ROWS))
+    async def registry_rows(self, desil_max: int) -> AsyncIterator[Sequence[PersonRow]]:
+        """(nik_hmac, kode_kelurahan, desil, pekerjaan) of registry people with desil <= desil_max, in
+        partitions (memory stays flat), through Core: no ORM row processing for a million rows."""
+        person = models.RegistryPerson.__table__
+        query = select(person.c.nik_hmac, person.c.kode_kelurahan, person.c.desil, person.c.pekerjaan).where(
+            person.c.desil <= desil_max
+        )
+        connection = await self.session.connection()
+        result = await connection.stream(query.execution_options(yield_per=STREAM_ROWS))
         async for partition in result.partitions(STREAM_ROWS):
-            yield [(bytes(r[0]), str(r[1]), int(r[2]), str(r[3]), bool(r[4]), bool(r[5])) for r in partition]
+            yield partition
+
+    async def current_digests(self, skema: str, today: date) -> set[bytes]:
+        part = models.Participation
+        query = (
+            select(part.nik_hmac)
+            .where(part.skema == skema, part.aktif.is_(True), part.tanggal_akhir >= today)
+            .distinct()
+        )
+        return {bytes(d) for (d,) in (await self.session.execute(query)).all()}
 
     async def enrolled_count(self, today: date) -> int:
         """People (distinct NIK digests) with a current SIGAP record, in the registry or not."""
@@ -119,13 +112,6 @@ class SelectionRepository:
     async def latest_round(self) -> models.SelectionRound | None:
         query = select(models.SelectionRound).order_by(models.SelectionRound.id.desc()).limit(1)
         return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def waiting_of(self, round_id: int) -> set[bytes]:
-        entry = models.SelectionEntry
-        rows = await self.session.execute(
-            select(entry.nik_hmac).where(entry.round_id == round_id, entry.outcome == "waiting_list")
-        )
-        return {bytes(d) for (d,) in rows.all()}
 
     async def add_round(self, selection_round: models.SelectionRound) -> models.SelectionRound:
         self.session.add(selection_round)
@@ -257,18 +243,11 @@ class SelectionRepository:
         build = pg_insert if dialect == "postgresql" else sqlite_insert
         statement = (
             build(models.LifecycleNotice)
-            .values(event=event, period=period, nik_hmac=nik_hmac, recipients=0, created_at=now)
+            .values(event=event, period=period, nik_hmac=nik_hmac, created_at=now)
             .on_conflict_do_nothing()
         )
         result = await (await self.session.connection()).execute(statement)
         return bool(result.rowcount)
-
-    async def notices_sent(self, event: str, period: str | None = None) -> set[bytes]:
-        notice = models.LifecycleNotice
-        query = select(notice.nik_hmac).where(notice.event == event)
-        if period is not None:
-            query = query.where(notice.period == period)
-        return {bytes(d) for (d,) in (await self.session.execute(query)).all()}
 
     async def set_notice_broadcast(self, event: str, period: str, digests: Sequence[bytes], broadcast_id: int) -> None:
         notice = models.LifecycleNotice

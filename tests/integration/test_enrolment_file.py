@@ -154,3 +154,62 @@ async def test_no_raw_identifier_in_the_database_or_logs_after_an_export(
         raw = b"".join(p.read_bytes() for p in db_file.parent.glob(db_file.name + "*"))
         assert [s for s in secrets if s.encode() in raw] == []
     assert [s for s in secrets if s in caplog.text] == []
+
+
+def sheet_values(path: Path) -> list[tuple[object, ...]]:
+    sheet = load_workbook(path).active
+    assert sheet is not None
+    return list(sheet.iter_rows(values_only=True))
+
+
+async def test_every_registry_file_form_gives_the_same_workbook(app: App, tmp_path: Path) -> None:
+    """Plain CSV; BOM, semicolons and CRLF; quoted fields holding the delimiter; a blank line; XLSX."""
+    from openpyxl import Workbook
+
+    people = extra_people(6, 1)
+    round_id, plain = await selected_round(app, tmp_path, people, quota=5)
+    expected = tmp_path / "plain.xlsx"
+    await export_round(app.store, app.domain, round_id, plain, expected, TODAY)
+    assert len(sheet_values(expected)) == 5  # header + 4 selected
+    lines = [*GOOD.values(), *people]
+    variants = {
+        "bom-semicolon-crlf.csv": (
+            "\ufeff"
+            + DTSEN_HEADER.replace(",", ";")
+            + "\r\n"
+            + "\r\n".join(line.replace(",", ";") for line in lines)
+            + "\r\n"
+        ).encode(),
+        "quoted.csv": (
+            DTSEN_HEADER
+            + "\n"
+            + "\n".join(line.replace("Jl. Uji", '"Jl. Uji, Gg.').replace(",001,002", '",001,002') for line in lines[:3])
+            + "\n\n"
+            + "\n".join(line.replace("Jl. Uji", '"Jl. Uji, Gg.').replace(",001,002", '",001,002') for line in lines[3:])
+            + "\n"
+        ).encode(),
+    }
+    for name, content in variants.items():
+        source = tmp_path / name
+        source.write_bytes(content)
+        out = tmp_path / f"{name}.xlsx"
+        await export_round(app.store, app.domain, round_id, source, out, TODAY)
+        got = sheet_values(out)
+        if name == "quoted.csv":
+            got = [
+                tuple(str(v).replace("Jl. Uji, Gg.", "Jl. Uji") if isinstance(v, str) else v for v in row)
+                for row in got
+            ]
+        assert got == sheet_values(expected), name
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(DTSEN_HEADER.split(","))
+    for line in lines:
+        cells: list[object] = line.split(",")
+        cells[0] = int(str(cells[0]))  # Excel keeps NIKs as numbers unless told otherwise
+        sheet.append(cells)
+    book.save(tmp_path / "registry.xlsx")
+    out = tmp_path / "from-xlsx.xlsx"
+    await export_round(app.store, app.domain, round_id, tmp_path / "registry.xlsx", out, TODAY)
+    assert sheet_values(out) == sheet_values(expected)

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("registry_sha256", sa.String(length=64), nullable=False),
         sa.Column("registry_rows", sa.Integer(), nullable=False),
         sa.Column("key_check", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("waiting_fingerprint", sa.LargeBinary(length=32), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_selection_round")),
     )
     op.create_table(
@@ -58,7 +59,6 @@ def upgrade() -> None:
         sa.Column("period", sa.String(length=10), nullable=False),
         sa.Column("nik_hmac", sa.LargeBinary(length=32), nullable=False),
         sa.Column("broadcast_id", sa.Integer(), nullable=True),
-        sa.Column("recipients", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lifecycle_notice")),
         sa.UniqueConstraint("event", "period", "nik_hmac", name=op.f("uq_lifecycle_notice_event_period_nik_hmac")),
