@@ -182,9 +182,15 @@ class XlsxSource:
         try:
             for values in self._iter:
                 self._line += 1
-                if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                if type(values) is list and values.count("") == len(values):
+                    continue  # an empty sheet row as calamine gives it (counted in C)
+                first = values[0] if values else None
+                # Most rows start with a NIK: only a row that does not needs the whole look.
+                if (first is None or first == "" or (type(first) is str and first.isspace())) and all(
+                    v is None or (isinstance(v, str) and not v.strip()) for v in values
+                ):
                     continue
-                yield self._line, list(values)
+                yield self._line, values if type(values) is list else list(values)
         except Exception as error:
             raise FileUnreadable(f"{self.path.name}: damaged worksheet after row {self._line} ({error})") from error
 

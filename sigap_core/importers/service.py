@@ -372,7 +372,11 @@ async def _load_and_swap(
                     "no usable row in the file: the current data was kept (see the report for the reasons)"
                 )
             if max_drop_share is not None:
+                started = time.perf_counter()
                 await _refuse_a_shrinking_snapshot(conn, kind, stage, max_drop_share)
+                log.info(
+                    "import %s: compared with the current snapshot in %.2fs", kind.name, time.perf_counter() - started
+                )
         started = time.perf_counter()
         async with engine.begin() as conn:
             await conn.exec_driver_sql(f"DROP TABLE {target.name}")
@@ -478,22 +482,20 @@ async def _stream_rows(
 _SEPARATOR = "\x1f"  # the unit separator: never in a registry cell (a block that has one is parsed row by row)
 
 
+_TEXT_AS_IS = frozenset((str, int, date))  # `str` of these is what every cleaner reads them as
+
+
 def _as_text(cells: list[Any]) -> list[str] | None:
     """A sheet row as the strings a CSV would hold, when that changes nothing the row parser decides:
     text as it is, whole numbers and dates as `str` gives them (every cleaner reads other cell types
-    through `str`). None for a row with a fraction or a true/false cell: it keeps its own cells."""
-    out = []
-    for cell in cells:
-        kind = type(cell)
-        if kind is str:
-            out.append(cell)
-        elif kind is int or kind is date:
-            out.append(str(cell))
-        elif cell is None:
-            out.append("")
-        else:
-            return None
-    return out
+    through `str`), an empty cell as "". None for a row with a fraction, a time or a true/false cell:
+    it keeps its own cells. (Types are checked in C: this runs once per row.)"""
+    kinds = set(map(type, cells))
+    if kinds <= _TEXT_AS_IS:
+        return cells if kinds == {str} else list(map(str, cells))
+    if kinds <= _TEXT_AS_IS | {type(None)}:
+        return ["" if cell is None else str(cell) for cell in cells]
+    return None
 
 
 async def _stream_sheet_blocks(
