@@ -1,9 +1,10 @@
-"""Everything else: stickers, photos, voice notes, very long text, out-of-scope questions. Never silence."""
+"""Everything else: stickers, photos, voice notes, very long text, messages not understood, questions the
+knowledge base cannot answer. Never silence, never a dead end."""
 
 from __future__ import annotations
 
 from handlers.context import Turn
-from handlers.model import Kind, Reply
+from handlers.model import Button, Kind, Reply
 
 
 def non_text(turn: Turn) -> list[Reply]:
@@ -33,6 +34,17 @@ def out_of_scope(turn: Turn) -> list[Reply]:
     _ = turn._
     text = _(
         "Maaf, saya belum mengerti. Saya hanya bisa membantu soal program SIGAP: cek kelayakan BPJS "
-        "Ketenagakerjaan gratis, cara perbarui data DTSEN, status kepesertaan, dan klaim."
+        "Ketenagakerjaan gratis, cara perbarui data DTSEN, status kepesertaan, dan klaim.\n"
+        "Contoh pertanyaan: “apa itu SIGAP?”, “iurannya berapa?”, “cek kelayakan”."
     )
     return [turn.main_menu(text)]
+
+
+def unknown_question(turn: Turn) -> list[Reply]:
+    """A question about the programme that the knowledge base cannot answer: say so, and where to ask."""
+    _ = turn._
+    text = _(
+        "Maaf, saya belum tahu jawaban untuk pertanyaan itu, dan saya tidak mau menebak. Silakan tanyakan "
+        "langsung ke petugas: tekan “Bantuan” untuk kontaknya."
+    )
+    return [Reply(text, (Button("help", _("Bantuan")), Button("check", _("Cek kelayakan")), turn.menu_button()))]

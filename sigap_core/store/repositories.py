@@ -161,6 +161,13 @@ class ConversationRepository:
         await self.session.flush()
         return conversation, True
 
+    def changed(self, conversation: models.Conversation) -> bool:
+        """Whether this turn changed the conversation (so its timestamps need writing too)."""
+        return self.session.is_modified(conversation)
+
+    async def delete(self, conversation: models.Conversation) -> None:
+        await self.session.delete(conversation)
+
 
 class LinkRepository:
     def __init__(self, session: AsyncSession) -> None:
