@@ -14,7 +14,7 @@ from handlers.context import Turn
 from handlers.entities import parse_when
 from handlers.flow import Router
 from handlers.flows import kelurahan as kelurahan_flow
-from handlers.model import Button, Menu, Reply, Row
+from handlers.model import MAX_ROW_TITLE, Button, Menu, Reply, Row
 from handlers.understanding import Said
 from sigap_core import broadcasts
 from sigap_core.broadcasts import BroadcastError, actor_for, staff_of
@@ -213,9 +213,9 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
 
 AUDIENCE_TITLES = {
     "all": N_("Semua pelanggan"),
-    "eligible": N_("Layak, belum peserta"),
+    "eligible": N_("Layak, belum ikut"),
     "enrolled": N_("Sudah peserta"),
-    "needs_update": N_("Perlu perbarui data"),
+    "needs_update": N_("Perlu update data"),
 }
 AUDIENCE_DESCRIPTIONS = {
     "all": N_("Semua yang berlangganan info"),
@@ -233,10 +233,12 @@ async def audience_replies(turn: Turn) -> list[Reply]:
     rows = []
     for audience in broadcasts.AUDIENCES:
         count = _.number(len(reached[audience]))
+        suffix = f" ({count})"
+        title = _(AUDIENCE_TITLES[audience])[: MAX_ROW_TITLE - len(suffix)]
         rows.append(
             Row(
                 f"staff:aud:{audience}",
-                _("{title} ({n})").format(title=_(AUDIENCE_TITLES[audience]), n=count),
+                title + suffix,
                 _("{n} penerima · {about}").format(n=count, about=_(AUDIENCE_DESCRIPTIONS[audience])),
             )
         )
