@@ -30,6 +30,9 @@ STATUS_GROUPS = {
 }
 
 
+_SUFFIX = re.compile(r"\b(\w{3,}?)(nya|ny)\b")
+
+
 @dataclass(frozen=True)
 class Text:
     id: str
@@ -101,8 +104,10 @@ def match(lowered: str, normalised: str) -> Match | None:
     """The best entry for a message, or None. Patterns first (summed weights); then a close match on a
     whole example question, for typos the patterns miss."""
     best: Match | None = None
+    # "bayarnya", "iurannya", "kartunya": the -nya suffix never changes the question.
+    stripped = _SUFFIX.sub(r"\1", lowered)
     for entry in knowledge_base():
-        if any(p.search(lowered) or p.search(normalised) for p in entry.patterns):
+        if any(p.search(lowered) or p.search(normalised) or p.search(stripped) for p in entry.patterns):
             score = entry.weight
             if best is None or score > best.score:
                 best = Match(entry, score)

@@ -32,7 +32,7 @@ INTENTS = (
 SLANG = {
     "sy": "saya", "sya": "saya", "aku": "saya", "ak": "saya", "gw": "saya", "gue": "saya", "gua": "saya",
     "gmn": "bagaimana", "gimana": "bagaimana", "gmna": "bagaimana", "bgmn": "bagaimana", "gmana": "bagaimana",
-    "caranya": "cara", "crnya": "cara", "cr": "cara",
+    "caranya": "cara", "cekin": "cek", "cekkan": "cek", "ngecek": "cek", "dicek": "cek", "crnya": "cara", "cr": "cara",
     "dgn": "dengan", "dg": "dengan", "sm": "sama", "ama": "sama",
     "blm": "belum", "blom": "belum", "belom": "belum",
     "ga": "tidak", "gak": "tidak", "nggak": "tidak", "ngga": "tidak", "engga": "tidak", "enggak": "tidak",

@@ -13,7 +13,7 @@ from handlers.nlu import Understanding, normalise, understand
 _QUESTION = re.compile(
     r"\?|^(apa|apakah|apkh|berapa|brp|kapan|kpn|dimana|di mana|kemana|ke mana|gimana|gmn|bagaimana|kenapa|knp|"
     r"siapa|bisa|bisakah|boleh|bolehkah|what|how|when|where|who|why|can|is|are|do|does)\b|"
-    r"\b(ga|gak|nggak|tidak|ya|kah|sih|nggak sih|gimana)\s*$"
+    r"\b(ga|gak|nggak|tidak|kah|sih|nggak sih|gimana|bukan)\s*$"
 )
 _PROGRAM_WORDS = re.compile(
     r"\b(bpjs|sigap|ucj|program|iuran|klaim|claim|peserta|santunan|kartu|pemkot|dtsen|dtks|desil|jaminan|"

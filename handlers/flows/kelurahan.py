@@ -141,7 +141,7 @@ async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
         kecamatan = turn.domain.wilayah.find_kecamatan(said.text)
         if kecamatan is not None:
             return pick_kelurahan(turn, kecamatan.code)
-    if _DONT_KNOW.search(said.lowered) and not said.about_program:
+    if _DONT_KNOW.search(said.lowered) and said.faq is None:
         return [
             Reply(
                 _(
