@@ -12,13 +12,14 @@ and they are all included in ROUTES below.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from handlers import faq
 from handlers.context import Turn
-from handlers.entities import normalise_digits
+from handlers.entities import affirmative, normalise_digits
 from handlers.flow import Routes
 from handlers.flows import (
     claims,
@@ -48,6 +49,18 @@ START_WORDS = {"mulai", "/mulai", "start langganan"}
 BARE_ESCAPES = {"batal": "cancel", "cancel": "cancel", "/batal": "cancel", "menu": "menu", "/menu": "menu"}
 # Answers that leave the pending step where it was (so it is reminded), as opposed to starting a new flow.
 INFO_INTENTS = {"claim_help", "change_language"}
+# What a bare "iya" after an answer may take up: the offers that only show information or start a check.
+TAKEN_UP_BY_YES = ("check", "update", "coverage", "subscribe", "help", "accident", "jkm", "jkkdeath")
+
+ASK_AWAY = re.compile(
+    r"^(mau|boleh|bisa|numpang|izin|ijin|permisi|sy mau|saya mau|aku mau|pengen|pgn|mo) ?(tanya|nanya|bertanya|tny)"
+    r"|^(i have a question|can i ask)"
+)
+
+BARE_NO = re.compile(
+    r"(ga|gak|nggak|ngga|enggak|tidak|tdk|no|nope|jangan|belum)( (usah|mau|perlu|jadi))?"
+    r"( (deh|dulu|kak|min|pak|bu|ah|kok|makasih|terima kasih|thanks))*"
+)
 
 ROUTES = Routes()
 for _router in (
@@ -66,10 +79,17 @@ for _router in (
 
 
 class Conversations:
-    def __init__(self, store: Store, domain: Domain, today: Callable[[], date] = date.today) -> None:
+    def __init__(
+        self,
+        store: Store,
+        domain: Domain,
+        today: Callable[[], date] = date.today,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.store = store
         self.domain = domain
         self.today = today
+        self.clock = clock or (lambda: datetime.now(UTC))  # tests set the day the sample data speaks of
 
     async def handle(self, msg: InMessage) -> list[Reply]:
         async with self.store.uow() as uow:
@@ -80,7 +100,7 @@ class Conversations:
             conversation, created = await uow.conversations.get_or_create(
                 msg.channel, msg.user_key, normalise_language(msg.language_hint)
             )
-            now = datetime.now(UTC)
+            now = self.clock()
             if msg.kind is Kind.TEXT:
                 msg = replace(msg, text=normalise_digits(msg.text))
             msg = as_choice(msg, conversation.choices)
@@ -134,6 +154,10 @@ class Conversations:
         if command == "/petugas" or command.startswith("/petugas "):
             return await staff.command(turn, said.text)
         step = ROUTES.steps.get(turn.state)
+        if step is None:
+            typed = await staff.typed_action(turn, said)
+            if typed is not None:
+                return typed
         escape = BARE_ESCAPES.get(command) if step is not None and step.free_text else said.escape
         if escape is not None and not (step is not None and escape in step.own_escapes):
             return await self._escape(turn, escape)
@@ -171,8 +195,12 @@ class Conversations:
             return await eligibility.check_intent(turn, said), False
         if said.death_at_work:
             return claims.jkk_death(turn), True
+        reply = await self._short_answer(turn, said)
+        if reply is not None:
+            return reply, True
         found = said.faq
-        if found is not None and said.intent != "unsubscribe":
+        strong_check = said.intent == "check_eligibility" and said.nlu.scores.get(said.intent, 0) >= 5
+        if found is not None and said.intent != "unsubscribe" and not (strong_check and found.score <= 3):
             return [faq_reply(turn, found.entry)], True
         handler = ROUTES.intents.get(said.intent)
         weak = said.nlu.scores.get(said.intent, 0) <= 1
@@ -180,7 +208,27 @@ class Conversations:
             return fallback.unknown_question(turn), True
         if handler is not None:
             return await handler(turn, said), said.intent in INFO_INTENTS
+        if ASK_AWAY.search(said.lowered):
+            return fallback.ask_away(turn), True
         return fallback.out_of_scope(turn), True
+
+    async def _short_answer(self, turn: Turn, said: Said) -> list[Reply] | None:
+        """A bare "iya"/"boleh" with no step pending takes up the first thing the last answer offered;
+        a bare "nggak" is acknowledged. Never "belum mengerti" for a yes or a no."""
+        if turn.state or said.answer is None or said.faq is not None or said.intent not in ("menu", "out_of_scope"):
+            return None
+        if len(said.text.split()) > 4:
+            return None
+        if said.answer is True:
+            if not affirmative(said.text):
+                return None  # "ok", "sip": an acknowledgement, answered as such
+            offered = [choice for choice, _label in (turn.choices or []) if choice in TAKEN_UP_BY_YES]
+            if offered:
+                return await self._button(turn, offered[0])
+            return None
+        if not BARE_NO.fullmatch(" ".join(re.sub(r"[^\w ]+", " ", said.lowered).split())):
+            return None  # "harga bbm naik ga": a question ending in "ga", not a no
+        return [turn.main_menu(turn._("Baik. Ada lagi yang bisa saya bantu?"))]
 
     async def _button(self, turn: Turn, payload: str) -> list[Reply]:
         """Buttons are global actions: one pressed long after it was sent still does something sensible."""

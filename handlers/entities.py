@@ -34,6 +34,10 @@ _NEGATED_YES = re.compile(
     r"\b(tidak|tdk|ga|gak|nggak|ngga|enggak|engga|gk|g) ?(apa[- ]?apa|papa|masalah|keberatan)\b|\bgpp\b|\bgapapa\b"
     r"|\bno problem\b|\bno worries\b|\bwhy not\b"
 )
+_NOT_AN_ANSWER = re.compile(
+    r"\b(ga|gak|nggak|ngga|tidak|tdk|kurang|belum|blm) ?(tau|tahu|ngerti|mengerti|paham|jelas|yakin)\b|\bmaksud"
+    r"|\bdon.t (understand|know)\b|\bnot sure\b|\bbingung\b"
+)
 _NO = re.compile(
     r"\b(tidak|tdk|tak|ga|gak|gk|g|nggak|ngga|nggk|enggak|engga|kagak|ndak|nda|no|nope|nah|jangan|jgn|ogah|emoh"
     r"|males|malas|enggan|menolak|tolak|batal|batalkan|cancel|don'?t|not|never|disagree|decline)\b"
@@ -50,6 +54,8 @@ def yes_or_no(text: str) -> bool | None:
     """True for a free-word yes, False for a no, None when it is neither. A negation always wins over a
     positive word ("ga setuju", "jangan hapus", "nggak mau ah"), except "tidak apa-apa"-like phrases."""
     lowered = " " + re.sub(r"[^\w' ]+", " ", text.lower()) + " "
+    if _NOT_AN_ANSWER.search(lowered):
+        return None  # "gak tau maksudnya", "ga ngerti": a question about the question
     if _NEGATED_YES.search(lowered):
         return True
     if _NO.search(lowered):
@@ -69,7 +75,8 @@ _FAMILY = re.compile(
     r"|neighbour|neighbor|friend|relative)\b"
 )
 _OWNER_WORDS = re.compile(
-    r"\b(punya|milik|nik|ktp|untuk|buat|cek|cekin|cekkan|periksa|atas nama|an|data|status|for|of|check|my)\b"
+    r"\b(punya|milik|nik|ktp|untuk|buat|cek|cekin|cekkan|ngecek|ngecekin|dicek|periksa|atas nama|an|data|status|for"
+    r"|of|check|my)\b|'s\b"
 )
 _OWN = re.compile(r"\b(saya sendiri|sendiri|punya saya|milik saya|nik saya|my own|mine)\b")
 
@@ -88,6 +95,32 @@ def family_reference(text: str) -> bool:
 
 _ENGLISH = frozenset(
     [
+        "good",
+        "morning",
+        "afternoon",
+        "evening",
+        "hey",
+        "there",
+        "get",
+        "know",
+        "need",
+        "should",
+        "will",
+        "have",
+        "has",
+        "am",
+        "lost",
+        "forgot",
+        "mother",
+        "father",
+        "husband",
+        "wife",
+        "covered",
+        "enrolled",
+        "qualify",
+        "eligibility",
+        "benefits",
+        "receive",
         "i",
         "i'm",
         "im",
@@ -252,7 +285,7 @@ def detect_language(text: str) -> str | None:
     indonesian = sum(w in _INDONESIAN for w in words)
     if english >= 3 and indonesian == 0 and english >= len(words) * 0.5:
         return "en"
-    if english >= 2 and indonesian == 0 and len(words) <= 4 and english == len(words):
+    if english >= 2 and indonesian == 0 and english >= len(words) * 0.4:
         return "en"
     if indonesian >= 2 and english <= indonesian // 3:
         return "id"
@@ -442,3 +475,15 @@ def parse_when(text: str, now: datetime) -> datetime | None:
     if explicit_date is False and day is not None and when <= local_now and day.date() == local_now.date():
         return None
     return when if when > local_now - timedelta(minutes=1) else None
+
+
+_AFFIRMATIVE = re.compile(
+    r"^(y|ya|yaa+|iya+|iy|yes|yep|yup|boleh|bole|mau|lanjut|lanjutkan|setuju|gas|ayo|yuk|hayuk|silakan|silahkan|sure)"
+    r"\b(?!.*\b(tanya|nanya)\b)"
+)
+
+
+def affirmative(text: str) -> bool:
+    """A bare "iya/boleh/mau/lanjut" (as opposed to an acknowledgement such as "ok", "sip", "makasih")."""
+    lowered = " ".join(re.sub(r"[^\w ]+", " ", text.lower()).split())
+    return len(lowered.split()) <= 4 and bool(_AFFIRMATIVE.search(lowered))

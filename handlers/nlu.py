@@ -68,6 +68,7 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
     ("menu", 3, r"\bterima kasih\b|\bmakasih\b"),
     ("menu", 3, r"^/?(start|menu|mulai dari awal)\b|\bmenu( utama)?\b|\bkembali\b|\bbalik\b|\bback\b"),
     ("menu", 2, r"^(ok|oke|okay|sip|siap|baik|mantap|good)\b"),
+    ("menu", 3, r"\bthank(s| you)?\b|^(good (morning|afternoon|evening)|hey|hi there)\b"),
     ("menu", 1, r"\bhalo\b|\bassalamualaikum\b"),
     # eligibility
     ("check_eligibility", 3, r"\bcek\b(?! (status|kepesertaan|bansos))|\bcek nik\b|\bperiksa\b"),

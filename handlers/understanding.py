@@ -17,7 +17,8 @@ _QUESTION = re.compile(
 )
 _PROGRAM_WORDS = re.compile(
     r"\b(bpjs|sigap|ucj|program|iuran|klaim|claim|peserta|santunan|kartu|pemkot|dtsen|dtks|desil|jaminan|"
-    r"asuransi|insurance|jamsostek|ketenagakerjaan|kpj|jmo|bansos|kelurahan|disnaker|dinsos|coverage)\b"
+    r"asuransi|insurance|jamsostek|ketenagakerjaan|kpj|jmo|bansos|kelurahan|disnaker|dinsos|coverage|"
+    r"ditanggung|tanggung|menanggung|dicover|covered|cover|santunan|manfaat)\b"
 )
 _DEATH = re.compile(r"\b(meninggal|wafat|mati|tewas|kematian|almarhum|almarhumah|died|death|passed away|killed)\b")
 _AT_WORK = re.compile(

@@ -88,7 +88,7 @@ def jkk_death(turn: Turn) -> list[Reply]:
         "Turut berduka cita. Jika peserta meninggal karena kecelakaan kerja (termasuk di perjalanan "
         "pergi/pulang kerja, atau saat narik/bekerja), yang berlaku adalah JKK (Jaminan Kecelakaan Kerja), "
         "bukan JKM:\n"
-        "• santunan kematian 48 × penghasilan bulanan yang dilaporkan, paling sedikit sebesar santunan JKM;\n"
+        "• santunan kematian 48× penghasilan bulanan yang dilaporkan (48 kali), paling sedikit sebesar santunan JKM;\n"
         "• biaya pemakaman Rp10 juta dan santunan berkala Rp12 juta;\n"
         "• beasiswa untuk 2 anak, tanpa syarat lama iuran.\n\n"
         "Keluarga harus melaporkan kecelakaannya ke BPJS Ketenagakerjaan paling lambat 2×24 jam. Siapkan: "

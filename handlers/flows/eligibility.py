@@ -350,9 +350,26 @@ def _consent_reminder(turn: Turn) -> Reply:
     return consent_buttons(turn, _("Untuk lanjut cek: setuju NIK diproses seperti di atas? Ketik “ya” atau “tidak”."))
 
 
+_CONFUSED = re.compile(
+    r"\b(ga|gak|nggak|ngga|tidak|kurang|belum) ?(tau|tahu|ngerti|mengerti|paham|jelas)\b|\bmaksud|\bbingung\b"
+    r"|\bartinya\b|\bwhat does (this|that|it) mean\b|\bdon.t understand\b"
+)
+
+
 @router.step(AWAITING_CONSENT, reminder=_consent_reminder)
 async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
     _ = turn._
+    if _CONFUSED.search(said.lowered) and said.answer is None:
+        return [
+            consent_buttons(
+                turn,
+                _(
+                    "Maksudnya: untuk mengecek, saya perlu NIK dan 4 digit terakhir KK Anda. Saya hanya "
+                    "mencocokkannya dengan data DTSEN dan BPJS Ketenagakerjaan, tidak menyimpan angkanya, dan "
+                    "Anda bisa menghapus riwayatnya kapan saja. Boleh? Ketik “ya” atau “tidak”."
+                ),
+            )
+        ]
     if said.answer is not None and not said.faq:
         return await on_consent(turn, said.answer, said)
     if said.digits.nik:

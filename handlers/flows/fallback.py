@@ -18,7 +18,7 @@ def non_text(turn: Turn) -> list[Reply]:
             "yang diminta."
         )
     elif kind is Kind.STICKER or kind is Kind.REACTION:
-        text = _("😊 Terima kasih! Ada yang bisa saya bantu?")
+        text = _("😊 Terima kasih! Saya hanya bisa membaca pesan teks: ketik pertanyaan Anda, atau pilih dari menu.")
     elif kind is Kind.LOCATION:
         text = _("Terima kasih. Saya tidak memakai lokasi; ketik saja nama kelurahan Anda bila diminta.")
     else:
@@ -36,6 +36,16 @@ def out_of_scope(turn: Turn) -> list[Reply]:
         "Maaf, saya belum mengerti. Saya hanya bisa membantu soal program SIGAP: cek kelayakan BPJS "
         "Ketenagakerjaan gratis, cara perbarui data DTSEN, status kepesertaan, dan klaim.\n"
         "Contoh pertanyaan: “apa itu SIGAP?”, “iurannya berapa?”, “cek kelayakan”."
+    )
+    return [turn.main_menu(text)]
+
+
+def ask_away(turn: Turn) -> list[Reply]:
+    """ "Mau tanya" on its own: an invitation, not a message to misunderstand."""
+    _ = turn._
+    text = _(
+        "Silakan, tanyakan saja. Contoh: “apa itu SIGAP?”, “siapa yang bisa ikut?”, “iurannya berapa?”, atau "
+        "pilih dari menu."
     )
     return [turn.main_menu(text)]
 

@@ -5,6 +5,7 @@ of sigap_core.broadcasts.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -149,6 +150,13 @@ def ask_text(turn: Turn) -> Reply:
     )
 
 
+NOW_WORDS = re.compile(r"^\s*(sekarang|skrg|skrng|langsung|kirim sekarang|now|right now|saat ini)\b")
+# Staff may type what the staff menu offers.
+STAFF_ACTIONS = (
+    (re.compile(r"\b(buat|bikin|kirim|tulis)\b.{0,12}\b(pengumuman|broadcast|siaran|info)\b"), "new"),
+    (re.compile(r"\b(daftar|lihat|list|riwayat)\b.{0,12}\b(pengumuman|broadcast)\b"), "list"),
+    (re.compile(r"^(menu petugas|petugas menu|staff menu)$"), "menu"),
+)
 AUDIENCE_WORDS = {
     "all": ("semua", "all", "semua pelanggan", "everyone"),
     "eligible": ("layak", "eligible"),
@@ -196,6 +204,8 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
             *await audience_replies(turn),
         ]
     if turn.state == STAFF_WHEN:
+        if NOW_WORDS.search(text.lower()):
+            return await confirm(turn, turn.now)
         when = parse_when(text, turn.now)
         if when is None:
             return [
@@ -213,9 +223,9 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
 
 AUDIENCE_TITLES = {
     "all": N_("Semua pelanggan"),
-    "eligible": N_("Layak, belum ikut"),
-    "enrolled": N_("Sudah peserta"),
-    "needs_update": N_("Perlu update data"),
+    "eligible": N_("Layak, belum daftar"),
+    "enrolled": N_("Sudah terdaftar"),
+    "needs_update": N_("Perlu perbarui data"),
 }
 AUDIENCE_DESCRIPTIONS = {
     "all": N_("Semua yang berlangganan info"),
@@ -251,8 +261,8 @@ async def audience_replies(turn: Turn) -> list[Reply]:
             0,
             Reply(
                 _(
-                    "⚠️ Belum ada warga yang berlangganan info dari {place}, jadi pengumuman ini belum akan sampai "
-                    "ke siapa pun."
+                    "⚠️ 0 penerima: belum ada warga yang berlangganan info dari {place}, jadi pengumuman ini belum "
+                    "akan sampai ke siapa pun."
                 ).format(place=_kode_place(turn, kode))
             ),
         )
@@ -301,8 +311,8 @@ async def confirm(turn: Turn, when: datetime) -> list[Reply]:
         return [
             Reply(
                 _(
-                    "⚠️ Tidak ada penerima: belum ada warga di kelompok ini yang berlangganan. Jika dikirim, "
-                    "pengumuman tidak sampai ke siapa pun ({when}). Pilih penerima lain?"
+                    "⚠️ Tidak ada penerima (0 penerima): belum ada warga di kelompok ini yang berlangganan. Jika "
+                    "dikirim, pengumuman tidak sampai ke siapa pun ({when}). Pilih penerima lain?"
                 ).format(when=moment),
                 (
                     Button("staff:audience", _("Pilih penerima lain")),
@@ -467,3 +477,12 @@ async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
 @router.button("staff")
 async def staff_button(turn: Turn, argument: str) -> list[Reply]:
     return await on_button(turn, argument)
+
+
+async def typed_action(turn: Turn, said: Said) -> list[Reply] | None:
+    """ "buat pengumuman", "lihat daftar pengumuman" typed by a staff member: the staff menu's action.
+    None for everyone else (a citizen asking for announcements subscribes instead)."""
+    action = next((name for pattern, name in STAFF_ACTIONS if pattern.search(said.lowered)), None)
+    if action is None or await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key) is None:
+        return None
+    return await on_button(turn, action)

@@ -13,8 +13,10 @@ import asyncio
 import re
 import sys
 import tempfile
+import time
 import tomllib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +68,18 @@ def load_set(path: Path) -> list[dict[str, Any]]:
     return dialogues
 
 
+def find_button(replies: list[Reply], wanted: str) -> str | None:
+    """A button of the last reply by id or label; a label may carry decorations such as a count
+    ("Semua pelanggan (3)" is pressed as "Semua pelanggan"): exact first, then one unique prefix."""
+    wanted = wanted.casefold()
+    choices = [(cid, label.casefold()) for r in replies for cid, label in r.choices()]
+    for cid, label in choices:
+        if wanted in (cid.casefold(), label):
+            return cid
+    prefixed = [cid for cid, label in choices if label.startswith(wanted)]
+    return prefixed[0] if len(prefixed) == 1 else None
+
+
 def seen(replies: list[Reply]) -> str:
     """What the user sees in one turn: every message's text and every button/row label."""
     parts = []
@@ -90,7 +104,11 @@ class DialogueRunner:
 
     def __init__(self, app: App) -> None:
         self.app = app
-        self.bot = Conversations(app.store, app.domain, app.today)
+        # The clock starts at 10:00 WIB on the day the sample data speaks of (FORMAT.md: 21 November 2026).
+        started, base = time.monotonic(), datetime(TODAY.year, TODAY.month, TODAY.day, 3, 0, tzinfo=UTC)
+        self.bot = Conversations(
+            app.store, app.domain, app.today, clock=lambda: base + timedelta(seconds=time.monotonic() - started)
+        )
         self.values = placeholders()
         self.count = 0
 
@@ -107,8 +125,6 @@ class DialogueRunner:
     async def _bind_staff(self, channel: str, user: str, scope: str) -> None:
         """The real invite mechanism: a one-time code, sent as /petugas CODE."""
         role, kode = ("admin", None) if scope == "all" else ("staff", scope)
-        from datetime import UTC, datetime
-
         async with self.app.store.uow() as uow:
             code, _ = await broadcasts.create_invite(uow, self.app.domain, role, kode, datetime.now(UTC))
         await self.bot.handle(InMessage(channel, user, Kind.TEXT, text=f"/petugas {code}"))
