@@ -316,7 +316,7 @@ async def confirm(turn: Turn, when: datetime) -> list[Reply]:
                 ).format(when=moment),
                 (
                     Button("staff:audience", _("Pilih penerima lain")),
-                    Button("staff:send", _("Tetap kirim")),
+                    Button("staff:send", _("Kirim saja")),
                     Button("staff:drop", _("Batal")),
                 ),
             )

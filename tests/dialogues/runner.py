@@ -39,7 +39,10 @@ KINDS = {
     "own_contact": Kind.CONTACT,
 }
 UNKNOWN_NIK = "3275016612990999"  # well-formed, not in the sample registry
-OWN_PHONE = GOOD["priority"].split(",")[-1]  # the phone an own-contact turn shares
+# An own-contact turn shares the registry phone of the person whose NIK the dialogue typed last (a
+# number the registry does not hold when that person has none).
+PHONES = {who: line.split(",")[-1] or "081200000000" for who, line in GOOD.items()}
+_NIK_OF = re.compile(r"\{nik\.([a-z]+)\}")
 
 
 def placeholders() -> dict[str, str]:
@@ -138,8 +141,11 @@ class DialogueRunner:
         if dialogue.get("staff"):
             await self._bind_staff(channel, user, dialogue["staff"])
         replies: list[Reply] = []
+        person = "priority"
         for n, turn in enumerate(dialogue.get("turn", []), start=1):
             where = f"turn {n}"
+            typed = _NIK_OF.findall(turn.get("say", ""))
+            person = typed[-1] if typed else person
             if "say" in turn:
                 msg = InMessage(channel, user, Kind.TEXT, text=fill(turn["say"], self.values), language_hint=lang)
             elif "press" in turn:
@@ -164,7 +170,7 @@ class DialogueRunner:
                     channel,
                     user,
                     kind,
-                    contact_phone=OWN_PHONE if kind is Kind.CONTACT else "",
+                    contact_phone=PHONES.get(person, "081200000000") if kind is Kind.CONTACT else "",
                     contact_is_own=kind is Kind.CONTACT,
                     language_hint=lang,
                 )
