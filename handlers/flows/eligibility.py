@@ -60,7 +60,9 @@ def consent_prompt(turn: Turn, purpose: str, other: bool = False) -> list[Reply]
 
 def consent_buttons(turn: Turn, text: str) -> Reply:
     _ = turn._
-    return Reply(text, (Button("consent:yes", _("Setuju")), Button("consent:no", _("Tidak setuju"))))
+    return Reply(
+        text, (Button("consent:yes", _("Setuju")), Button("consent:no", _("Tidak setuju")), turn.menu_button())
+    )
 
 
 def ask_nik(turn: Turn) -> Reply:
@@ -387,7 +389,17 @@ async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
         return consent_prompt(turn, turn.data.get("purpose", "check"), bool(turn.data.get("other") or said.family))
     if said.faq is not None or said.intent != "out_of_scope":
         return None
-    return [consent_buttons(turn, _("Maaf, belum jelas. Ketik “ya” jika setuju NIK diproses, atau “tidak”."))]
+    if said.family:  # "ini buat bapak saya": the check is for someone else
+        turn.update_data(other=True)
+        return [
+            consent_buttons(
+                turn,
+                _("Baik, untuk cek NIK orang lain (dengan izinnya). Setuju NIK itu diproses seperti di atas?"),
+            )
+        ]
+    return [
+        consent_buttons(turn, _("Maaf, belum jelas. Ketik “ya” jika setuju NIK diproses, atau “tidak” (contoh: ya)."))
+    ]
 
 
 def _nik_reminder(turn: Turn) -> Reply:
@@ -445,6 +457,9 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
         return await on_kk4(turn, digits.kk4 or digits.nik or said.text)
     if said.faq is not None:
         return None
+    if said.family and not turn.data.get("other"):  # "itu NIK bapak saya": the KK digits are his too
+        turn.update_data(other=True)
+        return [ask_kk4(turn, _("Baik, NIK orang tersebut. Sekarang ketik 4 digit terakhir nomor KK-nya."))]
     if _LATER.search(said.lowered) and not said.is_question:
         return [
             Reply(

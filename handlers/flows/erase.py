@@ -58,7 +58,7 @@ async def erase_step(turn: Turn, said: Said) -> list[Reply] | None:
     if said.faq is not None or said.intent not in ("out_of_scope",):
         return None
     _ = turn._
-    return [Reply(_("Maaf, belum jelas. Ketik “ya” untuk menghapus, atau “batal”."), _buttons(turn))]
+    return [Reply(_("Maaf, belum jelas. Ketik “ya” untuk menghapus, atau “batal” (contoh: batal)."), _buttons(turn))]
 
 
 @router.button("erase")
