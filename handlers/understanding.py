@@ -30,15 +30,25 @@ _AT_WORK = re.compile(
 
 @dataclass(frozen=True)
 class Said:
+    """Entities are read at once (they are cheap and decide whether a step is filled); the intent, the
+    normalised text and the knowledge-base match only when something asks for them, so a digits-only answer
+    (the KK digits of the verified turn) never pays for them."""
+
     text: str  # as typed, digits normalised to ASCII
     lowered: str
-    normalised: str
-    nlu: Understanding
     digits: Digits
     answer: bool | None  # free-word yes / no, negation-aware
     family: bool  # about someone else's record
     language: str | None  # the language the message is clearly written in
     escape: str | None  # a way out: erase, cancel, menu, help, human
+
+    @cached_property
+    def normalised(self) -> str:
+        return normalise(self.text)
+
+    @cached_property
+    def nlu(self) -> Understanding:
+        return understand(self.text)
 
     @property
     def intent(self) -> str:
@@ -71,8 +81,6 @@ def read(text: str) -> Said:
     return Said(
         text=text,
         lowered=lowered,
-        normalised=normalise(text),
-        nlu=understand(text),
         digits=digits_in(text),
         answer=yes_or_no(text),
         family=family_reference(text),
