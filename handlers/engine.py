@@ -46,7 +46,25 @@ TOUCH_EVERY = timedelta(minutes=1)
 STOP_WORDS = {"berhenti", "stop", "unsubscribe", "/berhenti", "/stop", "berhenti langganan"}
 START_WORDS = {"mulai", "/mulai", "start langganan"}
 # Words a free-text step (an announcement being typed) still reads as a way out.
-BARE_ESCAPES = {"batal": "cancel", "cancel": "cancel", "/batal": "cancel", "menu": "menu", "/menu": "menu"}
+BARE_ESCAPES = {
+    **dict.fromkeys(
+        (
+            "batal",
+            "cancel",
+            "/batal",
+            "batalkan",
+            "batalin",
+            "gajadi",
+            "ga jadi",
+            "gak jadi",
+            "nggak jadi",
+            "tidak jadi",
+        ),
+        "cancel",
+    ),
+    "menu": "menu",
+    "/menu": "menu",
+}
 # Answers that leave the pending step where it was (so it is reminded), as opposed to starting a new flow.
 INFO_INTENTS = {"claim_help", "change_language"}
 # What a bare "iya" after an answer may take up: the offers that only show information or start a check.

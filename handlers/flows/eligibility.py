@@ -40,6 +40,7 @@ _DONT_KNOW = re.compile(
     r"\b(ga|gak|nggak|ngga|tidak|tdk|enggak|belum) ?(tau|tahu|hafal|apal|inget|ingat|punya|ada|bawa)\b|\blupa\b"
     r"|\bdon.t (know|remember|have)\b|\bforgot\b"
 )
+_ABOUT_KK = re.compile(r"\b(kk|kartu keluarga|family card)\b")
 _LATER = re.compile(r"\b(nanti|entar|ntar|nnti|besok|later|tomorrow)\b")
 
 
@@ -342,6 +343,11 @@ async def on_keep(turn: Turn, keep: bool) -> list[Reply]:
 # What this flow owns --------------------------------------------------------------------------------------
 
 
+def strong(said: Said) -> bool:
+    """The message clearly asks for something else (not one weak keyword): it may leave the step."""
+    return said.nlu.scores.get(said.intent, 0) >= 3
+
+
 def _faq_reply(turn: Turn, entry_id: str) -> Reply:
     entry = next(e for e in faq.knowledge_base() if e.id == entry_id)
     return Reply(faq.answer_text(entry, turn.domain, turn._, turn.outcome))
@@ -429,7 +435,8 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
     if said.answer is False:
         turn.clear_state()
         return [turn.main_menu(_("Baik, tidak jadi cek. Tidak ada yang diproses."))]
-    if said.intent not in ("out_of_scope", "menu", "check_eligibility") or (said.is_question and said.about_program):
+    leaving = said.intent not in ("out_of_scope", "menu", "check_eligibility") and strong(said)
+    if leaving or (said.is_question and said.about_program):
         return None
     return [
         Reply(
@@ -470,9 +477,9 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
                 (turn.cancel_button(), turn.menu_button()),
             )
         ]
-    if _DONT_KNOW.search(said.lowered):
+    if _DONT_KNOW.search(said.lowered) or _ABOUT_KK.search(said.lowered):
         return [_faq_reply(turn, "kk_missing"), _kk4_reminder(turn)]
-    if said.intent not in ("out_of_scope", "menu") or (said.is_question and said.about_program):
+    if (said.intent not in ("out_of_scope", "menu") and strong(said)) or (said.is_question and said.about_program):
         return None
     return [
         ask_kk4(
@@ -491,7 +498,8 @@ def _keep_reminder(turn: Turn) -> Reply:
 
 @router.step(AWAITING_KEEP, reminder=_keep_reminder)
 async def keep_step(turn: Turn, said: Said) -> list[Reply] | None:
-    if said.answer is not None and said.faq is None and said.intent in ("menu", "out_of_scope"):
+    short = len(said.text.split()) <= 3 and not said.is_question
+    if said.answer is not None and short and said.faq is None and said.intent in ("menu", "out_of_scope"):
         return await on_keep(turn, said.answer)
     turn.clear_state()  # the question was optional: anything else lets it go
     return None

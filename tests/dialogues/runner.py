@@ -149,16 +149,7 @@ class DialogueRunner:
             if "say" in turn:
                 msg = InMessage(channel, user, Kind.TEXT, text=fill(turn["say"], self.values), language_hint=lang)
             elif "press" in turn:
-                wanted = fill(turn["press"], self.values).casefold()
-                payload = next(
-                    (
-                        cid
-                        for r in replies
-                        for cid, label in r.choices()
-                        if wanted in (cid.casefold(), label.casefold())
-                    ),
-                    None,
-                )
+                payload = find_button(replies, fill(turn["press"], self.values))
                 if payload is None:
                     labels = [label for r in replies for _, label in r.choices()]
                     outcome.failures.append(f"{where}: no button {turn['press']!r} among {labels}")
