@@ -15,12 +15,15 @@ _QUESTION = re.compile(
     r"siapa|bisa|bisakah|boleh|bolehkah|what|how|when|where|who|why|can|is|are|do|does)\b|"
     r"\b(ga|gak|nggak|tidak|kah|sih|nggak sih|gimana|bukan)\s*$"
 )
+_QUESTION_TAIL = re.compile(r"\b(ga|gak|nggak|ngga|tidak|kah|sih|bukan|apa|ya)\s*\??\s*$")
 _PROGRAM_WORDS = re.compile(
     r"\b(bpjs|sigap|ucj|program|iuran|klaim|claim|peserta|santunan|kartu|pemkot|dtsen|dtks|desil|jaminan|"
     r"asuransi|insurance|jamsostek|ketenagakerjaan|kpj|jmo|bansos|kelurahan|disnaker|dinsos|coverage|"
     r"ditanggung|tanggung|menanggung|dicover|covered|cover|santunan|manfaat)\b"
 )
-_DEATH = re.compile(r"\b(meninggal|wafat|mati|tewas|kematian|almarhum|almarhumah|died|death|passed away|killed)\b")
+_DEATH = re.compile(
+    r"\b(meninggal\w*|wafat\w*|mati|tewas|kematian\w*|almarhum|almarhumah|died|death|passed away|killed)\b"
+)
 _AT_WORK = re.compile(
     r"\b(kecelakaan|kecelakan|tabrakan|ketabrak|ditabrak|tertabrak|jatuh|terjatuh|kerja|bekerja|narik|ngojek|"
     r"nyupir|lagi kerja|waktu kerja|saat kerja|di jalan|perjalanan|berangkat kerja|pulang kerja|proyek|"
@@ -57,6 +60,16 @@ class Said:
     @cached_property
     def faq(self) -> faq.Match | None:
         return faq.match(self.lowered, self.normalised)
+
+    @property
+    def bare_answer(self) -> bool | None:
+        """The yes/no, unless it is part of a question ("data saya ikut kehapus ga?", "ini resmi ga")."""
+        if self.answer is None:
+            return None
+        words = self.lowered.split()
+        if len(words) > 2 and ("?" in self.text or _QUESTION_TAIL.search(self.lowered)):
+            return None
+        return self.answer
 
     @property
     def is_question(self) -> bool:

@@ -378,8 +378,8 @@ async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
                 ),
             )
         ]
-    if said.answer is not None and not said.faq:
-        return await on_consent(turn, said.answer, said)
+    if said.bare_answer is not None and not said.faq:
+        return await on_consent(turn, said.bare_answer, said)
     if said.digits.nik:
         # Not processed, not kept: consent comes first.
         return [

@@ -51,10 +51,12 @@ def _reminder(turn: Turn) -> Reply:
 
 @router.step(AWAITING_ERASE, reminder=_reminder, cancel=cancel, own_escapes=("erase",))
 async def erase_step(turn: Turn, said: Said) -> list[Reply] | None:
-    if said.answer is True or said.escape == "erase":
+    if said.bare_answer is True or said.escape == "erase":
         return await confirm(turn)
-    if said.answer is False:
+    if said.bare_answer is False:
         return await cancel(turn)
+    if said.is_question and said.faq is None:
+        return ask(turn)  # "data DTSEN saya ikut terhapus?": the confirmation says what is erased
     if said.faq is not None or said.intent not in ("out_of_scope",):
         return None
     _ = turn._

@@ -458,9 +458,9 @@ async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
     if staff is None:
         turn.clear_state()
         return None
-    if said.answer is True:
+    if said.bare_answer is True:
         return await send(turn, staff)
-    if said.answer is False:
+    if said.bare_answer is False:
         return await drop(turn)
     when = parse_when(said.text, turn.now)
     if when is not None:  # a corrected time
