@@ -126,8 +126,9 @@ class Conversations:
             if turn.expired:
                 turn.clear_state()
             said = read(msg.text.strip()) if msg.kind is Kind.TEXT and len(msg.text) <= MAX_INCOMING_TEXT else None
-            if said is not None and said.language and not turn.language_chosen and said.language != turn.lang:
-                turn.set_language(said.language, chosen=False)  # written clearly in the other language
+            written = said.language if said is not None and not said.text.startswith("/") else None
+            if written and not turn.language_chosen and written != turn.lang:
+                turn.set_language(written, chosen=False)  # written clearly in the other language
             replies = await self._dispatch(turn, said, created)
             if not turn.erased:
                 choices = [[choice_id, label] for r in replies for choice_id, label in r.choices()] or None

@@ -280,7 +280,7 @@ _INDONESIAN = frozenset(
 
 def detect_language(text: str) -> str | None:
     """'en' or 'id' when the message clearly is in that language, else None (short or mixed messages)."""
-    words = re.findall(r"[a-z']+", text.lower())
+    words = [w for w in re.findall(r"[a-z']+", text.lower()) if len(w) > 1 or w == "i"]
     english = sum(w in _ENGLISH for w in words)
     indonesian = sum(w in _INDONESIAN for w in words)
     if english >= 3 and indonesian == 0 and english >= len(words) * 0.5:
