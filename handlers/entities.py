@@ -75,8 +75,8 @@ _FAMILY = re.compile(
     r"|neighbour|neighbor|friend|relative)\b"
 )
 _OWNER_WORDS = re.compile(
-    r"\b(punya|milik|nik|ktp|untuk|buat|cek|cekin|cekkan|ngecek|ngecekin|dicek|periksa|atas nama|an|data|status|for"
-    r"|of|check|my)\b|'s\b"
+    r"\b(punya|milik|nik|ktp|kk|bpjs|untuk|buat|cek|cekin|cekkan|ngecek|ngecekin|dicek|periksa|atas nama|an|data"
+    r"|status|for|of|check|my)\b|'s\b"
 )
 _OWN = re.compile(r"\b(saya sendiri|sendiri|punya saya|milik saya|nik saya|my own|mine)\b")
 
@@ -431,6 +431,19 @@ def parse_when(text: str, now: datetime) -> datetime | None:
             explicit_date = True
     except ValueError:
         return None
+    next_week = bool(re.search(r"\bminggu depan\b|\bnext week\b", rest))
+    rest = re.sub(r"\bminggu depan\b|\bnext week\b", " ", rest)
+    day_only = re.search(r"\b(tgl|tanggal|tangal|date)\.?\s*(\d{1,2})\b", rest)
+    if day is None and day_only:
+        try:
+            day = local_now.replace(day=int(day_only[2]))
+            if day.date() < local_now.date():  # the 5th when today is the 21st: next month
+                month, year = (local_now.month % 12) + 1, local_now.year + (local_now.month == 12)
+                day = day.replace(year=year, month=month)
+        except ValueError:
+            return None
+        rest = rest.replace(day_only[0], " ")
+        explicit_date = True
     if day is None:
         if re.search(r"\blusa\b", rest):
             day = local_now + timedelta(days=2)
@@ -442,14 +455,14 @@ def parse_when(text: str, now: datetime) -> datetime | None:
             for name, weekday in _DAYS.items():
                 if re.search(rf"\b{re.escape(name)}\b", rest):
                     ahead = (weekday - local_now.weekday()) % 7 or 7
-                    day = local_now + timedelta(days=ahead)
+                    day = local_now + timedelta(days=ahead + (7 if next_week and ahead < 7 else 0))
                     explicit_date = True
                     break
     if re.search(
         r"[a-z]",
         re.sub(
             r"\b(jam|pukul|pkl|at|pagi|siang|sore|malam|am|pm|hari ini|nanti|today|"
-            r"tonight|besok|besuk|bsk|tomorrow|lusa|ini|tanggal|tgl|hari|on|"
+            r"tonight|besok|besuk|bsk|tomorrow|lusa|ini|tanggal|tgl|hari|on|depan|"
             + "|".join(map(re.escape, _DAYS))
             + r")\b",
             " ",
@@ -461,7 +474,8 @@ def parse_when(text: str, now: datetime) -> datetime | None:
     if not match or not match.group(1):
         return None
     hour, minute = int(match[1]), int(match[2] or 0)
-    part = match[3]
+    anywhere = re.search(r"\b(pagi|siang|sore|malam)\b", lowered)
+    part = match[3] or (anywhere[1] if anywhere else None)
     if (part in ("sore", "pm") and hour < 12) or (part == "malam" and 6 <= hour < 12) or (part == "siang" and hour < 6):
         hour += 12
     elif part in ("pagi", "am") and hour == 12:

@@ -15,10 +15,10 @@ from sigap_core.services import check
 router = Router("coverage")
 
 
-async def show(turn: Turn) -> list[Reply]:
+async def show(turn: Turn, said: Said | None = None) -> list[Reply]:
     link = await turn.uow.links.get(turn.msg.channel, turn.msg.user_key)
-    if link is None:
-        return await eligibility.start(turn, purpose="coverage")
+    if link is None or (said is not None and said.family):  # someone else's: checked, never the kept link
+        return await eligibility.start(turn, purpose="coverage", said=said)
     decision = await check(turn.uow, turn.domain, link.nik_hmac, turn.today)
     turn.remember_outcome(decision.status.value)
     if decision.status is Status.ENROLLED:
@@ -35,4 +35,4 @@ async def coverage_button(turn: Turn, argument: str) -> list[Reply]:
 
 @router.intent("coverage_status")
 async def coverage_intent(turn: Turn, said: Said) -> list[Reply]:
-    return await show(turn)
+    return await show(turn, said)

@@ -246,13 +246,17 @@ async def _verify(turn: Turn, kk4: str | None, phone_hmac: bytes | None, method:
         await turn.uow.rates.add(FAIL_ALL_SCOPE, "*")
         await turn.uow.audit.add(actor, "verify_failed", nik_hmac, method)
         turn.remember_outcome("not_verified")
-        turn.set_state(AWAITING_NIK, purpose=purpose, other=other)
+        # The digest (never the NIK) stays for the dialog minutes, so only the KK digits need retyping.
+        turn.set_state(AWAITING_NIK, purpose=purpose, other=other, retry=nik_hex)
         # One reply for both cases: it must not tell an unknown NIK from wrong KK digits.
         return [
             Reply(
                 not_verified_text(_)
                 + "\n\n"
-                + _("Mau coba lagi? Ketik NIK lagi. KK baru diganti? Coba 4 digit KK yang lama."),
+                + _(
+                    "Mau coba lagi? Ketik NIK lagi, atau 4 digit KK saja bila NIK-nya sudah benar. KK baru "
+                    "diganti? Coba 4 digit KK yang lama."
+                ),
                 (Button("update", _("Cara perbarui data")), turn.cancel_button(), turn.menu_button()),
             )
         ]
@@ -421,6 +425,13 @@ def _nik_reminder(turn: Turn) -> Reply:
 @router.step(AWAITING_NIK, reminder=_nik_reminder)
 async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
     _ = turn._
+    retry = turn.data.get("retry")
+    if retry and not said.digits.nik and said.digits.kk4 and len(said.digits.longest) == 4:
+        # After a failed check, the KK digits alone try the same NIK again.
+        turn.set_state(
+            AWAITING_KK4, purpose=turn.data.get("purpose", "check"), other=turn.data.get("other", False), nik=retry
+        )
+        return await on_kk4(turn, said.digits.kk4)
     if said.digits.nik or looks_like_digits_answer(said.text):
         if said.family and not turn.data.get("other"):
             turn.update_data(other=True)
