@@ -143,7 +143,7 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
         r"\brumah sakit\b|\bberobat\b|\bpencairan\b|\bcair\b|\bmanfaat\b|\bdapat apa\b|\bganti rugi\b",
     ),
     ("claim_help", 3, r"\b(ketabrak|ditabrak|tertabrak|nabrak|keserempet|diserempet|celaka|terjatuh|kecelakaan)\b"),
-    ("claim_help", 3, r"\baccident\b|\binjur|\bdied\b|\bdeath\b|\bhospital\b"),
+    ("claim_help", 3, r"\baccident\b|\binjur|\bdied\b|\bdeath\b|\bhospital\b|\bif i die\b|\bpass(ed)? away\b"),
     # subscribe / unsubscribe
     ("subscribe", 3, r"\blangganan\b|\bberlangganan\b|\bsubscribe\b|\bpengumuman\b|\bnotifikasi\b"),
     (
