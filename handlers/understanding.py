@@ -22,7 +22,8 @@ _PROGRAM_WORDS = re.compile(
     r"ditanggung|tanggung|menanggung|dicover|covered|cover|santunan|manfaat)\b"
 )
 _DEATH = re.compile(
-    r"\b(meninggal\w*|wafat\w*|mati|tewas|kematian\w*|almarhum|almarhumah|died|dies|die|death|passed away|pass away|killed)\b"
+    r"\b(meninggal\w*|wafat\w*|mati|tewas|kematian\w*|almarhum|almarhumah"
+    r"|died|dies|die|death|passed away|pass away|killed)\b"
 )
 _AT_WORK = re.compile(
     r"\b(kecelakaan|kecelakan|tabrakan|ketabrak|ditabrak|tertabrak|jatuh|terjatuh|kerja|bekerja|narik|ngojek|"
