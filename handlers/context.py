@@ -17,7 +17,7 @@ from sigap_core.store.repositories import UnitOfWork, aware
 
 # Dialog data that outlives a step: the last outcome of a check (a status code, nothing personal) for
 # follow-up questions, and whether the user chose the language themselves (then it is never auto-switched).
-KEPT = ("outcome", "lang_chosen")
+KEPT = ("outcome", "topic", "lang_chosen")
 
 
 @dataclass
@@ -83,6 +83,16 @@ class Turn:
 
     def remember_outcome(self, status: str) -> None:
         self._keep("outcome", status)
+        self._keep("topic", None)  # the check is now the thing a follow-up is about
+
+    @property
+    def topic(self) -> str | None:
+        """The knowledge-base answer given last (its id), when it came after the last check."""
+        value = self.data.get("topic")
+        return str(value) if value else None
+
+    def remember_topic(self, entry_id: str) -> None:
+        self._keep("topic", entry_id)
 
     def _keep(self, key: str, value: Any) -> None:
         conversation = self._conversation

@@ -262,6 +262,13 @@ class Conversations:
 
 def faq_reply(turn: Turn, entry: faq.Entry) -> Reply:
     _ = turn._
+    lead = ""
+    if entry.id == "what_does_it_mean" and turn.topic:
+        # "maksudnya?" right after an answer: that answer again, rather than a general one.
+        entry = next((e for e in faq.knowledge_base() if e.id == turn.topic), entry)
+        lead = _("Maksudnya begini:") + "\n"
+    elif not entry.follow_up:
+        turn.remember_topic(entry.id)
     labels = {
         "check": _("Cek kelayakan"),
         "update": _("Cara perbarui data"),
@@ -271,7 +278,7 @@ def faq_reply(turn: Turn, entry: faq.Entry) -> Reply:
         "jkm": _("Klaim JKM"),
     }
     buttons = tuple(Button(action, labels[action]) for action in entry.buttons[:2] if action in labels)
-    return Reply(faq.answer_text(entry, turn.domain, _, turn.outcome), (*buttons, turn.menu_button()))
+    return Reply(lead + faq.answer_text(entry, turn.domain, _, turn.outcome), (*buttons, turn.menu_button()))
 
 
 def as_choice(msg: InMessage, choices: list[list[str]] | None) -> InMessage:

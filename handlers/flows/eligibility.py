@@ -364,7 +364,8 @@ def _consent_reminder(turn: Turn) -> Reply:
 
 _CONFUSED = re.compile(
     r"\b(ga|gak|nggak|ngga|tidak|kurang|belum) ?(tau|tahu|ngerti|mengerti|paham|jelas)\b|\bmaksud|\bbingung\b"
-    r"|\bartinya\b|\bwhat does (this|that|it) mean\b|\bdon.t understand\b"
+    r"|\bartinya\b|\bwhat does (this|that|it) mean\b|\bdon.t understand\b|\bwhat is (this|it) for\b"
+    r"|\bwhy do you need\b|\b(buat|untuk) apa( ini| itu)?\s*\??\s*$"
 )
 
 
