@@ -159,6 +159,10 @@ class Conversations:
         if msg.kind is Kind.BUTTON:
             return await self._button(turn, msg.payload)
         if msg.kind is not Kind.TEXT or said is None:
+            step = ROUTES.steps.get(turn.state)
+            if step is not None and step.state != eligibility.AWAITING_KEEP:
+                # A sticker or a voice note in the middle of a step: a kind word, and the step reminded.
+                return [Reply(fallback.non_text_text(turn)), step.reminder(turn)]
             return fallback.non_text(turn)
         if not said.text:
             return fallback.out_of_scope(turn)

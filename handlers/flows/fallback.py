@@ -8,6 +8,10 @@ from handlers.model import Button, Kind, Reply
 
 
 def non_text(turn: Turn) -> list[Reply]:
+    return [turn.main_menu(non_text_text(turn))]
+
+
+def non_text_text(turn: Turn) -> str:
     _ = turn._
     kind = turn.msg.kind
     if kind is Kind.AUDIO:
@@ -23,7 +27,7 @@ def non_text(turn: Turn) -> list[Reply]:
         text = _("Terima kasih. Saya tidak memakai lokasi; ketik saja nama kelurahan Anda bila diminta.")
     else:
         text = _("Maaf, jenis pesan itu belum bisa saya baca. Silakan ketik pesan Anda.")
-    return [turn.main_menu(text)]
+    return text
 
 
 def too_long(turn: Turn) -> list[Reply]:

@@ -154,8 +154,8 @@ async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
         ]
     if said.faq is not None or said.is_question or said.intent not in ("out_of_scope", "update_data", "subscribe"):
         return None
-    if len(said.text.split()) <= 3:
-        return not_understood(turn)
+    if len(said.text.split()) <= 3 and re.search(r"[^\W\d_]{3,}", said.text):
+        return not_understood(turn)  # a name, just not one of Kota Bekasi's
     return [
         Reply(
             _("Maaf, belum jelas. Ketik nama kelurahan saja, contoh: Jatibening. Atau pilih kecamatan dari daftar."),
