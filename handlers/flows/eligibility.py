@@ -437,6 +437,18 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
         if said.family and not turn.data.get("other"):
             turn.update_data(other=True)
         return await on_nik(turn, said.text, said.digits.kk4, said.digits.nik)
+    just_failed = bool(turn.data.get("retry"))  # then "maksudnya?" is about the failed check
+    if _CONFUSED.search(said.lowered) and said.faq is not None and said.faq.entry.follow_up and not just_failed:
+        # "maksudnya?" at the NIK prompt: what is asked for, and where to find it.
+        return [
+            Reply(
+                _(
+                    "Maksudnya: ketik NIK, yaitu 16 digit angka di KTP (baris paling atas), juga tercantum di "
+                    "Kartu Keluarga di baris nama. Contoh bentuknya: 3275xxxxxxxxxxxx."
+                ),
+                (turn.cancel_button(), turn.menu_button()),
+            )
+        ]
     if said.faq is not None:
         return None
     if said.family:
@@ -474,6 +486,8 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
         return await on_nik(turn, said.text, digits.kk4, digits.nik)  # a NIK and its KK digits again
     if digits.kk4 or digits.nik or looks_like_digits_answer(said.text):
         return await on_kk4(turn, digits.kk4 or digits.nik or said.text)
+    if _CONFUSED.search(said.lowered) and said.faq is not None and said.faq.entry.follow_up:
+        return [_faq_reply(turn, "kk_missing"), _kk4_reminder(turn)]  # what the 4 digits are, and where
     if said.faq is not None:
         return None
     if said.family and not turn.data.get("other"):  # "itu NIK bapak saya": the KK digits are his too

@@ -23,7 +23,7 @@ Continuation = Callable[[Turn, Kelurahan], Awaitable[list[Reply]]]
 _continuations: dict[str, Continuation] = {}
 _DONT_KNOW = re.compile(
     r"\b(ga|gak|nggak|ngga|tidak|tdk|enggak|belum) ?(tau|tahu|hafal|apal|inget|ingat|yakin|ngerti)\b|\blupa\b"
-    r"|\bdon.t know\b|\bnot sure\b|\bno idea\b"
+    r"|\bdon.t know\b|\bnot sure\b|\bno idea\b|^(maksudnya|maksud nya|apa maksudnya|artinya)\b|\bbingung\b"
 )
 
 
@@ -141,7 +141,7 @@ async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
         kecamatan = turn.domain.wilayah.find_kecamatan(said.text)
         if kecamatan is not None:
             return pick_kelurahan(turn, kecamatan.code)
-    if _DONT_KNOW.search(said.lowered) and said.faq is None:
+    if _DONT_KNOW.search(said.lowered) and (said.faq is None or said.faq.entry.follow_up):
         return [
             Reply(
                 _(
