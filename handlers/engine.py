@@ -227,7 +227,7 @@ class Conversations:
             return [faq_reply(turn, found.entry)], True
         handler = ROUTES.intents.get(said.intent)
         weak = said.nlu.scores.get(said.intent, 0) <= 1
-        if said.is_question and said.about_program and (handler is None or weak):
+        if said.is_question and said.about_program and (handler is None or weak or _about_programme_only(said)):
             return fallback.unknown_question(turn), True
         if handler is not None:
             return await handler(turn, said), said.intent in INFO_INTENTS
@@ -262,6 +262,18 @@ class Conversations:
         if handler is not None:
             return await handler(turn, argument)
         return [turn.main_menu(turn._("Tombol itu sudah tidak berlaku. Silakan pilih lagi dari menu."))]
+
+
+_SELF_OR_CHECK = re.compile(
+    r"\b(saya|sy|aku|gw|gue|ku|kami|i|me|my|cek|check|layak|kelayakan|eligible|qualify|termasuk|dapat|dapet|ikut"
+    r"|daftar|penerima|terpilih|ibu|bapak|suami|istri|anak|orang tua)\b"
+)
+
+
+def _about_programme_only(said: Said) -> bool:
+    """ "apakah SIGAP menanggung kacamata?": a question about the programme that merely names it — not a
+    request to check anyone's eligibility."""
+    return said.intent == "check_eligibility" and said.digits.nik is None and not _SELF_OR_CHECK.search(said.lowered)
 
 
 def faq_reply(turn: Turn, entry: faq.Entry) -> Reply:
