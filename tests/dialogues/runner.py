@@ -125,12 +125,15 @@ class DialogueRunner:
     async def close(self) -> None:
         await self.app.close()
 
-    async def _bind_staff(self, channel: str, user: str, scope: str) -> None:
+    async def _bind_staff(self, channel: str, user: str, scope: str) -> str | None:
         """The real invite mechanism: a one-time code, sent as /petugas CODE."""
         role, kode = ("admin", None) if scope == "all" else ("staff", scope)
         async with self.app.store.uow() as uow:
             code, _ = await broadcasts.create_invite(uow, self.app.domain, role, kode, datetime.now(UTC))
-        await self.bot.handle(InMessage(channel, user, Kind.TEXT, text=f"/petugas {code}"))
+        replies = await self.bot.handle(InMessage(channel, user, Kind.TEXT, text=f"/petugas {code}"))
+        if not any(r.buttons and r.buttons[0].id == "staff:new" for r in replies):
+            return f"staff binding failed: {replies[0].text if replies else 'no reply'}"
+        return None
 
     async def run(self, dialogue: dict[str, Any]) -> Outcome:
         self.count += 1
@@ -139,7 +142,10 @@ class DialogueRunner:
         lang = dialogue.get("lang", "")
         user = f"dlg-{self.count}"
         if dialogue.get("staff"):
-            await self._bind_staff(channel, user, dialogue["staff"])
+            problem = await self._bind_staff(channel, user, dialogue["staff"])
+            if problem is not None:
+                outcome.failures.append(problem)
+                return outcome
         replies: list[Reply] = []
         person = "priority"
         for n, turn in enumerate(dialogue.get("turn", []), start=1):
