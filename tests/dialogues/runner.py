@@ -22,7 +22,17 @@ from typing import Any
 
 from bot.bootstrap import App, bootstrap
 from handlers.engine import Conversations
-from handlers.model import InMessage, Kind, Reply
+from handlers.model import (
+    MAX_BUTTON_LABEL,
+    MAX_BUTTONS,
+    MAX_ROW_DESCRIPTION,
+    MAX_ROW_TITLE,
+    MAX_ROWS,
+    MAX_TEXT,
+    InMessage,
+    Kind,
+    Reply,
+)
 from sigap_core import broadcasts
 from sigap_core.config import Settings
 from tests.conftest import TEST_SECRET, TODAY, import_sample
@@ -81,6 +91,26 @@ def find_button(replies: list[Reply], wanted: str) -> str | None:
             return cid
     prefixed = [cid for cid, label in choices if label.startswith(wanted)]
     return prefixed[0] if len(prefixed) == 1 else None
+
+
+def over_limits(replies: list[Reply]) -> list[str]:
+    """What in a turn's replies WhatsApp could not show (the stricter platform's limits)."""
+    problems = []
+    for reply in replies:
+        if len(reply.text) > MAX_TEXT:
+            problems.append(f"text of {len(reply.text)} characters")
+        if len(reply.buttons) > MAX_BUTTONS or (reply.buttons and reply.menu):
+            problems.append(f"{len(reply.buttons)} buttons{' with a list' if reply.menu else ''}")
+        problems += [f"button {b.label!r} too long" for b in reply.buttons if len(b.label) > MAX_BUTTON_LABEL]
+        if reply.menu:
+            rows = reply.menu.rows
+            if len(rows) > MAX_ROWS:
+                problems.append(f"{len(rows)} rows")
+            problems += [f"row {r.title!r} too long" for r in rows if len(r.title) > MAX_ROW_TITLE]
+            problems += [
+                f"row {r.title!r} description too long" for r in rows if len(r.description) > MAX_ROW_DESCRIPTION
+            ]
+    return problems
 
 
 def seen(replies: list[Reply]) -> str:
@@ -172,6 +202,7 @@ class DialogueRunner:
                     language_hint=lang,
                 )
             replies = await self.bot.handle(msg)
+            outcome.failures += [f"{where}: {problem}" for problem in over_limits(replies)]
             text = seen(replies)
             if not replies or not text.strip():
                 outcome.failures.append(f"{where}: the bot stayed silent")
