@@ -1,7 +1,9 @@
 """Benchmark: a verified eligibility turn (the KK-digits message that yields the answer), in-process,
-through the channel-neutral engine and a real SQLite database holding a 1M-row registry.
+through the channel-neutral engine and a real SQLite database holding a 1M-row registry; and an unclear
+message (text the bot cannot place, at the NIK prompt and with nothing pending), answered with an example
+and a way out.
 
-    .venv/bin/python bench/chat_turn.py [--turns 3000]
+    .venv/bin/python bench/chat_turn.py [--turns 3000] [--unclear 3000]
 
 Needs the database built by bench/import_dtsen.py (bench/out/bench.db).
 """
@@ -34,7 +36,10 @@ OUT = ROOT / "bench" / "out"
 SECRET = "bench-secret-key-0123456789abcdef"
 
 
-async def main(turns: int) -> None:
+UNCLEAR = ("hmm gimana ya", "asdf qwerty", "😂😂😂", "ya gitu deh pokoknya", "zzz", "anak saya 3 orang")
+
+
+async def main(turns: int, unclear: int) -> None:
     csv_path = OUT / "dtsen_1000000" / "dtsen.csv"
     pairs = sample_pairs(csv_path, every=97, count=turns, seed=2)
     policy = load_policy()
@@ -58,15 +63,39 @@ async def main(turns: int) -> None:
         if n >= 100:
             timings.append(elapsed)
         answered += "Desil DTSEN" in replies[0].text
+    unclear_timings = []
+    kind_answers = 0
+    for n in range(unclear):
+        user = f"bench-unclear-{n}"
+        if n % 2:  # half of them at the NIK prompt, half with nothing pending
+            await bot.handle(InMessage("console", user, Kind.TEXT, text="cek kelayakan"))
+            await bot.handle(InMessage("console", user, Kind.BUTTON, payload="consent:yes"))
+        else:
+            await bot.handle(InMessage("console", user, Kind.TEXT, text="halo"))
+        started = time.perf_counter()
+        replies = await bot.handle(InMessage("console", user, Kind.TEXT, text=UNCLEAR[n % len(UNCLEAR)]))
+        elapsed = time.perf_counter() - started
+        if n >= 100:
+            unclear_timings.append(elapsed)
+        kind_answers += any(r.buttons or r.menu for r in replies)
     await store.dispose()
     timings.sort()
-    figures = {
+    figures: dict[str, object] = {
         "turns": len(timings),
         "answered_with_verified_data": answered,
         "p50_ms": round(statistics.median(timings) * 1000, 2),
         "p99_ms": round(percentile(timings, 0.99) * 1000, 2),
         "max_ms": round(timings[-1] * 1000, 2),
     }
+    if unclear_timings:
+        unclear_timings.sort()
+        figures |= {
+            "unclear_turns": len(unclear_timings),
+            "unclear_answered_with_a_way_out": kind_answers,
+            "unclear_p50_ms": round(statistics.median(unclear_timings) * 1000, 2),
+            "unclear_p99_ms": round(percentile(unclear_timings, 0.99) * 1000, 2),
+            "unclear_max_ms": round(unclear_timings[-1] * 1000, 2),
+        }
     assert answered == len(pairs), figures
     write_figures("chat_turn", figures)
 
@@ -74,4 +103,6 @@ async def main(turns: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--turns", type=int, default=3000)
-    asyncio.run(main(parser.parse_args().turns))
+    parser.add_argument("--unclear", type=int, default=3000)
+    args = parser.parse_args()
+    asyncio.run(main(args.turns, args.unclear))

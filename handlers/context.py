@@ -1,8 +1,11 @@
-"""What every flow gets for one incoming message: the message, the user's dialog, the store and the domain."""
+"""What every flow gets for one incoming message: the message, the user's dialog, the store and the domain.
+
+Flows never touch the stored conversation row: they read and move the dialog through Turn's methods.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -10,19 +13,24 @@ from handlers.model import Button, InMessage, Menu, Reply, Row
 from sigap_core.i18n import Translator
 from sigap_core.services import Domain
 from sigap_core.store.models import Conversation
-from sigap_core.store.repositories import UnitOfWork
+from sigap_core.store.repositories import UnitOfWork, aware
+
+# Dialog data that outlives a step: the last outcome of a check (a status code, nothing personal) for
+# follow-up questions, and whether the user chose the language themselves (then it is never auto-switched).
+KEPT = ("outcome", "topic", "lang_chosen")
 
 
 @dataclass
 class Turn:
     msg: InMessage
-    conversation: Conversation
+    _conversation: Conversation
     uow: UnitOfWork
     domain: Domain
     today: date
     now: datetime
     _: Translator
     erased: bool = False  # the user erased their data: nothing of this turn may be written back
+    notes: list[str] = field(default_factory=list)  # one-line notes the engine puts before the answer
 
     @property
     def chat(self) -> str:
@@ -36,17 +44,24 @@ class Turn:
 
     @property
     def state(self) -> str:
-        return self.conversation.state or ""
+        return self._conversation.state or ""
 
     @property
     def data(self) -> dict[str, Any]:
-        return dict(self.conversation.data or {})
+        return dict(self._conversation.data or {})
+
+    @property
+    def expired(self) -> bool:
+        expires = aware(self._conversation.expires_at)
+        return bool(self.state and expires is not None and expires < self.now)
 
     def set_state(self, state: str, **data: Any) -> None:
-        """Move the dialog; `data` replaces the dialog data. Expires after the policy's dialog minutes.
-
-        Only what changes is assigned, so a turn that leaves the dialog as it was writes nothing."""
-        conversation = self.conversation
+        """Move the dialog; `data` replaces the dialog data (except what is KEPT). Expires after the policy's
+        dialog minutes. Only what changes is assigned, so a turn that leaves the dialog as it was writes
+        nothing."""
+        conversation = self._conversation
+        kept = {key: value for key, value in (conversation.data or {}).items() if key in KEPT}
+        data = {**kept, **data}
         if conversation.state != state:
             conversation.state = state
         if (conversation.data or {}) != data:
@@ -56,23 +71,94 @@ class Turn:
         elif conversation.expires_at is not None:
             conversation.expires_at = None
 
+    def update_data(self, **changes: Any) -> None:
+        """Change some dialog data, keeping the step."""
+        self.set_state(self.state, **{**self.data, **changes})
+
     def clear_state(self) -> None:
         self.set_state("")
 
-    def set_language(self, lang: str) -> None:
-        self.conversation.lang = lang
+    # What outlives a step ---------------------------------------------------------------------------
+
+    @property
+    def outcome(self) -> str | None:
+        """The status code of the last check in this chat, for follow-up questions."""
+        value = self.data.get("outcome")
+        return str(value) if value else None
+
+    def remember_outcome(self, status: str) -> None:
+        self._keep("outcome", status)
+        self._keep("topic", None)  # the check is now the thing a follow-up is about
+
+    @property
+    def topic(self) -> str | None:
+        """The knowledge-base answer given last (its id), when it came after the last check."""
+        value = self.data.get("topic")
+        return str(value) if value else None
+
+    def remember_topic(self, entry_id: str) -> None:
+        self._keep("topic", entry_id)
+
+    def _keep(self, key: str, value: Any) -> None:
+        conversation = self._conversation
+        data = dict(conversation.data or {})
+        if data.get(key) != value:
+            data[key] = value
+            conversation.data = data
+
+    @property
+    def lang(self) -> str:
+        return self._.lang
+
+    @property
+    def language_chosen(self) -> bool:
+        return bool(self.data.get("lang_chosen"))
+
+    def set_language(self, lang: str, chosen: bool = True) -> None:
+        """`chosen`: the user asked for it (kept); otherwise it follows the language they write in."""
+        if self._conversation.lang != lang:
+            self._conversation.lang = lang
         self._ = Translator(lang)
+        if chosen:
+            self._keep("lang_chosen", True)
 
     @property
     def has_consent(self) -> bool:
-        return self.conversation.consent_at is not None
+        return self._conversation.consent_at is not None
 
     def give_consent(self) -> None:
-        self.conversation.consent_at = datetime.now(UTC)
+        self._conversation.consent_at = datetime.now(UTC)
 
     @property
     def can_share_contact(self) -> bool:
         return self.msg.channel == "telegram" and self.domain.policy.verification.accepts_phone
+
+    async def erase(self) -> None:
+        """Delete what the bot holds about this chat: verification, subscription, the dialog itself."""
+        channel, user = self.msg.channel, self.msg.user_key
+        await self.uow.links.delete(channel, user)
+        await self.uow.subscriptions.delete(channel, user)
+        await self.uow.conversations.delete(self._conversation)
+        self.erased = True
+
+    # For the engine ---------------------------------------------------------------------------------
+
+    @property
+    def choices(self) -> list[list[str]] | None:
+        return self._conversation.choices
+
+    def finish(self, choices: list[list[str]] | None, created: bool, touch_every: timedelta) -> None:
+        """Remember the choices offered; stamp the time when something changed or a minute has passed.
+
+        Timestamps (retention, the WhatsApp 24-hour window) need minute precision, not a write per
+        message: a turn that changed nothing else writes nothing."""
+        conversation = self._conversation
+        if conversation.choices != choices:
+            conversation.choices = choices
+        last = aware(conversation.updated_at)
+        if created or self.uow.conversations.changed(conversation) or last is None or self.now - last > touch_every:
+            conversation.updated_at = self.now
+            conversation.last_inbound_at = self.now
 
     # Common replies -------------------------------------------------------------------------------
 
@@ -97,3 +183,6 @@ class Turn:
 
     def menu_button(self) -> Button:
         return Button("menu", self._("Menu"))
+
+    def cancel_button(self) -> Button:
+        return Button("cancel", self._("Batal"))

@@ -1,7 +1,12 @@
 """The conversation engine: one InMessage in, a list of Reply out, dialog state kept in the database.
 
-Order of precedence for a message: safety checks (size, type) → words that always work (BERHENTI/STOP,
-MULAI, MENU, /start…) → a pressed button → what the current dialog step waits for → free text by intent.
+Every text message is understood in full first (intent, entities, the knowledge base: handlers.understanding),
+then, in this order: safety (size, type) → commands (BERHENTI/MULAI, /petugas) → the ways out that always
+work (menu, batal, hapus data, bantuan, petugas) → the pending step, if the message fits it → otherwise the
+message's own question or intent, answered, with the pending step reminded in one line.
+
+The engine knows no state and no button by name: each flow module declares its own (handlers.flow.Router),
+and they are all included in ROUTES below.
 """
 
 from __future__ import annotations
@@ -12,29 +17,97 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+from handlers import faq
 from handlers.context import Turn
-from handlers.flows import coverage, eligibility, erase, fallback, help, staff, subscription, update_guide, welcome
-from handlers.flows import kelurahan as kelurahan_flow
-from handlers.model import MAX_INCOMING_TEXT, InMessage, Kind, Reply
-from handlers.nlu import understand
+from handlers.entities import affirmative, normalise_digits
+from handlers.flow import Routes
+from handlers.flows import (
+    claims,
+    coverage,
+    eligibility,
+    erase,
+    fallback,
+    help,
+    kelurahan,
+    staff,
+    subscription,
+    update_guide,
+    welcome,
+)
+from handlers.model import MAX_INCOMING_TEXT, Button, InMessage, Kind, Reply
+from handlers.understanding import Said, read
 from sigap_core.i18n import Translator, normalise_language
 from sigap_core.services import Domain
-from sigap_core.store.repositories import Store, aware
+from sigap_core.store.repositories import Store
 
 log = logging.getLogger(__name__)
 
 TOUCH_EVERY = timedelta(minutes=1)
 STOP_WORDS = {"berhenti", "stop", "unsubscribe", "/berhenti", "/stop", "berhenti langganan"}
 START_WORDS = {"mulai", "/mulai", "start langganan"}
-MENU_WORDS = {"/start", "/menu", "menu", "mulai dari awal"}
-HELP_WORDS = {"/bantuan", "/help", "bantuan", "help"}
+# Words a free-text step (an announcement being typed) still reads as a way out.
+BARE_ESCAPES = {
+    **dict.fromkeys(
+        (
+            "batal",
+            "cancel",
+            "/batal",
+            "batalkan",
+            "batalin",
+            "gajadi",
+            "ga jadi",
+            "gak jadi",
+            "nggak jadi",
+            "tidak jadi",
+        ),
+        "cancel",
+    ),
+    "menu": "menu",
+    "/menu": "menu",
+}
+# Answers that leave the pending step where it was (so it is reminded), as opposed to starting a new flow.
+INFO_INTENTS = {"claim_help", "change_language"}
+# What a bare "iya" after an answer may take up: the offers that only show information or start a check.
+TAKEN_UP_BY_YES = ("check", "update", "coverage", "subscribe", "help", "accident", "jkm", "jkkdeath")
+
+ASK_AWAY = re.compile(
+    r"^(mau|boleh|bisa|numpang|izin|ijin|permisi|sy mau|saya mau|aku mau|pengen|pgn|mo) ?(tanya|nanya|bertanya|tny)"
+    r"|^(i have a question|can i ask)"
+)
+
+BARE_NO = re.compile(
+    r"(ga|gak|nggak|ngga|enggak|tidak|tdk|no|nope|jangan|belum)( (usah|mau|perlu|jadi))?"
+    r"( (deh|dulu|kak|min|pak|bu|ah|kok|makasih|terima kasih|thanks))*"
+)
+
+ROUTES = Routes()
+for _router in (
+    welcome.router,
+    eligibility.router,
+    coverage.router,
+    claims.router,
+    kelurahan.router,
+    update_guide.router,
+    subscription.router,
+    help.router,
+    erase.router,
+    staff.router,
+):
+    ROUTES.include(_router)
 
 
 class Conversations:
-    def __init__(self, store: Store, domain: Domain, today: Callable[[], date] = date.today) -> None:
+    def __init__(
+        self,
+        store: Store,
+        domain: Domain,
+        today: Callable[[], date] = date.today,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.store = store
         self.domain = domain
         self.today = today
+        self.clock = clock or (lambda: datetime.now(UTC))  # tests set the day the sample data speaks of
 
     async def handle(self, msg: InMessage) -> list[Reply]:
         async with self.store.uow() as uow:
@@ -45,42 +118,39 @@ class Conversations:
             conversation, created = await uow.conversations.get_or_create(
                 msg.channel, msg.user_key, normalise_language(msg.language_hint)
             )
-            now = datetime.now(UTC)
+            now = self.clock()
+            if msg.kind is Kind.TEXT:
+                msg = replace(msg, text=normalise_digits(msg.text))
             msg = as_choice(msg, conversation.choices)
             turn = Turn(msg, conversation, uow, self.domain, self.today(), now, Translator(conversation.lang))
-            expires = aware(conversation.expires_at)
-            if turn.state and expires is not None and expires < now:
+            if turn.expired:
                 turn.clear_state()
-            replies = await self._dispatch(turn, created)
+            said = read(msg.text.strip()) if msg.kind is Kind.TEXT and len(msg.text) <= MAX_INCOMING_TEXT else None
+            written = said.language if said is not None and not said.text.startswith("/") else None
+            if written and not turn.language_chosen and written != turn.lang:
+                turn.set_language(written, chosen=False)  # written clearly in the other language
+            replies = await self._dispatch(turn, said, created)
             if not turn.erased:
                 choices = [[choice_id, label] for r in replies for choice_id, label in r.choices()] or None
-                if conversation.choices != choices:
-                    conversation.choices = choices
-                # Timestamps (retention, the WhatsApp 24-hour window) need minute precision, not a write per
-                # message: a turn that changed nothing else writes nothing.
-                last = aware(conversation.updated_at)
-                if created or uow.session.is_modified(conversation) or last is None or now - last > TOUCH_EVERY:
-                    conversation.updated_at = now
-                    conversation.last_inbound_at = now
+                turn.finish(choices, created, TOUCH_EVERY)
             log.debug("handled %s message on %s: %d replies", msg.kind.value, msg.channel, len(replies))
             return replies
 
-    async def _dispatch(self, turn: Turn, created: bool) -> list[Reply]:
+    async def _dispatch(self, turn: Turn, said: Said | None, created: bool) -> list[Reply]:
         """First contact: a greeting gets the welcome and the menu; anything else gets a short welcome and
         then its answer."""
         msg = turn.msg
-        if created:
-            greeting = msg.kind is Kind.TEXT and (
-                " ".join(msg.text.lower().split()) in MENU_WORDS or understand(msg.text).intent == "menu"
-            )
-            if greeting or (msg.kind is Kind.TEXT and not msg.text.strip()):
+        if created and msg.kind is Kind.TEXT:
+            text = msg.text.strip()
+            if not text or (said is not None and (said.escape == "menu" or said.intent == "menu")):
                 return welcome.welcome(turn)
-            if msg.kind is Kind.TEXT and msg.text.strip().lower().startswith("/petugas"):
-                return await self._answer(turn)  # staff signing in need no citizen welcome
-            return [welcome.intro(turn), *await self._answer(turn)]
-        return await self._answer(turn)
+            if text.lower().startswith("/petugas"):
+                return await self._answer(turn, said)  # staff signing in need no citizen welcome
+        if created:
+            return [welcome.intro(turn), *await self._answer(turn, said)]
+        return await self._answer(turn, said)
 
-    async def _answer(self, turn: Turn) -> list[Reply]:
+    async def _answer(self, turn: Turn, said: Said | None) -> list[Reply]:
         msg = turn.msg
         if msg.kind is Kind.TEXT and len(msg.text) > MAX_INCOMING_TEXT:
             return fallback.too_long(turn)
@@ -88,151 +158,145 @@ class Conversations:
             return await eligibility.on_contact(turn)
         if msg.kind is Kind.BUTTON:
             return await self._button(turn, msg.payload)
-        if msg.kind is not Kind.TEXT:
+        if msg.kind is not Kind.TEXT or said is None:
+            step = ROUTES.steps.get(turn.state)
+            if step is not None and step.state != eligibility.AWAITING_KEEP:
+                # A sticker or a voice note in the middle of a step: a kind word, and the step reminded.
+                return [Reply(fallback.non_text_text(turn)), step.reminder(turn)]
             return fallback.non_text(turn)
-        text = msg.text.strip()
-        if not text:
+        if not said.text:
             return fallback.out_of_scope(turn)
-        command = " ".join(text.lower().split())
+        return await self._text(turn, said)
+
+    async def _text(self, turn: Turn, said: Said) -> list[Reply]:
+        command = " ".join(said.lowered.split())
         if command in STOP_WORDS:
             return await subscription.stop(turn)
         if command in START_WORDS:
             return await subscription.resume(turn)
         if command == "/petugas" or command.startswith("/petugas "):
-            return await staff.command(turn, text)
+            return await staff.command(turn, said.text)
         if command == "/dasbor":
             return await staff.dashboard_link(turn)
-        if command in MENU_WORDS:
-            return welcome.welcome(turn) if command == "/start" else welcome.menu(turn)
-        if command in HELP_WORDS:
-            return help.show(turn)
-        step = await self._dialog_step(turn, text)
+        step = ROUTES.steps.get(turn.state)
+        if step is None:
+            typed = await staff.typed_action(turn, said)
+            if typed is not None:
+                return typed
+        escape = BARE_ESCAPES.get(command) if step is not None and step.free_text else said.escape
+        if escape is not None and not (step is not None and escape in step.own_escapes):
+            return await self._escape(turn, escape)
         if step is not None:
-            return step
-        return await self._intent(turn, text)
+            filled = await step.fill(turn, said)
+            if filled is not None:
+                return filled
+        replies, keeps_step = await self._free(turn, said)
+        if step is not None and keeps_step and turn.state == step.state:
+            replies.append(step.reminder(turn))  # answered the other question; the pending step stays
+        return replies
 
-    async def _dialog_step(self, turn: Turn, text: str) -> list[Reply] | None:
-        """Input the current step waits for; None lets the message be understood as free text."""
-        state = turn.state
-        if state in staff.STATES:
-            return await staff.on_text(turn, text)
-        if state == eligibility.AWAITING_NIK:
-            if _has_digits(text):
-                return eligibility.on_nik(turn, text)
-            intent = understand(text).intent
-            if intent in ("menu", "out_of_scope"):
-                return eligibility.on_nik(turn, text)  # precise feedback on what is not a NIK
-            return None
-        if state == eligibility.AWAITING_KK4:
-            if _has_digits(text) or understand(text).intent == "out_of_scope":
-                return await eligibility.on_kk4(turn, text)  # digits, or a clear hint what to type
-            return None
-        if state == eligibility.AWAITING_CONSENT:
-            answer = text.lower()
-            if re.fullmatch(r"(ya|iya|y|setuju|ok|oke|boleh|yes|agree)\W*", answer):
-                return eligibility.on_consent(turn, True)
-            if re.fullmatch(r"(tidak|tdk|ga|gak|nggak|no|tidak setuju)\W*", answer):
-                return eligibility.on_consent(turn, False)
-            return None
-        if state == kelurahan_flow.AWAITING_KELURAHAN:
-            place = kelurahan_flow.from_text(turn, text)
-            if place is not None:
-                return await self._continue_with_kelurahan(turn, place.code)
-            if understand(text).intent in ("out_of_scope", "update_data", "subscribe"):
-                return kelurahan_flow.not_understood(turn)
-            return None
-        if state == erase.AWAITING_ERASE:
-            answer = text.lower()
-            if re.fullmatch(r"(ya|iya|y|hapus|ya,? hapus|yes)\W*", answer):
-                return await erase.confirm(turn)
-            return erase.cancel(turn)
-        return None
-
-    async def _continue_with_kelurahan(self, turn: Turn, code: str) -> list[Reply]:
-        place = turn.domain.wilayah.get(code)
-        if place is None:
-            return kelurahan_flow.not_understood(turn)
-        if turn.data.get("purpose") == "subscribe":
-            return await subscription.subscribe(turn, place)
-        return await update_guide.guide(turn, place)
-
-    async def _intent(self, turn: Turn, text: str) -> list[Reply]:
-        understood = understand(text)
-        intent = understood.intent
-        match intent:
-            case "check_eligibility":
-                return eligibility.start(turn, "check", text)
-            case "coverage_status":
-                return await coverage.show(turn)
-            case "claim_help":
-                lowered = text.lower()
-                if re.search(r"meninggal|wafat|kematian|jkm|ahli waris|beasiswa|santunan", lowered):
-                    return coverage.jkm_claim(turn)
-                return coverage.accident(turn)
-            case "update_data":
-                return await update_guide.start(turn, text)
-            case "subscribe":
-                return await subscription.start(turn, text)
-            case "unsubscribe":
-                return await subscription.stop(turn)
-            case "human_help":
+    async def _escape(self, turn: Turn, escape: str) -> list[Reply]:
+        match escape:
+            case "erase":
+                return erase.ask(turn)
+            case "cancel":
+                return await self._cancel(turn)
+            case "help" | "human":
                 return help.show(turn)
-            case "change_language":
-                wants_indonesian = "indonesia" in text.lower() and "inggris" not in text.lower()
-                return welcome.change_language(turn, "id" if wants_indonesian else "en")
-            case "menu":
-                if re.search(r"terima kasih|makasih|thank|thx|\btq\b|mksh", text.lower()):
-                    return welcome.thanks(turn)
-                return welcome.menu(turn)
-        return fallback.out_of_scope(turn)
+        return welcome.menu(turn)
+
+    async def _cancel(self, turn: Turn) -> list[Reply]:
+        step = ROUTES.steps.get(turn.state)
+        if step is not None and step.cancel is not None:
+            return await step.cancel(turn)
+        was_busy = step is not None
+        turn.clear_state()
+        _ = turn._
+        return [turn.main_menu(_("Baik, dibatalkan.") if was_busy else _("Tidak ada yang sedang berjalan."))]
+
+    async def _free(self, turn: Turn, said: Said) -> tuple[list[Reply], bool]:
+        """A message answered for what it is. The flag: the answer leaves any pending step in place."""
+        if said.digits.nik:
+            return await eligibility.check_intent(turn, said), False
+        if said.death_at_work:
+            return claims.jkk_death(turn), True
+        reply = await self._short_answer(turn, said)
+        if reply is not None:
+            return reply, True
+        found = said.faq
+        strong_check = said.intent == "check_eligibility" and said.nlu.scores.get(said.intent, 0) >= 5
+        if found is not None and said.intent != "unsubscribe" and not (strong_check and found.score <= 3):
+            return [faq_reply(turn, found.entry)], True
+        handler = ROUTES.intents.get(said.intent)
+        weak = said.nlu.scores.get(said.intent, 0) <= 1
+        if said.is_question and said.about_program and (handler is None or weak or _about_programme_only(said)):
+            return fallback.unknown_question(turn), True
+        if handler is not None:
+            return await handler(turn, said), said.intent in INFO_INTENTS
+        if ASK_AWAY.search(said.lowered):
+            return fallback.ask_away(turn), True
+        return fallback.out_of_scope(turn), True
+
+    async def _short_answer(self, turn: Turn, said: Said) -> list[Reply] | None:
+        """A bare "iya"/"boleh" with no step pending takes up the first thing the last answer offered;
+        a bare "nggak" is acknowledged. Never "belum mengerti" for a yes or a no."""
+        if turn.state or said.answer is None or said.faq is not None or said.intent not in ("menu", "out_of_scope"):
+            return None
+        if len(said.text.split()) > 4:
+            return None
+        if said.answer is True:
+            if not affirmative(said.text):
+                return None  # "ok", "sip": an acknowledgement, answered as such
+            offered = [choice for choice, _label in (turn.choices or []) if choice in TAKEN_UP_BY_YES]
+            if offered:
+                return await self._button(turn, offered[0])
+            return None
+        if not BARE_NO.fullmatch(" ".join(re.sub(r"[^\w ]+", " ", said.lowered).split())):
+            return None  # "harga bbm naik ga": a question ending in "ga", not a no
+        return [turn.main_menu(turn._("Baik. Ada lagi yang bisa saya bantu?"))]
 
     async def _button(self, turn: Turn, payload: str) -> list[Reply]:
         """Buttons are global actions: one pressed long after it was sent still does something sensible."""
         action, _sep, argument = payload.partition(":")
-        match action:
-            case "menu":
-                return welcome.menu(turn)
-            case "check":
-                return eligibility.start(turn, "check")
-            case "coverage":
-                return await coverage.show(turn)
-            case "update":
-                return await update_guide.start(turn)
-            case "subscribe":
-                return await subscription.start(turn)
-            case "stop":
-                return await subscription.stop(turn)
-            case "help":
-                return help.show(turn)
-            case "erase":
-                if argument == "yes":
-                    return await erase.confirm(turn)
-                if argument == "no":
-                    return erase.cancel(turn)
-                return erase.ask(turn)
-            case "lang":
-                return welcome.change_language(turn, normalise_language(argument))
-            case "consent":
-                if turn.state != eligibility.AWAITING_CONSENT:
-                    turn.set_state(eligibility.AWAITING_CONSENT, purpose="check")
-                return eligibility.on_consent(turn, argument == "yes")
-            case "keep":
-                return await eligibility.on_keep(turn, argument == "yes")
-            case "accident":
-                return coverage.accident(turn)
-            case "jkm":
-                return coverage.jkm_claim(turn)
-            case "keclist":
-                return kelurahan_flow.ask(turn, turn.data.get("purpose", "update"), page=2 if argument == "2" else 1)
-            case "kec":
-                return kelurahan_flow.pick_kelurahan(turn, argument)
-            case "staff":
-                return await staff.on_button(turn, argument)
-            case "kel":
-                if turn.state != kelurahan_flow.AWAITING_KELURAHAN:
-                    turn.set_state(kelurahan_flow.AWAITING_KELURAHAN, purpose="update")
-                return await self._continue_with_kelurahan(turn, argument)
+        if action == "cancel":
+            return await self._cancel(turn)
+        handler = ROUTES.buttons.get(action)
+        if handler is not None:
+            return await handler(turn, argument)
         return [turn.main_menu(turn._("Tombol itu sudah tidak berlaku. Silakan pilih lagi dari menu."))]
+
+
+_SELF_OR_CHECK = re.compile(
+    r"\b(saya|sy|aku|gw|gue|ku|kami|i|me|my|cek|check|layak|kelayakan|eligible|qualify|termasuk|dapat|dapet|ikut"
+    r"|daftar|penerima|terpilih|ibu|bapak|suami|istri|anak|orang tua)\b"
+)
+
+
+def _about_programme_only(said: Said) -> bool:
+    """ "apakah SIGAP menanggung kacamata?": a question about the programme that merely names it — not a
+    request to check anyone's eligibility."""
+    return said.intent == "check_eligibility" and said.digits.nik is None and not _SELF_OR_CHECK.search(said.lowered)
+
+
+def faq_reply(turn: Turn, entry: faq.Entry) -> Reply:
+    _ = turn._
+    lead = ""
+    if entry.id == "what_does_it_mean" and turn.topic:
+        # "maksudnya?" right after an answer: that answer again, rather than a general one.
+        entry = next((e for e in faq.knowledge_base() if e.id == turn.topic), entry)
+        lead = _("Maksudnya begini:") + "\n"
+    elif not entry.follow_up:
+        turn.remember_topic(entry.id)
+    labels = {
+        "check": _("Cek kelayakan"),
+        "update": _("Cara perbarui data"),
+        "coverage": _("Status kepesertaan"),
+        "help": _("Bantuan"),
+        "accident": _("Jika kecelakaan"),
+        "jkm": _("Klaim JKM"),
+    }
+    buttons = tuple(Button(action, labels[action]) for action in entry.buttons[:2] if action in labels)
+    return Reply(lead + faq.answer_text(entry, turn.domain, _, turn.outcome), (*buttons, turn.menu_button()))
 
 
 def as_choice(msg: InMessage, choices: list[list[str]] | None) -> InMessage:
@@ -247,7 +311,3 @@ def as_choice(msg: InMessage, choices: list[list[str]] | None) -> InMessage:
         if folded == label.casefold():
             return replace(msg, kind=Kind.BUTTON, payload=choice_id)
     return msg
-
-
-def _has_digits(text: str) -> bool:
-    return any(ch.isdigit() for ch in text)

@@ -32,14 +32,15 @@ INTENTS = (
 SLANG = {
     "sy": "saya", "sya": "saya", "aku": "saya", "ak": "saya", "gw": "saya", "gue": "saya", "gua": "saya",
     "gmn": "bagaimana", "gimana": "bagaimana", "gmna": "bagaimana", "bgmn": "bagaimana", "gmana": "bagaimana",
-    "caranya": "cara", "crnya": "cara", "cr": "cara",
+    "caranya": "cara", "cekin": "cek", "cekkan": "cek", "ngecek": "cek", "dicek": "cek", "crnya": "cara", "cr": "cara",
     "dgn": "dengan", "dg": "dengan", "sm": "sama", "ama": "sama",
     "blm": "belum", "blom": "belum", "belom": "belum",
     "ga": "tidak", "gak": "tidak", "nggak": "tidak", "ngga": "tidak", "engga": "tidak", "enggak": "tidak",
     "tdk": "tidak", "tak": "tidak", "g": "tidak", "gk": "tidak", "kagak": "tidak",
     "dr": "dari", "dri": "dari", "yg": "yang", "yng": "yang", "utk": "untuk", "untk": "untuk", "buat": "untuk",
     "udh": "sudah", "udah": "sudah", "sdh": "sudah", "dah": "sudah", "uda": "sudah",
-    "bs": "bisa", "bsa": "bisa", "mo": "mau", "pengen": "mau", "pgn": "mau", "ingin": "mau",
+    "dpt": "dapat", "dpet": "dapat", "dapet": "dapat", "ato": "atau", "atw": "atau", "jgn": "jangan",
+    "lgi": "lagi", "sdr": "saudara", "gmana2": "bagaimana", "bs": "bisa", "bsa": "bisa", "mo": "mau", "pengen": "mau", "pgn": "mau", "ingin": "mau",
     "kpn": "kapan", "knp": "kenapa", "napa": "kenapa", "ap": "apa", "apkh": "apakah", "apa kah": "apakah",
     "tlg": "tolong", "tolongin": "tolong", "mhn": "mohon", "ngadu": "mengadu", "ngeluh": "mengadu",
     "bpjstk": "bpjs ketenagakerjaan", "bpjamsostek": "bpjs ketenagakerjaan", "jamsostek": "bpjs ketenagakerjaan",
@@ -68,6 +69,7 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
     ("menu", 3, r"\bterima kasih\b|\bmakasih\b"),
     ("menu", 3, r"^/?(start|menu|mulai dari awal)\b|\bmenu( utama)?\b|\bkembali\b|\bbalik\b|\bback\b"),
     ("menu", 2, r"^(ok|oke|okay|sip|siap|baik|mantap|good)\b"),
+    ("menu", 3, r"\bthank(s| you)?\b|^(good (morning|afternoon|evening)|hey|hi there)\b"),
     ("menu", 1, r"\bhalo\b|\bassalamualaikum\b"),
     # eligibility
     ("check_eligibility", 3, r"\bcek\b(?! (status|kepesertaan|bansos))|\bcek nik\b|\bperiksa\b"),
@@ -86,6 +88,11 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
     ("check_eligibility", 1, r"\bbpjs\b|\bpemkot\b|\bprogram\b|\bnik\b|\bikut\b"),
     ("check_eligibility", 5, r"\b(tau|tahu|lihat|liat|berapa) desil\b|\bdesil (saya|sy) berapa\b"),
     ("check_eligibility", 3, r"\bcheck\b(?! (status|coverage))|\bam i eligible\b|\bqualify\b"),
+    (
+        "check_eligibility",
+        3,
+        r"\bapa(kah)? saya termasuk\b|\bsaya termasuk (tidak|ga|gak|nggak)\b|\b(dapat|dapet) (atau|apa) (tidak|nggak)\b",
+    ),
     # update data
     (
         "update_data",
@@ -135,7 +142,8 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
         3,
         r"\brumah sakit\b|\bberobat\b|\bpencairan\b|\bcair\b|\bmanfaat\b|\bdapat apa\b|\bganti rugi\b",
     ),
-    ("claim_help", 3, r"\baccident\b|\binjur|\bdied\b|\bdeath\b|\bhospital\b"),
+    ("claim_help", 3, r"\b(ketabrak|ditabrak|tertabrak|nabrak|keserempet|diserempet|celaka|terjatuh|kecelakaan)\b"),
+    ("claim_help", 3, r"\baccident\b|\binjur|\bdied\b|\bdeath\b|\bhospital\b|\bif i die\b|\bpass(ed)? away\b"),
     # subscribe / unsubscribe
     ("subscribe", 3, r"\blangganan\b|\bberlangganan\b|\bsubscribe\b|\bpengumuman\b|\bnotifikasi\b"),
     (
@@ -179,6 +187,12 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
         2,
         r"^bantuan$|^help$|^tolong$|\bbutuh bantuan\b|\bminta bantuan\b|\bbicara dengan\b|\bngobrol dengan\b|\bbingung\b",
     ),
+    (
+        "human_help",
+        3,
+        r"\b(bicara|ngobrol|ngomong|chat|chatting|telpon|telepon) (dengan|sama|ke) (orang|petugas|admin|manusia|cs|operator)\b",
+    ),
+    ("human_help", 3, r"\b(talk|speak|chat) (to|with) (a |an |the )?(person|human|someone|agent|officer|staff)\b"),
     ("human_help", 1, r"\btolong\b|\bbantu\b|\bbantuan\b|\bhelp\b|\btelepon\b|\btelpon\b"),
     # language
     (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.regions import regency_of
 from sigap_core.coverage import Coverage, CoverageState, Skema
 from sigap_core.eligibility import Decision, Status
 from sigap_core.i18n import Translator
@@ -87,6 +88,9 @@ def coverage_text(_: Translator, coverage: Coverage, domain: Domain) -> str:
 def place_text(_: Translator, domain: Domain, kode_kelurahan: str) -> str:
     kelurahan = domain.wilayah.get(kode_kelurahan)
     if kelurahan is None:
+        regency = regency_of(kode_kelurahan)
+        if regency is not None:
+            return _("di luar Kota Bekasi: {regency}").format(regency=regency)
         return _("di luar Kota Bekasi (kode wilayah {code})").format(code=kode_kelurahan)
     return _("Kelurahan {kelurahan}, Kecamatan {kecamatan}").format(
         kelurahan=kelurahan.name, kecamatan=kelurahan.kecamatan.name
@@ -103,8 +107,12 @@ def not_verified_text(_: Translator) -> str:
     )
 
 
-def decision_text(_: Translator, decision: Decision, domain: Domain, operator: bool = False) -> str:
-    """The verified answer: masked name, kelurahan, desil, status in plain words, reasons, next steps."""
+def decision_text(
+    _: Translator, decision: Decision, domain: Domain, operator: bool = False, other: bool = False
+) -> str:
+    """The verified answer: masked name, kelurahan, desil, status in plain words, reasons, next steps.
+
+    `other`: the chat checked someone else's record (a parent, a spouse): worded as "NIK yang dicek"."""
     status = decision.status
     policy = domain.policy
     if status in (Status.NOT_FOUND, Status.KK_MISMATCH):
@@ -116,6 +124,8 @@ def decision_text(_: Translator, decision: Decision, domain: Domain, operator: b
             )
         return not_verified_text(_)
     lines = []
+    if other:
+        lines.append(_("Hasil untuk NIK yang dicek (bukan data Anda sendiri):"))
     person = decision.person
     if person is not None:
         lines.append(_("Nama: {name}").format(name=person.name_masked))
@@ -123,54 +133,100 @@ def decision_text(_: Translator, decision: Decision, domain: Domain, operator: b
         lines.append(_("Desil DTSEN: {desil}").format(desil=person.desil))
         lines.append("")
     monthly = _.money(policy.monthly_contribution)
+    desil = person.desil if person else "-"
+    pekerjaan = (person.pekerjaan if person else "") or _("(kosong)")
+    regency = regency_of(person.kode_kelurahan) if person else None
     match status:
         case Status.ELIGIBLE_PRIORITY:
             lines.append(
-                _("✅ Anda memenuhi syarat SIGAP dan termasuk PRIORITAS (desil 1–{max}).").format(
-                    max=policy.priority_desil_max
-                )
+                (
+                    _("✅ NIK yang dicek memenuhi syarat SIGAP dan termasuk PRIORITAS (desil 1–{max}).")
+                    if other
+                    else _("✅ Anda memenuhi syarat SIGAP dan termasuk PRIORITAS (desil 1–{max}).")
+                ).format(max=policy.priority_desil_max)
             )
             lines.append(_selection_text(_, monthly))
         case Status.ELIGIBLE:
             lines.append(
-                _(
-                    "✅ Anda memenuhi syarat SIGAP (desil {desil}). Desil 1–{priority} didahulukan; "
-                    "desil Anda dipilih jika kuota masih ada."
-                ).format(desil=person.desil if person else "-", priority=policy.priority_desil_max)
+                (
+                    _(
+                        "✅ NIK yang dicek memenuhi syarat SIGAP (desil {desil}). Desil 1–{priority} didahulukan; "
+                        "desil ini dipilih jika kuota masih ada."
+                    )
+                    if other
+                    else _(
+                        "✅ Anda memenuhi syarat SIGAP (desil {desil}). Desil 1–{priority} didahulukan; "
+                        "desil Anda dipilih jika kuota masih ada."
+                    )
+                ).format(desil=desil, priority=policy.priority_desil_max)
             )
             lines.append(_selection_text(_, monthly))
         case Status.DESIL_ABOVE_LIMIT:
             lines.append(
-                _(
-                    "Data DTSEN Anda ada di desil {desil}, sedangkan SIGAP untuk desil 1–{max}. "
-                    "Jika kondisi ekonomi keluarga Anda sudah berubah, perbarui data DTSEN di kelurahan."
-                ).format(desil=person.desil if person else "-", max=policy.eligible_desil_max)
+                (
+                    _(
+                        "Data DTSEN untuk NIK yang dicek ada di desil {desil}, sedangkan SIGAP untuk desil 1–{max}. "
+                        "Jika kondisi ekonomi keluarganya sudah berubah, perbarui data DTSEN di kelurahan."
+                    )
+                    if other
+                    else _(
+                        "Data DTSEN Anda ada di desil {desil}, sedangkan SIGAP untuk desil 1–{max}. "
+                        "Jika kondisi ekonomi keluarga Anda sudah berubah, perbarui data DTSEN di kelurahan."
+                    )
+                ).format(desil=desil, max=policy.eligible_desil_max)
             )
         case Status.NOT_INFORMAL_WORKER:
             lines.append(
-                _(
-                    "Pekerjaan Anda di DTSEN tercatat “{pekerjaan}”, bukan pekerja informal/rentan. "
-                    "Jika sekarang Anda ojol, buruh harian, pedagang, atau pekerja lepas, perbarui data "
-                    "pekerjaan Anda di kelurahan."
-                ).format(pekerjaan=(person.pekerjaan if person else "") or _("(kosong)"))
+                (
+                    _(
+                        "Pekerjaan untuk NIK yang dicek tercatat “{pekerjaan}” di DTSEN, bukan pekerja "
+                        "informal/rentan. Jika sekarang ia ojol, buruh harian, pedagang, atau pekerja lepas, "
+                        "perbarui data pekerjaannya di kelurahan."
+                    )
+                    if other
+                    else _(
+                        "Pekerjaan Anda di DTSEN tercatat “{pekerjaan}”, bukan pekerja informal/rentan. "
+                        "Jika sekarang Anda ojol, buruh harian, pedagang, atau pekerja lepas, perbarui data "
+                        "pekerjaan Anda di kelurahan."
+                    )
+                ).format(pekerjaan=pekerjaan)
             )
         case Status.NOT_RESIDENT:
+            where = (
+                _("Menurut DTSEN, NIK yang dicek tinggal di {regency}, di luar Kota Bekasi.")
+                if other and regency
+                else _("Menurut DTSEN, NIK yang dicek tinggal di luar Kota Bekasi.")
+                if other
+                else _("Menurut DTSEN, Anda tinggal di {regency}, di luar Kota Bekasi.")
+                if regency
+                else _("Menurut DTSEN, Anda tinggal di luar Kota Bekasi.")
+            ).format(regency=regency or "")
             lines.append(
-                _(
-                    "Menurut DTSEN, Anda tinggal di luar Kota Bekasi. SIGAP khusus warga Kota Bekasi. "
-                    "Jika Anda sudah pindah ke Kota Bekasi, urus pindah datang di Disdukcapil, lalu "
-                    "perbarui data DTSEN di kelurahan."
+                where
+                + " "
+                + _(
+                    "SIGAP khusus warga Kota Bekasi. Jika sudah pindah ke Kota Bekasi, urus pindah datang di "
+                    "Disdukcapil, lalu perbarui data DTSEN di kelurahan."
                 )
             )
         case Status.ALREADY_COVERED:
             lines.append(
                 _(
+                    "NIK yang dicek sudah terlindungi BPJS Ketenagakerjaan lewat jalur lain. SIGAP untuk pekerja "
+                    "yang belum terlindungi, jadi tidak perlu didaftarkan lagi."
+                )
+                if other
+                else _(
                     "Anda sudah terlindungi BPJS Ketenagakerjaan lewat jalur lain. SIGAP untuk pekerja "
                     "yang belum terlindungi, jadi tidak perlu didaftarkan lagi."
                 )
             )
         case Status.ENROLLED:
-            lines.append(_("🎉 Anda peserta SIGAP: BPJS Ketenagakerjaan Anda dibayar Pemkot Bekasi."))
+            lines.append(
+                _("🎉 NIK yang dicek terdaftar sebagai peserta SIGAP: BPJS Ketenagakerjaannya dibayar Pemkot Bekasi.")
+                if other
+                else _("🎉 Anda peserta SIGAP: BPJS Ketenagakerjaan Anda dibayar Pemkot Bekasi.")
+            )
         case Status.SELECTED | Status.WAITING_LIST:
             lines.append(selection_text(_, status, domain))
     if decision.coverage is not None:

@@ -8,13 +8,19 @@ verified checks are limited per day.
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_time
 
+from handlers import faq
 from handlers.context import Turn
+from handlers.entities import looks_like_digits_answer
+from handlers.flow import Router
+from handlers.flows import claims
 from handlers.model import Button, Reply
 from handlers.render import decision_text, nik_error_text, not_verified_text
+from handlers.understanding import Said
 from sigap_core.crypto import normalise_phone
 from sigap_core.eligibility import Decision, Status, decide
 from sigap_core.nik import NikError, find_nik, longest_digit_run, parse_nik
@@ -25,11 +31,20 @@ WIB = ZoneInfo("Asia/Jakarta")
 AWAITING_CONSENT = "awaiting_consent"
 AWAITING_NIK = "awaiting_nik"
 AWAITING_KK4 = "awaiting_kk4"
+AWAITING_KEEP = "awaiting_keep"
+
+router = Router("eligibility")
+_DONT_KNOW = re.compile(
+    r"\b(ga|gak|nggak|ngga|tidak|tdk|enggak|belum) ?(tau|tahu|hafal|apal|inget|ingat|punya|ada|bawa)\b|\blupa\b"
+    r"|\bdon.t (know|remember|have)\b|\bforgot\b"
+)
+_ABOUT_KK = re.compile(r"\b(kk|kartu keluarga|family card)\b")
+_LATER = re.compile(r"\b(nanti|entar|ntar|nnti|besok|later|tomorrow)\b")
 
 
-def consent_prompt(turn: Turn, purpose: str) -> list[Reply]:
+def consent_prompt(turn: Turn, purpose: str, other: bool = False) -> list[Reply]:
     _ = turn._
-    turn.set_state(AWAITING_CONSENT, purpose=purpose)
+    turn.set_state(AWAITING_CONSENT, purpose=purpose, other=other)
     text = _(
         "Sebelum cek, mohon baca ini (UU 27/2022 Pelindungan Data Pribadi):\n"
         "• Yang diproses: NIK dan 4 digit terakhir nomor KK Anda.\n"
@@ -39,24 +54,42 @@ def consent_prompt(turn: Turn, purpose: str) -> list[Reply]:
         "“Hapus data saya”.\n"
         "Setuju?"
     ).format(days=turn.domain.policy.verification.verified_link_days)
-    return [Reply(text, (Button("consent:yes", _("Setuju")), Button("consent:no", _("Tidak setuju"))))]
+    return [consent_buttons(turn, text)]
 
 
-def start(turn: Turn, purpose: str = "check", typed: str | None = None) -> list[Reply]:
-    """Begin a check. `typed`: a message that may already hold the NIK."""
-    if not turn.has_consent:
-        # The NIK in `typed` is not kept: it may only be processed after consent.
-        return consent_prompt(turn, purpose)
-    turn.set_state(AWAITING_NIK, purpose=purpose)
-    if typed is not None and (find_nik(typed) or len(longest_digit_run(typed)) >= 8):
-        return on_nik(turn, typed)
+def consent_buttons(turn: Turn, text: str) -> Reply:
     _ = turn._
-    return [Reply(_("Ketik NIK Anda (16 digit angka di KTP)."), (turn.menu_button(),))]
+    return Reply(
+        text, (Button("consent:yes", _("Setuju")), Button("consent:no", _("Tidak setuju")), turn.menu_button())
+    )
 
 
-def on_consent(turn: Turn, agreed: bool) -> list[Reply]:
+def ask_nik(turn: Turn) -> Reply:
+    _ = turn._
+    text = (
+        _("Ketik NIK yang mau dicek (16 digit angka di KTP atau KK orang tersebut).")
+        if turn.data.get("other")
+        else _("Ketik NIK Anda (16 digit angka di KTP).")
+    )
+    return Reply(text, (turn.cancel_button(), turn.menu_button()))
+
+
+async def start(turn: Turn, purpose: str = "check", said: Said | None = None) -> list[Reply]:
+    """Begin a check. `said`: a message that may already hold the NIK (and the KK digits)."""
+    other = bool(said and said.family)
+    if not turn.has_consent:
+        # The NIK in `said` is not kept: it may only be processed after consent.
+        return consent_prompt(turn, purpose, other)
+    turn.set_state(AWAITING_NIK, purpose=purpose, other=other)
+    if said is not None and (said.digits.nik or len(said.digits.longest) >= 8):
+        return await on_nik(turn, said.text, said.digits.kk4, said.digits.nik)
+    return [ask_nik(turn)]
+
+
+async def on_consent(turn: Turn, agreed: bool, said: Said | None = None) -> list[Reply]:
     _ = turn._
     purpose = turn.data.get("purpose", "check")
+    other = bool(turn.data.get("other"))
     if not agreed:
         turn.clear_state()
         return [
@@ -68,25 +101,47 @@ def on_consent(turn: Turn, agreed: bool) -> list[Reply]:
             )
         ]
     turn.give_consent()
-    turn.set_state(AWAITING_NIK, purpose=purpose)
-    return [Reply(_("Terima kasih. Sekarang ketik NIK Anda (16 digit angka di KTP)."), (turn.menu_button(),))]
+    turn.set_state(AWAITING_NIK, purpose=purpose, other=other)
+    if said is not None and said.digits.nik:  # "iya boleh, 3275…": consent and the NIK in one message
+        return await on_nik(turn, said.text, said.digits.kk4, said.digits.nik)
+    text = (
+        _("Terima kasih. Sekarang ketik NIK yang mau dicek (16 digit angka di KTP atau KK orang tersebut).")
+        if other
+        else _("Terima kasih. Sekarang ketik NIK Anda (16 digit angka di KTP).")
+    )
+    return [Reply(text, (turn.cancel_button(), turn.menu_button()))]
 
 
-def on_nik(turn: Turn, text: str) -> list[Reply]:
+def ask_kk4(turn: Turn, text: str) -> Reply:
     _ = turn._
-    candidate = find_nik(text) or longest_digit_run(text) or text
+    if turn.can_share_contact and not turn.data.get("other"):
+        text += "\n" + _("Atau tekan “Bagikan nomor HP” jika nomor HP Anda terdaftar di DTSEN.")
+    return Reply(
+        text,
+        (turn.cancel_button(), turn.menu_button()),
+        request_contact=turn.can_share_contact and not turn.data.get("other"),
+        contact_label=_("Bagikan nomor HP"),
+    )
+
+
+async def on_nik(turn: Turn, text: str, kk4: str | None = None, nik_digits: str | None = None) -> list[Reply]:
+    _ = turn._
+    candidate = nik_digits or find_nik(text) or longest_digit_run(text) or text
     try:
         nik = parse_nik(candidate)
     except NikError as error:
-        return [Reply(nik_error_text(_, error), (turn.menu_button(),))]
+        return [Reply(nik_error_text(_, error), (turn.cancel_button(), turn.menu_button()))]
     purpose = turn.data.get("purpose", "check")
-    turn.set_state(AWAITING_KK4, purpose=purpose, nik=turn.domain.hasher.nik(nik.value).hex())
-    ask = _("NIK diterima. Sekarang ketik 4 digit terakhir nomor KK (Kartu Keluarga) Anda.")
-    if turn.can_share_contact:
-        ask += "\n" + _("Atau tekan “Bagikan nomor HP” jika nomor HP Anda terdaftar di DTSEN.")
-    return [
-        Reply(ask, (turn.menu_button(),), request_contact=turn.can_share_contact, contact_label=_("Bagikan nomor HP"))
-    ]
+    other = bool(turn.data.get("other"))
+    turn.set_state(AWAITING_KK4, purpose=purpose, other=other, nik=turn.domain.hasher.nik(nik.value).hex())
+    if kk4 is not None:  # the KK digits came in the same message
+        return await on_kk4(turn, kk4)
+    ask = (
+        _("NIK diterima. Sekarang ketik 4 digit terakhir nomor KK (Kartu Keluarga) orang tersebut.")
+        if other
+        else _("NIK diterima. Sekarang ketik 4 digit terakhir nomor KK (Kartu Keluarga) Anda.")
+    )
+    return [ask_kk4(turn, ask)]
 
 
 async def _limits(turn: Turn, nik_hmac: bytes) -> list[Reply] | None:
@@ -126,14 +181,7 @@ async def on_kk4(turn: Turn, text: str) -> list[Reply]:
     if len(digits) == 16:
         digits = digits[-4:]  # the whole KK number typed: only its last 4 digits are used
     if len(digits) != 4 or not turn.domain.policy.verification.accepts_kk4:
-        return [
-            Reply(
-                _("Ketik 4 digit terakhir nomor KK Anda, contoh: 0123."),
-                (turn.menu_button(),),
-                request_contact=turn.can_share_contact,
-                contact_label=_("Bagikan nomor HP"),
-            )
-        ]
+        return [ask_kk4(turn, _("Ketik 4 digit terakhir nomor KK, contoh: 0123."))]
     return await _verify(turn, kk4=digits, phone_hmac=None, method="kk4")
 
 
@@ -162,28 +210,40 @@ async def _verify(turn: Turn, kk4: str | None, phone_hmac: bytes | None, method:
     _ = turn._
     nik_hex = turn.data.get("nik")
     if not nik_hex:
-        return start(turn, turn.data.get("purpose", "check"))
+        return await start(turn, turn.data.get("purpose", "check"))
     nik_hmac = bytes.fromhex(nik_hex)
     limited = await _limits(turn, nik_hmac)
     if limited:
         return limited
     purpose = turn.data.get("purpose", "check")
+    other = bool(turn.data.get("other"))
     facts = await gather_facts(turn.uow, turn.domain, nik_hmac, kk4, phone_hmac)
     decision = decide(facts, turn.domain.policy, turn.domain.wilayah, turn.today)
     actor = turn.domain.hasher.token("actor", turn.chat).hex()[:24]
     if facts.kk_matches is not True or decision.status in (Status.NOT_FOUND, Status.KK_MISMATCH):
         await _verification_limits(turn).failed(turn.subject, nik_hmac, turn.now)
         await turn.uow.audit.add(actor, "verify_failed", nik_hmac, method)
-        turn.set_state(AWAITING_NIK, purpose=purpose)
+        turn.remember_outcome("not_verified")
+        # The digest (never the NIK) stays for the dialog minutes, so only the KK digits need retyping.
+        turn.set_state(AWAITING_NIK, purpose=purpose, other=other, retry=nik_hex)
         # One reply for both cases: it must not tell an unknown NIK from wrong KK digits.
         return [
             Reply(
-                not_verified_text(_) + "\n\n" + _("Mau coba lagi? Ketik NIK Anda."),
-                (Button("update", _("Cara perbarui data")), turn.menu_button()),
+                not_verified_text(_)
+                + "\n\n"
+                + _(
+                    "Mau coba lagi? Ketik NIK lagi, atau 4 digit KK saja bila NIK-nya sudah benar. KK baru "
+                    "diganti? Coba 4 digit KK yang lama."
+                ),
+                (Button("update", _("Cara perbarui data")), turn.cancel_button(), turn.menu_button()),
             )
         ]
     await _verification_limits(turn).verified(turn.subject, turn.now)
     await turn.uow.audit.add(actor, "verified", nik_hmac, decision.status.value)
+    turn.remember_outcome(decision.status.value)
+    if other:  # someone else's record: answered once, never kept in this chat
+        turn.clear_state()
+        return verified_replies(turn, decision, purpose, other=True)
     link = await turn.uow.links.get(turn.msg.channel, turn.msg.user_key)
     keep = bool(link and link.keep and link.nik_hmac == nik_hmac)
     await turn.uow.links.set(
@@ -197,6 +257,7 @@ async def _verify(turn: Turn, kk4: str | None, phone_hmac: bytes | None, method:
     turn.clear_state()
     replies = verified_replies(turn, decision, purpose)
     if not keep:
+        turn.set_state(AWAITING_KEEP)
         replies.append(
             Reply(
                 _("Simpan verifikasi ini {days} hari agar bisa cek status tanpa mengetik NIK lagi?").format(
@@ -208,13 +269,11 @@ async def _verify(turn: Turn, kk4: str | None, phone_hmac: bytes | None, method:
     return replies
 
 
-def verified_replies(turn: Turn, decision: Decision, purpose: str) -> list[Reply]:
-    from handlers.flows import coverage
-
+def verified_replies(turn: Turn, decision: Decision, purpose: str, other: bool = False) -> list[Reply]:
     _ = turn._
-    if purpose == "coverage" and decision.status is Status.ENROLLED:
-        return coverage.coverage_replies(turn, decision)
-    text = decision_text(_, decision, turn.domain)
+    if purpose == "coverage" and decision.status is Status.ENROLLED and not other:
+        return claims.coverage_replies(turn, decision)
+    text = decision_text(_, decision, turn.domain, other=other)
     buttons: tuple[Button, ...]
     match decision.status:
         case Status.ELIGIBLE_PRIORITY | Status.ELIGIBLE | Status.SELECTED | Status.WAITING_LIST:
@@ -238,6 +297,7 @@ def verified_replies(turn: Turn, decision: Decision, purpose: str) -> list[Reply
 
 async def on_keep(turn: Turn, keep: bool) -> list[Reply]:
     _ = turn._
+    turn.clear_state()
     link = await turn.uow.links.get(turn.msg.channel, turn.msg.user_key)
     if link is None:
         return [turn.main_menu(_("Verifikasi sudah tidak berlaku. Silakan cek lagi bila perlu."))]
@@ -259,3 +319,212 @@ async def on_keep(turn: Turn, keep: bool) -> list[Reply]:
         ]
     await turn.uow.links.delete(turn.msg.channel, turn.msg.user_key)
     return [turn.main_menu(_("Baik, verifikasi tidak disimpan."))]
+
+
+# What this flow owns --------------------------------------------------------------------------------------
+
+
+def strong(said: Said) -> bool:
+    """The message clearly asks for something else (not one weak keyword): it may leave the step."""
+    return said.nlu.scores.get(said.intent, 0) >= 3
+
+
+def _faq_reply(turn: Turn, entry_id: str) -> Reply:
+    entry = next(e for e in faq.knowledge_base() if e.id == entry_id)
+    return Reply(faq.answer_text(entry, turn.domain, turn._, turn.outcome))
+
+
+def _consent_reminder(turn: Turn) -> Reply:
+    _ = turn._
+    return consent_buttons(turn, _("Untuk lanjut cek: setuju NIK diproses seperti di atas? Ketik “ya” atau “tidak”."))
+
+
+_CONFUSED = re.compile(
+    r"\b(ga|gak|nggak|ngga|tidak|kurang|belum) ?(tau|tahu|ngerti|mengerti|paham|jelas)\b|\bmaksud|\bbingung\b"
+    r"|\bartinya\b|\bwhat does (this|that|it) mean\b|\bdon.t understand\b|\bwhat is (this|it) for\b"
+    r"|\bwhy do you need\b|\b(buat|untuk) apa( ini| itu)?\s*\??\s*$"
+)
+
+
+@router.step(AWAITING_CONSENT, reminder=_consent_reminder)
+async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
+    _ = turn._
+    if _CONFUSED.search(said.lowered) and said.answer is None:
+        return [
+            consent_buttons(
+                turn,
+                _(
+                    "Maksudnya: untuk mengecek, saya perlu NIK dan 4 digit terakhir KK Anda. Saya hanya "
+                    "mencocokkannya dengan data DTSEN dan BPJS Ketenagakerjaan, tidak menyimpan angkanya, dan "
+                    "Anda bisa menghapus riwayatnya kapan saja. Boleh? Ketik “ya” atau “tidak”."
+                ),
+            )
+        ]
+    if said.bare_answer is not None and not said.faq:
+        return await on_consent(turn, said.bare_answer, said)
+    if said.digits.nik:
+        # Not processed, not kept: consent comes first.
+        return [
+            consent_buttons(
+                turn,
+                _(
+                    "NIK itu belum saya proses dan tidak disimpan. Setuju dulu, ya: ketik “ya” jika setuju, "
+                    "atau “tidak”."
+                ),
+            )
+        ]
+    if said.intent == "check_eligibility" and said.faq is None:
+        return consent_prompt(turn, turn.data.get("purpose", "check"), bool(turn.data.get("other") or said.family))
+    if said.faq is not None or said.intent != "out_of_scope":
+        return None
+    if said.family:  # "ini buat bapak saya": the check is for someone else
+        turn.update_data(other=True)
+        return [
+            consent_buttons(
+                turn,
+                _("Baik, untuk cek NIK orang lain (dengan izinnya). Setuju NIK itu diproses seperti di atas?"),
+            )
+        ]
+    return [
+        consent_buttons(turn, _("Maaf, belum jelas. Ketik “ya” jika setuju NIK diproses, atau “tidak” (contoh: ya)."))
+    ]
+
+
+def _nik_reminder(turn: Turn) -> Reply:
+    _ = turn._
+    text = (
+        _("Kalau sudah siap, ketik NIK yang mau dicek (16 digit).")
+        if turn.data.get("other")
+        else _("Kalau sudah siap, ketik NIK Anda (16 digit di KTP).")
+    )
+    return Reply(text, (turn.cancel_button(), turn.menu_button()))
+
+
+@router.step(AWAITING_NIK, reminder=_nik_reminder)
+async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
+    _ = turn._
+    retry = turn.data.get("retry")
+    if retry and not said.digits.nik and said.digits.kk4 and len(said.digits.longest) == 4:
+        # After a failed check, the KK digits alone try the same NIK again.
+        turn.set_state(
+            AWAITING_KK4, purpose=turn.data.get("purpose", "check"), other=turn.data.get("other", False), nik=retry
+        )
+        return await on_kk4(turn, said.digits.kk4)
+    if said.digits.nik or looks_like_digits_answer(said.text):
+        if said.family and not turn.data.get("other"):
+            turn.update_data(other=True)
+        return await on_nik(turn, said.text, said.digits.kk4, said.digits.nik)
+    just_failed = bool(turn.data.get("retry"))  # then "maksudnya?" is about the failed check
+    if _CONFUSED.search(said.lowered) and said.faq is not None and said.faq.entry.follow_up and not just_failed:
+        # "maksudnya?" at the NIK prompt: what is asked for, and where to find it.
+        return [
+            Reply(
+                _(
+                    "Maksudnya: ketik NIK, yaitu 16 digit angka di KTP (baris paling atas), juga tercantum di "
+                    "Kartu Keluarga di baris nama. Contoh bentuknya: 3275xxxxxxxxxxxx."
+                ),
+                (turn.cancel_button(), turn.menu_button()),
+            )
+        ]
+    if said.faq is not None:
+        return None
+    if said.family:
+        turn.update_data(other=True)
+        return [ask_nik(turn)]
+    if _DONT_KNOW.search(said.lowered):
+        return [_faq_reply(turn, "ktp_lost"), _nik_reminder(turn)]
+    if said.answer is False:
+        turn.clear_state()
+        return [turn.main_menu(_("Baik, tidak jadi cek. Tidak ada yang diproses."))]
+    leaving = said.intent not in ("out_of_scope", "menu", "check_eligibility") and strong(said)
+    if leaving or (said.is_question and said.about_program):
+        return None
+    return [
+        Reply(
+            _(
+                "Maaf, itu bukan NIK. NIK adalah 16 digit angka di KTP atau KK, contoh: 3275xxxxxxxxxxxx. "
+                "Ketik NIK-nya, atau tekan Batal."
+            ),
+            (turn.cancel_button(), turn.menu_button()),
+        )
+    ]
+
+
+def _kk4_reminder(turn: Turn) -> Reply:
+    _ = turn._
+    return ask_kk4(turn, _("Kalau sudah ada, ketik 4 digit terakhir nomor KK (contoh: 0123)."))
+
+
+@router.step(AWAITING_KK4, reminder=_kk4_reminder)
+async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
+    _ = turn._
+    digits = said.digits
+    if digits.nik and digits.kk4:
+        return await on_nik(turn, said.text, digits.kk4, digits.nik)  # a NIK and its KK digits again
+    if digits.kk4 or digits.nik or looks_like_digits_answer(said.text):
+        return await on_kk4(turn, digits.kk4 or digits.nik or said.text)
+    if _CONFUSED.search(said.lowered) and said.faq is not None and said.faq.entry.follow_up:
+        return [_faq_reply(turn, "kk_missing"), _kk4_reminder(turn)]  # what the 4 digits are, and where
+    if said.faq is not None:
+        return None
+    if said.family and not turn.data.get("other"):  # "itu NIK bapak saya": the KK digits are his too
+        turn.update_data(other=True)
+        return [ask_kk4(turn, _("Baik, NIK orang tersebut. Sekarang ketik 4 digit terakhir nomor KK-nya."))]
+    if _LATER.search(said.lowered) and not said.is_question:
+        return [
+            Reply(
+                _(
+                    "Baik. NIK tadi saya tunggu {minutes} menit: ketik 4 digit terakhir KK kapan saja dalam waktu "
+                    "itu. Setelah itu, mulai lagi dengan “Cek kelayakan”."
+                ).format(minutes=turn.domain.policy.dialog_minutes),
+                (turn.cancel_button(), turn.menu_button()),
+            )
+        ]
+    if _DONT_KNOW.search(said.lowered) or _ABOUT_KK.search(said.lowered):
+        return [_faq_reply(turn, "kk_missing"), _kk4_reminder(turn)]
+    if (said.intent not in ("out_of_scope", "menu") and strong(said)) or (said.is_question and said.about_program):
+        return None
+    return [
+        ask_kk4(
+            turn,
+            _(
+                "Maaf, belum jelas. Yang diminta 4 digit terakhir nomor KK (16 digit di bagian atas Kartu "
+                "Keluarga), contoh: 0123. KK tidak ada? Tekan Batal, lalu cek lagi nanti."
+            ),
+        )
+    ]
+
+
+def _keep_reminder(turn: Turn) -> Reply:
+    return Reply("")  # never shown: the step is let go when something else is asked
+
+
+@router.step(AWAITING_KEEP, reminder=_keep_reminder)
+async def keep_step(turn: Turn, said: Said) -> list[Reply] | None:
+    short = len(said.text.split()) <= 3 and not said.is_question
+    if said.answer is not None and short and said.faq is None and said.intent in ("menu", "out_of_scope"):
+        return await on_keep(turn, said.answer)
+    turn.clear_state()  # the question was optional: anything else lets it go
+    return None
+
+
+@router.button("check")
+async def check_button(turn: Turn, argument: str) -> list[Reply]:
+    return await start(turn, "check")
+
+
+@router.button("consent")
+async def consent_button(turn: Turn, argument: str) -> list[Reply]:
+    if turn.state != AWAITING_CONSENT:
+        turn.set_state(AWAITING_CONSENT, purpose="check")
+    return await on_consent(turn, argument == "yes")
+
+
+@router.button("keep")
+async def keep_button(turn: Turn, argument: str) -> list[Reply]:
+    return await on_keep(turn, argument == "yes")
+
+
+@router.intent("check_eligibility")
+async def check_intent(turn: Turn, said: Said) -> list[Reply]:
+    return await start(turn, "check", said)

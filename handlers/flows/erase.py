@@ -7,9 +7,18 @@ let anyone bypass the lock-out) and pseudonymous audit entries.
 from __future__ import annotations
 
 from handlers.context import Turn
+from handlers.flow import Router
 from handlers.model import Button, Reply
+from handlers.understanding import Said
 
 AWAITING_ERASE = "confirm_erase"
+
+router = Router("erase")
+
+
+def _buttons(turn: Turn) -> tuple[Button, ...]:
+    _ = turn._
+    return (Button("erase:yes", _("Ya, hapus")), Button("erase:no", _("Batal")))
 
 
 def ask(turn: Turn) -> list[Reply]:
@@ -19,21 +28,45 @@ def ask(turn: Turn) -> list[Reply]:
         "Yang akan dihapus: riwayat percakapan, verifikasi NIK yang tersimpan, langganan info, dan pilihan "
         "bahasa. Data DTSEN dan BPJS Anda tidak berubah. Lanjutkan?"
     )
-    return [Reply(text, (Button("erase:yes", _("Ya, hapus")), Button("erase:no", _("Batal"))))]
+    return [Reply(text, _buttons(turn))]
 
 
 async def confirm(turn: Turn) -> list[Reply]:
     _ = turn._
     if turn.state != AWAITING_ERASE:
         return ask(turn)  # an old "Ya, hapus" button pressed later: ask again rather than erase silently
-    channel, user = turn.msg.channel, turn.msg.user_key
-    await turn.uow.links.delete(channel, user)
-    await turn.uow.subscriptions.delete(channel, user)
-    await turn.uow.session.delete(turn.conversation)
-    turn.erased = True
+    await turn.erase()
     return [Reply(_("Data Anda di bot ini sudah dihapus. Kirim pesan apa saja jika ingin mulai lagi."))]
 
 
-def cancel(turn: Turn) -> list[Reply]:
+async def cancel(turn: Turn) -> list[Reply]:
     turn.clear_state()
     return [turn.main_menu(turn._("Dibatalkan. Tidak ada yang dihapus."))]
+
+
+def _reminder(turn: Turn) -> Reply:
+    _ = turn._
+    return Reply(_("Data belum dihapus. Hapus sekarang? Ketik “ya” atau “batal”."), _buttons(turn))
+
+
+@router.step(AWAITING_ERASE, reminder=_reminder, cancel=cancel, own_escapes=("erase",))
+async def erase_step(turn: Turn, said: Said) -> list[Reply] | None:
+    if said.bare_answer is True or said.escape == "erase":
+        return await confirm(turn)
+    if said.bare_answer is False:
+        return await cancel(turn)
+    if said.is_question and said.faq is None:
+        return ask(turn)  # "data DTSEN saya ikut terhapus?": the confirmation says what is erased
+    if said.faq is not None or said.intent not in ("out_of_scope",):
+        return None
+    _ = turn._
+    return [Reply(_("Maaf, belum jelas. Ketik “ya” untuk menghapus, atau “batal” (contoh: batal)."), _buttons(turn))]
+
+
+@router.button("erase")
+async def erase_button(turn: Turn, argument: str) -> list[Reply]:
+    if argument == "yes":
+        return await confirm(turn)
+    if argument == "no":
+        return await cancel(turn)
+    return ask(turn)

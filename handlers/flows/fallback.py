@@ -1,12 +1,17 @@
-"""Everything else: stickers, photos, voice notes, very long text, out-of-scope questions. Never silence."""
+"""Everything else: stickers, photos, voice notes, very long text, messages not understood, questions the
+knowledge base cannot answer. Never silence, never a dead end."""
 
 from __future__ import annotations
 
 from handlers.context import Turn
-from handlers.model import Kind, Reply
+from handlers.model import Button, Kind, Reply
 
 
 def non_text(turn: Turn) -> list[Reply]:
+    return [turn.main_menu(non_text_text(turn))]
+
+
+def non_text_text(turn: Turn) -> str:
     _ = turn._
     kind = turn.msg.kind
     if kind is Kind.AUDIO:
@@ -17,12 +22,12 @@ def non_text(turn: Turn) -> list[Reply]:
             "yang diminta."
         )
     elif kind is Kind.STICKER or kind is Kind.REACTION:
-        text = _("😊 Terima kasih! Ada yang bisa saya bantu?")
+        text = _("😊 Terima kasih! Saya hanya bisa membaca pesan teks: ketik pertanyaan Anda, atau pilih dari menu.")
     elif kind is Kind.LOCATION:
         text = _("Terima kasih. Saya tidak memakai lokasi; ketik saja nama kelurahan Anda bila diminta.")
     else:
         text = _("Maaf, jenis pesan itu belum bisa saya baca. Silakan ketik pesan Anda.")
-    return [turn.main_menu(text)]
+    return text
 
 
 def too_long(turn: Turn) -> list[Reply]:
@@ -33,6 +38,27 @@ def out_of_scope(turn: Turn) -> list[Reply]:
     _ = turn._
     text = _(
         "Maaf, saya belum mengerti. Saya hanya bisa membantu soal program SIGAP: cek kelayakan BPJS "
-        "Ketenagakerjaan gratis, cara perbarui data DTSEN, status kepesertaan, dan klaim."
+        "Ketenagakerjaan gratis, cara perbarui data DTSEN, status kepesertaan, dan klaim.\n"
+        "Contoh pertanyaan: “apa itu SIGAP?”, “iurannya berapa?”, “cek kelayakan”."
     )
     return [turn.main_menu(text)]
+
+
+def ask_away(turn: Turn) -> list[Reply]:
+    """ "Mau tanya" on its own: an invitation, not a message to misunderstand."""
+    _ = turn._
+    text = _(
+        "Silakan, tanyakan saja. Contoh: “apa itu SIGAP?”, “siapa yang bisa ikut?”, “iurannya berapa?”, atau "
+        "pilih dari menu."
+    )
+    return [turn.main_menu(text)]
+
+
+def unknown_question(turn: Turn) -> list[Reply]:
+    """A question about the programme that the knowledge base cannot answer: say so, and where to ask."""
+    _ = turn._
+    text = _(
+        "Maaf, saya belum tahu jawaban untuk pertanyaan itu, dan saya tidak mau menebak. Silakan tanyakan "
+        "langsung ke petugas: tekan “Bantuan” untuk kontaknya."
+    )
+    return [Reply(text, (Button("help", _("Bantuan")), Button("check", _("Cek kelayakan")), turn.menu_button()))]

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from handlers.context import Turn
+from handlers.flow import Router
 from handlers.model import Button, Reply
+from handlers.understanding import Said
+
+router = Router("help")
 
 
 def show(turn: Turn) -> list[Reply]:
@@ -41,3 +45,13 @@ def show(turn: Turn) -> list[Reply]:
         _("Saat datang, bawa KTP-el dan KK. Jangan berikan NIK atau data pribadi kepada orang yang tidak Anda kenal.")
     )
     return [Reply("\n".join(lines), (Button("update", _("Cara perbarui data")), turn.menu_button()))]
+
+
+@router.button("help")
+async def help_button(turn: Turn, argument: str) -> list[Reply]:
+    return show(turn)
+
+
+@router.intent("human_help")
+async def help_intent(turn: Turn, said: Said) -> list[Reply]:
+    return show(turn)

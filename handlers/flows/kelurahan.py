@@ -1,13 +1,38 @@
-"""Finding the user's kelurahan: from what they type, their verified record, or a pick from lists."""
+"""Finding the user's kelurahan: from what they type, their verified record, or a pick from lists.
+
+The flows that need a kelurahan (the update guide, subscriptions) register what happens once it is known
+(`continue_with`), so this module imports none of them.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Awaitable, Callable
+
 from handlers.context import Turn
+from handlers.flow import Router
 from handlers.model import Menu, Reply, Row
+from handlers.understanding import Said
 from sigap_core.wilayah import Kelurahan
 
 AWAITING_KELURAHAN = "awaiting_kelurahan"
 FIRST_PAGE = 9  # WhatsApp lists hold 10 rows: 9 kecamatan + "more"
+
+router = Router("kelurahan")
+Continuation = Callable[[Turn, Kelurahan], Awaitable[list[Reply]]]
+_continuations: dict[str, Continuation] = {}
+_DONT_KNOW = re.compile(
+    r"\b(ga|gak|nggak|ngga|tidak|tdk|enggak|belum) ?(tau|tahu|hafal|apal|inget|ingat|yakin|ngerti)\b|\blupa\b"
+    r"|\bdon.t know\b|\bnot sure\b|\bno idea\b|^(maksudnya|maksud nya|apa maksudnya|artinya)\b|\bbingung\b"
+)
+
+
+def continue_with(purpose: str) -> Callable[[Continuation], Continuation]:
+    def register(continuation: Continuation) -> Continuation:
+        _continuations[purpose] = continuation
+        return continuation
+
+    return register
 
 
 async def resolve(turn: Turn, typed: str | None) -> Kelurahan | None:
@@ -30,9 +55,8 @@ async def known(turn: Turn) -> Kelurahan | None:
     return None
 
 
-def ask(turn: Turn, purpose: str, page: int = 1) -> list[Reply]:
+def _kecamatan_menu(turn: Turn, page: int) -> Menu:
     _ = turn._
-    turn.set_state(AWAITING_KELURAHAN, purpose=purpose)
     kecamatan = turn.domain.wilayah.kecamatan
     if page == 1:
         rows = [Row(f"kec:{k.code}", k.name) for k in kecamatan[:FIRST_PAGE]]
@@ -40,8 +64,14 @@ def ask(turn: Turn, purpose: str, page: int = 1) -> list[Reply]:
     else:
         rows = [Row(f"kec:{k.code}", k.name) for k in kecamatan[FIRST_PAGE:]]
         rows.append(Row("keclist:1", _("Kembali")))
+    return Menu(_("Pilih kecamatan"), tuple(rows))
+
+
+def ask(turn: Turn, purpose: str, page: int = 1) -> list[Reply]:
+    _ = turn._
+    turn.set_state(AWAITING_KELURAHAN, purpose=purpose)
     text = _("Kelurahan Anda apa? Ketik namanya (contoh: Jatibening), atau pilih kecamatan dari daftar.")
-    return [Reply(text, menu=Menu(_("Pilih kecamatan"), tuple(rows)))]
+    return [Reply(text, menu=_kecamatan_menu(turn, page))]
 
 
 def pick_kelurahan(turn: Turn, kecamatan_code: str) -> list[Reply]:
@@ -68,10 +98,85 @@ def from_text(turn: Turn, text: str) -> Kelurahan | None:
 
 def not_understood(turn: Turn) -> list[Reply]:
     _ = turn._
-    replies = ask(turn, turn.data.get("purpose", "update"))
+    turn.set_state(AWAITING_KELURAHAN, purpose=turn.data.get("purpose", "update"))
     return [
         Reply(
-            _("Maaf, kelurahan itu tidak ada di Kota Bekasi. Coba ketik lagi namanya, atau pilih dari daftar."),
-            menu=replies[0].menu,
+            _(
+                "Maaf, kelurahan itu tidak ada di Kota Bekasi. Coba ketik lagi namanya (contoh: Jatibening), "
+                "atau pilih kecamatan dari daftar."
+            ),
+            menu=_kecamatan_menu(turn, 1),
         )
     ]
+
+
+async def continue_at(turn: Turn, code: str) -> list[Reply]:
+    place = turn.domain.wilayah.get(code)
+    if place is None:
+        return not_understood(turn)
+    purpose = turn.data.get("purpose", "update")
+    return await _continuations.get(purpose, _continuations["update"])(turn, place)
+
+
+def _way_out(turn: Turn) -> Reply:
+    _ = turn._
+    return Reply(_("Tidak jadi? Tekan Batal."), (turn.cancel_button(), turn.menu_button()))
+
+
+def _reminder(turn: Turn) -> Reply:
+    _ = turn._
+    return Reply(
+        _("Kalau sudah siap, ketik nama kelurahan Anda (contoh: Jatibening), atau pilih kecamatan dari daftar."),
+        menu=_kecamatan_menu(turn, 1),
+    )
+
+
+@router.step(AWAITING_KELURAHAN, reminder=_reminder)
+async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
+    _ = turn._
+    if said.faq is None:
+        place = from_text(turn, said.text)
+        if place is not None:
+            return await continue_at(turn, place.code)
+        kecamatan = turn.domain.wilayah.find_kecamatan(said.text)
+        if kecamatan is not None:
+            return pick_kelurahan(turn, kecamatan.code)
+    if _DONT_KNOW.search(said.lowered) and (said.faq is None or said.faq.entry.follow_up):
+        return [
+            Reply(
+                _(
+                    "Tidak apa-apa. Nama kelurahan ada di alamat KTP-el atau Kartu Keluarga Anda (baris "
+                    "“Kel/Desa”). Atau pilih kecamatan Anda dari daftar, lalu kelurahannya."
+                ),
+                menu=_kecamatan_menu(turn, 1),
+            ),
+            _way_out(turn),
+        ]
+    if said.faq is not None or said.is_question or said.intent not in ("out_of_scope", "update_data", "subscribe"):
+        return None
+    if len(said.text.split()) <= 3 and re.search(r"[^\W\d_]{3,}", said.text):
+        return not_understood(turn)  # a name, just not one of Kota Bekasi's
+    return [
+        Reply(
+            _("Maaf, belum jelas. Ketik nama kelurahan saja, contoh: Jatibening. Atau pilih kecamatan dari daftar."),
+            menu=_kecamatan_menu(turn, 1),
+        ),
+        _way_out(turn),
+    ]
+
+
+@router.button("keclist")
+async def kecamatan_page(turn: Turn, argument: str) -> list[Reply]:
+    return ask(turn, turn.data.get("purpose", "update"), page=2 if argument == "2" else 1)
+
+
+@router.button("kec")
+async def kecamatan_button(turn: Turn, argument: str) -> list[Reply]:
+    return pick_kelurahan(turn, argument)
+
+
+@router.button("kel")
+async def kelurahan_button(turn: Turn, argument: str) -> list[Reply]:
+    if turn.state != AWAITING_KELURAHAN:
+        turn.set_state(AWAITING_KELURAHAN, purpose="update")
+    return await continue_at(turn, argument)

@@ -6,15 +6,17 @@ of sigap_core.broadcasts.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
 from handlers.context import Turn
+from handlers.entities import parse_when
+from handlers.flow import Router
 from handlers.flows import kelurahan as kelurahan_flow
-from handlers.model import Button, Menu, Reply, Row
+from handlers.model import MAX_ROW_TITLE, Button, Menu, Reply, Row
+from handlers.understanding import Said
 from sigap_core import broadcasts, dashboard
 from sigap_core.broadcasts import BroadcastError, actor_for, staff_of
 from sigap_core.i18n import N_
@@ -24,7 +26,11 @@ WIB = ZoneInfo("Asia/Jakarta")
 STAFF_TARGET = "staff_target"
 STAFF_TEXT = "staff_text"
 STAFF_WHEN = "staff_when"
-STATES = (STAFF_TARGET, STAFF_TEXT, STAFF_WHEN)
+STAFF_CONFIRM = "staff_confirm"
+STATES = (STAFF_TARGET, STAFF_TEXT, STAFF_WHEN, STAFF_CONFIRM)
+
+router = Router("staff")
+__all__ = ["parse_when"]  # the time parser lives with the other entities; kept importable from here
 
 
 def error_text(turn: Turn, error: BroadcastError) -> str:
@@ -110,25 +116,22 @@ async def on_button(turn: Turn, argument: str) -> list[Reply]:
         case "aud":
             if "text" not in turn.data or value not in broadcasts.AUDIENCES:
                 return [staff_menu(turn, staff, _("Draf pengumuman sudah tidak ada. Mulai lagi, ya."))]
-            turn.set_state(STAFF_WHEN, **{**turn.data, "audience": value})
-            return [
-                Reply(
-                    _("Kapan dikirim?"),
-                    (
-                        Button("staff:when:now", _("Kirim sekarang")),
-                        Button("staff:when:later", _("Jadwalkan")),
-                        Button("staff:drop", _("Batal")),
-                    ),
-                )
-            ]
+            return await choose_audience(turn, staff, value)
         case "when":
             if "audience" not in turn.data:
                 return [staff_menu(turn, staff, _("Draf pengumuman sudah tidak ada. Mulai lagi, ya."))]
             if value == "later":
-                return [Reply(_("Ketik waktu kirim (WIB), contoh: 08:00 atau 25-11 08:00."))]
+                return [
+                    Reply(
+                        _("Ketik waktu kirim (WIB), contoh: besok jam 8 pagi, Senin 09.00, 25-11 08:00."),
+                        (Button("staff:drop", _("Batal")),),
+                    )
+                ]
             return await confirm(turn, turn.now)
         case "send":
             return await send(turn, staff)
+        case "audience":
+            return await ask_audience(turn, staff)
         case "drop":
             turn.clear_state()
             return [staff_menu(turn, staff, _("Draf dibuang."))]
@@ -147,6 +150,21 @@ def ask_text(turn: Turn) -> Reply:
     )
 
 
+NOW_WORDS = re.compile(r"^\s*(sekarang|skrg|skrng|langsung|kirim sekarang|now|right now|saat ini)\b")
+# Staff may type what the staff menu offers.
+STAFF_ACTIONS = (
+    (re.compile(r"\b(buat|bikin|kirim|tulis)\b.{0,12}\b(pengumuman|broadcast|siaran|info)\b"), "new"),
+    (re.compile(r"\b(daftar|lihat|list|riwayat)\b.{0,12}\b(pengumuman|broadcast)\b"), "list"),
+    (re.compile(r"^(menu petugas|petugas menu|staff menu)$"), "menu"),
+)
+AUDIENCE_WORDS = {
+    "all": ("semua", "all", "semua pelanggan", "everyone"),
+    "eligible": ("layak", "eligible"),
+    "enrolled": ("peserta", "terdaftar", "sudah terdaftar", "enrolled"),
+    "needs_update": ("perlu perbarui", "perlu update", "update", "needs update"),
+}
+
+
 async def on_text(turn: Turn, text: str) -> list[Reply] | None:
     _ = turn._
     staff = await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key)
@@ -154,12 +172,25 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         turn.clear_state()
         return None
     if turn.state == STAFF_TARGET:
+        if text.strip().lower() in ("seluruh kota", "semua", "all", "kota"):
+            turn.set_state(STAFF_TEXT, kode=None)
+            return [ask_text(turn)]
         place = kelurahan_flow.from_text(turn, text)
         if place is None:
-            return [Reply(_("Kelurahan itu tidak ada di Kota Bekasi. Ketik lagi namanya."))]
+            return [
+                Reply(
+                    _("Kelurahan itu tidak ada di Kota Bekasi. Ketik lagi namanya, contoh: Jatibening."),
+                    (Button("staff:target", _("Seluruh kota")), Button("staff:drop", _("Batal"))),
+                )
+            ]
         turn.set_state(STAFF_TEXT, kode=place.code)
         return [ask_text(turn)]
     if turn.state == STAFF_TEXT:
+        typed = " ".join(text.lower().split())
+        if "text" in turn.data:
+            for audience, words in AUDIENCE_WORDS.items():
+                if typed in words:
+                    return await choose_audience(turn, staff, audience)
         try:
             clean = broadcasts.validate_text(text)
         except BroadcastError as error:
@@ -167,78 +198,129 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         kode = turn.data.get("kode")
         turn.set_state(STAFF_TEXT, kode=kode, text=clean)
         preview = broadcasts.announcement_text(_, turn.domain, kode, clean)
-        rows = []
-        titles = {
-            "all": _("Semua pelanggan"),
-            "eligible": _("Layak, belum terdaftar"),
-            "enrolled": _("Sudah terdaftar"),
-            "needs_update": _("Perlu perbarui data"),
-        }
-        reached = await broadcasts.audiences(turn.uow, turn.domain, kode, turn.today)
-        for audience in broadcasts.AUDIENCES:
-            people = reached[audience]
-            rows.append(
-                Row(f"staff:aud:{audience}", titles[audience], _("{n} penerima").format(n=_.number(len(people))))
-            )
         return [
             Reply(_("Pratinjau, persis seperti yang diterima warga:")),
             Reply(preview),
-            Reply(_("Kirim ke siapa?"), menu=Menu(_("Pilih penerima"), tuple(rows))),
+            *await audience_replies(turn),
         ]
     if turn.state == STAFF_WHEN:
+        if NOW_WORDS.search(text.lower()):
+            return await confirm(turn, turn.now)
         when = parse_when(text, turn.now)
         if when is None:
-            return [Reply(_("Waktu tidak dikenali atau sudah lewat. Contoh: 08:00 atau 25-11 08:00 (WIB)."))]
+            return [
+                Reply(
+                    _(
+                        "Waktu itu belum saya kenali, atau sudah lewat. Contoh: besok jam 8 pagi, Senin 09.00, "
+                        "25-11 08:00 (WIB)."
+                    ),
+                    (Button("staff:when:now", _("Kirim sekarang")), Button("staff:drop", _("Batal"))),
+                )
+            ]
         return await confirm(turn, when)
     return None
 
 
-def parse_when(text: str, now: datetime) -> datetime | None:
-    """`08:00` (today, or tomorrow if passed), `25-11 08:00`, `25-11-2026 08:00`, `2026-11-25 08:00` — WIB."""
-    local_now = now.astimezone(WIB)
-    text = text.strip().replace(".", ":")
-    patterns: tuple[tuple[str, Callable[[re.Match[str]], datetime]], ...] = (
-        (r"^(\d{1,2}):(\d{2})$", lambda m: local_now.replace(hour=int(m[1]), minute=int(m[2]))),
-        (
-            r"^(\d{1,2})[-/](\d{1,2})\s+(\d{1,2}):(\d{2})$",
-            lambda m: local_now.replace(month=int(m[2]), day=int(m[1]), hour=int(m[3]), minute=int(m[4])),
-        ),
-        (
-            r"^(\d{1,2})[-/](\d{1,2})[-/](\d{4})\s+(\d{1,2}):(\d{2})$",
-            lambda m: local_now.replace(
-                year=int(m[3]), month=int(m[2]), day=int(m[1]), hour=int(m[4]), minute=int(m[5])
+AUDIENCE_TITLES = {
+    "all": N_("Semua pelanggan"),
+    "eligible": N_("Layak, belum daftar"),
+    "enrolled": N_("Sudah terdaftar"),
+    "needs_update": N_("Perlu perbarui data"),
+}
+AUDIENCE_DESCRIPTIONS = {
+    "all": N_("Semua yang berlangganan info"),
+    "eligible": N_("Terverifikasi layak, belum terdaftar"),
+    "enrolled": N_("Terverifikasi sudah terdaftar SIGAP"),
+    "needs_update": N_("Terverifikasi, data DTSEN perlu diperbarui"),
+}
+
+
+async def audience_replies(turn: Turn) -> list[Reply]:
+    """The audience choice, each with its recipient count on the button itself."""
+    _ = turn._
+    kode = turn.data.get("kode")
+    reached = await broadcasts.audiences(turn.uow, turn.domain, kode, turn.today)
+    rows = []
+    for audience in broadcasts.AUDIENCES:
+        count = _.number(len(reached[audience]))
+        suffix = f" ({count})"
+        title = _(AUDIENCE_TITLES[audience])[: MAX_ROW_TITLE - len(suffix)]
+        rows.append(
+            Row(
+                f"staff:aud:{audience}",
+                title + suffix,
+                _("{n} penerima · {about}").format(n=count, about=_(AUDIENCE_DESCRIPTIONS[audience])),
+            )
+        )
+    rows.append(Row("staff:drop", _("Batal")))
+    replies = [
+        Reply(_("Kirim ke siapa? Angka dalam kurung = jumlah penerima."), menu=Menu(_("Pilih penerima"), tuple(rows)))
+    ]
+    if not reached["all"]:
+        replies.insert(
+            0,
+            Reply(
+                _(
+                    "⚠️ 0 penerima: belum ada warga yang berlangganan info dari {place}, jadi pengumuman ini belum "
+                    "akan sampai ke siapa pun."
+                ).format(place=_kode_place(turn, kode))
             ),
-        ),
-        (
-            r"^(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})$",
-            lambda m: local_now.replace(
-                year=int(m[1]), month=int(m[2]), day=int(m[3]), hour=int(m[4]), minute=int(m[5])
+        )
+    return replies
+
+
+async def ask_audience(turn: Turn, staff: Staff) -> list[Reply]:
+    if "text" not in turn.data:
+        return [staff_menu(turn, staff, turn._("Draf pengumuman sudah tidak ada. Mulai lagi, ya."))]
+    data = {k: v for k, v in turn.data.items() if k in ("kode", "text")}
+    turn.set_state(STAFF_TEXT, **data)
+    return await audience_replies(turn)
+
+
+async def choose_audience(turn: Turn, staff: Staff, audience: str) -> list[Reply]:
+    _ = turn._
+    turn.set_state(STAFF_WHEN, **{**turn.data, "audience": audience})
+    return [
+        Reply(
+            _("Kapan dikirim?"),
+            (
+                Button("staff:when:now", _("Kirim sekarang")),
+                Button("staff:when:later", _("Jadwalkan")),
+                Button("staff:drop", _("Batal")),
             ),
-        ),
-    )
-    for pattern, build in patterns:
-        match = re.match(pattern, text)
-        if match:
-            try:
-                when = build(match).replace(second=0, microsecond=0)
-            except ValueError:
-                return None
-            if pattern.startswith("^(\\d{1,2}):") and when <= local_now:
-                when += timedelta(days=1)
-            return when if when > local_now - timedelta(minutes=1) else None
-    return None
+        )
+    ]
+
+
+def _kode_place(turn: Turn, kode: str | None) -> str:
+    place = turn.domain.wilayah.get(kode) if kode else None
+    return turn._("Kelurahan {kelurahan}").format(kelurahan=place.name) if place else turn._("seluruh Kota Bekasi")
 
 
 async def confirm(turn: Turn, when: datetime) -> list[Reply]:
+    """The time is always echoed back in words, in WIB; 0 recipients is said plainly before anything is sent."""
     _ = turn._
     data = turn.data
     people = await broadcasts.recipients(turn.uow, turn.domain, data.get("kode"), data["audience"], turn.today)
-    turn.set_state(STAFF_WHEN, **{**data, "send_at": when.isoformat()})
+    turn.set_state(STAFF_CONFIRM, **{**data, "send_at": when.isoformat()})
+    now = when <= turn.now + timedelta(minutes=1)
     moment = (
-        _("sekarang")
-        if when <= turn.now + timedelta(minutes=1)
-        else format_datetime(when.astimezone(WIB), "d MMMM y, HH:mm", locale=_.lang) + " WIB"
+        _("sekarang") if now else format_datetime(when.astimezone(WIB), "EEEE, d MMMM y, HH:mm", locale=_.lang) + " WIB"
     )
+    if not people:
+        return [
+            Reply(
+                _(
+                    "⚠️ Tidak ada penerima (0 penerima): belum ada warga di kelompok ini yang berlangganan. Jika "
+                    "dikirim, pengumuman tidak sampai ke siapa pun ({when}). Pilih penerima lain?"
+                ).format(when=moment),
+                (
+                    Button("staff:audience", _("Pilih penerima lain")),
+                    Button("staff:send", _("Kirim saja")),
+                    Button("staff:drop", _("Batal")),
+                ),
+            )
+        ]
     return [
         Reply(
             _("Kirim ke {n} penerima, {when}?").format(n=_.number(len(people)), when=moment),
@@ -347,3 +429,72 @@ async def dashboard_link(turn: Turn) -> list[Reply]:
     return [
         Reply(_("Tautan masuk dasbor (berlaku 10 menit, sekali pakai; jangan dibagikan):\n{link}").format(link=link))
     ]
+
+
+# What this flow owns --------------------------------------------------------------------------------------
+
+
+async def drop(turn: Turn) -> list[Reply]:
+    """Batal at any staff step: the draft is thrown away, back to the staff menu."""
+    turn.clear_state()
+    staff = await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key)
+    if staff is None:
+        return [turn.main_menu(turn._("Dibatalkan."))]
+    return [staff_menu(turn, staff, turn._("Draf dibuang."))]
+
+
+def _reminder(turn: Turn) -> Reply:
+    _ = turn._
+    prompts = {
+        STAFF_TARGET: _("Pengumuman untuk kelurahan mana? Ketik namanya."),
+        STAFF_TEXT: _("Draf pengumuman masih terbuka: ketik isinya, atau pilih penerima."),
+        STAFF_WHEN: _("Kapan dikirim? Contoh: besok jam 8 pagi (WIB)."),
+        STAFF_CONFIRM: _("Pengumuman belum dikirim: tekan Kirim atau Batal."),
+    }
+    return Reply(prompts.get(turn.state, _("Menu petugas.")), (Button("staff:drop", _("Batal")),))
+
+
+@router.step(STAFF_TARGET, STAFF_WHEN, reminder=_reminder, cancel=drop)
+async def staff_step(turn: Turn, said: Said) -> list[Reply] | None:
+    return await on_text(turn, said.text)
+
+
+@router.step(STAFF_TEXT, reminder=_reminder, cancel=drop, free_text=True)
+async def staff_text_step(turn: Turn, said: Said) -> list[Reply] | None:
+    return await on_text(turn, said.text)
+
+
+@router.step(STAFF_CONFIRM, reminder=_reminder, cancel=drop)
+async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
+    staff = await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key)
+    if staff is None:
+        turn.clear_state()
+        return None
+    if said.bare_answer is True:
+        return await send(turn, staff)
+    if said.bare_answer is False:
+        return await drop(turn)
+    when = parse_when(said.text, turn.now)
+    if when is not None:  # a corrected time
+        return await confirm(turn, when)
+    _ = turn._
+    return [
+        Reply(
+            _("Ketik “kirim” untuk mengirim, “batal” untuk membuang draf, atau waktu lain (contoh: besok jam 9)."),
+            (Button("staff:send", _("Kirim")), Button("staff:drop", _("Batal"))),
+        )
+    ]
+
+
+@router.button("staff")
+async def staff_button(turn: Turn, argument: str) -> list[Reply]:
+    return await on_button(turn, argument)
+
+
+async def typed_action(turn: Turn, said: Said) -> list[Reply] | None:
+    """ "buat pengumuman", "lihat daftar pengumuman" typed by a staff member: the staff menu's action.
+    None for everyone else (a citizen asking for announcements subscribes instead)."""
+    action = next((name for pattern, name in STAFF_ACTIONS if pattern.search(said.lowered)), None)
+    if action is None or await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key) is None:
+        return None
+    return await on_button(turn, action)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from handlers.context import Turn
+from handlers.flow import Router
 from handlers.flows import kelurahan as kelurahan_flow
 from handlers.model import Button, Reply
+from handlers.understanding import Said
 from sigap_core.wilayah import Kelurahan
+
+router = Router("subscription")
 
 
 async def start(turn: Turn, typed: str | None = None) -> list[Reply]:
@@ -15,6 +19,7 @@ async def start(turn: Turn, typed: str | None = None) -> list[Reply]:
     return await subscribe(turn, place)
 
 
+@kelurahan_flow.continue_with("subscribe")
 async def subscribe(turn: Turn, place: Kelurahan) -> list[Reply]:
     _ = turn._
     turn.clear_state()
@@ -40,3 +45,23 @@ async def resume(turn: Turn) -> list[Reply]:
         if place is not None:
             return await subscribe(turn, place)
     return await start(turn)
+
+
+@router.button("subscribe")
+async def subscribe_button(turn: Turn, argument: str) -> list[Reply]:
+    return await start(turn)
+
+
+@router.button("stop")
+async def stop_button(turn: Turn, argument: str) -> list[Reply]:
+    return await stop(turn)
+
+
+@router.intent("subscribe")
+async def subscribe_intent(turn: Turn, said: Said) -> list[Reply]:
+    return await start(turn, said.text)
+
+
+@router.intent("unsubscribe")
+async def unsubscribe_intent(turn: Turn, said: Said) -> list[Reply]:
+    return await stop(turn)

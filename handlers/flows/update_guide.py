@@ -6,9 +6,13 @@ Office hours, addresses and phone numbers come from the policy file; none is inv
 from __future__ import annotations
 
 from handlers.context import Turn
+from handlers.flow import Router
 from handlers.flows import kelurahan as kelurahan_flow
 from handlers.model import Button, Reply
+from handlers.understanding import Said
 from sigap_core.wilayah import Kelurahan
+
+router = Router("update_guide")
 
 
 async def start(turn: Turn, typed: str | None = None) -> list[Reply]:
@@ -18,6 +22,7 @@ async def start(turn: Turn, typed: str | None = None) -> list[Reply]:
     return await guide(turn, place)
 
 
+@kelurahan_flow.continue_with("update")
 async def guide(turn: Turn, place: Kelurahan) -> list[Reply]:
     _ = turn._
     turn.clear_state()
@@ -54,3 +59,13 @@ async def guide(turn: Turn, place: Kelurahan) -> list[Reply]:
     if details and details.phone:
         replies.insert(1, Reply(_("Telepon kelurahan: {phone}").format(phone=details.phone)))
     return replies
+
+
+@router.button("update")
+async def update_button(turn: Turn, argument: str) -> list[Reply]:
+    return await start(turn)
+
+
+@router.intent("update_data")
+async def update_intent(turn: Turn, said: Said) -> list[Reply]:
+    return await start(turn, said.text)

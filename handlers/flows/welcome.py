@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from handlers.context import Turn
+from handlers.flow import Router
 from handlers.model import Reply
+from handlers.understanding import Said
+from sigap_core.i18n import normalise_language
+
+router = Router("welcome")
+_THANKS = re.compile(r"terima kasih|makasih|thank|thx|\btq\b|mksh")
 
 
 def welcome(turn: Turn) -> list[Reply]:
@@ -35,6 +43,31 @@ def thanks(turn: Turn) -> list[Reply]:
 
 
 def change_language(turn: Turn, lang: str) -> list[Reply]:
-    turn.set_language(lang)
-    turn.clear_state()
+    """The user's own choice: kept, never switched by what they write later."""
+    turn.set_language(lang, chosen=True)
     return [turn.main_menu(turn._("Bahasa diganti ke Bahasa Indonesia."))]
+
+
+@router.button("menu")
+async def menu_button(turn: Turn, argument: str) -> list[Reply]:
+    return menu(turn)
+
+
+@router.button("lang")
+async def language_button(turn: Turn, argument: str) -> list[Reply]:
+    turn.clear_state()
+    return change_language(turn, normalise_language(argument))
+
+
+@router.intent("menu")
+async def menu_intent(turn: Turn, said: Said) -> list[Reply]:
+    if _THANKS.search(said.lowered):
+        return thanks(turn)
+    return menu(turn)
+
+
+@router.intent("change_language")
+async def language_intent(turn: Turn, said: Said) -> list[Reply]:
+    lowered = said.lowered
+    wants_indonesian = ("indonesia" in lowered or "indo" in lowered.split()) and "inggris" not in lowered
+    return change_language(turn, "id" if wants_indonesian else "en")

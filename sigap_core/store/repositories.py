@@ -180,6 +180,13 @@ class ConversationRepository:
         conversation = (await self.session.execute(self._GET_LOCKED, key)).scalar_one()
         return conversation, bool(inserted.rowcount)
 
+    def changed(self, conversation: models.Conversation) -> bool:
+        """Whether this turn changed the conversation (so its timestamps need writing too)."""
+        return self.session.is_modified(conversation)
+
+    async def delete(self, conversation: models.Conversation) -> None:
+        await self.session.delete(conversation)
+
 
 class LinkRepository:
     def __init__(self, session: AsyncSession) -> None:

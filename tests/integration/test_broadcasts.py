@@ -83,8 +83,9 @@ async def test_staff_journey_in_chat_with_exact_preview(loaded: App, bot: Conver
     )
     assert staff.replies[1].text == expected and "Pratinjau" in preview
     rows = staff.replies[2].menu.rows  # type: ignore[union-attr]
-    assert rows[0].title == "Semua pelanggan" and rows[0].description == "3 penerima"
-    await staff.press("Semua pelanggan")
+    # The count is on the button itself (Telegram shows no row descriptions).
+    assert rows[0].title == "Semua pelanggan (3)" and rows[0].description.startswith("3 penerima")
+    await staff.press("Semua pelanggan (3)")
     await staff.press("Kirim sekarang")
     assert "Kirim ke 3 penerima, sekarang?" in staff.text
     assert "masuk antrean" in await staff.press("Kirim")

@@ -1,0 +1,503 @@
+"""What a message holds besides its intent: NIK, KK digits, yes/no (with negation), a family reference, the
+language it is written in, a way out, and dates/times for staff.
+
+Everything here is pure and fast: the dialogue manager reads a message in full once, before any flow acts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sigap_core.nik import find_nik
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+
+
+def normalise_digits(text: str) -> str:
+    """Arabic-Indic, Persian, full-width and other decimal digits as ASCII; zero-width characters dropped."""
+    text = text.translate(_INVISIBLE)
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
+
+
+# Yes / no -------------------------------------------------------------------------------------------------
+
+# "tidak apa-apa", "ga masalah", "gpp": a yes that starts with a negation word.
+_NEGATED_YES = re.compile(
+    r"\b(tidak|tdk|ga|gak|nggak|ngga|enggak|engga|gk|g) ?(apa[- ]?apa|papa|masalah|keberatan)\b|\bgpp\b|\bgapapa\b"
+    r"|\bno problem\b|\bno worries\b|\bwhy not\b"
+)
+_NOT_AN_ANSWER = re.compile(
+    r"\b(ga|gak|nggak|ngga|tidak|tdk|kurang|belum|blm) ?(tau|tahu|ngerti|mengerti|paham|jelas|yakin)\b|\bmaksud"
+    r"|\bdon.t (understand|know)\b|\bnot sure\b|\bbingung\b"
+)
+_NO = re.compile(
+    r"\b(tidak|tdk|tak|ga|gak|gk|g|nggak|ngga|nggk|enggak|engga|kagak|ndak|nda|no|nope|nah|jangan|jgn|ogah|emoh"
+    r"|males|malas|enggan|menolak|tolak|batal|batalkan|cancel|don'?t|not|never|disagree|decline)\b"
+    r"|\bga ?jadi\b|\bgajadi\b|\bnanti (aja|saja|dulu)\b|\bbelum mau\b|\bgak mau\b|\bgamau\b|\bgmau\b"
+)
+_YES = re.compile(
+    r"\b(y|ya|yaa+|iya+|iy|yes+|yep|yup|yoi|ok|oke+|okay|okey|okee|okeh|sip|siap|boleh|bole|lanjut|lanjutkan"
+    r"|setuju|stuju|agree|agreed|mau|baik|bener|benar|betul|gas|hayuk|ayo|yuk|silakan|silahkan|sure|confirm"
+    r"|kirim|hapus|delete|go|proceed|continue|yess|iyah|inggih|nggih|he ?eh|sok)\b"
+)
+
+
+def yes_or_no(text: str) -> bool | None:
+    """True for a free-word yes, False for a no, None when it is neither. A negation always wins over a
+    positive word ("ga setuju", "jangan hapus", "nggak mau ah"), except "tidak apa-apa"-like phrases."""
+    lowered = " " + re.sub(r"[^\w' ]+", " ", text.lower()) + " "
+    if _NOT_AN_ANSWER.search(lowered):
+        return None  # "gak tau maksudnya", "ga ngerti": a question about the question
+    if _NEGATED_YES.search(lowered):
+        return True
+    if _NO.search(lowered):
+        return False
+    if _YES.search(lowered):
+        return True
+    return None
+
+
+# A reference to someone else's record -------------------------------------------------------------------
+
+_FAMILY = re.compile(
+    r"\b(ibu|ibuk|bu|emak|mak|mamah|mama|mami|umi|bapak|bapa|pak|ayah|abah|abi|papa|papi|babe|bokap|nyokap"
+    r"|orang ?tua|ortu|mertua|suami|istri|isteri|laki|bini|anak|adik|adek|kakak|abang|kakek|nenek|om|tante"
+    r"|paman|bibi|saudara|sodara|keluarga|tetangga|teman|temen|kawan"
+    r"|mother|mom|mum|father|dad|parent|parents|wife|husband|son|daughter|brother|sister|grandma|grandpa"
+    r"|neighbour|neighbor|friend|relative)\b"
+)
+_OWNER_WORDS = re.compile(
+    r"\b(punya|milik|nik|ktp|kk|bpjs|untuk|buat|cek|cekin|cekkan|ngecek|ngecekin|dicek|periksa|atas nama|an|data"
+    r"|status|for|of|check|my)\b|'s\b"
+)
+_OWN = re.compile(r"\b(saya sendiri|sendiri|punya saya|milik saya|nik saya|my own|mine)\b")
+
+
+def family_reference(text: str) -> bool:
+    """The message is about another person's record ("cek NIK ibu saya", "ini punya bapak")."""
+    lowered = text.lower()
+    if _OWN.search(lowered) and not _FAMILY.search(lowered):
+        return False
+    # Honorifics ("pak", "bu") also address the bot ("makasih pak"); they count only with an owner word.
+    found = _FAMILY.search(lowered)
+    return bool(found and _OWNER_WORDS.search(lowered))
+
+
+# Language ------------------------------------------------------------------------------------------------
+
+_ENGLISH = frozenset(
+    [
+        "good",
+        "morning",
+        "afternoon",
+        "evening",
+        "hey",
+        "there",
+        "get",
+        "know",
+        "need",
+        "should",
+        "will",
+        "have",
+        "has",
+        "am",
+        "lost",
+        "forgot",
+        "mother",
+        "father",
+        "husband",
+        "wife",
+        "covered",
+        "enrolled",
+        "qualify",
+        "eligibility",
+        "benefits",
+        "receive",
+        "i",
+        "i'm",
+        "im",
+        "my",
+        "me",
+        "you",
+        "your",
+        "we",
+        "is",
+        "are",
+        "am",
+        "was",
+        "the",
+        "a",
+        "an",
+        "what",
+        "how",
+        "can",
+        "could",
+        "do",
+        "does",
+        "did",
+        "want",
+        "would",
+        "like",
+        "check",
+        "eligible",
+        "please",
+        "hello",
+        "hi",
+        "thanks",
+        "thank",
+        "where",
+        "who",
+        "when",
+        "which",
+        "why",
+        "this",
+        "that",
+        "it",
+        "is",
+        "of",
+        "for",
+        "with",
+        "and",
+        "or",
+        "not",
+        "yes",
+        "no",
+        "to",
+        "in",
+        "on",
+        "about",
+        "program",
+        "insurance",
+        "free",
+        "register",
+        "card",
+        "help",
+        "work",
+        "worker",
+        "job",
+        "accident",
+        "died",
+        "death",
+        "status",
+        "data",
+        "update",
+        "my",
+        "english",
+        "speak",
+        "apply",
+        "join",
+        "cost",
+        "pay",
+        "paid",
+        "much",
+        "many",
+        "office",
+    ]
+)
+_INDONESIAN = frozenset(
+    [
+        "saya",
+        "sy",
+        "aku",
+        "gw",
+        "gue",
+        "apa",
+        "apakah",
+        "bagaimana",
+        "gimana",
+        "gmn",
+        "mau",
+        "bisa",
+        "bs",
+        "tidak",
+        "tdk",
+        "ga",
+        "gak",
+        "nggak",
+        "yang",
+        "yg",
+        "dan",
+        "ini",
+        "itu",
+        "ada",
+        "kak",
+        "min",
+        "pak",
+        "bu",
+        "cek",
+        "dong",
+        "ya",
+        "kah",
+        "nya",
+        "untuk",
+        "buat",
+        "dari",
+        "dr",
+        "sudah",
+        "udah",
+        "belum",
+        "blm",
+        "kapan",
+        "dimana",
+        "mana",
+        "berapa",
+        "siapa",
+        "kenapa",
+        "bayar",
+        "gratis",
+        "kerja",
+        "pekerja",
+        "kecelakaan",
+        "meninggal",
+        "kelurahan",
+        "daftar",
+        "tolong",
+        "mohon",
+        "terima",
+        "kasih",
+        "makasih",
+        "halo",
+        "selamat",
+        "pagi",
+        "siang",
+        "sore",
+        "malam",
+        "dapat",
+        "dapet",
+        "kartu",
+        "bahasa",
+    ]
+)
+
+
+def detect_language(text: str) -> str | None:
+    """'en' or 'id' when the message clearly is in that language, else None (short or mixed messages)."""
+    words = [w for w in re.findall(r"[a-z']+", text.lower()) if len(w) > 1 or w == "i"]
+    english = sum(w in _ENGLISH for w in words)
+    indonesian = sum(w in _INDONESIAN for w in words)
+    if english >= 3 and indonesian == 0 and english >= len(words) * 0.5:
+        return "en"
+    if english >= 2 and indonesian == 0 and english >= len(words) * 0.4:
+        return "en"
+    if indonesian >= 2 and english <= indonesian // 3:
+        return "id"
+    return None
+
+
+# Ways out ------------------------------------------------------------------------------------------------
+
+ESCAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("erase", re.compile(r"^(tolong |mohon |saya mau |mau |please )?(hapus|delete|erase) (semua )?(data|my data)")),
+    (
+        "cancel",
+        re.compile(
+            r"^(batal|batalkan|batalin|cancel|gajadi|ga jadi|gak jadi|nggak jadi|tidak jadi|ngga jadi|udahan"
+            r"|keluar|exit|quit|stop dulu|sudah dulu|udah dulu|ga usah|gak usah|nggak usah|tidak usah)\b"
+        ),
+    ),
+    ("menu", re.compile(r"^(/start|/menu|menu|menu utama|main menu|kembali|balik|back|home|mulai dari awal)\b")),
+    ("help", re.compile(r"^(/bantuan|/help|bantuan|help|tolong|minta tolong)$")),
+    (
+        "human",
+        re.compile(
+            r"^((mau|ingin|pengen|bisa|minta|saya mau) )?((bicara|ngomong|ngobrol|chat|hubungi|telpon|telepon) )?"
+            r"((sama|dengan|dgn|ke) )?(petugas|admin|operator|cs|manusia|orang asli|orang|human|agent|a human)"
+            r"( (aja|saja|dong|nya|langsung))?$"
+        ),
+    ),
+)
+
+
+def escape_of(text: str) -> str | None:
+    """The way out a short message asks for: erase, cancel, menu, help, human — or None."""
+    lowered = " ".join(re.sub(r"[^\w/ ]+", " ", text.lower()).split())
+    if len(lowered.split()) > 6:
+        return None
+    for name, pattern in ESCAPES:
+        if pattern.search(lowered):
+            return name
+    return None
+
+
+# Digits: NIK and KK ------------------------------------------------------------------------------------
+
+_RUN = re.compile(r"(?<!\d)\d(?:[\s.\-]?\d)*(?!\d)")
+
+
+@dataclass(frozen=True)
+class Digits:
+    nik: str | None  # a 16-digit run (the first one)
+    kk4: str | None  # the last 4 KK digits: a 4-digit run, or the end of a second 16-digit run (the KK)
+    longest: str  # the longest run of digits (separators removed)
+    runs: tuple[str, ...]
+
+
+def digits_in(text: str) -> Digits:
+    """The NIK and KK digits in a message: "3275… 0123", "nik 3275… kk 3275…", "3275 0141 0190 0001 0123"."""
+    runs = tuple(re.sub(r"\D", "", m.group()) for m in _RUN.finditer(text))
+    longest = max(runs, key=len, default="")
+    long_run = any(len(run) > 16 for run in runs)
+    nik = None if long_run else find_nik(text)
+    rest = list(runs)
+    if nik is not None and nik in rest:
+        rest.remove(nik)
+    elif nik is not None:
+        rest = []  # a NIK in groups ("3275 0141 0190 0001") is one run with its separators
+    elif long_run:
+        # Separated by spaces only, a NIK and the KK digits read as one long run: split at the spaces.
+        for run_match in _RUN.finditer(text):
+            groups = [re.sub(r"\D", "", g) for g in run_match.group().split()]
+            sixteen = [g for g in groups if len(g) == 16]
+            if sixteen:
+                nik = sixteen[0]
+                groups.remove(nik)
+                rest = groups
+                break
+            joined = "".join(groups)
+            if len(joined) in (20, 32) and all(len(g) == 4 for g in groups):
+                nik, rest = joined[:16], [joined[16:]]
+                break
+    kk4 = None
+    for run in rest:
+        if len(run) == 16:
+            kk4 = run[-4:]
+            break
+    if kk4 is None:
+        fours = [r for r in rest if len(r) == 4]
+        if len(fours) == 1 and (nik is not None or len(rest) == 1):
+            kk4 = fours[0]
+    return Digits(nik, kk4, longest, runs)
+
+
+def looks_like_digits_answer(text: str) -> bool:
+    """Mostly digits (a NIK or KK attempt), not a sentence that happens to hold a small number."""
+    digits = sum(ch.isdigit() for ch in text)
+    letters = sum(ch.isalpha() for ch in text)
+    return digits >= 6 or (digits > 0 and letters <= 3)
+
+
+# Dates and times (staff scheduling; always WIB) ---------------------------------------------------------
+
+_DAYS = {
+    "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4, "sabtu": 5, "minggu": 6, "ahad": 6,
+    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+}  # fmt: skip
+_MONTHS = {
+    "januari": 1, "jan": 1, "februari": 2, "feb": 2, "pebruari": 2, "maret": 3, "mar": 3, "april": 4, "apr": 4,
+    "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "agustus": 8, "agu": 8, "agt": 8, "ags": 8,
+    "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "november": 11, "nov": 11, "nop": 11,
+    "desember": 12, "des": 12, "des.": 12,
+}  # fmt: skip
+_TIME = re.compile(r"(?:\bjam|\bpukul|\bpkl|\bat)?\s*\b(\d{1,2})(?:[:.](\d{2}))?\b\s*(pagi|siang|sore|malam|am|pm)?")
+
+
+def parse_when(text: str, now: datetime) -> datetime | None:
+    """A send time typed by staff, in WIB: `08:00`, `25-11 08:00`, `2026-11-25 08:00`, `besok jam 8 pagi`,
+    `Senin 09.00`, `lusa jam 2 siang`, `25 November jam 10`, `hari ini 15.30`, `jam 7 malam`.
+
+    Needs an hour: "besok pagi" alone is None (the time would be a guess). A time already passed today
+    means tomorrow; any other time in the past is None."""
+    local_now = now.astimezone(WIB)
+    lowered = " ".join(text.lower().replace(",", " ").split())
+    lowered = re.sub(r"\bwib\b", "", lowered).strip()
+    day = None
+    explicit_date = False
+    rest = lowered
+    iso = re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t]|$)", rest)
+    numeric = re.search(r"\b(\d{1,2})[-/](\d{1,2})(?:[-/](\d{4}))?\b", rest)
+    named = re.search(r"\b(\d{1,2})\s+([a-z.']+)(?:\s+(\d{4}))?\b", rest)
+    try:
+        if iso:
+            day = local_now.replace(year=int(iso[1]), month=int(iso[2]), day=int(iso[3]))
+            rest = rest.replace(iso[0], " ")
+            explicit_date = True
+        elif numeric:
+            year = int(numeric[3]) if numeric[3] else local_now.year
+            day = local_now.replace(year=year, month=int(numeric[2]), day=int(numeric[1]))
+            rest = rest.replace(numeric[0], " ")
+            explicit_date = True
+        elif named and named[2].rstrip(".") in _MONTHS:
+            year = int(named[3]) if named[3] else local_now.year
+            day = local_now.replace(year=year, month=_MONTHS[named[2].rstrip(".")], day=int(named[1]))
+            rest = rest.replace(named[0], " ")
+            explicit_date = True
+    except ValueError:
+        return None
+    next_week = bool(re.search(r"\bminggu depan\b|\bnext week\b", rest))
+    rest = re.sub(r"\bminggu depan\b|\bnext week\b", " ", rest)
+    day_only = re.search(r"\b(tgl|tanggal|tangal|date)\.?\s*(\d{1,2})\b", rest)
+    if day is None and day_only:
+        try:
+            day = local_now.replace(day=int(day_only[2]))
+            if day.date() < local_now.date():  # the 5th when today is the 21st: next month
+                month, year = (local_now.month % 12) + 1, local_now.year + (local_now.month == 12)
+                day = day.replace(year=year, month=month)
+        except ValueError:
+            return None
+        rest = rest.replace(day_only[0], " ")
+        explicit_date = True
+    if day is None:
+        if re.search(r"\blusa\b", rest):
+            day = local_now + timedelta(days=2)
+        elif re.search(r"\b(besok|besuk|bsk|tomorrow)\b", rest):
+            day = local_now + timedelta(days=1)
+        elif re.search(r"\b(hari ini|nanti|today|tonight|malam ini|sore ini|pagi ini)\b", rest):
+            day = local_now
+        else:
+            for name, weekday in _DAYS.items():
+                if re.search(rf"\b{re.escape(name)}\b", rest):
+                    ahead = (weekday - local_now.weekday()) % 7 or 7
+                    day = local_now + timedelta(days=ahead + (7 if next_week and ahead < 7 else 0))
+                    explicit_date = True
+                    break
+    if re.search(
+        r"[a-z]",
+        re.sub(
+            r"\b(jam|pukul|pkl|at|pagi|siang|sore|malam|am|pm|hari ini|nanti|today|"
+            r"tonight|besok|besuk|bsk|tomorrow|lusa|ini|tanggal|tgl|hari|on|depan|"
+            + "|".join(map(re.escape, _DAYS))
+            + r")\b",
+            " ",
+            rest,
+        ),
+    ):
+        return None  # words we do not understand: do not guess
+    match = _TIME.search(rest)
+    if not match or not match.group(1):
+        return None
+    hour, minute = int(match[1]), int(match[2] or 0)
+    anywhere = re.search(r"\b(pagi|siang|sore|malam)\b", lowered)
+    part = match[3] or (anywhere[1] if anywhere else None)
+    if (part in ("sore", "pm") and hour < 12) or (part == "malam" and 6 <= hour < 12) or (part == "siang" and hour < 6):
+        hour += 12
+    elif part in ("pagi", "am") and hour == 12:
+        hour = 0
+    if hour > 23 or minute > 59:
+        return None
+    base = day or local_now
+    when = base.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if day is None and when <= local_now:
+        when += timedelta(days=1)  # "08:00" already passed today: tomorrow
+    if explicit_date is False and day is not None and when <= local_now and day.date() == local_now.date():
+        return None
+    return when if when > local_now - timedelta(minutes=1) else None
+
+
+_AFFIRMATIVE = re.compile(
+    r"^(y|ya|yaa+|iya+|iy|yes|yep|yup|boleh|bole|mau|lanjut|lanjutkan|setuju|gas|ayo|yuk|hayuk|silakan|silahkan|sure)"
+    r"\b(?!.*\b(tanya|nanya)\b)"
+)
+
+
+def affirmative(text: str) -> bool:
+    """A bare "iya/boleh/mau/lanjut" (as opposed to an acknowledgement such as "ok", "sip", "makasih")."""
+    lowered = " ".join(re.sub(r"[^\w ]+", " ", text.lower()).split())
+    return len(lowered.split()) <= 4 and bool(_AFFIRMATIVE.search(lowered))

@@ -1,0 +1,146 @@
+"""The program knowledge base (sigap_core/data/faq/faq.toml): questions answered without a NIK.
+
+Matched on the raw lower-cased message and on its normalised form (slang expanded, typos pulled to
+keywords), so "iurannya brp", "bayarnya berapa sih" and "how much does it cost" find the same answer.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+from rapidfuzz import fuzz, process
+
+from sigap_core.i18n import Translator
+from sigap_core.services import Domain
+
+# Outcome codes (sigap_core.eligibility.Status values and "not_verified") → the answer group they get.
+STATUS_GROUPS = {
+    "eligible_priority": "eligible",
+    "eligible": "eligible",
+    "enrolled": "enrolled",
+    "not_resident": "not_resident",
+    "desil_above_limit": "needs_update",
+    "not_informal_worker": "needs_update",
+    "already_covered": "already_covered",
+    "not_verified": "not_verified",
+}
+
+
+_SUFFIX = re.compile(r"\b(\w{3,}?)(nya|ny)\b")
+
+
+@dataclass(frozen=True)
+class Text:
+    id: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.id
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    source: str
+    figure: str
+    patterns: tuple[re.Pattern[str], ...]
+    weight: int
+    examples: tuple[str, ...]
+    answer: Text
+    by_status: dict[str, Text] = field(default_factory=dict)
+    buttons: tuple[str, ...] = ()
+    follow_up: bool = False
+
+
+@dataclass(frozen=True)
+class Match:
+    entry: Entry
+    score: int  # pattern weight; 0 for a loose (fuzzy) match on an example
+
+
+def _text(table: dict[str, str]) -> Text:
+    return Text(table["id_text"].strip(), table["en_text"].strip())
+
+
+@cache
+def knowledge_base() -> tuple[Entry, ...]:
+    raw = tomllib.loads(resources.files("sigap_core").joinpath("data/faq/faq.toml").read_text(encoding="utf-8"))
+    entries = []
+    for item in raw["faq"]:
+        entries.append(
+            Entry(
+                id=item["id"],
+                source=item["source"],
+                figure=item["figure"],
+                patterns=tuple(re.compile(p) for p in item["patterns"]),
+                weight=int(item.get("weight", 3)),
+                examples=tuple(item.get("examples", ())),
+                answer=_text(item),
+                by_status={group: _text(t) for group, t in item.get("status", {}).items()},
+                buttons=tuple(item.get("buttons", ())),
+                follow_up=bool(item.get("follow_up", False)),
+            )
+        )
+    return tuple(entries)
+
+
+@cache
+def _examples() -> tuple[list[str], list[Entry]]:
+    from handlers.nlu import normalise
+
+    texts, owners = [], []
+    for entry in knowledge_base():
+        for example in entry.examples:
+            texts.append(normalise(example))
+            owners.append(entry)
+    return texts, owners
+
+
+def match(lowered: str, normalised: str) -> Match | None:
+    """The best entry for a message, or None. Patterns first (summed weights); then a close match on a
+    whole example question, for typos the patterns miss."""
+    best: Match | None = None
+    # "bayarnya", "iurannya", "kartunya": the -nya suffix never changes the question.
+    stripped = _SUFFIX.sub(r"\1", lowered)
+    for entry in knowledge_base():
+        if any(p.search(lowered) or p.search(normalised) or p.search(stripped) for p in entry.patterns):
+            score = entry.weight
+            if best is None or score > best.score:
+                best = Match(entry, score)
+    if best is not None:
+        return best
+    if len(normalised) < 6:
+        return None
+    texts, owners = _examples()
+    found = process.extractOne(normalised, texts, scorer=fuzz.ratio, score_cutoff=84)
+    return Match(owners[found[2]], 0) if found else None
+
+
+def values(domain: Domain, _: Translator) -> dict[str, str]:
+    """The policy's figures, as the answers' placeholders."""
+    policy = domain.policy
+    contacts = policy.contacts
+    office = ", ".join(p for p in (contacts.bpjs_office_name, contacts.bpjs_office_address) if p)
+    return {
+        "monthly": _.money(policy.monthly_contribution),
+        "yearly": _.money(policy.yearly_contribution),
+        "jkk": _.money(policy.jkk_monthly),
+        "jkm": _.money(policy.jkm_monthly),
+        "quota": _.number(policy.quota),
+        "eligible_max": str(policy.eligible_desil_max),
+        "priority_max": str(policy.priority_desil_max),
+        "office": office or _("kantor cabang BPJS Ketenagakerjaan terdekat"),
+        "checks_per_day": str(policy.verification.checks_per_user_per_day),
+        "days": str(policy.verification.verified_link_days),
+        "minutes": str(policy.dialog_minutes),
+    }
+
+
+def answer_text(entry: Entry, domain: Domain, _: Translator, outcome: str | None) -> str:
+    group = STATUS_GROUPS.get(outcome or "")
+    text = entry.by_status.get(group, entry.answer) if group else entry.answer
+    return text.get(_.lang).format_map(values(domain, _))

@@ -1,0 +1,123 @@
+"""What to do after an accident or a death, and the coverage card with its claim buttons (facts from the
+domain brief §2). Shared by the check and "Status kepesertaan"; imports no other flow.
+"""
+
+from __future__ import annotations
+
+from handlers.context import Turn
+from handlers.flow import Router
+from handlers.model import Button, Reply
+from handlers.render import coverage_text
+from handlers.understanding import Said
+from sigap_core.eligibility import Decision
+
+router = Router("claims")
+
+
+def coverage_replies(turn: Turn, decision: Decision) -> list[Reply]:
+    _ = turn._
+    assert decision.coverage is not None
+    text = _("Kepesertaan BPJS Ketenagakerjaan Anda:") + "\n" + coverage_text(_, decision.coverage, turn.domain)
+    return [
+        Reply(
+            text,
+            (Button("accident", _("Jika kecelakaan")), Button("jkm", _("Klaim JKM")), turn.menu_button()),
+        )
+    ]
+
+
+def office(turn: Turn) -> str:
+    contacts = turn.domain.policy.contacts
+    parts = [contacts.bpjs_office_name, contacts.bpjs_office_address]
+    if contacts.bpjs_office_hours:
+        parts.append(contacts.bpjs_office_hours)
+    if contacts.bpjs_office_phone:
+        parts.append(contacts.bpjs_office_phone)
+    return ", ".join(p for p in parts if p) or turn._("kantor cabang BPJS Ketenagakerjaan terdekat")
+
+
+def accident(turn: Turn) -> list[Reply]:
+    _ = turn._
+    text = _(
+        "Jika mengalami kecelakaan kerja (termasuk di perjalanan pergi/pulang kerja):\n"
+        "1. Berobat dulu. Jika bisa, pilih rumah sakit/klinik mitra BPJS Ketenagakerjaan (PLKK).\n"
+        "2. Laporkan ke BPJS Ketenagakerjaan paling lambat 2×24 jam setelah kejadian. Keluarga boleh "
+        "melaporkan.\n"
+        "3. Siapkan: kartu/nomor KPJ, KTP, surat keterangan dokter, dan kuitansi biaya bila berobat di "
+        "fasilitas bukan mitra.\n"
+        "Manfaat JKK: biaya perawatan sesuai kebutuhan medis, santunan selama tidak bisa bekerja, dan "
+        "santunan cacat atau kematian.\n"
+        "Kantor: {office}\n"
+        "Jangan menunda laporan."
+    ).format(office=office(turn))
+    return [Reply(text, (Button("jkm", _("Klaim JKM")), turn.menu_button()))]
+
+
+def jkm_claim(turn: Turn) -> list[Reply]:
+    _ = turn._
+    text = _(
+        "Jika peserta meninggal dunia (bukan karena kerja), ahli waris menerima JKM Rp42 juta:\n"
+        "• santunan sekaligus Rp20 juta\n"
+        "• santunan berkala Rp12 juta\n"
+        "• biaya pemakaman Rp10 juta\n"
+        "Jika kepesertaan belum 3 bulan, yang dibayar hanya Rp10 juta.\n"
+        "Beasiswa untuk 2 anak ada jika iuran sudah paling sedikit 3 tahun (untuk kecelakaan kerja tanpa "
+        "syarat itu).\n\n"
+        "Cara klaim: ahli waris datang ke kantor cabang BPJS Ketenagakerjaan, pindai kode QR di kantor, isi "
+        "formulir Lapak Asik. Bawa: kartu KPJ, KTP peserta dan ahli waris, KK, surat kematian, surat "
+        "keterangan ahli waris, buku nikah (jika ahli waris pasangan), buku tabungan.\n"
+        "Dana biasanya cair sekitar 3 hari kerja setelah berkas lengkap.\n"
+        "Kantor: {office}"
+    ).format(office=office(turn))
+    return [
+        Reply(
+            text,
+            (
+                Button("accident", _("Jika kecelakaan")),
+                Button("jkkdeath", _("Meninggal saat kerja")),
+                turn.menu_button(),
+            ),
+        )
+    ]
+
+
+def jkk_death(turn: Turn) -> list[Reply]:
+    """A death from a work accident (including the commute) is a JKK claim, not JKM (brief §2)."""
+    _ = turn._
+    text = _(
+        "Turut berduka cita. Jika peserta meninggal karena kecelakaan kerja (termasuk di perjalanan "
+        "pergi/pulang kerja, atau saat narik/bekerja), yang berlaku adalah JKK (Jaminan Kecelakaan Kerja), "
+        "bukan JKM:\n"
+        "• santunan kematian 48× penghasilan bulanan yang dilaporkan (48 kali), paling sedikit sebesar santunan JKM;\n"
+        "• biaya pemakaman Rp10 juta dan santunan berkala Rp12 juta;\n"
+        "• beasiswa untuk 2 anak, tanpa syarat lama iuran.\n\n"
+        "Keluarga harus melaporkan kecelakaannya ke BPJS Ketenagakerjaan paling lambat 2×24 jam. Siapkan: "
+        "kartu/nomor KPJ, KTP peserta dan ahli waris, KK, surat kematian, surat keterangan ahli waris, dan "
+        "keterangan kejadian (misalnya dari polisi atau rumah sakit).\n"
+        "Kantor: {office}"
+    ).format(office=office(turn))
+    return [Reply(text, (Button("jkm", _("Klaim JKM")), Button("help", _("Bantuan")), turn.menu_button()))]
+
+
+@router.button("accident")
+async def accident_button(turn: Turn, argument: str) -> list[Reply]:
+    return accident(turn)
+
+
+@router.button("jkm")
+async def jkm_button(turn: Turn, argument: str) -> list[Reply]:
+    return jkm_claim(turn)
+
+
+@router.button("jkkdeath")
+async def jkk_death_button(turn: Turn, argument: str) -> list[Reply]:
+    return jkk_death(turn)
+
+
+@router.intent("claim_help")
+async def claim_intent(turn: Turn, said: Said) -> list[Reply]:
+    if said.death_at_work:
+        return jkk_death(turn)
+    if said.death:
+        return jkm_claim(turn)
+    return accident(turn)

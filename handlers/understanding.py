@@ -1,0 +1,103 @@
+"""A message understood in full, once, before any flow acts on it: intent, entities and the best FAQ entry."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from handlers import faq
+from handlers.entities import Digits, detect_language, digits_in, escape_of, family_reference, yes_or_no
+from handlers.nlu import Understanding, normalise, understand
+
+_QUESTION = re.compile(
+    r"\?|^(apa|apakah|apkh|berapa|brp|kapan|kpn|dimana|di mana|kemana|ke mana|gimana|gmn|bagaimana|kenapa|knp|"
+    r"siapa|bisa|bisakah|boleh|bolehkah|what|how|when|where|who|why|can|is|are|do|does)\b|"
+    r"\b(ga|gak|nggak|tidak|kah|sih|nggak sih|gimana|bukan)\s*$"
+)
+_QUESTION_TAIL = re.compile(r"\b(ga|gak|nggak|ngga|tidak|kah|sih|bukan|apa|ya)\s*\??\s*$")
+_PROGRAM_WORDS = re.compile(
+    r"\b(bpjs|sigap|ucj|program|iuran|klaim|claim|peserta|santunan|kartu|pemkot|dtsen|dtks|desil|jaminan|"
+    r"asuransi|insurance|jamsostek|ketenagakerjaan|kpj|jmo|bansos|kelurahan|disnaker|dinsos|coverage|"
+    r"ditanggung|tanggung|menanggung|dicover|covered|cover|santunan|manfaat)\b"
+)
+_DEATH = re.compile(
+    r"\b(meninggal\w*|wafat\w*|mati|tewas|kematian\w*|almarhum|almarhumah"
+    r"|died|dies|die|death|passed away|pass away|killed)\b"
+)
+_AT_WORK = re.compile(
+    r"\b(kecelakaan|kecelakan|tabrakan|ketabrak|ditabrak|tertabrak|jatuh|terjatuh|kerja|bekerja|narik|ngojek|"
+    r"nyupir|lagi kerja|waktu kerja|saat kerja|di jalan|perjalanan|berangkat kerja|pulang kerja|proyek|"
+    r"accident|crash|at work|on the job|while working)\b"
+)
+
+
+@dataclass(frozen=True)
+class Said:
+    """Entities are read at once (they are cheap and decide whether a step is filled); the intent, the
+    normalised text and the knowledge-base match only when something asks for them, so a digits-only answer
+    (the KK digits of the verified turn) never pays for them."""
+
+    text: str  # as typed, digits normalised to ASCII
+    lowered: str
+    digits: Digits
+    answer: bool | None  # free-word yes / no, negation-aware
+    family: bool  # about someone else's record
+    language: str | None  # the language the message is clearly written in
+    escape: str | None  # a way out: erase, cancel, menu, help, human
+
+    @cached_property
+    def normalised(self) -> str:
+        return normalise(self.text)
+
+    @cached_property
+    def nlu(self) -> Understanding:
+        return understand(self.text)
+
+    @property
+    def intent(self) -> str:
+        return self.nlu.intent
+
+    @cached_property
+    def faq(self) -> faq.Match | None:
+        return faq.match(self.lowered, self.normalised)
+
+    @property
+    def bare_answer(self) -> bool | None:
+        """The yes/no, unless it is part of a question ("data saya ikut kehapus ga?", "ini resmi ga")."""
+        if self.answer is None:
+            return None
+        words = self.lowered.split()
+        if len(words) > 2 and ("?" in self.text or _QUESTION_TAIL.search(self.lowered)):
+            return None
+        return self.answer
+
+    @property
+    def is_question(self) -> bool:
+        return bool(_QUESTION.search(self.lowered.strip()))
+
+    @property
+    def about_program(self) -> bool:
+        return bool(_PROGRAM_WORDS.search(self.lowered) or _PROGRAM_WORDS.search(self.normalised))
+
+    @property
+    def death_at_work(self) -> bool:
+        """A death from a work accident (JKK), not a non-work death (JKM)."""
+        return bool(_DEATH.search(self.lowered) and _AT_WORK.search(self.lowered))
+
+    @property
+    def death(self) -> bool:
+        return bool(_DEATH.search(self.lowered) or re.search(r"\b(jkm|ahli waris|beasiswa)\b", self.lowered))
+
+
+def read(text: str) -> Said:
+    lowered = text.lower()
+    return Said(
+        text=text,
+        lowered=lowered,
+        digits=digits_in(text),
+        answer=yes_or_no(text),
+        family=family_reference(text),
+        language=detect_language(text),
+        escape=escape_of(text),
+    )

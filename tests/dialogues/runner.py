@@ -1,0 +1,255 @@
+"""Plays a dialogue set (tests/dialogues/FORMAT.md) through the channel-neutral engine.
+
+    python -m tests.dialogues.runner --set-file tests/dialogues/tuning.toml            # failures in detail
+    python -m tests.dialogues.runner --set-file PATH --summary                         # only "passed N/M"
+
+One database holds the sample registry for the whole set; every dialogue is a fresh user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sys
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.bootstrap import App, bootstrap
+from handlers.engine import Conversations
+from handlers.model import (
+    MAX_BUTTON_LABEL,
+    MAX_BUTTONS,
+    MAX_ROW_DESCRIPTION,
+    MAX_ROW_TITLE,
+    MAX_ROWS,
+    MAX_TEXT,
+    InMessage,
+    Kind,
+    Reply,
+)
+from sigap_core import broadcasts
+from sigap_core.config import Settings
+from tests.conftest import TEST_SECRET, TODAY, import_sample
+from tests.integration.helpers import GOOD
+
+HERE = Path(__file__).resolve().parent
+SETS = {"tuning": HERE / "tuning.toml", "heldout": Path("/work/heldout/heldout.toml")}
+KINDS = {
+    "sticker": Kind.STICKER,
+    "voice": Kind.AUDIO,
+    "photo": Kind.IMAGE,
+    "document": Kind.DOCUMENT,
+    "location": Kind.LOCATION,
+    "own_contact": Kind.CONTACT,
+}
+UNKNOWN_NIK = "3275016612990999"  # well-formed, not in the sample registry
+# An own-contact turn shares the registry phone of the person whose NIK the dialogue typed last (a
+# number the registry does not hold when that person has none).
+PHONES = {who: line.split(",")[-1] or "081200000000" for who, line in GOOD.items()}
+_NIK_OF = re.compile(r"\{nik\.([a-z]+)\}")
+
+
+def placeholders() -> dict[str, str]:
+    values = {"nik.unknown": UNKNOWN_NIK}
+    for who, line in GOOD.items():
+        nik, kk = line.split(",")[:2]
+        values[f"nik.{who}"] = nik
+        values[f"kk.{who}"] = kk
+        values[f"kk4.{who}"] = kk[-4:]
+    return values
+
+
+_PLACEHOLDER = re.compile(r"\{([a-z0-9_]+\.[a-z0-9_]+)\}")
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def load_set(path: Path) -> list[dict[str, Any]]:
+    dialogues: list[dict[str, Any]] = tomllib.loads(path.read_text(encoding="utf-8")).get("dialogue", [])
+    ids = [d["id"] for d in dialogues]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    if duplicates:
+        raise ValueError(f"duplicate dialogue ids: {sorted(duplicates)}")
+    return dialogues
+
+
+def find_button(replies: list[Reply], wanted: str) -> str | None:
+    """A button of the last reply by id or label; a label may carry decorations such as a count
+    ("Semua pelanggan (3)" is pressed as "Semua pelanggan"): exact first, then one unique prefix."""
+    wanted = wanted.casefold()
+    choices = [(cid, label.casefold()) for r in replies for cid, label in r.choices()]
+    for cid, label in choices:
+        if wanted in (cid.casefold(), label):
+            return cid
+    prefixed = [cid for cid, label in choices if label.startswith(wanted)]
+    return prefixed[0] if len(prefixed) == 1 else None
+
+
+def over_limits(replies: list[Reply]) -> list[str]:
+    """What in a turn's replies WhatsApp could not show (the stricter platform's limits)."""
+    problems = []
+    for reply in replies:
+        if len(reply.text) > MAX_TEXT:
+            problems.append(f"text of {len(reply.text)} characters")
+        if len(reply.buttons) > MAX_BUTTONS or (reply.buttons and reply.menu):
+            problems.append(f"{len(reply.buttons)} buttons{' with a list' if reply.menu else ''}")
+        problems += [f"button {b.label!r} too long" for b in reply.buttons if len(b.label) > MAX_BUTTON_LABEL]
+        if reply.menu:
+            rows = reply.menu.rows
+            if len(rows) > MAX_ROWS:
+                problems.append(f"{len(rows)} rows")
+            problems += [f"row {r.title!r} too long" for r in rows if len(r.title) > MAX_ROW_TITLE]
+            problems += [
+                f"row {r.title!r} description too long" for r in rows if len(r.description) > MAX_ROW_DESCRIPTION
+            ]
+    return problems
+
+
+def seen(replies: list[Reply]) -> str:
+    """What the user sees in one turn: every message's text and every button/row label."""
+    parts = []
+    for reply in replies:
+        parts.append(reply.text)
+        parts.extend(label for _, label in reply.choices())
+    return "\n".join(parts).casefold()
+
+
+@dataclass
+class Outcome:
+    id: str
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+class DialogueRunner:
+    """One app with the sample registry, shared by every dialogue of a set."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        # The clock starts at 10:00 WIB on the day the sample data speaks of (FORMAT.md: 21 November 2026).
+        started, base = time.monotonic(), datetime(TODAY.year, TODAY.month, TODAY.day, 3, 0, tzinfo=UTC)
+        self.bot = Conversations(
+            app.store, app.domain, app.today, clock=lambda: base + timedelta(seconds=time.monotonic() - started)
+        )
+        self.values = placeholders()
+        self.count = 0
+
+    @classmethod
+    async def start(cls, directory: Path) -> DialogueRunner:
+        settings = Settings(var_dir=directory / "var", secret_key=TEST_SECRET, _env_file=None)  # type: ignore[call-arg]
+        app = await bootstrap(settings, f"sqlite+aiosqlite:///{directory / 'dialogues.db'}", today=lambda: TODAY)
+        await import_sample(app, directory)
+        return cls(app)
+
+    async def close(self) -> None:
+        await self.app.close()
+
+    async def _bind_staff(self, channel: str, user: str, scope: str) -> str | None:
+        """The real invite mechanism: a one-time code, sent as /petugas CODE."""
+        role, kode = ("admin", None) if scope == "all" else ("staff", scope)
+        async with self.app.store.uow() as uow:
+            code, _ = await broadcasts.create_invite(uow, self.app.domain, role, kode, datetime.now(UTC))
+        replies = await self.bot.handle(InMessage(channel, user, Kind.TEXT, text=f"/petugas {code}"))
+        if not any(r.buttons and r.buttons[0].id == "staff:new" for r in replies):
+            return f"staff binding failed: {replies[0].text if replies else 'no reply'}"
+        return None
+
+    async def run(self, dialogue: dict[str, Any]) -> Outcome:
+        self.count += 1
+        outcome = Outcome(dialogue["id"])
+        channel = dialogue.get("channel", "console")
+        lang = dialogue.get("lang", "")
+        user = f"dlg-{self.count}"
+        if dialogue.get("staff"):
+            problem = await self._bind_staff(channel, user, dialogue["staff"])
+            if problem is not None:
+                outcome.failures.append(problem)
+                return outcome
+        replies: list[Reply] = []
+        person = "priority"
+        for n, turn in enumerate(dialogue.get("turn", []), start=1):
+            where = f"turn {n}"
+            typed = _NIK_OF.findall(turn.get("say", ""))
+            person = typed[-1] if typed else person
+            if "say" in turn:
+                msg = InMessage(channel, user, Kind.TEXT, text=fill(turn["say"], self.values), language_hint=lang)
+            elif "press" in turn:
+                payload = find_button(replies, fill(turn["press"], self.values))
+                if payload is None:
+                    labels = [label for r in replies for _, label in r.choices()]
+                    outcome.failures.append(f"{where}: no button {turn['press']!r} among {labels}")
+                    return outcome
+                msg = InMessage(channel, user, Kind.BUTTON, payload=payload, language_hint=lang)
+            else:
+                kind = KINDS[turn["kind"]]
+                msg = InMessage(
+                    channel,
+                    user,
+                    kind,
+                    contact_phone=PHONES.get(person, "081200000000") if kind is Kind.CONTACT else "",
+                    contact_is_own=kind is Kind.CONTACT,
+                    language_hint=lang,
+                )
+            replies = await self.bot.handle(msg)
+            outcome.failures += [f"{where}: {problem}" for problem in over_limits(replies)]
+            text = seen(replies)
+            if not replies or not text.strip():
+                outcome.failures.append(f"{where}: the bot stayed silent")
+                continue
+            checks = {key: [fill(p, self.values) for p in turn.get(key, [])] for key in ("any", "all", "none")}
+            if checks["any"] and not any(p.casefold() in text for p in checks["any"]):
+                outcome.failures.append(f"{where}: none of {checks['any']} in {text[:600]!r}")
+            missing = [p for p in checks["all"] if p.casefold() not in text]
+            if missing:
+                outcome.failures.append(f"{where}: missing {missing} in {text[:600]!r}")
+            found = [p for p in checks["none"] if p.casefold() in text]
+            if found:
+                outcome.failures.append(f"{where}: must not contain {found} in {text[:600]!r}")
+        return outcome
+
+
+async def run_set(path: Path) -> list[Outcome]:
+    dialogues = load_set(path)
+    with tempfile.TemporaryDirectory() as directory:
+        runner = await DialogueRunner.start(Path(directory))
+        try:
+            return [await runner.run(d) for d in dialogues]
+        finally:
+            await runner.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--set-file", type=Path)
+    source.add_argument("--set", choices=sorted(SETS))
+    parser.add_argument("--summary", action="store_true", help="print only 'passed N/M'")
+    args = parser.parse_args(argv)
+    path = (args.set_file or SETS[args.set]).resolve()
+    # The held-out set is measured, never read: only its aggregate figure is ever printed.
+    summary = args.summary or path == SETS["heldout"].resolve()
+    outcomes = asyncio.run(run_set(path))
+    passed = sum(o.passed for o in outcomes)
+    if not summary:
+        for outcome in outcomes:
+            if not outcome.passed:
+                print(f"FAIL {outcome.id}")
+                for failure in outcome.failures:
+                    print(f"  {failure}")
+    print(f"passed {passed}/{len(outcomes)}")
+    return 0 if passed == len(outcomes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Entities read from a message before any flow acts: yes/no with negation, NIK + KK digits, a family
+reference, the language, the ways out, staff send times in WIB, other-script digits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from handlers.entities import (
+    WIB,
+    detect_language,
+    digits_in,
+    escape_of,
+    family_reference,
+    normalise_digits,
+    parse_when,
+    yes_or_no,
+)
+
+
+@pytest.mark.parametrize("text", ["ya", "iya boleh deh", "ok lanjut", "setuju", "gas", "yes please", "gpp", "boleh"])
+def test_free_word_yes(text: str) -> None:
+    assert yes_or_no(text) is True
+
+
+@pytest.mark.parametrize(
+    "text", ["ga setuju", "nggak mau ah", "jangan", "tidak", "gak setuju ah", "jangan hapus", "no", "ga jadi"]
+)
+def test_a_negation_is_never_a_yes(text: str) -> None:
+    assert yes_or_no(text) is False
+
+
+@pytest.mark.parametrize("text", ["gak tau maksudnya", "bingung", "kk nya ketinggalan", "apa itu desil"])
+def test_not_an_answer(text: str) -> None:
+    assert yes_or_no(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "nik", "kk4"),
+    [
+        ("3275014101900001 0123", "3275014101900001", "0123"),
+        ("3275 0141 0190 0001 0123", "3275014101900001", "0123"),
+        ("nik 3275014101900001 kk 3275010101050123", "3275014101900001", "0123"),
+        ("3275014101900001", "3275014101900001", None),
+        ("anak saya 3 orang", None, None),
+    ],
+)
+def test_nik_and_kk_digits_in_one_message(text: str, nik: str | None, kk4: str | None) -> None:
+    found = digits_in(text)
+    assert (found.nik, found.kk4) == (nik, kk4)
+
+
+def test_arabic_script_and_full_width_digits_become_ascii() -> None:
+    assert normalise_digits("٣٢٧٥ ۰۱۲۳ １２") == "3275 0123 12"
+    assert normalise_digits("ab\u200bc") == "abc"
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [("mau cek nik ibu saya", True), ("cekin punya bapak dong", True), ("makasih pak", False), ("cek nik saya", False)],
+)
+def test_family_reference(text: str, family: bool) -> None:
+    assert family_reference(text) is family
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Hello, I want to check if I am eligible", "en"),
+        ("how much does it cost?", "en"),
+        ("saya mau tanya bayarnya berapa ya", "id"),
+        ("ok", None),
+        ("halo", None),
+    ],
+)
+def test_language_only_when_clear(text: str, lang: str | None) -> None:
+    assert detect_language(text) == lang
+
+
+@pytest.mark.parametrize(
+    ("text", "escape"),
+    [("batal", "cancel"), ("ga jadi", "cancel"), ("menu", "menu"), ("hapus data saya", "erase"),
+     ("bantuan", "help"), ("mau ngomong sama petugas", "human"), ("kk saya baru", None)],
+)  # fmt: skip
+def test_ways_out(text: str, escape: str | None) -> None:
+    assert escape_of(text) == escape
+
+
+NOW = datetime(2026, 11, 21, 10, 0, tzinfo=WIB)  # a Saturday
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("besok jam 8 pagi", datetime(2026, 11, 22, 8, 0, tzinfo=WIB)),
+        ("Senin 09.00", datetime(2026, 11, 23, 9, 0, tzinfo=WIB)),
+        ("jam 7 malam", datetime(2026, 11, 21, 19, 0, tzinfo=WIB)),
+        ("lusa jam 2 siang", datetime(2026, 11, 23, 14, 0, tzinfo=WIB)),
+        ("25 November jam 10", datetime(2026, 11, 25, 10, 0, tzinfo=WIB)),
+        ("25-11 08:00", datetime(2026, 11, 25, 8, 0, tzinfo=WIB)),
+        ("09:30", datetime(2026, 11, 22, 9, 30, tzinfo=WIB)),  # passed today: tomorrow
+        ("2026-11-25 08:00 WIB", datetime(2026, 11, 25, 8, 0, tzinfo=WIB)),
+    ],
+)
+def test_staff_times_in_ordinary_indonesian(text: str, expected: datetime) -> None:
+    assert parse_when(text, NOW.astimezone(UTC)) == expected
+
+
+@pytest.mark.parametrize("text", ["besok pagi", "kapan2 aja", "jam 25", "2020-01-01 08:00", "kemarin jam 8"])
+def test_staff_times_are_not_guessed(text: str) -> None:
+    assert parse_when(text, NOW.astimezone(UTC)) is None

@@ -1,0 +1,88 @@
+"""The program knowledge base: every answer states the brief's figure in both languages, and is found
+from informal phrasing without a NIK."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from handlers import faq
+from handlers.nlu import normalise
+from sigap_core.crypto import Hasher
+from sigap_core.i18n import Translator
+from sigap_core.policy import load_policy
+from sigap_core.services import Domain
+from sigap_core.wilayah import load_wilayah
+
+ENTRIES = faq.knowledge_base()
+DOMAIN = Domain(Hasher(b"k" * 32), load_policy(), load_wilayah())
+
+
+def test_the_knowledge_base_is_data_with_a_source_for_every_answer() -> None:
+    assert len(ENTRIES) >= 25
+    assert len({e.id for e in ENTRIES}) == len(ENTRIES)
+    for entry in ENTRIES:
+        assert "BRIEF" in entry.source or "README" in entry.source, entry.id
+        assert entry.answer.id and entry.answer.en and entry.figure, entry.id
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e.id for e in ENTRIES])
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_answer_states_the_brief_figure(entry: faq.Entry, lang: str) -> None:
+    _ = Translator(lang)
+    values = faq.values(DOMAIN, _)
+    figures = [f.format_map(values) for f in entry.figure.split("|")]
+    texts = [entry.answer, *entry.by_status.values()]
+    answer = faq.answer_text(entry, DOMAIN, _, None)
+    assert "{" not in answer, answer  # every placeholder filled
+    if entry.figure != "kuota|quota":  # the follow-ups name the figure in every status answer
+        assert any(f in answer for f in figures), (entry.id, figures, answer)
+    for text in texts:
+        assert text.get(lang).strip(), entry.id
+
+
+def test_policy_figures_reach_the_answers() -> None:
+    entry = next(e for e in ENTRIES if e.id == "cost")
+    assert "Rp16.800" in faq.answer_text(entry, DOMAIN, Translator("id"), None)
+    assert "Rp201.600" in faq.answer_text(entry, DOMAIN, Translator("id"), None)
+    assert "Rp16,800" in faq.answer_text(entry, DOMAIN, Translator("en"), None)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e.id for e in ENTRIES])
+def test_every_example_question_finds_its_own_answer(entry: faq.Entry) -> None:
+    for example in entry.examples:
+        found = faq.match(example.lower(), normalise(example))
+        assert found is not None and found.entry.id == entry.id, (example, found and found.entry.id)
+
+
+@pytest.mark.parametrize(
+    ("typed", "entry_id"),
+    [
+        ("iuranya brapa sih", "cost"),
+        ("bayarnya berapa", "cost"),
+        ("sigep itu apa", "what_is_sigap"),
+        ("kk nya ketinggalan di rumah", "kk_missing"),
+        ("ktp sy ilang", "ktp_lost"),
+        ("ini hp pinjem", "borrowed_phone"),
+        ("kuotanya brp", "quota"),
+    ],
+)
+def test_informal_phrasing_with_typos_and_slang(typed: str, entry_id: str) -> None:
+    found = faq.match(typed.lower(), normalise(typed))
+    assert found is not None and found.entry.id == entry_id
+
+
+def test_status_answers_follow_the_last_outcome() -> None:
+    entry = next(e for e in ENTRIES if e.id == "what_next")
+    _ = Translator("id")
+    assert "Disdukcapil" in faq.answer_text(entry, DOMAIN, _, "not_resident")
+    assert "JMO" in faq.answer_text(entry, DOMAIN, _, "enrolled")
+    assert "kuota" in faq.answer_text(entry, DOMAIN, _, "eligible_priority")
+    assert faq.answer_text(entry, DOMAIN, _, None) == entry.answer.id.format_map(faq.values(DOMAIN, _))
+
+
+def test_an_unrelated_message_matches_nothing() -> None:
+    for text in ("harga bbm naik ga", "halo", "😂😂", "jatibening"):
+        assert faq.match(text.lower(), normalise(text)) is None, text
+    assert all(re.compile(p.pattern) for e in ENTRIES for p in e.patterns)
