@@ -263,8 +263,8 @@ async def _verify(turn: Turn, kk4: str | None, phone_hmac: bytes | None, method:
     await turn.uow.rates.add(CHECK_SCOPE, turn.subject)
     await turn.uow.rates.clear(FAIL_SCOPE, turn.subject)
     await turn.uow.audit.add(actor, "verified", nik_hmac, decision.status.value)
-    turn.remember_outcome(decision.status.value)
     if other:  # someone else's record: answered once, never kept in this chat
+        turn.remember_outcome(decision.status.value)
         turn.clear_state()
         return verified_replies(turn, decision, purpose, other=True)
     link = await turn.uow.links.get(turn.msg.channel, turn.msg.user_key)
@@ -277,6 +277,8 @@ async def _verify(turn: Turn, kk4: str | None, phone_hmac: bytes | None, method:
         keep,
         turn.domain.policy.verification.verified_link_days,
     )
+    # The dialog changes only after the link queries: one UPDATE at commit, not an extra autoflush.
+    turn.remember_outcome(decision.status.value)
     turn.clear_state()
     replies = verified_replies(turn, decision, purpose)
     if not keep:
