@@ -40,13 +40,15 @@ _NOT_AN_ANSWER = re.compile(
 )
 _NO = re.compile(
     r"\b(tidak|tdk|tak|ga|gak|gk|g|nggak|ngga|nggk|enggak|engga|kagak|ndak|nda|no|nope|nah|jangan|jgn|ogah|emoh"
-    r"|males|malas|enggan|menolak|tolak|batal|batalkan|cancel|don'?t|not|never|disagree|decline)\b"
+    r"|males|malas|enggan|menolak|tolak|batal|batalkan|cancel|don'?t|not|never|disagree|decline|kaga|kagak|kurang)\b"
+    r"|\b(ntar|entar|nnti) (aja|saja|dulu|deh)\b"
     r"|\bga ?jadi\b|\bgajadi\b|\bnanti (aja|saja|dulu)\b|\bbelum mau\b|\bgak mau\b|\bgamau\b|\bgmau\b"
 )
 _YES = re.compile(
     r"\b(y|ya|yaa+|iya+|iy|yes+|yep|yup|yoi|ok|oke+|okay|okey|okee|okeh|sip|siap|boleh|bole|lanjut|lanjutkan"
     r"|setuju|stuju|agree|agreed|mau|baik|bener|benar|betul|gas|hayuk|ayo|yuk|silakan|silahkan|sure|confirm"
-    r"|kirim|hapus|delete|go|proceed|continue|yess|iyah|inggih|nggih|he ?eh|sok)\b"
+    r"|kirim|hapus|delete|go|proceed|continue|yess|iyah|inggih|nggih|he ?eh|sok|boleh+|ywdh|yaudah|ya ?udah|mangga"
+    r"|of course|okey|oce|okelah)\b"
 )
 
 

@@ -240,8 +240,8 @@ async def _verify(turn: Turn, kk4: str | None, phone_hmac: bytes | None, method:
         ]
     await _verification_limits(turn).verified(turn.subject, turn.now)
     await turn.uow.audit.add(actor, "verified", nik_hmac, decision.status.value)
-    turn.remember_outcome(decision.status.value)
     if other:  # someone else's record: answered once, never kept in this chat
+        turn.remember_outcome(decision.status.value)
         turn.clear_state()
         return verified_replies(turn, decision, purpose, other=True)
     link = await turn.uow.links.get(turn.msg.channel, turn.msg.user_key)
@@ -254,6 +254,8 @@ async def _verify(turn: Turn, kk4: str | None, phone_hmac: bytes | None, method:
         keep,
         turn.domain.policy.verification.verified_link_days,
     )
+    # The dialog changes only after the link queries: one UPDATE at commit, not an extra autoflush.
+    turn.remember_outcome(decision.status.value)
     turn.clear_state()
     replies = verified_replies(turn, decision, purpose)
     if not keep:

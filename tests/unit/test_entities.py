@@ -19,13 +19,16 @@ from handlers.entities import (
 )
 
 
-@pytest.mark.parametrize("text", ["ya", "iya boleh deh", "ok lanjut", "setuju", "gas", "yes please", "gpp", "boleh"])
+@pytest.mark.parametrize(
+    "text", ["ya", "iya boleh deh", "ok lanjut", "setuju", "gas", "yes please", "gpp", "boleh", "yaudah", "bolehh"]
+)
 def test_free_word_yes(text: str) -> None:
     assert yes_or_no(text) is True
 
 
 @pytest.mark.parametrize(
-    "text", ["ga setuju", "nggak mau ah", "jangan", "tidak", "gak setuju ah", "jangan hapus", "no", "ga jadi"]
+    "text",
+    ["ga setuju", "nggak mau ah", "jangan", "tidak", "gak setuju ah", "jangan hapus", "no", "ga jadi", "kurang setuju"],
 )
 def test_a_negation_is_never_a_yes(text: str) -> None:
     assert yes_or_no(text) is False
