@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import shutil
-import subprocess
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,82 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from tests.conftest import TEST_SECRET, copy_sqlite_database
-from tests.integration.helpers import GOOD, KK4, NIK, OUTCOME_STATUS, OUTCOME_TEXT, dtsen, peserta
+from tests.conftest import copy_sqlite_database
+from tests.e2e.cli_support import built_once, cli_env, env, loaded, loaded_template, sigap
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def cli_env(directory: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "SIGAP_SECRET_KEY": TEST_SECRET,
-        "SIGAP_DATABASE_URL": f"sqlite+aiosqlite:///{directory / 'cli.db'}",
-        "SIGAP_VAR_DIR": str(directory / "var"),
-    }
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    return cli_env(tmp_path)
-
-
-def sigap(
-    env: dict[str, str], *args: str, stdin: str | None = None, check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
-
-
-def built_once(
-    config: pytest.Config, tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
-) -> Path:
-    """A directory made by `build` once per test run: under pytest-xdist the workers share it (the first to
-    come builds it, under a lock), so its commands do not run once per worker."""
-    workerinput = getattr(config, "workerinput", None)
-    if workerinput is None:
-        directory = tmp_path_factory.mktemp(name)
-        build(directory)
-        return directory
-    shared = tmp_path_factory.getbasetemp().parent / f"{name}-{workerinput['testrunuid']}"
-    with open(f"{shared}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (shared / "built").exists():
-            shutil.rmtree(shared, ignore_errors=True)
-            shared.mkdir()
-            build(shared)
-            (shared / "built").touch()
-    return shared
-
-
-def load_sample_registry(directory: Path) -> None:
-    env = cli_env(directory)
-    sigap(env, "db", "upgrade")
-    sigap(env, "import", "dtsen", str(dtsen(directory / "dtsen.csv")))
-    sigap(env, "import", "peserta", str(peserta(directory / "peserta.csv")))
-
-
-@pytest.fixture(scope="module")
-def loaded_template(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample registry loaded by the real commands, once per run; `loaded` gives each test a copy."""
-    return built_once(pytestconfig, tmp_path_factory, "cli-loaded", load_sample_registry) / "cli.db"
-
-
-@pytest.fixture
-def loaded(env: dict[str, str], tmp_path: Path, loaded_template: Path) -> dict[str, str]:
-    copy_sqlite_database(loaded_template, tmp_path / "cli.db")
-    return env
-
+__all__ = ["env", "loaded", "loaded_template"]  # fixtures used by name
+from tests.integration.helpers import GOOD, KK4, NIK, OUTCOME_STATUS, OUTCOME_TEXT, dtsen
 
 STATUS = OUTCOME_STATUS
 

@@ -11,11 +11,11 @@ from openpyxl import load_workbook
 from bot.bootstrap import App
 from bot.sender import BroadcastSender
 from tests.conftest import TEST_SECRET, polling_bot
-from tests.e2e.test_cli import env, loaded, sigap
+from tests.e2e.cli_support import env, loaded, loaded_template, sigap
 from tests.fakes.telegram_api import FakeTelegram, callback, private_message
 from tests.integration.helpers import KK4, NIK, dtsen, peserta
 
-__all__ = ["env", "loaded"]  # fixtures
+__all__ = ["env", "loaded", "loaded_template"]  # fixtures used by name
 
 
 def test_check_json_says_selected_and_waiting_list_after_a_round(loaded: dict[str, str]) -> None:
