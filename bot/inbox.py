@@ -42,19 +42,25 @@ class InboxWorker:
         self.health = health
         self.retry_cap = retry_cap
         self._active: dict[int, asyncio.Task[None]] = {}
-        self._stopping = False
+        self._closing = False  # no new work starts here
+        self._stopping = False  # and work under way gives up
+
+    def stopping(self) -> None:
+        """The service is shutting down: whatever arrives now is kept for the next process."""
+        self._closing = True
 
     async def accept(self, raw: bytes) -> bool:
         """Write the update down and start handling it; False when the database cannot take it (answer 503)."""
         try:
-            item_id = await self.inbox.add(self.channel, raw, LEASE)
+            item_id = await self.inbox.add(self.channel, raw, timedelta(0) if self._closing else LEASE)
         except Exception as error:
             if not database_unavailable(error):
                 raise
             self.health.degrade("database", "unreachable")
             return False
         self.health.ok("database")
-        self._start(item_id, raw)
+        if not self._closing:
+            self._start(item_id, raw)
         return True
 
     def _start(self, item_id: int, raw: bytes) -> asyncio.Task[None]:
@@ -121,6 +127,7 @@ class InboxWorker:
 
     async def drain(self, grace: float) -> None:
         """Shutdown: let work in flight finish for up to `grace` seconds, then give back what is left."""
+        self._closing = True
         if self._active:
             log.warning("%s: finishing %d updates in flight", self.channel, len(self._active))
             await asyncio.wait(list(self._active.values()), timeout=grace)

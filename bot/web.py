@@ -273,16 +273,22 @@ async def serve(app: App) -> None:
 async def shut_down(
     runner: web.AppRunner, workers: list[InboxWorker], tasks: list[asyncio.Task[None]], grace: float
 ) -> None:
-    """Stop taking webhooks (a request already received is answered), let the inbox, the polling batch and
-    the senders' current batch finish within `grace` seconds, then cancel what is left; the inbox keeps what
-    was acknowledged and not finished, for the next start."""
+    """Stop taking webhooks (a request already being received is answered), then let the inbox, the polling
+    batch and the senders' current batch finish, all within `grace` seconds; then cancel what is left. The
+    inbox keeps what was acknowledged and not finished, released for the next process to take at once."""
+    deadline = loop_time() + grace
     for site in list(runner.sites):
         await site.stop()
-    await asyncio.sleep(0)  # requests accepted just before are being handled
-    deadline = loop_time() + grace
-    if tasks:
-        await asyncio.wait(tasks, timeout=grace)
+    server = runner.server
+    if server is not None:
+        await asyncio.sleep(0)  # connections accepted just before have started their requests
+        server.pre_shutdown()
+        await server.shutdown(grace)
+    for worker in workers:
+        worker.stopping()
     await asyncio.gather(*(worker.drain(max(deadline - loop_time(), 0.1)) for worker in workers))
+    if tasks:
+        await asyncio.wait(tasks, timeout=max(deadline - loop_time(), 0.1))
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)

@@ -3,11 +3,15 @@ database going away and coming back."""
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import sqlite3
 from collections.abc import AsyncIterator
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
-from aiohttp import ClientSession
+from aiohttp import ClientError, ClientSession, TCPConnector
 
 from tests.e2e.service import Service, eventually, free_port, service_env
 from tests.e2e.test_whatsapp import text_from
@@ -73,4 +77,72 @@ async def test_telegram_unreachable_at_start_leaves_whatsapp_serving_until_it_co
         assert log.count("telegram: ok") == 1, log
     finally:
         service.stop()
+        print(service.log()[-8000:])  # shown when the test fails
         await telegram.stop()
+
+
+def inbox_rows(database: Path) -> int:
+    with sqlite3.connect(database) as db:
+        return int(db.execute("SELECT count(*) FROM inbox").fetchone()[0])
+
+
+@pytest.mark.parametrize("grace", ["10", "0.2"], ids=["drained", "grace-too-short"])
+async def test_sigterm_right_after_200_messages_loses_none_and_answers_each_once(
+    tmp_path: Path, graph: FakeGraph, grace: str
+) -> None:
+    """#18 §2: 200 signed messages, SIGTERM 100 ms later, restart. What was acknowledged is answered (by the
+    draining process, or from the inbox by the next one); what was not, Meta sends again, as here."""
+    database = tmp_path / "shutdown.db"
+    env = service_env(
+        tmp_path, f"sqlite+aiosqlite:///{database}", graph_base=graph.base_url, SIGAP_SHUTDOWN_GRACE_SECONDS=grace
+    )
+    service = Service(env, tmp_path / "service.log").start()
+    users = [f"62814{n:07d}" for n in range(200)]
+    payloads = {user: text_from(user, "halo") for user in users}
+    acknowledged: set[str] = set()
+    first_acknowledged = asyncio.Event()
+
+    async def deliver(http: ClientSession, user: str) -> None:
+        with suppress(ClientError, OSError):
+            if await service.post_whatsapp(http, payloads[user]) == 200:
+                acknowledged.add(user)
+                first_acknowledged.set()
+
+    try:
+        await service.up()
+        async with ClientSession(connector=TCPConnector(limit=100)) as http:
+            burst = asyncio.gather(*(deliver(http, user) for user in users))
+            # 100 ms after the service began acknowledging (on a busy machine the first connections take
+            # longer than that to be accepted at all, and a burst none of which was acknowledged tests nothing).
+            await asyncio.wait_for(first_acknowledged.wait(), 30)
+            await asyncio.sleep(0.1)
+            service.signal(signal.SIGTERM)
+            in_flight = len(acknowledged) - sum(1 for user in users if graph.to(user))
+            await burst
+        assert await asyncio.to_thread(service.wait, 60) == 0
+        first_run = set(acknowledged)
+        answered = {user for user in users if graph.to(user)}
+        left = inbox_rows(database)
+        assert first_run, "nothing was acknowledged before SIGTERM"
+        assert in_flight > 0, "SIGTERM came after the work was done: the test shows nothing"
+        if grace == "10":
+            assert answered >= first_run and left == 0  # drained: all acknowledged work done before exit
+        else:
+            assert left > 0 and len(answered & first_run) + left >= len(first_run)  # the rest waits in the inbox
+
+        service.start()
+        await service.up()
+        async with ClientSession() as http:
+            for user in users:  # Meta resends what it got no 200 for
+                for _attempt in range(50):
+                    if user in acknowledged:
+                        break
+                    await deliver(http, user)
+        await eventually(lambda: all(graph.to(user) for user in users), 60, "every message answered")
+        await asyncio.sleep(1.0)  # anything answered twice would show by now
+        answers = {user: len(graph.to(user)) for user in users}
+        assert set(answers.values()) == {1}, {u: n for u, n in answers.items() if n != 1}
+        assert inbox_rows(database) == 0
+    finally:
+        service.stop()
+        print(service.log()[-8000:])  # shown when the test fails
