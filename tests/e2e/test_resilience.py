@@ -6,13 +6,17 @@ from __future__ import annotations
 import asyncio
 import signal
 import sqlite3
-from collections.abc import AsyncIterator
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import suppress
 from pathlib import Path
 
+import asyncpg
 import pytest
 from aiohttp import ClientError, ClientSession, TCPConnector
 
+from tests.e2e.private_postgres import PrivatePostgres
+from tests.e2e.private_postgres import unavailable as private_postgres_unavailable
 from tests.e2e.service import Service, eventually, free_port, service_env
 from tests.e2e.test_whatsapp import text_from
 from tests.fakes.graph_api import FakeGraph
@@ -146,3 +150,102 @@ async def test_sigterm_right_after_200_messages_loses_none_and_answers_each_once
     finally:
         service.stop()
         print(service.log()[-8000:])  # shown when the test fails
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    problem = private_postgres_unavailable()
+    if problem:
+        pytest.skip(problem)
+    server = PrivatePostgres.create()
+    yield server
+    server.destroy()
+
+
+async def count_rows(url: str, table: str) -> int:
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        return int(await connection.fetchval(f"SELECT count(*) FROM {table}"))
+    finally:
+        await connection.close()
+
+
+async def test_postgres_restarted_under_the_service_loses_nothing_the_platforms_resend(
+    tmp_path: Path, graph: FakeGraph, fake_telegram: FakeTelegram, private_postgres: PrivatePostgres
+) -> None:
+    """While the database is down both webhooks answer 503, as platforms expect, and they resend; once it is
+    back the same process serves again (no restart) and every message is answered exactly once."""
+    env = service_env(
+        tmp_path,
+        private_postgres.url,
+        telegram_base=fake_telegram.base_url,
+        webhook=True,
+        graph_base=graph.base_url,
+    )
+    service = Service(env, tmp_path / "service.log").start()
+    wa_users = [f"62815{n:07d}" for n in range(50)]
+    tg_chats = [9100 + n for n in range(50)]
+    refused: Counter[str] = Counter()
+
+    async def resend_until_accepted(post: Callable[[], Awaitable[int]]) -> None:
+        """What Meta and Telegram do: deliver again, later, whatever was not answered 200."""
+        while True:
+            try:
+                status = await post()
+            except (ClientError, OSError) as error:
+                status, refused[type(error).__name__] = 0, refused[type(error).__name__] + 1
+            if status == 200:
+                return
+            refused[str(status)] += 1
+            await asyncio.sleep(0.2)
+
+    async def traffic(http: ClientSession) -> None:
+        platforms = []
+        for n, (user, chat) in enumerate(zip(wa_users, tg_chats, strict=True)):
+            wa, tg = text_from(user, "halo"), {"update_id": 7000 + n, **private_message(chat, "/start")}
+            platforms.append(asyncio.create_task(resend_until_accepted(lambda p=wa: service.post_whatsapp(http, p))))  # type: ignore[misc]
+            platforms.append(asyncio.create_task(resend_until_accepted(lambda u=tg: service.post_telegram(http, u))))  # type: ignore[misc]
+            await asyncio.sleep(0.1)
+        await asyncio.gather(*platforms)
+
+    try:
+        await service.up()
+        await eventually(lambda: any(c.method == "setwebhook" for c in fake_telegram.calls), 30, "webhook set")
+        pid = service.process.pid if service.process else 0
+        async with ClientSession() as http:
+            sending = asyncio.create_task(traffic(http))
+            await asyncio.sleep(1.0)
+            await asyncio.to_thread(private_postgres.stop)  # "fast": open connections are cut
+            status, body = await service.health()
+            assert status == 503 and body["database"] is False and body["status"] == "database unavailable"
+            await asyncio.sleep(2.0)
+            await asyncio.to_thread(private_postgres.start)
+            await asyncio.wait_for(sending, 120)
+
+        def answered() -> bool:
+            return all(graph.to(u) for u in wa_users) and all(fake_telegram.sent(c) for c in tg_chats)
+
+        await eventually(answered, 60, "every message answered")
+        await asyncio.sleep(1.0)  # anything answered twice would show by now
+        assert {len(graph.to(u)) for u in wa_users} == {1}
+        assert {len(fake_telegram.sent(c)) for c in tg_chats} == {1}
+        assert refused["503"] > 0, refused  # the outage was seen by the platforms, as 503s
+        status, body = await service.health()
+        assert status == 200 and body["database"] is True
+        assert service.alive() and service.process is not None and service.process.pid == pid  # no restart
+        # Nothing half-written: every update handled and recorded once, the inbox empty, every send recorded.
+        url = private_postgres.url
+        assert await count_rows(url, "inbox") == 0
+        assert await count_rows(url, "processed_update") == len(wa_users) + len(tg_chats)
+        assert await count_rows(url, "conversation") == len(wa_users) + len(tg_chats)
+        await eventually(lambda: _outgoing_is(url, len(wa_users)), 10, "every WhatsApp send recorded")
+        log = service.log()
+        assert "Traceback" not in log, log[-4000:]
+        assert log.count("database: degraded: unreachable") >= 1
+    finally:
+        service.stop()
+        print(service.log()[-8000:])  # shown when the test fails
+
+
+async def _outgoing_is(url: str, expected: int) -> bool:
+    return await count_rows(url, "outgoing_message") == expected
