@@ -4,20 +4,30 @@ database going away and coming back."""
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import suppress
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 import pytest
 from aiohttp import ClientError, ClientSession, TCPConnector
 
+from bot.bootstrap import bootstrap
+from sigap_core import broadcasts
+from sigap_core.config import Settings
+from tests.conftest import TEST_SECRET
 from tests.e2e.private_postgres import PrivatePostgres
 from tests.e2e.private_postgres import unavailable as private_postgres_unavailable
-from tests.e2e.service import Service, eventually, free_port, service_env
+from tests.e2e.service import ROOT, Service, eventually, free_port, service_env
+from tests.e2e.test_broadcast_delivery import subscribe_many
 from tests.e2e.test_whatsapp import text_from
 from tests.fakes.graph_api import FakeGraph
 from tests.fakes.telegram_api import FakeTelegram, private_message
@@ -249,3 +259,87 @@ async def test_postgres_restarted_under_the_service_loses_nothing_the_platforms_
 
 async def _outgoing_is(url: str, expected: int) -> bool:
     return await count_rows(url, "outgoing_message") == expected
+
+
+async def queue_broadcast(database_url: str, recipients: int, first: int) -> None:
+    app = await bootstrap(
+        Settings(secret_key=TEST_SECRET, _env_file=None),  # type: ignore[call-arg]
+        database_url,
+    )
+    try:
+        await subscribe_many(app, "telegram", recipients, first)
+        now = datetime.now(UTC)
+        async with app.store.uow() as uow:
+            await broadcasts.create_broadcast(
+                uow, app.domain, broadcasts.CLI_ACTOR, None, "all", "Info penting", now, now, app.today()
+            )
+    finally:
+        await app.close()
+
+
+async def test_broadcast_across_a_bot_api_outage_loses_none_and_sends_none_twice(tmp_path: Path) -> None:
+    """The Bot API goes away for 10 s in the middle of a broadcast: rows go back to the queue with their
+    reason and are sent once it is back; a citizen's reply that could not be sent meanwhile is counted."""
+    recipients, first = 300, 300_000
+    database = tmp_path / "outage.db"
+    url = f"sqlite+aiosqlite:///{database}"
+    await queue_broadcast(url, recipients, first)
+    port = free_port()
+    bot_api = FakeTelegram()
+    await bot_api.start(port)
+    env = service_env(tmp_path, url, telegram_base=bot_api.base_url, webhook=True, SIGAP_TELEGRAM_RATE="50")
+    service = Service(env, tmp_path / "service.log").start()
+
+    def delivered() -> Counter[int]:
+        return Counter(c.chat_id for c in bot_api.sent() if c.chat_id >= first)
+
+    def queued_with_reason() -> int:
+        with sqlite3.connect(database) as db:
+            return int(
+                db.execute(
+                    "SELECT count(*) FROM outbox WHERE state = 'pending' AND reason = 'TelegramNetworkError'"
+                ).fetchone()[0]
+            )
+
+    try:
+        await service.up()
+        await eventually(lambda: len(delivered()) >= recipients // 4, 60, "a quarter of the broadcast sent")
+        await bot_api.stop()  # the Bot API is gone
+        outage_began = time.monotonic()
+        async with ClientSession() as http:
+            # A citizen writes meanwhile (webhooks still arrive): the reply cannot be sent.
+            assert await service.post_telegram(http, {"update_id": 1, **private_message(8201, "/start")}) == 200
+        await eventually(queued_with_reason, 15, "rows back in the queue with their reason")
+
+        async def reply_counted() -> dict[str, object] | None:
+            _status, body = await service.health()
+            return body if body["replies_not_sent"]["telegram"] == 1 else None
+
+        body = await eventually(reply_counted, 9, "the reply that could not be sent is counted")
+        assert body["channels"]["telegram"] == "degraded: Bot API unreachable (TelegramNetworkError)"
+        await asyncio.sleep(max(0.0, 10 - (time.monotonic() - outage_began)))
+        await bot_api.start(port)  # back after 10 s
+        await eventually(lambda: len(delivered()) == recipients, 60, "every recipient reached")
+        await asyncio.sleep(1.0)  # anything sent twice would show by now
+        per_chat = delivered()
+        assert len(per_chat) == recipients and set(per_chat.values()) == {1}
+        assert bot_api.sent(8201) == []  # dropped, not sent late out of context
+        shown = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "broadcast", "show", "1", "--json"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        counts = json.loads(shown.stdout)["counts"]
+        assert counts["sent"] == recipients and counts.get("failed", 0) == 0
+        status, body = await service.health()
+        assert status == 200 and body["channels"]["telegram"] == "ok"
+        log = service.log()
+        assert "telegram: a reply could not be sent (TelegramNetworkError); dropped" in log
+        assert "Traceback" not in log, log[-4000:]
+    finally:
+        service.stop()
+        await bot_api.stop()
+        print(service.log()[-8000:])  # shown when the test fails
