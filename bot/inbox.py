@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
 SWEEP_SECONDS = 1.0
 SWEEP_BATCH = 50
+DELETE_AFTER = 0.05  # handled items are deleted in batches gathered over this long
 
 Process = Callable[[bytes], Awaitable[None]]
 
@@ -42,6 +43,8 @@ class InboxWorker:
         self.health = health
         self.retry_cap = retry_cap
         self._active: dict[int, asyncio.Task[None]] = {}
+        self._finished: list[int] = []  # handled, to be deleted
+        self._deleter: asyncio.Task[None] | None = None
         self._closing = False  # no new work starts here
         self._stopping = False  # and work under way gives up
 
@@ -84,15 +87,23 @@ class InboxWorker:
                 if self._stopping:
                     return  # stays in the inbox for the next process
                 await backoff.wait()
-        backoff.reset()
-        while True:
+        self._finished.append(item_id)
+        if self._deleter is None or self._deleter.done():
+            self._deleter = asyncio.create_task(self._delete_finished(DELETE_AFTER))
+
+    async def _delete_finished(self, delay: float) -> None:
+        """Delete handled items in batches (one transaction per batch instead of one per update). An item
+        left behind by a crash is handled again later, which changes nothing (its incoming id is recorded)."""
+        await asyncio.sleep(delay)
+        backoff = Backoff(cap=self.retry_cap)
+        while self._finished:
+            batch, self._finished = self._finished, []
             try:
-                await self.inbox.done(item_id)
-                return
+                await self.inbox.done(batch)
             except Exception as error:
-                # Left behind, it is handled again later, which changes nothing (the id is recorded).
+                self._finished[:0] = batch
                 if self._stopping or not database_unavailable(error):
-                    log.warning("%s: a handled update stays in the inbox (%s)", self.channel, type(error).__name__)
+                    log.warning("%s: handled updates stay in the inbox (%s)", self.channel, type(error).__name__)
                     return
                 await backoff.wait()
 
@@ -102,7 +113,7 @@ class InboxWorker:
         backoff = Backoff(cap=self.retry_cap)
         while not stop.is_set():
             try:
-                items = await self.inbox.take(self.channel, SWEEP_BATCH, LEASE, set(self._active))
+                items = await self.inbox.take(self.channel, SWEEP_BATCH, LEASE, {*self._active, *self._finished})
             except Exception as error:
                 if not database_unavailable(error):
                     log.exception("%s: inbox sweep failed", self.channel)
@@ -124,6 +135,8 @@ class InboxWorker:
         """Wait until everything accepted so far is handled (tests)."""
         while self._active:
             await asyncio.gather(*list(self._active.values()), return_exceptions=True)
+        if self._deleter is not None:
+            await self._deleter
 
     async def drain(self, grace: float) -> None:
         """Shutdown: let work in flight finish for up to `grace` seconds, then give back what is left."""
@@ -136,6 +149,9 @@ class InboxWorker:
         for task in list(self._active.values()):
             task.cancel()
         await asyncio.gather(*list(self._active.values()), return_exceptions=True)
+        if self._deleter is not None:
+            await asyncio.gather(self._deleter, return_exceptions=True)
+        await self._delete_finished(0)
         if left:
             log.warning("%s: %d updates left unfinished in the inbox for the next start", self.channel, len(left))
             try:

@@ -42,6 +42,7 @@ class Outcome:
     reason: str = ""
     retry_after: float = 0.0
     platform_id: str = ""  # the platform's message id, for later delivery callbacks
+    platform_away: bool = False  # a retry because the platform could not be reached (or failed on its side)
 
 
 # Delivery states after "sent" only move forward; "failed" (a callback) can replace only "sent".
@@ -196,17 +197,24 @@ class BroadcastSender:
             self._tell(created_by, start_text(broadcast_id, total))
         results: dict[int, tuple[str, str, int, float, str]] = {}
         _ = Translator("id")
+        halted: Outcome | None = None
         for outbox_id, user_key, attempts, _broadcast_id, kode, text in due:
             if user_key not in active:
                 results[outbox_id] = ("opted_out", "", attempts, 0.0, "")
                 continue
+            if halted is not None:
+                # The platform just could not be reached: the rest of the batch goes back to the queue at
+                # once, with that reason, not attempted (no attempt counted).
+                results[outbox_id] = ("retry", halted.reason, attempts, halted.retry_after, "")
+                continue
             await self._pace()
             try:
                 outcome = await self.deliver(user_key, announcement_text(_, self.domain, kode, text))
-            except Exception as error:  # a transport error: try again later
-                outcome = Outcome("retry", type(error).__name__, 5.0)
+            except Exception as error:  # a transport error (the platform away): try again later
+                outcome = Outcome("retry", type(error).__name__, 5.0, platform_away=True)
             if outcome.state == "retry":
                 self._next_slot += outcome.retry_after  # the platform asked everyone to slow down
+                halted = outcome if outcome.platform_away else None
             results[outbox_id] = (outcome.state, outcome.reason, attempts + 1, outcome.retry_after, outcome.platform_id)
         await self._record_when_possible(results)
         return len(due)

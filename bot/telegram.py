@@ -319,11 +319,6 @@ class TelegramChannel:
             ]
         )
 
-    async def start_polling(self) -> None:
-        await self.bot.delete_webhook(drop_pending_updates=False)
-        await self.set_commands()
-        await self.dispatcher.start_polling(self.bot, handle_signals=False, allowed_updates=self.allowed_updates())
-
     async def run(self, stop: asyncio.Event, webhook_url: str | None, secret: str) -> None:
         """The service's Telegram side: register (webhook and commands menu, or drop the webhook for long
         polling), retried with capped exponential backoff and jitter until the Bot API answers, then long-poll

@@ -276,11 +276,11 @@ class WhatsAppChannel:
         except GraphError as error:
             if error.status >= 500:
                 self._platform_away(error)
-                return Outcome("retry", f"{error.status} {error.code} {error.title}"[:200], 5.0)
+                return Outcome("retry", f"{error.status} {error.code} {error.title}"[:200], 5.0, platform_away=True)
             return Outcome("failed", f"{error.code} {error.title}"[:200])
         except (aiohttp.ClientError, TimeoutError) as error:
             self._platform_away(error)
-            return Outcome("retry", type(error).__name__, 5.0)
+            return Outcome("retry", type(error).__name__, 5.0, platform_away=True)
         self.health.ok(CHANNEL)
         self._remember(user_key, platform_id)
         return Outcome("sent", platform_id=platform_id)

@@ -16,9 +16,10 @@ import hashlib
 import hmac
 import os
 from datetime import timedelta
+from typing import Any, ClassVar
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import delete, func, insert, select, true, update
+from sqlalchemy import bindparam, delete, func, insert, select, true, update
 
 from sigap_core.store import models
 from sigap_core.store.repositories import Store, utcnow
@@ -47,27 +48,30 @@ class Inbox:
         self.store = store
         self.sealer = sealer
 
+    # Built once: they run for every incoming update. Core statements on a connection of their own (no ORM
+    # session): each is one short transaction.
+    _ADD: ClassVar[Any] = insert(models.InboxItem).returning(models.InboxItem.id)
+    _DONE: ClassVar[Any] = delete(models.InboxItem).where(
+        models.InboxItem.id.in_(bindparam("item_ids", expanding=True))
+    )
+
     async def add(self, channel: str, raw: bytes, lease: timedelta) -> int:
         """Keep an acknowledged update, held by the caller for `lease`; its id."""
         now = utcnow()
-        item = models.InboxItem
-        async with self.store.uow() as uow:
-            result = await uow.session.execute(
-                insert(item)
-                .values(
-                    channel=channel,
-                    payload=self.sealer.seal(channel, raw),
-                    received_at=now,
-                    lease_until=now + lease,
-                    attempts=1,
-                )
-                .returning(item.id)
-            )
-            return int(result.scalar_one())
+        values = {
+            "channel": channel,
+            "payload": self.sealer.seal(channel, raw),
+            "received_at": now,
+            "lease_until": now + lease,
+            "attempts": 1,
+        }
+        async with self.store.engine.begin() as connection:
+            return int((await connection.execute(self._ADD, values)).scalar_one())
 
-    async def done(self, item_id: int) -> None:
-        async with self.store.uow() as uow:
-            await uow.session.execute(delete(models.InboxItem).where(models.InboxItem.id == item_id))
+    async def done(self, item_ids: list[int]) -> None:
+        """Forget handled items."""
+        async with self.store.engine.begin() as connection:
+            await connection.execute(self._DONE, {"item_ids": item_ids})
 
     async def release(self, item_ids: list[int]) -> None:
         """Give items back unfinished (shutting down): the next process to look takes them at once."""

@@ -20,10 +20,10 @@ import asyncpg
 import pytest
 from aiohttp import ClientError, ClientSession, TCPConnector
 
-from bot.bootstrap import bootstrap
+from bot.bootstrap import App, bootstrap
 from sigap_core import broadcasts
 from sigap_core.config import Settings
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, telegram_channel
 from tests.e2e.private_postgres import PrivatePostgres
 from tests.e2e.private_postgres import unavailable as private_postgres_unavailable
 from tests.e2e.service import ROOT, Service, eventually, free_port, service_env
@@ -343,3 +343,24 @@ async def test_broadcast_across_a_bot_api_outage_loses_none_and_sends_none_twice
         service.stop()
         await bot_api.stop()
         print(service.log()[-8000:])  # shown when the test fails
+
+
+async def test_long_polling_confirms_an_update_to_telegram_only_after_handling_it(
+    sqlite_app: App, fake_telegram: FakeTelegram
+) -> None:
+    channel = telegram_channel(sqlite_app, fake_telegram)
+    stop = asyncio.Event()
+    running = asyncio.create_task(channel.run(stop, None, ""))
+    try:
+        update_id = fake_telegram.push(private_message(8301, "/start"))
+        answer = await fake_telegram.wait_sent(8301, 1)
+        assert "SIGAP" in answer[0].params["text"]
+        assert channel.health.state("telegram") == "ok"
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 10)
+        await channel.close()
+    polls = [int(c.params.get("offset") or 0) for c in fake_telegram.calls if c.method == "getupdates"]
+    assert polls[0] == 0 and polls[-1] == update_id + 1  # confirmed after the reply, also at shutdown
+    assert any(c.method == "deletewebhook" for c in fake_telegram.calls)
+    assert len(fake_telegram.sent(8301)) == 1
