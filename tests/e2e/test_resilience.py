@@ -28,9 +28,10 @@ from tests.e2e.private_postgres import PrivatePostgres
 from tests.e2e.private_postgres import unavailable as private_postgres_unavailable
 from tests.e2e.service import ROOT, Service, eventually, free_port, service_env
 from tests.e2e.test_broadcast_delivery import subscribe_many
-from tests.e2e.test_whatsapp import text_from
+from tests.e2e.test_whatsapp import Running, running, text_from  # noqa: F401 - fixture
 from tests.fakes.graph_api import FakeGraph
 from tests.fakes.telegram_api import FakeTelegram, private_message
+from tests.integration.helpers import NIK
 
 
 @pytest.fixture
@@ -350,7 +351,7 @@ async def test_long_polling_confirms_an_update_to_telegram_only_after_handling_i
 ) -> None:
     channel = telegram_channel(sqlite_app, fake_telegram)
     stop = asyncio.Event()
-    running = asyncio.create_task(channel.run(stop, None, ""))
+    polling = asyncio.create_task(channel.run(stop, None, ""))
     try:
         update_id = fake_telegram.push(private_message(8301, "/start"))
         answer = await fake_telegram.wait_sent(8301, 1)
@@ -358,9 +359,20 @@ async def test_long_polling_confirms_an_update_to_telegram_only_after_handling_i
         assert channel.health.state("telegram") == "ok"
     finally:
         stop.set()
-        await asyncio.wait_for(running, 10)
+        await asyncio.wait_for(polling, 10)
         await channel.close()
     polls = [int(c.params.get("offset") or 0) for c in fake_telegram.calls if c.method == "getupdates"]
     assert polls[0] == 0 and polls[-1] == update_id + 1  # confirmed after the reply, also at shutdown
     assert any(c.method == "deletewebhook" for c in fake_telegram.calls)
     assert len(fake_telegram.sent(8301)) == 1
+
+
+async def test_a_nik_typed_on_whatsapp_reaches_no_table_free_page_or_wal(running: Running) -> None:  # noqa: F811
+    """The inbox holds the message text until it is handled: sealed, so the raw NIK is nowhere on disk."""
+    nik = NIK["priority"]
+    assert await running.post(text_from("628130009999", "halo")) == 200
+    assert await running.post(text_from("628130009999", nik)) == 200
+    await running.graph.wait("628130009999", 2)
+    database = Path(str(running.app.store.engine.url.database))
+    blobs = b"".join(path.read_bytes() for path in database.parent.glob(database.name + "*"))
+    assert len(blobs) > 10_000 and nik.encode() not in blobs
