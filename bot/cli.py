@@ -37,13 +37,13 @@ def run_async(func: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., T]:
     return wrapper
 
 
-async def _with_app(database_url: str | None, body: Callable[[App], Awaitable[T]]) -> T:
+async def _with_app(database_url: str | None, body: Callable[[App], Awaitable[T]], *, wait: bool = False) -> T:
     from bot.bootstrap import bootstrap
     from sigap_core.config import Settings
     from sigap_core.policy import PolicyError
 
     try:
-        app = await bootstrap(Settings(), database_url)
+        app = await bootstrap(Settings(), database_url, wait_for_database=wait)
     except PolicyError as error:
         raise click.ClickException(str(error)) from error
     try:
@@ -334,7 +334,7 @@ async def run_command(demo: bool, database_url: str | None) -> None:
         except ConfigurationError as error:
             raise click.ClickException(str(error)) from error
 
-    await _with_app(database_url, body)
+    await _with_app(database_url, body, wait=True)  # the service waits for its database; commands do not
 
 
 def _kelurahan_arg(app: App, value: str, allow_all: bool) -> str | None:

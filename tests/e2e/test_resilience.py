@@ -376,3 +376,25 @@ async def test_a_nik_typed_on_whatsapp_reaches_no_table_free_page_or_wal(running
     database = Path(str(running.app.store.engine.url.database))
     blobs = b"".join(path.read_bytes() for path in database.parent.glob(database.name + "*"))
     assert len(blobs) > 10_000 and nik.encode() not in blobs
+
+
+async def test_service_started_before_its_database_waits_for_it_and_then_serves(
+    tmp_path: Path, graph: FakeGraph, private_postgres: PrivatePostgres
+) -> None:
+    await asyncio.to_thread(private_postgres.stop)
+    env = service_env(tmp_path, private_postgres.url, graph_base=graph.base_url)
+    service = Service(env, tmp_path / "service.log").start()
+    try:
+        await eventually(lambda: "database unreachable at start" in service.log(), 60, "the wait is reported")
+        await asyncio.sleep(1.5)  # several retries
+        assert service.alive()  # no exit, so no restart loop under a supervisor
+        await asyncio.to_thread(private_postgres.start)
+        status, body = await service.up(60)
+        assert status == 200 and body["database"] is True
+        async with ClientSession() as http:
+            assert await service.post_whatsapp(http, text_from("628130000002", "halo")) == 200
+        await graph.wait("628130000002", 1, timeout=30)
+        assert service.log().count("database unreachable at start") == 1
+    finally:
+        service.stop()
+        print(service.log()[-8000:])  # shown when the test fails
