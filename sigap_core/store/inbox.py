@@ -88,16 +88,24 @@ class Inbox:
         item = models.InboxItem
         now = utcnow()
         taken: list[tuple[int, bytes]] = []
+        # Looked for without a write lock first: almost always there is nothing to take.
+        async with self.store.reader() as reader:
+            candidates = list(
+                (
+                    await reader.session.execute(
+                        select(item.id)
+                        .where(
+                            item.channel == channel, item.lease_until <= now, item.id.not_in(skip) if skip else true()
+                        )
+                        .order_by(item.id)
+                        .limit(limit)
+                    )
+                ).scalars()
+            )
+        if not candidates:
+            return taken
         async with self.store.uow() as uow:
-            candidates = (
-                await uow.session.execute(
-                    select(item.id)
-                    .where(item.channel == channel, item.lease_until <= now, item.id.not_in(skip) if skip else true())
-                    .order_by(item.id)
-                    .limit(limit)
-                )
-            ).scalars()
-            for item_id in list(candidates):
+            for item_id in candidates:
                 # Compare-and-set: of two processes looking at once, one gets the item.
                 sealed = (
                     await uow.session.execute(
