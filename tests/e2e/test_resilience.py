@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import signal
 import sqlite3
 import subprocess
@@ -398,3 +399,26 @@ async def test_service_started_before_its_database_waits_for_it_and_then_serves(
     finally:
         service.stop()
         print(service.log()[-8000:])  # shown when the test fails
+
+
+async def test_graph_server_errors_are_retried_and_the_reply_still_arrives(running: Running) -> None:  # noqa: F811
+    running.graph.fail(2, "Service temporarily unavailable", status=503, times=2)
+    assert await running.post(text_from("628130008001", "halo")) == 200
+    await running.graph.wait("628130008001", 1)
+    assert running.graph.attempts == 3
+    assert running.channel.health.state("whatsapp") == "ok"
+
+
+async def test_a_reply_the_graph_api_never_takes_is_dropped_logged_without_text_and_counted(
+    running: Running,  # noqa: F811
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    running.graph.fail(2, "Service temporarily unavailable", status=500, times=5)
+    with caplog.at_level(logging.INFO):
+        assert await running.post(text_from("628130008002", "halo")) == 200
+    assert running.graph.to("628130008002") == []
+    assert running.channel.health.counters["whatsapp_replies_not_sent"] == 1
+    assert running.channel.health.state("whatsapp").startswith("degraded: Graph API unreachable")
+    dropped = [r.getMessage() for r in caplog.records if "could not be sent" in r.getMessage()]
+    assert dropped == ["whatsapp: a message could not be sent after 5 attempts; dropped"]
+    assert not any("SIGAP" in r.getMessage() or "628130008002" in r.getMessage() for r in caplog.records)
