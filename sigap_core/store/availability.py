@@ -19,6 +19,8 @@ def database_unavailable(error: BaseException | None) -> bool:
         if isinstance(error, exc.OperationalError) and isinstance(error.orig, sqlite3.Error):
             # SQLite reports a missing table as "operational" too: only lock and file trouble is an outage.
             return any(word in str(error.orig).lower() for word in _SQLITE_AWAY)
+        if isinstance(error, sqlite3.OperationalError):  # raised unwrapped by the write-lock wait (BEGIN)
+            return any(word in str(error).lower() for word in _SQLITE_AWAY)
         if isinstance(error, exc.OperationalError | exc.InterfaceError | exc.TimeoutError):
             return True
         if isinstance(error, ConnectionError | TimeoutError | asyncio.TimeoutError):

@@ -422,3 +422,36 @@ async def test_a_reply_the_graph_api_never_takes_is_dropped_logged_without_text_
     dropped = [r.getMessage() for r in caplog.records if "could not be sent" in r.getMessage()]
     assert dropped == ["whatsapp: a message could not be sent after 5 attempts; dropped"]
     assert not any("SIGAP" in r.getMessage() or "628130008002" in r.getMessage() for r in caplog.records)
+
+
+async def test_long_polling_waits_out_a_long_locked_sqlite_and_answers_once(
+    sqlite_app: App, fake_telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite locked by another process for longer than the lock wait: the update is neither apologised for
+    nor lost; it is confirmed to Telegram only once it was answered."""
+    monkeypatch.setattr("sigap_core.store.inline_sqlite.LOCK_WAIT_SECONDS", 0.3)
+    database = str(sqlite_app.store.engine.url.database)
+    channel = telegram_channel(sqlite_app, fake_telegram)
+    channel.retry_cap = 0.5
+    stop = asyncio.Event()
+    polling = asyncio.create_task(channel.run(stop, None, ""))
+    other_process = sqlite3.connect(database, isolation_level=None)
+    try:
+        await eventually(lambda: channel.started, 10, "polling")
+        other_process.execute("BEGIN IMMEDIATE")  # the write lock, held
+        update_id = fake_telegram.push(private_message(8401, "/start"))
+        await eventually(lambda: channel.health.state("database") != "starting", 10, "the outage noticed")
+        await asyncio.sleep(1.5)  # several lock waits and retries
+        assert fake_telegram.sent(8401) == []  # no apology, no half-handled turn
+        offsets = [int(c.params.get("offset") or 0) for c in fake_telegram.calls if c.method == "getupdates"]
+        assert update_id + 1 not in offsets  # not confirmed: Telegram would deliver it again
+        other_process.execute("COMMIT")
+        answer = await fake_telegram.wait_sent(8401, 1)
+        assert "SIGAP" in answer[0].params["text"]
+    finally:
+        other_process.close()
+        stop.set()
+        await asyncio.wait_for(polling, 10)
+        await channel.close()
+    assert len(fake_telegram.sent(8401)) == 1
+    assert channel.health.state("database") == "degraded: unreachable"  # as last seen; /healthz refreshes it

@@ -51,6 +51,7 @@ def _wrapped(orig: BaseException) -> exc.OperationalError:
     [
         (_wrapped(sqlite3.OperationalError("database is locked")), True),
         (_wrapped(sqlite3.OperationalError("no such table: inbox")), False),
+        (sqlite3.OperationalError("database is locked"), True),  # as the write-lock wait raises it
         (ConnectionRefusedError(111, "Connect call failed"), True),
         (TimeoutError(), True),
         (exc.InterfaceError("SELECT 1", {}, Exception("connection is closed")), True),
@@ -58,7 +59,17 @@ def _wrapped(orig: BaseException) -> exc.OperationalError:
         (ValueError("a bug"), False),
         (aiohttp.ClientConnectorError(None, OSError(111, "refused")), False),  # type: ignore[arg-type]
     ],
-    ids=["sqlite-locked", "sqlite-no-table", "refused", "timeout", "closed", "integrity", "bug", "graph-down"],
+    ids=[
+        "sqlite-locked",
+        "sqlite-no-table",
+        "sqlite-lock-wait",
+        "refused",
+        "timeout",
+        "closed",
+        "integrity",
+        "bug",
+        "graph-down",
+    ],
 )
 def test_an_outage_is_told_from_a_bug(error: BaseException, away: bool) -> None:
     assert database_unavailable(error) is away
