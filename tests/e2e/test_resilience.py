@@ -455,3 +455,23 @@ async def test_long_polling_waits_out_a_long_locked_sqlite_and_answers_once(
         await channel.close()
     assert len(fake_telegram.sent(8401)) == 1
     assert channel.health.state("database") == "degraded: unreachable"  # as last seen; /healthz refreshes it
+
+
+async def test_whatsapp_webhook_answers_503_while_sqlite_stays_locked_and_200_after(
+    running: Running,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("sigap_core.store.inline_sqlite.LOCK_WAIT_SECONDS", 0.3)
+    other_process = sqlite3.connect(str(running.app.store.engine.url.database), isolation_level=None)
+    payload = text_from("628130008003", "halo")
+    try:
+        other_process.execute("BEGIN IMMEDIATE")
+        assert await running.post(payload) == 503  # Meta delivers it again later
+        other_process.execute("COMMIT")
+    finally:
+        other_process.close()
+    assert running.graph.to("628130008003") == []
+    assert await running.post(payload) == 200  # the redelivery
+    await running.graph.wait("628130008003", 1)
+    await asyncio.sleep(0.2)
+    assert len(running.graph.to("628130008003")) == 1
