@@ -53,7 +53,11 @@ class InboxWorker:
         self._closing = True
 
     async def accept(self, raw: bytes) -> bool:
-        """Write the update down and start handling it; False when the database cannot take it (answer 503)."""
+        """Write the update down and start handling it; False when the database cannot take it (answer 503).
+        Shielded: a request cancelled at shutdown cannot leave a written item that nobody handles."""
+        return await asyncio.shield(self._accept(raw))
+
+    async def _accept(self, raw: bytes) -> bool:
         try:
             item_id = await self.inbox.add(self.channel, raw, timedelta(0) if self._closing else LEASE)
         except Exception as error:
@@ -132,11 +136,9 @@ class InboxWorker:
                     await asyncio.wait_for(stop.wait(), SWEEP_SECONDS)
 
     async def settle(self) -> None:
-        """Wait until everything accepted so far is handled (tests)."""
+        """Wait until everything accepted so far is handled (tests); deleting it follows within 50 ms."""
         while self._active:
             await asyncio.gather(*list(self._active.values()), return_exceptions=True)
-        if self._deleter is not None:
-            await self._deleter
 
     async def drain(self, grace: float) -> None:
         """Shutdown: let work in flight finish for up to `grace` seconds, then give back what is left."""

@@ -33,6 +33,8 @@ WHATSAPP_KEY = web.AppKey("whatsapp", WhatsAppChannel)
 HEALTH_KEY = web.AppKey("health", Health)
 WORKERS_KEY = web.AppKey("inbox_workers", list[InboxWorker])
 PING_SECONDS = 3.0
+# A webhook request only writes to the inbox: at shutdown it is always given this long to be answered.
+HTTP_GRACE = 2.0
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 # Young-generation threshold of the cyclic GC while serving (CPython's default is 700). A turn allocates a
 # few thousand short-lived objects (aiogram/pydantic models, SQLAlchemy rows) that reference counting frees;
@@ -283,7 +285,7 @@ async def shut_down(
     if server is not None:
         await asyncio.sleep(0)  # connections accepted just before have started their requests
         server.pre_shutdown()
-        await server.shutdown(grace)
+        await server.shutdown(max(grace, HTTP_GRACE))
     for worker in workers:
         worker.stopping()
     await asyncio.gather(*(worker.drain(max(deadline - loop_time(), 0.1)) for worker in workers))
