@@ -7,11 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.health import Backoff
 from sigap_core.config import Settings
 from sigap_core.crypto import Hasher
 from sigap_core.i18n import use_locales
 from sigap_core.policy import Policy, load_policy
 from sigap_core.services import Domain
+from sigap_core.store.availability import database_unavailable
 from sigap_core.store.db import make_engine, upgrade
 from sigap_core.store.repositories import Store
 from sigap_core.wilayah import load_wilayah
@@ -40,7 +44,10 @@ async def bootstrap(
     *,
     migrate: bool = True,
     today: Callable[[], date] = date.today,
+    wait_for_database: bool = False,
 ) -> App:
+    """Settings, store and domain. With `wait_for_database` (the service), a database that cannot be reached
+    yet is waited for, with backoff, instead of failing: the service starts once it answers."""
     settings = settings or Settings()
     for missing in use_locales(settings.locales_dir):
         log.error(
@@ -51,7 +58,7 @@ async def bootstrap(
     url = database_url or settings.resolved_database_url()
     engine = make_engine(url, sqlite_driver=settings.sqlite_driver)
     if migrate:
-        await upgrade(engine)
+        await _upgrade(engine, settings.retry_max_seconds if wait_for_database else None)
     domain = Domain(
         hasher=Hasher(settings.secret_key_bytes()),
         policy=load_policy(settings.policy_file),
@@ -59,3 +66,20 @@ async def bootstrap(
         public_url=settings.resolved_public_url(),
     )
     return App(settings=settings, store=Store(engine), domain=domain, today=today)
+
+
+async def _upgrade(engine: AsyncEngine, retry_cap: float | None) -> None:
+    backoff = Backoff(cap=retry_cap or 1.0)
+    while True:
+        try:
+            await upgrade(engine)
+        except Exception as error:
+            if retry_cap is None or not database_unavailable(error):
+                raise
+            if backoff.attempt == 0:
+                log.warning("database unreachable at start (%s); waiting for it", type(error).__name__)
+            await backoff.wait()
+            continue
+        if backoff.attempt:
+            log.warning("database: ok")
+        return

@@ -22,10 +22,12 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from bot.health import Backoff
 from sigap_core.broadcasts import announcement_text, counts, sent_count
 from sigap_core.i18n import Translator
 from sigap_core.services import Domain
 from sigap_core.store import models
+from sigap_core.store.availability import database_unavailable
 from sigap_core.store.repositories import Store, UnitOfWork, utcnow
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ class Outcome:
     reason: str = ""
     retry_after: float = 0.0
     platform_id: str = ""  # the platform's message id, for later delivery callbacks
+    platform_away: bool = False  # a retry because the platform could not be reached (or failed on its side)
 
 
 # Delivery states after "sent" only move forward; "failed" (a callback) can replace only "sent".
@@ -74,6 +77,7 @@ class BroadcastSender:
         self.poll_seconds = poll_seconds
         self._next_slot = 0.0
         self._notifications: set[asyncio.Task[None]] = set()
+        self._paused = Backoff(cap=5.0)  # while the database is away
 
     async def recover(self) -> int:
         """Rows a dead sender left in flight go back to the queue, marked as recovered."""
@@ -89,16 +93,47 @@ class BroadcastSender:
         return recovered
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self.recover()
+        recovered = False
         while not stop.is_set():
             try:
+                if not recovered:
+                    await self.recover()
+                    recovered = True
                 handled = await self.step()
-            except Exception:
-                log.exception("%s sender: step failed; retrying", self.channel)
-                handled = 0
+                self._database_back()
+            except Exception as error:
+                if not database_unavailable(error):
+                    log.exception("%s sender: step failed; retrying", self.channel)
+                    handled = 0
+                else:  # paused: its transaction rolled back, nothing was marked sent
+                    self._database_away(error)
+                    await self._paused.wait(stop)
+                    continue
             if not handled:
                 with suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.poll_seconds)
+
+    def _database_away(self, error: BaseException) -> None:
+        if self._paused.attempt == 0:
+            log.warning("%s sender: paused, the database is unreachable (%s)", self.channel, type(error).__name__)
+
+    def _database_back(self) -> None:
+        if self._paused.attempt:
+            log.warning("%s sender: resumed", self.channel)
+            self._paused.reset()
+
+    async def _record_when_possible(self, results: dict[int, tuple[str, str, int, float, str]]) -> None:
+        """Record a batch that was sent; while the database is away, keep it and try again, so what was
+        sent is never sent again nor left unrecorded."""
+        while True:
+            try:
+                await self._record(results)
+                return
+            except Exception as error:
+                if not database_unavailable(error):
+                    raise
+                self._database_away(error)
+                await self._paused.wait()
 
     async def step(self) -> int:
         """Claim, send and record one batch; the number of rows handled."""
@@ -162,19 +197,26 @@ class BroadcastSender:
             self._tell(created_by, start_text(broadcast_id, total))
         results: dict[int, tuple[str, str, int, float, str]] = {}
         _ = Translator("id")
+        halted: Outcome | None = None
         for outbox_id, user_key, attempts, _broadcast_id, kode, text in due:
             if user_key not in active:
                 results[outbox_id] = ("opted_out", "", attempts, 0.0, "")
                 continue
+            if halted is not None:
+                # The platform just could not be reached: the rest of the batch goes back to the queue at
+                # once, with that reason, not attempted (no attempt counted).
+                results[outbox_id] = ("retry", halted.reason, attempts, halted.retry_after, "")
+                continue
             await self._pace()
             try:
                 outcome = await self.deliver(user_key, announcement_text(_, self.domain, kode, text))
-            except Exception as error:  # a transport error: try again later
-                outcome = Outcome("retry", type(error).__name__, 5.0)
+            except Exception as error:  # a transport error (the platform away): try again later
+                outcome = Outcome("retry", type(error).__name__, 5.0, platform_away=True)
             if outcome.state == "retry":
                 self._next_slot += outcome.retry_after  # the platform asked everyone to slow down
+                halted = outcome if outcome.platform_away else None
             results[outbox_id] = (outcome.state, outcome.reason, attempts + 1, outcome.retry_after, outcome.platform_id)
-        await self._record(results)
+        await self._record_when_possible(results)
         return len(due)
 
     async def _pace(self) -> None:

@@ -16,8 +16,17 @@ from typing import Any
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
 from aiogram.types import (
     BotCommand,
     CallbackQuery,
@@ -31,10 +40,12 @@ from aiogram.types import (
     Update,
 )
 
+from bot.health import STARTING, Backoff, Health
 from bot.sender import Outcome
 from handlers.engine import Conversations
 from handlers.model import InMessage, Kind, Reply, split_text
 from sigap_core.i18n import Translator
+from sigap_core.store.availability import database_unavailable
 from sigap_core.store.repositories import Store
 
 log = logging.getLogger(__name__)
@@ -42,6 +53,38 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 MAX_SEND_ATTEMPTS = 4
 MAX_RETRY_AFTER = 60.0
+REPLY_ATTEMPTS = 3  # a reply is tried this often while the Bot API cannot be reached, then dropped and counted
+POLLING_TIMEOUT = 30
+
+
+def unreachable(error: BaseException) -> bool:
+    """The Bot API cannot be reached or failed on its side (not: it refused this request)."""
+    return isinstance(error, TelegramNetworkError | TelegramServerError | TimeoutError | OSError)
+
+
+def reason(error: BaseException) -> str:
+    name = type(error).__name__
+    return f"Bot API unreachable ({name})" if unreachable(error) else f"Bot API error ({name})"
+
+
+class _WatchBotApi(BaseRequestMiddleware):
+    """Every Bot API call tells the channel's health whether the Bot API answered."""
+
+    def __init__(self, channel: TelegramChannel) -> None:
+        self.channel = channel
+
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
+    ) -> Response[TelegramType]:
+        try:
+            response = await make_request(bot, method)
+        except Exception as error:
+            if unreachable(error):
+                self.channel.health.degrade(CHANNEL, reason(error))
+            raise
+        if self.channel.started:
+            self.channel.health.ok(CHANNEL)
+        return response
 
 
 @lru_cache(maxsize=512)  # replies are immutable and mostly the same few menus: build each keyboard once
@@ -85,8 +128,20 @@ def message_kind(message: Message) -> Kind:
 
 
 class TelegramChannel:
-    def __init__(self, token: str, api_base: str, conversations: Conversations, store: Store) -> None:
+    def __init__(
+        self,
+        token: str,
+        api_base: str,
+        conversations: Conversations,
+        store: Store,
+        health: Health | None = None,
+        retry_cap: float = 15.0,
+    ) -> None:
+        self.health = health or Health()
+        self.retry_cap = retry_cap
+        self.started = False  # webhook registered, or the first long poll answered
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
+        session.middleware(_WatchBotApi(self))
         self.bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=None))
         self.conversations = conversations
         self.store = store
@@ -102,6 +157,7 @@ class TelegramChannel:
         # as the dialog change; updates that never reach the engine are harmless to repeat.
         self.dispatcher.update.outer_middleware(self._remember_update_id)
         self._username: str | None = None
+        self._sending: set[asyncio.Task[bool]] = set()
 
     # Incoming ---------------------------------------------------------------------------------
 
@@ -175,11 +231,18 @@ class TelegramChannel:
     async def _answer(self, chat_id: int, incoming: InMessage) -> None:
         try:
             replies = await self.conversations.handle(incoming)
-        except Exception:
+        except Exception as error:
+            if database_unavailable(error):
+                raise  # nothing was written; the update is handled again once the database is back
             log.exception("telegram: handling a %s message failed", incoming.kind.value)
             _ = Translator(incoming.language_hint)
             replies = [Reply(_("Maaf, ada gangguan di sistem kami. Silakan coba lagi sebentar lagi."))]
-        await self.send(chat_id, replies)
+        # The turn is committed (its update_id recorded): the replies go out even when shutdown cancels this
+        # task, or they would never be sent. `close` waits for them.
+        sending = asyncio.create_task(self.send(chat_id, replies))
+        self._sending.add(sending)
+        sending.add_done_callback(self._sending.discard)
+        await asyncio.shield(sending)
 
     # Outgoing ---------------------------------------------------------------------------------
 
@@ -196,13 +259,22 @@ class TelegramChannel:
     async def _send_text(
         self, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None
     ) -> bool:
-        for attempt in range(1, MAX_SEND_ATTEMPTS + 1):
+        away = 0
+        for attempt in range(1, MAX_SEND_ATTEMPTS + REPLY_ATTEMPTS + 1):
             try:
                 await self.bot.send_message(chat_id, text, reply_markup=keyboard)
                 return True
+            except (TelegramNetworkError, TelegramServerError) as error:
+                away += 1
+                if away >= REPLY_ATTEMPTS:
+                    log.error("telegram: a reply could not be sent (%s); dropped", type(error).__name__)
+                    self.health.count("telegram_replies_not_sent")
+                    return False
+                await asyncio.sleep(0.5 * 2**away)
             except TelegramRetryAfter as error:
-                if attempt == MAX_SEND_ATTEMPTS:
+                if attempt - away >= MAX_SEND_ATTEMPTS:
                     log.error("telegram: still throttled after %d attempts; reply dropped", attempt)
+                    self.health.count("telegram_replies_not_sent")
                     raise
                 wait = min(float(error.retry_after), MAX_RETRY_AFTER)
                 log.warning("telegram: throttled (429), retrying in %.0fs", wait)
@@ -247,10 +319,100 @@ class TelegramChannel:
             ]
         )
 
-    async def start_polling(self) -> None:
-        await self.bot.delete_webhook(drop_pending_updates=False)
-        await self.set_commands()
-        await self.dispatcher.start_polling(self.bot, handle_signals=False, allowed_updates=self.allowed_updates())
+    async def run(self, stop: asyncio.Event, webhook_url: str | None, secret: str) -> None:
+        """The service's Telegram side: register (webhook and commands menu, or drop the webhook for long
+        polling), retried with capped exponential backoff and jitter until the Bot API answers, then long-poll
+        until `stop`. Nothing here stops the rest of the service."""
+        self.health.set(CHANNEL, STARTING)
+        backoff = Backoff(cap=self.retry_cap)
+        while not stop.is_set():
+            try:
+                if webhook_url:
+                    await self.set_webhook(webhook_url, secret)
+                else:
+                    await self.bot.delete_webhook(drop_pending_updates=False)
+                    await self.set_commands()
+                break
+            except Exception as error:
+                self.health.degrade(CHANNEL, reason(error))
+                await backoff.wait(stop)
+        else:
+            return
+        if webhook_url:
+            self.started = True
+            self.health.ok(CHANNEL)
+            log.warning("telegram: webhook registered")
+            return
+        log.warning("telegram: long polling")
+        await self.poll(stop)
+
+    async def poll(self, stop: asyncio.Event, timeout: int = POLLING_TIMEOUT) -> None:
+        """Long polling. An update is confirmed to Telegram (the next offset) only once it was handled, so
+        with the database away the updates wait on Telegram's side, and nothing is lost on shutdown."""
+        backoff = Backoff(cap=self.retry_cap)
+        offset: int | None = None
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                fetch = asyncio.ensure_future(
+                    self.bot.get_updates(
+                        offset=offset,
+                        timeout=timeout,
+                        allowed_updates=self.allowed_updates(),
+                        request_timeout=timeout + 30,
+                    )
+                )
+                await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                if not fetch.done():
+                    fetch.cancel()
+                    await asyncio.gather(fetch, return_exceptions=True)
+                    break
+                try:
+                    updates = fetch.result()
+                except Exception as error:
+                    self.health.degrade(CHANNEL, reason(error))
+                    await backoff.wait(stop)
+                    continue
+                backoff.reset()
+                self.started = True
+                self.health.ok(CHANNEL)
+                if updates:
+                    if not await self._handle_batch(updates, stop):
+                        break
+                    offset = updates[-1].update_id + 1
+            if offset is not None:
+                with suppress(Exception):  # confirm what was handled, so a restart does not fetch it again
+                    await self.bot.get_updates(offset=offset, timeout=0, limit=1)
+        finally:
+            stopping.cancel()
+
+    async def _handle_batch(self, updates: list[Update], stop: asyncio.Event) -> bool:
+        """Handle fetched updates; while the database is away, try again (what was handled is recorded and
+        not repeated). False when shutdown came first: the batch stays unconfirmed, Telegram sends it again."""
+        backoff = Backoff(cap=self.retry_cap)
+        while True:
+            results = await asyncio.gather(
+                *(self.dispatcher.feed_update(self.bot, update) for update in updates), return_exceptions=True
+            )
+            away = [r for r in results if isinstance(r, BaseException) and database_unavailable(r)]
+            for result in results:
+                if isinstance(result, Exception) and not database_unavailable(result):
+                    log.error("telegram: an update could not be handled (%s)", type(result).__name__)
+            if not away:
+                return True
+            self.health.degrade("database", "unreachable")
+            await backoff.wait(stop)
+            if stop.is_set():
+                return False
+
+    async def process_raw(self, raw: bytes) -> None:
+        """Handle one webhook update from the inbox."""
+        try:
+            update = Update.model_validate_json(raw, context={"bot": self.bot})
+        except ValueError as error:  # pydantic's error would quote the input, which may be a NIK
+            log.error("telegram: an update did not validate (%s); dropped", type(error).__name__)
+            return
+        await self.dispatcher.feed_update(self.bot, update)
 
     async def stop_polling(self) -> None:
         with suppress(RuntimeError):  # not polling
@@ -264,4 +426,6 @@ class TelegramChannel:
         return self.dispatcher.resolve_used_update_types()
 
     async def close(self) -> None:
+        while self._sending:
+            await asyncio.gather(*list(self._sending), return_exceptions=True)
         await self.bot.session.close()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import signal
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import TYPE_CHECKING
 
@@ -14,12 +16,15 @@ from aiohttp import web
 from bot import dashboard
 from bot.bootstrap import App
 from bot.graph_versions import warn_if_expiring
+from bot.health import OK, STARTING, Health
+from bot.inbox import InboxWorker
 from bot.sender import BroadcastSender
 from bot.webhook_body import MAX_BODY_BYTES
 from bot.whatsapp import WhatsAppChannel, WhatsAppClient
 from handlers.engine import Conversations
 from handlers.model import Reply
 from sigap_core.config import Settings
+from sigap_core.store.inbox import Inbox, Sealer
 
 # aiogram takes seconds to import (its types are rebuilt at import): it is imported only when a Telegram
 # token is set, so a WhatsApp-only service and the CLI commands start without it.
@@ -30,6 +35,12 @@ log = logging.getLogger(__name__)
 
 TELEGRAM_PATH = "/webhooks/telegram"
 WHATSAPP_KEY = web.AppKey("whatsapp", WhatsAppChannel)
+HEALTH_KEY = web.AppKey("health", Health)
+WORKERS_KEY = web.AppKey("inbox_workers", list[InboxWorker])
+PING_SECONDS = 3.0
+# A webhook request only writes to the inbox: at shutdown it is always given this long to be answered.
+HTTP_GRACE = 2.0
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 # Young-generation threshold of the cyclic GC while serving (CPython's default is 700). A turn allocates a
 # few thousand short-lived objects (aiogram/pydantic models, SQLAlchemy rows) that reference counting frees;
 # at 700 the collector ran several times per update and, with the default 10/10 older thresholds, kept
@@ -50,7 +61,7 @@ class ConfigurationError(Exception):
     pass
 
 
-def build_whatsapp(app: App, conversations: Conversations) -> WhatsAppChannel | None:
+def build_whatsapp(app: App, conversations: Conversations, health: Health) -> WhatsAppChannel | None:
     settings = app.settings
     if not settings.whatsapp_enabled:
         return None
@@ -68,6 +79,7 @@ def build_whatsapp(app: App, conversations: Conversations) -> WhatsAppChannel | 
         verify,
         settings.whatsapp_template_name,
         settings.whatsapp_template_language,
+        health=health,
     )
 
 
@@ -75,27 +87,25 @@ def _webhook_secret(settings: Settings) -> str:
     return settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else ""
 
 
-def build_web_app(app: App, conversations: Conversations) -> tuple[web.Application, TelegramChannel | None]:
+def build_web_app(
+    app: App, conversations: Conversations, health: Health | None = None
+) -> tuple[web.Application, TelegramChannel | None]:
     """The aiohttp application and the Telegram channel (None when Telegram is off)."""
     settings = app.settings
+    health = health or Health()
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
-
-    async def healthz(_request: web.Request) -> web.Response:
-        healthy = await app.store.ping()
-        return web.json_response(
-            {
-                "status": "ok" if healthy else "database unavailable",
-                "database": healthy,
-                "telegram": settings.telegram_enabled,
-                "whatsapp": settings.whatsapp_enabled,
-            },
-            status=200 if healthy else 503,
-        )
-
-    web_app.router.add_get("/healthz", healthz)
+    web_app[HEALTH_KEY] = health
+    inbox = Inbox(app.store, Sealer(app.domain.hasher.key))
+    workers: list[InboxWorker] = []
+    web_app[WORKERS_KEY] = workers
+    cap = settings.retry_max_seconds
+    web_app.router.add_get("/healthz", healthz(app, health))
     dashboard.register(web_app, app)
-    whatsapp = build_whatsapp(app, conversations)
+    whatsapp = build_whatsapp(app, conversations, health)
     if whatsapp is not None:
+        health.ok("whatsapp")  # nothing to register: it serves as soon as the HTTP server does
+        whatsapp.inbox = InboxWorker(inbox, "whatsapp", whatsapp.process_raw, health, cap)
+        workers.append(whatsapp.inbox)
         whatsapp.register(web_app)
         web_app[WHATSAPP_KEY] = whatsapp
 
@@ -107,19 +117,55 @@ def build_web_app(app: App, conversations: Conversations) -> tuple[web.Applicati
     if settings.telegram_enabled:
         assert settings.telegram_token is not None
         from bot.telegram import TelegramChannel
-        from bot.telegram_webhook import TelegramWebhook
+        from bot.telegram_webhook import telegram_webhook
 
         telegram = TelegramChannel(
-            settings.telegram_token.get_secret_value(), settings.telegram_api_base, conversations, app.store
+            settings.telegram_token.get_secret_value(),
+            settings.telegram_api_base,
+            conversations,
+            app.store,
+            health=health,
+            retry_cap=cap,
         )
+        health.set("telegram", STARTING)
         if settings.telegram_webhook_url:
             secret = _webhook_secret(settings)
             if not secret:
                 raise ConfigurationError("SIGAP_TELEGRAM_WEBHOOK_SECRET is required in webhook mode")
-            TelegramWebhook(
-                dispatcher=telegram.dispatcher, bot=telegram.bot, secret_token=secret, handle_in_background=True
-            ).register(web_app, path=TELEGRAM_PATH)
+            worker = InboxWorker(inbox, "telegram", telegram.process_raw, health, cap)
+            workers.append(worker)
+            web_app.router.add_post(TELEGRAM_PATH, telegram_webhook(worker, secret, telegram.bot))
     return web_app, telegram
+
+
+def healthz(app: App, health: Health) -> Handler:
+    """GET /healthz: 200 with each channel's state while the database answers, else 503 (a load balancer
+    takes the process out; the channels keep their own retries)."""
+
+    async def answer(_request: web.Request) -> web.Response:
+        try:
+            database = await asyncio.wait_for(app.store.ping(), PING_SECONDS)
+        except TimeoutError:
+            database = False
+        if database:
+            health.ok("database")
+        else:
+            health.degrade("database", "unreachable")
+        channels = {part: state for part, state in health.states().items() if part != "database"}
+        status = "ok" if all(state == OK for state in channels.values()) else "degraded"
+        return web.json_response(
+            {
+                "status": status if database else "database unavailable",
+                "database": database,
+                "channels": channels,
+                "replies_not_sent": {
+                    channel: health.counters[f"{channel}_replies_not_sent"] for channel in sorted(channels)
+                },
+            },
+            status=200 if database else 503,
+        )
+
+    return answer
 
 
 def build_senders(
@@ -167,35 +213,75 @@ async def prune_hourly(app: App, stop: asyncio.Event) -> None:
 
 
 async def serve(app: App) -> None:
-    """Run until cancelled."""
+    """Run until SIGTERM or SIGINT (or until cancelled), then shut down without losing acknowledged work.
+
+    Each part starts on its own: the HTTP server (/healthz, the webhooks) first, then Telegram's
+    registration, the inbox sweeps, the broadcast senders and retention. A part that cannot reach what it
+    needs retries with backoff and shows as degraded on /healthz; nothing here exits because of it."""
     settings = app.settings
+    health = Health()
     conversations = Conversations(app.store, app.domain, app.today)
-    web_app, telegram = build_web_app(app, conversations)
+    web_app, telegram = build_web_app(app, conversations, health)
     settle_heap()
-    runner = web.AppRunner(web_app)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with suppress(NotImplementedError, RuntimeError):  # not the main thread (tests)
+            loop.add_signal_handler(signum, stop.set)
+    runner = web.AppRunner(web_app, shutdown_timeout=settings.shutdown_grace_seconds)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     await site.start()
     log.warning("SIGAP service listening on http://%s:%s", settings.http_host, settings.http_port)
-    tasks = []
+    workers = web_app[WORKERS_KEY]
+    tasks: list[asyncio.Task[None]] = []
     try:
         if telegram is not None:
-            if settings.telegram_webhook_url:
-                await telegram.set_webhook(settings.telegram_webhook_url, _webhook_secret(settings))
-                log.warning("telegram: webhook mode")
-            else:
-                tasks.append(asyncio.create_task(telegram.start_polling()))
-                log.warning("telegram: long polling")
-        stop = asyncio.Event()
+            tasks.append(
+                asyncio.create_task(telegram.run(stop, settings.telegram_webhook_url, _webhook_secret(settings)))
+            )
+        tasks.extend(asyncio.create_task(worker.sweep(stop)) for worker in workers)
         tasks.append(asyncio.create_task(prune_hourly(app, stop)))
         whatsapp = web_app.get(WHATSAPP_KEY)
         for sender in build_senders(app, telegram, whatsapp):
             tasks.append(asyncio.create_task(sender.run(stop)))
             log.warning("%s broadcast sender: %.0f messages/s", sender.channel, 1 / sender.interval)
-        await stop.wait()  # until the process is cancelled
+        await stop.wait()
+        log.warning("shutting down: finishing work in flight (up to %.0fs)", settings.shutdown_grace_seconds)
     finally:
-        for task in tasks:
-            task.cancel()
+        stop.set()
+        await shut_down(runner, workers, tasks, settings.shutdown_grace_seconds)
         if telegram is not None:
             await telegram.close()
         await runner.cleanup()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signum)
+
+
+async def shut_down(
+    runner: web.AppRunner, workers: list[InboxWorker], tasks: list[asyncio.Task[None]], grace: float
+) -> None:
+    """Stop taking webhooks (a request already being received is answered), then let the inbox, the polling
+    batch and the senders' current batch finish, all within `grace` seconds; then cancel what is left. The
+    inbox keeps what was acknowledged and not finished, released for the next process to take at once."""
+    deadline = loop_time() + grace
+    for site in list(runner.sites):
+        await site.stop()
+    server = runner.server
+    if server is not None:
+        await asyncio.sleep(0)  # connections accepted just before have started their requests
+        server.pre_shutdown()
+        await server.shutdown(max(grace, HTTP_GRACE))
+    for worker in workers:
+        worker.stopping()
+    await asyncio.gather(*(worker.drain(max(deadline - loop_time(), 0.1)) for worker in workers))
+    if tasks:
+        await asyncio.wait(tasks, timeout=max(deadline - loop_time(), 0.1))
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def loop_time() -> float:
+    return asyncio.get_running_loop().time()

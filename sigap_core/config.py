@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     telegram_rate: float = 25.0
     whatsapp_rate: float = 64.0
 
+    # `sigap run`: the longest wait between two retries of anything the service retries (Telegram
+    # registration and polling, the database), and how long SIGTERM waits for work in flight.
+    retry_max_seconds: float = 15.0
+    shutdown_grace_seconds: float = 10.0
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -36,23 +36,31 @@ def with_app(command: AppCommand, /) -> Callable[..., None]: ...
 
 
 @overload
-def with_app(*, preflight: Preflight) -> Callable[[AppCommand], Callable[..., None]]: ...
+def with_app(
+    *, preflight: Preflight | None = None, wait_for_database: bool = False
+) -> Callable[[AppCommand], Callable[..., None]]: ...
 
 
 def with_app(
-    command: AppCommand | None = None, /, *, preflight: Preflight | None = None
+    command: AppCommand | None = None,
+    /,
+    *,
+    preflight: Preflight | None = None,
+    wait_for_database: bool = False,
 ) -> Callable[..., None] | Callable[[AppCommand], Callable[..., None]]:
     """Give an async command the application as its first argument, and the `--db` option.
 
     The application is built from `Settings` (environment, `.env`) and `--db`, the schema migrated, and it is
     closed when the command ends. `preflight(settings, **options)`, when given, runs before the application
     is built: for refusals that must not touch the database or var/ (`sigap run` without a secret key).
+    `wait_for_database`: keep trying to reach the database instead of failing (the service waits for its
+    database; one-off commands do not).
     """
 
     def decorate(body: AppCommand) -> Callable[..., None]:
         @wraps(body)
         def callback(database_url: str | None = None, **options: Any) -> None:
-            asyncio.run(_run_with_app(body, preflight, database_url, options))
+            asyncio.run(_run_with_app(body, preflight, wait_for_database, database_url, options))
 
         return db_option(callback)
 
@@ -60,7 +68,11 @@ def with_app(
 
 
 async def _run_with_app(
-    body: AppCommand, preflight: Preflight | None, database_url: str | None, options: dict[str, Any]
+    body: AppCommand,
+    preflight: Preflight | None,
+    wait_for_database: bool,
+    database_url: str | None,
+    options: dict[str, Any],
 ) -> None:
     from bot.bootstrap import bootstrap
     from sigap_core.config import Settings
@@ -70,7 +82,7 @@ async def _run_with_app(
     if preflight is not None:
         preflight(settings, **options)
     try:
-        app = await bootstrap(settings, database_url)
+        app = await bootstrap(settings, database_url, wait_for_database=wait_for_database)
     except PolicyError as error:
         raise click.ClickException(str(error)) from error
     try:

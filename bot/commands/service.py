@@ -26,7 +26,7 @@ def _refuse_without_secret_or_channel(settings: Settings, *, demo: bool, **_opti
 
 @click.command("run")
 @click.option("--demo", is_flag=True, help="Allow the generated demo key instead of SIGAP_SECRET_KEY.")
-@with_app(preflight=_refuse_without_secret_or_channel)
+@with_app(preflight=_refuse_without_secret_or_channel, wait_for_database=True)
 async def run(app: App, demo: bool) -> None:
     """The service: Telegram (webhook or polling), the webhooks, /healthz."""
     from bot.web import ConfigurationError, serve

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,6 +15,8 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import select
 
+from bot.health import Backoff, Health
+from bot.inbox import InboxWorker
 from bot.sender import Outcome, later_state
 from bot.webhook_body import Refused, parse_object, read_body
 from bot.whatsapp.client import GraphError, OutsideWindow, Throttled, WhatsAppClient
@@ -22,6 +26,7 @@ from handlers.engine import Conversations
 from handlers.model import MAX_TEXT, InMessage, Reply
 from sigap_core.i18n import Translator
 from sigap_core.store import models
+from sigap_core.store.availability import database_unavailable
 from sigap_core.store.repositories import Store, aware, utcnow
 
 log = logging.getLogger(__name__)
@@ -44,6 +49,7 @@ class WhatsAppChannel:
         template_name: str,
         template_language: str,
         backoff_seconds: float = 1.0,
+        health: Health | None = None,
     ) -> None:
         self.client = client
         self.conversations = conversations
@@ -53,6 +59,9 @@ class WhatsAppChannel:
         self.template_name = template_name
         self.template_language = template_language
         self.backoff_seconds = backoff_seconds
+        self.health = health or Health()
+        # Set by the service (bot/web.py): webhooks are written to the inbox before they are acknowledged.
+        self.inbox: InboxWorker | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         # Sent-message records are written in batches: one transaction per flush instead of one per message
         # (on SQLite every write transaction queues on the single writer lock).
@@ -85,11 +94,22 @@ class WhatsAppChannel:
         if parsed.problems:
             # Signed, so Meta sent it: 200 (a retry would not change it), the well-formed parts processed.
             log.warning("whatsapp webhook: skipped %s", "; ".join(parsed.problems))
+        if self.inbox is not None:
+            # Written down before the 200 (Meta does not resend what was acknowledged); handled after. When
+            # the database cannot take it, 503: Meta retries later.
+            if (parsed.messages or parsed.statuses) and not await self.inbox.accept(raw):
+                return web.Response(status=503, text="temporarily unavailable")
+            return web.Response(text="ok")
         # Answer at once (Meta retries slow webhooks); process after.
         task = asyncio.create_task(self.process(parsed))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return web.Response(text="ok")
+
+    async def process_raw(self, raw: bytes) -> None:
+        """Handle one webhook body from the inbox (it was checked, and its problems logged, before it was
+        written there)."""
+        await self.process(parse_webhook(json.loads(raw)))
 
     async def process(self, parsed: Parsed) -> None:
         for status in parsed.statuses:
@@ -98,7 +118,14 @@ class WhatsAppChannel:
         by_user: dict[str, list[InMessage]] = {}
         for message in parsed.messages:
             by_user.setdefault(message.user_key, []).append(message)
-        await asyncio.gather(*(self._answer_in_order(queue) for queue in by_user.values()))
+        results = await asyncio.gather(
+            *(self._answer_in_order(queue) for queue in by_user.values()), return_exceptions=True
+        )
+        # The database went away under some of them: the whole payload is handled again later; the messages
+        # already answered are recorded and change nothing the second time.
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
 
     async def _answer_in_order(self, queue: list[InMessage]) -> None:
         for message in queue:
@@ -107,35 +134,60 @@ class WhatsAppChannel:
     async def answer(self, incoming: InMessage) -> None:
         try:
             replies = await self.conversations.handle(incoming)
-        except Exception:
+        except Exception as error:
+            if database_unavailable(error):
+                raise  # nothing was written; the inbox tries again once the database is back
             log.exception("whatsapp: handling a %s message failed", incoming.kind.value)
             _ = Translator(None)
             replies = [Reply(_("Maaf, ada gangguan di sistem kami. Silakan coba lagi sebentar lagi."))]
+        # The turn is committed (and its message id recorded): its replies go out even when shutdown cancels
+        # this task, or they would never be sent. `drain` waits for them.
+        sending = asyncio.create_task(self._send_replies(incoming.user_key, replies))
+        self._tasks.add(sending)
+        sending.add_done_callback(self._tasks.discard)
+        await asyncio.shield(sending)
+
+    async def _send_replies(self, user_key: str, replies: list[Reply]) -> None:
         for reply in replies:
             for message in render(reply):
-                if not await self.deliver(incoming.user_key, message):
+                if not await self.deliver(user_key, message):
                     return
 
     async def deliver(self, user_key: str, message: dict[str, Any]) -> bool:
-        """Send with bounded retries on throttling; record the message for delivery states."""
+        """Send with bounded retries on throttling and on the Graph API being away; record the message for
+        delivery states. A message that could not be sent is logged (without its text) and counted."""
         for attempt in range(1, SEND_ATTEMPTS + 1):
+            wait = self.backoff_seconds * 2 ** (attempt - 1)
             try:
                 platform_id = await self.client.send(user_key, message)
             except Throttled as error:
-                wait = self.backoff_seconds * 2 ** (attempt - 1)
                 log.warning("whatsapp: throttled (%s), retry %d in %.1fs", error.code, attempt, wait)
                 await asyncio.sleep(wait)
                 continue
             except OutsideWindow:
                 log.info("whatsapp: outside the 24-hour window; free text not retried")
                 return False
-            except (TimeoutError, GraphError, aiohttp.ClientError) as error:
-                log.error("whatsapp: send failed: %s", type(error).__name__)
-                return False
+            except GraphError as error:
+                if error.status < 500:
+                    log.error("whatsapp: send refused: %s %s", error.code, type(error).__name__)
+                    self.health.count("whatsapp_replies_not_sent")
+                    return False
+                self._platform_away(error)
+                await asyncio.sleep(wait)
+                continue
+            except (TimeoutError, aiohttp.ClientError) as error:
+                self._platform_away(error)
+                await asyncio.sleep(wait)
+                continue
+            self.health.ok(CHANNEL)
             self._remember(user_key, platform_id)
             return True
-        log.error("whatsapp: still throttled after %d attempts; message not sent", SEND_ATTEMPTS)
+        log.error("whatsapp: a message could not be sent after %d attempts; dropped", SEND_ATTEMPTS)
+        self.health.count("whatsapp_replies_not_sent")
         return False
+
+    def _platform_away(self, error: BaseException) -> None:
+        self.health.degrade(CHANNEL, f"Graph API unreachable ({type(error).__name__})")
 
     def _remember(self, user_key: str, platform_id: str) -> None:
         self._pending.append((user_key, platform_id))
@@ -144,20 +196,33 @@ class WhatsAppChannel:
 
     async def _flush_soon(self, delay: float = 0.05) -> None:
         await asyncio.sleep(delay)
-        await self.flush()
+        backoff = Backoff()
+        while True:
+            try:
+                await self.flush()
+                return
+            except Exception as error:
+                if not database_unavailable(error):
+                    log.exception("whatsapp: sent-message records not written")
+                    return
+                await backoff.wait()  # kept in memory until the database is back
 
     async def flush(self) -> None:
         """Write the sent-message records gathered so far, in one transaction."""
         while self._pending:
             batch, self._pending = self._pending, []
             now = utcnow()
-            async with self.store.uow() as uow:
-                uow.session.add_all(
-                    models.OutgoingMessage(
-                        channel=CHANNEL, user_key=user, platform_id=platform_id, state="accepted", updated_at=now
+            try:
+                async with self.store.uow() as uow:
+                    uow.session.add_all(
+                        models.OutgoingMessage(
+                            channel=CHANNEL, user_key=user, platform_id=platform_id, state="accepted", updated_at=now
+                        )
+                        for user, platform_id in batch
                     )
-                    for user, platform_id in batch
-                )
+            except Exception:
+                self._pending[:0] = batch
+                raise
 
     async def record_status(self, status: Status) -> None:
         if status.state not in STATE_RANK or not status.platform_id:
@@ -226,17 +291,25 @@ class WhatsAppChannel:
         except Throttled as error:
             return Outcome("retry", f"{error.code} throttled", self.backoff_seconds * 5)
         except GraphError as error:
+            if error.status >= 500:
+                self._platform_away(error)
+                return Outcome("retry", f"{error.status} {error.code} {error.title}"[:200], 5.0, platform_away=True)
             return Outcome("failed", f"{error.code} {error.title}"[:200])
         except (aiohttp.ClientError, TimeoutError) as error:
-            return Outcome("retry", type(error).__name__, 5.0)
+            self._platform_away(error)
+            return Outcome("retry", type(error).__name__, 5.0, platform_away=True)
+        self.health.ok(CHANNEL)
         self._remember(user_key, platform_id)
         return Outcome("sent", platform_id=platform_id)
 
     async def drain(self) -> None:
         """Wait for webhook work under way and write what it sent (tests, shutdown)."""
+        if self.inbox is not None:
+            await self.inbox.settle()
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
-        await self.flush()
+        with suppress(Exception):  # the database away at shutdown: only delivery states are lost
+            await self.flush()
 
     async def close(self) -> None:
         await self.drain()

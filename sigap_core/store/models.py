@@ -321,3 +321,17 @@ class DashboardSession(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+class InboxItem(Base):
+    """An update acknowledged to the platform but not yet fully handled: written before the webhook answers
+    200 and deleted once handled, so a restart or crash loses nothing that was acknowledged. The payload is
+    sealed (AES-GCM, a key derived from SIGAP_SECRET_KEY): it holds the message text, which may be a NIK."""
+
+    __tablename__ = "inbox"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The process handling the item holds it until then; an item whose lease ran out is anyone's to take.
+    lease_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (Index("ix_inbox_channel_lease_until", "channel", "lease_until"),)

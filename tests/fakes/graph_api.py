@@ -16,6 +16,7 @@ class FakeGraph:
     failures: list[dict[str, Any]] = field(default_factory=list)
     attempts: int = 0
     first_arrival: dict[str, float] = field(default_factory=dict)  # user → wall-clock time of the first message
+    delay: float = 0.0  # seconds each send takes, for tests that need sends in flight
     base_url: str = ""
     _counter: int = 0
     _runner: web.AppRunner | None = None
@@ -70,6 +71,8 @@ class FakeGraph:
         if request.headers.get("Authorization") != "Bearer wa-token":
             return web.json_response({"error": {"code": 190, "message": "Invalid OAuth access token"}}, status=401)
         body = await request.json()
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.failures:
             failure = self.failures.pop(0)
             return web.json_response(failure["body"], status=failure["status"])

@@ -50,13 +50,14 @@ class FakeTelegram:
     _recent: list[float] = field(default_factory=list)
     _redeliveries: list[dict[str, Any]] = field(default_factory=list)
 
-    async def start(self) -> str:
+    async def start(self, port: int = 0) -> str:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/_sent", self._sent_endpoint)
+        app.router.add_get("/_calls", self._calls_endpoint)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.base_url = f"http://127.0.0.1:{port}"
@@ -146,6 +147,9 @@ class FakeTelegram:
     async def _sent_endpoint(self, _request: web.Request) -> web.Response:
         return web.json_response([c.params for c in self.sent()])
 
+    async def _calls_endpoint(self, _request: web.Request) -> web.Response:
+        return web.json_response([{"method": c.method, "params": c.params} for c in self.calls])
+
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
         timeout = min(float(params.get("timeout") or 0), 0.5)
@@ -192,10 +196,10 @@ def callback(chat_id: int, data: str) -> dict[str, Any]:
     }
 
 
-async def _serve_forever(port_file: str) -> None:
-    """A fake Bot API in its own process, for tests that kill and restart the bot process."""
+async def _serve_forever(port_file: str, port: int = 0) -> None:
+    """A fake Bot API in its own process, for tests that kill and restart the bot process (or this one)."""
     server = FakeTelegram()
-    await server.start()
+    await server.start(port)
     with open(port_file, "w") as handle:
         handle.write(server.base_url)
     await asyncio.Event().wait()
@@ -204,4 +208,4 @@ async def _serve_forever(port_file: str) -> None:
 if __name__ == "__main__":
     import sys
 
-    asyncio.run(_serve_forever(sys.argv[1]))
+    asyncio.run(_serve_forever(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 0))
