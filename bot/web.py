@@ -61,7 +61,7 @@ class ConfigurationError(Exception):
     pass
 
 
-def build_whatsapp(app: App, conversations: Conversations, health: Health) -> WhatsAppChannel | None:
+def build_whatsapp(app: App, conversations: Conversations, health: Health | None = None) -> WhatsAppChannel | None:
     settings = app.settings
     if not settings.whatsapp_enabled:
         return None
@@ -79,7 +79,7 @@ def build_whatsapp(app: App, conversations: Conversations, health: Health) -> Wh
         verify,
         settings.whatsapp_template_name,
         settings.whatsapp_template_language,
-        health=health,
+        health=health or Health(),
     )
 
 

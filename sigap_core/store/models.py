@@ -321,6 +321,8 @@ class DashboardSession(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class InboxItem(Base):
     """An update acknowledged to the platform but not yet fully handled: written before the webhook answers
     200 and deleted once handled, so a restart or crash loses nothing that was acknowledged. The payload is

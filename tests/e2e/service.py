@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import ClientSession, ClientTimeout
 
 from tests.conftest import TELEGRAM_TOKEN, TEST_SECRET
-from tests.e2e.test_whatsapp import APP_SECRET, sign
+from tests.e2e.whatsapp_driver import APP_SECRET, sign
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_SECRET = "hook-secret"

@@ -17,7 +17,7 @@ import pytest
 from sigap_core.demo import generate, write_files
 from sigap_core.wilayah import load_wilayah
 from tests.conftest import TEST_SECRET, TODAY
-from tests.e2e.test_cli import ROOT, sigap
+from tests.e2e.cli_support import ROOT, sigap
 from tests.integration.helpers import GOOD, dtsen
 
 

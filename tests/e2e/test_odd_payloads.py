@@ -7,7 +7,6 @@ file, the status and whether a WARNING is expected. Bodies over the size cap are
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import hashlib
 import hmac
@@ -16,14 +15,13 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiohttp import ClientSession, web
 from sqlalchemy import func, select
 
 from bot.bootstrap import App, bootstrap
-from bot.web import TELEGRAM_PATH, WHATSAPP_KEY, build_web_app
+from bot.web import TELEGRAM_PATH, WHATSAPP_KEY, WORKERS_KEY, build_web_app
 from bot.webhook_body import MAX_BODY_BYTES
 from bot.whatsapp import WHATSAPP_PATH, WhatsAppChannel, is_sender_id
 from handlers.engine import Conversations
@@ -93,13 +91,10 @@ async def service(tmp_path: Path, fake_telegram: FakeTelegram) -> AsyncIterator[
     await graph.stop()
 
 
-def telegram_tasks(web_app: web.Application) -> set[asyncio.Task[Any]]:
-    """The webhook handler's background updates (to wait for them)."""
-    for route in web_app.router.routes():
-        if route.resource is not None and route.resource.canonical == TELEGRAM_PATH:
-            tasks: set[asyncio.Task[Any]] = route.handler.__self__._background_feed_update_tasks  # type: ignore[attr-defined]
-            return tasks
-    raise AssertionError("no Telegram route")
+async def settle(web_app: web.Application) -> None:
+    """Wait until every update the webhooks accepted (written to the inbox) has been handled."""
+    for worker in web_app[WORKERS_KEY]:
+        await worker.settle()
 
 
 def problems_in_log(caplog: pytest.LogCaptureFixture, expect_warning: bool) -> list[str]:
@@ -149,7 +144,6 @@ async def test_odd_telegram_updates_are_refused_or_ignored_without_tracebacks(
     service: tuple[Service, FakeGraph], fake_telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:
     running, _graph = service
-    tasks = telegram_tasks(running.web_app)
     cases = corpus("telegram")
     assert len(cases) >= 40
     failures = []
@@ -160,7 +154,7 @@ async def test_odd_telegram_updates_are_refused_or_ignored_without_tracebacks(
                 headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": HOOK_SECRET}
                 async with http.post(running.base + TELEGRAM_PATH, data=body, headers=headers) as response:
                     got = response.status
-                await asyncio.gather(*list(tasks))
+                await settle(running.web_app)
                 failures += [f"{name}: {p}" for p in problems_in_log(caplog, warning)]
             if got != status:
                 failures.append(f"{name}: status {got}, expected {status}")
@@ -218,7 +212,7 @@ async def test_an_invalid_telegram_update_is_logged_by_field_path_without_its_va
         ) as response,
     ):
         assert response.status == 200
-    await asyncio.gather(*list(telegram_tasks(running.web_app)))
+    await settle(running.web_app)
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert warnings == ["telegram webhook: update ignored, it fails validation: missing at message.chat"]
     assert not any(NIK in r.getMessage() or r.exc_info for r in caplog.records)

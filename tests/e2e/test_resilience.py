@@ -29,7 +29,7 @@ from tests.e2e.private_postgres import PrivatePostgres
 from tests.e2e.private_postgres import unavailable as private_postgres_unavailable
 from tests.e2e.service import ROOT, Service, eventually, free_port, service_env
 from tests.e2e.test_broadcast_delivery import subscribe_many
-from tests.e2e.test_whatsapp import Running, running, text_from  # noqa: F401 - fixture
+from tests.e2e.whatsapp_driver import Running, text_from
 from tests.fakes.graph_api import FakeGraph
 from tests.fakes.telegram_api import FakeTelegram, private_message
 from tests.integration.helpers import NIK
@@ -370,7 +370,7 @@ async def test_long_polling_confirms_an_update_to_telegram_only_after_handling_i
     assert len(fake_telegram.sent(8301)) == 1
 
 
-async def test_a_nik_typed_on_whatsapp_reaches_no_table_free_page_or_wal(running: Running) -> None:  # noqa: F811
+async def test_a_nik_typed_on_whatsapp_reaches_no_table_free_page_or_wal(running: Running) -> None:
     """The inbox holds the message text until it is handled: sealed, so the raw NIK is nowhere on disk."""
     nik = NIK["priority"]
     assert await running.post(text_from("628130009999", "halo")) == 200
@@ -403,7 +403,7 @@ async def test_service_started_before_its_database_waits_for_it_and_then_serves(
         print(service.log()[-8000:])  # shown when the test fails
 
 
-async def test_graph_server_errors_are_retried_and_the_reply_still_arrives(running: Running) -> None:  # noqa: F811
+async def test_graph_server_errors_are_retried_and_the_reply_still_arrives(running: Running) -> None:
     running.graph.fail(2, "Service temporarily unavailable", status=503, times=2)
     assert await running.post(text_from("628130008001", "halo")) == 200
     await running.graph.wait("628130008001", 1)
@@ -412,7 +412,7 @@ async def test_graph_server_errors_are_retried_and_the_reply_still_arrives(runni
 
 
 async def test_a_reply_the_graph_api_never_takes_is_dropped_logged_without_text_and_counted(
-    running: Running,  # noqa: F811
+    running: Running,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     running.graph.fail(2, "Service temporarily unavailable", status=500, times=5)
@@ -460,7 +460,7 @@ async def test_long_polling_waits_out_a_long_locked_sqlite_and_answers_once(
 
 
 async def test_whatsapp_webhook_answers_503_while_sqlite_stays_locked_and_200_after(
-    running: Running,  # noqa: F811
+    running: Running,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr("sigap_core.store.inline_sqlite.LOCK_WAIT_SECONDS", 0.3)
