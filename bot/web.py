@@ -7,27 +7,32 @@ import asyncio
 import gc
 import logging
 from contextlib import suppress
+from datetime import timedelta
 
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.bootstrap import App
-from bot.sender import BroadcastSender
+from bot.sender import BroadcastSender, Deliver, process_id
 from bot.telegram import TelegramChannel
 from bot.whatsapp import WhatsAppChannel, WhatsAppClient
 from handlers.engine import Conversations
 from handlers.model import Reply
 from sigap_core.config import Settings
+from sigap_core.store.leadership import leadership
 
 log = logging.getLogger(__name__)
 
 TELEGRAM_PATH = "/webhooks/telegram"
 WHATSAPP_KEY = web.AppKey("whatsapp", WhatsAppChannel)
+SENDERS_KEY = web.AppKey("senders", list[BroadcastSender])
 # Young-generation threshold of the cyclic GC while serving (CPython's default is 700). A turn allocates a
 # few thousand short-lived objects (aiogram/pydantic models, SQLAlchemy rows) that reference counting frees;
 # at 700 the collector ran several times per update and, with the default 10/10 older thresholds, kept
 # rescanning the long-lived start-up heap: 20 % of a webhook update's CPU in bench/telegram_webhook.py.
 GC_YOUNG_THRESHOLD = 10_000
+# How often each process asks whether a run-once job (the hourly prune) is due.
+JOB_CHECK_SECONDS = 60.0
 
 
 def settle_heap() -> None:
@@ -72,7 +77,9 @@ def build_web_app(app: App, conversations: Conversations) -> tuple[web.Applicati
     settings = app.settings
     web_app = web.Application(client_max_size=1 << 20)
 
-    async def healthz(_request: web.Request) -> web.Response:
+    web_app[SENDERS_KEY] = []
+
+    async def healthz(request: web.Request) -> web.Response:
         healthy = await app.store.ping()
         return web.json_response(
             {
@@ -80,6 +87,8 @@ def build_web_app(app: App, conversations: Conversations) -> tuple[web.Applicati
                 "database": healthy,
                 "telegram": settings.telegram_enabled,
                 "whatsapp": settings.whatsapp_enabled,
+                # Which process sends each channel's broadcasts ("leader"; the others "standby").
+                "senders": {sender.channel: sender.role for sender in request.app[SENDERS_KEY]},
             },
             status=200 if healthy else 503,
         )
@@ -122,36 +131,47 @@ def build_senders(
         elif channel == "whatsapp" and whatsapp is not None:
             await whatsapp.deliver(user_key, {"type": "text", "text": {"body": text, "preview_url": False}})
 
-    senders = []
+    settings = app.settings
+    channels: list[tuple[str, Deliver, float]] = []
     if telegram is not None:
-        senders.append(
-            BroadcastSender(
-                app.store, app.domain, "telegram", telegram.deliver_announcement, app.settings.telegram_rate, notify
-            )
-        )
+        channels.append(("telegram", telegram.deliver_announcement, settings.telegram_rate))
     if whatsapp is not None:
-        senders.append(
-            BroadcastSender(
-                app.store, app.domain, "whatsapp", whatsapp.deliver_announcement, app.settings.whatsapp_rate, notify
-            )
+        channels.append(("whatsapp", whatsapp.deliver_announcement, settings.whatsapp_rate))
+    # Every process runs a sender per channel; the one holding the channel's lock sends, the others stand by.
+    return [
+        BroadcastSender(
+            app.store,
+            app.domain,
+            channel,
+            deliver,
+            rate,
+            notify,
+            lease_seconds=settings.outbox_lease_seconds,
+            leadership=leadership(app.store.engine, f"sender:{channel}"),
         )
-    return senders
+        for channel, deliver, rate in channels
+    ]
 
 
 async def prune_hourly(app: App, stop: asyncio.Event) -> None:
-    """Retention, as the privacy notice promises: at start and every hour."""
+    """Retention, as the privacy notice promises: hourly, by one process of however many run."""
     from sigap_core.retention import prune
     from sigap_core.store.repositories import utcnow
 
+    owner = process_id()
     while not stop.is_set():
         try:
+            # Once an hour across all processes: the process that takes the job's turn runs it.
             async with app.store.uow() as uow:
-                removed = await prune(uow, app.policy, utcnow())
-            log.info("retention: %s", removed)
+                due = await uow.jobs.take_if_due("prune", owner, timedelta(hours=1), utcnow())
+            if due:
+                async with app.store.uow() as uow:
+                    removed = await prune(uow, app.policy, utcnow())
+                log.info("retention: %s", removed)
         except Exception:
-            log.exception("retention sweep failed; retrying in an hour")
+            log.exception("retention sweep failed; retrying at the next check")
         with suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), 3600)
+            await asyncio.wait_for(stop.wait(), JOB_CHECK_SECONDS)
 
 
 async def serve(app: App) -> None:
@@ -178,12 +198,16 @@ async def serve(app: App) -> None:
         tasks.append(asyncio.create_task(prune_hourly(app, stop)))
         whatsapp = web_app.get(WHATSAPP_KEY)
         for sender in build_senders(app, telegram, whatsapp):
+            web_app[SENDERS_KEY].append(sender)
             tasks.append(asyncio.create_task(sender.run(stop)))
             log.warning("%s broadcast sender: %.0f messages/s", sender.channel, 1 / sender.interval)
         await stop.wait()  # until the process is cancelled
     finally:
         for task in tasks:
             task.cancel()
+        # Let the senders hand back rows they claimed but did not send (not counted as resent).
+        if tasks:
+            await asyncio.wait(tasks, timeout=5)
         if telegram is not None:
             await telegram.close()
         await runner.cleanup()

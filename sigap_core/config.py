@@ -38,6 +38,9 @@ class Settings(BaseSettings):
 
     telegram_rate: float = 25.0
     whatsapp_rate: float = 64.0
+    # How long a claimed broadcast row belongs to its sender without renewal; a dead sender's rows are sent
+    # again after this (see bot/sender.py).
+    outbox_lease_seconds: float = 20.0
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -174,11 +174,10 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
             "enrolled": _("Sudah terdaftar"),
             "needs_update": _("Perlu perbarui data"),
         }
-        reached = await broadcasts.audiences(turn.uow, turn.domain, kode, turn.today)
+        reached = await broadcasts.audience_counts(turn.uow, turn.domain, kode, turn.today, turn.now)
         for audience in broadcasts.AUDIENCES:
-            people = reached[audience]
             rows.append(
-                Row(f"staff:aud:{audience}", titles[audience], _("{n} penerima").format(n=_.number(len(people))))
+                Row(f"staff:aud:{audience}", titles[audience], _("{n} penerima").format(n=_.number(reached[audience])))
             )
         return [
             Reply(_("Pratinjau, persis seperti yang diterima warga:")),
@@ -232,7 +231,7 @@ def parse_when(text: str, now: datetime) -> datetime | None:
 async def confirm(turn: Turn, when: datetime) -> list[Reply]:
     _ = turn._
     data = turn.data
-    people = await broadcasts.recipients(turn.uow, turn.domain, data.get("kode"), data["audience"], turn.today)
+    reached = await broadcasts.audience_counts(turn.uow, turn.domain, data.get("kode"), turn.today, turn.now)
     turn.set_state(STAFF_WHEN, **{**data, "send_at": when.isoformat()})
     moment = (
         _("sekarang")
@@ -241,7 +240,7 @@ async def confirm(turn: Turn, when: datetime) -> list[Reply]:
     )
     return [
         Reply(
-            _("Kirim ke {n} penerima, {when}?").format(n=_.number(len(people)), when=moment),
+            _("Kirim ke {n} penerima, {when}?").format(n=_.number(reached[data["audience"]]), when=moment),
             (Button("staff:send", _("Kirim")), Button("staff:drop", _("Batal"))),
         )
     ]

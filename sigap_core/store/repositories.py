@@ -16,6 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sigap_core.coverage import Participation, Skema
 from sigap_core.eligibility import RegistryPerson
 from sigap_core.store import models
+from sigap_core.store.audiences import AudienceRepository
+from sigap_core.store.outbox import BroadcastRepository, JobRepository, OutboxRepository, OutgoingMessageRepository
+from sigap_core.store.staff import StaffRepository
 
 
 def utcnow() -> datetime:
@@ -325,6 +328,12 @@ class UnitOfWork:
         self.rates = RateRepository(self.session)
         self.dedup = DedupRepository(self.session)
         self.audit = AuditRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
+        self.broadcasts = BroadcastRepository(self.session)
+        self.outgoing = OutgoingMessageRepository(self.session)
+        self.jobs = JobRepository(self.session)
+        self.staff = StaffRepository(self.session)
+        self.audiences = AudienceRepository(self.session)
         return self
 
     async def __aexit__(
