@@ -89,13 +89,22 @@ class OutboxRepository:
         if not ids:
             return 0
         o = models.Outbox
-        connection = await self.session.connection()
-        result = await connection.execute(
-            update(o)
-            .where(o.id.in_(list(ids)), o.lease_owner == owner, o.state == DeliveryState.SENDING)
-            .values(lease_expires_at=until)
+        held = aliased(o, name="held")
+        # SKIP LOCKED: a row locked right now is having its result written; waiting for it (while holding
+        # other rows) could deadlock with that writer, and the row needs no longer lease anyway.
+        mine = (
+            select(held.id)
+            .where(held.id.in_(list(ids)), held.lease_owner == owner, held.state == DeliveryState.SENDING)
+            .with_for_update(of=held, skip_locked=True)
+            .cte("mine")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
         )
-        return int(result.rowcount or 0)
+        connection = await self.session.connection()
+        # Counted from RETURNING: the sqlite3 module reports no rowcount for a statement that starts with WITH.
+        result = await connection.execute(
+            update(o).where(o.id.in_(select(mine.c.id))).values(lease_expires_at=until).returning(o.id)
+        )
+        return len(result.all())
 
     async def release(self, ids: Sequence[int], owner: str, now: datetime) -> int:
         """Claimed rows this process will not send after all (a clean stop) go back as they were."""
@@ -113,19 +122,28 @@ class OutboxRepository:
 
         A live sender renews its leases, so this never takes back another live process's rows."""
         o = models.Outbox
+        stale = aliased(o, name="stale")
+        expired = (
+            select(stale.id)
+            .where(
+                stale.channel == channel,
+                stale.state == DeliveryState.SENDING,
+                or_(stale.lease_expires_at.is_(None), stale.lease_expires_at < now),
+            )
+            .with_for_update(of=stale, skip_locked=True)  # a locked row is being written by its owner
+            .cte("expired")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
         connection = await self.session.connection()
         result = await connection.execute(
             update(o)
-            .where(
-                o.channel == channel,
-                o.state == DeliveryState.SENDING,
-                or_(o.lease_expires_at.is_(None), o.lease_expires_at < now),
-            )
+            .where(o.id.in_(select(expired.c.id)), o.state == DeliveryState.SENDING)
             .values(
                 state=DeliveryState.PENDING, recovered=True, lease_owner=None, lease_expires_at=None, updated_at=now
             )
+            .returning(o.id)
         )
-        return int(result.rowcount or 0)
+        return len(result.all())
 
     async def record(self, owner: str, results: Iterable[Result], now: datetime) -> int:
         """Write each row's outcome; the number of rows whose lease this process had lost to recovery."""

@@ -3,6 +3,7 @@ servers at the configured rate, and a sender killed with SIGKILL mid-broadcast."
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -129,13 +130,20 @@ async def test_broadcast_keeps_the_configured_rate_without_a_single_429(
             sqlite_app.today(),
         )
     sender = BroadcastSender(sqlite_app.store, sqlite_app.domain, "telegram", telegram.deliver_announcement, 25)
-    started = time.monotonic()
-    while await sender.step():
-        pass
-    elapsed = time.monotonic() - started
-    assert len([c for c in fake_telegram.sent() if c.chat_id >= 100_000]) == 500
+    stop = asyncio.Event()
+    loop_task = asyncio.create_task(sender.run(stop))  # the service loop, as `sigap run` drives it
+    try:
+        await fake_telegram.wait_sent_total(500, min_chat_id=100_000, timeout=120)
+    finally:
+        stop.set()
+        await loop_task
+    stats = fake_telegram.stats(min_chat_id=100_000)
+    assert stats["sent"] == stats["distinct"] == 500
     assert fake_telegram.throttled == 0
-    assert 500 / elapsed >= 0.95 * 25, f"{500 / elapsed:.1f} msg/s"
+    # Exact counts above; the rate with a wide margin, as the machine may be loaded (bench/README.md has the
+    # strict figure).
+    rate = 499 / (stats["last"] - stats["first"])
+    assert 0.7 * 25 <= rate <= 30, f"{rate:.1f} msg/s"
 
 
 def free_port() -> int:
@@ -163,6 +171,7 @@ def test_sender_killed_mid_broadcast_loses_nothing_and_resends_only_what_was_in_
             "SIGAP_TELEGRAM_API_BASE": base,
             "SIGAP_HTTP_PORT": str(free_port()),
             "SIGAP_TELEGRAM_RATE": "100",
+            "SIGAP_OUTBOX_LEASE_SECONDS": "2",  # the restarted process takes back the dead one's rows after this
         }
         recipients = 300
         setup = (
