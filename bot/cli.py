@@ -198,7 +198,7 @@ async def report_command(as_json: bool, lang: str, database_url: str | None) -> 
     from sigap_core.services import program_report
 
     async def body(app: App) -> None:
-        async with app.store.uow() as uow:
+        async with app.store.reader() as uow:  # read-only: the report takes no write lock
             report = await program_report(uow, app.domain, app.today())
         click.echo(format_report(report, Translator(lang), as_json))
 

@@ -287,10 +287,8 @@ class BroadcastSender:
                 else r
                 for r in results
             ]
-            lost = await uow.outbox.record(self.owner, final, now)
+            await uow.outbox.record(self.owner, final, now)
         self._held.difference_update(r.id for r in results)
-        if lost:
-            log.warning("%s sender: %d rows had been taken back before their result was written", self.channel, lost)
 
     async def _finish_broadcasts(self) -> None:
         async with self.store.uow() as uow:

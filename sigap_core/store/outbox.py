@@ -12,9 +12,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -145,30 +144,41 @@ class OutboxRepository:
         )
         return len(result.all())
 
-    async def record(self, owner: str, results: Iterable[Result], now: datetime) -> int:
-        """Write each row's outcome; the number of rows whose lease this process had lost to recovery."""
+    async def record(self, owner: str, results: Iterable[Result], now: datetime) -> None:
+        """Write each row's outcome: one statement, executed for all rows at once (one round trip on
+        asyncpg). A row is written if it is still ours, or was recovered but not claimed again (writing it
+        saves a second send); a row another process holds now is left to it."""
         o = models.Outbox
-        connection = await self.session.connection()
-        lost = 0
-        for result in results:
-            values: dict[str, Any] = {
-                "state": result.state,
-                "attempts": result.attempts,
-                "reason": result.reason[:200],
-                "lease_owner": None,
-                "lease_expires_at": None,
-                "updated_at": now,
+        rows = [
+            {
+                "row_id": r.id,
+                "new_state": r.state,
+                "new_attempts": r.attempts,
+                "new_reason": r.reason[:200],
+                "retry_at": r.next_attempt_at,
+                "new_platform_id": r.platform_id or None,
             }
-            if result.next_attempt_at is not None:
-                values["next_attempt_at"] = result.next_attempt_at
-            if result.platform_id:
-                values["platform_id"] = result.platform_id
-            # Ours, or recovered but not yet claimed again (recording it now saves a second send).
-            mine = or_(and_(o.state == DeliveryState.SENDING, o.lease_owner == owner), o.state == DeliveryState.PENDING)
-            written = await connection.execute(update(o).where(o.id == result.id, mine).values(**values))
-            if written.rowcount != 1:
-                lost += 1
-        return lost
+            for r in results
+        ]
+        if not rows:
+            return
+        mine = or_(and_(o.state == DeliveryState.SENDING, o.lease_owner == owner), o.state == DeliveryState.PENDING)
+        statement = (
+            update(o)
+            .where(o.id == bindparam("row_id"), mine)
+            .values(
+                state=bindparam("new_state"),
+                attempts=bindparam("new_attempts"),
+                reason=bindparam("new_reason"),
+                next_attempt_at=func.coalesce(bindparam("retry_at", type_=o.next_attempt_at.type), o.next_attempt_at),
+                platform_id=func.coalesce(bindparam("new_platform_id", type_=o.platform_id.type), o.platform_id),
+                lease_owner=None,
+                lease_expires_at=None,
+                updated_at=now,
+            )
+        )
+        connection = await self.session.connection()
+        await connection.execute(statement, rows)
 
     async def subscribed(self, channel: str, user_keys: Sequence[str]) -> set[str]:
         """Which of these users are still subscribed (opt-out is checked right before sending)."""

@@ -18,6 +18,7 @@ from sigap_core.eligibility import RegistryPerson
 from sigap_core.store import models
 from sigap_core.store.audiences import AudienceRepository
 from sigap_core.store.outbox import BroadcastRepository, JobRepository, OutboxRepository, OutgoingMessageRepository
+from sigap_core.store.reports import ReportRepository
 from sigap_core.store.staff import StaffRepository
 
 
@@ -321,6 +322,9 @@ class UnitOfWork:
         self.session = self._factory()
         if self._read_only and self._reader is None:
             await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        elif self._read_only:
+            # SQLite: a deferred read transaction (db.py's begin hook), so a long read takes no write lock.
+            await self.session.connection(execution_options={"sigap_read_only": True})
         self.registry = RegistryRepository(self.session, self._reader)
         self.conversations = ConversationRepository(self.session)
         self.links = LinkRepository(self.session)
@@ -334,6 +338,7 @@ class UnitOfWork:
         self.jobs = JobRepository(self.session)
         self.staff = StaffRepository(self.session)
         self.audiences = AudienceRepository(self.session)
+        self.reports = ReportRepository(self.session)
         return self
 
     async def __aexit__(

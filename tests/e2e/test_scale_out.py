@@ -185,7 +185,6 @@ def check_broadcasts_across_processes(running: Cluster) -> None:
     assert stats["throttled"] == 0
     assert stats["duplicates"] == 0 and stats["distinct"] == RECIPIENTS == stats["sent"]
     rate = (stats["sent"] - 1) / (stats["last"] - stats["first"])
-    print("RATE", rate, stats, flush=True)
     # One rate for the channel, not one per process: never past the platform's limit, and near the configured
     # rate (a wide margin: the machine is shared; bench/README.md has the strict figure).
     assert 0.5 * RATE <= rate <= PLATFORM_LIMIT, f"{rate:.1f} msg/s"

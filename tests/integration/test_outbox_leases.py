@@ -105,7 +105,7 @@ async def test_a_result_written_after_the_lease_was_lost_still_counts_when_nobod
     async with app.store.uow() as uow:
         await uow.outbox.recover_expired("telegram", now())  # another process took it back ...
     async with app.store.uow() as uow:  # ... before the frozen one wrote that it was sent
-        assert await uow.outbox.record("frozen", [Result(row, "sent", "", 1)], now()) == 0
+        await uow.outbox.record("frozen", [Result(row, "sent", "", 1)], now())
     async with app.store.uow() as uow:
         tally = await broadcasts.counts(uow, item)
     assert tally["sent"] == 1 and tally["pending"] == 0
