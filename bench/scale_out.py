@@ -139,7 +139,7 @@ async def bucket_worker(url: str, base: str, rate: float) -> None:
             async with store.uow() as uow:
                 await uow.outbox.record(owner, results, utcnow())
             round_trips += 1
-    print(json.dumps({"sent": sent, "round_trips": round_trips}))
+            print(json.dumps({"sent": sent, "round_trips": round_trips}), flush=True)  # the last line counts
     await store.dispose()
 
 
@@ -223,7 +223,8 @@ def run_one(design: str, processes: int, recipients: int) -> dict[str, Any]:
         "most_in_one_second": most_in_one_second([float(m["_at"]) for m in sent]),
     }
     if design == "bucket":
-        reports = [json.loads(line) for out in outputs for line in out.decode().splitlines() if line.startswith("{")]
+        lines = [[line for line in out.decode().splitlines() if line.startswith("{")] for out in outputs]
+        reports = [json.loads(found[-1]) for found in lines if found]
         total = sum(r["sent"] for r in reports) or 1
         figures["db_round_trips_per_message"] = round(sum(r["round_trips"] for r in reports) / total, 2)
     return figures
