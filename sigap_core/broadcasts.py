@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -172,14 +173,83 @@ def _slices(bounds: tuple[int, int] | None) -> list[tuple[int, int]]:
     return [(start, min(start + SLICE - 1, high)) for start in range(low, high + 1, SLICE)]
 
 
+# Counts computed ahead, while the staff member types the announcement: (kelurahan, day) → when, counts.
+# A staff turn runs in a write transaction (on SQLite it holds the database's write lock), so a city-wide
+# count inside it would make every citizen wait; counted ahead on a read unit, nobody waits.
+COUNTS_FRESH = timedelta(minutes=2)
+CacheKey = tuple[str, str | None, date]
+
+
+@dataclass(frozen=True)
+class _Ahead:
+    """Audiences counted ahead: when, the counts, and the subscription ids of each targeted audience."""
+
+    at: datetime
+    counts: dict[str, int]
+    members: dict[str, list[int]]
+
+
+_ahead: dict[CacheKey, _Ahead] = {}
+_counting: dict[CacheKey, asyncio.Task[_Ahead]] = {}
+
+
+def count_ahead(uow: UnitOfWork, domain: Domain, kode_kelurahan: str | None, today: date) -> None:
+    """Start counting the audiences of a kelurahan (or the city) on a read unit, in the background; the
+    members of each targeted audience are kept too, so queueing it needs no status work either."""
+    key = (uow.database, kode_kelurahan, today)
+    if key in _counting and not _counting[key].done():
+        return
+
+    async def count() -> _Ahead:
+        now = datetime.now(UTC)
+        classify = _Classifier(domain, today)
+        counts = dict.fromkeys(AUDIENCES, 0)
+        members: dict[str, list[int]] = {audience: [] for audience in AUDIENCES if audience != "all"}
+        async with uow.read_unit() as reader:
+            for low, high in _slices(await reader.audiences.id_range(kode_kelurahan)):
+                counts["all"] += await reader.audiences.count_all(kode_kelurahan, low, high)
+                for subscription_id, group in await reader.audiences.verified(kode_kelurahan, low, high, now, today):
+                    audience = classify.audience(group)
+                    if audience is not None:
+                        counts[audience] += 1
+                        members[audience].append(subscription_id)
+                await asyncio.sleep(0)
+        for chosen in members.values():
+            chosen.sort()  # sliced by id range when queued
+        ahead = _Ahead(now, counts, members)
+        _ahead[key] = ahead
+        return ahead
+
+    _counting[key] = asyncio.create_task(count())
+
+
+async def _counted_ahead(uow: UnitOfWork, kode_kelurahan: str | None, today: date, now: datetime) -> _Ahead | None:
+    key = (uow.database, kode_kelurahan, today)
+    running = _counting.get(key)
+    if running is not None and not running.done():
+        await asyncio.shield(running)
+    ahead = _ahead.get(key)
+    return ahead if ahead is not None and now - ahead.at < COUNTS_FRESH else None
+
+
 async def audience_counts(
     uow: UnitOfWork, domain: Domain, kode_kelurahan: str | None, today: date, now: datetime | None = None
 ) -> dict[str, int]:
     """How many active subscribers of the kelurahan (or city) each audience reaches.
 
     Targeted audiences need the subscriber's status, so they include only subscribers whose chat is verified
-    (a kept link); "all" includes every active subscriber."""
+    (a kept link); "all" includes every active subscriber. A count made ahead (`count_ahead`) in the last two
+    minutes is used as it is (opt-outs since are still honoured: the sender checks each one when sending)."""
     now = now or datetime.now(UTC)
+    ahead = await _counted_ahead(uow, kode_kelurahan, today, now)
+    if ahead is not None:
+        return dict(ahead.counts)
+    return await _count(uow, domain, kode_kelurahan, today, now)
+
+
+async def _count(
+    uow: UnitOfWork, domain: Domain, kode_kelurahan: str | None, today: date, now: datetime
+) -> dict[str, int]:
     classify = _Classifier(domain, today)
     found = dict.fromkeys(AUDIENCES, 0)
     for low, high in _slices(await uow.audiences.id_range(kode_kelurahan)):
@@ -273,9 +343,14 @@ async def create_broadcast(
         )
     )
     classify = _Classifier(domain, today)
+    ahead = await _counted_ahead(uow, kode_kelurahan, today, now) if audience != "all" else None
     queued = 0
     for low, high in _slices(await uow.audiences.id_range(kode_kelurahan)):
-        only = await _slice_members(uow, classify, kode_kelurahan, audience, low, high, now)
+        if ahead is not None:  # the members were found ahead: no status work while holding this transaction
+            chosen = ahead.members[audience]
+            only: list[int] | None = chosen[bisect_left(chosen, low) : bisect_right(chosen, high)]
+        else:
+            only = await _slice_members(uow, classify, kode_kelurahan, audience, low, high, now)
         queued += await uow.audiences.queue(broadcast.id, kode_kelurahan, low, high, send_at, now, only)
         await asyncio.sleep(0)
     if not queued:

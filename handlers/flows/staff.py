@@ -103,9 +103,11 @@ async def on_button(turn: Turn, argument: str) -> list[Reply]:
                     )
                 ]
             turn.set_state(STAFF_TEXT, kode=staff.kode_kelurahan)
+            broadcasts.count_ahead(turn.uow, turn.domain, staff.kode_kelurahan, turn.today)
             return [ask_text(turn)]
         case "target":
             turn.set_state(STAFF_TEXT, kode=None)
+            broadcasts.count_ahead(turn.uow, turn.domain, None, turn.today)
             return [ask_text(turn)]
         case "aud":
             if "text" not in turn.data or value not in broadcasts.AUDIENCES:
@@ -158,6 +160,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         if place is None:
             return [Reply(_("Kelurahan itu tidak ada di Kota Bekasi. Ketik lagi namanya."))]
         turn.set_state(STAFF_TEXT, kode=place.code)
+        broadcasts.count_ahead(turn.uow, turn.domain, place.code, turn.today)
         return [ask_text(turn)]
     if turn.state == STAFF_TEXT:
         try:

@@ -317,6 +317,13 @@ class UnitOfWork:
         self._factory = session_factory
         self._read_only = read_only
         self._reader = reader
+        # Which database: a key for per-database caches (the URL, as an id may be reused).
+        bind = session_factory.kw.get("bind")
+        self.database = str(bind.url) if bind is not None else str(id(session_factory))
+
+    def read_unit(self) -> UnitOfWork:
+        """A separate read-only unit on its own connection, for reads that need not wait for this one."""
+        return UnitOfWork(self._factory, read_only=True, reader=self._reader)
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._factory()
