@@ -79,9 +79,13 @@ async def main(recipients: int, rate: float, database_url: str | None) -> None:
 
         citizen_task = asyncio.create_task(citizens())
         started = time.perf_counter()
-        while await sender.step():
-            pass
+        sending_stop = asyncio.Event()
+        sending = asyncio.create_task(sender.run(sending_stop))  # the service loop, as `sigap run` drives it
+        while len([c for c in fake.sent() if c.chat_id >= 1_000_000]) < recipients:
+            await asyncio.sleep(0.05)
         elapsed = time.perf_counter() - started
+        sending_stop.set()
+        await sending
         stop.set()
         await citizen_task
         await channel.stop_polling()

@@ -1,10 +1,17 @@
-"""The broadcast sender: one loop per channel, draining the durable outbox at a configured rate.
+"""The broadcast sender: drains the durable outbox at one configured rate per channel, across processes.
 
-Crash safety. Rows are claimed a few at a time (state `sending`, committed) before any send, and each
-batch's results are committed right after it. A sender killed at any moment therefore leaves at most one
-batch (`BATCH` rows) whose fate is unknown. On restart those rows go back to `pending` with `recovered` set
-and are sent again: nothing is lost, nothing recorded as sent is resent, and only the recovered rows — at
-most one batch per sender that died — may reach a recipient twice. The report counts them.
+Claims. Rows are claimed a few at a time in one statement that moves them `pending` → `sending` under a lease
+(this process's id and an expiry), committed before any send; each batch's results are committed right
+after it. The lease is renewed while its rows are in flight, and only an expired lease is taken back, so no
+process ever takes another live process's rows. A process killed at any moment leaves at most the rows of
+its lease unknown: when the lease runs out they go back to `pending` marked `recovered` and are sent again.
+Nothing is lost, nothing recorded as sent is resent, and only the recovered rows may reach a recipient
+twice; `sigap broadcast show` and the staff report count them.
+
+One rate per channel. Every process runs a sender per channel, but only the one holding the channel's lock
+(`sigap_core.store.leadership`: a PostgreSQL advisory lock, or a file lock beside a SQLite database) sends;
+the others stand by and take over when it dies. The pacer keeps a fixed slot grid: a slot missed because the
+database was slow is made up later, but never more than `rate` sends fall within any one second.
 
 Replies to citizens never queue here: they are sent from the conversation path directly, and the
 broadcast rate defaults to 80 % of each platform's limit so replies keep headroom.
@@ -14,26 +21,36 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-
 from bot.health import Backoff
-from sigap_core.broadcasts import announcement_text, counts, sent_count
+from sigap_core.broadcasts import announcement_text, sent_count
+from sigap_core.delivery import DeliveryState, moves_forward
 from sigap_core.i18n import Translator
 from sigap_core.services import Domain
-from sigap_core.store import models
 from sigap_core.store.availability import database_unavailable
-from sigap_core.store.repositories import Store, UnitOfWork, utcnow
+from sigap_core.store.leadership import Leadership
+from sigap_core.store.outbox import Claimed, Result
+from sigap_core.store.repositories import Store, utcnow
 
 log = logging.getLogger(__name__)
 
 BATCH = 5
 MAX_ATTEMPTS = 5
+LEASE_SECONDS = 20.0
+STANDBY_POLL_SECONDS = 1.0
+RECORD_ATTEMPTS = 5
+STOP_GRACE_SECONDS = 5.0
+
+# Kept for callers of the former name; the rule itself lives in sigap_core.delivery.
+later_state = moves_forward
 
 
 @dataclass(frozen=True)
@@ -45,16 +62,65 @@ class Outcome:
     platform_away: bool = False  # a retry because the platform could not be reached (or failed on its side)
 
 
-# Delivery states after "sent" only move forward; "failed" (a callback) can replace only "sent".
-DELIVERY_RANK = {"sent": 1, "failed": 2, "delivered": 3, "read": 4}
-
-
-def later_state(current: str, reported: str) -> bool:
-    return current in DELIVERY_RANK and reported in DELIVERY_RANK and DELIVERY_RANK[reported] > DELIVERY_RANK[current]
-
-
 Deliver = Callable[[str, str], Awaitable[Outcome]]
 Notify = Callable[[str, str], Coroutine[Any, Any, None]]
+
+
+def process_id() -> str:
+    """Who holds a lease: host, pid and a random part (a pid is reused after a restart)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class Pacer:
+    """One send per slot on a fixed grid of `1/rate` seconds (GCRA, a burst tolerance of one slot).
+
+    A slot missed by up to one interval (timer and event-loop jitter, a slow platform answer) is made up on
+    the next sends, so the rate does not sag under load; a longer gap is not made up, since that would be a
+    burst. The database is kept off this path (the sender claims the next batch while sending the current
+    one), so a slow database causes no gap. `idle()` restarts the grid after idle time; `pause()` moves it
+    (the platform's retry_after). In any one second at most `rate` + 2 sends start: 27 at the default 25/s,
+    under Telegram's 30."""
+
+    TOLERANCE_SLOTS = 1
+
+    def __init__(
+        self,
+        rate: float,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.interval = 1.0 / rate
+        self._clock = clock
+        self._sleep = sleep
+        self._next_slot: float | None = None  # the grid starts at the first send
+        self._paused_until = 0.0
+
+    def _now(self) -> float:
+        return self._clock() if self._clock else asyncio.get_running_loop().time()
+
+    def idle(self) -> None:
+        self._next_slot = None
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, self._now() + seconds)
+        self._next_slot = max(self._next_slot or 0.0, self._paused_until)
+
+    async def wait(self) -> None:
+        now = self._now()
+        tolerance = self.TOLERANCE_SLOTS * self.interval
+        slot = now if self._next_slot is None else max(self._next_slot, now - tolerance)
+        at = max(slot, self._paused_until)
+        if at > now:
+            await self._sleep(at - now)
+        self._next_slot = at + self.interval
+
+
+@dataclass
+class Batch:
+    rows: list[Claimed]
+    texts: dict[int, tuple[str | None, str]]
+    active: set[str]
+    started: list[tuple[int, str, int]] = field(default_factory=list)
 
 
 class BroadcastSender:
@@ -67,51 +133,280 @@ class BroadcastSender:
         rate: float,
         notify: Notify | None = None,
         poll_seconds: float = 0.5,
+        *,
+        lease_seconds: float = LEASE_SECONDS,
+        leadership: Leadership | None = None,
+        owner: str | None = None,
     ) -> None:
         self.store = store
         self.domain = domain
         self.channel = channel
         self.deliver = deliver
+        self.rate = rate
         self.interval = 1.0 / rate
         self.notify = notify
         self.poll_seconds = poll_seconds
-        self._next_slot = 0.0
+        self.lease = timedelta(seconds=lease_seconds)
+        self.leadership = leadership or Leadership()
+        self.owner = owner or process_id()
+        self.role = "standby"
+        self.pacer = Pacer(rate)
+        self._held: set[int] = set()  # claimed rows not yet recorded: their lease is renewed
+        # Messages sent (or being sent) whose result is not yet committed: what a crash may send twice.
+        self._unrecorded = asyncio.Semaphore(BATCH)
+        self._done: list[tuple[Result, bool]] = []  # results waiting to be written (bool: holds a permit)
+        self._writer: asyncio.Task[None] | None = None
+        self._sends: set[asyncio.Task[None]] = set()
         self._notifications: set[asyncio.Task[None]] = set()
         self._paused = Backoff(cap=5.0)  # while the database is away
+        self._platform_away: Outcome | None = None  # the last send could not reach the platform
+
+    # One batch, start to end (tests and the loop below) ------------------------------------------
+
+    async def step(self) -> int:
+        """Claim, send and record one batch; the number of rows handled."""
+        batch = await self._claim()
+        if batch is None:
+            await self._finish_broadcasts()
+            return 0
+        await self._start(batch)
+        await self._drain()
+        return len(batch.rows)
 
     async def recover(self) -> int:
-        """Rows a dead sender left in flight go back to the queue, marked as recovered."""
+        """Rows whose lease expired (their sender died) go back to the queue, marked as recovered."""
         async with self.store.uow() as uow:
-            result = await uow.session.execute(
-                update(models.Outbox)
-                .where(models.Outbox.channel == self.channel, models.Outbox.state == "sending")
-                .values(state="pending", recovered=True, updated_at=utcnow())
-            )
-        recovered = int(result.rowcount or 0)  # type: ignore[attr-defined]
+            recovered = await uow.outbox.recover_expired(self.channel, utcnow())
         if recovered:
             log.warning("%s sender: %d in-flight sends recovered after a crash", self.channel, recovered)
         return recovered
 
-    async def run(self, stop: asyncio.Event) -> None:
-        recovered = False
-        while not stop.is_set():
+    async def _claim(self) -> Batch | None:
+        now = utcnow()
+        async with self.store.uow() as uow:
+            rows = await uow.outbox.claim(self.channel, self.owner, self.lease, BATCH, now)
+            if not rows:
+                return None
+            self._held.update(row.id for row in rows)
+            batch = Batch(
+                rows,
+                await uow.broadcasts.texts(row.broadcast_id for row in rows),
+                # Opt-out is checked as late as possible: right before sending, in the claiming transaction.
+                await uow.outbox.subscribed(self.channel, [row.user_key for row in rows]),
+            )
+            for broadcast_id, created_by in await uow.broadcasts.start(row.broadcast_id for row in rows):
+                total = sum((await uow.outbox.counts(broadcast_id)).values())
+                batch.started.append((broadcast_id, created_by, total))
+        return batch
+
+    async def _start(self, batch: Batch) -> None:
+        """Start a batch's sends, one per slot; returns once the last one started.
+
+        A send does not wait for the one before to be answered, so a slow platform answer does not slow the
+        rate; each result is written as soon as it is known, and at most `BATCH` messages are ever out
+        without a written result (what a crash may send twice)."""
+        _ = Translator("id")
+        for row in batch.rows:
+            if row.user_key not in batch.active:
+                self._finished(Result(row.id, DeliveryState.OPTED_OUT, "", row.attempts), permit=False)
+                continue
+            if self._platform_away is not None:
+                # The platform just could not be reached: the rest of the batch goes back to the queue at once,
+                # with that reason, not attempted (no attempt counted).
+                away = self._platform_away
+                retry_at = utcnow() + timedelta(seconds=max(away.retry_after, 1.0))
+                self._finished(Result(row.id, DeliveryState.PENDING, away.reason, row.attempts, retry_at), permit=False)
+                continue
+            kode, text = batch.texts[row.broadcast_id]
+            await self._unrecorded.acquire()
+            await self.pacer.wait()
+            task = asyncio.create_task(self._send_one(row, announcement_text(_, self.domain, kode, text)))
+            self._sends.add(task)
+            task.add_done_callback(self._sends.discard)
+        for broadcast_id, created_by, total in batch.started:
+            self._tell(created_by, start_text(broadcast_id, total))
+        self._write_soon()
+
+    async def _send_one(self, row: Claimed, text: str) -> None:
+        try:
+            outcome = await self.deliver(row.user_key, text)
+        except Exception as error:  # a transport error (the platform away): try again later
+            outcome = Outcome("retry", type(error).__name__, 5.0, platform_away=True)
+        self._platform_away = outcome if outcome.platform_away else None
+        attempts = row.attempts + 1
+        if outcome.state != "retry":
+            result = Result(row.id, outcome.state, outcome.reason, attempts, platform_id=outcome.platform_id)
+        else:
+            self.pacer.pause(outcome.retry_after)  # the platform asked everyone to slow down
+            if attempts < MAX_ATTEMPTS:
+                retry_at = utcnow() + timedelta(seconds=max(outcome.retry_after, 1.0))
+                result = Result(row.id, DeliveryState.PENDING, outcome.reason, attempts, retry_at)
+            else:
+                result = Result(row.id, DeliveryState.FAILED, outcome.reason or "retries exhausted", attempts)
+        self._finished(result, permit=True)
+
+    def _finished(self, result: Result, *, permit: bool) -> None:
+        self._done.append((result, permit))
+        self._write_soon()
+
+    def _write_soon(self) -> None:
+        if self._done and (self._writer is None or self._writer.done()):
+            self._writer = asyncio.create_task(self._write_done())
+
+    async def _write_done(self) -> None:
+        """Write every result known so far, in one transaction per round (group commit)."""
+        while self._done:
+            taken, self._done = self._done, []
             try:
-                if not recovered:
-                    await self.recover()
-                    recovered = True
-                handled = await self.step()
+                await self._record([result for result, _permit in taken])
+            except Exception:
+                log.exception("%s sender: results not written; those rows will be resent", self.channel)
+            finally:
+                for _result, permit in taken:
+                    if permit:
+                        self._unrecorded.release()
+
+    async def _drain(self) -> None:
+        """Wait until every send started so far is answered and its result written."""
+        while self._sends or self._done or (self._writer is not None and not self._writer.done()):
+            if self._sends:
+                await asyncio.gather(*list(self._sends), return_exceptions=True)
+            self._write_soon()
+            if self._writer is not None:
+                await asyncio.gather(self._writer, return_exceptions=True)
+
+    async def _record(self, results: list[Result]) -> None:
+        """Write results; retried, since the messages are already out. If it still fails, the rows' lease is
+        left to run out and they are sent again, counted as resent."""
+        attempt = 0
+        while True:
+            try:
+                await self._write(results)
                 self._database_back()
+                return
             except Exception as error:
-                if not database_unavailable(error):
-                    log.exception("%s sender: step failed; retrying", self.channel)
-                    handled = 0
-                else:  # paused: its transaction rolled back, nothing was marked sent
+                if database_unavailable(error):
+                    # Sent but not yet recorded: kept (the lease renewed) until the database answers again,
+                    # so nothing sent is sent again, and nothing is marked sent that was not.
                     self._database_away(error)
-                    await self._paused.wait(stop)
+                    await self._paused.wait()
                     continue
-            if not handled:
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.poll_seconds)
+                attempt += 1
+                if attempt == RECORD_ATTEMPTS:
+                    self._held.difference_update(r.id for r in results)
+                    raise
+                log.warning("%s sender: writing results failed (%s); retrying", self.channel, type(error).__name__)
+                await asyncio.sleep(0.2 * attempt)
+
+    async def _write(self, results: list[Result]) -> None:
+        now = utcnow()
+        async with self.store.uow() as uow:
+            # A delivery callback may have arrived before this record: take the state it reported.
+            reported = await uow.outgoing.states(self.channel, [r.platform_id for r in results if r.platform_id])
+            final = [
+                Result(r.id, reported[r.platform_id], r.reason, r.attempts, platform_id=r.platform_id)
+                if r.state == DeliveryState.SENT and moves_forward(DeliveryState.SENT, reported.get(r.platform_id, ""))
+                else r
+                for r in results
+            ]
+            await uow.outbox.record(self.owner, final, now)
+        self._held.difference_update(r.id for r in results)
+
+    async def _finish_broadcasts(self) -> None:
+        async with self.store.uow() as uow:
+            finished = await uow.broadcasts.finish_sent(utcnow())
+            reports = [
+                (created_by, broadcast_id, await uow.outbox.counts(broadcast_id))
+                for broadcast_id, created_by in finished
+            ]
+        for created_by, broadcast_id, tally in reports:
+            self._tell(created_by, report_text(broadcast_id, tally))
+
+    async def _release(self) -> None:
+        """On a clean stop, rows claimed but not sent go back to the queue (not marked recovered)."""
+        if not self._held:
+            return
+        async with self.store.uow() as uow:
+            await uow.outbox.release(sorted(self._held), self.owner, utcnow())
+        self._held.clear()
+
+    # The service loop ------------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        renewer = asyncio.create_task(self._renew_leases(stop))
+        try:
+            while not stop.is_set():
+                try:
+                    leading = await self.leadership.acquire()
+                except Exception:
+                    log.exception("%s sender: leadership check failed", self.channel)
+                    leading = False
+                if not leading:
+                    self.role = "standby"
+                    await _wait(stop, STANDBY_POLL_SECONDS)
+                    continue
+                if self.role != "leader":
+                    log.warning("%s sender: this process now sends the broadcasts", self.channel)
+                self.role = "leader"
+                await self._lead(stop)
+        finally:
+            renewer.cancel()
+            self.role = "standby"
+            await asyncio.shield(self._stop_cleanly())
+
+    async def _stop_cleanly(self) -> None:
+        """Wait (briefly) for messages under way and write their results; then hand back the rows claimed but
+        not sent. If the wait runs out, nothing is handed back: those leases expire and count as resent."""
+        try:
+            await asyncio.wait_for(self._drain(), STOP_GRACE_SECONDS)
+            await self._release()
+        except Exception:
+            log.warning("%s sender: stopped with messages under way; their rows will be resent", self.channel)
+        with suppress(Exception):
+            await self.leadership.release()
+
+    async def _lead(self, stop: asyncio.Event) -> None:
+        """Send while this process holds the channel. The next batch is claimed while the current one is
+        sent, and results are written while later messages are sent, so neither a slow database nor a slow
+        platform answer costs a slot."""
+        loop = asyncio.get_running_loop()
+        checked = recovered = float("-inf")
+        next_batch: asyncio.Task[Batch | None] | None = None
+        self.pacer.idle()
+        try:
+            while not stop.is_set():
+                try:
+                    if loop.time() - checked > STANDBY_POLL_SECONDS:
+                        if not await self.leadership.held():
+                            return
+                        checked = loop.time()
+                    if loop.time() - recovered > self.lease.total_seconds() / 2:
+                        await self.recover()
+                        recovered = loop.time()
+                    batch = await (next_batch or self._claim())
+                    next_batch = None
+                    self._database_back()
+                    if batch is None:
+                        await self._drain()
+                        await self._finish_broadcasts()
+                        self.pacer.idle()
+                        await _wait(stop, self.poll_seconds)
+                        continue
+                    next_batch = asyncio.create_task(self._claim())
+                    await self._start(batch)
+                except Exception as error:
+                    next_batch = None
+                    if database_unavailable(error):  # paused: its transaction rolled back, nothing marked sent
+                        self._database_away(error)
+                        await self._paused.wait(stop)
+                        continue
+                    log.exception("%s sender: step failed; retrying", self.channel)
+                    await _wait(stop, self.poll_seconds)
+        finally:
+            if next_batch is not None:
+                # Its rows, once claimed, are in `_held`: handed back on a clean stop.
+                with suppress(Exception, asyncio.CancelledError):
+                    await asyncio.shield(next_batch)
 
     def _database_away(self, error: BaseException) -> None:
         if self._paused.attempt == 0:
@@ -122,177 +417,18 @@ class BroadcastSender:
             log.warning("%s sender: resumed", self.channel)
             self._paused.reset()
 
-    async def _record_when_possible(self, results: dict[int, tuple[str, str, int, float, str]]) -> None:
-        """Record a batch that was sent; while the database is away, keep it and try again, so what was
-        sent is never sent again nor left unrecorded."""
-        while True:
+    async def _renew_leases(self, stop: asyncio.Event) -> None:
+        """Keep the lease of rows in flight (a long 429 wait, a slow platform) from running out."""
+        every = self.lease.total_seconds() / 3
+        while not stop.is_set():
+            await _wait(stop, every)
+            if not self._held:
+                continue
             try:
-                await self._record(results)
-                return
-            except Exception as error:
-                if not database_unavailable(error):
-                    raise
-                self._database_away(error)
-                await self._paused.wait()
-
-    async def step(self) -> int:
-        """Claim, send and record one batch; the number of rows handled."""
-        now = utcnow()
-        async with self.store.uow() as uow:
-            due = (
-                await uow.session.execute(
-                    select(
-                        models.Outbox.id,
-                        models.Outbox.user_key,
-                        models.Outbox.attempts,
-                        models.Broadcast.id,
-                        models.Broadcast.kode_kelurahan,
-                        models.Broadcast.text,
-                    )
-                    .join(models.Broadcast, models.Broadcast.id == models.Outbox.broadcast_id)
-                    .where(
-                        models.Outbox.channel == self.channel,
-                        models.Outbox.state == "pending",
-                        models.Outbox.next_attempt_at <= now,
-                        models.Broadcast.status.in_(("scheduled", "sending")),
-                        models.Broadcast.send_at <= now,
-                    )
-                    .order_by(models.Outbox.id)
-                    .limit(BATCH)
-                )
-            ).all()
-            if not due:
-                await self._finish_broadcasts(uow)
-                return 0
-            ids = [row[0] for row in due]
-            await uow.session.execute(
-                update(models.Outbox).where(models.Outbox.id.in_(ids)).values(state="sending", updated_at=now)
-            )
-            started = []
-            for broadcast_id in sorted({row[3] for row in due}):
-                moved = await uow.session.execute(
-                    update(models.Broadcast)
-                    .where(models.Broadcast.id == broadcast_id, models.Broadcast.status == "scheduled")
-                    .values(status="sending")
-                )
-                if moved.rowcount == 1:  # type: ignore[attr-defined]
-                    broadcast = await uow.session.get(models.Broadcast, broadcast_id)
-                    total = sum((await counts(uow, broadcast_id)).values())
-                    if broadcast is not None:
-                        started.append((broadcast.created_by, broadcast_id, total))
-            # Opt-out is checked as late as possible: right before sending, in the claiming transaction.
-            active = {
-                key
-                for (key,) in (
-                    await uow.session.execute(
-                        select(models.Subscription.user_key).where(
-                            models.Subscription.channel == self.channel,
-                            models.Subscription.user_key.in_([row[1] for row in due]),
-                            models.Subscription.status == "active",
-                        )
-                    )
-                ).all()
-            }
-        for created_by, broadcast_id, total in started:
-            self._tell(created_by, start_text(broadcast_id, total))
-        results: dict[int, tuple[str, str, int, float, str]] = {}
-        _ = Translator("id")
-        halted: Outcome | None = None
-        for outbox_id, user_key, attempts, _broadcast_id, kode, text in due:
-            if user_key not in active:
-                results[outbox_id] = ("opted_out", "", attempts, 0.0, "")
-                continue
-            if halted is not None:
-                # The platform just could not be reached: the rest of the batch goes back to the queue at
-                # once, with that reason, not attempted (no attempt counted).
-                results[outbox_id] = ("retry", halted.reason, attempts, halted.retry_after, "")
-                continue
-            await self._pace()
-            try:
-                outcome = await self.deliver(user_key, announcement_text(_, self.domain, kode, text))
-            except Exception as error:  # a transport error (the platform away): try again later
-                outcome = Outcome("retry", type(error).__name__, 5.0, platform_away=True)
-            if outcome.state == "retry":
-                self._next_slot += outcome.retry_after  # the platform asked everyone to slow down
-                halted = outcome if outcome.platform_away else None
-            results[outbox_id] = (outcome.state, outcome.reason, attempts + 1, outcome.retry_after, outcome.platform_id)
-        await self._record_when_possible(results)
-        return len(due)
-
-    async def _pace(self) -> None:
-        loop = asyncio.get_running_loop()
-        now = loop.time()
-        self._next_slot = max(self._next_slot, now)
-        wait = self._next_slot - now
-        self._next_slot += self.interval
-        if wait > 0:
-            await asyncio.sleep(wait)
-
-    async def _record(self, results: dict[int, tuple[str, str, int, float, str]]) -> None:
-        now = utcnow()
-        async with self.store.uow() as uow:
-            # A delivery callback may have arrived before this record: take the state it reported.
-            platform_ids = [r[4] for r in results.values() if r[4]]
-            reported = (
-                dict(
-                    (
-                        await uow.session.execute(
-                            select(models.OutgoingMessage.platform_id, models.OutgoingMessage.state).where(
-                                models.OutgoingMessage.channel == self.channel,
-                                models.OutgoingMessage.platform_id.in_(platform_ids),
-                            )
-                        )
-                    ).all()
-                )
-                if platform_ids
-                else {}
-            )
-            for outbox_id, (state, reason, attempts, retry_after, platform_id) in results.items():
-                values: dict[str, object] = {"attempts": attempts, "updated_at": now, "reason": reason[:200]}
-                if platform_id:
-                    values["platform_id"] = platform_id
-                    if state == "sent" and later_state("sent", reported.get(platform_id, "")):
-                        state = reported[platform_id]
-                if state == "retry" and attempts < MAX_ATTEMPTS:
-                    values.update(state="pending", next_attempt_at=now + timedelta(seconds=max(retry_after, 1.0)))
-                elif state == "retry":
-                    values.update(state="failed", reason=(reason or "retries exhausted")[:200])
-                else:
-                    values["state"] = state
-                await uow.session.execute(update(models.Outbox).where(models.Outbox.id == outbox_id).values(**values))
-
-    async def _finish_broadcasts(self, uow: UnitOfWork) -> None:
-        """Broadcasts with nothing left to send become done; exactly one sender reports each."""
-        session = uow.session
-        open_ids = [
-            b
-            for (b,) in (
-                await session.execute(select(models.Broadcast.id).where(models.Broadcast.status == "sending"))
-            ).all()
-        ]
-        for broadcast_id in open_ids:
-            remaining = (
-                await session.execute(
-                    select(models.Outbox.id)
-                    .where(
-                        models.Outbox.broadcast_id == broadcast_id,
-                        models.Outbox.state.in_(("pending", "sending")),
-                    )
-                    .limit(1)
-                )
-            ).first()
-            if remaining:
-                continue
-            claimed = await session.execute(
-                update(models.Broadcast)
-                .where(models.Broadcast.id == broadcast_id, models.Broadcast.status == "sending")
-                .values(status="done", finished_at=utcnow(), reported=True)
-            )
-            if claimed.rowcount == 1:  # type: ignore[attr-defined]
-                broadcast = await session.get(models.Broadcast, broadcast_id)
-                tally = await counts(uow, broadcast_id)
-                if broadcast is not None:
-                    self._tell(broadcast.created_by, report_text(broadcast_id, tally))
+                async with self.store.uow() as uow:
+                    await uow.outbox.renew(sorted(self._held), self.owner, utcnow() + self.lease)
+            except Exception:
+                log.exception("%s sender: lease renewal failed", self.channel)
 
     def _tell(self, created_by: str, text: str) -> None:
         """Progress for the staff chat that created the broadcast (the CLI reads `broadcast show`)."""
@@ -301,6 +437,11 @@ class BroadcastSender:
         task = asyncio.create_task(self.notify(created_by, text))
         self._notifications.add(task)
         task.add_done_callback(self._notifications.discard)
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
 
 
 def start_text(broadcast_id: int, total: int, lang: str = "id") -> str:

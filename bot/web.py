@@ -9,6 +9,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -18,13 +19,14 @@ from bot.bootstrap import App
 from bot.graph_versions import warn_if_expiring
 from bot.health import OK, STARTING, Health
 from bot.inbox import InboxWorker
-from bot.sender import BroadcastSender
+from bot.sender import BroadcastSender, Deliver, process_id
 from bot.webhook_body import MAX_BODY_BYTES
 from bot.whatsapp import WhatsAppChannel, WhatsAppClient
 from handlers.engine import Conversations
 from handlers.model import Reply
 from sigap_core.config import Settings
 from sigap_core.store.inbox import Inbox, Sealer
+from sigap_core.store.leadership import leadership
 
 # aiogram takes seconds to import (its types are rebuilt at import): it is imported only when a Telegram
 # token is set, so a WhatsApp-only service and the CLI commands start without it.
@@ -41,11 +43,14 @@ PING_SECONDS = 3.0
 # A webhook request only writes to the inbox: at shutdown it is always given this long to be answered.
 HTTP_GRACE = 2.0
 Handler = Callable[[web.Request], Awaitable[web.Response]]
+SENDERS_KEY = web.AppKey("senders", list[BroadcastSender])
 # Young-generation threshold of the cyclic GC while serving (CPython's default is 700). A turn allocates a
 # few thousand short-lived objects (aiogram/pydantic models, SQLAlchemy rows) that reference counting frees;
 # at 700 the collector ran several times per update and, with the default 10/10 older thresholds, kept
 # rescanning the long-lived start-up heap: 20 % of a webhook update's CPU in bench/telegram_webhook.py.
 GC_YOUNG_THRESHOLD = 10_000
+# How often each process asks whether a run-once job (the hourly prune) is due.
+JOB_CHECK_SECONDS = 60.0
 
 
 def settle_heap() -> None:
@@ -95,6 +100,7 @@ def build_web_app(
     health = health or Health()
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app[HEALTH_KEY] = health
+    web_app[SENDERS_KEY] = []
     inbox = Inbox(app.store, Sealer(app.domain.hasher.key))
     workers: list[InboxWorker] = []
     web_app[WORKERS_KEY] = workers
@@ -142,7 +148,7 @@ def healthz(app: App, health: Health) -> Handler:
     """GET /healthz: 200 with each channel's state while the database answers, else 503 (a load balancer
     takes the process out; the channels keep their own retries)."""
 
-    async def answer(_request: web.Request) -> web.Response:
+    async def answer(request: web.Request) -> web.Response:
         try:
             database = await asyncio.wait_for(app.store.ping(), PING_SECONDS)
         except TimeoutError:
@@ -161,6 +167,8 @@ def healthz(app: App, health: Health) -> Handler:
                 "replies_not_sent": {
                     channel: health.counters[f"{channel}_replies_not_sent"] for channel in sorted(channels)
                 },
+                # Which process sends each channel's broadcasts ("leader"; the others "standby").
+                "senders": {sender.channel: sender.role for sender in request.app.get(SENDERS_KEY, [])},
             },
             status=200 if database else 503,
         )
@@ -180,36 +188,47 @@ def build_senders(
         elif channel == "whatsapp" and whatsapp is not None:
             await whatsapp.deliver(user_key, {"type": "text", "text": {"body": text, "preview_url": False}})
 
-    senders = []
+    settings = app.settings
+    channels: list[tuple[str, Deliver, float]] = []
     if telegram is not None:
-        senders.append(
-            BroadcastSender(
-                app.store, app.domain, "telegram", telegram.deliver_announcement, app.settings.telegram_rate, notify
-            )
-        )
+        channels.append(("telegram", telegram.deliver_announcement, settings.telegram_rate))
     if whatsapp is not None:
-        senders.append(
-            BroadcastSender(
-                app.store, app.domain, "whatsapp", whatsapp.deliver_announcement, app.settings.whatsapp_rate, notify
-            )
+        channels.append(("whatsapp", whatsapp.deliver_announcement, settings.whatsapp_rate))
+    # Every process runs a sender per channel; the one holding the channel's lock sends, the others stand by.
+    return [
+        BroadcastSender(
+            app.store,
+            app.domain,
+            channel,
+            deliver,
+            rate,
+            notify,
+            lease_seconds=settings.outbox_lease_seconds,
+            leadership=leadership(app.store.engine, f"sender:{channel}"),
         )
-    return senders
+        for channel, deliver, rate in channels
+    ]
 
 
 async def prune_hourly(app: App, stop: asyncio.Event) -> None:
-    """Retention, as the privacy notice promises: at start and every hour."""
+    """Retention, as the privacy notice promises: hourly, by one process of however many run."""
     from sigap_core.retention import prune
     from sigap_core.store.repositories import utcnow
 
+    owner = process_id()
     while not stop.is_set():
         try:
+            # Once an hour across all processes: the process that takes the job's turn runs it.
             async with app.store.uow() as uow:
-                removed = await prune(uow, app.policy, utcnow())
-            log.info("retention: %s", removed)
+                due = await uow.jobs.take_if_due("prune", owner, timedelta(hours=1), utcnow())
+            if due:
+                async with app.store.uow() as uow:
+                    removed = await prune(uow, app.policy, utcnow())
+                log.info("retention: %s", removed)
         except Exception:
-            log.exception("retention sweep failed; retrying in an hour")
+            log.exception("retention sweep failed; retrying at the next check")
         with suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), 3600)
+            await asyncio.wait_for(stop.wait(), JOB_CHECK_SECONDS)
 
 
 async def serve(app: App) -> None:
@@ -244,6 +263,7 @@ async def serve(app: App) -> None:
         tasks.append(asyncio.create_task(prune_hourly(app, stop)))
         whatsapp = web_app.get(WHATSAPP_KEY)
         for sender in build_senders(app, telegram, whatsapp):
+            web_app[SENDERS_KEY].append(sender)
             tasks.append(asyncio.create_task(sender.run(stop)))
             log.warning("%s broadcast sender: %.0f messages/s", sender.channel, 1 / sender.interval)
         await stop.wait()

@@ -7,17 +7,19 @@ staff cannot even learn that it exists.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select, update
-
-from sigap_core.eligibility import Status
+from sigap_core.coverage import Participation, Skema
+from sigap_core.eligibility import Facts, RegistryPerson, Status, decide
 from sigap_core.i18n import Translator
-from sigap_core.services import Domain, check
+from sigap_core.services import Domain
 from sigap_core.store import models
+from sigap_core.store.audiences import SLICE, GroupKey
 from sigap_core.store.repositories import UnitOfWork, aware
 
 ROLES = ("staff", "admin")
@@ -80,50 +82,34 @@ async def create_invite(
         created_at=now,
         expires_at=now + timedelta(days=INVITE_DAYS),
     )
-    uow.session.add(invite)
-    await uow.session.flush()
-    return code, invite
+    return code, await uow.staff.add_invite(invite)
 
 
 async def redeem_invite(
     uow: UnitOfWork, domain: Domain, code: str, channel: str, user_key: str, now: datetime
 ) -> models.Staff:
-    digest = domain.hasher.token("invite", normalise_code(code))
-    invite = (
-        await uow.session.execute(select(models.StaffInvite).where(models.StaffInvite.code_hmac == digest))
-    ).scalar_one_or_none()
+    invite = await uow.staff.invite_by_code(domain.hasher.token("invite", normalise_code(code)))
     if invite is None:
         raise BroadcastError("invite_unknown")
     if invite.used_at is not None:
         raise BroadcastError("invite_used")
     if (aware(invite.expires_at) or now) < now:
         raise BroadcastError("invite_expired")
-    # Single use even under concurrency: only one UPDATE can move used_at from NULL.
-    claimed = await uow.session.execute(
-        update(models.StaffInvite)
-        .where(models.StaffInvite.id == invite.id, models.StaffInvite.used_at.is_(None))
-        .values(used_at=now)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if not await uow.staff.use_invite(invite.id, now):
         raise BroadcastError("invite_used")
-    staff = await staff_of(uow, channel, user_key, include_revoked=True)
-    if staff is None:
-        staff = models.Staff(channel=channel, user_key=user_key)
-        uow.session.add(staff)
+    staff = await uow.staff.of_chat(channel, user_key, include_revoked=True) or models.Staff(
+        channel=channel, user_key=user_key
+    )
     staff.role = invite.role
     staff.kode_kelurahan = invite.kode_kelurahan
     staff.invite_id = invite.id
     staff.created_at = now
     staff.revoked_at = None
-    await uow.session.flush()
-    return staff
+    return await uow.staff.add(staff)
 
 
 async def staff_of(uow: UnitOfWork, channel: str, user_key: str, include_revoked: bool = False) -> models.Staff | None:
-    query = select(models.Staff).where(models.Staff.channel == channel, models.Staff.user_key == user_key)
-    if not include_revoked:
-        query = query.where(models.Staff.revoked_at.is_(None))
-    return (await uow.session.execute(query)).scalar_one_or_none()
+    return await uow.staff.of_chat(channel, user_key, include_revoked=include_revoked)
 
 
 def actor_for(staff: models.Staff) -> Actor:
@@ -131,11 +117,11 @@ def actor_for(staff: models.Staff) -> Actor:
 
 
 async def list_staff(uow: UnitOfWork) -> list[models.Staff]:
-    return list((await uow.session.execute(select(models.Staff).order_by(models.Staff.id))).scalars())
+    return await uow.staff.all()
 
 
 async def revoke_staff(uow: UnitOfWork, staff_id: int, now: datetime) -> models.Staff:
-    staff = await uow.session.get(models.Staff, staff_id)
+    staff = await uow.staff.get(staff_id)
     if staff is None:
         raise BroadcastError("staff_unknown")
     staff.revoked_at = now
@@ -143,48 +129,168 @@ async def revoke_staff(uow: UnitOfWork, staff_id: int, now: datetime) -> models.
 
 
 # Audiences and broadcasts ---------------------------------------------------------------------------
+#
+# Set-based (#18): the store counts and queues a slice of subscriptions per statement, and `decide` runs once
+# per distinct group of facts, not once per subscriber. Between slices the event loop runs other work.
 
 
-async def audiences(
-    uow: UnitOfWork, domain: Domain, kode_kelurahan: str | None, today: date, *, targeted: bool = True
-) -> dict[str, list[tuple[str, str]]]:
-    """(channel, user_key) of the active subscribers in the kelurahan (or city), per audience, in one pass.
+class _Classifier:
+    """The audience of a group of facts, decided once per group (the same `decide` a single check runs)."""
+
+    def __init__(self, domain: Domain, today: date) -> None:
+        self.domain = domain
+        self.today = today
+        self._seen: dict[GroupKey, str | None] = {}
+
+    def audience(self, key: GroupKey) -> str | None:
+        if key not in self._seen:
+            self._seen[key] = self._decide(key)
+        return self._seen[key]
+
+    def _decide(self, key: GroupKey) -> str | None:
+        kode, desil, pekerjaan, sigap, other = key
+        far_future = date(9999, 12, 31)
+        participations = []
+        if sigap:
+            participations.append(Participation("", Skema.SIGAP, (), self.today, far_future, True))
+        if other:
+            participations.append(Participation("", Skema.LAINNYA, (), self.today, far_future, True))
+        person = RegistryPerson("", kode, desil, pekerjaan or "") if kode is not None and desil is not None else None
+        decision = decide(Facts(person, participations), self.domain.policy, self.domain.wilayah, self.today)
+        if decision.is_eligible:
+            return "eligible"
+        if decision.status is Status.ENROLLED:
+            return "enrolled"
+        if decision.needs_data_update:
+            return "needs_update"
+        return None
+
+
+def _slices(bounds: tuple[int, int] | None) -> list[tuple[int, int]]:
+    if bounds is None:
+        return []
+    low, high = bounds
+    return [(start, min(start + SLICE - 1, high)) for start in range(low, high + 1, SLICE)]
+
+
+# Counts computed ahead, while the staff member types the announcement: (kelurahan, day) → when, counts.
+# A staff turn runs in a write transaction (on SQLite it holds the database's write lock), so a city-wide
+# count inside it would make every citizen wait; counted ahead on a read unit, nobody waits.
+COUNTS_FRESH = timedelta(minutes=2)
+CacheKey = tuple[str, str | None, date]
+
+
+@dataclass(frozen=True)
+class _Ahead:
+    """Audiences counted ahead: when, the counts, and the subscription ids of each targeted audience."""
+
+    at: datetime
+    counts: dict[str, int]
+    members: dict[str, list[int]]
+
+
+_ahead: dict[CacheKey, _Ahead] = {}
+_counting: dict[CacheKey, asyncio.Task[_Ahead]] = {}
+
+
+def count_ahead(uow: UnitOfWork, domain: Domain, kode_kelurahan: str | None, today: date) -> None:
+    """Start counting the audiences of a kelurahan (or the city) on a read unit, in the background; the
+    members of each targeted audience are kept too, so queueing it needs no status work either."""
+    key = (uow.database, kode_kelurahan, today)
+    if key in _counting and not _counting[key].done():
+        return
+
+    async def count() -> _Ahead:
+        now = datetime.now(UTC)
+        classify = _Classifier(domain, today)
+        counts = dict.fromkeys(AUDIENCES, 0)
+        members: dict[str, list[int]] = {audience: [] for audience in AUDIENCES if audience != "all"}
+        async with uow.read_unit() as reader:
+            for low, high in _slices(await reader.audiences.id_range(kode_kelurahan)):
+                counts["all"] += await reader.audiences.count_all(kode_kelurahan, low, high)
+                for subscription_id, group in await reader.audiences.verified(kode_kelurahan, low, high, now, today):
+                    audience = classify.audience(group)
+                    if audience is not None:
+                        counts[audience] += 1
+                        members[audience].append(subscription_id)
+                await asyncio.sleep(0)
+        for chosen in members.values():
+            chosen.sort()  # sliced by id range when queued
+        ahead = _Ahead(now, counts, members)
+        _ahead[key] = ahead
+        return ahead
+
+    _counting[key] = asyncio.create_task(count())
+
+
+async def _counted_ahead(uow: UnitOfWork, kode_kelurahan: str | None, today: date, now: datetime) -> _Ahead | None:
+    key = (uow.database, kode_kelurahan, today)
+    running = _counting.get(key)
+    if running is not None and not running.done():
+        await asyncio.shield(running)
+    ahead = _ahead.get(key)
+    return ahead if ahead is not None and now - ahead.at < COUNTS_FRESH else None
+
+
+async def audience_counts(
+    uow: UnitOfWork, domain: Domain, kode_kelurahan: str | None, today: date, now: datetime | None = None
+) -> dict[str, int]:
+    """How many active subscribers of the kelurahan (or city) each audience reaches.
 
     Targeted audiences need the subscriber's status, so they include only subscribers whose chat is verified
-    (a kept link); "all" includes every active subscriber. `targeted=False` skips the status checks.
-    """
-    query = select(models.Subscription.channel, models.Subscription.user_key).where(
-        models.Subscription.status == "active"
-    )
-    if kode_kelurahan is not None:
-        query = query.where(models.Subscription.kode_kelurahan == kode_kelurahan)
-    subscribers = [(c, u) for c, u in (await uow.session.execute(query.order_by(models.Subscription.id))).all()]
-    found: dict[str, list[tuple[str, str]]] = {audience: [] for audience in AUDIENCES}
-    found["all"] = subscribers
-    if not targeted:
-        return found
-    links = await uow.links.live_by_chat(kode_kelurahan)  # one statement, not one per subscriber
-    for channel, user_key in subscribers:
-        nik_hmac = links.get((channel, user_key))
-        if nik_hmac is None:
-            continue
-        decision = await check(uow, domain, nik_hmac, today)
-        if decision.is_eligible:
-            found["eligible"].append((channel, user_key))
-        elif decision.status is Status.ENROLLED:
-            found["enrolled"].append((channel, user_key))
-        elif decision.needs_data_update:
-            found["needs_update"].append((channel, user_key))
+    (a kept link); "all" includes every active subscriber. A count made ahead (`count_ahead`) in the last two
+    minutes is used as it is (opt-outs since are still honoured: the sender checks each one when sending)."""
+    now = now or datetime.now(UTC)
+    ahead = await _counted_ahead(uow, kode_kelurahan, today, now)
+    if ahead is not None:
+        return dict(ahead.counts)
+    return await _count(uow, domain, kode_kelurahan, today, now)
+
+
+async def _count(
+    uow: UnitOfWork, domain: Domain, kode_kelurahan: str | None, today: date, now: datetime
+) -> dict[str, int]:
+    classify = _Classifier(domain, today)
+    found = dict.fromkeys(AUDIENCES, 0)
+    for low, high in _slices(await uow.audiences.id_range(kode_kelurahan)):
+        found["all"] += await uow.audiences.count_all(kode_kelurahan, low, high)
+        for key, n in (await uow.audiences.groups(kode_kelurahan, low, high, now, today)).items():
+            audience = classify.audience(key)
+            if audience is not None:
+                found[audience] += n
+        await asyncio.sleep(0)
     return found
+
+
+async def _slice_members(
+    uow: UnitOfWork,
+    classify: _Classifier,
+    kode_kelurahan: str | None,
+    audience: str,
+    low: int,
+    high: int,
+    now: datetime,
+) -> list[int] | None:
+    """The subscription ids of one slice an audience reaches; None for all of them."""
+    if audience == "all":
+        return None
+    rows = await uow.audiences.verified(kode_kelurahan, low, high, now, classify.today)
+    return [subscription_id for subscription_id, key in rows if classify.audience(key) == audience]
 
 
 async def recipients(
     uow: UnitOfWork, domain: Domain, kode_kelurahan: str | None, audience: str, today: date
 ) -> list[tuple[str, str]]:
-    """The subscribers one audience reaches (see `audiences`)."""
+    """(channel, user_key) of the subscribers one audience reaches (see `audience_counts`)."""
     if audience not in AUDIENCES:
         raise BroadcastError("bad_audience")
-    return (await audiences(uow, domain, kode_kelurahan, today, targeted=audience != "all"))[audience]
+    now = datetime.now(UTC)
+    classify = _Classifier(domain, today)
+    found: list[tuple[str, str]] = []
+    for low, high in _slices(await uow.audiences.id_range(kode_kelurahan)):
+        only = await _slice_members(uow, classify, kode_kelurahan, audience, low, high, now)
+        found += await uow.audiences.members(kode_kelurahan, low, high, only)
+    return found
 
 
 def validate_text(text: str) -> str:
@@ -218,72 +324,60 @@ async def create_broadcast(
     now: datetime,
     today: date,
 ) -> tuple[models.Broadcast, int]:
+    """The broadcast and its outbox rows, queued with one INSERT … SELECT per slice of subscribers."""
     if not actor.may_act_on(kode_kelurahan):
         raise BroadcastError("out_of_scope")
     # Stored in UTC: SQLite keeps a datetime's wall-clock time and drops its zone, and is read back as UTC,
     # so 08:00 WIB from the chat's schedule would otherwise be sent at 15:00 WIB.
     send_at = send_at.astimezone(UTC)
+    if audience not in AUDIENCES:
+        raise BroadcastError("bad_audience")
     clean = validate_text(text)
-    people = await recipients(uow, domain, kode_kelurahan, audience, today)
-    broadcast = models.Broadcast(
-        kode_kelurahan=kode_kelurahan,
-        audience=audience,
-        text=clean,
-        created_by=actor.name,
-        created_at=now,
-        send_at=send_at,
-        status="scheduled",
-        reported=False,
-    )
-    uow.session.add(broadcast)
-    await uow.session.flush()
-    uow.session.add_all(
-        models.Outbox(
-            broadcast_id=broadcast.id,
-            channel=channel,
-            user_key=user_key,
-            state="pending",
-            attempts=0,
-            reason="",
-            next_attempt_at=send_at,
-            recovered=False,
-            updated_at=now,
+    broadcast = await uow.broadcasts.add(
+        models.Broadcast(
+            kode_kelurahan=kode_kelurahan,
+            audience=audience,
+            text=clean,
+            created_by=actor.name,
+            created_at=now,
+            send_at=send_at,
+            status="scheduled",
+            reported=False,
         )
-        for channel, user_key in people
     )
-    if not people:
+    classify = _Classifier(domain, today)
+    ahead = await _counted_ahead(uow, kode_kelurahan, today, now) if audience != "all" else None
+    queued = 0
+    for low, high in _slices(await uow.audiences.id_range(kode_kelurahan)):
+        if ahead is not None:  # the members were found ahead: no status work while holding this transaction
+            chosen = ahead.members[audience]
+            only: list[int] | None = chosen[bisect_left(chosen, low) : bisect_right(chosen, high)]
+        else:
+            only = await _slice_members(uow, classify, kode_kelurahan, audience, low, high, now)
+        queued += await uow.audiences.queue(broadcast.id, kode_kelurahan, low, high, send_at, now, only)
+        await asyncio.sleep(0)
+    if not queued:
         broadcast.status = "done"
         broadcast.finished_at = now
     await uow.session.flush()
-    return broadcast, len(people)
+    return broadcast, queued
 
 
 async def visible_broadcast(uow: UnitOfWork, actor: Actor, broadcast_id: int) -> models.Broadcast:
-    broadcast = await uow.session.get(models.Broadcast, broadcast_id)
+    broadcast = await uow.broadcasts.get(broadcast_id)
     if broadcast is None or not actor.may_act_on(broadcast.kode_kelurahan):
         raise BroadcastError("broadcast_unknown", id=broadcast_id)  # same answer: no existence leak
     return broadcast
 
 
 async def list_broadcasts(uow: UnitOfWork, actor: Actor, limit: int = 20) -> list[models.Broadcast]:
-    query = select(models.Broadcast).order_by(models.Broadcast.id.desc()).limit(limit)
-    if not actor.is_admin:
-        query = query.where(models.Broadcast.kode_kelurahan == actor.kode_kelurahan)
-    return list((await uow.session.execute(query)).scalars())
+    return await uow.broadcasts.recent(actor.kode_kelurahan, limit, everywhere=actor.is_admin)
 
 
 async def counts(uow: UnitOfWork, broadcast_id: int) -> Counter[str]:
-    rows = await uow.session.execute(
-        select(models.Outbox.state, models.Outbox.recovered, func.count())
-        .where(models.Outbox.broadcast_id == broadcast_id)
-        .group_by(models.Outbox.state, models.Outbox.recovered)
-    )
-    result: Counter[str] = Counter()
-    for state, recovered, n in rows.all():
-        result[state] += n
-        if recovered:
-            result["recovered_after_crash"] += n
-    return result
+    """Outbox rows per delivery state, and `recovered_after_crash`: rows a dead sender's lease left in
+    flight, sent again (some may have reached the recipient twice)."""
+    return await uow.outbox.counts(broadcast_id)
 
 
 def sent_count(tally: Counter[str] | dict[str, int]) -> int:
@@ -297,9 +391,5 @@ async def cancel_broadcast(uow: UnitOfWork, actor: Actor, broadcast_id: int, now
         raise BroadcastError("broadcast_finished", id=broadcast_id)
     broadcast.status = "cancelled"
     broadcast.finished_at = now
-    await uow.session.execute(
-        update(models.Outbox)
-        .where(models.Outbox.broadcast_id == broadcast_id, models.Outbox.state == "pending")
-        .values(state="cancelled", updated_at=now)
-    )
+    await uow.outbox.cancel_pending(broadcast_id, now)
     return await counts(uow, broadcast_id)

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
 
     telegram_rate: float = 25.0
     whatsapp_rate: float = 64.0
+    # How long a claimed broadcast row belongs to its sender without renewal; a dead sender's rows are sent
+    # again after this (see bot/sender.py).
+    outbox_lease_seconds: float = 20.0
 
     # `sigap run`: the longest wait between two retries of anything the service retries (Telegram
     # registration and polling, the database), and how long SIGTERM waits for work in flight.

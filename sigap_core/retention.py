@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, or_
 
+from sigap_core.delivery import FINAL_STATES
 from sigap_core.policy import Policy
 from sigap_core.store import models
 from sigap_core.store.repositories import UnitOfWork
@@ -45,7 +46,7 @@ async def prune(uow: UnitOfWork, policy: Policy, now: datetime) -> dict[str, int
             )
         ),
         "outbox": delete(models.Outbox).where(
-            models.Outbox.state.in_(("sent", "failed", "opted_out", "blocked", "cancelled")),
+            models.Outbox.state.in_(FINAL_STATES),
             models.Outbox.updated_at < now - timedelta(days=FINISHED_OUTBOX_DAYS),
         ),
     }

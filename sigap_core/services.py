@@ -6,14 +6,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, exists, func, select
-
 from sigap_core.coverage import Participation, Skema
 from sigap_core.crypto import Hasher, same_digest
 from sigap_core.eligibility import Decision, Facts, RegistryPerson, Status, decide
 from sigap_core.nik import Nik
 from sigap_core.policy import Policy
-from sigap_core.store import models
 from sigap_core.store.repositories import UnitOfWork
 from sigap_core.wilayah import Wilayah
 
@@ -101,30 +98,10 @@ class ProgramReport:
 async def program_report(uow: UnitOfWork, domain: Domain, today: date) -> ProgramReport:
     """Counts by kecamatan. Groups rows by (kelurahan, desil, pekerjaan, coverage) in SQL and runs the
     same pure `decide` on each group, so the report can never disagree with a single check."""
-    person = models.RegistryPerson
-    part = models.Participation
-
-    def current(skema: str) -> object:
-        return exists().where(
-            and_(
-                part.nik_hmac == person.nik_hmac,
-                part.skema == skema,
-                part.aktif.is_(True),
-                part.tanggal_akhir >= today,
-            )
-        )
-
-    sigap_now = current("SIGAP").label("sigap")  # type: ignore[attr-defined]
-    other_now = current("LAINNYA").label("other")  # type: ignore[attr-defined]
-    query = select(person.kode_kelurahan, person.desil, person.pekerjaan, sigap_now, other_now, func.count()).group_by(
-        person.kode_kelurahan, person.desil, person.pekerjaan, sigap_now, other_now
-    )
     by_kecamatan = {k.code: KecamatanReport(k.code, k.name) for k in domain.wilayah.kecamatan}
     outside = KecamatanReport("-", "(di luar Kota Bekasi)")
     far_future = date(9999, 12, 31)
-    for row in (await uow.session.execute(query)).all():
-        kode, desil, pekerjaan = str(row[0]), int(row[1]), str(row[2])
-        sigap, other, count = bool(row[3]), bool(row[4]), int(row[5])
+    for kode, desil, pekerjaan, sigap, other, count in await uow.reports.registry_groups(today):
         participations = []
         if sigap:
             participations.append(Participation("", Skema.SIGAP, (), today, far_future, True))

@@ -62,7 +62,7 @@ async def report(app: App, as_json: bool, lang: str, xlsx_path: Path | None) -> 
     from sigap_core.store.repositories import utcnow
 
     _ = Translator(lang)
-    async with app.store.uow() as uow:
+    async with app.store.reader() as uow:  # read-only: the report takes no write lock
         result = await program_report(uow, app.domain, app.today())
         quota = await selection_report(uow, app.domain, app.today())
     if as_json:

@@ -260,7 +260,7 @@ async def _preview(request: web.Request, form: dict[str, str], error: str | None
     except BroadcastError as problem:
         return _compose(request, raw_text, kode, error_text(_, problem))
     async with app.store.uow() as uow:
-        reached = await broadcasts.audiences(uow, app.domain, kode, app.today())
+        reached = await broadcasts.audience_counts(uow, app.domain, kode, app.today())
     moment = now().astimezone(WIB)
     return render(
         request,
@@ -271,7 +271,7 @@ async def _preview(request: web.Request, form: dict[str, str], error: str | None
             "area": area_name(request, kode, _),
             "preview": broadcasts.announcement_text(_, app.domain, kode, clean),
             "audiences": [
-                (audience, _(AUDIENCE_TITLES[audience]), _.number(len(reached[audience])))
+                (audience, _(AUDIENCE_TITLES[audience]), _.number(reached[audience]))
                 for audience in broadcasts.AUDIENCES
             ],
             "chosen": str(form.get("audience", "all")),

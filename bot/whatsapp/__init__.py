@@ -7,7 +7,7 @@ else by `wa_id` (digits). Sending uses `recipient` for the former and `to` for t
 
 from __future__ import annotations
 
-from bot.whatsapp.channel import SEND_ATTEMPTS, STATE_RANK, WHATSAPP_PATH, WINDOW, WhatsAppChannel
+from bot.whatsapp.channel import SEND_ATTEMPTS, WHATSAPP_PATH, WINDOW, WhatsAppChannel
 from bot.whatsapp.client import (
     OUTSIDE_WINDOW_CODE,
     THROTTLING_CODES,
@@ -28,7 +28,6 @@ __all__ = [
     "MAX_INTERACTIVE_BODY",
     "OUTSIDE_WINDOW_CODE",
     "SEND_ATTEMPTS",
-    "STATE_RANK",
     "THROTTLING_CODES",
     "WHATSAPP_PATH",
     "WINDOW",

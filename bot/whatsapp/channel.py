@@ -13,19 +13,18 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import select
 
 from bot.health import Backoff, Health
 from bot.inbox import InboxWorker
-from bot.sender import Outcome, later_state
+from bot.sender import Outcome
 from bot.webhook_body import Refused, parse_object, read_body
 from bot.whatsapp.client import GraphError, OutsideWindow, Throttled, WhatsAppClient
 from bot.whatsapp.render import render
 from bot.whatsapp.webhook import CHANNEL, Parsed, Status, parse_webhook, signature_ok
 from handlers.engine import Conversations
 from handlers.model import MAX_TEXT, InMessage, Reply
+from sigap_core.delivery import is_platform_state
 from sigap_core.i18n import Translator
-from sigap_core.store import models
 from sigap_core.store.availability import database_unavailable
 from sigap_core.store.repositories import Store, aware, utcnow
 
@@ -34,8 +33,6 @@ log = logging.getLogger(__name__)
 WHATSAPP_PATH = "/webhooks/whatsapp"
 WINDOW = timedelta(hours=24)
 SEND_ATTEMPTS = 5
-# Delivery states only move forward; "failed" can only replace states before delivery.
-STATE_RANK = {"accepted": 0, "sent": 1, "failed": 2, "delivered": 3, "read": 4}
 
 
 class WhatsAppChannel:
@@ -214,46 +211,20 @@ class WhatsAppChannel:
             now = utcnow()
             try:
                 async with self.store.uow() as uow:
-                    uow.session.add_all(
-                        models.OutgoingMessage(
-                            channel=CHANNEL, user_key=user, platform_id=platform_id, state="accepted", updated_at=now
-                        )
-                        for user, platform_id in batch
-                    )
+                    await uow.outgoing.add_accepted(CHANNEL, batch, now)
             except Exception:
                 self._pending[:0] = batch
                 raise
 
     async def record_status(self, status: Status) -> None:
-        if status.state not in STATE_RANK or not status.platform_id:
+        if not is_platform_state(status.state) or not status.platform_id:
             return
         await self.flush()  # a status can arrive right after the send it is about
         async with self.store.uow() as uow:
-            row = (
-                await uow.session.execute(
-                    select(models.OutgoingMessage).where(
-                        models.OutgoingMessage.channel == CHANNEL,
-                        models.OutgoingMessage.platform_id == status.platform_id,
-                    )
-                )
-            ).scalar_one_or_none()
-            if row is not None and STATE_RANK[status.state] > STATE_RANK.get(row.state, 0):
-                row.state = status.state
-                row.error = status.error[:200] if status.state == "failed" else row.error
-                row.updated_at = utcnow()
+            now = utcnow()
+            await uow.outgoing.follow_callback(CHANNEL, status.platform_id, status.state, status.error, now)
             # The broadcast outbox row for this message, if any, follows the same forward-only rule.
-            outbox = (
-                await uow.session.execute(
-                    select(models.Outbox).where(
-                        models.Outbox.channel == CHANNEL, models.Outbox.platform_id == status.platform_id
-                    )
-                )
-            ).scalar_one_or_none()
-            if outbox is not None and later_state(outbox.state, status.state):
-                outbox.state = status.state
-                if status.state == "failed":
-                    outbox.reason = status.error[:200]
-                outbox.updated_at = utcnow()
+            await uow.outbox.follow_callback(CHANNEL, status.platform_id, status.state, status.error, now)
 
     async def within_window(self, user_key: str) -> bool:
         async with self.store.uow() as uow:

@@ -109,9 +109,11 @@ async def on_button(turn: Turn, argument: str) -> list[Reply]:
                     )
                 ]
             turn.set_state(STAFF_TEXT, kode=staff.kode_kelurahan)
+            broadcasts.count_ahead(turn.uow, turn.domain, staff.kode_kelurahan, turn.today)
             return [ask_text(turn)]
         case "target":
             turn.set_state(STAFF_TEXT, kode=None)
+            broadcasts.count_ahead(turn.uow, turn.domain, None, turn.today)
             return [ask_text(turn)]
         case "aud":
             if "text" not in turn.data or value not in broadcasts.AUDIENCES:
@@ -184,6 +186,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
                 )
             ]
         turn.set_state(STAFF_TEXT, kode=place.code)
+        broadcasts.count_ahead(turn.uow, turn.domain, place.code, turn.today)
         return [ask_text(turn)]
     if turn.state == STAFF_TEXT:
         typed = " ".join(text.lower().split())
@@ -239,10 +242,10 @@ async def audience_replies(turn: Turn) -> list[Reply]:
     """The audience choice, each with its recipient count on the button itself."""
     _ = turn._
     kode = turn.data.get("kode")
-    reached = await broadcasts.audiences(turn.uow, turn.domain, kode, turn.today)
+    reached = await broadcasts.audience_counts(turn.uow, turn.domain, kode, turn.today, turn.now)
     rows = []
     for audience in broadcasts.AUDIENCES:
-        count = _.number(len(reached[audience]))
+        count = _.number(reached[audience])
         suffix = f" ({count})"
         title = _(AUDIENCE_TITLES[audience])[: MAX_ROW_TITLE - len(suffix)]
         rows.append(
@@ -301,7 +304,8 @@ async def confirm(turn: Turn, when: datetime) -> list[Reply]:
     """The time is always echoed back in words, in WIB; 0 recipients is said plainly before anything is sent."""
     _ = turn._
     data = turn.data
-    people = await broadcasts.recipients(turn.uow, turn.domain, data.get("kode"), data["audience"], turn.today)
+    reached = await broadcasts.audience_counts(turn.uow, turn.domain, data.get("kode"), turn.today, turn.now)
+    people = reached[data["audience"]]
     turn.set_state(STAFF_CONFIRM, **{**data, "send_at": when.isoformat()})
     now = when <= turn.now + timedelta(minutes=1)
     moment = (
@@ -323,7 +327,7 @@ async def confirm(turn: Turn, when: datetime) -> list[Reply]:
         ]
     return [
         Reply(
-            _("Kirim ke {n} penerima, {when}?").format(n=_.number(len(people)), when=moment),
+            _("Kirim ke {n} penerima, {when}?").format(n=_.number(people), when=moment),
             (Button("staff:send", _("Kirim")), Button("staff:drop", _("Batal"))),
         )
     ]

@@ -232,6 +232,10 @@ class Outbox(Base):
     recovered: Mapped[bool] = mapped_column(Boolean, default=False)  # was in flight when a sender died
     # The platform's message id, so delivery callbacks (WhatsApp: delivered / read / failed) reach the row.
     platform_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    # A row in `sending` belongs to one sender process until its lease expires; only then may another
+    # process take it back (marked `recovered`). The owner renews the lease while the row is in flight.
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     __table_args__ = (
         UniqueConstraint("broadcast_id", "channel", "user_key"),
@@ -337,3 +341,14 @@ class InboxItem(Base):
     lease_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     __table_args__ = (Index("ix_inbox_channel_lease_until", "channel", "lease_until"),)
+
+
+class JobLease(Base):
+    """A job that must run once across all processes (the hourly prune, later lifecycle notices): the process
+    that moves `due_at` forward runs it; the others see it is not due."""
+
+    __tablename__ = "job_lease"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64), default="")
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ran_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -16,8 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sigap_core.coverage import Participation, Skema
 from sigap_core.eligibility import RegistryPerson
 from sigap_core.store import models
+from sigap_core.store.audiences import AudienceRepository
 from sigap_core.store.dashboard import DashboardRepository
+from sigap_core.store.outbox import BroadcastRepository, JobRepository, OutboxRepository, OutgoingMessageRepository
+from sigap_core.store.reports import ReportRepository
 from sigap_core.store.selection import SelectionRepository
+from sigap_core.store.staff import StaffRepository
 
 
 def utcnow() -> datetime:
@@ -379,11 +383,21 @@ class UnitOfWork:
         self._factory = session_factory
         self._read_only = read_only
         self._reader = reader
+        # Which database: a key for per-database caches (the URL, as an id may be reused).
+        bind = session_factory.kw.get("bind")
+        self.database = str(bind.url) if bind is not None else str(id(session_factory))
+
+    def read_unit(self) -> UnitOfWork:
+        """A separate read-only unit on its own connection, for reads that need not wait for this one."""
+        return UnitOfWork(self._factory, read_only=True, reader=self._reader)
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._factory()
         if self._read_only and self._reader is None:
             await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        elif self._read_only:
+            # SQLite: a deferred read transaction (db.py's begin hook), so a long read takes no write lock.
+            await self.session.connection(execution_options={"sigap_read_only": True})
         self.registry = RegistryRepository(self.session, self._reader)
         self.conversations = ConversationRepository(self.session)
         self.links = LinkRepository(self.session)
@@ -393,6 +407,13 @@ class UnitOfWork:
         self.audit = AuditRepository(self.session)
         self.selection = SelectionRepository(self.session, self._reader)
         self.dashboard = DashboardRepository(self.session, self._reader.path if self._reader else None)
+        self.outbox = OutboxRepository(self.session)
+        self.broadcasts = BroadcastRepository(self.session)
+        self.outgoing = OutgoingMessageRepository(self.session)
+        self.jobs = JobRepository(self.session)
+        self.staff = StaffRepository(self.session)
+        self.audiences = AudienceRepository(self.session)
+        self.reports = ReportRepository(self.session)
         return self
 
     async def __aexit__(

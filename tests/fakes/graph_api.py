@@ -25,6 +25,7 @@ class FakeGraph:
         app = web.Application()
         app.router.add_post("/{version}/{phone_id}/messages", self._messages)
         app.router.add_get("/_arrivals", self._arrivals)
+        app.router.add_get("/_counts", self._counts)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -65,6 +66,14 @@ class FakeGraph:
 
     async def _arrivals(self, _request: web.Request) -> web.Response:
         return web.json_response(self.first_arrival)
+
+    async def _counts(self, _request: web.Request) -> web.Response:
+        """Messages sent per recipient (to see that a webhook delivered twice was answered once)."""
+        counts: dict[str, int] = {}
+        for message in self.sent:
+            recipient = str(message.get("to") or message.get("recipient"))
+            counts[recipient] = counts.get(recipient, 0) + 1
+        return web.json_response(counts)
 
     async def _messages(self, request: web.Request) -> web.Response:
         self.attempts += 1

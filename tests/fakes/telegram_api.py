@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ BOT_USER = {"id": 999000, "is_bot": True, "first_name": "SIGAP", "username": "si
 class Call:
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.time)
 
     @property
     def chat_id(self) -> int:
@@ -55,6 +57,7 @@ class FakeTelegram:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/_sent", self._sent_endpoint)
         app.router.add_get("/_calls", self._calls_endpoint)
+        app.router.add_get("/_stats", self._stats_endpoint)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
@@ -100,6 +103,13 @@ class FakeTelegram:
             await asyncio.sleep(0.02)
         return self.sent(chat_id)
 
+    async def wait_sent_total(self, count: int, min_chat_id: int = 0, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while (sent := len([c for c in self.sent() if c.chat_id >= min_chat_id])) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} messages, got {sent}")
+            await asyncio.sleep(0.1)
+
     # Server side ---------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -108,7 +118,6 @@ class FakeTelegram:
             params = await request.json()
         else:
             params = dict(await request.post())
-        self.calls.append(Call(method, params))
         if method == "sendmessage" and self.rate_limit is not None:
             now = time.monotonic()
             self._recent = [t for t in self._recent if now - t < 1.0]
@@ -124,6 +133,8 @@ class FakeTelegram:
                     status=429,
                 )
             self._recent.append(now)
+        # A throttled call was refused: only accepted calls are recorded (and counted as sent).
+        self.calls.append(Call(method, params))
         failures = self.failures.get(method)
         if failures:
             body = failures.pop(0)
@@ -145,7 +156,25 @@ class FakeTelegram:
         return web.json_response({"ok": True, "result": True})
 
     async def _sent_endpoint(self, _request: web.Request) -> web.Response:
-        return web.json_response([c.params for c in self.sent()])
+        return web.json_response([{**c.params, "_at": c.at} for c in self.sent()])
+
+    def stats(self, min_chat_id: int = 0, text: str = "") -> dict[str, Any]:
+        """What the platform saw (of messages to chats from `min_chat_id` containing `text`): messages
+        accepted, distinct (chat, text) pairs, repeats, 429s overall, the time span."""
+        sent = [c for c in self.sent() if c.chat_id >= min_chat_id and text in c.params.get("text", "")]
+        pairs = Counter((c.chat_id, c.params.get("text", "")) for c in sent)
+        return {
+            "sent": len(sent),
+            "distinct": len(pairs),
+            "duplicates": sum(n - 1 for n in pairs.values()),
+            "throttled": self.throttled,
+            "first": min((c.at for c in sent), default=0.0),
+            "last": max((c.at for c in sent), default=0.0),
+        }
+
+    async def _stats_endpoint(self, request: web.Request) -> web.Response:
+        query = request.query
+        return web.json_response(self.stats(int(query.get("min_chat_id", "0")), query.get("text", "")))
 
     async def _calls_endpoint(self, _request: web.Request) -> web.Response:
         return web.json_response([{"method": c.method, "params": c.params} for c in self.calls])
@@ -196,9 +225,10 @@ def callback(chat_id: int, data: str) -> dict[str, Any]:
     }
 
 
-async def _serve_forever(port_file: str, port: int = 0) -> None:
-    """A fake Bot API in its own process, for tests that kill and restart the bot process (or this one)."""
-    server = FakeTelegram()
+async def _serve_forever(port_file: str, rate_limit: float | None = None, port: int = 0) -> None:
+    """A fake Bot API in its own process, for tests that kill and restart the bot process; with a rate limit,
+    it refuses sendMessage beyond that many per second overall (all bot processes together) with 429."""
+    server = FakeTelegram(rate_limit=rate_limit)
     await server.start(port)
     with open(port_file, "w") as handle:
         handle.write(server.base_url)
@@ -208,4 +238,4 @@ async def _serve_forever(port_file: str, port: int = 0) -> None:
 if __name__ == "__main__":
     import sys
 
-    asyncio.run(_serve_forever(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 0))
+    asyncio.run(_serve_forever(sys.argv[1], float(sys.argv[2]) if len(sys.argv) > 2 else None))

@@ -1,0 +1,340 @@
+"""Repositories for broadcast delivery: the outbox (claims under a lease), broadcasts, sent messages, jobs.
+
+A claim is one statement: `UPDATE outbox … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) AND
+state = 'pending' RETURNING …`. On PostgreSQL concurrent claimers skip each other's locked rows and the outer
+`state = 'pending'` guard re-checks each row after any wait; on SQLite the same statement runs under
+`BEGIN IMMEDIATE` (the unit of work's begin), which serialises writers, and `FOR UPDATE` renders as nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from sigap_core.delivery import DeliveryState, moves_forward
+from sigap_core.store import models
+
+OPEN_BROADCAST = ("scheduled", "sending")
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """One outbox row this process now holds under a lease, with what the message needs."""
+
+    id: int
+    user_key: str
+    attempts: int
+    broadcast_id: int
+    recovered: bool
+
+
+@dataclass(frozen=True)
+class Result:
+    """What became of one claimed row."""
+
+    id: int
+    state: str  # a DeliveryState, or "retry"
+    reason: str
+    attempts: int
+    next_attempt_at: datetime | None = None  # for a retry
+    platform_id: str = ""
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim(self, channel: str, owner: str, lease: timedelta, limit: int, now: datetime) -> list[Claimed]:
+        o, b = models.Outbox, models.Broadcast
+        candidate = aliased(o, name="candidate")
+        # MATERIALIZED: the locking sub-select runs exactly once. Inlined (`id IN (SELECT …)`), PostgreSQL may
+        # rescan it per outer row, and each rescan skips the rows just locked: more than `limit` rows claimed.
+        due = (
+            select(candidate.id)
+            .join(b, b.id == candidate.broadcast_id)
+            .where(
+                candidate.channel == channel,
+                candidate.state == DeliveryState.PENDING,
+                candidate.next_attempt_at <= now,
+                b.status.in_(OPEN_BROADCAST),
+                b.send_at <= now,
+            )
+            .order_by(candidate.id)
+            .limit(limit)
+            .with_for_update(of=candidate, skip_locked=True)
+            .cte("due")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        statement = (
+            update(o)
+            .where(o.id.in_(select(due.c.id)), o.state == DeliveryState.PENDING)
+            .values(state=DeliveryState.SENDING, lease_owner=owner, lease_expires_at=now + lease, updated_at=now)
+            .returning(o.id, o.user_key, o.attempts, o.broadcast_id, o.recovered)
+        )
+        connection = await self.session.connection()
+        rows = (await connection.execute(statement)).all()
+        return sorted((Claimed(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows), key=lambda c: c.id)
+
+    async def renew(self, ids: Sequence[int], owner: str, until: datetime) -> int:
+        """Extend this process's lease on rows still in flight; the number of rows it still holds."""
+        if not ids:
+            return 0
+        o = models.Outbox
+        held = aliased(o, name="held")
+        # SKIP LOCKED: a row locked right now is having its result written; waiting for it (while holding
+        # other rows) could deadlock with that writer, and the row needs no longer lease anyway.
+        mine = (
+            select(held.id)
+            .where(held.id.in_(list(ids)), held.lease_owner == owner, held.state == DeliveryState.SENDING)
+            .with_for_update(of=held, skip_locked=True)
+            .cte("mine")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        connection = await self.session.connection()
+        # Counted from RETURNING: the sqlite3 module reports no rowcount for a statement that starts with WITH.
+        result = await connection.execute(
+            update(o).where(o.id.in_(select(mine.c.id))).values(lease_expires_at=until).returning(o.id)
+        )
+        return len(result.all())
+
+    async def release(self, ids: Sequence[int], owner: str, now: datetime) -> int:
+        """Claimed rows this process will not send after all (a clean stop) go back as they were."""
+        o = models.Outbox
+        connection = await self.session.connection()
+        result = await connection.execute(
+            update(o)
+            .where(o.id.in_(list(ids)), o.lease_owner == owner, o.state == DeliveryState.SENDING)
+            .values(state=DeliveryState.PENDING, lease_owner=None, lease_expires_at=None, updated_at=now)
+        )
+        return int(result.rowcount or 0)
+
+    async def recover_expired(self, channel: str, now: datetime) -> int:
+        """Rows whose sender's lease ran out go back to the queue, marked as recovered (maybe sent twice).
+
+        A live sender renews its leases, so this never takes back another live process's rows."""
+        o = models.Outbox
+        stale = aliased(o, name="stale")
+        expired = (
+            select(stale.id)
+            .where(
+                stale.channel == channel,
+                stale.state == DeliveryState.SENDING,
+                or_(stale.lease_expires_at.is_(None), stale.lease_expires_at < now),
+            )
+            .with_for_update(of=stale, skip_locked=True)  # a locked row is being written by its owner
+            .cte("expired")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        connection = await self.session.connection()
+        result = await connection.execute(
+            update(o)
+            .where(o.id.in_(select(expired.c.id)), o.state == DeliveryState.SENDING)
+            .values(
+                state=DeliveryState.PENDING, recovered=True, lease_owner=None, lease_expires_at=None, updated_at=now
+            )
+            .returning(o.id)
+        )
+        return len(result.all())
+
+    async def record(self, owner: str, results: Iterable[Result], now: datetime) -> None:
+        """Write each row's outcome: one statement, executed for all rows at once (one round trip on
+        asyncpg). A row is written if it is still ours, or was recovered but not claimed again (writing it
+        saves a second send); a row another process holds now is left to it."""
+        o = models.Outbox
+        rows = [
+            {
+                "row_id": r.id,
+                "new_state": r.state,
+                "new_attempts": r.attempts,
+                "new_reason": r.reason[:200],
+                "retry_at": r.next_attempt_at,
+                "new_platform_id": r.platform_id or None,
+            }
+            for r in results
+        ]
+        if not rows:
+            return
+        mine = or_(and_(o.state == DeliveryState.SENDING, o.lease_owner == owner), o.state == DeliveryState.PENDING)
+        statement = (
+            update(o)
+            .where(o.id == bindparam("row_id"), mine)
+            .values(
+                state=bindparam("new_state"),
+                attempts=bindparam("new_attempts"),
+                reason=bindparam("new_reason"),
+                next_attempt_at=func.coalesce(bindparam("retry_at", type_=o.next_attempt_at.type), o.next_attempt_at),
+                platform_id=func.coalesce(bindparam("new_platform_id", type_=o.platform_id.type), o.platform_id),
+                lease_owner=None,
+                lease_expires_at=None,
+                updated_at=now,
+            )
+        )
+        connection = await self.session.connection()
+        await connection.execute(statement, rows)
+
+    async def subscribed(self, channel: str, user_keys: Sequence[str]) -> set[str]:
+        """Which of these users are still subscribed (opt-out is checked right before sending)."""
+        s = models.Subscription
+        rows = await self.session.execute(
+            select(s.user_key).where(s.channel == channel, s.user_key.in_(list(user_keys)), s.status == "active")
+        )
+        return {key for (key,) in rows.all()}
+
+    async def counts(self, broadcast_id: int) -> Counter[str]:
+        o = models.Outbox
+        rows = await self.session.execute(
+            select(o.state, o.recovered, func.count())
+            .where(o.broadcast_id == broadcast_id)
+            .group_by(o.state, o.recovered)
+        )
+        result: Counter[str] = Counter()
+        for state, recovered, n in rows.all():
+            result[state] += n
+            if recovered:
+                result["recovered_after_crash"] += n
+        return result
+
+    async def cancel_pending(self, broadcast_id: int, now: datetime) -> int:
+        o = models.Outbox
+        connection = await self.session.connection()
+        result = await connection.execute(
+            update(o)
+            .where(o.broadcast_id == broadcast_id, o.state == DeliveryState.PENDING)
+            .values(state=DeliveryState.CANCELLED, updated_at=now)
+        )
+        return int(result.rowcount or 0)
+
+    async def follow_callback(self, channel: str, platform_id: str, state: str, error: str, now: datetime) -> bool:
+        """A platform status callback for a broadcast message: the row moves only forward."""
+        o = models.Outbox
+        row = (
+            await self.session.execute(select(o).where(o.channel == channel, o.platform_id == platform_id))
+        ).scalar_one_or_none()
+        if row is None or not moves_forward(row.state, state):
+            return False
+        row.state = state
+        if state == DeliveryState.FAILED:
+            row.reason = error[:200]
+        row.updated_at = now
+        return True
+
+
+class BroadcastRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, broadcast_id: int) -> models.Broadcast | None:
+        return await self.session.get(models.Broadcast, broadcast_id)
+
+    async def add(self, broadcast: models.Broadcast) -> models.Broadcast:
+        self.session.add(broadcast)
+        await self.session.flush()
+        return broadcast
+
+    async def recent(self, kode_kelurahan: str | None, limit: int, *, everywhere: bool) -> list[models.Broadcast]:
+        b = models.Broadcast
+        query = select(b).order_by(b.id.desc()).limit(limit)
+        if not everywhere:
+            query = query.where(b.kode_kelurahan == kode_kelurahan)
+        return list((await self.session.execute(query)).scalars())
+
+    async def texts(self, broadcast_ids: Iterable[int]) -> dict[int, tuple[str | None, str]]:
+        """(kelurahan, text) per broadcast, to build the message each recipient receives."""
+        b = models.Broadcast
+        rows = await self.session.execute(select(b.id, b.kode_kelurahan, b.text).where(b.id.in_(set(broadcast_ids))))
+        return {row[0]: (row[1], row[2]) for row in rows.all()}
+
+    async def start(self, broadcast_ids: Iterable[int]) -> list[tuple[int, str]]:
+        """Scheduled broadcasts among these begin sending: (id, created_by) of those this call moved.
+
+        One guarded statement, so across processes each broadcast starts (and is announced) once."""
+        b = models.Broadcast
+        connection = await self.session.connection()
+        rows = await connection.execute(
+            update(b)
+            .where(b.id.in_(sorted(set(broadcast_ids))), b.status == "scheduled")
+            .values(status="sending")
+            .returning(b.id, b.created_by)
+        )
+        return sorted((row[0], row[1]) for row in rows.all())
+
+    async def finish_sent(self, now: datetime) -> list[tuple[int, str]]:
+        """Sending broadcasts with nothing left to send become done: (id, created_by) of those this call moved,
+        so exactly one process reports each."""
+        b, o = models.Broadcast, models.Outbox
+        unfinished = exists().where(o.broadcast_id == b.id, o.state.in_((DeliveryState.PENDING, DeliveryState.SENDING)))
+        connection = await self.session.connection()
+        rows = await connection.execute(
+            update(b)
+            .where(b.status == "sending", ~unfinished)
+            .values(status="done", finished_at=now, reported=True)
+            .returning(b.id, b.created_by)
+        )
+        return sorted((row[0], row[1]) for row in rows.all())
+
+
+class OutgoingMessageRepository:
+    """Every message we sent, by the platform's id, with its delivery state."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add_accepted(self, channel: str, sent: Iterable[tuple[str, str]], now: datetime) -> None:
+        self.session.add_all(
+            models.OutgoingMessage(
+                channel=channel,
+                user_key=user_key,
+                platform_id=platform_id,
+                state=DeliveryState.ACCEPTED,
+                updated_at=now,
+            )
+            for user_key, platform_id in sent
+        )
+        await self.session.flush()
+
+    async def follow_callback(self, channel: str, platform_id: str, state: str, error: str, now: datetime) -> bool:
+        m = models.OutgoingMessage
+        row = (
+            await self.session.execute(select(m).where(m.channel == channel, m.platform_id == platform_id))
+        ).scalar_one_or_none()
+        if row is None or not moves_forward(row.state, state):
+            return False
+        row.state = state
+        if state == DeliveryState.FAILED:
+            row.error = error[:200]
+        row.updated_at = now
+        return True
+
+    async def states(self, channel: str, platform_ids: Sequence[str]) -> dict[str, str]:
+        if not platform_ids:
+            return {}
+        m = models.OutgoingMessage
+        rows = await self.session.execute(
+            select(m.platform_id, m.state).where(m.channel == channel, m.platform_id.in_(list(platform_ids)))
+        )
+        return {row[0]: row[1] for row in rows.all()}
+
+
+class JobRepository:
+    """Jobs that run once across processes: whoever moves a job's `due_at` forward runs it."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def take_if_due(self, name: str, owner: str, every: timedelta, now: datetime) -> bool:
+        j = models.JobLease
+        connection = await self.session.connection()
+        insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        await connection.execute(insert(j).values(name=name, owner="", due_at=now).on_conflict_do_nothing())
+        result = await connection.execute(
+            update(j).where(j.name == name, j.due_at <= now).values(owner=owner, due_at=now + every, ran_at=now)
+        )
+        return result.rowcount == 1
