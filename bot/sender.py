@@ -206,6 +206,7 @@ class BroadcastSender:
         rate; each result is written as soon as it is known, and at most `BATCH` messages are ever out
         without a written result (what a crash may send twice)."""
         _ = Translator("id")
+        self._platform_away = None  # each batch tries the platform again (after the pacer's pause)
         for row in batch.rows:
             if row.user_key not in batch.active:
                 self._finished(Result(row.id, DeliveryState.OPTED_OUT, "", row.attempts), permit=False)
@@ -338,8 +339,11 @@ class BroadcastSender:
             while not stop.is_set():
                 try:
                     leading = await self.leadership.acquire()
-                except Exception:
-                    log.exception("%s sender: leadership check failed", self.channel)
+                except Exception as error:
+                    if database_unavailable(error):
+                        self._database_away(error)
+                    else:
+                        log.exception("%s sender: leadership check failed", self.channel)
                     leading = False
                 if not leading:
                     self.role = "standby"
