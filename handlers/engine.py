@@ -75,6 +75,8 @@ ASK_AWAY = re.compile(
     r"|^(i have a question|can i ask)"
 )
 
+NO_WORDS = re.compile(r"[^\W_]")  # a letter or a digit: its absence means emoji or punctuation only
+
 BARE_NO = re.compile(
     r"(ga|gak|nggak|ngga|enggak|tidak|tdk|no|nope|jangan|belum)( (usah|mau|perlu|jadi))?"
     r"( (deh|dulu|kak|min|pak|bu|ah|kok|makasih|terima kasih|thanks))*"
@@ -142,8 +144,9 @@ class Conversations:
         msg = turn.msg
         if created and msg.kind is Kind.TEXT:
             text = msg.text.strip()
-            if not text or (said is not None and (said.escape == "menu" or said.intent == "menu")):
-                return welcome.welcome(turn)
+            greeting_only = said is not None and said.intent == "menu" and said.faq is None
+            if not text or (said is not None and (said.escape == "menu" or greeting_only)):
+                return welcome.welcome(turn)  # "Hi, can I join?" is answered, not only greeted
             if text.lower().startswith("/petugas"):
                 return await self._answer(turn, said)  # staff signing in need no citizen welcome
         if created:
@@ -186,6 +189,10 @@ class Conversations:
         escape = BARE_ESCAPES.get(command) if step is not None and step.free_text else said.escape
         if escape is not None and not (step is not None and escape in step.own_escapes):
             return await self._escape(turn, escape)
+        reacted = said.answer is None and not NO_WORDS.search(said.text)
+        if step is not None and not step.free_text and reacted and step.state != eligibility.AWAITING_KEEP:
+            # "😅" or "??" at a prompt: not a wrong answer, the prompt again (but "👍" at a confirmation is a yes).
+            return [step.reminder(turn)]
         if step is not None:
             filled = await step.fill(turn, said)
             if filled is not None:

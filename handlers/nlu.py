@@ -56,6 +56,12 @@ SLANG = {
     "ktp": "ktp", "kk": "kk", "nik": "nik", "dtks": "dtsen",
     "klaimnya": "klaim", "claim": "klaim", "kecelakan": "kecelakaan", "kcelakaan": "kecelakaan",
     "englis": "english", "inggris": "english", "engris": "english",
+    "hrs": "harus", "hrus": "harus", "kmn": "kemana", "kmana": "kemana", "dmn": "dimana", "dmana": "dimana",
+    "trs": "terus", "trus": "terus", "brp": "berapa", "brapa": "berapa", "msh": "masih", "masi": "masih",
+    "thn": "tahun", "skrg": "sekarang", "skrng": "sekarang", "klo": "kalau", "kalo": "kalau", "kl": "kalau",
+    "emg": "memang", "emang": "memang", "bnr": "benar", "sampe": "sampai", "ikutan": "ikut",
+    "sblm": "sebelum", "stlh": "setelah", "tgl": "tanggal", "jd": "jadi", "jdi": "jadi", "tp": "tapi",
+    "ngk": "tidak", "nda": "tidak", "ndak": "tidak", "sapa": "siapa", "spa": "siapa", "org": "orang",
 }  # fmt: skip
 
 # (intent, weight, pattern on the normalised text). Strong signals weigh 3, weak ones 1.

@@ -17,7 +17,7 @@ _QUESTION = re.compile(
 )
 _QUESTION_TAIL = re.compile(r"\b(ga|gak|nggak|ngga|tidak|kah|sih|bukan|apa|ya)\s*\??\s*$")
 _PROGRAM_WORDS = re.compile(
-    r"\b(bpjs|sigap|ucj|program|iuran|klaim|claim|peserta|santunan|kartu|pemkot|dtsen|dtks|desil|jaminan|"
+    r"\b(bpjs|sigap|ucj|program\w*|iura\w*|klaim\w*|claim|peserta|santunan|kartu|pemkot|dtsen|dtks|desil|jaminan|"
     r"asuransi|insurance|jamsostek|ketenagakerjaan|kpj|jmo|bansos|kelurahan|disnaker|dinsos|coverage|"
     r"ditanggung|tanggung|menanggung|dicover|covered|cover|santunan|manfaat)\b"
 )
