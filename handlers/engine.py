@@ -227,6 +227,9 @@ class Conversations:
             return await eligibility.check_intent(turn, said), False
         if said.death_at_work:
             return claims.jkk_death(turn), True
+        if said.death and said.faq is None and not _about_programme_only(said):
+            # "ayah sy meninggal kemarin, dia peserta sigap, ngurusnya kmn?": the JKM claim, not a check.
+            return claims.jkm_claim(turn), True
         reply = await self._short_answer(turn, said)
         if reply is not None:
             return reply, True

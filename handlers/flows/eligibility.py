@@ -501,9 +501,21 @@ def _keep_reminder(turn: Turn) -> Reply:
     return Reply("")  # never shown: the step is let go when something else is asked
 
 
-@router.step(AWAITING_KEEP, reminder=_keep_reminder)
+_KEEP_WORDS = re.compile(r"^(iya? )?(simpan|simpen|simpenin|disimpan|save|keep)( (aja|saja|ya|deh|it))*$")
+_NO_NEED = re.compile(r"^(ga|gak|nggak|ngga|tidak|tdk|g)? ?(usah|perlu)( (aja|deh|disimpan|dulu))*$")
+
+
+async def _keep_cancel(turn: Turn) -> list[Reply]:
+    """ "ga usah" / "batal" at "Simpan verifikasi?" is a no: the verification is not kept (and says so)."""
+    return await on_keep(turn, False)
+
+
+@router.step(AWAITING_KEEP, reminder=_keep_reminder, cancel=_keep_cancel)
 async def keep_step(turn: Turn, said: Said) -> list[Reply] | None:
     short = len(said.text.split()) <= 3 and not said.is_question
+    words = " ".join(re.sub(r"[^\w ]+", " ", said.lowered).split())
+    if short and (_KEEP_WORDS.match(words) or _NO_NEED.match(words)):
+        return await on_keep(turn, bool(_KEEP_WORDS.match(words)))
     if said.answer is not None and short and said.faq is None and said.intent in ("menu", "out_of_scope"):
         return await on_keep(turn, said.answer)
     turn.clear_state()  # the question was optional: anything else lets it go
