@@ -40,6 +40,11 @@ _DONT_KNOW = re.compile(
 )
 _ABOUT_KK = re.compile(r"\b(kk|kartu keluarga|family card)\b")
 _LATER = re.compile(r"\b(nanti|entar|ntar|nnti|besok|later|tomorrow)\b")
+# "bentar sy cari ktp dulu", "wait, let me find my card": the user will answer, just not yet.
+_WAIT = re.compile(
+    r"^(bentar|sebentar|tunggu|tunggu bentar|wait|hold on|one moment)\b"
+    r"|\b(cari|ambil|nyari|find|get) (ktp|kk|kartu|card)\w*"
+)
 
 
 def consent_prompt(turn: Turn, purpose: str, other: bool = False) -> list[Reply]:
@@ -344,7 +349,7 @@ def _consent_reminder(turn: Turn) -> Reply:
 _CONFUSED = re.compile(
     r"\b(ga|gak|nggak|ngga|tidak|kurang|belum) ?(tau|tahu|ngerti|mengerti|paham|jelas)\b|\bmaksud|\bbingung\b"
     r"|\bartinya\b|\bwhat does (this|that|it) mean\b|\bdon.t understand\b|\bwhat is (this|it) for\b"
-    r"|\bwhy do you need\b|\b(buat|untuk) apa( ini| itu)?\s*\??\s*$"
+    r"|\bwhy do you need\b|\b(buat|untuk) apa( ini| itu)?\s*\??\s*$|\bwhat\b.{0,20}\bfor\s*\??\s*$"
 )
 
 
@@ -362,8 +367,16 @@ async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
                 ),
             )
         ]
-    if said.bare_answer is not None and not said.faq:
+    waiting = _WAIT.search(said.lowered) and said.answer is not False  # "tunggu ya" is not a yes
+    if said.bare_answer is not None and not said.faq and not waiting:
         return await on_consent(turn, said.bare_answer, said)
+    if (waiting or _LATER.search(said.lowered)) and said.faq is None and not said.is_question:
+        return [
+            consent_buttons(
+                turn,
+                _("Baik, silakan. Kalau sudah siap, ketik “ya” jika setuju NIK diproses, atau “tidak”."),
+            )
+        ]
     if said.digits.nik:
         # Not processed, not kept: consent comes first.
         return [
