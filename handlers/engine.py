@@ -187,6 +187,9 @@ class Conversations:
             if typed is not None:
                 return typed
         escape = BARE_ESCAPES.get(command) if step is not None and step.free_text else said.escape
+        if escape is None and step is not None and step.free_text and said.escape == "cancel":
+            # "gajadi deh" while an announcement is being typed: short enough not to be the announcement.
+            escape = "cancel" if len(command.split()) <= 3 else None
         if escape is not None and not (step is not None and escape in step.own_escapes):
             return await self._escape(turn, escape)
         reacted = said.answer is None and not NO_WORDS.search(said.text)
