@@ -71,7 +71,8 @@ INFO_INTENTS = {"claim_help", "change_language"}
 TAKEN_UP_BY_YES = ("check", "update", "coverage", "subscribe", "help", "accident", "jkm", "jkkdeath")
 
 ASK_AWAY = re.compile(
-    r"^(mau|boleh|bisa|numpang|izin|ijin|permisi|sy mau|saya mau|aku mau|pengen|pgn|mo) ?(tanya|nanya|bertanya|tny)"
+    r"^(mau|mw|boleh|bisa|numpang|izin|ijin|permisi|sy mau|sy mw|saya mau|aku mau|pengen|pgn|mo) ?"
+    r"(tanya|nanya|bertanya|tny)"
     r"|^(i have a question|can i ask)"
 )
 
