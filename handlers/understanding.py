@@ -13,7 +13,7 @@ from handlers.nlu import Understanding, normalise, understand
 _QUESTION = re.compile(
     r"\?|^(apa|apakah|apkh|berapa|brp|kapan|kpn|dimana|di mana|kemana|ke mana|gimana|gmn|bagaimana|kenapa|knp|"
     r"siapa|bisa|bisakah|boleh|bolehkah|what|how|when|where|who|why|can|is|are|do|does)\b|"
-    r"\b(ga|gak|nggak|tidak|kah|sih|nggak sih|gimana|bukan)\s*$"
+    r"\b(ga|gak|nggak|tidak|kah|sih|nggak sih|gimana|bukan|apa|apaan|mana|berapa|brp|kapan|kpn|dimana|dmn)\s*$"
 )
 _QUESTION_TAIL = re.compile(r"\b(ga|gak|nggak|ngga|tidak|kah|sih|bukan|apa|ya)\s*\??\s*$")
 _PROGRAM_WORDS = re.compile(

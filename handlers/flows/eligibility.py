@@ -497,7 +497,9 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
         ]
     if _DONT_KNOW.search(said.lowered) or _ABOUT_KK.search(said.lowered):
         return [_faq_reply(turn, "kk_missing"), _kk4_reminder(turn)]
-    if (said.intent not in ("out_of_scope", "menu") and strong(said)) or (said.is_question and said.about_program):
+    # Another flow may take over, but not a new check: this one is half done ("cek kelayakan" again).
+    leaving = said.intent not in ("out_of_scope", "menu", "check_eligibility") and strong(said)
+    if leaving or (said.is_question and said.about_program):
         return None
     return [
         ask_kk4(
