@@ -517,7 +517,7 @@ def _keep_reminder(turn: Turn) -> Reply:
 
 
 _KEEP_WORDS = re.compile(r"^(iya? )?(simpan|simpen|simpenin|disimpan|save|keep)( (aja|saja|ya|deh|it))*$")
-_NO_NEED = re.compile(r"^(ga|gak|nggak|ngga|tidak|tdk|g)? ?(usah|perlu)( (aja|deh|disimpan|dulu))*$")
+_NO_NEED = re.compile(r"^(ga|gak|nggak|ngga|tidak|tdk|g) ?(usah|perlu)( (aja|deh|disimpan|dulu))*$")
 
 
 async def _keep_cancel(turn: Turn) -> list[Reply]:
