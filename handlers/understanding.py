@@ -32,6 +32,16 @@ _AT_WORK = re.compile(
 )
 
 
+# An explicit work cue, and a cue that the accident was not at work (school run, holiday, at home).
+_WORK_CUE = re.compile(
+    r"\b(kerja|bekerja|narik|ngojek|nyupir|proyek|antar penumpang|anter penumpang|ngantar|kurir|dagang|jualan"
+    r"|at work|on the job|while working|to work|from work)\b"
+)
+_NOT_WORK = re.compile(
+    r"\b(sekolah|liburan|libur|mudik|jalan-jalan|jalan jalan|rekreasi|di rumah|sakit|school|holiday|vacation)\b"
+)
+
+
 @dataclass(frozen=True)
 class Said:
     """Entities are read at once (they are cheap and decide whether a step is filled); the intent, the
@@ -83,7 +93,10 @@ class Said:
     @property
     def death_at_work(self) -> bool:
         """A death from a work accident (JKK), not a non-work death (JKM)."""
-        return bool(_DEATH.search(self.lowered) and _AT_WORK.search(self.lowered))
+        if not (_DEATH.search(self.lowered) and _AT_WORK.search(self.lowered)):
+            return False
+        # "kecelakaan motor pas pulang sekolah": an accident, but not at work (JKM, not JKK).
+        return bool(_WORK_CUE.search(self.lowered) or not _NOT_WORK.search(self.lowered))
 
     @property
     def death(self) -> bool:
