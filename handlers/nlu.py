@@ -151,7 +151,7 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
     ("claim_help", 3, r"\b(ketabrak|ditabrak|tertabrak|nabrak|keserempet|diserempet|celaka|terjatuh|kecelakaan)\b"),
     ("claim_help", 3, r"\baccident\b|\binjur|\bdied\b|\bdeath\b|\bhospital\b|\bif i die\b|\bpass(ed)? away\b"),
     # subscribe / unsubscribe
-    ("subscribe", 3, r"\blangganan\b|\bberlangganan\b|\bsubscribe\b|\bpengumuman\b|\bnotifikasi\b"),
+    ("subscribe", 3, r"\blangganan\b|\bberlangganan\b|\bsubscribe\b|\bpengumuman\b|\bnotifikasi\b|\bannouncements?\b"),
     (
         "subscribe",
         2,

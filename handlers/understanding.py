@@ -103,8 +103,12 @@ class Said:
         return bool(_DEATH.search(self.lowered) or re.search(r"\b(jkm|ahli waris|beasiswa)\b", self.lowered))
 
 
+# "dont", "cant", "im" typed without the apostrophe: the patterns are written for "don't", "can't", "i'm".
+_CONTRACTION = re.compile(r"\b(don|can|doesn|didn|won|isn|aren|wasn|haven)t\b|\b(i)m\b")
+
+
 def read(text: str) -> Said:
-    lowered = text.lower()
+    lowered = _CONTRACTION.sub(lambda m: f"{m[1]}'t" if m[1] else "i'm", text.lower().replace("’", "'"))
     return Said(
         text=text,
         lowered=lowered,
