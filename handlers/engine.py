@@ -71,9 +71,12 @@ INFO_INTENTS = {"claim_help", "change_language"}
 TAKEN_UP_BY_YES = ("check", "update", "coverage", "subscribe", "help", "accident", "jkm", "jkkdeath")
 
 ASK_AWAY = re.compile(
-    r"^(mau|boleh|bisa|numpang|izin|ijin|permisi|sy mau|saya mau|aku mau|pengen|pgn|mo) ?(tanya|nanya|bertanya|tny)"
+    r"^(mau|mw|boleh|bisa|numpang|izin|ijin|permisi|sy mau|sy mw|saya mau|aku mau|pengen|pgn|mo) ?"
+    r"(tanya|nanya|bertanya|tny)"
     r"|^(i have a question|can i ask)"
 )
+
+NO_WORDS = re.compile(r"[^\W_]")  # a letter or a digit: its absence means emoji or punctuation only
 
 BARE_NO = re.compile(
     r"(ga|gak|nggak|ngga|enggak|tidak|tdk|no|nope|jangan|belum)( (usah|mau|perlu|jadi))?"
@@ -142,8 +145,9 @@ class Conversations:
         msg = turn.msg
         if created and msg.kind is Kind.TEXT:
             text = msg.text.strip()
-            if not text or (said is not None and (said.escape == "menu" or said.intent == "menu")):
-                return welcome.welcome(turn)
+            greeting_only = said is not None and said.intent == "menu" and said.faq is None
+            if not text or (said is not None and (said.escape == "menu" or greeting_only)):
+                return welcome.welcome(turn)  # "Hi, can I join?" is answered, not only greeted
             if text.lower().startswith("/petugas"):
                 return await self._answer(turn, said)  # staff signing in need no citizen welcome
         if created:
@@ -184,8 +188,15 @@ class Conversations:
             if typed is not None:
                 return typed
         escape = BARE_ESCAPES.get(command) if step is not None and step.free_text else said.escape
+        if escape is None and step is not None and step.free_text and said.escape == "cancel":
+            # "gajadi deh" while an announcement is being typed: short enough not to be the announcement.
+            escape = "cancel" if len(command.split()) <= 3 else None
         if escape is not None and not (step is not None and escape in step.own_escapes):
             return await self._escape(turn, escape)
+        reacted = said.answer is None and not NO_WORDS.search(said.text)
+        if step is not None and not step.free_text and reacted and step.state != eligibility.AWAITING_KEEP:
+            # "😅" or "??" at a prompt: not a wrong answer, the prompt again (but "👍" at a confirmation is a yes).
+            return [step.reminder(turn)]
         if step is not None:
             filled = await step.fill(turn, said)
             if filled is not None:
@@ -220,6 +231,9 @@ class Conversations:
             return await eligibility.check_intent(turn, said), False
         if said.death_at_work:
             return claims.jkk_death(turn), True
+        if said.death and said.faq is None and not _about_programme_only(said):
+            # "ayah sy meninggal kemarin, dia peserta sigap, ngurusnya kmn?": the JKM claim, not a check.
+            return claims.jkm_claim(turn), True
         reply = await self._short_answer(turn, said)
         if reply is not None:
             return reply, True

@@ -56,6 +56,7 @@ def yes_or_no(text: str) -> bool | None:
     """True for a free-word yes, False for a no, None when it is neither. A negation always wins over a
     positive word ("ga setuju", "jangan hapus", "nggak mau ah"), except "tidak apa-apa"-like phrases."""
     lowered = " " + re.sub(r"[^\w' ]+", " ", text.lower()) + " "
+    lowered = re.sub(r"([a-z])\1{2,}", r"\1", lowered)  # "gaaaak", "iyaaaa", "bolehhh"
     if _NOT_AN_ANSWER.search(lowered):
         return None  # "gak tau maksudnya", "ga ngerti": a question about the question
     if _NEGATED_YES.search(lowered):
@@ -396,8 +397,19 @@ _MONTHS = {
     "januari": 1, "jan": 1, "februari": 2, "feb": 2, "pebruari": 2, "maret": 3, "mar": 3, "april": 4, "apr": 4,
     "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "agustus": 8, "agu": 8, "agt": 8, "ags": 8,
     "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "november": 11, "nov": 11, "nop": 11,
+    "december": 12, "october": 10, "august": 8, "january": 1, "february": 2, "march": 3, "may": 5, "june": 6,
+    "july": 7,
     "desember": 12, "des": 12, "des.": 12,
 }  # fmt: skip
+# Informal spellings in a typed time: "jm 8", "malem", "senin dpn", "25 Nopember", "bsk".
+_WHEN_SPELLING = {
+    "jm": "jam", "pkl.": "pkl", "malem": "malam", "mlm": "malam", "sore2": "sore", "pagi2": "pagi",
+    "dpn": "depan", "bsok": "besok", "besoknya": "besok", "nopember": "november", "tanggal.": "tanggal",
+}  # fmt: skip
+_WHEN_WORDS = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, _WHEN_SPELLING)) + r")(?![\w.])")
+_LATER = re.compile(
+    r"(?:dalam |sekitar )?(\d{1,3}) (jam|menit|mnt) (?:lagi|dari sekarang)|in (\d{1,3}) (hours?|minutes?|mins?)"
+)
 _TIME = re.compile(r"(?:\bjam|\bpukul|\bpkl|\bat)?\s*\b(\d{1,2})(?:[:.](\d{2}))?\b\s*(pagi|siang|sore|malam|am|pm)?")
 
 
@@ -410,6 +422,16 @@ def parse_when(text: str, now: datetime) -> datetime | None:
     local_now = now.astimezone(WIB)
     lowered = " ".join(text.lower().replace(",", " ").split())
     lowered = re.sub(r"\bwib\b", "", lowered).strip()
+    lowered = _WHEN_WORDS.sub(lambda m: _WHEN_SPELLING[m[0]], lowered)
+    lowered = re.sub(r"(\d)(am|pm)\b", r"\1 \2", lowered)  # "8am"
+    # "setengah 9" is half past eight
+    lowered = re.sub(r"\bsetengah (\d{1,2})\b", lambda m: f"{(int(m[1]) - 1) % 24}.30", lowered)
+    later = _LATER.fullmatch(lowered)
+    if later:  # "1 jam lagi", "30 menit lagi", "in 2 hours"
+        amount = int(later[1] or later[3])
+        hours = (later[2] or later[4]) in ("jam", "hour", "hours")
+        when = local_now + (timedelta(hours=amount) if hours else timedelta(minutes=amount))
+        return when.replace(second=0, microsecond=0) if 0 < amount <= (72 if hours else 600) else None
     day = None
     explicit_date = False
     rest = lowered

@@ -26,6 +26,8 @@ STATUS_GROUPS = {
     "desil_above_limit": "needs_update",
     "not_informal_worker": "needs_update",
     "already_covered": "already_covered",
+    "selected": "selected",
+    "waiting_list": "waiting_list",
     "not_verified": "not_verified",
 }
 
@@ -105,9 +107,9 @@ def match(lowered: str, normalised: str) -> Match | None:
     whole example question, for typos the patterns miss."""
     best: Match | None = None
     # "bayarnya", "iurannya", "kartunya": the -nya suffix never changes the question.
-    stripped = _SUFFIX.sub(r"\1", lowered)
+    forms = (lowered, normalised, _SUFFIX.sub(r"\1", lowered), _SUFFIX.sub(r"\1", normalised))
     for entry in knowledge_base():
-        if any(p.search(lowered) or p.search(normalised) or p.search(stripped) for p in entry.patterns):
+        if any(p.search(form) for p in entry.patterns for form in forms):
             score = entry.weight
             if best is None or score > best.score:
                 best = Match(entry, score)

@@ -56,6 +56,12 @@ SLANG = {
     "ktp": "ktp", "kk": "kk", "nik": "nik", "dtks": "dtsen",
     "klaimnya": "klaim", "claim": "klaim", "kecelakan": "kecelakaan", "kcelakaan": "kecelakaan",
     "englis": "english", "inggris": "english", "engris": "english",
+    "hrs": "harus", "hrus": "harus", "kmn": "kemana", "kmana": "kemana", "dmn": "dimana", "dmana": "dimana",
+    "trs": "terus", "trus": "terus", "brp": "berapa", "brapa": "berapa", "msh": "masih", "masi": "masih",
+    "thn": "tahun", "skrg": "sekarang", "skrng": "sekarang", "klo": "kalau", "kalo": "kalau", "kl": "kalau",
+    "emg": "memang", "emang": "memang", "bnr": "benar", "sampe": "sampai", "ikutan": "ikut",
+    "sblm": "sebelum", "stlh": "setelah", "tgl": "tanggal", "jd": "jadi", "jdi": "jadi", "tp": "tapi",
+    "met": "selamat", "aye": "saya", "ane": "saya", "unsub": "unsubscribe", "unsubs": "unsubscribe", "mw": "mau", "tny": "tanya", "nnya": "tanya", "ngk": "tidak", "nda": "tidak", "ndak": "tidak", "sapa": "siapa", "spa": "siapa", "org": "orang",
 }  # fmt: skip
 
 # (intent, weight, pattern on the normalised text). Strong signals weigh 3, weak ones 1.
@@ -145,7 +151,7 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
     ("claim_help", 3, r"\b(ketabrak|ditabrak|tertabrak|nabrak|keserempet|diserempet|celaka|terjatuh|kecelakaan)\b"),
     ("claim_help", 3, r"\baccident\b|\binjur|\bdied\b|\bdeath\b|\bhospital\b|\bif i die\b|\bpass(ed)? away\b"),
     # subscribe / unsubscribe
-    ("subscribe", 3, r"\blangganan\b|\bberlangganan\b|\bsubscribe\b|\bpengumuman\b|\bnotifikasi\b"),
+    ("subscribe", 3, r"\blangganan\b|\bberlangganan\b|\bsubscribe\b|\bpengumuman\b|\bnotifikasi\b|\bannouncements?\b"),
     (
         "subscribe",
         2,

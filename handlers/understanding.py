@@ -13,11 +13,11 @@ from handlers.nlu import Understanding, normalise, understand
 _QUESTION = re.compile(
     r"\?|^(apa|apakah|apkh|berapa|brp|kapan|kpn|dimana|di mana|kemana|ke mana|gimana|gmn|bagaimana|kenapa|knp|"
     r"siapa|bisa|bisakah|boleh|bolehkah|what|how|when|where|who|why|can|is|are|do|does)\b|"
-    r"\b(ga|gak|nggak|tidak|kah|sih|nggak sih|gimana|bukan)\s*$"
+    r"\b(ga|gak|nggak|tidak|kah|sih|nggak sih|gimana|bukan|apa|apaan|mana|berapa|brp|kapan|kpn|dimana|dmn)\s*$"
 )
 _QUESTION_TAIL = re.compile(r"\b(ga|gak|nggak|ngga|tidak|kah|sih|bukan|apa|ya)\s*\??\s*$")
 _PROGRAM_WORDS = re.compile(
-    r"\b(bpjs|sigap|ucj|program|iuran|klaim|claim|peserta|santunan|kartu|pemkot|dtsen|dtks|desil|jaminan|"
+    r"\b(bpjs|sigap|ucj|program\w*|iura\w*|klaim\w*|claim|peserta|santunan|kartu|pemkot|dtsen|dtks|desil|jaminan|"
     r"asuransi|insurance|jamsostek|ketenagakerjaan|kpj|jmo|bansos|kelurahan|disnaker|dinsos|coverage|"
     r"ditanggung|tanggung|menanggung|dicover|covered|cover|santunan|manfaat)\b"
 )
@@ -29,6 +29,16 @@ _AT_WORK = re.compile(
     r"\b(kecelakaan|kecelakan|tabrakan|ketabrak|ditabrak|tertabrak|jatuh|terjatuh|kerja|bekerja|narik|ngojek|"
     r"nyupir|lagi kerja|waktu kerja|saat kerja|di jalan|perjalanan|berangkat kerja|pulang kerja|proyek|"
     r"accident|crash|at work|on the job|while working)\b"
+)
+
+
+# An explicit work cue, and a cue that the accident was not at work (school run, holiday, at home).
+_WORK_CUE = re.compile(
+    r"\b(kerja|bekerja|narik|ngojek|nyupir|proyek|antar penumpang|anter penumpang|ngantar|kurir|dagang|jualan"
+    r"|at work|on the job|while working|to work|from work)\b"
+)
+_NOT_WORK = re.compile(
+    r"\b(sekolah|liburan|libur|mudik|jalan-jalan|jalan jalan|rekreasi|di rumah|sakit|school|holiday|vacation)\b"
 )
 
 
@@ -83,15 +93,22 @@ class Said:
     @property
     def death_at_work(self) -> bool:
         """A death from a work accident (JKK), not a non-work death (JKM)."""
-        return bool(_DEATH.search(self.lowered) and _AT_WORK.search(self.lowered))
+        if not (_DEATH.search(self.lowered) and _AT_WORK.search(self.lowered)):
+            return False
+        # "kecelakaan motor pas pulang sekolah": an accident, but not at work (JKM, not JKK).
+        return bool(_WORK_CUE.search(self.lowered) or not _NOT_WORK.search(self.lowered))
 
     @property
     def death(self) -> bool:
         return bool(_DEATH.search(self.lowered) or re.search(r"\b(jkm|ahli waris|beasiswa)\b", self.lowered))
 
 
+# "dont", "cant", "im" typed without the apostrophe: the patterns are written for "don't", "can't", "i'm".
+_CONTRACTION = re.compile(r"\b(don|can|doesn|didn|won|isn|aren|wasn|haven)t\b|\b(i)m\b")
+
+
 def read(text: str) -> Said:
-    lowered = text.lower()
+    lowered = _CONTRACTION.sub(lambda m: f"{m[1]}'t" if m[1] else "i'm", text.lower().replace("’", "'"))
     return Said(
         text=text,
         lowered=lowered,

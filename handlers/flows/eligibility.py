@@ -40,6 +40,11 @@ _DONT_KNOW = re.compile(
 )
 _ABOUT_KK = re.compile(r"\b(kk|kartu keluarga|family card)\b")
 _LATER = re.compile(r"\b(nanti|entar|ntar|nnti|besok|later|tomorrow)\b")
+# "bentar sy cari ktp dulu", "wait, let me find my card": the user will answer, just not yet.
+_WAIT = re.compile(
+    r"^(bentar|sebentar|tunggu|tunggu bentar|wait|hold on|one moment)\b"
+    r"|\b(cari|ambil|nyari|find|get) (ktp|kk|kartu|card)\w*"
+)
 
 
 def consent_prompt(turn: Turn, purpose: str, other: bool = False) -> list[Reply]:
@@ -344,7 +349,7 @@ def _consent_reminder(turn: Turn) -> Reply:
 _CONFUSED = re.compile(
     r"\b(ga|gak|nggak|ngga|tidak|kurang|belum) ?(tau|tahu|ngerti|mengerti|paham|jelas)\b|\bmaksud|\bbingung\b"
     r"|\bartinya\b|\bwhat does (this|that|it) mean\b|\bdon.t understand\b|\bwhat is (this|it) for\b"
-    r"|\bwhy do you need\b|\b(buat|untuk) apa( ini| itu)?\s*\??\s*$"
+    r"|\bwhy do you need\b|\b(buat|untuk) apa( ini| itu)?\s*\??\s*$|\bwhat\b.{0,20}\bfor\s*\??\s*$"
 )
 
 
@@ -362,8 +367,16 @@ async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
                 ),
             )
         ]
-    if said.bare_answer is not None and not said.faq:
+    waiting = _WAIT.search(said.lowered) and said.answer is not False  # "tunggu ya" is not a yes
+    if said.bare_answer is not None and not said.faq and not waiting:
         return await on_consent(turn, said.bare_answer, said)
+    if (waiting or _LATER.search(said.lowered)) and said.faq is None and not said.is_question:
+        return [
+            consent_buttons(
+                turn,
+                _("Baik, silakan. Kalau sudah siap, ketik “ya” jika setuju NIK diproses, atau “tidak”."),
+            )
+        ]
     if said.digits.nik:
         # Not processed, not kept: consent comes first.
         return [
@@ -484,7 +497,9 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
         ]
     if _DONT_KNOW.search(said.lowered) or _ABOUT_KK.search(said.lowered):
         return [_faq_reply(turn, "kk_missing"), _kk4_reminder(turn)]
-    if (said.intent not in ("out_of_scope", "menu") and strong(said)) or (said.is_question and said.about_program):
+    # Another flow may take over, but not a new check: this one is half done ("cek kelayakan" again).
+    leaving = said.intent not in ("out_of_scope", "menu", "check_eligibility") and strong(said)
+    if leaving or (said.is_question and said.about_program):
         return None
     return [
         ask_kk4(
@@ -501,9 +516,21 @@ def _keep_reminder(turn: Turn) -> Reply:
     return Reply("")  # never shown: the step is let go when something else is asked
 
 
-@router.step(AWAITING_KEEP, reminder=_keep_reminder)
+_KEEP_WORDS = re.compile(r"^(iya? )?(simpan|simpen|simpenin|disimpan|save|keep)( (aja|saja|ya|deh|it))*$")
+_NO_NEED = re.compile(r"^(ga|gak|nggak|ngga|tidak|tdk|g) ?(usah|perlu)( (aja|deh|disimpan|dulu))*$")
+
+
+async def _keep_cancel(turn: Turn) -> list[Reply]:
+    """ "ga usah" / "batal" at "Simpan verifikasi?" is a no: the verification is not kept (and says so)."""
+    return await on_keep(turn, False)
+
+
+@router.step(AWAITING_KEEP, reminder=_keep_reminder, cancel=_keep_cancel)
 async def keep_step(turn: Turn, said: Said) -> list[Reply] | None:
     short = len(said.text.split()) <= 3 and not said.is_question
+    words = " ".join(re.sub(r"[^\w ]+", " ", said.lowered).split())
+    if short and (_KEEP_WORDS.match(words) or _NO_NEED.match(words)):
+        return await on_keep(turn, bool(_KEEP_WORDS.match(words)))
     if said.answer is not None and short and said.faq is None and said.intent in ("menu", "out_of_scope"):
         return await on_keep(turn, said.answer)
     turn.clear_state()  # the question was optional: anything else lets it go

@@ -159,6 +159,7 @@ STAFF_ACTIONS = (
     (re.compile(r"\b(daftar|lihat|list|riwayat)\b.{0,12}\b(pengumuman|broadcast)\b"), "list"),
     (re.compile(r"^(menu petugas|petugas menu|staff menu)$"), "menu"),
 )
+_AUDIENCE_FILLER = re.compile(r"\b(aja|saja|deh|ya|dong|kirim|kirimkan|ke|untuk|buat|yang|to|send)\b|[.!]")
 AUDIENCE_WORDS = {
     "all": ("semua", "all", "semua pelanggan", "everyone"),
     "eligible": ("layak", "eligible"),
@@ -190,6 +191,8 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         return [ask_text(turn)]
     if turn.state == STAFF_TEXT:
         typed = " ".join(text.lower().split())
+        if len(typed.split()) <= 5:  # "semua aja", "kirim ke semua": the audience, not a new text
+            typed = " ".join(_AUDIENCE_FILLER.sub(" ", typed).split())
         if "text" in turn.data:
             for audience, words in AUDIENCE_WORDS.items():
                 if typed in words:

@@ -20,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import delete
+
 from bot.bootstrap import App, bootstrap
 from handlers.engine import Conversations
 from handlers.model import (
@@ -35,6 +37,7 @@ from handlers.model import (
 )
 from sigap_core import broadcasts
 from sigap_core.config import Settings
+from sigap_core.store import models
 from tests.conftest import TEST_SECRET, TODAY, import_sample
 from tests.integration.helpers import GOOD
 
@@ -165,7 +168,47 @@ class DialogueRunner:
             return f"staff binding failed: {replies[0].text if replies else 'no reply'}"
         return None
 
+    async def _mark_selection(self, marks: dict[str, str]) -> None:
+        """A selection round in which each named sample person got the given outcome ("selected" or
+        "waiting_list"), as `sigap selection run` records it (FORMAT.md: `selection`)."""
+        hasher = self.app.domain.hasher
+        async with self.app.store.uow() as uow:
+            recorded = await uow.selection.add_round(
+                models.SelectionRound(
+                    created_at=datetime.now(UTC),
+                    run_by="dialogue runner",
+                    policy={},
+                    quota=len(marks),
+                    enrolled=0,
+                    kept=0,
+                    selected=sum(o == "selected" for o in marks.values()),
+                    waiting=sum(o == "waiting_list" for o in marks.values()),
+                    key_check=b"\0" * 32,
+                    waiting_fingerprint=b"\0" * 32,
+                )
+            )
+            await uow.selection.add_entries(
+                [
+                    (recorded.id, hasher.nik(self.values[f"nik.{who}"]), 1, 1, "", rank, outcome, "")
+                    for rank, (who, outcome) in enumerate(sorted(marks.items()), start=1)
+                ]
+            )
+
+    async def _clear_selection(self) -> None:
+        async with self.app.store.uow() as uow:
+            await uow.session.execute(delete(models.SelectionEntry))
+            await uow.session.execute(delete(models.SelectionRound))
+
     async def run(self, dialogue: dict[str, Any]) -> Outcome:
+        if not dialogue.get("selection"):
+            return await self._run(dialogue)
+        await self._mark_selection(dialogue["selection"])
+        try:
+            return await self._run(dialogue)
+        finally:
+            await self._clear_selection()
+
+    async def _run(self, dialogue: dict[str, Any]) -> Outcome:
         self.count += 1
         outcome = Outcome(dialogue["id"])
         channel = dialogue.get("channel", "console")

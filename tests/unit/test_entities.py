@@ -104,12 +104,23 @@ NOW = datetime(2026, 11, 21, 10, 0, tzinfo=WIB)  # a Saturday
         ("25-11 08:00", datetime(2026, 11, 25, 8, 0, tzinfo=WIB)),
         ("09:30", datetime(2026, 11, 22, 9, 30, tzinfo=WIB)),  # passed today: tomorrow
         ("2026-11-25 08:00 WIB", datetime(2026, 11, 25, 8, 0, tzinfo=WIB)),
+        ("besok jm 8", datetime(2026, 11, 22, 8, 0, tzinfo=WIB)),
+        ("besok jam 8 malem", datetime(2026, 11, 22, 20, 0, tzinfo=WIB)),
+        ("kamis jam setengah 9", datetime(2026, 11, 26, 8, 30, tzinfo=WIB)),
+        ("25 Nopember 2026 pukul 10.00", datetime(2026, 11, 25, 10, 0, tzinfo=WIB)),
+        ("1 jam lagi", datetime(2026, 11, 21, 11, 0, tzinfo=WIB)),
+        ("30 menit lagi", datetime(2026, 11, 21, 10, 30, tzinfo=WIB)),
+        ("tomorrow 8am", datetime(2026, 11, 22, 8, 0, tzinfo=WIB)),
+        ("in 2 hours", datetime(2026, 11, 21, 12, 0, tzinfo=WIB)),
     ],
 )
 def test_staff_times_in_ordinary_indonesian(text: str, expected: datetime) -> None:
     assert parse_when(text, NOW.astimezone(UTC)) == expected
 
 
-@pytest.mark.parametrize("text", ["besok pagi", "kapan2 aja", "jam 25", "2020-01-01 08:00", "kemarin jam 8"])
+@pytest.mark.parametrize(
+    "text",
+    ["besok pagi", "kapan2 aja", "jam 25", "2020-01-01 08:00", "kemarin jam 8", "0 jam lagi", "harga 5 jam lagi"],
+)
 def test_staff_times_are_not_guessed(text: str) -> None:
     assert parse_when(text, NOW.astimezone(UTC)) is None

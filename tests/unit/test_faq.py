@@ -66,6 +66,18 @@ def test_every_example_question_finds_its_own_answer(entry: faq.Entry) -> None:
         ("ktp sy ilang", "ktp_lost"),
         ("ini hp pinjem", "borrowed_phone"),
         ("kuotanya brp", "quota"),
+        ("kuotanya masih ada?", "quota"),
+        ("brp iuranya?", "cost"),
+        ("kpn programnya mulai", "when_started"),
+        ("trs sy hrs kmn", "what_next"),
+        ("gue ojol, dpt ga sih?", "job_question"),
+        ("brp lama nunggunya sampe jadi peserta", "when_registered"),
+        ("saya antrian ke berapa?", "queue_position"),
+        ("urutan sy nomor brp", "queue_position"),
+        ("kapan kartunya jadi?", "card_kpj"),
+        ("nik itu yg mana sih", "nik_where"),
+        ("itu buat apa sih langganan", "subscription_what"),
+        ("can my mother join? she sells vegetables", "who_can_join"),
     ],
 )
 def test_informal_phrasing_with_typos_and_slang(typed: str, entry_id: str) -> None:
@@ -80,6 +92,36 @@ def test_status_answers_follow_the_last_outcome() -> None:
     assert "JMO" in faq.answer_text(entry, DOMAIN, _, "enrolled")
     assert "kuota" in faq.answer_text(entry, DOMAIN, _, "eligible_priority")
     assert faq.answer_text(entry, DOMAIN, _, None) == entry.answer.id.format_map(faq.values(DOMAIN, _))
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "selected", "waiting"),
+    [
+        ("when_registered", "sedang mendaftarkan", "DAFTAR TUNGGU"),
+        ("quota", "Tempat Anda sudah ada", "sudah terisi"),
+        ("card_kpj", "AKTIF", "belum ada kartu"),
+        ("queue_position", "tidak perlu antre", "tidak kami tampilkan"),
+        ("what_next", "sudah terpilih", "daftar tunggu"),
+        ("what_does_it_mean", "belum aktif", "kuota"),
+    ],
+)
+def test_selected_and_waiting_list_get_their_own_follow_ups(entry_id: str, selected: str, waiting: str) -> None:
+    entry = next(e for e in ENTRIES if e.id == entry_id)
+    for lang in ("id", "en"):
+        general = faq.answer_text(entry, DOMAIN, Translator(lang), None)
+        assert faq.answer_text(entry, DOMAIN, Translator(lang), "selected") != general
+        assert faq.answer_text(entry, DOMAIN, Translator(lang), "waiting_list") != general
+    _ = Translator("id")
+    assert selected in faq.answer_text(entry, DOMAIN, _, "selected")
+    assert waiting in faq.answer_text(entry, DOMAIN, _, "waiting_list")
+
+
+def test_the_queue_answer_never_states_a_rank() -> None:
+    entry = next(e for e in ENTRIES if e.id == "queue_position")
+    for outcome in (None, "waiting_list", "selected", "eligible"):
+        for lang in ("id", "en"):
+            text = faq.answer_text(entry, DOMAIN, Translator(lang), outcome)
+            assert not re.search(r"\b(nomor|urutan|ke-?|number|#)\s*\d", text), text
 
 
 def test_an_unrelated_message_matches_nothing() -> None:
