@@ -25,6 +25,7 @@ from bot.whatsapp import WhatsAppChannel, WhatsAppClient
 from handlers.engine import Conversations
 from handlers.model import Reply
 from sigap_core.config import Settings
+from sigap_core.store.availability import database_unavailable
 from sigap_core.store.inbox import Inbox, Sealer
 from sigap_core.store.leadership import leadership
 
@@ -49,7 +50,7 @@ SENDERS_KEY = web.AppKey("senders", list[BroadcastSender])
 # at 700 the collector ran several times per update and, with the default 10/10 older thresholds, kept
 # rescanning the long-lived start-up heap: 20 % of a webhook update's CPU in bench/telegram_webhook.py.
 GC_YOUNG_THRESHOLD = 10_000
-# How often each process asks whether a run-once job (the hourly prune) is due.
+# How often each process asks whether a run-once job (the hourly prune and lifecycle notices) is due.
 JOB_CHECK_SECONDS = 60.0
 
 
@@ -210,23 +211,40 @@ def build_senders(
     ]
 
 
-async def prune_hourly(app: App, stop: asyncio.Event) -> None:
-    """Retention, as the privacy notice promises: hourly, by one process of however many run."""
+async def run_due_jobs(app: App, owner: str) -> list[str]:
+    """The hourly jobs whose turn has come, each run by one process of however many run (the job lease):
+    retention, as the privacy notice promises, and the lifecycle notices (selected, enrolled, coverage
+    ending, renewed), which go out through the outbox once per person and event. The names of those run."""
+    from sigap_core.notices import queue_notices
     from sigap_core.retention import prune
     from sigap_core.store.repositories import utcnow
 
+    ran = []
+    for name in ("prune", "notices"):
+        async with app.store.uow() as uow:
+            due = await uow.jobs.take_if_due(name, owner, timedelta(hours=1), utcnow())
+        if not due:
+            continue
+        if name == "prune":
+            async with app.store.uow() as uow:
+                log.info("retention: %s", await prune(uow, app.policy, utcnow()))
+        else:
+            notices = await queue_notices(app.store, app.domain, app.today(), utcnow())
+            log.info("lifecycle notices queued: %s", dict(notices.queued))
+        ran.append(name)
+    return ran
+
+
+async def hourly_jobs(app: App, stop: asyncio.Event) -> None:
     owner = process_id()
     while not stop.is_set():
         try:
-            # Once an hour across all processes: the process that takes the job's turn runs it.
-            async with app.store.uow() as uow:
-                due = await uow.jobs.take_if_due("prune", owner, timedelta(hours=1), utcnow())
-            if due:
-                async with app.store.uow() as uow:
-                    removed = await prune(uow, app.policy, utcnow())
-                log.info("retention: %s", removed)
-        except Exception:
-            log.exception("retention sweep failed; retrying at the next check")
+            await run_due_jobs(app, owner)
+        except Exception as error:
+            if database_unavailable(error):
+                log.warning("hourly jobs: the database is unreachable; retrying at the next check")
+            else:
+                log.exception("hourly jobs failed; retrying at the next check")
         with suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), JOB_CHECK_SECONDS)
 
@@ -260,7 +278,7 @@ async def serve(app: App) -> None:
                 asyncio.create_task(telegram.run(stop, settings.telegram_webhook_url, _webhook_secret(settings)))
             )
         tasks.extend(asyncio.create_task(worker.sweep(stop)) for worker in workers)
-        tasks.append(asyncio.create_task(prune_hourly(app, stop)))
+        tasks.append(asyncio.create_task(hourly_jobs(app, stop)))
         whatsapp = web_app.get(WHATSAPP_KEY)
         for sender in build_senders(app, telegram, whatsapp):
             web_app[SENDERS_KEY].append(sender)

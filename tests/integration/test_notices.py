@@ -54,3 +54,16 @@ async def test_notices_reach_verified_subscribers_once_per_person_and_event(app:
     again = await queue_notices(app.store, app.domain, TODAY, NOW)
     assert sum(again.queued.values()) == 0 and again.broadcasts == []
     assert len(await outbox(app)) == 3
+
+
+async def test_the_services_hourly_job_queues_due_notices_once_across_processes(app: App, tmp_path: Path) -> None:
+    """`sigap run` queues lifecycle notices by itself: the first process whose turn it is runs the job; another
+    process checking in the same hour runs nothing, and a second run changes nothing anyway."""
+    from bot.web import run_due_jobs
+
+    await load(app, tmp_path, [])
+    await run(app, quota=2)
+    await verified_subscriber(app, "1", "priority")
+    assert await run_due_jobs(app, "process-a") == ["prune", "notices"]
+    assert await run_due_jobs(app, "process-b") == []  # the same hour, another process: nothing is due
+    assert [(audience, user) for audience, user, _ in await outbox(app)] == [("notice_selected", "1")]
