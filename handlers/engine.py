@@ -145,11 +145,13 @@ class Conversations:
         msg = turn.msg
         if created and msg.kind is Kind.TEXT:
             text = msg.text.strip()
+            if text.lower().startswith("/petugas"):
+                # Staff signing in need no citizen welcome; checked first, since a one-time code can read
+                # like a greeting to the classifier (a code with "HAI" in it was welcomed, not redeemed).
+                return await self._answer(turn, said)
             greeting_only = said is not None and said.intent == "menu" and said.faq is None
             if not text or (said is not None and (said.escape == "menu" or greeting_only)):
                 return welcome.welcome(turn)  # "Hi, can I join?" is answered, not only greeted
-            if text.lower().startswith("/petugas"):
-                return await self._answer(turn, said)  # staff signing in need no citizen welcome
         if created:
             return [welcome.intro(turn), *await self._answer(turn, said)]
         return await self._answer(turn, said)

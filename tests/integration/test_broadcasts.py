@@ -276,3 +276,14 @@ async def test_rows_in_flight_when_a_sender_died_are_recovered_and_counted(loade
         tally = await broadcasts.counts(uow, item.id)
     assert sorted(sent) == ["w1", "w2", "w3"]  # the recorded "sent" one is not resent
     assert tally["sent"] == 4 and tally["recovered_after_crash"] == 1
+
+
+async def test_a_code_that_reads_like_a_greeting_still_signs_staff_in(
+    loaded: App, bot: Conversations, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """About 1 code in 1,000 holds a word the classifier knows ("TQ" is "thank you"): the first message of a
+    new chat, `/petugas TQ6K-WGY3`, was welcomed as a greeting and the code never redeemed."""
+    monkeypatch.setattr(broadcasts, "new_code", lambda: "TQ6K-WGY3")
+    code = await invite(loaded)
+    assert code == "TQ6K-WGY3"
+    assert "petugas Kelurahan Jatibening" in await Chat(bot, user="new-staff").send(f"/petugas {code}")
