@@ -8,12 +8,12 @@ import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigap_core.store import models
+from sigap_core.store.reports import registry_groups_statement
 
 # Finished logins and sessions are kept a day (enough to tell "used" from "unknown"), then deleted.
 KEEP_FINISHED = timedelta(days=1)
@@ -25,29 +25,6 @@ class LoginRefused(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
-
-
-def registry_groups_statement(today: date) -> Select[Any]:
-    """Registry counts grouped by what eligibility depends on: (kelurahan, desil, pekerjaan, has a current
-    SIGAP record, has a current other record). The caller runs the pure `decide` once per group."""
-    person = models.RegistryPerson
-    part = models.Participation
-
-    def current(skema: str) -> Any:
-        return exists().where(
-            and_(
-                part.nik_hmac == person.nik_hmac,
-                part.skema == skema,
-                part.aktif.is_(True),
-                part.tanggal_akhir >= today,
-            )
-        )
-
-    sigap_now = current("SIGAP").label("sigap")
-    other_now = current("LAINNYA").label("other")
-    return select(person.kode_kelurahan, person.desil, person.pekerjaan, sigap_now, other_now, func.count()).group_by(
-        person.kode_kelurahan, person.desil, person.pekerjaan, sigap_now, other_now
-    )
 
 
 # The same grouping for SQLite's own driver, run on a worker thread (see `registry_groups`). Dates are stored

@@ -397,7 +397,8 @@ async def test_figures_match_single_checks_on_both_databases(app: App, tmp_path:
 
 
 async def test_the_sqlite_thread_groups_like_the_statement(demo: App) -> None:
-    from sigap_core.store.dashboard import _sqlite_groups, registry_groups_statement
+    from sigap_core.store.dashboard import _sqlite_groups
+    from sigap_core.store.reports import registry_groups_statement
 
     async with demo.store.reader() as uow:
         assert uow.dashboard.sqlite_path is not None
