@@ -28,12 +28,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import percentile, write_figures  # noqa: E402
-from bench.whatsapp_webhook import SECRET, payload  # noqa: E402
+from bench.whatsapp_webhook import BENCH_KEY, SECRET, payload  # noqa: E402
 from bot.bootstrap import bootstrap  # noqa: E402
 from bot.web import WHATSAPP_KEY, build_web_app, settle_heap  # noqa: E402
 from bot.whatsapp import WHATSAPP_PATH  # noqa: E402
 from handlers.engine import Conversations  # noqa: E402
-from sigap_core.config import Settings  # noqa: E402
+from tests.e2e.whatsapp_driver import whatsapp_settings  # noqa: E402
 from tests.fakes.graph_api import FakeGraph  # noqa: E402
 
 
@@ -42,16 +42,7 @@ async def main(messages: int, rounds: int, database_url: str | None) -> None:
     await graph.start()
     results: dict[str, list[tuple[float, list[float]]]] = {"inbox": [], "no inbox": []}
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            var_dir=Path(tmp),
-            secret_key="bench-secret-key-0123456789abcdef",
-            whatsapp_token="wa-token",
-            whatsapp_phone_number_id="106540352242922",
-            whatsapp_app_secret=SECRET,
-            whatsapp_verify_token="v",
-            whatsapp_graph_base=graph.base_url,
-            _env_file=None,  # type: ignore[call-arg]
-        )
+        settings = whatsapp_settings(Path(tmp), graph.base_url, app_secret=SECRET, secret_key=BENCH_KEY)
         app = await bootstrap(settings, database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
         web_app, _ = build_web_app(app, Conversations(app.store, app.domain, app.today))
         channel = web_app[WHATSAPP_KEY]

@@ -30,9 +30,10 @@ from bot.bootstrap import bootstrap  # noqa: E402
 from bot.web import build_web_app, settle_heap  # noqa: E402
 from bot.whatsapp import WHATSAPP_PATH  # noqa: E402
 from handlers.engine import Conversations  # noqa: E402
-from sigap_core.config import Settings  # noqa: E402
+from tests.e2e.whatsapp_driver import whatsapp_settings  # noqa: E402
 
 SECRET = "bench-app-secret"
+BENCH_KEY = "bench-secret-key-0123456789abcdef"
 
 
 def payload(n: int) -> bytes:
@@ -85,16 +86,7 @@ async def main(rate: float, seconds: float, database_url: str | None, fake_in_pr
     graph_base = port_file.read_text()
     arrivals_url = graph_base.rsplit("/", 1)[0] + "/_arrivals"
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            var_dir=Path(tmp),
-            secret_key="bench-secret-key-0123456789abcdef",
-            whatsapp_token="wa-token",
-            whatsapp_phone_number_id="106540352242922",
-            whatsapp_app_secret=SECRET,
-            whatsapp_verify_token="v",
-            whatsapp_graph_base=graph_base,
-            _env_file=None,  # type: ignore[call-arg]
-        )
+        settings = whatsapp_settings(Path(tmp), graph_base, app_secret=SECRET, secret_key=BENCH_KEY)
         app = await bootstrap(settings, database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
         web_app, _ = build_web_app(app, Conversations(app.store, app.domain, app.today))
         settle_heap()  # as `sigap run` does once its service is built

@@ -11,9 +11,8 @@ from aiohttp import web
 from bot.bootstrap import bootstrap
 from bot.web import WHATSAPP_KEY, build_web_app
 from handlers.engine import Conversations
-from sigap_core.config import Settings
-from tests.conftest import TEST_SECRET, TODAY, DatabaseTemplates
-from tests.e2e.whatsapp_driver import APP_SECRET, Running
+from tests.conftest import TODAY, DatabaseTemplates
+from tests.e2e.whatsapp_driver import Running, whatsapp_settings
 from tests.fakes.graph_api import FakeGraph
 
 
@@ -21,16 +20,7 @@ from tests.fakes.graph_api import FakeGraph
 async def running(tmp_path: Path, database_templates: DatabaseTemplates) -> AsyncIterator[Running]:
     graph = FakeGraph()
     await graph.start()
-    settings = Settings(
-        var_dir=tmp_path / "var",
-        secret_key=TEST_SECRET,
-        whatsapp_token="wa-token",
-        whatsapp_phone_number_id="106540352242922",
-        whatsapp_app_secret=APP_SECRET,
-        whatsapp_verify_token="verify-me",
-        whatsapp_graph_base=graph.base_url,
-        _env_file=None,  # type: ignore[call-arg]
-    )
+    settings = whatsapp_settings(tmp_path / "var", graph.base_url)
     database_templates.sqlite_copy("loaded", tmp_path / "wa.db")  # the sample registry
     app = await bootstrap(settings, f"sqlite+aiosqlite:///{tmp_path / 'wa.db'}", today=lambda: TODAY)
     web_app, _ = build_web_app(app, Conversations(app.store, app.domain, app.today))

@@ -25,9 +25,9 @@ from bot.web import TELEGRAM_PATH, WHATSAPP_KEY, WORKERS_KEY, build_web_app
 from bot.webhook_body import MAX_BODY_BYTES
 from bot.whatsapp import WHATSAPP_PATH, WhatsAppChannel, is_sender_id
 from handlers.engine import Conversations
-from sigap_core.config import Settings
 from sigap_core.store import models
-from tests.conftest import TELEGRAM_TOKEN, TEST_SECRET, TODAY
+from tests.conftest import TELEGRAM_TOKEN, TODAY
+from tests.e2e.whatsapp_driver import whatsapp_settings
 from tests.fakes.graph_api import FakeGraph
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -63,18 +63,14 @@ class Service:
 async def service(tmp_path: Path, fake_telegram: FakeTelegram) -> AsyncIterator[tuple[Service, FakeGraph]]:
     graph = FakeGraph()
     await graph.start()
-    settings = Settings(
-        var_dir=tmp_path / "var",
-        secret_key=TEST_SECRET,
-        whatsapp_token="wa-token",
-        whatsapp_phone_number_id="106540352242922",
-        whatsapp_app_secret=APP_SECRET,
-        whatsapp_graph_base=graph.base_url,
+    settings = whatsapp_settings(
+        tmp_path / "var",
+        graph.base_url,
+        app_secret=APP_SECRET,
         telegram_token=TELEGRAM_TOKEN,
         telegram_api_base=fake_telegram.base_url,
         telegram_webhook_url="https://example.invalid/webhooks/telegram",
         telegram_webhook_secret=HOOK_SECRET,
-        _env_file=None,  # type: ignore[call-arg]
     )
     app = await bootstrap(settings, f"sqlite+aiosqlite:///{tmp_path / 'odd.db'}", today=lambda: TODAY)
     web_app, telegram = build_web_app(app, Conversations(app.store, app.domain, app.today))

@@ -15,10 +15,30 @@ from aiohttp import ClientSession
 
 from bot.bootstrap import App
 from bot.whatsapp import WHATSAPP_PATH, WhatsAppChannel
+from sigap_core.config import Settings
+from tests.conftest import TEST_SECRET
 from tests.fakes.graph_api import FakeGraph
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
 APP_SECRET = "wa-app-secret"
+
+
+def whatsapp_settings(
+    var_dir: Path, graph_base: str, *, app_secret: str = APP_SECRET, secret_key: str = TEST_SECRET, **extra: Any
+) -> Settings:
+    """A WhatsApp-enabled service's settings, pointed at a fake Graph API (tests and benchmarks); `extra`
+    adds settings (Telegram, say)."""
+    return Settings(
+        var_dir=var_dir,
+        secret_key=secret_key,
+        whatsapp_token="wa-token",
+        whatsapp_phone_number_id="106540352242922",
+        whatsapp_app_secret=app_secret,
+        whatsapp_verify_token="verify-me",
+        whatsapp_graph_base=graph_base,
+        _env_file=None,  # type: ignore[call-arg]
+        **extra,
+    )
 
 
 def fixture(name: str) -> dict[str, Any]:

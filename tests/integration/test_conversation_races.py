@@ -18,9 +18,9 @@ from bot.whatsapp import WhatsAppChannel
 from bot.whatsapp.webhook import parse_webhook
 from handlers.engine import Conversations
 from handlers.model import InMessage, Kind
-from sigap_core.config import Settings
 from sigap_core.store import models
-from tests.conftest import TEST_SECRET, TODAY, import_sample
+from tests.conftest import TODAY, import_sample
+from tests.e2e.whatsapp_driver import whatsapp_settings
 from tests.fakes.graph_api import FakeGraph
 
 APOLOGY = "ada gangguan"
@@ -60,16 +60,7 @@ async def test_a_new_users_simultaneous_messages_create_one_dialog_and_are_all_a
 async def whatsapp(tmp_path: Path, db_url: str) -> AsyncIterator[tuple[WhatsAppChannel, FakeGraph]]:
     graph = FakeGraph()
     await graph.start()
-    settings = Settings(
-        var_dir=tmp_path / "var",
-        secret_key=TEST_SECRET,
-        whatsapp_token="wa-token",
-        whatsapp_phone_number_id="106540352242922",
-        whatsapp_app_secret="wa-app-secret",
-        whatsapp_verify_token="verify-me",
-        whatsapp_graph_base=graph.base_url,
-        _env_file=None,  # type: ignore[call-arg]
-    )
+    settings = whatsapp_settings(tmp_path / "var", graph.base_url)
     app = await bootstrap(settings, db_url, today=lambda: TODAY)
     await import_sample(app, tmp_path)
     web_app, _ = build_web_app(app, Conversations(app.store, app.domain, app.today))
