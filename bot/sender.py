@@ -49,10 +49,6 @@ STANDBY_POLL_SECONDS = 1.0
 RECORD_ATTEMPTS = 5
 STOP_GRACE_SECONDS = 5.0
 
-# Kept for callers of the former name; the rule itself lives in sigap_core.delivery.
-later_state = moves_forward
-
-
 @dataclass(frozen=True)
 class Outcome:
     state: str  # sent | failed | blocked | retry
