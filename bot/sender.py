@@ -49,6 +49,7 @@ STANDBY_POLL_SECONDS = 1.0
 RECORD_ATTEMPTS = 5
 STOP_GRACE_SECONDS = 5.0
 
+
 @dataclass(frozen=True)
 class Outcome:
     state: str  # sent | failed | blocked | retry
