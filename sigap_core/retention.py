@@ -54,4 +54,6 @@ async def prune(uow: UnitOfWork, policy: Policy, now: datetime) -> dict[str, int
     for name, statement in statements.items():
         result = await uow.session.execute(statement)
         removed[name] = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    # Direct messages (ticket notices, officers' answers): their texts go once sent (see the outbox).
+    removed["direct_texts"] = await uow.outbox.forget_sent_texts(now)
     return removed
