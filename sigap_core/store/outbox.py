@@ -307,7 +307,7 @@ class OutboxRepository:
 
         Marked in the caller's transaction: if its turn rolls back, they are handed out again next time."""
         o, b = models.Outbox, models.Broadcast
-        templated = select(b.id).where(b.direct.is_(True), b.template != "")
+        templated = select(b.id).where(b.direct.is_(True), b.template != "", b.text != "")  # "": erased
         connection = await self.session.connection()
         taken = await connection.execute(
             update(o)
