@@ -14,7 +14,6 @@ Logs carry ticket ids and kelurahan codes only, never a question or an answer.
 from __future__ import annotations
 
 import logging
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -128,7 +127,7 @@ def ticket_number(ticket_id: int) -> str:
     return f"#{ticket_id}"
 
 
-def _kelurahan_name(kode: str) -> str:
+def kelurahan_name(kode: str) -> str:
     place = load_wilayah().get(kode)
     return place.name if place else kode
 
@@ -176,7 +175,7 @@ def _view(ticket: models.Ticket, question: str, now: datetime) -> TicketView:
         id=ticket.id,
         number=ticket_number(ticket.id),
         kode_kelurahan=ticket.kode_kelurahan,
-        kelurahan=_kelurahan_name(ticket.kode_kelurahan),
+        kelurahan=kelurahan_name(ticket.kode_kelurahan),
         channel=ticket.channel,
         topic=ticket.topic,
         state=ticket.state,
@@ -525,7 +524,7 @@ async def reply(uow: UnitOfWork, staff: models.Staff, ticket_id: int, now: datet
     message = "\n".join(
         [
             _("💬 Jawaban petugas Kelurahan {name} untuk tiket {number}:").format(
-                name=_kelurahan_name(ticket.kode_kelurahan), number=ticket_number(ticket.id)
+                name=kelurahan_name(ticket.kode_kelurahan), number=ticket_number(ticket.id)
             ),
             "",
             body,
@@ -573,7 +572,7 @@ async def transfer(
             author="system",
             staff_id=staff.id,
             text=_("Dipindahkan dari Kelurahan {old} ke Kelurahan {new}.").format(
-                old=_kelurahan_name(previous), new=_kelurahan_name(kode_kelurahan)
+                old=kelurahan_name(previous), new=kelurahan_name(kode_kelurahan)
             ),
             created_at=now,
         )
@@ -588,7 +587,7 @@ async def transfer(
         uow,
         view,
         _("↪️ Tiket {number} dipindahkan ke kelurahan Anda dari Kelurahan {old}").format(
-            number=view.number, old=_kelurahan_name(previous)
+            number=view.number, old=kelurahan_name(previous)
         ),
         now,
         KIND_NOTICE,
@@ -669,112 +668,3 @@ async def detail(uow: UnitOfWork, ticket_id: int, now: datetime) -> TicketDetail
     """One ticket with its messages, for the operator (`sigap tickets show`)."""
     ticket = await _load(uow, ALL_KELURAHAN, ticket_id)
     return await _detail(uow, ticket, now) if ticket is not None else None
-
-
-# The program report ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class TicketStats:
-    """One kelurahan's (or the city's) ticket figures. Times are office time (working hours)."""
-
-    kode_kelurahan: str
-    name: str
-    total: int = 0
-    open: int = 0  # not closed
-    answered: int = 0  # with a first response
-    within_sla: int = 0  # first response by the deadline
-    first_response_hours: list[float] = field(default_factory=list)
-    resolution_hours: list[float] = field(default_factory=list)
-    sla_due: int = 0  # answered, or past the deadline: the tickets "% within SLA" is taken of
-    up: int = 0
-    down: int = 0
-
-    @property
-    def median_first_response_hours(self) -> float | None:
-        return statistics.median(self.first_response_hours) if self.first_response_hours else None
-
-    @property
-    def median_resolution_hours(self) -> float | None:
-        return statistics.median(self.resolution_hours) if self.resolution_hours else None
-
-    @property
-    def within_sla_percent(self) -> float | None:
-        """Of the tickets whose deadline has passed or that were answered: answered in time."""
-        return 100 * self.within_sla / self.sla_due if self.sla_due else None
-
-    @property
-    def up_percent(self) -> float | None:
-        rated = self.up + self.down
-        return 100 * self.up / rated if rated else None
-
-    def as_json(self) -> dict[str, object]:
-        def rounded(value: float | None) -> float | None:
-            return round(value, 1) if value is not None else None
-
-        return {
-            "kode_kelurahan": self.kode_kelurahan,
-            "name": self.name,
-            "tickets": self.total,
-            "open": self.open,
-            "answered": self.answered,
-            "median_first_response_working_hours": rounded(self.median_first_response_hours),
-            "median_resolution_working_hours": rounded(self.median_resolution_hours),
-            "within_sla_percent": rounded(self.within_sla_percent),
-            "rated_up": self.up,
-            "rated_down": self.down,
-            "up_percent": rounded(self.up_percent),
-        }
-
-
-@dataclass
-class TicketReport:
-    rows: list[TicketStats]  # per kelurahan with tickets, by name
-    total: TicketStats
-    sla_working_days: float
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "sla_working_days": self.sla_working_days,
-            "total": self.total.as_json(),
-            "kelurahan": [row.as_json() for row in self.rows],
-        }
-
-
-async def ticket_report(uow: UnitOfWork, domain: Domain, now: datetime) -> TicketReport:
-    """Open tickets, median first-response time, % answered within the SLA and the 👍 rate, per kelurahan.
-
-    A ticket counts towards "% within SLA" once it was answered or its deadline has passed (an open ticket
-    still inside its deadline is neither in nor out of time yet)."""
-    hours = _hours(domain)
-    per: dict[str, TicketStats] = {}
-    total = TicketStats("", "Kota Bekasi")
-    for figures in await uow.tickets.figures():
-        row = per.get(figures.kode_kelurahan)
-        if row is None:
-            row = per[figures.kode_kelurahan] = TicketStats(
-                figures.kode_kelurahan, _kelurahan_name(figures.kode_kelurahan)
-            )
-        created = aware(figures.created_at) or now
-        due = aware(figures.due_at) or now
-        first = aware(figures.first_response_at)
-        closed = aware(figures.closed_at)
-        for stats in (row, total):
-            stats.total += 1
-            if figures.state != "closed":
-                stats.open += 1
-            if first is not None:
-                stats.answered += 1
-                stats.first_response_hours.append(hours.between(created, first).total_seconds() / 3600)
-            if first is not None or due <= now:
-                stats.sla_due += 1
-                if first is not None and first <= due:
-                    stats.within_sla += 1
-            if closed is not None:
-                stats.resolution_hours.append(hours.between(created, closed).total_seconds() / 3600)
-            if figures.rating == "up":
-                stats.up += 1
-            elif figures.rating == "down":
-                stats.down += 1
-    rows = sorted(per.values(), key=lambda stats: (stats.name, stats.kode_kelurahan))
-    return TicketReport(rows, total, domain.policy.tickets.first_response_working_days)

@@ -12,6 +12,7 @@ from sigap_core import tickets
 from sigap_core.retention import prune
 from sigap_core.store import models
 from sigap_core.store.repositories import UnitOfWork
+from sigap_core.ticket_report import ticket_report
 
 BEKASIJAYA = "32.75.01.1001"
 MARGAHAYU = "32.75.01.1002"
@@ -227,7 +228,7 @@ async def test_erasure_deletes_the_texts_keeps_the_counts_and_closes_the_ticket(
     async with app.store.reader() as uow:
         gone = await tickets.detail(uow, view.id, at)
         kept = await tickets.detail(uow, other.id, at)
-        report = await tickets.ticket_report(uow, app.domain, at)
+        report = await ticket_report(uow, app.domain, at)
         chats = (await uow.session.execute(select(models.Ticket.user_key).order_by(models.Ticket.id))).scalars().all()
     assert gone is not None and gone.messages == [] and gone.ticket.question == "" and gone.ticket.state == "closed"
     assert kept is not None and kept.ticket.question == "Pertanyaan lain"
@@ -275,7 +276,7 @@ async def test_the_report_counts_open_tickets_median_response_sla_share_and_thum
         assert await tickets.rate(uow, "telegram", "w2", slow.id, False, MONDAY_9 + timedelta(hours=4))
     now = datetime(2026, 12, 10, 4, 0, tzinfo=UTC)  # Thursday 11.00 WIB: "waiting" is past its deadline
     async with app.store.reader() as uow:
-        report = await tickets.ticket_report(uow, app.domain, now)
+        report = await ticket_report(uow, app.domain, now)
     rows = {row.name: row for row in report.rows}
     assert list(rows) == ["Bekasijaya", "Margahayu"] and waiting.id
     bekasijaya = rows["Bekasijaya"]
@@ -302,3 +303,17 @@ async def test_bad_input_is_refused_not_cut(app: App) -> None:
         assert (await tickets.reply(uow, staff, view.id, MONDAY_9, "z" * 2001)).error is tickets.TicketError.TOO_LONG
         detail = await tickets.get_for_staff(uow, staff, view.id)
     assert detail is not None and len(detail.messages[0].text) == 2000 and len(detail.ticket.question) == 200
+
+
+async def test_the_hourly_jobs_run_the_ticket_timers_once_per_hour_across_processes(app: App) -> None:
+    from bot.web import run_due_jobs
+
+    await add_staff(app, "petugas_a", BEKASIJAYA)
+    view = await ask(app)
+    late = datetime(2026, 12, 9, 3, 0, tzinfo=UTC)  # Wednesday 10.00 WIB: an hour past the deadline
+    assert "tickets" in await run_due_jobs(app, "process-a", now=lambda: late)
+    assert await run_due_jobs(app, "process-b", now=lambda: late + timedelta(minutes=5)) == []
+    assert "tickets" in await run_due_jobs(app, "process-b", now=lambda: late + timedelta(hours=1))
+    async with app.store.reader() as uow:
+        reminders = await sent(uow, "ticket_sla")
+    assert [user for _k, user, _t, _p in reminders] == ["petugas_a"] and f"#{view.id}" in reminders[0][2]
