@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.bootstrap import App
@@ -317,3 +318,73 @@ async def test_the_hourly_jobs_run_the_ticket_timers_once_per_hour_across_proces
     async with app.store.reader() as uow:
         reminders = await sent(uow, "ticket_sla")
     assert [user for _k, user, _t, _p in reminders] == ["petugas_a"] and f"#{view.id}" in reminders[0][2]
+
+
+async def test_hapus_data_saya_erases_the_ticket_texts_and_says_so(app: App) -> None:
+    from handlers.engine import Conversations
+    from tests.integration.chat import Chat
+
+    bot = Conversations(app.store, app.domain, app.today)
+    asker, other = Chat(bot, user="asker"), Chat(bot, user="other")
+    for chat in (asker, other):
+        await chat.send("halo")
+    async with app.store.uow() as uow:
+        view = await tickets.open_ticket(
+            uow, domain=app.domain, channel="console", user_key="asker", lang="id", kode_kelurahan=BEKASIJAYA,
+            topic="data", text="Data saya salah", now=MONDAY_9,
+        )  # fmt: skip
+    for chat in (asker, other):
+        await chat.send("menu")
+        await chat.press("Hapus data saya")
+        assert "isi pertanyaan Anda ke petugas kelurahan" in chat.text
+    assert "sudah dihapus, termasuk isi pertanyaan Anda ke petugas kelurahan" in await asker.press("Ya, hapus")
+    said = await other.press("Ya, hapus")
+    assert "sudah dihapus" in said and "termasuk" not in said  # no ticket: nothing more to say
+    async with app.store.reader() as uow:
+        detail = await tickets.detail(uow, view.id, MONDAY_9)
+    assert detail is not None and detail.messages == [] and detail.ticket.state == "closed"
+
+
+async def test_a_staff_reply_to_a_notice_finds_its_ticket_within_scope_only(app: App) -> None:
+    own = await add_staff(app, "petugas_a", BEKASIJAYA)
+    other = await add_staff(app, "petugas_b", MARGAHAYU)
+    admin = await add_staff(app, "admin", None, role="admin")
+    view = await ask(app)
+    async with app.store.uow() as uow:  # what the sender records once the platform accepted the notice
+        row = (
+            await uow.session.execute(select(models.Outbox).where(models.Outbox.user_key == "petugas_a"))
+        ).scalar_one()
+        row.platform_id = "5001"
+    async with app.store.reader() as uow:
+        assert await tickets.ticket_of_reply(uow, own, "telegram", "petugas_a", "5001") == view.id
+        assert await tickets.ticket_of_reply(uow, own, "telegram", "petugas_a", "5002") is None
+        assert await tickets.ticket_of_reply(uow, own, "telegram", "petugas_a", "") is None
+        # The same platform id in another chat is another message.
+        assert await tickets.ticket_of_reply(uow, other, "telegram", "petugas_b", "5001") is None
+        assert await tickets.ticket_of_reply(uow, admin, "telegram", "admin", "5001") is None
+    async with app.store.uow() as uow:
+        assert (await tickets.transfer(uow, own, view.id, MONDAY_9, MARGAHAYU)).ok
+    async with app.store.reader() as uow:  # transferred away: the old notice no longer opens it
+        assert await tickets.ticket_of_reply(uow, own, "telegram", "petugas_a", "5001") is None
+
+
+async def test_no_question_or_answer_text_in_logs_at_info(app: App, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    staff = await add_staff(app, "petugas_a", BEKASIJAYA)
+    await add_staff(app, "admin", None, role="admin")
+    secrets = ["pertanyaan-rahasia-123", "tambahan-rahasia-456", "jawaban-rahasia-789", "catatan-rahasia-000"]
+    view = await ask(app, text=secrets[0])
+    at = MONDAY_9 + timedelta(days=10)
+    async with app.store.uow() as uow:
+        await tickets.run_sla(uow, at, app.domain)
+        await tickets.add_citizen_message(uow, view.id, secrets[1], at)
+        assert (await tickets.reply(uow, staff, view.id, at, secrets[2])).ok
+        assert (await tickets.note(uow, staff, view.id, at, secrets[3])).ok
+        assert (await tickets.close(uow, staff, view.id, at)).ok
+        await tickets.erase_of(uow, "telegram", "warga1", at)
+    loud = [record.getMessage() for record in caplog.records if record.levelno >= logging.INFO]
+    assert any(f"ticket {view.id} opened" in message for message in loud)  # the test does see INFO records
+    for message in loud:
+        assert not any(secret in message for secret in [*secrets, "warga1"]), message
