@@ -409,6 +409,19 @@ async def add_citizen_message(uow: UnitOfWork, ticket_id: int, text: str, now: d
     return await _one_view(uow, ticket, now)
 
 
+async def answers_since(uow: UnitOfWork, channel: str, user_key: str, ticket_id: int, since: datetime) -> list[str]:
+    """The staff answers on this chat's own ticket written after `since`, oldest first (e.g. those that went
+    as the WhatsApp template, which carries only the ticket number). Another chat's ticket: none."""
+    ticket = await uow.tickets.get(ticket_id)
+    if ticket is None or not ticket.user_key or (ticket.channel, ticket.user_key) != (channel, user_key):
+        return []
+    return [
+        m.text
+        for m in await uow.tickets.messages(ticket_id)
+        if m.author == "staff" and (aware(m.created_at) or since) > since
+    ]
+
+
 async def rate(uow: UnitOfWork, channel: str, user_key: str, ticket_id: int, up: bool, now: datetime) -> bool:
     """The citizen's 👍/👎 after close: once, and only by the ticket's own citizen."""
     done = await uow.tickets.rate(ticket_id, channel, user_key, "up" if up else "down", now)

@@ -388,3 +388,53 @@ async def test_no_question_or_answer_text_in_logs_at_info(app: App, caplog: pyte
     assert any(f"ticket {view.id} opened" in message for message in loud)  # the test does see INFO records
     for message in loud:
         assert not any(secret in message for secret in [*secrets, "warga1"]), message
+
+
+async def test_the_citizen_reads_the_answers_since_a_moment_on_their_own_ticket_only(app: App) -> None:
+    staff = await add_staff(app, "petugas_a", BEKASIJAYA)
+    view = await ask(app)
+    async with app.store.uow() as uow:
+        for minutes, text in ((10, "Jawaban pertama"), (30, "Jawaban kedua")):
+            assert (await tickets.reply(uow, staff, view.id, MONDAY_9 + timedelta(minutes=minutes), text)).ok
+        assert (await tickets.note(uow, staff, view.id, MONDAY_9 + timedelta(minutes=40), "catatan internal")).ok
+    since = MONDAY_9 + timedelta(minutes=20)
+    async with app.store.reader() as uow:
+        assert await tickets.answers_since(uow, "telegram", "warga1", view.id, since) == ["Jawaban kedua"]
+        assert await tickets.answers_since(uow, "telegram", "warga1", view.id, MONDAY_9) == [
+            "Jawaban pertama",
+            "Jawaban kedua",
+        ]
+        assert await tickets.answers_since(uow, "telegram", "orang_lain", view.id, MONDAY_9) == []
+        assert await tickets.answers_since(uow, "whatsapp", "warga1", view.id, MONDAY_9) == []
+
+
+async def test_two_staff_closing_at_once_ask_for_one_rating(app: App) -> None:
+    first = await add_staff(app, "petugas_a", BEKASIJAYA)
+    second = await add_staff(app, "petugas_c", BEKASIJAYA)
+    view = await ask(app)
+
+    async def close(staff: models.Staff) -> tickets.TicketResult:
+        async with app.store.uow() as uow:
+            return await tickets.close(uow, staff, view.id, MONDAY_9 + timedelta(hours=1))
+
+    results = await asyncio.gather(close(first), close(second))
+    assert sorted(str(result.error) for result in results) == ["None", "closed"]
+    async with app.store.reader() as uow:
+        assert [user for _k, user, _t, _p in await sent(uow, "ticket_rating")] == ["warga1"]
+
+
+async def test_two_processes_running_the_timers_at_once_remind_once(app: App) -> None:
+    await add_staff(app, "petugas_a", BEKASIJAYA)
+    await add_staff(app, "admin", None, role="admin")
+    view = await ask(app)
+    late = MONDAY_9 + timedelta(days=14)  # past both the deadline and the escalation
+
+    async def run() -> tickets.SlaRun:
+        async with app.store.uow() as uow:
+            return await tickets.run_sla(uow, late, app.domain)
+
+    runs = await asyncio.gather(run(), run())
+    assert sorted(run.reminded for run in runs) == [[], [view.id]]
+    assert sorted(run.escalated for run in runs) == [[], [view.id]]
+    async with app.store.reader() as uow:
+        assert [user for _k, user, _t, _p in await sent(uow, "ticket_sla")] == ["petugas_a", "admin"]
