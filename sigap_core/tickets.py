@@ -14,12 +14,14 @@ Logs carry ticket ids and kelurahan codes only, never a question or an answer.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sigap_core.i18n import N_, Translator
+from sigap_core.nik import mask_nik
 from sigap_core.services import Domain
 from sigap_core.store import models
 from sigap_core.store.outbox import ticket_template
@@ -201,6 +203,28 @@ async def _one_view(uow: UnitOfWork, ticket: models.Ticket, now: datetime) -> Ti
     return (await _views(uow, [ticket], now))[0]
 
 
+# A long digit run, digits possibly grouped by spaces, dots or dashes ("3275 0141 0190 0001", "0812-3456-7890").
+_DIGIT_RUN = re.compile(r"(?<!\d)\d(?:[ .\-]?\d)*(?!\d)")
+NIK_DIGITS = 16
+PHONE_DIGITS = range(10, 14)
+
+
+def redact(text: str, *, phones: bool) -> str:
+    """The text as it may be stored: a NIK or KK number (16 digits) becomes `3275********0001`; with
+    `phones` (a citizen's text), a phone-length run (10–13 digits) keeps only its last four. Staff texts keep
+    phone numbers: an answer may give the office's own."""
+
+    def replace(match: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", match.group(0))
+        if len(digits) == NIK_DIGITS:
+            return mask_nik(digits)
+        if phones and len(digits) in PHONE_DIGITS:
+            return "*" * (len(digits) - 4) + digits[-4:]
+        return match.group(0)
+
+    return _DIGIT_RUN.sub(replace, text)
+
+
 def _check_text(text: str) -> TicketError | None:
     if not text.strip():
         return TicketError.EMPTY
@@ -330,7 +354,8 @@ async def open_ticket(
     shared_status: str | None = None,
     shared_nik_hmac: bytes | None = None,
 ) -> TicketView:
-    """Store the question and queue the notice to that kelurahan's staff chats (and only theirs).
+    """Store the question and queue the notice to that kelurahan's staff chats (and only theirs). Long
+    numbers in it (NIK, KK, phone) are masked first (`redact`): no raw identifier reaches the database.
 
     Raises TicketInputError: EMPTY, TOO_LONG (over MAX_TEXT characters), UNKNOWN_KELURAHAN.
     `shared_status`/`shared_nik_hmac` only when the citizen verified and agreed to share (the caller's
@@ -340,6 +365,7 @@ async def open_ticket(
         raise TicketInputError(problem)
     if domain.wilayah.get(kode_kelurahan) is None:
         raise TicketInputError(TicketError.UNKNOWN_KELURAHAN)
+    question = redact(text.strip(), phones=True)
     ticket = await uow.tickets.add(
         models.Ticket(
             kode_kelurahan=kode_kelurahan,
@@ -356,9 +382,9 @@ async def open_ticket(
         )
     )
     await uow.tickets.add_message(
-        models.TicketMessage(ticket_id=ticket.id, author="citizen", text=text.strip(), created_at=now)
+        models.TicketMessage(ticket_id=ticket.id, author="citizen", text=question, created_at=now)
     )
-    view = _view(ticket, text.strip(), now)
+    view = _view(ticket, question, now)
     _ = Translator("id")
     chats = await _notify_staff(
         uow, view, _("🆕 Pertanyaan warga, tiket {number}").format(number=view.number), now, KIND_NOTICE
@@ -387,13 +413,14 @@ async def add_citizen_message(uow: UnitOfWork, ticket_id: int, text: str, now: d
         raise TicketInputError(TicketError.NOT_FOUND)
     if ticket.state == "closed":
         raise TicketInputError(TicketError.CLOSED)
+    addition = redact(text.strip(), phones=True)
     await uow.tickets.add_message(
-        models.TicketMessage(ticket_id=ticket.id, author="citizen", text=text.strip(), created_at=now)
+        models.TicketMessage(ticket_id=ticket.id, author="citizen", text=addition, created_at=now)
     )
     if ticket.state == "answered":
         ticket.state = "open"  # waiting for staff again
     ticket.updated_at = now
-    view = _view(ticket, text.strip(), now)
+    view = _view(ticket, addition, now)
     _ = Translator("id")
     headline = _("💬 Pesan baru dari warga, tiket {number}").format(number=view.number)
     assignee = await uow.staff.get(ticket.assignee_staff_id) if ticket.assignee_staff_id else None
@@ -523,7 +550,7 @@ async def reply(uow: UnitOfWork, staff: models.Staff, ticket_id: int, now: datet
     ticket, error = await _for_change(uow, staff, ticket_id)
     if ticket is None or error is not None:
         return TicketResult(error=error)
-    body = text.strip()
+    body = redact(text.strip(), phones=False)
     await uow.tickets.add_message(
         models.TicketMessage(ticket_id=ticket.id, author="staff", staff_id=staff.id, text=body, created_at=now)
     )
@@ -559,7 +586,13 @@ async def note(uow: UnitOfWork, staff: models.Staff, ticket_id: int, now: dateti
     if ticket is None:
         return TicketResult(error=TicketError.NOT_FOUND)
     await uow.tickets.add_message(
-        models.TicketMessage(ticket_id=ticket.id, author="note", staff_id=staff.id, text=text.strip(), created_at=now)
+        models.TicketMessage(
+            ticket_id=ticket.id,
+            author="note",
+            staff_id=staff.id,
+            text=redact(text.strip(), phones=False),
+            created_at=now,
+        )
     )
     ticket.updated_at = now
     return TicketResult(await _one_view(uow, ticket, now))

@@ -438,3 +438,26 @@ async def test_two_processes_running_the_timers_at_once_remind_once(app: App) ->
     assert sorted(run.escalated for run in runs) == [[], [view.id]]
     async with app.store.reader() as uow:
         assert [user for _k, user, _t, _p in await sent(uow, "ticket_sla")] == ["petugas_a", "admin"]
+
+
+async def test_no_raw_nik_kk_or_citizen_phone_is_stored_with_a_ticket(app: App) -> None:
+    staff = await add_staff(app, "petugas_a", BEKASIJAYA)
+    view = await ask(app, text="NIK saya 3275 0141 0190 0001, KK 3275010101050123, hp 0812-3456-7890, anak 2")
+    assert view.question == "NIK saya 3275********0001, KK 3275********0123, hp ********7890, anak 2"
+    at = MONDAY_9 + timedelta(hours=1)
+    async with app.store.uow() as uow:
+        await tickets.add_citizen_message(uow, view.id, "nomor lain +62 813 1111 2222", at)
+        assert (await tickets.reply(uow, staff, view.id, at, "NIK 3275014101900001 benar; telepon 021-8895-4321")).ok
+        assert (await tickets.note(uow, staff, view.id, at, "cek 3275.0141.0190.0001")).ok
+    async with app.store.reader() as uow:
+        detail = await tickets.detail(uow, view.id, at)
+        queued = " ".join(text for _k, _u, text, _t in await sent(uow))
+    assert detail is not None
+    assert [m.text for m in detail.messages] == [
+        "NIK saya 3275********0001, KK 3275********0123, hp ********7890, anak 2",
+        "nomor lain +*********2222",  # 13 digits: the last four kept
+        "NIK 3275********0001 benar; telepon 021-8895-4321",
+        "cek 3275********0001",
+    ]
+    for raw in ("3275014101900001", "3275010101050123", "081234567890", "6281311112222", "0141 0190"):
+        assert raw not in queued
