@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sigap_core.i18n import N_, Translator
+from sigap_core.i18n import N_, Translator, normalise_language
 from sigap_core.nik import mask_nik
 from sigap_core.services import Domain
 from sigap_core.store import models
@@ -312,12 +312,38 @@ async def _tell(
     return broadcast_id
 
 
-async def _notify_staff(uow: UnitOfWork, view: TicketView, headline: str, now: datetime, kind: str) -> int:
+Headline = Callable[[Translator], str]
+
+
+async def _tell_staff(
+    uow: UnitOfWork,
+    view: TicketView,
+    headline: Headline,
+    chats: Sequence[tuple[str, str, str]],
+    now: datetime,
+    kind: str,
+) -> None:
+    """One notice per language the staff chats use (each chat in its own)."""
+    by_language: dict[str, list[tuple[str, str]]] = {}
+    for channel, user_key, lang in chats:
+        by_language.setdefault(normalise_language(lang), []).append((channel, user_key))
+    for lang, recipients in sorted(by_language.items()):
+        _ = Translator(lang)
+        text = _staff_notice_text(view, headline(_), _)
+        await _tell(uow, view.id, kind, text, recipients, now, buttons=_staff_buttons(view.id, _))
+
+
+async def _notify_staff(uow: UnitOfWork, view: TicketView, headline: Headline, now: datetime, kind: str) -> int:
     """The kelurahan's staff chats; when it has none yet, the admins, so a question is never unseen."""
     chats = await uow.tickets.staff_chats(view.kode_kelurahan) or await uow.tickets.staff_chats(ALL_KELURAHAN)
-    _ = Translator("id")
-    text = _staff_notice_text(view, headline, _)
-    await _tell(uow, view.id, kind, text, chats, now, buttons=_staff_buttons(view.id, _))
+    if not chats:
+        log.warning(
+            "ticket %s: kelurahan %s has no staff chat and the city no admin: nobody was told "
+            "(invite one with `sigap staff invite`)",
+            view.id,
+            view.kode_kelurahan,
+        )
+    await _tell_staff(uow, view, headline, chats, now, kind)
     return len(chats)
 
 
@@ -385,9 +411,8 @@ async def open_ticket(
         models.TicketMessage(ticket_id=ticket.id, author="citizen", text=question, created_at=now)
     )
     view = _view(ticket, question, now)
-    _ = Translator("id")
     chats = await _notify_staff(
-        uow, view, _("🆕 Pertanyaan warga, tiket {number}").format(number=view.number), now, KIND_NOTICE
+        uow, view, lambda _: _("🆕 Pertanyaan warga, tiket {number}").format(number=view.number), now, KIND_NOTICE
     )
     log.info("ticket %s opened for kelurahan %s (%s staff chats told)", ticket.id, kode_kelurahan, chats)
     return view
@@ -421,15 +446,15 @@ async def add_citizen_message(uow: UnitOfWork, ticket_id: int, text: str, now: d
         ticket.state = "open"  # waiting for staff again
     ticket.updated_at = now
     view = _view(ticket, addition, now)
-    _ = Translator("id")
-    headline = _("💬 Pesan baru dari warga, tiket {number}").format(number=view.number)
+
+    def headline(_: Translator) -> str:
+        return _("💬 Pesan baru dari warga, tiket {number}").format(number=view.number)
+
     assignee = await uow.staff.get(ticket.assignee_staff_id) if ticket.assignee_staff_id else None
-    if assignee is not None and _in_scope(_scope(assignee), ticket) is not None:
-        text_out = _staff_notice_text(view, headline, _)
-        await _tell(
-            uow, ticket.id, KIND_NOTICE, text_out, [(assignee.channel, assignee.user_key)], now,
-            buttons=_staff_buttons(ticket.id, _),
-        )  # fmt: skip
+    chat = (assignee.channel, assignee.user_key) if assignee is not None else None
+    own = [row for row in await uow.tickets.staff_chats(ticket.kode_kelurahan) if row[:2] == chat]
+    if assignee is not None and own and _in_scope(_scope(assignee), ticket) is not None:
+        await _tell_staff(uow, view, headline, own, now, KIND_NOTICE)
     else:
         await _notify_staff(uow, view, headline, now, KIND_NOTICE)
     log.info("ticket %s: citizen message added", ticket.id)
@@ -632,7 +657,7 @@ async def transfer(
     await _notify_staff(
         uow,
         view,
-        _("↪️ Tiket {number} dipindahkan ke kelurahan Anda dari Kelurahan {old}").format(
+        lambda _: _("↪️ Tiket {number} dipindahkan ke kelurahan Anda dari Kelurahan {old}").format(
             number=view.number, old=kelurahan_name(previous)
         ),
         now,
@@ -668,24 +693,30 @@ async def run_sla(uow: UnitOfWork, now: datetime, domain: Domain) -> SlaRun:
     escalation to the admins at twice the deadline: each once per ticket, even across processes (the
     timestamp is claimed with a guarded UPDATE before the message is queued, in the same transaction)."""
     run = SlaRun()
-    _ = Translator("id")
     tickets = await uow.tickets.past_due(now)
     views = {view.id: view for view in await _views(uow, tickets, now)}
     for ticket in tickets:
         view = views[ticket.id]
         if ticket.reminded_at is None and await uow.tickets.mark_reminded(ticket.id, now):
-            headline = _("⏰ Tiket {number} belum dijawab dan sudah lewat batas waktu ({expected}).").format(
-                number=view.number, expected=expected_answer(domain, now, "id")
-            )
-            await _notify_staff(uow, view, headline, now, KIND_SLA)
+
+            def reminder(_: Translator, view: TicketView = view) -> str:
+                return _("⏰ Tiket {number} belum dijawab dan sudah lewat batas waktu ({expected}).").format(
+                    number=view.number, expected=expected_answer(domain, now, _.lang)
+                )
+
+            await _notify_staff(uow, view, reminder, now, KIND_SLA)
             run.reminded.append(ticket.id)
         created = aware(ticket.created_at) or now
         due = ticket.escalated_at is None and now >= escalation_due(domain, created)
         if due and await uow.tickets.mark_escalated(ticket.id, now):
             admins = await uow.tickets.staff_chats(ALL_KELURAHAN)
-            headline = _("🚨 Eskalasi: tiket {number} belum dijawab setelah 2× batas waktu.").format(number=view.number)
-            text = _staff_notice_text(view, headline, _)
-            await _tell(uow, ticket.id, KIND_SLA, text, admins, now, buttons=_staff_buttons(ticket.id, _))
+            if not admins:
+                log.warning("ticket %s is due for escalation, but the city has no admin chat", ticket.id)
+
+            def escalation(_: Translator, view: TicketView = view) -> str:
+                return _("🚨 Eskalasi: tiket {number} belum dijawab setelah 2× batas waktu.").format(number=view.number)
+
+            await _tell_staff(uow, view, escalation, admins, now, KIND_SLA)
             run.escalated.append(ticket.id)
     if run.reminded or run.escalated:
         log.info("ticket timers: %s reminders, %s escalations", len(run.reminded), len(run.escalated))

@@ -461,3 +461,17 @@ async def test_no_raw_nik_kk_or_citizen_phone_is_stored_with_a_ticket(app: App) 
     ]
     for raw in ("3275014101900001", "3275010101050123", "081234567890", "6281311112222", "0141 0190"):
         assert raw not in queued
+
+
+async def test_each_staff_chat_gets_its_notice_in_its_own_language(app: App) -> None:
+    await add_staff(app, "petugas_id", BEKASIJAYA)
+    await add_staff(app, "petugas_en", BEKASIJAYA)
+    async with app.store.uow() as uow:
+        await uow.conversations.get_or_create("telegram", "petugas_en", "en")
+    view = await ask(app)
+    async with app.store.reader() as uow:
+        notices = {user: text.splitlines()[0] for _k, user, text, _t in await sent(uow, "ticket_notice")}
+    assert notices == {
+        "petugas_en": f"🆕 A citizen’s question, ticket #{view.id}",
+        "petugas_id": f"🆕 Pertanyaan warga, tiket #{view.id}",
+    }
