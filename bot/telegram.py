@@ -46,6 +46,7 @@ from handlers.engine import Conversations
 from handlers.model import InMessage, Kind, Reply, split_text
 from sigap_core.i18n import Translator
 from sigap_core.store.availability import database_unavailable
+from sigap_core.store.outbox import OutMessage
 from sigap_core.store.repositories import Store
 
 log = logging.getLogger(__name__)
@@ -186,6 +187,7 @@ class TelegramChannel:
             contact_is_own=bool(message.contact and sender and message.contact.user_id == sender.id),
             language_hint=(sender.language_code or "") if sender else "",
             external_id=str(update_id) if update_id else "",
+            reply_to=str(message.reply_to_message.message_id) if message.reply_to_message else "",
         )
         await self._answer(message.chat.id, incoming)
 
@@ -209,6 +211,8 @@ class TelegramChannel:
             payload=query.data or "",
             language_hint=query.from_user.language_code or "",
             external_id=str(update_id) if update_id else "",
+            # The button's own message: a press on a ticket notice's button names that notice.
+            reply_to=str(query.message.message_id) if query.message else "",
         )
         await self._answer(chat_id, incoming)
 
@@ -286,8 +290,25 @@ class TelegramChannel:
 
     async def deliver_announcement(self, user_key: str, text: str) -> Outcome:
         """One attempt for the broadcast sender, which owns retries and pacing."""
+        return await self._deliver_once(user_key, text, None)
+
+    async def deliver_direct(self, user_key: str, message: OutMessage) -> Outcome:
+        """One attempt at a direct message (ticket notice, an officer's answer): its buttons as an inline
+        keyboard, one row; a press comes back as a BUTTON with the button's payload."""
+        keyboard = (
+            InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [InlineKeyboardButton(text=label, callback_data=payload) for payload, label in message.buttons]
+                ]
+            )
+            if message.buttons
+            else None
+        )
+        return await self._deliver_once(user_key, message.text, keyboard)
+
+    async def _deliver_once(self, user_key: str, text: str, keyboard: InlineKeyboardMarkup | None) -> Outcome:
         try:
-            message = await self.bot.send_message(int(user_key), text)
+            message = await self.bot.send_message(int(user_key), text, reply_markup=keyboard)
         except TelegramRetryAfter as error:
             return Outcome("retry", "429 too many requests", float(error.retry_after))
         except TelegramForbiddenError:

@@ -9,7 +9,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -19,7 +19,7 @@ from bot.bootstrap import App
 from bot.graph_versions import warn_if_expiring
 from bot.health import OK, STARTING, Health
 from bot.inbox import InboxWorker
-from bot.sender import BroadcastSender, Deliver, process_id
+from bot.sender import BroadcastSender, Deliver, DeliverDirect, process_id
 from bot.webhook_body import MAX_BODY_BYTES
 from bot.whatsapp import WhatsAppChannel, WhatsAppClient
 from handlers.engine import Conversations
@@ -52,6 +52,8 @@ SENDERS_KEY = web.AppKey("senders", list[BroadcastSender])
 GC_YOUNG_THRESHOLD = 10_000
 # How often each process asks whether a run-once job (the hourly prune and lifecycle notices) is due.
 JOB_CHECK_SECONDS = 60.0
+# Tickets whose reminder or escalation is due, handled per transaction by the hourly job (bench/README.md).
+SLA_SLICE = 25
 
 
 def settle_heap() -> None:
@@ -86,6 +88,7 @@ def build_whatsapp(app: App, conversations: Conversations, health: Health | None
         settings.whatsapp_template_name,
         settings.whatsapp_template_language,
         health=health or Health(),
+        ticket_template_name=settings.whatsapp_ticket_template,
     )
 
 
@@ -190,11 +193,11 @@ def build_senders(
             await whatsapp.deliver(user_key, {"type": "text", "text": {"body": text, "preview_url": False}})
 
     settings = app.settings
-    channels: list[tuple[str, Deliver, float]] = []
+    channels: list[tuple[str, Deliver, DeliverDirect, float]] = []
     if telegram is not None:
-        channels.append(("telegram", telegram.deliver_announcement, settings.telegram_rate))
+        channels.append(("telegram", telegram.deliver_announcement, telegram.deliver_direct, settings.telegram_rate))
     if whatsapp is not None:
-        channels.append(("whatsapp", whatsapp.deliver_announcement, settings.whatsapp_rate))
+        channels.append(("whatsapp", whatsapp.deliver_announcement, whatsapp.deliver_direct, settings.whatsapp_rate))
     # Every process runs a sender per channel; the one holding the channel's lock sends, the others stand by.
     return [
         BroadcastSender(
@@ -206,31 +209,48 @@ def build_senders(
             notify,
             lease_seconds=settings.outbox_lease_seconds,
             leadership=leadership(app.store.engine, f"sender:{channel}"),
+            deliver_direct=direct,
         )
-        for channel, deliver, rate in channels
+        for channel, deliver, direct, rate in channels
     ]
 
 
-async def run_due_jobs(app: App, owner: str) -> list[str]:
+async def run_due_jobs(app: App, owner: str, now: Callable[[], datetime] | None = None) -> list[str]:
     """The hourly jobs whose turn has come, each run by one process of however many run (the job lease):
-    retention, as the privacy notice promises, and the lifecycle notices (selected, enrolled, coverage
-    ending, renewed), which go out through the outbox once per person and event. The names of those run."""
+    retention, as the privacy notice promises, the lifecycle notices (selected, enrolled, coverage
+    ending, renewed), which go out through the outbox once per person and event, and the ticket timers
+    (a reminder past the first-response deadline, escalation to admins at twice it, once per ticket).
+    The names of those run. `now` (default the clock) is for tests."""
     from sigap_core.notices import queue_notices
     from sigap_core.retention import prune
     from sigap_core.store.repositories import utcnow
+    from sigap_core.tickets import run_sla
 
+    clock = now or utcnow
     ran = []
-    for name in ("prune", "notices"):
+    for name in ("prune", "notices", "tickets"):
         async with app.store.uow() as uow:
-            due = await uow.jobs.take_if_due(name, owner, timedelta(hours=1), utcnow())
+            due = await uow.jobs.take_if_due(name, owner, timedelta(hours=1), clock())
         if not due:
             continue
         if name == "prune":
             async with app.store.uow() as uow:
-                log.info("retention: %s", await prune(uow, app.policy, utcnow()))
-        else:
-            notices = await queue_notices(app.store, app.domain, app.today(), utcnow())
+                log.info("retention: %s", await prune(uow, app.policy, clock()))
+        elif name == "notices":
+            notices = await queue_notices(app.store, app.domain, app.today(), clock())
             log.info("lifecycle notices queued: %s", dict(notices.queued))
+        else:
+            reminded = escalated = 0
+            more = True
+            while more:  # a slice per transaction: a backlog does not hold the write lock for long
+                async with app.store.uow() as uow:
+                    timers = await run_sla(uow, clock(), app.domain, limit=SLA_SLICE)
+                reminded, escalated, more = (
+                    reminded + len(timers.reminded),
+                    escalated + len(timers.escalated),
+                    timers.more,
+                )
+            log.info("ticket timers: %s reminded, %s escalated", reminded, escalated)
         ran.append(name)
     return ran
 
