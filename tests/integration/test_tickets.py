@@ -506,3 +506,19 @@ async def test_the_timers_work_in_slices_and_a_reminded_ticket_does_not_hold_up_
     async with app.store.uow() as uow:  # Friday 11.00 WIB: the first two are past twice the deadline
         run = await tickets.run_sla(uow, datetime(2026, 12, 11, 4, 0, tzinfo=UTC), app.domain, limit=1)
     assert (run.reminded, run.escalated, run.more) == ([], [first.id], True)
+
+
+async def test_a_revoked_staff_chat_sees_nothing_and_is_not_told(app: App) -> None:
+    gone = await add_staff(app, "petugas_lama", BEKASIJAYA)
+    await add_staff(app, "petugas_a", BEKASIJAYA)
+    async with app.store.uow() as uow:
+        revoked = await uow.staff.get(gone.id)
+        assert revoked is not None
+        revoked.revoked_at = MONDAY_9
+    view = await ask(app)
+    async with app.store.uow() as uow:
+        assert revoked.revoked_at is not None
+        assert await tickets.list_for_staff(uow, revoked) == []
+        assert (await tickets.reply(uow, revoked, view.id, MONDAY_9, "jawaban")).error is tickets.TicketError.NOT_FOUND
+        notices = [user for _k, user, _t, _p in await sent(uow)]
+    assert notices == ["petugas_a"]
