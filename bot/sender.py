@@ -37,7 +37,7 @@ from sigap_core.i18n import Translator
 from sigap_core.services import Domain
 from sigap_core.store.availability import database_unavailable
 from sigap_core.store.leadership import Leadership
-from sigap_core.store.outbox import Claimed, Result
+from sigap_core.store.outbox import DIRECT_SENDER, Claimed, Result
 from sigap_core.store.repositories import Store, utcnow
 
 log = logging.getLogger(__name__)
@@ -433,7 +433,7 @@ class BroadcastSender:
 
     def _tell(self, created_by: str, text: str) -> None:
         """Progress for the staff chat that created the broadcast (the CLI reads `broadcast show`)."""
-        if self.notify is None or created_by == "cli":
+        if self.notify is None or created_by in ("cli", DIRECT_SENDER):
             return
         task = asyncio.create_task(self.notify(created_by, text))
         self._notifications.add(task)

@@ -186,6 +186,7 @@ class TelegramChannel:
             contact_is_own=bool(message.contact and sender and message.contact.user_id == sender.id),
             language_hint=(sender.language_code or "") if sender else "",
             external_id=str(update_id) if update_id else "",
+            reply_to=str(message.reply_to_message.message_id) if message.reply_to_message else "",
         )
         await self._answer(message.chat.id, incoming)
 
@@ -209,6 +210,8 @@ class TelegramChannel:
             payload=query.data or "",
             language_hint=query.from_user.language_code or "",
             external_id=str(update_id) if update_id else "",
+            # The button's own message: a press on a ticket notice's button names that notice.
+            reply_to=str(query.message.message_id) if query.message else "",
         )
         await self._answer(chat_id, incoming)
 

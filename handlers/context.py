@@ -138,6 +138,7 @@ class Turn:
         channel, user = self.msg.channel, self.msg.user_key
         await self.uow.links.delete(channel, user)
         await self.uow.subscriptions.delete(channel, user)
+        await self.uow.outbox.cancel_direct_to(channel, user, self.now)  # nothing more is sent to this chat
         await self.uow.conversations.delete(self._conversation)
         self.erased = True
 

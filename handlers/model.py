@@ -44,6 +44,10 @@ class InMessage:
     contact_is_own: bool = False  # the platform says the shared contact is the sender's own
     language_hint: str = ""
     external_id: str = ""  # the platform's id of this delivery (update_id, message id): processed once
+    # The platform's id of our message this one replies to (Telegram reply_to_message.message_id, WhatsApp
+    # context.id), in the form the outbox stores (`OutboxRepository.broadcast_of_platform_message`); "" if none.
+    # A button press names the message that carried the button (WhatsApp does so itself; Telegram likewise).
+    reply_to: str = ""
 
 
 @dataclass(frozen=True)

@@ -365,7 +365,10 @@ async def create_broadcast(
 
 async def visible_broadcast(uow: UnitOfWork, actor: Actor, broadcast_id: int) -> models.Broadcast:
     broadcast = await uow.broadcasts.get(broadcast_id)
-    if broadcast is None or not actor.may_act_on(broadcast.kode_kelurahan):
+    # A direct message (ticket notice, an officer's answer) is no announcement: only the operator's CLI
+    # (`sigap broadcast show`) follows its delivery; staff chats and the dashboard do not know it.
+    hidden = broadcast is not None and broadcast.direct and actor.name != CLI_ACTOR.name
+    if broadcast is None or hidden or not actor.may_act_on(broadcast.kode_kelurahan):
         raise BroadcastError("broadcast_unknown", id=broadcast_id)  # same answer: no existence leak
     return broadcast
 

@@ -157,7 +157,14 @@ def _incoming(message: dict[str, Any], contacts: list[dict[str, Any]], parsed: P
             kind, payload = Kind.BUTTON, _text(chosen.get("id"))
         case "button":  # quick reply of a template
             kind, payload = Kind.BUTTON, _text(content.get("payload")) or _text(content.get("text")) or "menu"
-    return InMessage(CHANNEL, user_key, kind, text=text, payload=payload, external_id=message_id)
+    # A reply (swipe-reply, or a press of a button we sent) names our message in `context.id`.
+    context = message.get("context")
+    reply_to = _text(context.get("id")) if isinstance(context, dict) else ""
+    if context is not None and not isinstance(context, dict):
+        parsed.skip("message whose context is not an object")
+    return InMessage(
+        CHANNEL, user_key, kind, text=text, payload=payload, external_id=message_id, reply_to=reply_to[:128]
+    )
 
 
 def signature_ok(app_secret: bytes, raw_body: bytes, header: str) -> bool:

@@ -169,7 +169,8 @@ class DashboardRepository:
     ) -> list[models.Broadcast]:
         """Newest first (older than `before` when given); staff (not admin) see their own kelurahan's only."""
         broadcast = models.Broadcast
-        query = select(broadcast).order_by(broadcast.id.desc()).limit(limit)
+        # Direct messages (ticket notices and answers) are conversations, not announcements: not listed.
+        query = select(broadcast).where(broadcast.direct.is_(False)).order_by(broadcast.id.desc()).limit(limit)
         if before is not None:
             query = query.where(broadcast.id < before)
         if not admin:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -214,6 +215,14 @@ class Broadcast(Base):
     status: Mapped[str] = mapped_column(String(12))  # scheduled | sending | done | cancelled
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reported: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A direct message (ticket notice, an officer's answer): sent whatever the announcement subscription,
+    # never to a chat that blocked the bot; not listed as an announcement (`OutboxRepository.enqueue_direct`).
+    direct: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # [[payload, label], ...]: an inline keyboard on Telegram, reply buttons on WhatsApp inside the window.
+    buttons: Mapped[list[list[str]] | None] = mapped_column(JSON)
+    # The WhatsApp template outside the 24-hour window: "" the announcement template with the text as its
+    # parameter; "ticket:<number>" the ticket template (SIGAP_WHATSAPP_TICKET_TEMPLATE) with the number.
+    template: Mapped[str] = mapped_column(String(160), default="", server_default="")
 
 
 class Outbox(Base):
@@ -242,6 +251,8 @@ class Outbox(Base):
         Index("ix_outbox_channel_state_next", "channel", "state", "next_attempt_at"),
         # Covers the per-state tallies (dashboard, `broadcast show`): counted from the index alone.
         Index("ix_outbox_broadcast_state", "broadcast_id", "state", "recovered"),
+        # Reply-to: which broadcast a chat's replied-to message belongs to (Telegram ids are per chat).
+        Index("ix_outbox_channel_user_key_platform_id", "channel", "user_key", "platform_id"),
     )
 
 

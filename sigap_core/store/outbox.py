@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -23,6 +23,45 @@ from sigap_core.delivery import DeliveryState, moves_forward
 from sigap_core.store import models
 
 OPEN_BROADCAST = ("scheduled", "sending")
+
+# Direct messages: the limits both platforms accept (WhatsApp: 3 reply buttons, 20-character titles;
+# Telegram: callback data of at most 64 bytes; one message of at most 4096 characters).
+MAX_DIRECT_BUTTONS = 3
+MAX_DIRECT_BUTTON_LABEL = 20
+MAX_DIRECT_BUTTON_PAYLOAD = 64
+MAX_DIRECT_TEXT = 4096
+# `template` of a direct message: "" is the announcement template with the text as its one parameter; the
+# ticket template carries only the ticket number (never the answer), e.g. "ticket:#12".
+TICKET_TEMPLATE = "ticket"
+MAX_TEMPLATE_PARAMETER = 60
+DIRECT_SENDER = "system"  # `created_by` of direct messages: nobody is told of their progress
+
+
+def ticket_template(number: str) -> str:
+    """The `template` of a direct message that, outside WhatsApp's 24-hour window, goes as the ticket template
+    (SIGAP_WHATSAPP_TICKET_TEMPLATE) with `number` (e.g. "#12") as its one parameter."""
+    return f"{TICKET_TEMPLATE}:{number}"
+
+
+def parse_template(template: str) -> tuple[str, str] | None:
+    """(key, parameter) of a direct message's template; None for the announcement template ("")."""
+    if not template:
+        return None
+    key, sep, parameter = template.partition(":")
+    if key != TICKET_TEMPLATE or not sep or not parameter.strip() or len(parameter) > MAX_TEMPLATE_PARAMETER:
+        raise ValueError(f"unknown template form (expected '' or '{TICKET_TEMPLATE}:<number>')")
+    return key, parameter
+
+
+@dataclass(frozen=True)
+class OutMessage:
+    """What one broadcast's recipients receive, as the sender needs it."""
+
+    kode_kelurahan: str | None
+    text: str
+    direct: bool = False
+    buttons: tuple[tuple[str, str], ...] = ()  # (payload, label)
+    template: str = ""
 
 
 @dataclass(frozen=True)
@@ -180,6 +219,115 @@ class OutboxRepository:
         connection = await self.session.connection()
         await connection.execute(statement, rows)
 
+    async def enqueue_direct(
+        self,
+        kind: str,
+        text: str,
+        recipients: Sequence[tuple[str, str]],
+        now: datetime,
+        *,
+        buttons: Sequence[tuple[str, str]] = (),
+        template: str = "",
+    ) -> int:
+        """Queue a direct message (a ticket notice, an officer's answer) for these (channel, user_key) chats;
+        the broadcast's id.
+
+        Unlike an announcement it goes whether or not the chat subscribed to announcements, but never to a
+        chat that blocked the bot since it last wrote (checked at claim time) nor to one that erased itself
+        (`cancel_direct_to`). The same outbox carries it: the channel's rate, retries, crash recovery and
+        WhatsApp's 24-hour window. `buttons` are (payload, label) pairs; `template` says what goes outside
+        the window ("" the announcement template with the text, `ticket_template(number)` the ticket
+        template). Not listed as an announcement: `sigap broadcast list` and the dashboard skip it."""
+        if not text.strip() or len(text) > MAX_DIRECT_TEXT:
+            raise ValueError(f"a direct message holds 1 to {MAX_DIRECT_TEXT} characters")
+        if len(buttons) > MAX_DIRECT_BUTTONS:
+            raise ValueError(f"at most {MAX_DIRECT_BUTTONS} buttons")
+        for payload, label in buttons:
+            if not payload or len(payload.encode()) > MAX_DIRECT_BUTTON_PAYLOAD:
+                raise ValueError(f"a button payload holds 1 to {MAX_DIRECT_BUTTON_PAYLOAD} bytes")
+            if not label.strip() or len(label) > MAX_DIRECT_BUTTON_LABEL:
+                raise ValueError(f"a button label holds 1 to {MAX_DIRECT_BUTTON_LABEL} characters")
+        if len({payload for payload, _ in buttons}) != len(buttons):
+            raise ValueError("button payloads must differ")
+        parse_template(template)
+        broadcast = models.Broadcast(
+            kode_kelurahan=None,
+            audience=kind[:16],
+            text=text,
+            created_by=DIRECT_SENDER,
+            created_at=now,
+            send_at=now,
+            status="scheduled" if recipients else "done",
+            finished_at=None if recipients else now,
+            reported=False,
+            direct=True,
+            buttons=[[payload, label] for payload, label in buttons] or None,
+            template=template,
+        )
+        self.session.add(broadcast)
+        await self.session.flush()
+        self.session.add_all(
+            models.Outbox(
+                broadcast_id=broadcast.id,
+                channel=channel,
+                user_key=user_key,
+                state=DeliveryState.PENDING,
+                attempts=0,
+                reason="",
+                next_attempt_at=now,
+                recovered=False,
+                updated_at=now,
+            )
+            for channel, user_key in dict.fromkeys(recipients)
+        )
+        await self.session.flush()
+        return broadcast.id
+
+    async def broadcast_of_platform_message(self, channel: str, user_key: str, platform_id: str) -> int | None:
+        """The broadcast id of the message we sent to this chat under this platform id (reply-to), if any."""
+        if not platform_id:
+            return None
+        o = models.Outbox
+        row = await self.session.execute(
+            select(o.broadcast_id)
+            .where(o.channel == channel, o.user_key == user_key, o.platform_id == platform_id)
+            .order_by(o.id.desc())
+            .limit(1)
+        )
+        return row.scalar_one_or_none()
+
+    async def cancel_direct_to(self, channel: str, user_key: str, now: datetime) -> int:
+        """A chat erased itself: direct messages still queued for it are not sent (marked cancelled)."""
+        o, b = models.Outbox, models.Broadcast
+        direct = select(b.id).where(b.direct.is_(True))
+        connection = await self.session.connection()
+        result = await connection.execute(
+            update(o)
+            .where(
+                o.channel == channel,
+                o.user_key == user_key,
+                o.state == DeliveryState.PENDING,
+                o.broadcast_id.in_(direct),
+            )
+            .values(state=DeliveryState.CANCELLED, reason="erased", updated_at=now)
+        )
+        return int(result.rowcount or 0)
+
+    async def blocked(self, channel: str, user_keys: Sequence[str]) -> set[str]:
+        """Which of these chats blocked the bot and have not written since (direct messages skip them).
+
+        A chat that blocked the bot and then came back keeps the subscription status `blocked` until it
+        subscribes again; its newer message says it is back."""
+        s, c = models.Subscription, models.Conversation
+        rows = await self.session.execute(
+            select(s.user_key, s.updated_at, c.last_inbound_at)
+            .outerjoin(c, and_(c.channel == s.channel, c.user_key == s.user_key))
+            .where(s.channel == channel, s.user_key.in_(list(user_keys)), s.status == "blocked")
+        )
+        return {
+            key for key, blocked_at, heard_at in rows.all() if heard_at is None or _utc(heard_at) <= _utc(blocked_at)
+        }
+
     async def subscribed(self, channel: str, user_keys: Sequence[str]) -> set[str]:
         """Which of these users are still subscribed (opt-out is checked right before sending)."""
         s = models.Subscription
@@ -241,10 +389,28 @@ class BroadcastRepository:
 
     async def recent(self, kode_kelurahan: str | None, limit: int, *, everywhere: bool) -> list[models.Broadcast]:
         b = models.Broadcast
-        query = select(b).order_by(b.id.desc()).limit(limit)
+        # Direct messages (ticket notices and answers) are not announcements: they are not listed.
+        query = select(b).where(b.direct.is_(False)).order_by(b.id.desc()).limit(limit)
         if not everywhere:
             query = query.where(b.kode_kelurahan == kode_kelurahan)
         return list((await self.session.execute(query)).scalars())
+
+    async def messages(self, broadcast_ids: Iterable[int]) -> dict[int, OutMessage]:
+        """What each of these broadcasts sends: text, whether direct, buttons, template."""
+        b = models.Broadcast
+        rows = await self.session.execute(
+            select(b.id, b.kode_kelurahan, b.text, b.direct, b.buttons, b.template).where(b.id.in_(set(broadcast_ids)))
+        )
+        return {
+            row[0]: OutMessage(
+                row[1],
+                row[2],
+                bool(row[3]),
+                tuple((str(payload), str(label)) for payload, label in row[4] or ()),
+                row[5] or "",
+            )
+            for row in rows.all()
+        }
 
     async def texts(self, broadcast_ids: Iterable[int]) -> dict[int, tuple[str | None, str]]:
         """(kelurahan, text) per broadcast, to build the message each recipient receives."""
@@ -279,6 +445,11 @@ class BroadcastRepository:
             .returning(b.id, b.created_by)
         )
         return sorted((row[0], row[1]) for row in rows.all())
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 class OutgoingMessageRepository:
