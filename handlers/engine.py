@@ -31,6 +31,8 @@ from handlers.flows import (
     kelurahan,
     staff,
     subscription,
+    ticket_staff,
+    tickets,
     update_guide,
     welcome,
 )
@@ -84,6 +86,8 @@ BARE_NO = re.compile(
 )
 
 ROUTES = Routes()
+# The longest message read at all: what a step may accept (a question for an officer), beyond MAX_INCOMING_TEXT.
+LONGEST_READ = tickets.MAX_QUESTION
 for _router in (
     welcome.router,
     eligibility.router,
@@ -95,6 +99,8 @@ for _router in (
     help.router,
     erase.router,
     staff.router,
+    tickets.router,
+    ticket_staff.router,
 ):
     ROUTES.include(_router)
 
@@ -128,7 +134,7 @@ class Conversations:
             turn = Turn(msg, conversation, uow, self.domain, self.today(), now, Translator(conversation.lang))
             if turn.expired:
                 turn.clear_state()
-            said = read(msg.text.strip()) if msg.kind is Kind.TEXT and len(msg.text) <= MAX_INCOMING_TEXT else None
+            said = read(msg.text.strip()) if msg.kind is Kind.TEXT and len(msg.text) <= LONGEST_READ else None
             written = said.language if said is not None and not said.text.startswith("/") else None
             if written and not turn.language_chosen and written != turn.lang:
                 turn.set_language(written, chosen=False)  # written clearly in the other language
@@ -158,8 +164,18 @@ class Conversations:
 
     async def _answer(self, turn: Turn, said: Said | None) -> list[Reply]:
         msg = turn.msg
+        if msg.reply_to and msg.kind is not Kind.BUTTON:
+            # A staff member's reply on a ticket notice is the answer to that ticket.
+            answered = await ticket_staff.on_reply_to(turn, said)
+            if answered is not None:
+                return answered
         if msg.kind is Kind.TEXT and len(msg.text) > MAX_INCOMING_TEXT:
-            return fallback.too_long(turn)
+            step = ROUTES.steps.get(turn.state)
+            if step is None:
+                # With a ticket open, a long message is for the officer (up to the ticket's limit).
+                return await tickets.long_message(turn, said) or fallback.too_long(turn)
+            if len(msg.text) > step.max_text:
+                return [step.too_long(turn)] if step.too_long is not None else fallback.too_long(turn)
         if msg.kind is Kind.CONTACT:
             return await eligibility.on_contact(turn)
         if msg.kind is Kind.BUTTON:
@@ -169,9 +185,14 @@ class Conversations:
             if step is not None and step.state != eligibility.AWAITING_KEEP:
                 # A sticker or a voice note in the middle of a step: a kind word, and the step reminded.
                 return [Reply(fallback.non_text_text(turn)), step.reminder(turn)]
+            if step is None:
+                for_officer = await tickets.non_text(turn)  # a voice note while a ticket is open
+                if for_officer is not None:
+                    return for_officer
             return fallback.non_text(turn)
         if not said.text:
-            return fallback.out_of_scope(turn)
+            step = ROUTES.steps.get(turn.state)
+            return [step.reminder(turn)] if step is not None and step.free_text else fallback.out_of_scope(turn)
         return await self._text(turn, said)
 
     async def _text(self, turn: Turn, said: Said) -> list[Reply]:
@@ -184,9 +205,11 @@ class Conversations:
             return await staff.command(turn, said.text)
         if command == "/dasbor":
             return await staff.dashboard_link(turn)
+        if command == "/tiket" or command.startswith("/tiket "):
+            return await ticket_staff.command(turn, said.text)
         step = ROUTES.steps.get(turn.state)
         if step is None:
-            typed = await staff.typed_action(turn, said)
+            typed = await staff.typed_action(turn, said) or await ticket_staff.typed(turn, said)
             if typed is not None:
                 return typed
         escape = BARE_ESCAPES.get(command) if step is not None and step.free_text else said.escape
@@ -203,6 +226,11 @@ class Conversations:
             filled = await step.fill(turn, said)
             if filled is not None:
                 return filled
+        else:
+            # A ticket is open: free text that is not a clear new request is for the officer.
+            added = await tickets.follow_up(turn, said)
+            if added is not None:
+                return added
         replies, keeps_step = await self._free(turn, said)
         if step is not None and keeps_step and turn.state == step.state:
             replies.append(step.reminder(turn))  # answered the other question; the pending step stays
@@ -214,8 +242,10 @@ class Conversations:
                 return erase.ask(turn)
             case "cancel":
                 return await self._cancel(turn)
-            case "help" | "human":
+            case "help":
                 return help.show(turn)
+            case "human":
+                return await tickets.start(turn, lead=tickets.human_lead(turn))
         return welcome.menu(turn)
 
     async def _cancel(self, turn: Turn) -> list[Reply]:

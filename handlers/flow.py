@@ -57,9 +57,7 @@ class Router:
     ) -> Callable[[StepHandler], StepHandler]:
         def register(handler: StepHandler) -> StepHandler:
             for state in states:
-                self.steps[state] = Step(
-                    state, handler, reminder, cancel, own_escapes, free_text, max_text, too_long
-                )
+                self.steps[state] = Step(state, handler, reminder, cancel, own_escapes, free_text, max_text, too_long)
             return handler
 
         return register

@@ -10,6 +10,7 @@ from handlers.context import Turn
 from handlers.flow import Router
 from handlers.model import Button, Reply
 from handlers.understanding import Said
+from sigap_core import tickets
 
 AWAITING_ERASE = "confirm_erase"
 
@@ -25,8 +26,8 @@ def ask(turn: Turn) -> list[Reply]:
     _ = turn._
     turn.set_state(AWAITING_ERASE)
     text = _(
-        "Yang akan dihapus: riwayat percakapan, verifikasi NIK yang tersimpan, langganan info, dan pilihan "
-        "bahasa. Data DTSEN dan BPJS Anda tidak berubah. Lanjutkan?"
+        "Yang akan dihapus: riwayat percakapan, verifikasi NIK yang tersimpan, langganan info, pilihan "
+        "bahasa, dan isi pertanyaan Anda ke petugas. Data DTSEN dan BPJS Anda tidak berubah. Lanjutkan?"
     )
     return [Reply(text, _buttons(turn))]
 
@@ -35,8 +36,16 @@ async def confirm(turn: Turn) -> list[Reply]:
     _ = turn._
     if turn.state != AWAITING_ERASE:
         return ask(turn)  # an old "Ya, hapus" button pressed later: ask again rather than erase silently
+    await tickets.erase_of(turn.uow, turn.msg.channel, turn.msg.user_key)
     await turn.erase()
-    return [Reply(_("Data Anda di bot ini sudah dihapus. Kirim pesan apa saja jika ingin mulai lagi."))]
+    return [
+        Reply(
+            _(
+                "Data Anda di bot ini sudah dihapus, termasuk isi pertanyaan Anda ke petugas. Kirim pesan apa saja "
+                "jika ingin mulai lagi."
+            )
+        )
+    ]
 
 
 async def cancel(turn: Turn) -> list[Reply]:

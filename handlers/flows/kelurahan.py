@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from handlers.context import Turn
 from handlers.flow import Router
@@ -53,7 +54,7 @@ def dont_know(said: Said) -> bool:
     return bool(_DONT_KNOW.search(said.lowered))
 
 
-def _carried(turn: Turn) -> dict[str, object]:
+def _carried(turn: Turn) -> dict[str, Any]:
     """What the purpose keeps while the kelurahan is picked (ask's `carry`), from the prompt's own data only."""
     if turn.state != AWAITING_KELURAHAN:
         return {}
@@ -92,7 +93,7 @@ def _kecamatan_menu(turn: Turn, page: int) -> Menu:
     return Menu(_("Pilih kecamatan"), tuple(rows))
 
 
-def ask(turn: Turn, purpose: str, page: int = 1, **carry: object) -> list[Reply]:
+def ask(turn: Turn, purpose: str, page: int = 1, **carry: Any) -> list[Reply]:
     """`carry`: data the purpose needs once the kelurahan is known (kept through the kecamatan lists)."""
     _ = turn._
     turn.set_state(AWAITING_KELURAHAN, purpose=purpose, **carry)
@@ -105,7 +106,7 @@ def pick_kelurahan(turn: Turn, kecamatan_code: str) -> list[Reply]:
     wilayah = turn.domain.wilayah
     kecamatan = next((k for k in wilayah.kecamatan if k.code == kecamatan_code), None)
     if kecamatan is None:
-        return ask(turn, turn.data.get("purpose", "update"), **_carried(turn))
+        return ask(turn, turn.data.get("purpose", "update"), 1, **_carried(turn))
     purpose = turn.data.get("purpose", "update")
     turn.set_state(AWAITING_KELURAHAN, purpose=purpose, **_carried(turn))
     rows = tuple(Row(f"kel:{k.code}", k.name) for k in wilayah.kelurahan_of(kecamatan))

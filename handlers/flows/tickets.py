@@ -112,6 +112,14 @@ async def start(turn: Turn, said: Said | None = None, lead: str = "") -> list[Re
     return [ask_question(turn, place, topic, lead=lead)]
 
 
+def human_lead(turn: Turn) -> str:
+    """ "mau ngomong sama petugas": the bot is not read by people, but it passes a question on."""
+    return turn._(
+        "Bot ini tidak dibaca petugas secara langsung, tetapi pertanyaan Anda bisa saya teruskan ke petugas "
+        "kelurahan, dan jawabannya datang di chat ini."
+    )
+
+
 def _lead(lead: str, text: str) -> str:
     return f"{lead}\n\n{text}" if lead else text
 
@@ -151,7 +159,12 @@ async def place_chosen(turn: Turn, place: Kelurahan) -> list[Reply]:
 async def question_at_place_prompt(turn: Turn, said: Said) -> list[Reply] | None:
     """A question typed right away at the kelurahan prompt: kept, and the kelurahan asked for again."""
     words = len(said.text.split())
-    if new_request(said) or words < 4 or len(said.text) > MAX_QUESTION or (words <= 6 and kelurahan_flow.dont_know(said)):
+    if (
+        new_request(said)
+        or words < 4
+        or len(said.text) > MAX_QUESTION
+        or (words <= 6 and kelurahan_flow.dont_know(said))
+    ):
         return None
     _ = turn._
     question, hidden = masked(said.text.strip())
@@ -204,12 +217,16 @@ async def question_step(turn: Turn, said: Said) -> list[Reply] | None:
     text = said.text.strip()
     if not _LETTER.search(text) and not said.digits.nik:
         # "🙏", "??", "..." : no words yet.
-        return [Reply(_("Pertanyaannya belum ada. Ketik pertanyaan Anda dengan kata-kata, ya."), _reminder(turn).buttons)]
+        return [
+            Reply(_("Pertanyaannya belum ada. Ketik pertanyaan Anda dengan kata-kata, ya."), _reminder(turn).buttons)
+        ]
     if new_request(said) and said.intent != "menu":
         turn.clear_state()
         return None  # "cek kelayakan", a NIK, "berhenti": served as asked
     if said.intent == "menu" and len(text.split()) <= 3 and not said.faq:
-        return [Reply(_("Halo! Silakan ketik pertanyaan Anda untuk petugas dalam satu pesan."), _reminder(turn).buttons)]
+        return [
+            Reply(_("Halo! Silakan ketik pertanyaan Anda untuk petugas dalam satu pesan."), _reminder(turn).buttons)
+        ]
     data = turn.data
     letters = len(_LETTER.findall(text))
     if letters < MIN_LETTERS and not data.get("asked_more"):
@@ -261,8 +278,14 @@ def _consent_reminder(turn: Turn) -> Reply:
     return Reply(_("Pertanyaan belum terkirim. Boleh petugas melihat hasil cek kelayakan Anda?"), reply.buttons)
 
 
-@router.step(TICKET_CONSENT, reminder=_consent_reminder, cancel=_cancel)
+_NO_NEED = re.compile(r"^(ga|gak|nggak|ngga|enggak|tidak|tdk|gk) (usah|perlu)\b")
+
+
+@router.step(TICKET_CONSENT, reminder=_consent_reminder, cancel=_cancel, own_escapes=("cancel",))
 async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
+    if said.escape == "cancel":
+        # "ga usah" answers the question (no sharing); "batal" drops the question.
+        return await _consented(turn, False) if _NO_NEED.search(said.lowered) else await _cancel(turn)
     if said.bare_answer is not None:
         return await _consented(turn, said.bare_answer)
     if said.faq is not None or new_request(said):
@@ -404,9 +427,7 @@ async def rate(turn: Turn, argument: str) -> list[Reply]:
     ticket_id, _sep, vote = argument.partition(":")
     if not ticket_id.isdigit() or vote not in ("up", "down"):
         return [turn.main_menu(_("Tombol itu sudah tidak berlaku. Silakan pilih lagi dari menu."))]
-    recorded = await service.rate(
-        turn.uow, turn.msg.channel, turn.msg.user_key, int(ticket_id), vote == "up", turn.now
-    )
+    recorded = await service.rate(turn.uow, turn.msg.channel, turn.msg.user_key, int(ticket_id), vote == "up", turn.now)
     if not recorded:
         return [turn.main_menu(_("Penilaian untuk tiket ini sudah tercatat. Terima kasih!"))]
     if vote == "up":
@@ -442,8 +463,3 @@ async def ticket_button(turn: Turn, argument: str) -> list[Reply]:
 @router.button("tiket_nilai")
 async def rating_button(turn: Turn, argument: str) -> list[Reply]:
     return await rate(turn, argument)
-
-
-@router.intent("ask_officer")
-async def ask_intent(turn: Turn, said: Said) -> list[Reply]:
-    return await start(turn, said)
