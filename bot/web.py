@@ -9,7 +9,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -211,26 +211,34 @@ def build_senders(
     ]
 
 
-async def run_due_jobs(app: App, owner: str) -> list[str]:
+async def run_due_jobs(app: App, owner: str, now: Callable[[], datetime] | None = None) -> list[str]:
     """The hourly jobs whose turn has come, each run by one process of however many run (the job lease):
-    retention, as the privacy notice promises, and the lifecycle notices (selected, enrolled, coverage
-    ending, renewed), which go out through the outbox once per person and event. The names of those run."""
+    retention, as the privacy notice promises, the lifecycle notices (selected, enrolled, coverage
+    ending, renewed), which go out through the outbox once per person and event, and the ticket timers
+    (a reminder past the first-response deadline, escalation to admins at twice it, once per ticket).
+    The names of those run. `now` (default the clock) is for tests."""
     from sigap_core.notices import queue_notices
     from sigap_core.retention import prune
     from sigap_core.store.repositories import utcnow
+    from sigap_core.tickets import run_sla
 
+    clock = now or utcnow
     ran = []
-    for name in ("prune", "notices"):
+    for name in ("prune", "notices", "tickets"):
         async with app.store.uow() as uow:
-            due = await uow.jobs.take_if_due(name, owner, timedelta(hours=1), utcnow())
+            due = await uow.jobs.take_if_due(name, owner, timedelta(hours=1), clock())
         if not due:
             continue
         if name == "prune":
             async with app.store.uow() as uow:
-                log.info("retention: %s", await prune(uow, app.policy, utcnow()))
-        else:
-            notices = await queue_notices(app.store, app.domain, app.today(), utcnow())
+                log.info("retention: %s", await prune(uow, app.policy, clock()))
+        elif name == "notices":
+            notices = await queue_notices(app.store, app.domain, app.today(), clock())
             log.info("lifecycle notices queued: %s", dict(notices.queued))
+        else:
+            async with app.store.uow() as uow:
+                timers = await run_sla(uow, clock(), app.domain)
+            log.info("ticket timers: %s reminded, %s escalated", len(timers.reminded), len(timers.escalated))
         ran.append(name)
     return ran
 

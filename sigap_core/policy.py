@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from sigap_core.working_hours import CalendarError, WorkingHours
 
 
 class PolicyError(ValueError):
@@ -93,6 +95,56 @@ class ImportLimits:
     xlsx_max_rows: int = 1_048_576
 
 
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Tickets:
+    """Questions to kelurahan staff (policy `[tickets]`). The brief states no official response time: the
+    defaults are a proposal for the city to confirm."""
+
+    first_response_working_days: float = 2
+    office_hours: WorkingHours = field(default_factory=WorkingHours)
+    # Texts (question, answers, notes) of a closed ticket are deleted this many days after it closed; the
+    # anonymous figures stay for the report.
+    text_days: int = 90
+
+    @property
+    def escalation_working_days(self) -> float:
+        return 2 * self.first_response_working_days
+
+
+def _clock(value: object, key: str) -> time:
+    try:
+        hours, minutes = str(value).replace(".", ":").split(":")
+        return time(int(hours), int(minutes))
+    except ValueError as error:
+        raise PolicyError(f'tickets.{key}: a time like "08:00"') from error
+
+
+def _tickets(section: dict[str, Any]) -> Tickets:
+    names = [str(day).lower()[:3] for day in section.get("working_days", WEEKDAY_NAMES[:5])]
+    if any(name not in WEEKDAY_NAMES for name in names):
+        raise PolicyError("tickets.working_days: names from " + ", ".join(WEEKDAY_NAMES))
+    try:
+        hours = WorkingHours(
+            opens=_clock(section.get("office_opens", "08:00"), "office_opens"),
+            closes=_clock(section.get("office_closes", "16:00"), "office_closes"),
+            weekdays=tuple(sorted({WEEKDAY_NAMES.index(name) for name in names})),
+            holidays=frozenset(date.fromisoformat(str(day)) for day in section.get("holidays", ())),
+        )
+    except CalendarError as error:
+        raise PolicyError(f"tickets: {error}") from error
+    tickets = Tickets(
+        first_response_working_days=float(section.get("first_response_working_days", 2)),
+        office_hours=hours,
+        text_days=int(section.get("text_days", 90)),
+    )
+    if tickets.first_response_working_days <= 0 or tickets.text_days < 1:
+        raise PolicyError("tickets: first_response_working_days and text_days must be positive")
+    return tickets
+
+
 @dataclass(frozen=True)
 class Policy:
     program_name: str
@@ -110,6 +162,7 @@ class Policy:
     kelurahan_contacts: dict[str, KelurahanContact] = field(default_factory=dict)
     selection: Selection = field(default_factory=Selection)
     imports: ImportLimits = field(default_factory=ImportLimits)
+    tickets: Tickets = field(default_factory=Tickets)
 
     @property
     def monthly_contribution(self) -> int:
@@ -189,6 +242,7 @@ def load_policy(path: Path | None = None) -> Policy:
             kelurahan_contacts={code: KelurahanContact(**values) for code, values in data.get("kelurahan", {}).items()},
             selection=_selection(data.get("selection", {}), data.get("enrolment_file", {})),
             imports=ImportLimits(**data.get("imports", {})),
+            tickets=_tickets(data.get("tickets", {})),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise PolicyError(f"invalid policy: {error}") from error

@@ -1,7 +1,9 @@
 """Hapus data saya: erase what the bot holds about this chat, after confirmation.
 
-Kept on purpose: counters of failed verification attempts (they expire by themselves; erasing them would
-let anyone bypass the lock-out) and pseudonymous audit entries.
+Tickets (questions to kelurahan staff) lose their texts and the link to this chat; open ones close.
+Kept on purpose: the anonymous ticket rows (kelurahan, times, rating) for the program report; counters of
+failed verification attempts (they expire by themselves; erasing them would let anyone bypass the
+lock-out) and pseudonymous audit entries.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from handlers.context import Turn
 from handlers.flow import Router
 from handlers.model import Button, Reply
 from handlers.understanding import Said
-from sigap_core import tickets
+from sigap_core.tickets import erase_of as erase_tickets
 
 AWAITING_ERASE = "confirm_erase"
 
@@ -26,8 +28,8 @@ def ask(turn: Turn) -> list[Reply]:
     _ = turn._
     turn.set_state(AWAITING_ERASE)
     text = _(
-        "Yang akan dihapus: riwayat percakapan, verifikasi NIK yang tersimpan, langganan info, pilihan "
-        "bahasa, dan isi pertanyaan Anda ke petugas. Data DTSEN dan BPJS Anda tidak berubah. Lanjutkan?"
+        "Yang akan dihapus: riwayat percakapan, verifikasi NIK yang tersimpan, langganan info, pilihan bahasa, "
+        "dan isi pertanyaan Anda ke petugas kelurahan. Data DTSEN dan BPJS Anda tidak berubah. Lanjutkan?"
     )
     return [Reply(text, _buttons(turn))]
 
@@ -36,16 +38,18 @@ async def confirm(turn: Turn) -> list[Reply]:
     _ = turn._
     if turn.state != AWAITING_ERASE:
         return ask(turn)  # an old "Ya, hapus" button pressed later: ask again rather than erase silently
-    await tickets.erase_of(turn.uow, turn.msg.channel, turn.msg.user_key)
+    asked = await erase_tickets(turn.uow, turn.msg.channel, turn.msg.user_key, turn.now)  # texts; counts stay
     await turn.erase()
-    return [
-        Reply(
-            _(
-                "Data Anda di bot ini sudah dihapus, termasuk isi pertanyaan Anda ke petugas. Kirim pesan apa saja "
-                "jika ingin mulai lagi."
+    if asked:
+        return [
+            Reply(
+                _(
+                    "Data Anda di bot ini sudah dihapus, termasuk isi pertanyaan Anda ke petugas kelurahan. "
+                    "Kirim pesan apa saja jika ingin mulai lagi."
+                )
             )
-        )
-    ]
+        ]
+    return [Reply(_("Data Anda di bot ini sudah dihapus. Kirim pesan apa saja jika ingin mulai lagi."))]
 
 
 async def cancel(turn: Turn) -> list[Reply]:

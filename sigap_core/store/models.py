@@ -363,3 +363,57 @@ class JobLease(Base):
     owner: Mapped[str] = mapped_column(String(64), default="")
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ran_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Ticket(Base):
+    """A citizen's question to their kelurahan's staff. No text here (the messages hold it, and go by
+    retention or erasure); what stays is anonymous once `user_key` is cleared: kelurahan, times, rating."""
+
+    __tablename__ = "ticket"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kode_kelurahan: Mapped[str] = mapped_column(String(13))
+    channel: Mapped[str] = mapped_column(String(16))
+    user_key: Mapped[str] = mapped_column(String(64))  # "" once the citizen erased their data
+    lang: Mapped[str] = mapped_column(String(5), default="id")
+    topic: Mapped[str] = mapped_column(String(40), default="")
+    state: Mapped[str] = mapped_column(String(10))  # open | answered | closed
+    assignee_staff_id: Mapped[int | None] = mapped_column(Integer)
+    # The eligibility status, only when the citizen verified and agreed to share it; the NIK only as HMAC.
+    shared_status: Mapped[str | None] = mapped_column(String(32))
+    shared_nik_hmac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the first-response deadline
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rating: Mapped[str | None] = mapped_column(String(4))  # up | down
+    rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        Index("ix_ticket_channel_user_key_state", "channel", "user_key", "state"),
+        Index("ix_ticket_kode_kelurahan_state_created_at", "kode_kelurahan", "state", "created_at"),
+        Index("ix_ticket_state_due_at", "state", "due_at"),
+    )
+
+
+class TicketMessage(Base):
+    """One message of a ticket: the citizen's question and follow-ups, staff answers, internal notes."""
+
+    __tablename__ = "ticket_message"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(Integer)
+    author: Mapped[str] = mapped_column(String(8))  # citizen | staff | note | system
+    staff_id: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (Index("ix_ticket_message_ticket_id_id", "ticket_id", "id"),)
+
+
+class TicketNotice(Base):
+    """Which outbox message told which chat about which ticket: a staff reply-to finds its ticket."""
+
+    __tablename__ = "ticket_notice"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(Integer, index=True)
+    broadcast_id: Mapped[int] = mapped_column(Integer, unique=True)

@@ -22,6 +22,7 @@ from sigap_core.store.outbox import BroadcastRepository, JobRepository, OutboxRe
 from sigap_core.store.reports import ReportRepository
 from sigap_core.store.selection import SelectionRepository
 from sigap_core.store.staff import StaffRepository
+from sigap_core.store.tickets import TicketRepository
 
 
 def utcnow() -> datetime:
@@ -414,6 +415,7 @@ class UnitOfWork:
         self.staff = StaffRepository(self.session)
         self.audiences = AudienceRepository(self.session)
         self.reports = ReportRepository(self.session)
+        self.tickets = TicketRepository(self.session)
         return self
 
     async def __aexit__(

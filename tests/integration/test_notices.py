@@ -64,6 +64,6 @@ async def test_the_services_hourly_job_queues_due_notices_once_across_processes(
     await load(app, tmp_path, [])
     await run(app, quota=2)
     await verified_subscriber(app, "1", "priority")
-    assert await run_due_jobs(app, "process-a") == ["prune", "notices"]
+    assert await run_due_jobs(app, "process-a") == ["prune", "notices", "tickets"]
     assert await run_due_jobs(app, "process-b") == []  # the same hour, another process: nothing is due
     assert [(audience, user) for audience, user, _ in await outbox(app)] == [("notice_selected", "1")]

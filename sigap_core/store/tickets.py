@@ -1,0 +1,212 @@
+"""Repository for tickets (questions to kelurahan staff), their messages and the notices that told staff.
+
+Scope (which staff may see which ticket) is not decided here but in `sigap_core.tickets`; this module only
+filters by the kelurahan it is given (None: all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sigap_core.store import models
+
+OPEN_STATES = ("open", "answered")
+
+
+@dataclass(frozen=True)
+class TicketFigures:
+    """What the program report needs of one ticket (no text, no chat)."""
+
+    kode_kelurahan: str
+    state: str
+    created_at: datetime
+    first_response_at: datetime | None
+    closed_at: datetime | None
+    due_at: datetime
+    rating: str | None
+
+
+class TicketRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, ticket: models.Ticket) -> models.Ticket:
+        self.session.add(ticket)
+        await self.session.flush()
+        return ticket
+
+    async def add_message(self, message: models.TicketMessage) -> None:
+        self.session.add(message)
+        await self.session.flush()
+
+    async def add_notice(self, ticket_id: int, broadcast_id: int) -> None:
+        self.session.add(models.TicketNotice(ticket_id=ticket_id, broadcast_id=broadcast_id))
+        await self.session.flush()
+
+    async def get(self, ticket_id: int, *, lock: bool = False) -> models.Ticket | None:
+        """The ticket; with `lock`, row-locked until the transaction ends (PostgreSQL; on SQLite writers are
+        serialised by BEGIN IMMEDIATE anyway), so two staff acting at once act one after the other."""
+        query = select(models.Ticket).where(models.Ticket.id == ticket_id)
+        if lock:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def not_closed_of(self, channel: str, user_key: str) -> models.Ticket | None:
+        t = models.Ticket
+        query = (
+            select(t)
+            .where(t.channel == channel, t.user_key == user_key, t.state.in_(OPEN_STATES))
+            .order_by(t.id.desc())
+            .limit(1)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def search(
+        self,
+        kode_kelurahan: str | None,
+        states: Sequence[str],
+        *,
+        created_before: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[models.Ticket]:
+        """Tickets of one kelurahan (None: every kelurahan) in these states, oldest first."""
+        t = models.Ticket
+        query = select(t).where(t.state.in_(list(states))).order_by(t.created_at, t.id)
+        if kode_kelurahan is not None:
+            query = query.where(t.kode_kelurahan == kode_kelurahan)
+        if created_before is not None:
+            query = query.where(t.created_at <= created_before)
+        if limit is not None:
+            query = query.limit(limit)
+        return list((await self.session.execute(query)).scalars())
+
+    async def messages(self, ticket_id: int) -> list[models.TicketMessage]:
+        m = models.TicketMessage
+        query = select(m).where(m.ticket_id == ticket_id).order_by(m.id)
+        return list((await self.session.execute(query)).scalars())
+
+    async def questions(self, ticket_ids: Iterable[int]) -> dict[int, str]:
+        """The first citizen message of each ticket (the question), where it still exists."""
+        ids = sorted(set(ticket_ids))
+        if not ids:
+            return {}
+        m = models.TicketMessage
+        first = (
+            select(func.min(m.id))
+            .where(m.ticket_id.in_(ids), m.author == "citizen")
+            .group_by(m.ticket_id)
+            .scalar_subquery()
+        )
+        rows = await self.session.execute(select(m.ticket_id, m.text).where(m.id.in_(first)))
+        return {row[0]: row[1] for row in rows.all()}
+
+    async def ticket_of_broadcast(self, broadcast_id: int) -> int | None:
+        n = models.TicketNotice
+        query = select(n.ticket_id).where(n.broadcast_id == broadcast_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def staff_chats(self, kode_kelurahan: str | None) -> list[tuple[str, str]]:
+        """(channel, user_key) of the active staff of a kelurahan; None: of the city's admins."""
+        s = models.Staff
+        query = select(s.channel, s.user_key).where(s.revoked_at.is_(None)).order_by(s.id)
+        if kode_kelurahan is None:
+            query = query.where(s.role == "admin")
+        else:
+            query = query.where(s.role == "staff", s.kode_kelurahan == kode_kelurahan)
+        return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
+
+    async def past_due(self, now: datetime) -> list[models.Ticket]:
+        """Unanswered tickets past their first-response deadline that still lack a reminder or an escalation."""
+        t = models.Ticket
+        query = (
+            select(t)
+            .where(
+                t.state == "open",
+                t.first_response_at.is_(None),
+                t.due_at <= now,
+                (t.reminded_at.is_(None)) | (t.escalated_at.is_(None)),
+            )
+            .order_by(t.due_at, t.id)
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def _stamp_once(self, ticket_id: int, column: str, now: datetime) -> bool:
+        """Set a timestamp column that is still NULL: exactly one process (or run) wins it."""
+        t = models.Ticket
+        field = getattr(t, column)
+        connection = await self.session.connection()
+        result = await connection.execute(update(t).where(t.id == ticket_id, field.is_(None)).values({column: now}))
+        return result.rowcount == 1
+
+    async def mark_reminded(self, ticket_id: int, now: datetime) -> bool:
+        return await self._stamp_once(ticket_id, "reminded_at", now)
+
+    async def mark_escalated(self, ticket_id: int, now: datetime) -> bool:
+        return await self._stamp_once(ticket_id, "escalated_at", now)
+
+    async def rate(self, ticket_id: int, channel: str, user_key: str, rating: str, now: datetime) -> bool:
+        """Once, and only by the ticket's own citizen, once it is closed."""
+        t = models.Ticket
+        connection = await self.session.connection()
+        result = await connection.execute(
+            update(t)
+            .where(
+                t.id == ticket_id,
+                t.channel == channel,
+                t.user_key == user_key,
+                t.user_key != "",
+                t.state == "closed",
+                t.rating.is_(None),
+            )
+            .values(rating=rating, rated_at=now)
+        )
+        return result.rowcount == 1
+
+    async def _forget(self, where: object, now: datetime, *, close: bool) -> int:
+        """Delete the texts of the matching tickets and the link to the citizen's chat; the anonymous row
+        (kelurahan, times, rating) stays for the report. The number of tickets."""
+        t, m, n = models.Ticket, models.TicketMessage, models.TicketNotice
+        ids = list((await self.session.execute(select(t.id).where(where))).scalars())  # type: ignore[arg-type]
+        if not ids:
+            return 0
+        await self.session.execute(delete(m).where(m.ticket_id.in_(ids)))
+        await self.session.execute(delete(n).where(n.ticket_id.in_(ids)))
+        values: dict[str, object] = {"user_key": "", "shared_status": None, "shared_nik_hmac": None}
+        connection = await self.session.connection()
+        await connection.execute(update(t).where(t.id.in_(ids)).values(values))
+        if close:
+            await connection.execute(
+                update(t)
+                .where(t.id.in_(ids), t.state != "closed")
+                .values(state="closed", closed_at=now, updated_at=now)
+            )
+        return len(ids)
+
+    async def erase_of(self, channel: str, user_key: str, now: datetime) -> int:
+        """A citizen's "hapus data saya": their tickets lose their texts and the chat; open ones close."""
+        t = models.Ticket
+        if not user_key:
+            return 0
+        return await self._forget((t.channel == channel) & (t.user_key == user_key), now, close=True)
+
+    async def prune_texts(self, closed_before: datetime, now: datetime) -> int:
+        """Retention: closed tickets lose their texts and the chat `closed_before`."""
+        t = models.Ticket
+        m = models.TicketMessage
+        has_text = select(m.id).where(m.ticket_id == t.id).exists()
+        where = (t.state == "closed") & (t.closed_at < closed_before) & (has_text | (t.user_key != ""))
+        return await self._forget(where, now, close=False)
+
+    async def figures(self, since: datetime | None = None) -> list[TicketFigures]:
+        t = models.Ticket
+        query = select(
+            t.kode_kelurahan, t.state, t.created_at, t.first_response_at, t.closed_at, t.due_at, t.rating
+        ).order_by(t.id)
+        if since is not None:
+            query = query.where(t.created_at >= since)
+        return [TicketFigures(*row) for row in (await self.session.execute(query)).all()]

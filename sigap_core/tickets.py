@@ -1,0 +1,780 @@
+"""Tickets: a citizen's question to their kelurahan's staff, answered from the chat staff already use.
+
+The chat flows and the CLI call these functions, never the repository. Scope is decided in one place,
+`_scope` / `_load`: staff see the tickets of their own kelurahan, admins all of them; another kelurahan's
+ticket is reported exactly like a missing one (`TicketError.NOT_FOUND`), so staff cannot learn it exists.
+
+Messages to staff and citizens are direct messages through the durable outbox (`uow.outbox.enqueue_direct`):
+rate limits, retries and crash recovery apply, and they go whether or not the chat subscribed to
+announcements. Every such message is recorded in `ticket_notice`, so a reply to it finds its ticket.
+
+Logs carry ticket ids and kelurahan codes only, never a question or an answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sigap_core.i18n import N_, Translator
+from sigap_core.services import Domain
+from sigap_core.store import models
+from sigap_core.store.outbox import ticket_template
+from sigap_core.store.repositories import UnitOfWork, aware, utcnow
+from sigap_core.store.tickets import OPEN_STATES
+from sigap_core.wilayah import load_wilayah
+from sigap_core.working_hours import WorkingHours
+
+log = logging.getLogger(__name__)
+
+STATES = ("open", "answered", "closed")
+PREVIEW_CHARS = 200
+# The longest question, follow-up, answer or note accepted (issue #15); a longer one is refused, never cut.
+MAX_TEXT = 2000
+KIND_NOTICE = "ticket_notice"
+KIND_REPLY = "ticket_reply"
+KIND_RATING = "ticket_rating"
+KIND_SLA = "ticket_sla"
+WEEKDAY_LABELS = (N_("Senin"), N_("Selasa"), N_("Rabu"), N_("Kamis"), N_("Jumat"), N_("Sabtu"), N_("Minggu"))
+STATUS_LABELS = {
+    "not_found": N_("tidak ada di DTSEN"),
+    "kk_mismatch": N_("data KK tidak cocok"),
+    "not_resident": N_("di luar Kota Bekasi"),
+    "desil_above_limit": N_("desil di atas batas"),
+    "not_informal_worker": N_("bukan pekerja informal"),
+    "already_covered": N_("sudah terlindungi lewat jalur lain"),
+    "eligible_priority": N_("layak, prioritas"),
+    "eligible": N_("layak"),
+    "selected": N_("terpilih, belum terdaftar"),
+    "waiting_list": N_("daftar tunggu"),
+    "enrolled": N_("terdaftar SIGAP"),
+}
+
+
+class TicketError(StrEnum):
+    NOT_FOUND = "not_found"  # also: another kelurahan's ticket
+    CLOSED = "closed"
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    TAKEN_BY_OTHER = "taken_by_other"
+    UNKNOWN_KELURAHAN = "unknown_kelurahan"
+    SAME_KELURAHAN = "same_kelurahan"
+
+
+class TicketInputError(ValueError):
+    """A citizen-side call that cannot be done: `error` says why (empty, too_long, not_found, closed)."""
+
+    def __init__(self, error: TicketError) -> None:
+        super().__init__(error.value)
+        self.error = error
+
+
+@dataclass(frozen=True)
+class TicketView:
+    id: int
+    number: str  # the display form, "#12"
+    kode_kelurahan: str
+    kelurahan: str  # the name
+    channel: str
+    topic: str
+    state: str
+    age: timedelta
+    created_at: datetime
+    first_response_at: datetime | None
+    question: str  # the first 200 characters ("" once erased)
+    shared_status: str | None
+    assignee_staff_id: int | None = None
+    due_at: datetime | None = None
+    closed_at: datetime | None = None
+    rating: str | None = None
+    lang: str = "id"
+
+
+@dataclass(frozen=True)
+class TicketMessageView:
+    author: str  # citizen | staff | note | system
+    staff_id: int | None
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    ticket: TicketView
+    messages: list[TicketMessageView]
+
+
+@dataclass(frozen=True)
+class TicketResult:
+    ticket: TicketView | None = None
+    error: TicketError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class SlaRun:
+    reminded: list[int] = field(default_factory=list)
+    escalated: list[int] = field(default_factory=list)
+
+
+def ticket_number(ticket_id: int) -> str:
+    return f"#{ticket_id}"
+
+
+def _kelurahan_name(kode: str) -> str:
+    place = load_wilayah().get(kode)
+    return place.name if place else kode
+
+
+def _hours(domain: Domain) -> WorkingHours:
+    return domain.policy.tickets.office_hours
+
+
+def answer_due(domain: Domain, now: datetime) -> datetime:
+    """The first-response deadline of a ticket opened at `now` (UTC)."""
+    return _hours(domain).deadline(now, domain.policy.tickets.first_response_working_days)
+
+
+def escalation_due(domain: Domain, created_at: datetime) -> datetime:
+    return _hours(domain).deadline(created_at, domain.policy.tickets.escalation_working_days)
+
+
+def _days_text(hours: WorkingHours, _: Translator) -> str:
+    days = hours.weekdays
+    if len(days) > 2 and list(days) == list(range(days[0], days[-1] + 1)):
+        return _(WEEKDAY_LABELS[days[0]]) + "–" + _(WEEKDAY_LABELS[days[-1]])
+    return ", ".join(_(WEEKDAY_LABELS[day]) for day in days)
+
+
+def _number_text(value: float, _: Translator) -> str:
+    text = f"{value:g}"
+    return text.replace(".", ",") if _.lang == "id" else text
+
+
+def expected_answer(domain: Domain, now: datetime, lang: str) -> str:
+    """E.g. "paling lambat 2 hari kerja (Senin–Jumat, 08.00–16.00 WIB)", from policy."""
+    _ = Translator(lang)
+    hours = _hours(domain)
+    return _("paling lambat {days} hari kerja ({weekdays}, {opens}–{closes} WIB)").format(
+        days=_number_text(domain.policy.tickets.first_response_working_days, _),
+        weekdays=_days_text(hours, _),
+        opens=hours.opens.strftime("%H.%M"),
+        closes=hours.closes.strftime("%H.%M"),
+    )
+
+
+def _view(ticket: models.Ticket, question: str, now: datetime) -> TicketView:
+    created = aware(ticket.created_at) or now
+    return TicketView(
+        id=ticket.id,
+        number=ticket_number(ticket.id),
+        kode_kelurahan=ticket.kode_kelurahan,
+        kelurahan=_kelurahan_name(ticket.kode_kelurahan),
+        channel=ticket.channel,
+        topic=ticket.topic,
+        state=ticket.state,
+        age=max(now - created, timedelta(0)),
+        created_at=created,
+        first_response_at=aware(ticket.first_response_at),
+        question=question[:PREVIEW_CHARS],
+        shared_status=ticket.shared_status,
+        assignee_staff_id=ticket.assignee_staff_id,
+        due_at=aware(ticket.due_at),
+        closed_at=aware(ticket.closed_at),
+        rating=ticket.rating,
+        lang=ticket.lang,
+    )
+
+
+async def _views(uow: UnitOfWork, tickets: Sequence[models.Ticket], now: datetime) -> list[TicketView]:
+    questions = await uow.tickets.questions(t.id for t in tickets)
+    return [_view(t, questions.get(t.id, ""), now) for t in tickets]
+
+
+async def _one_view(uow: UnitOfWork, ticket: models.Ticket, now: datetime) -> TicketView:
+    return (await _views(uow, [ticket], now))[0]
+
+
+def _check_text(text: str) -> TicketError | None:
+    if not text.strip():
+        return TicketError.EMPTY
+    if len(text.strip()) > MAX_TEXT:
+        return TicketError.TOO_LONG
+    return None
+
+
+# Scope: the one place that decides which tickets a staff chat may see -------------------------------------
+
+ALL_KELURAHAN = None
+
+
+def _scope(staff: models.Staff) -> str | None:
+    """The kelurahan a staff chat acts on; None (all) for an admin. A revoked chat sees nothing."""
+    if staff.revoked_at is not None:
+        return "-"
+    return ALL_KELURAHAN if staff.role == "admin" else (staff.kode_kelurahan or "-")
+
+
+def _in_scope(scope: str | None, ticket: models.Ticket | None) -> models.Ticket | None:
+    if ticket is None or (scope is not None and ticket.kode_kelurahan != scope):
+        return None
+    return ticket
+
+
+async def _load(uow: UnitOfWork, scope: str | None, ticket_id: int, *, lock: bool = False) -> models.Ticket | None:
+    return _in_scope(scope, await uow.tickets.get(ticket_id, lock=lock))
+
+
+# Messages out ---------------------------------------------------------------------------------------------
+
+
+def _staff_buttons(ticket_id: int, _: Translator) -> list[tuple[str, str]]:
+    return [(f"tiket_balas:{ticket_id}", _("Balas")), (f"tiket_ambil:{ticket_id}", _("Ambil"))]
+
+
+def _age_text(age: timedelta, _: Translator) -> str:
+    minutes = int(age.total_seconds() // 60)
+    if minutes < 60:
+        return _("{n} menit").format(n=minutes)
+    if minutes < 48 * 60:
+        return _("{n} jam").format(n=minutes // 60)
+    return _("{n} hari").format(n=minutes // (24 * 60))
+
+
+def _channel_label(channel: str) -> str:
+    return {"telegram": "Telegram", "whatsapp": "WhatsApp"}.get(channel, channel)
+
+
+def _staff_notice_text(view: TicketView, headline: str, _: Translator) -> str:
+    lines = [
+        headline,
+        _("Kelurahan {name} · {channel} · umur {age}").format(
+            name=view.kelurahan, channel=_channel_label(view.channel), age=_age_text(view.age, _)
+        ),
+    ]
+    if view.topic:
+        lines.append(_("Topik: {topic}").format(topic=view.topic))
+    if view.shared_status:
+        label = STATUS_LABELS.get(view.shared_status)
+        lines.append(
+            _("Status kelayakan (dibagikan warga): {status}").format(status=_(label) if label else view.shared_status)
+        )
+    lines += ["", view.question, "", _("Balas pesan ini untuk menjawab, atau tekan “Balas”.")]
+    return "\n".join(lines)
+
+
+async def _tell(
+    uow: UnitOfWork,
+    ticket_id: int,
+    kind: str,
+    text: str,
+    recipients: Sequence[tuple[str, str]],
+    now: datetime,
+    *,
+    buttons: Sequence[tuple[str, str]] = (),
+    template: str = "",
+) -> int | None:
+    """Queue one direct message and remember it belongs to this ticket (for reply-to)."""
+    if not recipients:
+        return None
+    broadcast_id = await uow.outbox.enqueue_direct(kind, text, recipients, now, buttons=buttons, template=template)
+    await uow.tickets.add_notice(ticket_id, broadcast_id)
+    return broadcast_id
+
+
+async def _notify_staff(uow: UnitOfWork, view: TicketView, headline: str, now: datetime, kind: str) -> int:
+    """The kelurahan's staff chats; when it has none yet, the admins, so a question is never unseen."""
+    chats = await uow.tickets.staff_chats(view.kode_kelurahan) or await uow.tickets.staff_chats(ALL_KELURAHAN)
+    _ = Translator("id")
+    text = _staff_notice_text(view, headline, _)
+    await _tell(uow, view.id, kind, text, chats, now, buttons=_staff_buttons(view.id, _))
+    return len(chats)
+
+
+async def _tell_citizen(
+    uow: UnitOfWork,
+    ticket: models.Ticket,
+    kind: str,
+    text: str,
+    now: datetime,
+    *,
+    buttons: Sequence[tuple[str, str]] = (),
+    template: str = "",
+) -> None:
+    if ticket.user_key:  # "" once the citizen erased their data
+        await _tell(
+            uow, ticket.id, kind, text, [(ticket.channel, ticket.user_key)], now, buttons=buttons, template=template
+        )
+
+
+# Citizen side ---------------------------------------------------------------------------------------------
+
+
+async def open_ticket(
+    uow: UnitOfWork,
+    *,
+    domain: Domain,
+    channel: str,
+    user_key: str,
+    lang: str,
+    kode_kelurahan: str,
+    topic: str,
+    text: str,
+    now: datetime,
+    shared_status: str | None = None,
+    shared_nik_hmac: bytes | None = None,
+) -> TicketView:
+    """Store the question and queue the notice to that kelurahan's staff chats (and only theirs).
+
+    Raises TicketInputError: EMPTY, TOO_LONG (over MAX_TEXT characters), UNKNOWN_KELURAHAN.
+    `shared_status`/`shared_nik_hmac` only when the citizen verified and agreed to share (the caller's
+    decision); the NIK only as its HMAC."""
+    problem = _check_text(text)
+    if problem is not None:
+        raise TicketInputError(problem)
+    if domain.wilayah.get(kode_kelurahan) is None:
+        raise TicketInputError(TicketError.UNKNOWN_KELURAHAN)
+    ticket = await uow.tickets.add(
+        models.Ticket(
+            kode_kelurahan=kode_kelurahan,
+            channel=channel,
+            user_key=user_key,
+            lang=lang,
+            topic=topic[:40],
+            state="open",
+            shared_status=shared_status if shared_status else None,
+            shared_nik_hmac=shared_nik_hmac if shared_status else None,
+            created_at=now,
+            updated_at=now,
+            due_at=answer_due(domain, now),
+        )
+    )
+    await uow.tickets.add_message(
+        models.TicketMessage(ticket_id=ticket.id, author="citizen", text=text.strip(), created_at=now)
+    )
+    view = _view(ticket, text.strip(), now)
+    _ = Translator("id")
+    chats = await _notify_staff(
+        uow, view, _("🆕 Pertanyaan warga, tiket {number}").format(number=view.number), now, KIND_NOTICE
+    )
+    log.info("ticket %s opened for kelurahan %s (%s staff chats told)", ticket.id, kode_kelurahan, chats)
+    return view
+
+
+async def open_ticket_of(
+    uow: UnitOfWork, channel: str, user_key: str, now: datetime | None = None
+) -> TicketView | None:
+    """The citizen's ticket that is not closed (the latest), if any."""
+    ticket = await uow.tickets.not_closed_of(channel, user_key)
+    return await _one_view(uow, ticket, now or utcnow()) if ticket is not None else None
+
+
+async def add_citizen_message(uow: UnitOfWork, ticket_id: int, text: str, now: datetime) -> TicketView:
+    """Append a follow-up from the citizen; the assignee (or else the kelurahan's staff) gets a short notice.
+
+    Raises TicketInputError: EMPTY, TOO_LONG, NOT_FOUND, CLOSED."""
+    problem = _check_text(text)
+    if problem is not None:
+        raise TicketInputError(problem)
+    ticket = await uow.tickets.get(ticket_id, lock=True)
+    if ticket is None or not ticket.user_key:
+        raise TicketInputError(TicketError.NOT_FOUND)
+    if ticket.state == "closed":
+        raise TicketInputError(TicketError.CLOSED)
+    await uow.tickets.add_message(
+        models.TicketMessage(ticket_id=ticket.id, author="citizen", text=text.strip(), created_at=now)
+    )
+    if ticket.state == "answered":
+        ticket.state = "open"  # waiting for staff again
+    ticket.updated_at = now
+    view = _view(ticket, text.strip(), now)
+    _ = Translator("id")
+    headline = _("💬 Pesan baru dari warga, tiket {number}").format(number=view.number)
+    assignee = await uow.staff.get(ticket.assignee_staff_id) if ticket.assignee_staff_id else None
+    if assignee is not None and _in_scope(_scope(assignee), ticket) is not None:
+        text_out = _staff_notice_text(view, headline, _)
+        await _tell(
+            uow, ticket.id, KIND_NOTICE, text_out, [(assignee.channel, assignee.user_key)], now,
+            buttons=_staff_buttons(ticket.id, _),
+        )  # fmt: skip
+    else:
+        await _notify_staff(uow, view, headline, now, KIND_NOTICE)
+    log.info("ticket %s: citizen message added", ticket.id)
+    return await _one_view(uow, ticket, now)
+
+
+async def rate(uow: UnitOfWork, channel: str, user_key: str, ticket_id: int, up: bool, now: datetime) -> bool:
+    """The citizen's 👍/👎 after close: once, and only by the ticket's own citizen."""
+    done = await uow.tickets.rate(ticket_id, channel, user_key, "up" if up else "down", now)
+    if done:
+        log.info("ticket %s rated", ticket_id)
+    return done
+
+
+async def erase_of(uow: UnitOfWork, channel: str, user_key: str, now: datetime | None = None) -> int:
+    """ "Hapus data saya": delete the citizen's ticket texts and the link to their chat (open tickets close);
+    the anonymous counts stay for the report. The number of tickets affected."""
+    count = await uow.tickets.erase_of(channel, user_key, now or utcnow())
+    if count:
+        log.info("erased the texts of %s tickets", count)
+    return count
+
+
+# Staff side -----------------------------------------------------------------------------------------------
+
+
+async def list_for_staff(
+    uow: UnitOfWork,
+    staff: models.Staff,
+    *,
+    states: Sequence[str] = OPEN_STATES,
+    limit: int = 10,
+    now: datetime | None = None,
+) -> list[TicketView]:
+    """The tickets this staff chat may see, oldest first."""
+    scope = _scope(staff)
+    tickets = await uow.tickets.search(scope, states, limit=limit)
+    return await _views(uow, tickets, now or utcnow())
+
+
+async def get_for_staff(
+    uow: UnitOfWork, staff: models.Staff, ticket_id: int, now: datetime | None = None
+) -> TicketDetail | None:
+    """The ticket with its messages (notes included); None when missing or out of scope."""
+    ticket = await _load(uow, _scope(staff), ticket_id)
+    return await _detail(uow, ticket, now or utcnow()) if ticket is not None else None
+
+
+async def _detail(uow: UnitOfWork, ticket: models.Ticket, now: datetime) -> TicketDetail:
+    messages = [
+        TicketMessageView(m.author, m.staff_id, m.text, aware(m.created_at) or now)
+        for m in await uow.tickets.messages(ticket.id)
+    ]
+    question = next((m.text for m in messages if m.author == "citizen"), "")
+    return TicketDetail(_view(ticket, question, now), messages)
+
+
+async def ticket_of_reply(
+    uow: UnitOfWork, staff: models.Staff, channel: str, user_key: str, reply_to: str
+) -> int | None:
+    """The ticket whose notice this staff chat replied to (by the platform id of our message), in scope."""
+    if not reply_to:
+        return None
+    broadcast_id = await uow.outbox.broadcast_of_platform_message(channel, user_key, reply_to)
+    if broadcast_id is None:
+        return None
+    ticket_id = await uow.tickets.ticket_of_broadcast(broadcast_id)
+    if ticket_id is None:
+        return None
+    return ticket_id if await _load(uow, _scope(staff), ticket_id) is not None else None
+
+
+async def _for_change(
+    uow: UnitOfWork, staff: models.Staff, ticket_id: int
+) -> tuple[models.Ticket | None, TicketError | None]:
+    """The ticket locked for a change by this staff chat, or why not."""
+    ticket = await _load(uow, _scope(staff), ticket_id, lock=True)
+    if ticket is None:
+        return None, TicketError.NOT_FOUND
+    if ticket.state == "closed":
+        return ticket, TicketError.CLOSED
+    return ticket, None
+
+
+async def take(uow: UnitOfWork, staff: models.Staff, ticket_id: int, now: datetime) -> TicketResult:
+    """Assign the ticket to this staff chat. Another staff member's ticket: TAKEN_BY_OTHER (admins may)."""
+    ticket, error = await _for_change(uow, staff, ticket_id)
+    if ticket is None or error is not None:
+        return TicketResult(error=error)
+    if ticket.assignee_staff_id not in (None, staff.id) and staff.role != "admin":
+        return TicketResult(await _one_view(uow, ticket, now), TicketError.TAKEN_BY_OTHER)
+    ticket.assignee_staff_id = staff.id
+    ticket.updated_at = now
+    log.info("ticket %s taken by staff %s", ticket.id, staff.id)
+    return TicketResult(await _one_view(uow, ticket, now))
+
+
+async def reply(uow: UnitOfWork, staff: models.Staff, ticket_id: int, now: datetime, text: str) -> TicketResult:
+    """Queue the answer to the citizen (a direct message; on WhatsApp outside the 24-hour window the ticket
+    template) and set the first response time once. The ticket row is locked first: two staff answering at
+    once are serialised, both answers kept and each sent once."""
+    problem = _check_text(text)
+    if problem is not None:
+        return TicketResult(error=problem)
+    ticket, error = await _for_change(uow, staff, ticket_id)
+    if ticket is None or error is not None:
+        return TicketResult(error=error)
+    body = text.strip()
+    await uow.tickets.add_message(
+        models.TicketMessage(ticket_id=ticket.id, author="staff", staff_id=staff.id, text=body, created_at=now)
+    )
+    ticket.state = "answered"
+    ticket.updated_at = now
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now
+    if ticket.assignee_staff_id is None:
+        ticket.assignee_staff_id = staff.id
+    _ = Translator(ticket.lang)
+    message = "\n".join(
+        [
+            _("💬 Jawaban petugas Kelurahan {name} untuk tiket {number}:").format(
+                name=_kelurahan_name(ticket.kode_kelurahan), number=ticket_number(ticket.id)
+            ),
+            "",
+            body,
+            "",
+            _("Balas pesan ini jika masih ada yang ingin ditanyakan."),
+        ]
+    )
+    await _tell_citizen(uow, ticket, KIND_REPLY, message, now, template=ticket_template(ticket_number(ticket.id)))
+    log.info("ticket %s answered by staff %s", ticket.id, staff.id)
+    return TicketResult(await _one_view(uow, ticket, now))
+
+
+async def note(uow: UnitOfWork, staff: models.Staff, ticket_id: int, now: datetime, text: str) -> TicketResult:
+    """An internal note: staff only, never sent to the citizen."""
+    problem = _check_text(text)
+    if problem is not None:
+        return TicketResult(error=problem)
+    ticket = await _load(uow, _scope(staff), ticket_id, lock=True)
+    if ticket is None:
+        return TicketResult(error=TicketError.NOT_FOUND)
+    await uow.tickets.add_message(
+        models.TicketMessage(ticket_id=ticket.id, author="note", staff_id=staff.id, text=text.strip(), created_at=now)
+    )
+    ticket.updated_at = now
+    return TicketResult(await _one_view(uow, ticket, now))
+
+
+async def transfer(
+    uow: UnitOfWork, staff: models.Staff, ticket_id: int, now: datetime, kode_kelurahan: str
+) -> TicketResult:
+    """Hand the ticket to another kelurahan: its staff are told, the assignment is cleared, the deadline
+    stays (the citizen has been waiting since they asked). Afterwards it is out of the sender's scope."""
+    ticket, error = await _for_change(uow, staff, ticket_id)
+    if ticket is None or error is not None:
+        return TicketResult(error=error)
+    if load_wilayah().get(kode_kelurahan) is None:
+        return TicketResult(error=TicketError.UNKNOWN_KELURAHAN)
+    if kode_kelurahan == ticket.kode_kelurahan:
+        return TicketResult(error=TicketError.SAME_KELURAHAN)
+    _ = Translator("id")
+    previous = ticket.kode_kelurahan
+    await uow.tickets.add_message(
+        models.TicketMessage(
+            ticket_id=ticket.id,
+            author="system",
+            staff_id=staff.id,
+            text=_("Dipindahkan dari Kelurahan {old} ke Kelurahan {new}.").format(
+                old=_kelurahan_name(previous), new=_kelurahan_name(kode_kelurahan)
+            ),
+            created_at=now,
+        )
+    )
+    ticket.kode_kelurahan = kode_kelurahan
+    ticket.assignee_staff_id = None
+    ticket.updated_at = now
+    if ticket.first_response_at is None:
+        ticket.reminded_at = None  # the new kelurahan gets its own reminder
+    view = await _one_view(uow, ticket, now)
+    await _notify_staff(
+        uow,
+        view,
+        _("↪️ Tiket {number} dipindahkan ke kelurahan Anda dari Kelurahan {old}").format(
+            number=view.number, old=_kelurahan_name(previous)
+        ),
+        now,
+        KIND_NOTICE,
+    )
+    log.info("ticket %s transferred from %s to %s", ticket.id, previous, kode_kelurahan)
+    return TicketResult(view)
+
+
+async def close(uow: UnitOfWork, staff: models.Staff, ticket_id: int, now: datetime) -> TicketResult:
+    """Close the ticket and ask the citizen one question: was the answer helpful (👍/👎)?"""
+    ticket, error = await _for_change(uow, staff, ticket_id)
+    if ticket is None or error is not None:
+        return TicketResult(error=error)
+    ticket.state = "closed"
+    ticket.closed_at = now
+    ticket.updated_at = now
+    _ = Translator(ticket.lang)
+    question = _("Tiket {number} sudah ditutup oleh petugas. Apakah jawaban ini membantu?").format(
+        number=ticket_number(ticket.id)
+    )
+    buttons = [(f"tiket_nilai:{ticket.id}:up", "👍"), (f"tiket_nilai:{ticket.id}:down", "👎")]
+    await _tell_citizen(uow, ticket, KIND_RATING, question, now, buttons=buttons)
+    log.info("ticket %s closed by staff %s", ticket.id, staff.id)
+    return TicketResult(await _one_view(uow, ticket, now))
+
+
+# Timers ---------------------------------------------------------------------------------------------------
+
+
+async def run_sla(uow: UnitOfWork, now: datetime, domain: Domain) -> SlaRun:
+    """Reminders to the kelurahan's staff for unanswered tickets past the first-response deadline, and
+    escalation to the admins at twice the deadline: each once per ticket, even across processes (the
+    timestamp is claimed with a guarded UPDATE before the message is queued, in the same transaction)."""
+    run = SlaRun()
+    _ = Translator("id")
+    tickets = await uow.tickets.past_due(now)
+    views = {view.id: view for view in await _views(uow, tickets, now)}
+    for ticket in tickets:
+        view = views[ticket.id]
+        if ticket.reminded_at is None and await uow.tickets.mark_reminded(ticket.id, now):
+            headline = _("⏰ Tiket {number} belum dijawab dan sudah lewat batas waktu ({expected}).").format(
+                number=view.number, expected=expected_answer(domain, now, "id")
+            )
+            await _notify_staff(uow, view, headline, now, KIND_SLA)
+            run.reminded.append(ticket.id)
+        created = aware(ticket.created_at) or now
+        due = ticket.escalated_at is None and now >= escalation_due(domain, created)
+        if due and await uow.tickets.mark_escalated(ticket.id, now):
+            admins = await uow.tickets.staff_chats(ALL_KELURAHAN)
+            headline = _("🚨 Eskalasi: tiket {number} belum dijawab setelah 2× batas waktu.").format(number=view.number)
+            text = _staff_notice_text(view, headline, _)
+            await _tell(uow, ticket.id, KIND_SLA, text, admins, now, buttons=_staff_buttons(ticket.id, _))
+            run.escalated.append(ticket.id)
+    if run.reminded or run.escalated:
+        log.info("ticket timers: %s reminders, %s escalations", len(run.reminded), len(run.escalated))
+    return run
+
+
+# Operator side (the CLI acts as an admin) -----------------------------------------------------------------
+
+
+async def search(
+    uow: UnitOfWork,
+    *,
+    kode_kelurahan: str | None = None,
+    states: Sequence[str] = STATES,
+    older_than: timedelta | None = None,
+    now: datetime,
+    limit: int | None = None,
+) -> list[TicketView]:
+    """Every kelurahan's tickets for the operator (`sigap tickets list|export`), oldest first."""
+    before = now - older_than if older_than is not None else None
+    tickets = await uow.tickets.search(kode_kelurahan, states, created_before=before, limit=limit)
+    return await _views(uow, tickets, now)
+
+
+async def detail(uow: UnitOfWork, ticket_id: int, now: datetime) -> TicketDetail | None:
+    """One ticket with its messages, for the operator (`sigap tickets show`)."""
+    ticket = await _load(uow, ALL_KELURAHAN, ticket_id)
+    return await _detail(uow, ticket, now) if ticket is not None else None
+
+
+# The program report ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class TicketStats:
+    """One kelurahan's (or the city's) ticket figures. Times are office time (working hours)."""
+
+    kode_kelurahan: str
+    name: str
+    total: int = 0
+    open: int = 0  # not closed
+    answered: int = 0  # with a first response
+    within_sla: int = 0  # first response by the deadline
+    first_response_hours: list[float] = field(default_factory=list)
+    resolution_hours: list[float] = field(default_factory=list)
+    sla_due: int = 0  # answered, or past the deadline: the tickets "% within SLA" is taken of
+    up: int = 0
+    down: int = 0
+
+    @property
+    def median_first_response_hours(self) -> float | None:
+        return statistics.median(self.first_response_hours) if self.first_response_hours else None
+
+    @property
+    def median_resolution_hours(self) -> float | None:
+        return statistics.median(self.resolution_hours) if self.resolution_hours else None
+
+    @property
+    def within_sla_percent(self) -> float | None:
+        """Of the tickets whose deadline has passed or that were answered: answered in time."""
+        return 100 * self.within_sla / self.sla_due if self.sla_due else None
+
+    @property
+    def up_percent(self) -> float | None:
+        rated = self.up + self.down
+        return 100 * self.up / rated if rated else None
+
+    def as_json(self) -> dict[str, object]:
+        def rounded(value: float | None) -> float | None:
+            return round(value, 1) if value is not None else None
+
+        return {
+            "kode_kelurahan": self.kode_kelurahan,
+            "name": self.name,
+            "tickets": self.total,
+            "open": self.open,
+            "answered": self.answered,
+            "median_first_response_working_hours": rounded(self.median_first_response_hours),
+            "median_resolution_working_hours": rounded(self.median_resolution_hours),
+            "within_sla_percent": rounded(self.within_sla_percent),
+            "rated_up": self.up,
+            "rated_down": self.down,
+            "up_percent": rounded(self.up_percent),
+        }
+
+
+@dataclass
+class TicketReport:
+    rows: list[TicketStats]  # per kelurahan with tickets, by name
+    total: TicketStats
+    sla_working_days: float
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "sla_working_days": self.sla_working_days,
+            "total": self.total.as_json(),
+            "kelurahan": [row.as_json() for row in self.rows],
+        }
+
+
+async def ticket_report(uow: UnitOfWork, domain: Domain, now: datetime) -> TicketReport:
+    """Open tickets, median first-response time, % answered within the SLA and the 👍 rate, per kelurahan.
+
+    A ticket counts towards "% within SLA" once it was answered or its deadline has passed (an open ticket
+    still inside its deadline is neither in nor out of time yet)."""
+    hours = _hours(domain)
+    per: dict[str, TicketStats] = {}
+    total = TicketStats("", "Kota Bekasi")
+    for figures in await uow.tickets.figures():
+        row = per.get(figures.kode_kelurahan)
+        if row is None:
+            row = per[figures.kode_kelurahan] = TicketStats(
+                figures.kode_kelurahan, _kelurahan_name(figures.kode_kelurahan)
+            )
+        created = aware(figures.created_at) or now
+        due = aware(figures.due_at) or now
+        first = aware(figures.first_response_at)
+        closed = aware(figures.closed_at)
+        for stats in (row, total):
+            stats.total += 1
+            if figures.state != "closed":
+                stats.open += 1
+            if first is not None:
+                stats.answered += 1
+                stats.first_response_hours.append(hours.between(created, first).total_seconds() / 3600)
+            if first is not None or due <= now:
+                stats.sla_due += 1
+                if first is not None and first <= due:
+                    stats.within_sla += 1
+            if closed is not None:
+                stats.resolution_hours.append(hours.between(created, closed).total_seconds() / 3600)
+            if figures.rating == "up":
+                stats.up += 1
+            elif figures.rating == "down":
+                stats.down += 1
+    rows = sorted(per.values(), key=lambda stats: (stats.name, stats.kode_kelurahan))
+    return TicketReport(rows, total, domain.policy.tickets.first_response_working_days)

@@ -1,0 +1,304 @@
+"""Tickets on a real database (SQLite and PostgreSQL): scope, concurrent answers, timers, erasure, retention."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from bot.bootstrap import App
+from sigap_core import tickets
+from sigap_core.retention import prune
+from sigap_core.store import models
+from sigap_core.store.repositories import UnitOfWork
+
+BEKASIJAYA = "32.75.01.1001"
+MARGAHAYU = "32.75.01.1002"
+# Monday 7 December 2026, 09.00 WIB (02.00 UTC): inside office hours.
+MONDAY_9 = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+
+
+async def add_staff(
+    app: App, user: str, kode: str | None, role: str = "staff", channel: str = "telegram"
+) -> models.Staff:
+    async with app.store.uow() as uow:
+        staff = models.Staff(
+            channel=channel, user_key=user, role=role, kode_kelurahan=kode, invite_id=0, created_at=MONDAY_9
+        )
+        return await uow.staff.add(staff)
+
+
+async def ask(app: App, user: str = "warga1", kode: str = BEKASIJAYA, text: str = "Data saya salah, bagaimana?",
+              now: datetime = MONDAY_9) -> tickets.TicketView:  # fmt: skip
+    async with app.store.uow() as uow:
+        return await tickets.open_ticket(
+            uow,
+            domain=app.domain,
+            channel="telegram",
+            user_key=user,
+            lang="id",
+            kode_kelurahan=kode,
+            topic="data",
+            text=text,
+            now=now,
+        )
+
+
+async def sent(uow: UnitOfWork, kind: str | None = None) -> list[tuple[str, str, str, str]]:
+    """(kind, user_key, text, template) of every queued direct message, in order."""
+    o, b = models.Outbox, models.Broadcast
+    query = select(b.audience, o.user_key, b.text, b.template).join(b, b.id == o.broadcast_id).where(b.direct.is_(True))
+    if kind is not None:
+        query = query.where(b.audience == kind)
+    return [tuple(row) for row in (await uow.session.execute(query.order_by(o.id))).all()]  # type: ignore[misc]
+
+
+async def test_a_question_notifies_only_its_kelurahans_staff(app: App) -> None:
+    await add_staff(app, "petugas_a", BEKASIJAYA)
+    await add_staff(app, "petugas_b", MARGAHAYU)
+    await add_staff(app, "admin", None, role="admin")
+    view = await ask(app)
+    assert view.number == f"#{view.id}" and view.kelurahan == "Bekasijaya" and view.state == "open"
+    # Monday 09.00 + 16 office hours (7 on Monday, 8 on Tuesday, 1 on Wednesday) = Wednesday 09.00 WIB.
+    assert view.due_at == datetime(2026, 12, 9, 2, 0, tzinfo=UTC)
+    async with app.store.reader() as uow:
+        notices = await sent(uow)
+    assert [(kind, user) for kind, user, _text, _template in notices] == [("ticket_notice", "petugas_a")]
+    assert "Data saya salah, bagaimana?" in notices[0][2] and f"tiket #{view.id}" in notices[0][2]
+
+
+async def test_a_kelurahan_without_staff_tells_the_admins(app: App) -> None:
+    await add_staff(app, "admin", None, role="admin")
+    await ask(app)
+    async with app.store.reader() as uow:
+        assert [user for _k, user, _t, _p in await sent(uow)] == ["admin"]
+
+
+async def test_another_kelurahans_ticket_is_not_found_and_an_admin_sees_all(app: App) -> None:
+    own = await add_staff(app, "petugas_a", BEKASIJAYA)
+    other = await add_staff(app, "petugas_b", MARGAHAYU)
+    admin = await add_staff(app, "admin", None, role="admin")
+    view = await ask(app)
+    later = MONDAY_9 + timedelta(hours=1)
+    async with app.store.uow() as uow:
+        assert await tickets.get_for_staff(uow, other, view.id) is None
+        assert await tickets.get_for_staff(uow, other, 9999) is None
+        assert await tickets.list_for_staff(uow, other) == []
+        for result in (
+            await tickets.reply(uow, other, view.id, later, "jawaban"),
+            await tickets.note(uow, other, view.id, later, "catatan"),
+            await tickets.take(uow, other, view.id, later),
+            await tickets.close(uow, other, view.id, later),
+            await tickets.transfer(uow, other, view.id, later, MARGAHAYU),
+        ):
+            assert result.error is tickets.TicketError.NOT_FOUND
+        missing = await tickets.reply(uow, other, 9999, later, "jawaban")
+        assert missing.error is tickets.TicketError.NOT_FOUND
+    async with app.store.uow() as uow:
+        assert [t.id for t in await tickets.list_for_staff(uow, own)] == [view.id]
+        assert [t.id for t in await tickets.list_for_staff(uow, admin)] == [view.id]
+        detail = await tickets.get_for_staff(uow, admin, view.id)
+        assert detail is not None and [m.author for m in detail.messages] == ["citizen"]
+        assert (await tickets.close(uow, admin, view.id, later)).ok
+
+
+async def test_two_staff_answering_at_once_both_answers_kept_and_each_queued_once(app: App) -> None:
+    first = await add_staff(app, "petugas_a", BEKASIJAYA)
+    second = await add_staff(app, "petugas_c", BEKASIJAYA)
+    view = await ask(app)
+    at = MONDAY_9 + timedelta(hours=2)
+
+    async def answer(staff: models.Staff, text: str, delay: timedelta) -> tickets.TicketResult:
+        async with app.store.uow() as uow:
+            return await tickets.reply(uow, staff, view.id, at + delay, text)
+
+    results = await asyncio.gather(
+        answer(first, "Jawaban A", timedelta(0)), answer(second, "Jawaban B", timedelta(seconds=1))
+    )
+    assert all(result.ok for result in results)
+    async with app.store.reader() as uow:
+        replies = await sent(uow, "ticket_reply")
+        detail = await tickets.detail(uow, view.id, at)
+    assert sorted(text.split("\n\n")[1] for _k, _u, text, _t in replies) == ["Jawaban A", "Jawaban B"]
+    assert {user for _k, user, _t, _p in replies} == {"warga1"}
+    assert {template for *_rest, template in replies} == {f"ticket:#{view.id}"}
+    assert detail is not None and sorted(m.text for m in detail.messages if m.author == "staff") == [
+        "Jawaban A",
+        "Jawaban B",
+    ]
+    assert detail.ticket.state == "answered" and detail.ticket.first_response_at in (at, at + timedelta(seconds=1))
+
+
+async def test_the_reminder_and_the_escalation_fire_once_each(app: App) -> None:
+    await add_staff(app, "petugas_a", BEKASIJAYA)
+    await add_staff(app, "petugas_b", MARGAHAYU)
+    await add_staff(app, "admin", None, role="admin")
+    view = await ask(app)
+    due = datetime(2026, 12, 9, 2, 0, tzinfo=UTC)  # Wednesday 09.00 WIB: 16 office hours
+    escalation = datetime(2026, 12, 11, 2, 0, tzinfo=UTC)  # Friday 09.00 WIB: 32 office hours
+    clock = [due - timedelta(minutes=1), due, due + timedelta(hours=1), escalation - timedelta(minutes=1)]
+    clock += [escalation, escalation + timedelta(hours=1), escalation + timedelta(days=3)]
+    runs = []
+    for now in clock:
+        async with app.store.uow() as uow:
+            run = await tickets.run_sla(uow, now, app.domain)
+        runs.append((run.reminded, run.escalated))
+    assert runs == [([], []), ([view.id], []), ([], []), ([], []), ([], [view.id]), ([], []), ([], [])]
+    async with app.store.reader() as uow:
+        timers = [(user, text.splitlines()[0]) for _k, user, text, _t in await sent(uow, "ticket_sla")]
+    assert [user for user, _line in timers] == ["petugas_a", "admin"]
+    assert timers[0][1].startswith(f"⏰ Tiket #{view.id} belum dijawab")
+    assert timers[1][1].startswith(f"🚨 Eskalasi: tiket #{view.id}")
+
+
+async def test_an_answered_ticket_gets_no_reminder(app: App) -> None:
+    staff = await add_staff(app, "petugas_a", BEKASIJAYA)
+    view = await ask(app)
+    async with app.store.uow() as uow:
+        assert (await tickets.reply(uow, staff, view.id, MONDAY_9 + timedelta(hours=1), "Sudah kami cek")).ok
+    async with app.store.uow() as uow:
+        run = await tickets.run_sla(uow, MONDAY_9 + timedelta(days=10), app.domain)
+    assert (run.reminded, run.escalated) == ([], [])
+
+
+async def test_close_asks_for_a_rating_which_only_the_citizen_gives_once(app: App) -> None:
+    staff = await add_staff(app, "petugas_a", BEKASIJAYA)
+    view = await ask(app)
+    at = MONDAY_9 + timedelta(hours=1)
+    async with app.store.uow() as uow:
+        assert (await tickets.reply(uow, staff, view.id, at, "Silakan datang ke kantor kelurahan.")).ok
+        assert (await tickets.close(uow, staff, view.id, at)).ok
+        assert (await tickets.reply(uow, staff, view.id, at, "lagi")).error is tickets.TicketError.CLOSED
+    async with app.store.uow() as uow:
+        assert not await tickets.rate(uow, "telegram", "orang_lain", view.id, True, at)
+        assert await tickets.rate(uow, "telegram", "warga1", view.id, True, at)
+        assert not await tickets.rate(uow, "telegram", "warga1", view.id, False, at)
+        ratings = await sent(uow, "ticket_rating")
+        assert await tickets.open_ticket_of(uow, "telegram", "warga1") is None
+    assert [user for _k, user, _t, _p in ratings] == ["warga1"] and "Apakah jawaban ini membantu?" in ratings[0][2]
+
+
+async def test_a_follow_up_goes_to_the_assignee_and_reopens_an_answered_ticket(app: App) -> None:
+    staff = await add_staff(app, "petugas_a", BEKASIJAYA)
+    await add_staff(app, "petugas_c", BEKASIJAYA)
+    view = await ask(app)
+    at = MONDAY_9 + timedelta(hours=1)
+    async with app.store.uow() as uow:
+        assert (await tickets.take(uow, staff, view.id, at)).ok
+        assert (await tickets.reply(uow, staff, view.id, at, "Sudah dicek")).ok
+    async with app.store.uow() as uow:
+        current = await tickets.open_ticket_of(uow, "telegram", "warga1")
+        assert current is not None and current.state == "answered"
+        updated = await tickets.add_citizen_message(uow, view.id, "Terima kasih, satu lagi", at)
+    assert updated.state == "open"
+    async with app.store.reader() as uow:
+        notices = [user for _k, user, _t, _p in await sent(uow, "ticket_notice")]
+    assert notices == ["petugas_a", "petugas_c", "petugas_a"]
+
+
+async def test_transfer_moves_the_ticket_out_of_scope_and_tells_the_new_kelurahan(app: App) -> None:
+    staff_a = await add_staff(app, "petugas_a", BEKASIJAYA)
+    staff_b = await add_staff(app, "petugas_b", MARGAHAYU)
+    view = await ask(app)
+    at = MONDAY_9 + timedelta(hours=1)
+    async with app.store.uow() as uow:
+        same = await tickets.transfer(uow, staff_a, view.id, at, BEKASIJAYA)
+        unknown = await tickets.transfer(uow, staff_a, view.id, at, "32.75.99.9999")
+        moved = await tickets.transfer(uow, staff_a, view.id, at, MARGAHAYU)
+    assert same.error is tickets.TicketError.SAME_KELURAHAN and unknown.error is tickets.TicketError.UNKNOWN_KELURAHAN
+    assert moved.ok and moved.ticket is not None and moved.ticket.kelurahan == "Margahayu"
+    async with app.store.uow() as uow:
+        assert await tickets.get_for_staff(uow, staff_a, view.id) is None
+        assert await tickets.get_for_staff(uow, staff_b, view.id) is not None
+        notices = [user for _k, user, _t, _p in await sent(uow, "ticket_notice")]
+    assert notices == ["petugas_a", "petugas_b"]
+
+
+async def test_erasure_deletes_the_texts_keeps_the_counts_and_closes_the_ticket(app: App) -> None:
+    staff = await add_staff(app, "petugas_a", BEKASIJAYA)
+    view = await ask(app)
+    other = await ask(app, user="warga2", text="Pertanyaan lain")
+    at = MONDAY_9 + timedelta(hours=1)
+    async with app.store.uow() as uow:
+        assert (await tickets.reply(uow, staff, view.id, at, "Jawaban")).ok
+    async with app.store.uow() as uow:
+        assert await tickets.erase_of(uow, "telegram", "warga1", at) == 1
+    async with app.store.reader() as uow:
+        gone = await tickets.detail(uow, view.id, at)
+        kept = await tickets.detail(uow, other.id, at)
+        report = await tickets.ticket_report(uow, app.domain, at)
+        chats = (await uow.session.execute(select(models.Ticket.user_key).order_by(models.Ticket.id))).scalars().all()
+    assert gone is not None and gone.messages == [] and gone.ticket.question == "" and gone.ticket.state == "closed"
+    assert kept is not None and kept.ticket.question == "Pertanyaan lain"
+    assert chats == ["", "warga2"] and report.total.total == 2 and report.total.answered == 1
+
+
+async def test_retention_deletes_the_texts_of_long_closed_tickets_only(app: App) -> None:
+    staff = await add_staff(app, "petugas_a", BEKASIJAYA)
+    closed = await ask(app)
+    still_open = await ask(app, user="warga2", text="Masih menunggu")
+    at = MONDAY_9 + timedelta(hours=1)
+    async with app.store.uow() as uow:
+        assert (await tickets.close(uow, staff, closed.id, at)).ok
+    days = app.policy.tickets.text_days
+    async with app.store.uow() as uow:
+        early = await prune(uow, app.policy, at + timedelta(days=days - 1))
+    async with app.store.uow() as uow:
+        late = await prune(uow, app.policy, at + timedelta(days=days + 1))
+    assert early["ticket_texts"] == 0 and late["ticket_texts"] == 1
+    async with app.store.reader() as uow:
+        texts = await uow.session.execute(
+            select(models.TicketMessage.ticket_id, func.count()).group_by(models.TicketMessage.ticket_id)
+        )
+        assert dict(texts.all()) == {still_open.id: 1}
+        tickets_left = await uow.session.scalar(select(func.count()).select_from(models.Ticket))
+    assert tickets_left == 2
+
+
+async def test_the_report_counts_open_tickets_median_response_sla_share_and_thumbs_up(app: App) -> None:
+    staff = await add_staff(app, "petugas_a", BEKASIJAYA)
+    other = await add_staff(app, "petugas_b", MARGAHAYU)
+    fast = await ask(app, user="w1")
+    slow = await ask(app, user="w2")
+    waiting = await ask(app, user="w3")
+    elsewhere = await ask(app, user="w4", kode=MARGAHAYU)
+    async with app.store.uow() as uow:
+        # 2 office hours; then Thursday 09.00 WIB = 24 office hours after Monday 09.00, past the 16-hour SLA.
+        assert (await tickets.reply(uow, staff, fast.id, MONDAY_9 + timedelta(hours=2), "a")).ok
+        assert (await tickets.reply(uow, staff, slow.id, datetime(2026, 12, 10, 2, 0, tzinfo=UTC), "b")).ok
+        assert (await tickets.close(uow, staff, fast.id, MONDAY_9 + timedelta(hours=3))).ok
+        assert (await tickets.close(uow, staff, slow.id, datetime(2026, 12, 10, 3, 0, tzinfo=UTC))).ok
+        assert (await tickets.reply(uow, other, elsewhere.id, MONDAY_9 + timedelta(hours=4), "c")).ok
+    async with app.store.uow() as uow:
+        assert await tickets.rate(uow, "telegram", "w1", fast.id, True, MONDAY_9 + timedelta(hours=4))
+        assert await tickets.rate(uow, "telegram", "w2", slow.id, False, MONDAY_9 + timedelta(hours=4))
+    now = datetime(2026, 12, 10, 4, 0, tzinfo=UTC)  # Thursday 11.00 WIB: "waiting" is past its deadline
+    async with app.store.reader() as uow:
+        report = await tickets.ticket_report(uow, app.domain, now)
+    rows = {row.name: row for row in report.rows}
+    assert list(rows) == ["Bekasijaya", "Margahayu"] and waiting.id
+    bekasijaya = rows["Bekasijaya"]
+    assert (bekasijaya.total, bekasijaya.open, bekasijaya.answered, bekasijaya.sla_due) == (3, 1, 2, 3)
+    assert bekasijaya.median_first_response_hours == 13.0  # median of 2 and 24 office hours
+    assert bekasijaya.within_sla_percent is not None and round(bekasijaya.within_sla_percent, 1) == 33.3
+    assert bekasijaya.up_percent == 50.0
+    assert report.total.total == 4 and report.total.open == 2 and report.total.within_sla == 2
+    assert rows["Margahayu"].median_first_response_hours == 4.0 and rows["Margahayu"].up_percent is None
+
+
+async def test_bad_input_is_refused_not_cut(app: App) -> None:
+    staff = await add_staff(app, "petugas_a", BEKASIJAYA)
+    for text, error in (("   ", tickets.TicketError.EMPTY), ("x" * 2001, tickets.TicketError.TOO_LONG)):
+        try:
+            await ask(app, text=text)
+        except tickets.TicketInputError as problem:
+            assert problem.error is error
+        else:
+            raise AssertionError("accepted")
+    view = await ask(app, text="y" * 2000)
+    async with app.store.uow() as uow:
+        assert (await tickets.reply(uow, staff, view.id, MONDAY_9, "")).error is tickets.TicketError.EMPTY
+        assert (await tickets.reply(uow, staff, view.id, MONDAY_9, "z" * 2001)).error is tickets.TicketError.TOO_LONG
+        detail = await tickets.get_for_staff(uow, staff, view.id)
+    assert detail is not None and len(detail.messages[0].text) == 2000 and len(detail.ticket.question) == 200
