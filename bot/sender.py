@@ -15,6 +15,11 @@ database was slow is made up later, but never more than `rate` sends fall within
 
 Replies to citizens never queue here: they are sent from the conversation path directly, and the
 broadcast rate defaults to 80 % of each platform's limit so replies keep headroom.
+
+Direct messages (a ticket notice to staff, an officer's answer to a citizen; `OutboxRepository.enqueue_direct`)
+share this outbox, its rate, retries and crash recovery. They skip the announcement-subscription check (the
+chat asked, or works here) but not a chat that blocked the bot since it last wrote; they go verbatim (no
+announcement header), with their buttons, through the channel's `deliver_direct`.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from sigap_core.i18n import Translator
 from sigap_core.services import Domain
 from sigap_core.store.availability import database_unavailable
 from sigap_core.store.leadership import Leadership
-from sigap_core.store.outbox import DIRECT_SENDER, Claimed, Result
+from sigap_core.store.outbox import DIRECT_SENDER, Claimed, OutMessage, Result
 from sigap_core.store.repositories import Store, utcnow
 
 log = logging.getLogger(__name__)
@@ -60,6 +65,7 @@ class Outcome:
 
 
 Deliver = Callable[[str, str], Awaitable[Outcome]]
+DeliverDirect = Callable[[str, OutMessage], Awaitable[Outcome]]
 Notify = Callable[[str, str], Coroutine[Any, Any, None]]
 
 
@@ -115,8 +121,9 @@ class Pacer:
 @dataclass
 class Batch:
     rows: list[Claimed]
-    texts: dict[int, tuple[str | None, str]]
-    active: set[str]
+    messages: dict[int, OutMessage]
+    active: set[str]  # subscribed: announcements go to these
+    blocked: set[str] = field(default_factory=set)  # blocked the bot since they last wrote: no direct message
     started: list[tuple[int, str, int]] = field(default_factory=list)
 
 
@@ -134,11 +141,14 @@ class BroadcastSender:
         lease_seconds: float = LEASE_SECONDS,
         leadership: Leadership | None = None,
         owner: str | None = None,
+        deliver_direct: DeliverDirect | None = None,
     ) -> None:
         self.store = store
         self.domain = domain
         self.channel = channel
         self.deliver = deliver
+        # Without a channel's own (tests): a direct message goes through `deliver` as its plain text.
+        self.deliver_direct = deliver_direct or (lambda user_key, message: deliver(user_key, message.text))
         self.rate = rate
         self.interval = 1.0 / rate
         self.notify = notify
@@ -185,11 +195,15 @@ class BroadcastSender:
             if not rows:
                 return None
             self._held.update(row.id for row in rows)
+            messages = await uow.broadcasts.messages(row.broadcast_id for row in rows)
+            announced = [row.user_key for row in rows if not messages[row.broadcast_id].direct]
+            direct = [row.user_key for row in rows if messages[row.broadcast_id].direct]
             batch = Batch(
                 rows,
-                await uow.broadcasts.texts(row.broadcast_id for row in rows),
+                messages,
                 # Opt-out is checked as late as possible: right before sending, in the claiming transaction.
-                await uow.outbox.subscribed(self.channel, [row.user_key for row in rows]),
+                await uow.outbox.subscribed(self.channel, announced) if announced else set(),
+                await uow.outbox.blocked(self.channel, direct) if direct else set(),
             )
             for broadcast_id, created_by in await uow.broadcasts.start(row.broadcast_id for row in rows):
                 total = sum((await uow.outbox.counts(broadcast_id)).values())
@@ -205,7 +219,11 @@ class BroadcastSender:
         _ = Translator("id")
         self._platform_away = None  # each batch tries the platform again (after the pacer's pause)
         for row in batch.rows:
-            if row.user_key not in batch.active:
+            message = batch.messages[row.broadcast_id]
+            if message.direct and row.user_key in batch.blocked:
+                self._finished(Result(row.id, DeliveryState.BLOCKED, "blocked the bot", row.attempts), permit=False)
+                continue
+            if not message.direct and row.user_key not in batch.active:
                 self._finished(Result(row.id, DeliveryState.OPTED_OUT, "", row.attempts), permit=False)
                 continue
             if self._platform_away is not None:
@@ -215,19 +233,24 @@ class BroadcastSender:
                 retry_at = utcnow() + timedelta(seconds=max(away.retry_after, 1.0))
                 self._finished(Result(row.id, DeliveryState.PENDING, away.reason, row.attempts, retry_at), permit=False)
                 continue
-            kode, text = batch.texts[row.broadcast_id]
             await self._unrecorded.acquire()
             await self.pacer.wait()
-            task = asyncio.create_task(self._send_one(row, announcement_text(_, self.domain, kode, text)))
+            if message.direct:
+                sending = self.deliver_direct(row.user_key, message)
+            else:
+                sending = self.deliver(
+                    row.user_key, announcement_text(_, self.domain, message.kode_kelurahan, message.text)
+                )
+            task = asyncio.create_task(self._send_one(row, sending))
             self._sends.add(task)
             task.add_done_callback(self._sends.discard)
         for broadcast_id, created_by, total in batch.started:
             self._tell(created_by, start_text(broadcast_id, total))
         self._write_soon()
 
-    async def _send_one(self, row: Claimed, text: str) -> None:
+    async def _send_one(self, row: Claimed, sending: Awaitable[Outcome]) -> None:
         try:
-            outcome = await self.deliver(row.user_key, text)
+            outcome = await sending
         except Exception as error:  # a transport error (the platform away): try again later
             outcome = Outcome("retry", type(error).__name__, 5.0, platform_away=True)
         self._platform_away = outcome if outcome.platform_away else None

@@ -46,6 +46,7 @@ from handlers.engine import Conversations
 from handlers.model import InMessage, Kind, Reply, split_text
 from sigap_core.i18n import Translator
 from sigap_core.store.availability import database_unavailable
+from sigap_core.store.outbox import OutMessage
 from sigap_core.store.repositories import Store
 
 log = logging.getLogger(__name__)
@@ -289,8 +290,25 @@ class TelegramChannel:
 
     async def deliver_announcement(self, user_key: str, text: str) -> Outcome:
         """One attempt for the broadcast sender, which owns retries and pacing."""
+        return await self._deliver_once(user_key, text, None)
+
+    async def deliver_direct(self, user_key: str, message: OutMessage) -> Outcome:
+        """One attempt at a direct message (ticket notice, an officer's answer): its buttons as an inline
+        keyboard, one row; a press comes back as a BUTTON with the button's payload."""
+        keyboard = (
+            InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [InlineKeyboardButton(text=label, callback_data=payload) for payload, label in message.buttons]
+                ]
+            )
+            if message.buttons
+            else None
+        )
+        return await self._deliver_once(user_key, message.text, keyboard)
+
+    async def _deliver_once(self, user_key: str, text: str, keyboard: InlineKeyboardMarkup | None) -> Outcome:
         try:
-            message = await self.bot.send_message(int(user_key), text)
+            message = await self.bot.send_message(int(user_key), text, reply_markup=keyboard)
         except TelegramRetryAfter as error:
             return Outcome("retry", "429 too many requests", float(error.retry_after))
         except TelegramForbiddenError:

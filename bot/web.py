@@ -19,7 +19,7 @@ from bot.bootstrap import App
 from bot.graph_versions import warn_if_expiring
 from bot.health import OK, STARTING, Health
 from bot.inbox import InboxWorker
-from bot.sender import BroadcastSender, Deliver, process_id
+from bot.sender import BroadcastSender, Deliver, DeliverDirect, process_id
 from bot.webhook_body import MAX_BODY_BYTES
 from bot.whatsapp import WhatsAppChannel, WhatsAppClient
 from handlers.engine import Conversations
@@ -86,6 +86,7 @@ def build_whatsapp(app: App, conversations: Conversations, health: Health | None
         settings.whatsapp_template_name,
         settings.whatsapp_template_language,
         health=health or Health(),
+        ticket_template_name=settings.whatsapp_ticket_template,
     )
 
 
@@ -190,11 +191,11 @@ def build_senders(
             await whatsapp.deliver(user_key, {"type": "text", "text": {"body": text, "preview_url": False}})
 
     settings = app.settings
-    channels: list[tuple[str, Deliver, float]] = []
+    channels: list[tuple[str, Deliver, DeliverDirect, float]] = []
     if telegram is not None:
-        channels.append(("telegram", telegram.deliver_announcement, settings.telegram_rate))
+        channels.append(("telegram", telegram.deliver_announcement, telegram.deliver_direct, settings.telegram_rate))
     if whatsapp is not None:
-        channels.append(("whatsapp", whatsapp.deliver_announcement, settings.whatsapp_rate))
+        channels.append(("whatsapp", whatsapp.deliver_announcement, whatsapp.deliver_direct, settings.whatsapp_rate))
     # Every process runs a sender per channel; the one holding the channel's lock sends, the others stand by.
     return [
         BroadcastSender(
@@ -206,8 +207,9 @@ def build_senders(
             notify,
             lease_seconds=settings.outbox_lease_seconds,
             leadership=leadership(app.store.engine, f"sender:{channel}"),
+            deliver_direct=direct,
         )
-        for channel, deliver, rate in channels
+        for channel, deliver, direct, rate in channels
     ]
 
 

@@ -22,10 +22,11 @@ from bot.whatsapp.client import GraphError, OutsideWindow, Throttled, WhatsAppCl
 from bot.whatsapp.render import render
 from bot.whatsapp.webhook import CHANNEL, Parsed, Status, parse_webhook, signature_ok
 from handlers.engine import Conversations
-from handlers.model import MAX_TEXT, InMessage, Reply
+from handlers.model import MAX_TEXT, Button, InMessage, Reply
 from sigap_core.delivery import is_platform_state
 from sigap_core.i18n import Translator
 from sigap_core.store.availability import database_unavailable
+from sigap_core.store.outbox import OutMessage, parse_template
 from sigap_core.store.repositories import Store, aware, utcnow
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,9 @@ log = logging.getLogger(__name__)
 WHATSAPP_PATH = "/webhooks/whatsapp"
 WINDOW = timedelta(hours=24)
 SEND_ATTEMPTS = 5
+DEFAULT_TICKET_TEMPLATE = "sigap_jawaban_petugas"  # Settings.whatsapp_ticket_template's default
+SENT_AS_TEMPLATE = "sent as template"  # the outbox row's reason when the template went instead of the text
+OUTSIDE_WINDOW = "outside_window"  # `_send_once`'s own outcome: free text refused, the template goes next
 
 
 class WhatsAppChannel:
@@ -47,6 +51,7 @@ class WhatsAppChannel:
         template_language: str,
         backoff_seconds: float = 1.0,
         health: Health | None = None,
+        ticket_template_name: str = DEFAULT_TICKET_TEMPLATE,
     ) -> None:
         self.client = client
         self.conversations = conversations
@@ -55,6 +60,7 @@ class WhatsAppChannel:
         self.verify_token = verify_token
         self.template_name = template_name
         self.template_language = template_language
+        self.ticket_template_name = ticket_template_name
         self.backoff_seconds = backoff_seconds
         self.health = health or Health()
         # Set by the service (bot/web.py): webhooks are written to the inbox before they are acknowledged.
@@ -232,16 +238,26 @@ class WhatsAppChannel:
         last = aware(conversation.last_inbound_at) if conversation else None
         return last is not None and datetime.now(UTC) - last < WINDOW
 
-    def _template(self, text: str) -> dict[str, Any]:
-        """The approved template, the announcement as its one body parameter (outside the 24-hour window)."""
+    def _template(self, text: str, name: str = "") -> dict[str, Any]:
+        """An approved template with one body parameter (outside the 24-hour window): by default the
+        announcement template, the announcement as its parameter."""
         return {
             "type": "template",
             "template": {
-                "name": self.template_name,
+                "name": name or self.template_name,
                 "language": {"code": self.template_language},
                 "components": [{"type": "body", "parameters": [{"type": "text", "text": text[:1024]}]}],
             },
         }
+
+    def _direct_template(self, message: OutMessage) -> dict[str, Any]:
+        """What a direct message becomes outside the window: the ticket template with the ticket number only
+        (never the answer's content), or the announcement template with the text."""
+        chosen = parse_template(message.template)
+        if chosen is None:
+            return self._template(message.text)
+        _key, parameter = chosen
+        return self._template(parameter, self.ticket_template_name)
 
     async def deliver_announcement(self, user_key: str, text: str) -> Outcome:
         """One attempt for the broadcast sender: text inside the 24-hour window, else the template.
@@ -272,6 +288,47 @@ class WhatsAppChannel:
         self.health.ok(CHANNEL)
         self._remember(user_key, platform_id)
         return Outcome("sent", platform_id=platform_id)
+
+    async def deliver_direct(self, user_key: str, message: OutMessage) -> Outcome:
+        """One attempt at a direct message (ticket notice, an officer's answer) for the sender.
+
+        Inside the 24-hour window: the text with its buttons as reply buttons (a press comes back as a
+        BUTTON with the payload; a text over 1,024 characters goes first, the buttons under it). Outside
+        it, or when Meta says the window closed (131047): the message's template, marked in the row's reason
+        (`SENT_AS_TEMPLATE`), since the citizen has yet to read the text itself."""
+        if await self.within_window(user_key):
+            reply = Reply(message.text, buttons=tuple(Button(payload, label) for payload, label in message.buttons))
+            outcome = await self._send_once(user_key, render(reply), "")
+            if outcome.state != OUTSIDE_WINDOW:
+                return outcome
+        outcome = await self._send_once(user_key, [self._direct_template(message)], SENT_AS_TEMPLATE)
+        if outcome.state == OUTSIDE_WINDOW:  # not for a template; never left for the sender to guess at
+            return Outcome("failed", "131047 template refused as outside the window")
+        return outcome
+
+    async def _send_once(self, user_key: str, messages: list[dict[str, Any]], note: str) -> Outcome:
+        """Send these messages in order, once each; the outcome carries the first one's platform id (the text,
+        which a reply names). A failure part-way is retried as a whole."""
+        first = ""
+        for message in messages:
+            try:
+                platform_id = await self.client.send(user_key, message)
+            except OutsideWindow:
+                return Outcome(OUTSIDE_WINDOW)
+            except Throttled as error:
+                return Outcome("retry", f"{error.code} throttled", self.backoff_seconds * 5)
+            except GraphError as error:
+                if error.status >= 500:
+                    self._platform_away(error)
+                    return Outcome("retry", f"{error.status} {error.code} {error.title}"[:200], 5.0, platform_away=True)
+                return Outcome("failed", f"{error.code} {error.title}"[:200])
+            except (aiohttp.ClientError, TimeoutError) as error:
+                self._platform_away(error)
+                return Outcome("retry", type(error).__name__, 5.0, platform_away=True)
+            self._remember(user_key, platform_id)
+            first = first or platform_id
+        self.health.ok(CHANNEL)
+        return Outcome("sent", note, platform_id=first)
 
     async def drain(self) -> None:
         """Wait for webhook work under way and write what it sent (tests, shutdown)."""
