@@ -160,7 +160,10 @@ class Conversations:
                 return welcome.welcome(turn)  # "Hi, can I join?" is answered, not only greeted
         if created:
             return [welcome.intro(turn), *await self._answer(turn, said)]
-        return await self._answer(turn, said)
+        unread = await tickets.unread_answers(turn)  # an officer's answer that went as the WhatsApp template
+        if unread and (said is None or len(said.text.split()) <= 3 or msg.kind is not Kind.TEXT):
+            return [*unread[:-1], Reply(unread[-1].text, (turn.menu_button(),))]  # "ok", a press: the answer
+        return [*unread, *await self._answer(turn, said)]
 
     async def _answer(self, turn: Turn, said: Said | None) -> list[Reply]:
         msg = turn.msg

@@ -42,17 +42,6 @@ ERRORS = {
     "unknown_kelurahan": N_("Kelurahan itu tidak ada di Kota Bekasi."),
 }
 STATES = {"open": N_("menunggu jawaban"), "answered": N_("sudah dijawab"), "closed": N_("ditutup")}
-STATUSES = {
-    "eligible_priority": N_("layak, prioritas"),
-    "eligible": N_("layak"),
-    "selected": N_("terpilih, belum terdaftar"),
-    "waiting_list": N_("daftar tunggu"),
-    "enrolled": N_("peserta SIGAP aktif"),
-    "already_covered": N_("sudah punya BPJS TK lain"),
-    "desil_above_limit": N_("desil di atas batas"),
-    "not_informal_worker": N_("bukan pekerja informal"),
-    "not_resident": N_("bukan warga Kota Bekasi"),
-}
 AUTHORS = {"citizen": N_("Warga"), "staff": N_("Petugas"), "note": N_("Catatan internal"), "system": N_("Sistem")}
 _TYPED_LIST = re.compile(r"^(/?tiket|tickets?|daftar tiket|lihat tiket|tiket (warga|terbuka|masuk)|list tiket)$")
 _TYPED_ONE = re.compile(r"^(?:/?tiket|ticket)?\s*#?(\d{1,9})$")
@@ -120,7 +109,7 @@ def _back(turn: Turn, ticket_id: int | None = None) -> tuple[Button, ...]:
 async def list_for(turn: Turn, staff: Staff, lead: str = "") -> list[Reply]:
     _ = turn._
     turn.clear_state()
-    items = await service.list_for_staff(turn.uow, staff, limit=LIST_LIMIT)
+    items = await service.list_for_staff(turn.uow, staff, limit=LIST_LIMIT, now=turn.now)
     where = (
         _("Kelurahan {kelurahan}").format(kelurahan=_place(turn, staff.kode_kelurahan))
         if staff.kode_kelurahan
@@ -134,15 +123,15 @@ async def list_for(turn: Turn, staff: Staff, lead: str = "") -> list[Reply]:
     for item in items:
         age = age_text(turn, item.created_at, turn.now)
         state = _(STATES.get(item.state, item.state))
-        line = f"{item.number} · {age} · {_(TOPICS.get(item.topic, TOPICS['other']))} · {state}"
+        line = f"{item.number} · {age} · {_(item.topic) if item.topic else _(TOPICS['other'])} · {state}"
         if not staff.kode_kelurahan:
             line += f" · {item.kelurahan}"
-        lines.append(f"{line}\n   “{_short(item.preview, 80)}”")
+        lines.append(f"{line}\n   “{_short(item.question, 80)}”")
         rows.append(
             Row(
                 f"tiket_buka:{item.id}",
                 _short(f"{item.number} · {age}", MAX_ROW_TITLE),
-                _short(item.preview, MAX_ROW_DESCRIPTION),
+                _short(item.question, MAX_ROW_DESCRIPTION),
             )
         )
     rows.append(Row("staff:menu", _("Menu petugas")))
@@ -165,7 +154,7 @@ def _place(turn: Turn, kode: str | None) -> str:
 async def show(turn: Turn, staff: Staff, ticket_id: int, lead: str = "") -> list[Reply]:
     _ = turn._
     turn.clear_state()
-    detail = await service.get_for_staff(turn.uow, staff, ticket_id)
+    detail = await service.get_for_staff(turn.uow, staff, ticket_id, turn.now)
     if detail is None:
         return [Reply(_error(turn, "not_found", ticket_id), _back(turn))]
     ticket = detail.ticket
@@ -174,7 +163,7 @@ async def show(turn: Turn, staff: Staff, ticket_id: int, lead: str = "") -> list
             number=ticket.number, kelurahan=ticket.kelurahan, channel=_channel_name(ticket.channel)
         ),
         _("Topik: {topic} · {state} · dibuat {when} ({age} lalu)").format(
-            topic=_(TOPICS.get(ticket.topic, TOPICS["other"])),
+            topic=_(ticket.topic) if ticket.topic else _(TOPICS["other"]),
             state=_(STATES.get(ticket.state, ticket.state)),
             when=_when(turn, ticket.created_at),
             age=age_text(turn, ticket.created_at, turn.now),
@@ -183,7 +172,7 @@ async def show(turn: Turn, staff: Staff, ticket_id: int, lead: str = "") -> list
     if ticket.assignee_staff_id is not None:
         head.append(_("Diambil: Anda") if ticket.assignee_staff_id == staff.id else _("Diambil: petugas lain"))
     if ticket.shared_status:
-        label = STATUSES.get(ticket.shared_status)
+        label = service.STATUS_LABELS.get(ticket.shared_status)
         head.append(
             _("Status kelayakan (dibagikan warga): {status}").format(status=_(label) if label else ticket.shared_status)
         )
@@ -277,7 +266,7 @@ async def take(turn: Turn, staff: Staff, ticket_id: int) -> list[Reply]:
 
 async def ask_close(turn: Turn, staff: Staff, ticket_id: int) -> list[Reply]:
     _ = turn._
-    detail = await service.get_for_staff(turn.uow, staff, ticket_id)
+    detail = await service.get_for_staff(turn.uow, staff, ticket_id, turn.now)
     if detail is None:
         return [Reply(_error(turn, "not_found", ticket_id), _back(turn))]
     if detail.ticket.state == "closed":
@@ -307,7 +296,7 @@ async def close(turn: Turn, staff: Staff, ticket_id: int) -> list[Reply]:
 
 async def ask_transfer(turn: Turn, staff: Staff, ticket_id: int) -> list[Reply]:
     _ = turn._
-    if await service.get_for_staff(turn.uow, staff, ticket_id) is None:
+    if await service.get_for_staff(turn.uow, staff, ticket_id, turn.now) is None:
         return [Reply(_error(turn, "not_found", ticket_id), _back(turn))]
     turn.set_state(STAFF_TICKET_TRANSFER, ticket=ticket_id)
     return [
@@ -498,7 +487,7 @@ async def _on_button(turn: Turn, action: str, argument: str) -> list[Reply]:
         return await list_for(turn, staff)
     match action:
         case "tiket_balas" | "tiket_catat":
-            if await service.get_for_staff(turn.uow, staff, ticket_id) is None:
+            if await service.get_for_staff(turn.uow, staff, ticket_id, turn.now) is None:
                 return [Reply(_error(turn, "not_found", ticket_id), _back(turn))]
             return _ask_text(turn, STAFF_TICKET_REPLY if action == "tiket_balas" else STAFF_TICKET_NOTE, ticket_id)
         case "tiket_ambil":

@@ -10,6 +10,7 @@ repository.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from handlers.context import Turn
 from handlers.flow import Router
@@ -19,12 +20,14 @@ from handlers.understanding import Said
 from sigap_core import tickets as service
 from sigap_core.i18n import N_
 from sigap_core.services import check
+from sigap_core.store.repositories import aware
 from sigap_core.wilayah import Kelurahan
 
 TICKET_QUESTION = "ticket_question"
 TICKET_CONSENT = "ticket_consent"
 PURPOSE = "ticket"
 MAX_QUESTION = 2000  # what the ticket service accepts (TICKETS.md); longer is refused kindly, never cut
+WHATSAPP_WINDOW = timedelta(hours=24)
 MIN_LETTERS = 8  # "pak" or "tolong" alone is not yet a question (asked once for more, then accepted)
 
 router = Router("tickets")
@@ -94,7 +97,7 @@ async def start(turn: Turn, said: Said | None = None, lead: str = "") -> list[Re
     """ "tanya petugas", "komplain", the Tanya petugas button. One open ticket per chat: a second request
     is pointed at the open one."""
     _ = turn._
-    open_one = await service.open_ticket_of(turn.uow, turn.msg.channel, turn.msg.user_key)
+    open_one = await service.open_ticket_of(turn.uow, turn.msg.channel, turn.msg.user_key, turn.now)
     if open_one is not None:
         turn.clear_state()
         text = _(
@@ -189,6 +192,16 @@ def _reminder(turn: Turn) -> Reply:
         _("Petugas menunggu pertanyaan Anda: ketik dalam satu pesan (teks), atau tekan Batal."),
         (turn.cancel_button(), turn.menu_button()),
     )
+
+
+def _refused(turn: Turn, error: service.TicketError) -> list[Reply]:
+    """What the service refused at opening (the checks here make it rare): said, the prompt kept."""
+    _ = turn._
+    if error is service.TicketError.TOO_LONG:
+        return [too_long(turn)]
+    if error is service.TicketError.UNKNOWN_KELURAHAN:
+        return kelurahan_flow.not_understood(turn)
+    return [Reply(_("Pertanyaannya belum ada. Ketik pertanyaan Anda dengan kata-kata, ya.")), _reminder(turn)]
 
 
 def too_long(turn: Turn) -> Reply:
@@ -313,19 +326,24 @@ async def _open(turn: Turn, kode: str, topic: str, question: str, share: bool) -
         if link is not None:
             decision = await check(turn.uow, turn.domain, link.nik_hmac, turn.today)
             status, nik_hmac = decision.status.value, link.nik_hmac
-    ticket = await service.open_ticket(
-        turn.uow,
-        channel=turn.msg.channel,
-        user_key=turn.msg.user_key,
-        lang=turn.lang,
-        kode_kelurahan=place.code,
-        topic=topic,
-        text=question,
-        now=turn.now,
-        shared_status=status,
-        shared_nik_hmac=nik_hmac,
-    )
+    try:
+        ticket = await service.open_ticket(
+            turn.uow,
+            domain=turn.domain,
+            channel=turn.msg.channel,
+            user_key=turn.msg.user_key,
+            lang=turn.lang,
+            kode_kelurahan=place.code,
+            topic=TOPICS.get(topic, TOPICS["other"]),  # stored in Indonesian, as staff read it; shown via gettext
+            text=question,
+            now=turn.now,
+            shared_status=status,
+            shared_nik_hmac=nik_hmac,
+        )
+    except service.TicketInputError as refused:
+        return _refused(turn, refused.error)
     turn.clear_state()
+    turn.remember_ticket(ticket.id)
     text = _(
         "Terkirim. Nomor tiket Anda: {number}.\n"
         "Petugas Kelurahan {kelurahan} akan menjawab di chat ini, {expected}.\n"
@@ -349,14 +367,18 @@ async def follow_up(turn: Turn, said: Said) -> list[Reply] | None:
     text = said.text.strip()
     if not _LETTER.search(text) or new_request(said) or text.startswith("/"):
         return None
-    ticket = await service.open_ticket_of(turn.uow, turn.msg.channel, turn.msg.user_key)
+    ticket = await service.open_ticket_of(turn.uow, turn.msg.channel, turn.msg.user_key, turn.now)
     if ticket is None:
         return None
     _ = turn._
     if len(text) > MAX_QUESTION:
         return [too_long_follow_up(turn, ticket.number)]
     addition, hidden = masked(text)
-    await service.add_citizen_message(turn.uow, ticket.id, addition, turn.now)
+    try:
+        await service.add_citizen_message(turn.uow, ticket.id, addition, turn.now)
+    except service.TicketInputError:
+        return None  # closed meanwhile: answered as any message
+
     line = _("Tambahan Anda masuk ke tiket {number}; petugas akan membacanya.").format(number=ticket.number)
     if hidden:
         line += " " + _hidden_note(turn)
@@ -379,7 +401,7 @@ async def long_message(turn: Turn, said: Said | None) -> list[Reply] | None:
     ticket limit) or refused with the numbers; None when there is no open ticket."""
     if said is not None:
         return await follow_up(turn, said)
-    ticket = await service.open_ticket_of(turn.uow, turn.msg.channel, turn.msg.user_key)
+    ticket = await service.open_ticket_of(turn.uow, turn.msg.channel, turn.msg.user_key, turn.now)
     return None if ticket is None else [too_long_follow_up(turn, ticket.number)]
 
 
@@ -387,7 +409,7 @@ async def non_text(turn: Turn) -> list[Reply] | None:
     """A voice note or a photo while a ticket is open: it cannot be passed on, say so."""
     if turn.msg.kind in (Kind.STICKER, Kind.REACTION):
         return None
-    ticket = await service.open_ticket_of(turn.uow, turn.msg.channel, turn.msg.user_key)
+    ticket = await service.open_ticket_of(turn.uow, turn.msg.channel, turn.msg.user_key, turn.now)
     if ticket is None:
         return None
     _ = turn._
@@ -404,7 +426,7 @@ async def non_text(turn: Turn) -> list[Reply] | None:
 
 async def status(turn: Turn) -> list[Reply]:
     _ = turn._
-    ticket = await service.open_ticket_of(turn.uow, turn.msg.channel, turn.msg.user_key)
+    ticket = await service.open_ticket_of(turn.uow, turn.msg.channel, turn.msg.user_key, turn.now)
     if ticket is None:
         return [
             Reply(
@@ -414,9 +436,45 @@ async def status(turn: Turn) -> list[Reply]:
         ]
     state = _("sudah dijawab") if ticket.state == "answered" else _("menunggu jawaban")
     text = _("Tiket {number} (Kelurahan {kelurahan}): {state}. Pertanyaan: “{question}”").format(
-        number=ticket.number, kelurahan=ticket.kelurahan, state=state, question=ticket.preview
+        number=ticket.number, kelurahan=ticket.kelurahan, state=state, question=ticket.question
     )
     return [Reply(text, (turn.menu_button(),))]
+
+
+# Answers that went as the WhatsApp template ----------------------------------------------------------------
+
+
+async def unread_answers(turn: Turn) -> list[Reply]:
+    """Outside WhatsApp's 24-hour window an officer's answer goes as the ticket template, which carries only
+    the ticket number and invites the citizen to reply. On their next message, the answers written after their
+    window closed are shown here (the window stayed closed since: nothing else of theirs came in)."""
+    heard, ticket_id = turn.last_heard, turn.ticket_id
+    if turn.msg.channel != "whatsapp" or heard is None or ticket_id is None:
+        return []
+    closed_at = heard + WHATSAPP_WINDOW
+    if turn.now <= closed_at:
+        return []
+    answers = await answers_after(turn, ticket_id, closed_at)
+    _ = turn._
+    return [
+        Reply(
+            _("💬 Jawaban petugas untuk tiket {number}:").format(number=service.ticket_number(ticket_id))
+            + f"\n\n{answer}"
+        )
+        for answer in answers
+    ]
+
+
+async def answers_after(turn: Turn, ticket_id: int, since: datetime) -> list[str]:
+    """The officers' answers on this chat's own ticket written after `since`, oldest first.
+
+    A thin read the ticket service does not offer (it has the staff side only): through the ticket
+    repository, and only for the chat the ticket belongs to."""
+    ticket = await turn.uow.tickets.get(ticket_id)
+    if ticket is None or (ticket.channel, ticket.user_key) != (turn.msg.channel, turn.msg.user_key):
+        return []
+    messages = await turn.uow.tickets.messages(ticket_id)
+    return [m.text for m in messages if m.author == "staff" and (aware(m.created_at) or since) > since]
 
 
 # Rating ---------------------------------------------------------------------------------------------------
