@@ -272,8 +272,13 @@ async def ask_close(turn: Turn, staff: Staff, ticket_id: int) -> list[Reply]:
     if detail.ticket.state == "closed":
         return [Reply(_error(turn, "closed", ticket_id), _back(turn))]
     text = _("Tutup tiket {number}? Warga akan ditanya apakah jawabannya membantu.")
-    if detail.ticket.state == "open":
+    if detail.ticket.state == "open" and detail.ticket.first_response_at is None:
         text = _("Tiket {number} belum dijawab. Tetap tutup? Warga akan ditanya apakah jawabannya membantu.")
+    elif detail.ticket.state == "open":
+        text = _(
+            "Pesan terakhir warga di tiket {number} belum dijawab. Tetap tutup? Warga akan ditanya apakah "
+            "jawabannya membantu."
+        )
     return [
         Reply(
             text.format(number=number_of(ticket_id)),
@@ -487,8 +492,11 @@ async def _on_button(turn: Turn, action: str, argument: str) -> list[Reply]:
         return await list_for(turn, staff)
     match action:
         case "tiket_balas" | "tiket_catat":
-            if await service.get_for_staff(turn.uow, staff, ticket_id, turn.now) is None:
+            detail = await service.get_for_staff(turn.uow, staff, ticket_id, turn.now)
+            if detail is None:
                 return [Reply(_error(turn, "not_found", ticket_id), _back(turn))]
+            if action == "tiket_balas" and detail.ticket.state == "closed":
+                return [Reply(_error(turn, "closed", ticket_id), _back(turn, ticket_id))]
             return _ask_text(turn, STAFF_TICKET_REPLY if action == "tiket_balas" else STAFF_TICKET_NOTE, ticket_id)
         case "tiket_ambil":
             return await take(turn, staff, ticket_id)
