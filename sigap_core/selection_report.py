@@ -25,6 +25,7 @@ from sigap_core.xlsx import save_workbook_atomically
 
 if TYPE_CHECKING:
     from sigap_core.services import ProgramReport
+    from sigap_core.ticket_report import TicketReport
 
 TIERS = ("1", "2", "other")
 
@@ -242,9 +243,16 @@ def tier_labels(_: Translator) -> dict[str, str]:
 
 
 def write_report_xlsx(
-    program: ProgramReport, report: SelectionReport, domain: Domain, _: Translator, out: Path, now: datetime
+    program: ProgramReport,
+    report: SelectionReport,
+    domain: Domain,
+    _: Translator,
+    out: Path,
+    now: datetime,
+    *,
+    tickets: TicketReport | None = None,
 ) -> None:
-    """Three sheets: the summary, kecamatan, kelurahan. Written atomically."""
+    """Three sheets: the summary, kecamatan, kelurahan (and tickets, when given). Written atomically."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -328,4 +336,8 @@ def write_report_xlsx(
                 places.enrolled * report.yearly_contribution,
             ]
         )
+    if tickets is not None:
+        from sigap_core.ticket_report import add_ticket_sheet
+
+        add_ticket_sheet(workbook, header, tickets, _)
     save_workbook_atomically(workbook, out, now)

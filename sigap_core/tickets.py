@@ -14,13 +14,14 @@ Logs carry ticket ids and kelurahan codes only, never a question or an answer.
 from __future__ import annotations
 
 import logging
-import statistics
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sigap_core.i18n import N_, Translator
+from sigap_core.i18n import N_, Translator, normalise_language
+from sigap_core.nik import mask_nik
 from sigap_core.services import Domain
 from sigap_core.store import models
 from sigap_core.store.outbox import ticket_template
@@ -128,7 +129,7 @@ def ticket_number(ticket_id: int) -> str:
     return f"#{ticket_id}"
 
 
-def _kelurahan_name(kode: str) -> str:
+def kelurahan_name(kode: str) -> str:
     place = load_wilayah().get(kode)
     return place.name if place else kode
 
@@ -176,7 +177,7 @@ def _view(ticket: models.Ticket, question: str, now: datetime) -> TicketView:
         id=ticket.id,
         number=ticket_number(ticket.id),
         kode_kelurahan=ticket.kode_kelurahan,
-        kelurahan=_kelurahan_name(ticket.kode_kelurahan),
+        kelurahan=kelurahan_name(ticket.kode_kelurahan),
         channel=ticket.channel,
         topic=ticket.topic,
         state=ticket.state,
@@ -200,6 +201,28 @@ async def _views(uow: UnitOfWork, tickets: Sequence[models.Ticket], now: datetim
 
 async def _one_view(uow: UnitOfWork, ticket: models.Ticket, now: datetime) -> TicketView:
     return (await _views(uow, [ticket], now))[0]
+
+
+# A long digit run, digits possibly grouped by spaces, dots or dashes ("3275 0141 0190 0001", "0812-3456-7890").
+_DIGIT_RUN = re.compile(r"(?<!\d)\d(?:[ .\-]?\d)*(?!\d)")
+NIK_DIGITS = 16
+PHONE_DIGITS = range(10, 14)
+
+
+def redact(text: str, *, phones: bool) -> str:
+    """The text as it may be stored: a NIK or KK number (16 digits) becomes `3275********0001`; with
+    `phones` (a citizen's text), a phone-length run (10–13 digits) keeps only its last four. Staff texts keep
+    phone numbers: an answer may give the office's own."""
+
+    def replace(match: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", match.group(0))
+        if len(digits) == NIK_DIGITS:
+            return mask_nik(digits)
+        if phones and len(digits) in PHONE_DIGITS:
+            return "*" * (len(digits) - 4) + digits[-4:]
+        return match.group(0)
+
+    return _DIGIT_RUN.sub(replace, text)
 
 
 def _check_text(text: str) -> TicketError | None:
@@ -289,12 +312,38 @@ async def _tell(
     return broadcast_id
 
 
-async def _notify_staff(uow: UnitOfWork, view: TicketView, headline: str, now: datetime, kind: str) -> int:
+Headline = Callable[[Translator], str]
+
+
+async def _tell_staff(
+    uow: UnitOfWork,
+    view: TicketView,
+    headline: Headline,
+    chats: Sequence[tuple[str, str, str]],
+    now: datetime,
+    kind: str,
+) -> None:
+    """One notice per language the staff chats use (each chat in its own)."""
+    by_language: dict[str, list[tuple[str, str]]] = {}
+    for channel, user_key, lang in chats:
+        by_language.setdefault(normalise_language(lang), []).append((channel, user_key))
+    for lang, recipients in sorted(by_language.items()):
+        _ = Translator(lang)
+        text = _staff_notice_text(view, headline(_), _)
+        await _tell(uow, view.id, kind, text, recipients, now, buttons=_staff_buttons(view.id, _))
+
+
+async def _notify_staff(uow: UnitOfWork, view: TicketView, headline: Headline, now: datetime, kind: str) -> int:
     """The kelurahan's staff chats; when it has none yet, the admins, so a question is never unseen."""
     chats = await uow.tickets.staff_chats(view.kode_kelurahan) or await uow.tickets.staff_chats(ALL_KELURAHAN)
-    _ = Translator("id")
-    text = _staff_notice_text(view, headline, _)
-    await _tell(uow, view.id, kind, text, chats, now, buttons=_staff_buttons(view.id, _))
+    if not chats:
+        log.warning(
+            "ticket %s: kelurahan %s has no staff chat and the city no admin: nobody was told "
+            "(invite one with `sigap staff invite`)",
+            view.id,
+            view.kode_kelurahan,
+        )
+    await _tell_staff(uow, view, headline, chats, now, kind)
     return len(chats)
 
 
@@ -331,7 +380,8 @@ async def open_ticket(
     shared_status: str | None = None,
     shared_nik_hmac: bytes | None = None,
 ) -> TicketView:
-    """Store the question and queue the notice to that kelurahan's staff chats (and only theirs).
+    """Store the question and queue the notice to that kelurahan's staff chats (and only theirs). Long
+    numbers in it (NIK, KK, phone) are masked first (`redact`): no raw identifier reaches the database.
 
     Raises TicketInputError: EMPTY, TOO_LONG (over MAX_TEXT characters), UNKNOWN_KELURAHAN.
     `shared_status`/`shared_nik_hmac` only when the citizen verified and agreed to share (the caller's
@@ -341,6 +391,7 @@ async def open_ticket(
         raise TicketInputError(problem)
     if domain.wilayah.get(kode_kelurahan) is None:
         raise TicketInputError(TicketError.UNKNOWN_KELURAHAN)
+    question = redact(text.strip(), phones=True)
     ticket = await uow.tickets.add(
         models.Ticket(
             kode_kelurahan=kode_kelurahan,
@@ -357,12 +408,11 @@ async def open_ticket(
         )
     )
     await uow.tickets.add_message(
-        models.TicketMessage(ticket_id=ticket.id, author="citizen", text=text.strip(), created_at=now)
+        models.TicketMessage(ticket_id=ticket.id, author="citizen", text=question, created_at=now)
     )
-    view = _view(ticket, text.strip(), now)
-    _ = Translator("id")
+    view = _view(ticket, question, now)
     chats = await _notify_staff(
-        uow, view, _("🆕 Pertanyaan warga, tiket {number}").format(number=view.number), now, KIND_NOTICE
+        uow, view, lambda _: _("🆕 Pertanyaan warga, tiket {number}").format(number=view.number), now, KIND_NOTICE
     )
     log.info("ticket %s opened for kelurahan %s (%s staff chats told)", ticket.id, kode_kelurahan, chats)
     return view
@@ -388,26 +438,40 @@ async def add_citizen_message(uow: UnitOfWork, ticket_id: int, text: str, now: d
         raise TicketInputError(TicketError.NOT_FOUND)
     if ticket.state == "closed":
         raise TicketInputError(TicketError.CLOSED)
+    addition = redact(text.strip(), phones=True)
     await uow.tickets.add_message(
-        models.TicketMessage(ticket_id=ticket.id, author="citizen", text=text.strip(), created_at=now)
+        models.TicketMessage(ticket_id=ticket.id, author="citizen", text=addition, created_at=now)
     )
     if ticket.state == "answered":
         ticket.state = "open"  # waiting for staff again
     ticket.updated_at = now
-    view = _view(ticket, text.strip(), now)
-    _ = Translator("id")
-    headline = _("💬 Pesan baru dari warga, tiket {number}").format(number=view.number)
+    view = _view(ticket, addition, now)
+
+    def headline(_: Translator) -> str:
+        return _("💬 Pesan baru dari warga, tiket {number}").format(number=view.number)
+
     assignee = await uow.staff.get(ticket.assignee_staff_id) if ticket.assignee_staff_id else None
-    if assignee is not None and _in_scope(_scope(assignee), ticket) is not None:
-        text_out = _staff_notice_text(view, headline, _)
-        await _tell(
-            uow, ticket.id, KIND_NOTICE, text_out, [(assignee.channel, assignee.user_key)], now,
-            buttons=_staff_buttons(ticket.id, _),
-        )  # fmt: skip
+    chat = (assignee.channel, assignee.user_key) if assignee is not None else None
+    own = [row for row in await uow.tickets.staff_chats(ticket.kode_kelurahan) if row[:2] == chat]
+    if assignee is not None and own and _in_scope(_scope(assignee), ticket) is not None:
+        await _tell_staff(uow, view, headline, own, now, KIND_NOTICE)
     else:
         await _notify_staff(uow, view, headline, now, KIND_NOTICE)
     log.info("ticket %s: citizen message added", ticket.id)
     return await _one_view(uow, ticket, now)
+
+
+async def answers_since(uow: UnitOfWork, channel: str, user_key: str, ticket_id: int, since: datetime) -> list[str]:
+    """The staff answers on this chat's own ticket written after `since`, oldest first (e.g. those that went
+    as the WhatsApp template, which carries only the ticket number). Another chat's ticket: none."""
+    ticket = await uow.tickets.get(ticket_id)
+    if ticket is None or not ticket.user_key or (ticket.channel, ticket.user_key) != (channel, user_key):
+        return []
+    return [
+        m.text
+        for m in await uow.tickets.messages(ticket_id)
+        if m.author == "staff" and (aware(m.created_at) or since) > since
+    ]
 
 
 async def rate(uow: UnitOfWork, channel: str, user_key: str, ticket_id: int, up: bool, now: datetime) -> bool:
@@ -511,7 +575,7 @@ async def reply(uow: UnitOfWork, staff: models.Staff, ticket_id: int, now: datet
     ticket, error = await _for_change(uow, staff, ticket_id)
     if ticket is None or error is not None:
         return TicketResult(error=error)
-    body = text.strip()
+    body = redact(text.strip(), phones=False)
     await uow.tickets.add_message(
         models.TicketMessage(ticket_id=ticket.id, author="staff", staff_id=staff.id, text=body, created_at=now)
     )
@@ -525,7 +589,7 @@ async def reply(uow: UnitOfWork, staff: models.Staff, ticket_id: int, now: datet
     message = "\n".join(
         [
             _("💬 Jawaban petugas Kelurahan {name} untuk tiket {number}:").format(
-                name=_kelurahan_name(ticket.kode_kelurahan), number=ticket_number(ticket.id)
+                name=kelurahan_name(ticket.kode_kelurahan), number=ticket_number(ticket.id)
             ),
             "",
             body,
@@ -547,7 +611,13 @@ async def note(uow: UnitOfWork, staff: models.Staff, ticket_id: int, now: dateti
     if ticket is None:
         return TicketResult(error=TicketError.NOT_FOUND)
     await uow.tickets.add_message(
-        models.TicketMessage(ticket_id=ticket.id, author="note", staff_id=staff.id, text=text.strip(), created_at=now)
+        models.TicketMessage(
+            ticket_id=ticket.id,
+            author="note",
+            staff_id=staff.id,
+            text=redact(text.strip(), phones=False),
+            created_at=now,
+        )
     )
     ticket.updated_at = now
     return TicketResult(await _one_view(uow, ticket, now))
@@ -573,7 +643,7 @@ async def transfer(
             author="system",
             staff_id=staff.id,
             text=_("Dipindahkan dari Kelurahan {old} ke Kelurahan {new}.").format(
-                old=_kelurahan_name(previous), new=_kelurahan_name(kode_kelurahan)
+                old=kelurahan_name(previous), new=kelurahan_name(kode_kelurahan)
             ),
             created_at=now,
         )
@@ -587,8 +657,8 @@ async def transfer(
     await _notify_staff(
         uow,
         view,
-        _("↪️ Tiket {number} dipindahkan ke kelurahan Anda dari Kelurahan {old}").format(
-            number=view.number, old=_kelurahan_name(previous)
+        lambda _: _("↪️ Tiket {number} dipindahkan ke kelurahan Anda dari Kelurahan {old}").format(
+            number=view.number, old=kelurahan_name(previous)
         ),
         now,
         KIND_NOTICE,
@@ -623,24 +693,30 @@ async def run_sla(uow: UnitOfWork, now: datetime, domain: Domain) -> SlaRun:
     escalation to the admins at twice the deadline: each once per ticket, even across processes (the
     timestamp is claimed with a guarded UPDATE before the message is queued, in the same transaction)."""
     run = SlaRun()
-    _ = Translator("id")
     tickets = await uow.tickets.past_due(now)
     views = {view.id: view for view in await _views(uow, tickets, now)}
     for ticket in tickets:
         view = views[ticket.id]
         if ticket.reminded_at is None and await uow.tickets.mark_reminded(ticket.id, now):
-            headline = _("⏰ Tiket {number} belum dijawab dan sudah lewat batas waktu ({expected}).").format(
-                number=view.number, expected=expected_answer(domain, now, "id")
-            )
-            await _notify_staff(uow, view, headline, now, KIND_SLA)
+
+            def reminder(_: Translator, view: TicketView = view) -> str:
+                return _("⏰ Tiket {number} belum dijawab dan sudah lewat batas waktu ({expected}).").format(
+                    number=view.number, expected=expected_answer(domain, now, _.lang)
+                )
+
+            await _notify_staff(uow, view, reminder, now, KIND_SLA)
             run.reminded.append(ticket.id)
         created = aware(ticket.created_at) or now
         due = ticket.escalated_at is None and now >= escalation_due(domain, created)
         if due and await uow.tickets.mark_escalated(ticket.id, now):
             admins = await uow.tickets.staff_chats(ALL_KELURAHAN)
-            headline = _("🚨 Eskalasi: tiket {number} belum dijawab setelah 2× batas waktu.").format(number=view.number)
-            text = _staff_notice_text(view, headline, _)
-            await _tell(uow, ticket.id, KIND_SLA, text, admins, now, buttons=_staff_buttons(ticket.id, _))
+            if not admins:
+                log.warning("ticket %s is due for escalation, but the city has no admin chat", ticket.id)
+
+            def escalation(_: Translator, view: TicketView = view) -> str:
+                return _("🚨 Eskalasi: tiket {number} belum dijawab setelah 2× batas waktu.").format(number=view.number)
+
+            await _tell_staff(uow, view, escalation, admins, now, KIND_SLA)
             run.escalated.append(ticket.id)
     if run.reminded or run.escalated:
         log.info("ticket timers: %s reminders, %s escalations", len(run.reminded), len(run.escalated))
@@ -669,112 +745,3 @@ async def detail(uow: UnitOfWork, ticket_id: int, now: datetime) -> TicketDetail
     """One ticket with its messages, for the operator (`sigap tickets show`)."""
     ticket = await _load(uow, ALL_KELURAHAN, ticket_id)
     return await _detail(uow, ticket, now) if ticket is not None else None
-
-
-# The program report ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class TicketStats:
-    """One kelurahan's (or the city's) ticket figures. Times are office time (working hours)."""
-
-    kode_kelurahan: str
-    name: str
-    total: int = 0
-    open: int = 0  # not closed
-    answered: int = 0  # with a first response
-    within_sla: int = 0  # first response by the deadline
-    first_response_hours: list[float] = field(default_factory=list)
-    resolution_hours: list[float] = field(default_factory=list)
-    sla_due: int = 0  # answered, or past the deadline: the tickets "% within SLA" is taken of
-    up: int = 0
-    down: int = 0
-
-    @property
-    def median_first_response_hours(self) -> float | None:
-        return statistics.median(self.first_response_hours) if self.first_response_hours else None
-
-    @property
-    def median_resolution_hours(self) -> float | None:
-        return statistics.median(self.resolution_hours) if self.resolution_hours else None
-
-    @property
-    def within_sla_percent(self) -> float | None:
-        """Of the tickets whose deadline has passed or that were answered: answered in time."""
-        return 100 * self.within_sla / self.sla_due if self.sla_due else None
-
-    @property
-    def up_percent(self) -> float | None:
-        rated = self.up + self.down
-        return 100 * self.up / rated if rated else None
-
-    def as_json(self) -> dict[str, object]:
-        def rounded(value: float | None) -> float | None:
-            return round(value, 1) if value is not None else None
-
-        return {
-            "kode_kelurahan": self.kode_kelurahan,
-            "name": self.name,
-            "tickets": self.total,
-            "open": self.open,
-            "answered": self.answered,
-            "median_first_response_working_hours": rounded(self.median_first_response_hours),
-            "median_resolution_working_hours": rounded(self.median_resolution_hours),
-            "within_sla_percent": rounded(self.within_sla_percent),
-            "rated_up": self.up,
-            "rated_down": self.down,
-            "up_percent": rounded(self.up_percent),
-        }
-
-
-@dataclass
-class TicketReport:
-    rows: list[TicketStats]  # per kelurahan with tickets, by name
-    total: TicketStats
-    sla_working_days: float
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "sla_working_days": self.sla_working_days,
-            "total": self.total.as_json(),
-            "kelurahan": [row.as_json() for row in self.rows],
-        }
-
-
-async def ticket_report(uow: UnitOfWork, domain: Domain, now: datetime) -> TicketReport:
-    """Open tickets, median first-response time, % answered within the SLA and the 👍 rate, per kelurahan.
-
-    A ticket counts towards "% within SLA" once it was answered or its deadline has passed (an open ticket
-    still inside its deadline is neither in nor out of time yet)."""
-    hours = _hours(domain)
-    per: dict[str, TicketStats] = {}
-    total = TicketStats("", "Kota Bekasi")
-    for figures in await uow.tickets.figures():
-        row = per.get(figures.kode_kelurahan)
-        if row is None:
-            row = per[figures.kode_kelurahan] = TicketStats(
-                figures.kode_kelurahan, _kelurahan_name(figures.kode_kelurahan)
-            )
-        created = aware(figures.created_at) or now
-        due = aware(figures.due_at) or now
-        first = aware(figures.first_response_at)
-        closed = aware(figures.closed_at)
-        for stats in (row, total):
-            stats.total += 1
-            if figures.state != "closed":
-                stats.open += 1
-            if first is not None:
-                stats.answered += 1
-                stats.first_response_hours.append(hours.between(created, first).total_seconds() / 3600)
-            if first is not None or due <= now:
-                stats.sla_due += 1
-                if first is not None and first <= due:
-                    stats.within_sla += 1
-            if closed is not None:
-                stats.resolution_hours.append(hours.between(created, closed).total_seconds() / 3600)
-            if figures.rating == "up":
-                stats.up += 1
-            elif figures.rating == "down":
-                stats.down += 1
-    rows = sorted(per.values(), key=lambda stats: (stats.name, stats.kode_kelurahan))
-    return TicketReport(rows, total, domain.policy.tickets.first_response_working_days)

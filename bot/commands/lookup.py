@@ -54,22 +54,24 @@ async def check(app: App, nik: str, kk4: str | None, as_json: bool, lang: str) -
 )
 @with_app
 async def report(app: App, as_json: bool, lang: str, xlsx_path: Path | None) -> None:
-    """Program report per kecamatan: registry, eligible, enrolled, quota and budget."""
+    """Program report per kecamatan: registry, eligible, enrolled, quota and budget; tickets per kelurahan."""
     from bot.report_format import format_report
     from sigap_core.i18n import Translator
     from sigap_core.selection_report import selection_report, selection_text, write_report_xlsx
     from sigap_core.services import program_report
     from sigap_core.store.repositories import utcnow
+    from sigap_core.ticket_report import ticket_report, ticket_text
 
     _ = Translator(lang)
     async with app.store.reader() as uow:  # read-only: the report takes no write lock
         result = await program_report(uow, app.domain, app.today())
         quota = await selection_report(uow, app.domain, app.today())
+        tickets = await ticket_report(uow, app.domain, utcnow())
     if as_json:
         data = json.loads(format_report(result, _, True))
-        click.echo(json.dumps({**data, "selection": quota.as_json()}, ensure_ascii=False))
+        click.echo(json.dumps({**data, "selection": quota.as_json(), "tickets": tickets.as_json()}, ensure_ascii=False))
     else:
-        click.echo(format_report(result, _) + "\n\n" + selection_text(quota, _))
+        click.echo(format_report(result, _) + "\n\n" + selection_text(quota, _) + "\n\n" + ticket_text(tickets, _))
     if xlsx_path is not None:
-        write_report_xlsx(result, quota, app.domain, _, xlsx_path, utcnow())
+        write_report_xlsx(result, quota, app.domain, _, xlsx_path, utcnow(), tickets=tickets)
         click.echo(f"wrote {xlsx_path}", err=as_json)

@@ -26,7 +26,7 @@ from handlers.model import MAX_TEXT, Button, InMessage, Reply
 from sigap_core.delivery import is_platform_state
 from sigap_core.i18n import Translator
 from sigap_core.store.availability import database_unavailable
-from sigap_core.store.outbox import OutMessage, parse_template
+from sigap_core.store.outbox import SENT_AS_TEMPLATE, OutMessage, parse_template
 from sigap_core.store.repositories import Store, aware, utcnow
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,6 @@ WHATSAPP_PATH = "/webhooks/whatsapp"
 WINDOW = timedelta(hours=24)
 SEND_ATTEMPTS = 5
 DEFAULT_TICKET_TEMPLATE = "sigap_jawaban_petugas"  # Settings.whatsapp_ticket_template's default
-SENT_AS_TEMPLATE = "sent as template"  # the outbox row's reason when the template went instead of the text
 OUTSIDE_WINDOW = "outside_window"  # `_send_once`'s own outcome: free text refused, the template goes next
 
 

@@ -35,6 +35,10 @@ MAX_DIRECT_TEXT = 4096
 TICKET_TEMPLATE = "ticket"
 MAX_TEMPLATE_PARAMETER = 60
 DIRECT_SENDER = "system"  # `created_by` of direct messages: nobody is told of their progress
+# A direct message's outbox reason once a template went instead of its text (WhatsApp, outside the window),
+# and once its text was handed to the conversation after the citizen wrote (`take_unread`).
+SENT_AS_TEMPLATE = "sent as template"
+SHOWN_AFTER_TEMPLATE = "sent as template, text shown later"
 
 
 def ticket_template(number: str) -> str:
@@ -295,6 +299,33 @@ class OutboxRepository:
             .limit(1)
         )
         return row.scalar_one_or_none()
+
+    async def take_unread(self, channel: str, user_key: str, now: datetime) -> list[tuple[int, str]]:
+        """(broadcast id, text) of the direct messages this chat got only as the ticket template, oldest first,
+        each handed out once: the conversation shows them when the citizen writes (the window is open then).
+
+        Marked in the caller's transaction: if its turn rolls back, they are handed out again next time."""
+        o, b = models.Outbox, models.Broadcast
+        templated = select(b.id).where(b.direct.is_(True), b.template != "")
+        connection = await self.session.connection()
+        taken = await connection.execute(
+            update(o)
+            .where(
+                o.channel == channel,
+                o.user_key == user_key,
+                o.reason == SENT_AS_TEMPLATE,
+                o.state.in_((DeliveryState.SENT, DeliveryState.DELIVERED, DeliveryState.READ)),
+                o.broadcast_id.in_(templated),
+            )
+            .values(reason=SHOWN_AFTER_TEMPLATE, updated_at=now)
+            .returning(o.broadcast_id)
+        )
+        ids = sorted({row[0] for row in taken.all()})
+        if not ids:
+            return []
+        rows = await self.session.execute(select(b.id, b.text).where(b.id.in_(ids)))
+        texts = {int(row[0]): str(row[1]) for row in rows.all()}
+        return [(broadcast_id, texts[broadcast_id]) for broadcast_id in ids]
 
     async def cancel_direct_to(self, channel: str, user_key: str, now: datetime) -> int:
         """A chat erased itself: direct messages still queued for it are not sent (marked cancelled)."""

@@ -110,15 +110,21 @@ class TicketRepository:
         query = select(n.ticket_id).where(n.broadcast_id == broadcast_id)
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    async def staff_chats(self, kode_kelurahan: str | None) -> list[tuple[str, str]]:
-        """(channel, user_key) of the active staff of a kelurahan; None: of the city's admins."""
-        s = models.Staff
-        query = select(s.channel, s.user_key).where(s.revoked_at.is_(None)).order_by(s.id)
+    async def staff_chats(self, kode_kelurahan: str | None) -> list[tuple[str, str, str]]:
+        """(channel, user_key, language) of the active staff of a kelurahan; None: of the city's admins. The
+        language is the chat's own ("id" when its dialog has expired)."""
+        s, c = models.Staff, models.Conversation
+        query = (
+            select(s.channel, s.user_key, func.coalesce(c.lang, "id"))
+            .outerjoin(c, (c.channel == s.channel) & (c.user_key == s.user_key))
+            .where(s.revoked_at.is_(None))
+            .order_by(s.id)
+        )
         if kode_kelurahan is None:
             query = query.where(s.role == "admin")
         else:
             query = query.where(s.role == "staff", s.kode_kelurahan == kode_kelurahan)
-        return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
+        return [(row[0], row[1], row[2]) for row in (await self.session.execute(query)).all()]
 
     async def past_due(self, now: datetime) -> list[models.Ticket]:
         """Unanswered tickets past their first-response deadline that still lack a reminder or an escalation."""

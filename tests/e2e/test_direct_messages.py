@@ -248,6 +248,18 @@ async def test_whatsapp_outside_the_window_sends_the_ticket_template_with_the_nu
     (row,) = await outbox_rows(wa.app, late)
     assert (row.state, row.reason, row.attempts) == ("sent", "sent as template", 1)
 
+    # When the citizen writes, the answers that went only as the ticket template are handed out, once each
+    # (the rating went with its text as the announcement template's parameter: nothing left unread).
+    async with wa.app.store.uow() as uow:
+        assert await uow.outbox.take_unread("whatsapp", wa_id, datetime.now(UTC)) == [
+            (answer, "Data Anda sudah kami perbaiki."),
+            (late, "Jawaban kedua."),
+        ]
+    async with wa.app.store.uow() as uow:
+        assert await uow.outbox.take_unread("whatsapp", wa_id, datetime.now(UTC)) == []
+    async with wa.app.store.uow() as uow:
+        assert await uow.outbox.take_unread("whatsapp", "628130009999", datetime.now(UTC)) == []
+
 
 async def test_whatsapp_erasing_a_chat_cancels_its_queued_direct_messages(wa: Running) -> None:
     wa_id = "628130003333"

@@ -253,3 +253,27 @@ async def test_buttons_and_template_round_trip_through_the_store(app: App) -> No
     assert messages[direct] == OutMessage(None, "Jawaban", True, TICKET_BUTTONS, "ticket:#12")
     assert messages[plain] == OutMessage(None, "Pengingat", True, (), "")
     assert finished is not None and finished.status == "done"
+
+
+async def test_answers_sent_only_as_the_template_are_handed_out_once_and_again_after_a_rollback(app: App) -> None:
+    from sigap_core.store.outbox import Result
+
+    async with app.store.uow() as uow:
+        answer = await uow.outbox.enqueue_direct(
+            "ticket_reply", "Jawaban", [("whatsapp", "6282")], now(), template=ticket_template("#5")
+        )
+    async with app.store.uow() as uow:
+        (row,) = await uow.outbox.claim("whatsapp", "me", timedelta(seconds=60), 5, now())
+        await uow.outbox.record("me", [Result(row.id, "delivered", "sent as template", 1, platform_id="w1")], now())
+
+    class Rollback(Exception):
+        pass
+
+    with pytest.raises(Rollback):
+        async with app.store.uow() as uow:
+            assert await uow.outbox.take_unread("whatsapp", "6282", now()) == [(answer, "Jawaban")]
+            raise Rollback
+    async with app.store.uow() as uow:
+        assert await uow.outbox.take_unread("whatsapp", "6282", now()) == [(answer, "Jawaban")]
+    async with app.store.uow() as uow:
+        assert await uow.outbox.take_unread("whatsapp", "6282", now()) == []

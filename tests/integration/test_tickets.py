@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.bootstrap import App
@@ -12,6 +13,7 @@ from sigap_core import tickets
 from sigap_core.retention import prune
 from sigap_core.store import models
 from sigap_core.store.repositories import UnitOfWork
+from sigap_core.ticket_report import ticket_report
 
 BEKASIJAYA = "32.75.01.1001"
 MARGAHAYU = "32.75.01.1002"
@@ -227,7 +229,7 @@ async def test_erasure_deletes_the_texts_keeps_the_counts_and_closes_the_ticket(
     async with app.store.reader() as uow:
         gone = await tickets.detail(uow, view.id, at)
         kept = await tickets.detail(uow, other.id, at)
-        report = await tickets.ticket_report(uow, app.domain, at)
+        report = await ticket_report(uow, app.domain, at)
         chats = (await uow.session.execute(select(models.Ticket.user_key).order_by(models.Ticket.id))).scalars().all()
     assert gone is not None and gone.messages == [] and gone.ticket.question == "" and gone.ticket.state == "closed"
     assert kept is not None and kept.ticket.question == "Pertanyaan lain"
@@ -275,7 +277,7 @@ async def test_the_report_counts_open_tickets_median_response_sla_share_and_thum
         assert await tickets.rate(uow, "telegram", "w2", slow.id, False, MONDAY_9 + timedelta(hours=4))
     now = datetime(2026, 12, 10, 4, 0, tzinfo=UTC)  # Thursday 11.00 WIB: "waiting" is past its deadline
     async with app.store.reader() as uow:
-        report = await tickets.ticket_report(uow, app.domain, now)
+        report = await ticket_report(uow, app.domain, now)
     rows = {row.name: row for row in report.rows}
     assert list(rows) == ["Bekasijaya", "Margahayu"] and waiting.id
     bekasijaya = rows["Bekasijaya"]
@@ -302,3 +304,174 @@ async def test_bad_input_is_refused_not_cut(app: App) -> None:
         assert (await tickets.reply(uow, staff, view.id, MONDAY_9, "z" * 2001)).error is tickets.TicketError.TOO_LONG
         detail = await tickets.get_for_staff(uow, staff, view.id)
     assert detail is not None and len(detail.messages[0].text) == 2000 and len(detail.ticket.question) == 200
+
+
+async def test_the_hourly_jobs_run_the_ticket_timers_once_per_hour_across_processes(app: App) -> None:
+    from bot.web import run_due_jobs
+
+    await add_staff(app, "petugas_a", BEKASIJAYA)
+    view = await ask(app)
+    late = datetime(2026, 12, 9, 3, 0, tzinfo=UTC)  # Wednesday 10.00 WIB: an hour past the deadline
+    assert "tickets" in await run_due_jobs(app, "process-a", now=lambda: late)
+    assert await run_due_jobs(app, "process-b", now=lambda: late + timedelta(minutes=5)) == []
+    assert "tickets" in await run_due_jobs(app, "process-b", now=lambda: late + timedelta(hours=1))
+    async with app.store.reader() as uow:
+        reminders = await sent(uow, "ticket_sla")
+    assert [user for _k, user, _t, _p in reminders] == ["petugas_a"] and f"#{view.id}" in reminders[0][2]
+
+
+async def test_hapus_data_saya_erases_the_ticket_texts_and_says_so(app: App) -> None:
+    from handlers.engine import Conversations
+    from tests.integration.chat import Chat
+
+    bot = Conversations(app.store, app.domain, app.today)
+    asker, other = Chat(bot, user="asker"), Chat(bot, user="other")
+    for chat in (asker, other):
+        await chat.send("halo")
+    async with app.store.uow() as uow:
+        view = await tickets.open_ticket(
+            uow, domain=app.domain, channel="console", user_key="asker", lang="id", kode_kelurahan=BEKASIJAYA,
+            topic="data", text="Data saya salah", now=MONDAY_9,
+        )  # fmt: skip
+    for chat in (asker, other):
+        await chat.send("menu")
+        await chat.press("Hapus data saya")
+        assert "isi pertanyaan Anda ke petugas kelurahan" in chat.text
+    assert "sudah dihapus, termasuk isi pertanyaan Anda ke petugas kelurahan" in await asker.press("Ya, hapus")
+    said = await other.press("Ya, hapus")
+    assert "sudah dihapus" in said and "termasuk" not in said  # no ticket: nothing more to say
+    async with app.store.reader() as uow:
+        detail = await tickets.detail(uow, view.id, MONDAY_9)
+    assert detail is not None and detail.messages == [] and detail.ticket.state == "closed"
+
+
+async def test_a_staff_reply_to_a_notice_finds_its_ticket_within_scope_only(app: App) -> None:
+    own = await add_staff(app, "petugas_a", BEKASIJAYA)
+    other = await add_staff(app, "petugas_b", MARGAHAYU)
+    admin = await add_staff(app, "admin", None, role="admin")
+    view = await ask(app)
+    async with app.store.uow() as uow:  # what the sender records once the platform accepted the notice
+        row = (
+            await uow.session.execute(select(models.Outbox).where(models.Outbox.user_key == "petugas_a"))
+        ).scalar_one()
+        row.platform_id = "5001"
+    async with app.store.reader() as uow:
+        assert await tickets.ticket_of_reply(uow, own, "telegram", "petugas_a", "5001") == view.id
+        assert await tickets.ticket_of_reply(uow, own, "telegram", "petugas_a", "5002") is None
+        assert await tickets.ticket_of_reply(uow, own, "telegram", "petugas_a", "") is None
+        # The same platform id in another chat is another message.
+        assert await tickets.ticket_of_reply(uow, other, "telegram", "petugas_b", "5001") is None
+        assert await tickets.ticket_of_reply(uow, admin, "telegram", "admin", "5001") is None
+    async with app.store.uow() as uow:
+        assert (await tickets.transfer(uow, own, view.id, MONDAY_9, MARGAHAYU)).ok
+    async with app.store.reader() as uow:  # transferred away: the old notice no longer opens it
+        assert await tickets.ticket_of_reply(uow, own, "telegram", "petugas_a", "5001") is None
+
+
+async def test_no_question_or_answer_text_in_logs_at_info(app: App, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    staff = await add_staff(app, "petugas_a", BEKASIJAYA)
+    await add_staff(app, "admin", None, role="admin")
+    secrets = ["pertanyaan-rahasia-123", "tambahan-rahasia-456", "jawaban-rahasia-789", "catatan-rahasia-000"]
+    view = await ask(app, text=secrets[0])
+    at = MONDAY_9 + timedelta(days=10)
+    async with app.store.uow() as uow:
+        await tickets.run_sla(uow, at, app.domain)
+        await tickets.add_citizen_message(uow, view.id, secrets[1], at)
+        assert (await tickets.reply(uow, staff, view.id, at, secrets[2])).ok
+        assert (await tickets.note(uow, staff, view.id, at, secrets[3])).ok
+        assert (await tickets.close(uow, staff, view.id, at)).ok
+        await tickets.erase_of(uow, "telegram", "warga1", at)
+    loud = [record.getMessage() for record in caplog.records if record.levelno >= logging.INFO]
+    assert any(f"ticket {view.id} opened" in message for message in loud)  # the test does see INFO records
+    for message in loud:
+        assert not any(secret in message for secret in [*secrets, "warga1"]), message
+
+
+async def test_the_citizen_reads_the_answers_since_a_moment_on_their_own_ticket_only(app: App) -> None:
+    staff = await add_staff(app, "petugas_a", BEKASIJAYA)
+    view = await ask(app)
+    async with app.store.uow() as uow:
+        for minutes, text in ((10, "Jawaban pertama"), (30, "Jawaban kedua")):
+            assert (await tickets.reply(uow, staff, view.id, MONDAY_9 + timedelta(minutes=minutes), text)).ok
+        assert (await tickets.note(uow, staff, view.id, MONDAY_9 + timedelta(minutes=40), "catatan internal")).ok
+    since = MONDAY_9 + timedelta(minutes=20)
+    async with app.store.reader() as uow:
+        assert await tickets.answers_since(uow, "telegram", "warga1", view.id, since) == ["Jawaban kedua"]
+        assert await tickets.answers_since(uow, "telegram", "warga1", view.id, MONDAY_9) == [
+            "Jawaban pertama",
+            "Jawaban kedua",
+        ]
+        assert await tickets.answers_since(uow, "telegram", "orang_lain", view.id, MONDAY_9) == []
+        assert await tickets.answers_since(uow, "whatsapp", "warga1", view.id, MONDAY_9) == []
+
+
+async def test_two_staff_closing_at_once_ask_for_one_rating(app: App) -> None:
+    first = await add_staff(app, "petugas_a", BEKASIJAYA)
+    second = await add_staff(app, "petugas_c", BEKASIJAYA)
+    view = await ask(app)
+
+    async def close(staff: models.Staff) -> tickets.TicketResult:
+        async with app.store.uow() as uow:
+            return await tickets.close(uow, staff, view.id, MONDAY_9 + timedelta(hours=1))
+
+    results = await asyncio.gather(close(first), close(second))
+    assert sorted(str(result.error) for result in results) == ["None", "closed"]
+    async with app.store.reader() as uow:
+        assert [user for _k, user, _t, _p in await sent(uow, "ticket_rating")] == ["warga1"]
+
+
+async def test_two_processes_running_the_timers_at_once_remind_once(app: App) -> None:
+    await add_staff(app, "petugas_a", BEKASIJAYA)
+    await add_staff(app, "admin", None, role="admin")
+    view = await ask(app)
+    late = MONDAY_9 + timedelta(days=14)  # past both the deadline and the escalation
+
+    async def run() -> tickets.SlaRun:
+        async with app.store.uow() as uow:
+            return await tickets.run_sla(uow, late, app.domain)
+
+    runs = await asyncio.gather(run(), run())
+    assert sorted(run.reminded for run in runs) == [[], [view.id]]
+    assert sorted(run.escalated for run in runs) == [[], [view.id]]
+    async with app.store.reader() as uow:
+        assert [user for _k, user, _t, _p in await sent(uow, "ticket_sla")] == ["petugas_a", "admin"]
+
+
+async def test_no_raw_nik_kk_or_citizen_phone_is_stored_with_a_ticket(app: App) -> None:
+    staff = await add_staff(app, "petugas_a", BEKASIJAYA)
+    view = await ask(app, text="NIK saya 3275 0141 0190 0001, KK 3275010101050123, hp 0812-3456-7890, anak 2")
+    assert view.question == "NIK saya 3275********0001, KK 3275********0123, hp ********7890, anak 2"
+    at = MONDAY_9 + timedelta(hours=1)
+    async with app.store.uow() as uow:
+        await tickets.add_citizen_message(uow, view.id, "nomor lain +62 813 1111 2222", at)
+        assert (await tickets.reply(uow, staff, view.id, at, "NIK 3275014101900001 benar; telepon 021-8895-4321")).ok
+        assert (await tickets.note(uow, staff, view.id, at, "cek 3275.0141.0190.0001")).ok
+    async with app.store.reader() as uow:
+        detail = await tickets.detail(uow, view.id, at)
+        queued = " ".join(text for _k, _u, text, _t in await sent(uow))
+    assert detail is not None
+    assert [m.text for m in detail.messages] == [
+        "NIK saya 3275********0001, KK 3275********0123, hp ********7890, anak 2",
+        "nomor lain +*********2222",  # 13 digits: the last four kept
+        "NIK 3275********0001 benar; telepon 021-8895-4321",
+        "cek 3275********0001",
+    ]
+    for raw in ("3275014101900001", "3275010101050123", "081234567890", "6281311112222", "0141 0190"):
+        assert raw not in queued
+
+
+async def test_each_staff_chat_gets_its_notice_in_its_own_language(app: App) -> None:
+    await add_staff(app, "petugas_id", BEKASIJAYA)
+    await add_staff(app, "petugas_en", BEKASIJAYA)
+    async with app.store.uow() as uow:
+        await uow.conversations.get_or_create("telegram", "petugas_en", "en")
+    view = await ask(app)
+    async with app.store.reader() as uow:
+        notices = {user: text.splitlines()[0] for _k, user, text, _t in await sent(uow, "ticket_notice")}
+    assert notices == {
+        "petugas_en": f"🆕 A citizen’s question, ticket #{view.id}",
+        "petugas_id": f"🆕 Pertanyaan warga, tiket #{view.id}",
+    }
