@@ -54,6 +54,8 @@ async def prune(uow: UnitOfWork, policy: Policy, now: datetime) -> dict[str, int
     for name, statement in statements.items():
         result = await uow.session.execute(statement)
         removed[name] = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    # Direct messages (ticket notices, officers' answers): their texts go once sent (see the outbox).
+    removed["direct_texts"] = await uow.outbox.forget_sent_texts(now)
     # Ticket texts (question, answers, notes) and the chat they came from, `tickets.text_days` after close;
     # the anonymous row stays for the report.
     removed["ticket_texts"] = await uow.tickets.prune_texts(now - timedelta(days=policy.tickets.text_days), now)

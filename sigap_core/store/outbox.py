@@ -39,6 +39,7 @@ DIRECT_SENDER = "system"  # `created_by` of direct messages: nobody is told of t
 # and once its text was handed to the conversation after the citizen wrote (`take_unread`).
 SENT_AS_TEMPLATE = "sent as template"
 SHOWN_AFTER_TEMPLATE = "sent as template, text shown later"
+UNREAD_DAYS = 30  # how long an answer that went only as the template waits for the citizen to write
 
 
 def ticket_template(number: str) -> str:
@@ -306,7 +307,7 @@ class OutboxRepository:
 
         Marked in the caller's transaction: if its turn rolls back, they are handed out again next time."""
         o, b = models.Outbox, models.Broadcast
-        templated = select(b.id).where(b.direct.is_(True), b.template != "")
+        templated = select(b.id).where(b.direct.is_(True), b.template != "", b.text != "")  # "": erased
         connection = await self.session.connection()
         taken = await connection.execute(
             update(o)
@@ -328,7 +329,11 @@ class OutboxRepository:
         return [(broadcast_id, texts[broadcast_id]) for broadcast_id in ids]
 
     async def cancel_direct_to(self, channel: str, user_key: str, now: datetime) -> int:
-        """A chat erased itself: direct messages still queued for it are not sent (marked cancelled)."""
+        """A chat erased itself: direct messages still queued for it are not sent (marked cancelled), and the
+        texts of those that were for this chat alone are forgotten; the number of rows cancelled.
+
+        A notice that went to staff about this chat's question is found by the ticket, not by this chat:
+        the ticket's erasure passes its broadcast ids to `forget_texts`."""
         o, b = models.Outbox, models.Broadcast
         direct = select(b.id).where(b.direct.is_(True))
         connection = await self.session.connection()
@@ -342,7 +347,51 @@ class OutboxRepository:
             )
             .values(state=DeliveryState.CANCELLED, reason="erased", updated_at=now)
         )
+        mine = select(o.broadcast_id).where(o.channel == channel, o.user_key == user_key)
+        others = select(o.broadcast_id).where(or_(o.channel != channel, o.user_key != user_key))
+        await connection.execute(
+            update(b).where(b.direct.is_(True), b.id.in_(mine), b.id.not_in(others), b.text != "").values(text="")
+        )
         return int(result.rowcount or 0)
+
+    async def forget_texts(self, broadcast_ids: Sequence[int]) -> int:
+        """Forget the texts of these direct messages (a ticket's erasure); what was still queued of them is
+        not sent. Announcements are never touched. The number of messages forgotten."""
+        if not broadcast_ids:
+            return 0
+        o, b = models.Outbox, models.Broadcast
+        ids = sorted(set(broadcast_ids))
+        connection = await self.session.connection()
+        direct = select(b.id).where(b.id.in_(ids), b.direct.is_(True))
+        await connection.execute(
+            update(o)
+            .where(o.broadcast_id.in_(direct), o.state == DeliveryState.PENDING)
+            .values(state=DeliveryState.CANCELLED, reason="erased")
+        )
+        result = await connection.execute(
+            update(b).where(b.id.in_(ids), b.direct.is_(True), b.text != "").values(text="").returning(b.id)
+        )
+        return len(result.all())
+
+    async def forget_sent_texts(self, now: datetime, unread_days: int = UNREAD_DAYS) -> int:
+        """Retention: a direct message's text is kept only while it may still be needed: until it is sent,
+        and while it went only as the ticket template and the citizen has not written since (at most
+        `unread_days`). The number of texts forgotten."""
+        o, b = models.Outbox, models.Broadcast
+        needed = select(o.broadcast_id).where(
+            or_(
+                o.state.in_((DeliveryState.PENDING, DeliveryState.SENDING)),
+                and_(o.reason == SENT_AS_TEMPLATE, o.updated_at >= now - timedelta(days=unread_days)),
+            )
+        )
+        connection = await self.session.connection()
+        result = await connection.execute(
+            update(b)
+            .where(b.direct.is_(True), b.text != "", b.status.in_(("done", "cancelled")), b.id.not_in(needed))
+            .values(text="")
+            .returning(b.id)
+        )
+        return len(result.all())
 
     async def blocked(self, channel: str, user_keys: Sequence[str]) -> set[str]:
         """Which of these chats blocked the bot and have not written since (direct messages skip them).

@@ -273,6 +273,9 @@ async def test_whatsapp_erasing_a_chat_cancels_its_queued_direct_messages(wa: Ru
     await drain(sender)
     assert len(wa.graph.to(wa_id)) == before
     assert [(r.state, r.reason) for r in await outbox_rows(wa.app, direct)] == [("cancelled", "erased")]
+    async with wa.app.store.uow() as uow:
+        item = await uow.broadcasts.get(direct)
+    assert item is not None and item.text == ""  # for this chat alone: its text went with the erasure
 
 
 def test_the_ticket_template_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:

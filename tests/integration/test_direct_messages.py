@@ -277,3 +277,59 @@ async def test_answers_sent_only_as_the_template_are_handed_out_once_and_again_a
         assert await uow.outbox.take_unread("whatsapp", "6282", now()) == [(answer, "Jawaban")]
     async with app.store.uow() as uow:
         assert await uow.outbox.take_unread("whatsapp", "6282", now()) == []
+
+
+async def texts_of(app: App, *broadcast_ids: int) -> list[str]:
+    async with app.store.uow() as uow:
+        found = {b: m.text for b, m in (await uow.broadcasts.messages(broadcast_ids)).items()}
+    return [found[b] for b in broadcast_ids]
+
+
+async def test_direct_texts_are_kept_only_while_needed_and_go_with_an_erasure(app: App) -> None:
+    from sigap_core.retention import prune
+
+    recorder = Recorder()
+    async with app.store.uow() as uow:
+        sent = await uow.outbox.enqueue_direct("ticket_reply", "Jawaban A", [("telegram", "4020")], now())
+        announcement = await uow.selection.enqueue("selected", "Selamat", [("telegram", "4020")], now())
+    await drain(sender_for(app, recorder))
+    async with app.store.uow() as uow:
+        queued = await uow.outbox.enqueue_direct("ticket_reply", "Jawaban B", [("telegram", "4021")], now())
+        templated = await uow.outbox.enqueue_direct(
+            "ticket_reply", "Jawaban C", [("whatsapp", "6283")], now(), template=ticket_template("#7")
+        )
+        (row,) = await uow.outbox.claim("whatsapp", "me", timedelta(seconds=60), 5, now())
+        await uow.broadcasts.start([templated])
+    async with app.store.uow() as uow:
+        from sigap_core.store.outbox import Result
+
+        await uow.outbox.record("me", [Result(row.id, "sent", "sent as template", 1, platform_id="w7")], now())
+        await uow.broadcasts.finish_sent(now())
+    async with app.store.uow() as uow:
+        removed = await prune(uow, app.policy, now())
+    assert removed["direct_texts"] == 1
+    # Sent: forgotten. Still queued, or waiting for the citizen to write after the template: kept.
+    assert await texts_of(app, sent, queued, templated, announcement) == ["", "Jawaban B", "Jawaban C", "Selamat"]
+    async with app.store.uow() as uow:  # a month later the citizen has still not written: C goes, B is queued
+        assert await uow.outbox.forget_sent_texts(now() + timedelta(days=31)) == 1
+    assert await texts_of(app, queued, templated) == ["Jawaban B", ""]
+    async with app.store.uow() as uow:  # B's only recipient erased itself: its text goes with it
+        assert await uow.outbox.cancel_direct_to("telegram", "4021", now()) == 1
+    assert await texts_of(app, queued, announcement) == ["", "Selamat"]
+
+
+async def test_a_tickets_erasure_forgets_the_notices_to_staff(app: App) -> None:
+    async with app.store.uow() as uow:
+        notice = await uow.outbox.enqueue_direct(
+            "ticket_notice", "Tiket #9: data saya salah", [("telegram", "1"), ("whatsapp", "6284")], now()
+        )
+        announcement = await uow.selection.enqueue("selected", "Selamat", [("telegram", "1")], now())
+    async with app.store.uow() as uow:
+        # An erasure of one staff chat leaves a notice that also went to another chat as it is.
+        assert await uow.outbox.cancel_direct_to("telegram", "1", now()) == 1
+    assert await texts_of(app, notice) == ["Tiket #9: data saya salah"]
+    async with app.store.uow() as uow:
+        assert await uow.outbox.forget_texts([notice, announcement]) == 1
+        assert await uow.outbox.forget_texts([]) == 0
+    assert await texts_of(app, notice, announcement) == ["", "Selamat"]
+    assert await states(app, notice) == {"1": ("cancelled", "erased"), "6284": ("cancelled", "erased")}
