@@ -17,9 +17,7 @@ from sigap_core.store.repositories import UnitOfWork, aware
 
 # Dialog data that outlives a step: the last outcome of a check (a status code, nothing personal) for
 # follow-up questions, and whether the user chose the language themselves (then it is never auto-switched).
-# The chat's latest ticket id is kept too (an officer's answer that went as the WhatsApp template is shown on
-# the citizen's next message).
-KEPT = ("outcome", "topic", "lang_chosen", "ticket")
+KEPT = ("outcome", "topic", "lang_chosen")
 
 
 @dataclass
@@ -107,19 +105,6 @@ class Turn:
         if data.get(key) != value:
             data[key] = value
             conversation.data = data
-
-    @property
-    def last_heard(self) -> datetime | None:
-        """When this chat wrote before the message being handled (None: its first message)."""
-        return aware(self._conversation.last_inbound_at)
-
-    @property
-    def ticket_id(self) -> int | None:
-        value = self.data.get("ticket")
-        return value if isinstance(value, int) else None
-
-    def remember_ticket(self, ticket_id: int) -> None:
-        self._keep("ticket", ticket_id)
 
     @property
     def lang(self) -> str:

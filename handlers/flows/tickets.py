@@ -10,7 +10,6 @@ repository.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
 
 from handlers.context import Turn
 from handlers.flow import Router
@@ -20,14 +19,12 @@ from handlers.understanding import Said
 from sigap_core import tickets as service
 from sigap_core.i18n import N_
 from sigap_core.services import check
-from sigap_core.store.repositories import aware
 from sigap_core.wilayah import Kelurahan
 
 TICKET_QUESTION = "ticket_question"
 TICKET_CONSENT = "ticket_consent"
 PURPOSE = "ticket"
 MAX_QUESTION = 2000  # what the ticket service accepts (TICKETS.md); longer is refused kindly, never cut
-WHATSAPP_WINDOW = timedelta(hours=24)
 MIN_LETTERS = 8  # "pak" or "tolong" alone is not yet a question (asked once for more, then accepted)
 
 router = Router("tickets")
@@ -343,7 +340,6 @@ async def _open(turn: Turn, kode: str, topic: str, question: str, share: bool) -
     except service.TicketInputError as refused:
         return _refused(turn, refused.error)
     turn.clear_state()
-    turn.remember_ticket(ticket.id)
     text = _(
         "Terkirim. Nomor tiket Anda: {number}.\n"
         "Petugas Kelurahan {kelurahan} akan menjawab di chat ini, {expected}.\n"
@@ -446,35 +442,13 @@ async def status(turn: Turn) -> list[Reply]:
 
 async def unread_answers(turn: Turn) -> list[Reply]:
     """Outside WhatsApp's 24-hour window an officer's answer goes as the ticket template, which carries only
-    the ticket number and invites the citizen to reply. On their next message, the answers written after their
-    window closed are shown here (the window stayed closed since: nothing else of theirs came in)."""
-    heard, ticket_id = turn.last_heard, turn.ticket_id
-    if turn.msg.channel != "whatsapp" or heard is None or ticket_id is None:
+    the ticket number and invites the citizen to reply. On their next message (the window is open again) the
+    answers that went only as the template are shown, each once (`take_unread` marks them in this turn's
+    transaction)."""
+    if turn.msg.channel != "whatsapp":
         return []
-    closed_at = heard + WHATSAPP_WINDOW
-    if turn.now <= closed_at:
-        return []
-    answers = await answers_after(turn, ticket_id, closed_at)
-    _ = turn._
-    return [
-        Reply(
-            _("💬 Jawaban petugas untuk tiket {number}:").format(number=service.ticket_number(ticket_id))
-            + f"\n\n{answer}"
-        )
-        for answer in answers
-    ]
-
-
-async def answers_after(turn: Turn, ticket_id: int, since: datetime) -> list[str]:
-    """The officers' answers on this chat's own ticket written after `since`, oldest first.
-
-    A thin read the ticket service does not offer (it has the staff side only): through the ticket
-    repository, and only for the chat the ticket belongs to."""
-    ticket = await turn.uow.tickets.get(ticket_id)
-    if ticket is None or (ticket.channel, ticket.user_key) != (turn.msg.channel, turn.msg.user_key):
-        return []
-    messages = await turn.uow.tickets.messages(ticket_id)
-    return [m.text for m in messages if m.author == "staff" and (aware(m.created_at) or since) > since]
+    unread = await turn.uow.outbox.take_unread(turn.msg.channel, turn.msg.user_key, turn.now)
+    return [Reply(text) for _broadcast, text in unread]
 
 
 # Rating ---------------------------------------------------------------------------------------------------

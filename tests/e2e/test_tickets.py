@@ -327,7 +327,7 @@ async def test_whatsapp_ask_balas_template_outside_window_close_rate(
     # The citizen replies to read it: the answer is shown.
     await running.post(text_from(citizen, "ok"))
     shown = running.graph.texts(citizen)[-1]
-    assert f"Jawaban petugas untuk tiket #{ticket_id}" in shown and ANSWER in shown
+    assert f"Jawaban petugas Kelurahan Jatibening untuk tiket #{ticket_id}" in shown and ANSWER in shown
     await running.post(text_from(citizen, "baik pak terima kasih"))
     assert ANSWER not in running.graph.texts(citizen)[-1]  # shown once
 
