@@ -14,6 +14,7 @@ from datetime import datetime
 from handlers.context import Turn
 from handlers.flow import ButtonHandler, Router
 from handlers.flows import kelurahan as kelurahan_flow
+from handlers.flows import tickets as ticket_flow
 from handlers.flows.staff import WIB, staff_menu
 from handlers.flows.tickets import TOPICS
 from handlers.model import MAX_ROW_DESCRIPTION, MAX_ROW_TITLE, MAX_TEXT, Button, Kind, Menu, Reply, Row
@@ -43,7 +44,10 @@ ERRORS = {
 }
 STATES = {"open": N_("menunggu jawaban"), "answered": N_("sudah dijawab"), "closed": N_("ditutup")}
 AUTHORS = {"citizen": N_("Warga"), "staff": N_("Petugas"), "note": N_("Catatan internal"), "system": N_("Sistem")}
-_TYPED_LIST = re.compile(r"^(/?tiket|tickets?|daftar tiket|lihat tiket|tiket (warga|terbuka|masuk)|list tiket)$")
+_TYPED_LIST = re.compile(
+    r"^(/?tiket|tickets?|my tickets?|daftar tiket|lihat tiket|cek tiket|status tiket|list tiket"
+    r"|tiket (warga|terbuka|masuk|saya|sy))$"
+)
 _TYPED_ONE = re.compile(r"^(?:/?tiket|ticket)?\s*#?(\d{1,9})$")
 
 
@@ -352,7 +356,8 @@ async def command(turn: Turn, text: str) -> list[Reply]:
 
 
 async def typed(turn: Turn, said: Said) -> list[Reply] | None:
-    """ "tiket", "daftar tiket", "tiket 12", "#12" typed by a staff member; None for everyone else."""
+    """ "tiket", "daftar tiket", "tiket 12", "#12" typed by a staff member; a citizen typing "tiket saya"
+    gets their own ticket's state. None for anything else."""
     lowered = " ".join(said.lowered.split())
     listing = _TYPED_LIST.match(lowered)
     one = _TYPED_ONE.match(lowered) if lowered.startswith(("#", "tiket", "ticket")) else None
@@ -360,7 +365,7 @@ async def typed(turn: Turn, said: Said) -> list[Reply] | None:
         return None
     staff = await _staff(turn)
     if staff is None:
-        return None
+        return await ticket_flow.status(turn)  # a citizen asking about their own ticket
     if one:
         return await show(turn, staff, int(one.group(1)))
     return await list_for(turn, staff)

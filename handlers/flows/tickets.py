@@ -105,11 +105,51 @@ async def start(turn: Turn, said: Said | None = None, lead: str = "") -> list[Re
     topic = topic_of(said) if said is not None else "other"
     named = _named_place(turn, said.text) if said is not None else None
     place = named or await kelurahan_flow.known(turn)
+    # "komplain, bansos saya belum cair padahal sudah terdaftar": the question came with the request.
+    question = _question_in(said, named) if said is not None else None
     if place is None:
-        replies = kelurahan_flow.ask(turn, PURPOSE, topic=topic)
-        intro = _("Pertanyaan Anda akan saya teruskan ke petugas kelurahan. Dulu, kelurahan Anda apa?")
+        carry = {"topic": topic, "question": masked(question)[0]} if question else {"topic": topic}
+        replies = kelurahan_flow.ask(turn, PURPOSE, 1, **carry)
+        intro = (
+            _("Pertanyaan Anda sudah saya catat. Supaya sampai ke petugas yang tepat: kelurahan Anda apa?")
+            if question
+            else _("Pertanyaan Anda akan saya teruskan ke petugas kelurahan. Dulu, kelurahan Anda apa?")
+        )
         return [Reply(_lead(lead, intro)), *replies]
+    if question:
+        hidden_question, hidden = masked(question)
+        replies = await _after_question(turn, place.code, topic, hidden_question)
+        return [Reply(_lead(lead, _hidden_note(turn))), *replies] if hidden else _led(lead, replies)
     return [ask_question(turn, place, topic, lead=lead)]
+
+
+def _led(lead: str, replies: list[Reply]) -> list[Reply]:
+    if not lead or not replies:
+        return replies
+    first = replies[0]
+    return [Reply(_lead(lead, first.text), first.buttons, first.menu), *replies[1:]]
+
+
+# Words of the request itself ("mau komplain ke petugas kelurahan"), not of a question.
+_REQUEST_TEXT = (
+    "mau mw ingin pengen pgn saya sy aku gw min admin kak pak bu bang mas mbak dong ya yah tolong mohon tanya "
+    "tny nanya bertanya komplain complain keluhan mengeluh mengadu ngadu pengaduan aduan lapor protes ke sama "
+    "sm dengan dgn petugas orang manusia cs operator pegawai kelurahan kel bicara ngomong ngobrol chat langsung "
+    "aja saja bisa bs boleh gimana caranya cara buat bikin i want to talk speak with a an the person human "
+    "officer staff someone ask make please can"
+)
+_REQUEST_WORDS = frozenset(_REQUEST_TEXT.split())
+
+
+def _question_in(said: Said, named: Kelurahan | None) -> str | None:
+    """The question when the request carries one: at least four words besides the request's own (and the
+    kelurahan's name)."""
+    place_words = set(named.name.lower().split()) if named else set()
+    words = re.findall(r"[^\W\d_]+", said.lowered)
+    content = [w for w in words if w not in _REQUEST_WORDS and w not in place_words]
+    if len(content) < 4 or len(said.text) > MAX_QUESTION:
+        return None
+    return said.text.strip()
 
 
 def human_lead(turn: Turn) -> str:
