@@ -176,8 +176,13 @@ async def test_telegram_ask_notify_reply_close_rate(
     (answer,) = chats.texts(citizen)[before:]
     assert f"Jawaban petugas Kelurahan Jatibening untuk tiket #{ticket_id}" in answer and ANSWER in answer
 
-    # A follow-up from the citizen goes into the ticket, with a one-line confirmation; "menu" still works.
-    assert f"Tambahan Anda masuk ke tiket #{ticket_id}" in (await chats.say(citizen, "Kantornya buka jam berapa?"))[-1]
+    # A follow-up from the citizen (a reply to the answer) goes into the ticket, with a one-line confirmation,
+    # and the officers are told; "menu" still works.
+    answer_id = await last_platform_id(app, "telegram", str(citizen))
+    added = await chats.reply_to(citizen, answer_id, "Kantornya buka jam berapa?")
+    assert added == [f"Tambahan Anda masuk ke tiket #{ticket_id}; petugas akan membacanya."]
+    await drain(sender)
+    assert "Kantornya buka jam berapa?" in chats.texts(officer)[-1]
     assert "Silakan pilih layanan" in (await chats.say(citizen, "menu"))[-1]
 
     # The colleague closes it with the button; the citizen is asked once, 👍/👎.
