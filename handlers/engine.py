@@ -269,6 +269,9 @@ class Conversations:
         if said.death and said.faq is None and not _about_programme_only(said):
             # "ayah sy meninggal kemarin, dia peserta sigap, ngurusnya kmn?": the JKM claim, not a check.
             return claims.jkm_claim(turn), True
+        if said.wants_officer:
+            # "komplain soal bansos", "can I ask an officer?": a question for a person, before any FAQ answer.
+            return await tickets.start(turn, said, lead=tickets.human_lead(turn)), False
         reply = await self._short_answer(turn, said)
         if reply is not None:
             return reply, True

@@ -136,7 +136,7 @@ _REQUEST_TEXT = (
     "tny nanya bertanya komplain complain keluhan mengeluh mengadu ngadu pengaduan aduan lapor protes ke sama "
     "sm dengan dgn petugas orang manusia cs operator pegawai kelurahan kel bicara ngomong ngobrol chat langsung "
     "aja saja bisa bs boleh gimana caranya cara buat bikin i want to talk speak with a an the person human "
-    "officer staff someone ask make please can"
+    "officer staff someone ask make please can have got would like file complaint question about need"
 )
 _REQUEST_WORDS = frozenset(_REQUEST_TEXT.split())
 
