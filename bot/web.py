@@ -52,6 +52,8 @@ SENDERS_KEY = web.AppKey("senders", list[BroadcastSender])
 GC_YOUNG_THRESHOLD = 10_000
 # How often each process asks whether a run-once job (the hourly prune and lifecycle notices) is due.
 JOB_CHECK_SECONDS = 60.0
+# Tickets whose reminder or escalation is due, handled per transaction by the hourly job (bench/README.md).
+SLA_SLICE = 100
 
 
 def settle_heap() -> None:
@@ -238,9 +240,17 @@ async def run_due_jobs(app: App, owner: str, now: Callable[[], datetime] | None 
             notices = await queue_notices(app.store, app.domain, app.today(), clock())
             log.info("lifecycle notices queued: %s", dict(notices.queued))
         else:
-            async with app.store.uow() as uow:
-                timers = await run_sla(uow, clock(), app.domain)
-            log.info("ticket timers: %s reminded, %s escalated", len(timers.reminded), len(timers.escalated))
+            reminded = escalated = 0
+            more = True
+            while more:  # a slice per transaction: a backlog does not hold the write lock for long
+                async with app.store.uow() as uow:
+                    timers = await run_sla(uow, clock(), app.domain, limit=SLA_SLICE)
+                reminded, escalated, more = (
+                    reminded + len(timers.reminded),
+                    escalated + len(timers.escalated),
+                    timers.more,
+                )
+            log.info("ticket timers: %s reminded, %s escalated", reminded, escalated)
         ran.append(name)
     return ran
 

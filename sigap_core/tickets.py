@@ -123,6 +123,7 @@ class TicketResult:
 class SlaRun:
     reminded: list[int] = field(default_factory=list)
     escalated: list[int] = field(default_factory=list)
+    more: bool = False  # `limit` was reached: more may be due
 
 
 def ticket_number(ticket_id: int) -> str:
@@ -333,9 +334,30 @@ async def _tell_staff(
         await _tell(uow, view.id, kind, text, recipients, now, buttons=_staff_buttons(view.id, _))
 
 
-async def _notify_staff(uow: UnitOfWork, view: TicketView, headline: Headline, now: datetime, kind: str) -> int:
+class _StaffDirectory:
+    """The staff chats of each kelurahan (and the admins), looked up once per unit of work."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self._chats: dict[str | None, list[tuple[str, str, str]]] = {}
+
+    async def chats(self, kode_kelurahan: str | None) -> list[tuple[str, str, str]]:
+        if kode_kelurahan not in self._chats:
+            self._chats[kode_kelurahan] = await self.uow.tickets.staff_chats(kode_kelurahan)
+        return self._chats[kode_kelurahan]
+
+
+async def _notify_staff(
+    uow: UnitOfWork,
+    view: TicketView,
+    headline: Headline,
+    now: datetime,
+    kind: str,
+    directory: _StaffDirectory | None = None,
+) -> int:
     """The kelurahan's staff chats; when it has none yet, the admins, so a question is never unseen."""
-    chats = await uow.tickets.staff_chats(view.kode_kelurahan) or await uow.tickets.staff_chats(ALL_KELURAHAN)
+    directory = directory or _StaffDirectory(uow)
+    chats = await directory.chats(view.kode_kelurahan) or await directory.chats(ALL_KELURAHAN)
     if not chats:
         log.warning(
             "ticket %s: kelurahan %s has no staff chat and the city no admin: nobody was told "
@@ -405,6 +427,7 @@ async def open_ticket(
             created_at=now,
             updated_at=now,
             due_at=answer_due(domain, now),
+            escalate_at=escalation_due(domain, now),
         )
     )
     await uow.tickets.add_message(
@@ -688,36 +711,45 @@ async def close(uow: UnitOfWork, staff: models.Staff, ticket_id: int, now: datet
 # Timers ---------------------------------------------------------------------------------------------------
 
 
-async def run_sla(uow: UnitOfWork, now: datetime, domain: Domain) -> SlaRun:
+async def run_sla(uow: UnitOfWork, now: datetime, domain: Domain, *, limit: int | None = None) -> SlaRun:
     """Reminders to the kelurahan's staff for unanswered tickets past the first-response deadline, and
     escalation to the admins at twice the deadline: each once per ticket, even across processes (the
-    timestamp is claimed with a guarded UPDATE before the message is queued, in the same transaction)."""
+    timestamp is claimed with a guarded UPDATE before the message is queued, in the same transaction).
+
+    With `limit`, at most that many tickets in this unit of work (`SlaRun.more`: call again in a new one),
+    so a backlog does not hold the database's write lock for long."""
     run = SlaRun()
-    tickets = await uow.tickets.past_due(now)
+    tickets = await uow.tickets.past_due(now, limit)
+    run.more = limit is not None and len(tickets) == limit
     views = {view.id: view for view in await _views(uow, tickets, now)}
-    for ticket in tickets:
-        view = views[ticket.id]
-        if ticket.reminded_at is None and await uow.tickets.mark_reminded(ticket.id, now):
+    directory = _StaffDirectory(uow)
+    reminders = await uow.tickets.stamp_once(
+        "reminded_at", [t.id for t in tickets if t.reminded_at is None and (aware(t.due_at) or now) <= now], now
+    )
+    escalations = await uow.tickets.stamp_once(
+        "escalated_at", [t.id for t in tickets if t.escalated_at is None and (aware(t.escalate_at) or now) <= now], now
+    )
+    for ticket_id in reminders:
+        view = views[ticket_id]
 
-            def reminder(_: Translator, view: TicketView = view) -> str:
-                return _("⏰ Tiket {number} belum dijawab dan sudah lewat batas waktu ({expected}).").format(
-                    number=view.number, expected=expected_answer(domain, now, _.lang)
-                )
+        def reminder(_: Translator, view: TicketView = view) -> str:
+            return _("⏰ Tiket {number} belum dijawab dan sudah lewat batas waktu ({expected}).").format(
+                number=view.number, expected=expected_answer(domain, now, _.lang)
+            )
 
-            await _notify_staff(uow, view, reminder, now, KIND_SLA)
-            run.reminded.append(ticket.id)
-        created = aware(ticket.created_at) or now
-        due = ticket.escalated_at is None and now >= escalation_due(domain, created)
-        if due and await uow.tickets.mark_escalated(ticket.id, now):
-            admins = await uow.tickets.staff_chats(ALL_KELURAHAN)
-            if not admins:
-                log.warning("ticket %s is due for escalation, but the city has no admin chat", ticket.id)
+        await _notify_staff(uow, view, reminder, now, KIND_SLA, directory)
+        run.reminded.append(ticket_id)
+    admins = await directory.chats(ALL_KELURAHAN) if escalations else []
+    if escalations and not admins:
+        log.warning("%s tickets are due for escalation, but the city has no admin chat", len(escalations))
+    for ticket_id in escalations:
+        view = views[ticket_id]
 
-            def escalation(_: Translator, view: TicketView = view) -> str:
-                return _("🚨 Eskalasi: tiket {number} belum dijawab setelah 2× batas waktu.").format(number=view.number)
+        def escalation(_: Translator, view: TicketView = view) -> str:
+            return _("🚨 Eskalasi: tiket {number} belum dijawab setelah 2× batas waktu.").format(number=view.number)
 
-            await _tell_staff(uow, view, escalation, admins, now, KIND_SLA)
-            run.escalated.append(ticket.id)
+        await _tell_staff(uow, view, escalation, admins, now, KIND_SLA)
+        run.escalated.append(ticket_id)
     if run.reminded or run.escalated:
         log.info("ticket timers: %s reminders, %s escalations", len(run.reminded), len(run.escalated))
     return run

@@ -386,6 +386,7 @@ class Ticket(Base):
     first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the first-response deadline
+    escalate_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # twice it: to the admins
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rating: Mapped[str | None] = mapped_column(String(4))  # up | down
@@ -394,6 +395,7 @@ class Ticket(Base):
         Index("ix_ticket_channel_user_key_state", "channel", "user_key", "state"),
         Index("ix_ticket_kode_kelurahan_state_created_at", "kode_kelurahan", "state", "created_at"),
         Index("ix_ticket_state_due_at", "state", "due_at"),
+        Index("ix_ticket_state_escalate_at", "state", "escalate_at"),
     )
 
 

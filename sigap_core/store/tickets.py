@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from sigap_core.store import models
 
@@ -45,8 +46,7 @@ class TicketRepository:
         await self.session.flush()
 
     async def add_notice(self, ticket_id: int, broadcast_id: int) -> None:
-        self.session.add(models.TicketNotice(ticket_id=ticket_id, broadcast_id=broadcast_id))
-        await self.session.flush()
+        self.session.add(models.TicketNotice(ticket_id=ticket_id, broadcast_id=broadcast_id))  # flushed later
 
     async def get(self, ticket_id: int, *, lock: bool = False) -> models.Ticket | None:
         """The ticket; with `lock`, row-locked until the transaction ends (PostgreSQL; on SQLite writers are
@@ -126,34 +126,46 @@ class TicketRepository:
             query = query.where(s.role == "staff", s.kode_kelurahan == kode_kelurahan)
         return [(row[0], row[1], row[2]) for row in (await self.session.execute(query)).all()]
 
-    async def past_due(self, now: datetime) -> list[models.Ticket]:
-        """Unanswered tickets past their first-response deadline that still lack a reminder or an escalation."""
+    async def past_due(self, now: datetime, limit: int | None = None) -> list[models.Ticket]:
+        """Unanswered tickets whose reminder (past the deadline) or escalation (past twice it) is due and not
+        yet sent, by deadline."""
         t = models.Ticket
         query = (
             select(t)
             .where(
                 t.state == "open",
                 t.first_response_at.is_(None),
-                t.due_at <= now,
-                (t.reminded_at.is_(None)) | (t.escalated_at.is_(None)),
+                ((t.reminded_at.is_(None)) & (t.due_at <= now)) | ((t.escalated_at.is_(None)) & (t.escalate_at <= now)),
             )
             .order_by(t.due_at, t.id)
         )
+        if limit is not None:
+            query = query.limit(limit)
         return list((await self.session.execute(query)).scalars())
 
-    async def _stamp_once(self, ticket_id: int, column: str, now: datetime) -> bool:
-        """Set a timestamp column that is still NULL: exactly one process (or run) wins it."""
+    async def stamp_once(self, column: str, ticket_ids: Sequence[int], now: datetime) -> list[int]:
+        """Set `reminded_at` or `escalated_at` on those of these tickets where it is still NULL; the ids this
+        call stamped. One statement; on PostgreSQL rows another transaction holds are skipped (that one
+        stamps them), so two processes never stamp, and send for, the same ticket."""
+        if column not in ("reminded_at", "escalated_at") or not ticket_ids:
+            return []
         t = models.Ticket
         field = getattr(t, column)
+        candidate = aliased(t, name="candidate")
+        free = (
+            select(candidate.id)
+            .where(candidate.id.in_(sorted(set(ticket_ids))), getattr(candidate, column).is_(None))
+            .order_by(candidate.id)
+            .with_for_update(of=candidate, skip_locked=True)
+            .cte("free")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
         connection = await self.session.connection()
-        result = await connection.execute(update(t).where(t.id == ticket_id, field.is_(None)).values({column: now}))
-        return result.rowcount == 1
-
-    async def mark_reminded(self, ticket_id: int, now: datetime) -> bool:
-        return await self._stamp_once(ticket_id, "reminded_at", now)
-
-    async def mark_escalated(self, ticket_id: int, now: datetime) -> bool:
-        return await self._stamp_once(ticket_id, "escalated_at", now)
+        # Counted from RETURNING: the sqlite3 module reports no rowcount for a statement that starts with WITH.
+        result = await connection.execute(
+            update(t).where(t.id.in_(select(free.c.id)), field.is_(None)).values({column: now}).returning(t.id)
+        )
+        return sorted(row[0] for row in result.all())
 
     async def rate(self, ticket_id: int, channel: str, user_key: str, rating: str, now: datetime) -> bool:
         """Once, and only by the ticket's own citizen, once it is closed."""

@@ -475,3 +475,21 @@ async def test_each_staff_chat_gets_its_notice_in_its_own_language(app: App) -> 
         "petugas_en": f"🆕 A citizen’s question, ticket #{view.id}",
         "petugas_id": f"🆕 Pertanyaan warga, tiket #{view.id}",
     }
+
+
+async def test_the_timers_work_in_slices_and_a_reminded_ticket_does_not_hold_up_the_next(app: App) -> None:
+    await add_staff(app, "petugas_a", BEKASIJAYA)
+    await add_staff(app, "admin", None, role="admin")
+    first = await ask(app, user="w1")
+    second = await ask(app, user="w2", now=MONDAY_9 + timedelta(hours=1))
+    third = await ask(app, user="w3", now=MONDAY_9 + timedelta(hours=2))
+    reminders_due = datetime(2026, 12, 9, 6, 0, tzinfo=UTC)  # Wednesday 13.00 WIB: all three past the deadline
+    slices = []
+    for _ in range(3):
+        async with app.store.uow() as uow:
+            run = await tickets.run_sla(uow, reminders_due, app.domain, limit=2)
+        slices.append((run.reminded, run.escalated, run.more))
+    assert slices == [([first.id, second.id], [], True), ([third.id], [], False), ([], [], False)]
+    async with app.store.uow() as uow:  # Friday 11.00 WIB: the first two are past twice the deadline
+        run = await tickets.run_sla(uow, datetime(2026, 12, 11, 4, 0, tzinfo=UTC), app.domain, limit=1)
+    assert (run.reminded, run.escalated, run.more) == ([], [first.id], True)

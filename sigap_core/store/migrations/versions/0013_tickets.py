@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("first_response_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("escalate_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("escalated_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("rating", sa.String(length=4), nullable=True),
@@ -45,6 +46,7 @@ def upgrade() -> None:
     op.create_index("ix_ticket_channel_user_key_state", "ticket", ["channel", "user_key", "state"])
     op.create_index("ix_ticket_kode_kelurahan_state_created_at", "ticket", ["kode_kelurahan", "state", "created_at"])
     op.create_index("ix_ticket_state_due_at", "ticket", ["state", "due_at"])
+    op.create_index("ix_ticket_state_escalate_at", "ticket", ["state", "escalate_at"])
     op.create_table(
         "ticket_message",
         sa.Column("id", BIG_ID, nullable=False),
@@ -72,6 +74,7 @@ def downgrade() -> None:
     op.drop_table("ticket_notice")
     op.drop_index("ix_ticket_message_ticket_id_id", table_name="ticket_message")
     op.drop_table("ticket_message")
+    op.drop_index("ix_ticket_state_escalate_at", table_name="ticket")
     op.drop_index("ix_ticket_state_due_at", table_name="ticket")
     op.drop_index("ix_ticket_kode_kelurahan_state_created_at", table_name="ticket")
     op.drop_index("ix_ticket_channel_user_key_state", table_name="ticket")
