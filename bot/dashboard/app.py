@@ -141,7 +141,7 @@ async def require_session(request: web.Request, handler: Handler) -> web.StreamR
 
 
 def build(app: App) -> web.Application:
-    from bot.dashboard import views_broadcasts, views_data, views_login, views_summary
+    from bot.dashboard import views_broadcasts, views_data, views_login, views_summary, views_tickets
 
     dashboard = web.Application(middlewares=[security_headers, require_session])
     dashboard[APP_KEY] = app
@@ -152,7 +152,7 @@ def build(app: App) -> web.Application:
         autoescape=jinja2.select_autoescape(default=True),
         undefined=jinja2.StrictUndefined,
     )
-    for module in (views_login, views_summary, views_broadcasts, views_data):
+    for module in (views_login, views_summary, views_broadcasts, views_tickets, views_data):
         module.add_routes(dashboard.router)
     dashboard.router.add_static("/static", HERE / "static", name="static")
     dashboard.cleanup_ctx.append(_warm_figures)
