@@ -113,7 +113,8 @@ def _back(turn: Turn, ticket_id: int | None = None) -> tuple[Button, ...]:
 async def list_for(turn: Turn, staff: Staff, lead: str = "") -> list[Reply]:
     _ = turn._
     turn.clear_state()
-    items = await service.list_for_staff(turn.uow, staff, limit=LIST_LIMIT, now=turn.now)
+    items = await service.list_for_staff(turn.uow, staff, limit=LIST_LIMIT + 1, now=turn.now)
+    more, items = len(items) > LIST_LIMIT, items[:LIST_LIMIT]
     where = (
         _("Kelurahan {kelurahan}").format(kelurahan=_place(turn, staff.kode_kelurahan))
         if staff.kode_kelurahan
@@ -139,6 +140,8 @@ async def list_for(turn: Turn, staff: Staff, lead: str = "") -> list[Reply]:
             )
         )
     rows.append(Row("staff:menu", _("Menu petugas")))
+    if more:
+        lines.append(_("Ada tiket terbuka lain yang lebih baru; yang terlama ditampilkan dulu. Semua tiket: /dasbor."))
     text = "\n".join(lines)
     if lead:
         text = f"{lead}\n\n{text}"

@@ -336,6 +336,14 @@ async def test_whatsapp_ask_balas_template_outside_window_close_rate(
     await running.post(text_from(citizen, "baik pak terima kasih"))
     assert ANSWER not in running.graph.texts(citizen)[-1]  # shown once
 
+    # A second answer by a swipe-reply on the notice: the window is open now, so it goes as text.
+    await running.post(replying_to(text_from(officer, "Jangan lupa bawa surat keterangan dari RT."), notice_id))
+    assert "sudah masuk antrean" in running.graph.texts(officer)[-1]
+    before = len(running.graph.to(citizen))
+    await drain(sender)
+    (second,) = running.graph.to(citizen)[before:]
+    assert second["type"] == "text" and "Jangan lupa bawa surat keterangan dari RT." in second["text"]["body"]
+
     # Closed by the officer (the window is open again): 👍/👎 as reply buttons; the rating is kept once.
     await running.post(press_from(officer, f"tiket_tutup:{ticket_id}"))
     await running.post(press_from(officer, f"tiket_tutup:{ticket_id}:ya"))
