@@ -17,7 +17,7 @@ from handlers.flows import kelurahan as kelurahan_flow
 from handlers.flows import tickets as ticket_flow
 from handlers.flows.staff import WIB, staff_menu
 from handlers.flows.tickets import TOPICS
-from handlers.model import MAX_ROW_DESCRIPTION, MAX_ROW_TITLE, MAX_TEXT, Button, Kind, Menu, Reply, Row
+from handlers.model import MAX_ROW_DESCRIPTION, MAX_ROW_TITLE, Button, Kind, Menu, Reply, Row
 from handlers.understanding import Said
 from sigap_core import tickets as service
 from sigap_core.broadcasts import staff_of
@@ -192,7 +192,7 @@ async def show(turn: Turn, staff: Staff, ticket_id: int, lead: str = "") -> list
         entry = f"{author} ({_when(turn, message.created_at)}):\n{message.text}"
         if len(entry) > room and history:
             break
-        history.insert(0, entry[: max(room, 200)])
+        history.insert(0, entry)  # whole: a message is never cut, older ones are left out and counted
         room -= len(entry)
     hidden = len(detail.messages) - len(history)
     if hidden:
@@ -200,7 +200,6 @@ async def show(turn: Turn, staff: Staff, ticket_id: int, lead: str = "") -> list
     text = "\n".join(head) + "\n\n" + "\n\n".join(history)
     if lead:
         text = f"{lead}\n\n{text}"
-    text = text[:MAX_TEXT]
     if ticket.state == "closed":
         return [Reply(text, _back(turn))]
     rows = (
