@@ -3,8 +3,8 @@
 The path: which kelurahan (named, the verified record's, the subscription's, or picked) → the question in
 one message → consent to share the eligibility status (only when the chat verified earlier) → the ticket
 number and the expected answer time. While a ticket is open, free text that is not a clear new request is
-added to it (`follow_up`). Every ticket operation goes through sigap_core.tickets; nothing here touches a
-repository.
+added to it (`follow_up`). Every ticket operation goes through sigap_core.tickets, never the ticket store;
+answers that went only as the WhatsApp template come from the outbox (`take_unread`).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ _LETTER = re.compile(r"[^\W\d_]")
 # The kelurahan named while asking: "tanya petugas kelurahan margahayu", "komplain ke kel. jatibening".
 _NAMES_PLACE = re.compile(r"\b(kelurahan|kel|kelurhan|village)\b")
 
-# Topics, stored as codes, shown through gettext.
+# Topics: chosen by code, stored as the Indonesian label (as staff read it in notices), shown through gettext.
 TOPICS = {
     "complaint": N_("Keluhan"),
     "data": N_("Data DTSEN"),
@@ -59,10 +59,6 @@ def topic_of(said: Said) -> str:
     if _COMPLAINT.search(said.lowered) or _COMPLAINT.search(said.normalised):
         return "complaint"
     return _TOPIC_OF_INTENT.get(said.intent, "other")
-
-
-def topic_label(turn: Turn, topic: str) -> str:
-    return turn._(TOPICS.get(topic, TOPICS["other"]))
 
 
 def masked(text: str) -> tuple[str, bool]:
@@ -270,10 +266,13 @@ async def question_step(turn: Turn, said: Said) -> list[Reply] | None:
         return [
             Reply(_("Pertanyaannya belum ada. Ketik pertanyaan Anda dengan kata-kata, ya."), _reminder(turn).buttons)
         ]
-    if new_request(said) and said.intent != "menu":
+    short = len(text.split()) <= 3
+    if short and said.bare_answer is False:
+        return await _cancel(turn)  # "nggak", "ga deh": not asking after all
+    if new_request(said) and said.intent != "menu" and said.bare_answer is None:
         turn.clear_state()
         return None  # "cek kelayakan", a NIK, "berhenti": served as asked
-    if said.intent == "menu" and len(text.split()) <= 3 and not said.faq:
+    if short and not said.faq and (said.intent == "menu" or said.bare_answer is True):  # "halo", "iya", "ok"
         return [
             Reply(_("Halo! Silakan ketik pertanyaan Anda untuk petugas dalam satu pesan."), _reminder(turn).buttons)
         ]
