@@ -1,9 +1,12 @@
 """The conversation engine: one InMessage in, a list of Reply out, dialog state kept in the database.
 
 Every text message is understood in full first (intent, entities, the knowledge base: handlers.understanding),
-then, in this order: safety (size, type) → commands (BERHENTI/MULAI, /petugas) → the ways out that always
-work (menu, batal, hapus data, bantuan, petugas) → the pending step, if the message fits it → otherwise the
-message's own question or intent, answered, with the pending step reminded in one line.
+then, in this order: a staff member's reply-to on a ticket notice → safety (size, type) → commands
+(BERHENTI/MULAI, /petugas, /tiket) → the ways out that always work (menu, batal, hapus data, bantuan,
+petugas) → the pending step, if the message fits it → with nothing pending and a ticket open, free text that
+is not a clear new request, added to the ticket → otherwise the message's own question or intent, answered,
+with the pending step reminded in one line. On WhatsApp, an officer's answer that went only as the template
+is shown first.
 
 The engine knows no state and no button by name: each flow module declares its own (handlers.flow.Router),
 and they are all included in ROUTES below.

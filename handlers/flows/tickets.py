@@ -402,6 +402,8 @@ async def follow_up(turn: Turn, said: Said) -> list[Reply] | None:
     text = said.text.strip()
     if not _LETTER.search(text) or new_request(said) or text.startswith("/"):
         return None
+    if said.wants_officer and _question_in(said, None) is None:
+        return None  # "mau komplain lagi": asking again, pointed at the open ticket by `start`
     ticket = await service.open_ticket_of(turn.uow, turn.msg.channel, turn.msg.user_key, turn.now)
     if ticket is None:
         return None
