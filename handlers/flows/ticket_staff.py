@@ -230,7 +230,8 @@ def _ask_text(turn: Turn, state: str, ticket_id: int) -> list[Reply]:
 
 async def reply(turn: Turn, staff: Staff, ticket_id: int, text: str) -> list[Reply]:
     _ = turn._
-    turn.clear_state()
+    if turn.state == STAFF_TICKET_REPLY:
+        turn.clear_state()  # (a reply-to on a notice leaves any other draft where it was)
     result = await service.reply(turn.uow, staff, ticket_id, turn.now, text)
     if not result.ok:
         return [Reply(_error(turn, _code(result), ticket_id), _back(turn, _open_again(result, ticket_id)))]
