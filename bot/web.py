@@ -53,7 +53,7 @@ GC_YOUNG_THRESHOLD = 10_000
 # How often each process asks whether a run-once job (the hourly prune and lifecycle notices) is due.
 JOB_CHECK_SECONDS = 60.0
 # Tickets whose reminder or escalation is due, handled per transaction by the hourly job (bench/README.md).
-SLA_SLICE = 100
+SLA_SLICE = 25
 
 
 def settle_heap() -> None:

@@ -131,6 +131,8 @@ def ticket_number(ticket_id: int) -> str:
 
 
 def kelurahan_name(kode: str) -> str:
+    """The kelurahan's name, from the bundled Kemendagri list (cached; `Domain.wilayah` is the same list), so
+    the calls that take no `domain` (TICKETS.md) can still name it."""
     place = load_wilayah().get(kode)
     return place.name if place else kode
 

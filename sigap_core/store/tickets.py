@@ -14,9 +14,11 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from sigap_core.delivery import DeliveryState
 from sigap_core.store import models
 
 OPEN_STATES = ("open", "answered")
+ERASED_TEXT = "[dihapus]"  # what a direct message that carried a ticket's text holds once that text is gone
 
 
 @dataclass(frozen=True)
@@ -193,9 +195,21 @@ class TicketRepository:
         if not ids:
             return 0
         await self.session.execute(delete(m).where(m.ticket_id.in_(ids)))
+        # The direct messages that carried the texts (notices, answers) keep no copy: those still waiting are
+        # not sent, and every one's text is replaced.
+        b, o = models.Broadcast, models.Outbox
+        carried = select(n.broadcast_id).where(n.ticket_id.in_(ids)).scalar_subquery()
+        connection = await self.session.connection()
+        await connection.execute(
+            update(o)
+            .where(o.broadcast_id.in_(carried), o.state == DeliveryState.PENDING)
+            .values(state=DeliveryState.CANCELLED, updated_at=now)
+        )
+        await connection.execute(
+            update(b).where(b.id.in_(carried), b.direct.is_(True)).values(text=ERASED_TEXT, buttons=None)
+        )
         await self.session.execute(delete(n).where(n.ticket_id.in_(ids)))
         values: dict[str, object] = {"user_key": "", "shared_status": None, "shared_nik_hmac": None}
-        connection = await self.session.connection()
         await connection.execute(update(t).where(t.id.in_(ids)).values(values))
         if close:
             await connection.execute(

@@ -231,9 +231,20 @@ async def test_erasure_deletes_the_texts_keeps_the_counts_and_closes_the_ticket(
         kept = await tickets.detail(uow, other.id, at)
         report = await ticket_report(uow, app.domain, at)
         chats = (await uow.session.execute(select(models.Ticket.user_key).order_by(models.Ticket.id))).scalars().all()
+        carried = await sent(uow)
+        states = (await uow.session.execute(select(models.Outbox.state).order_by(models.Outbox.id))).scalars().all()
     assert gone is not None and gone.messages == [] and gone.ticket.question == "" and gone.ticket.state == "closed"
     assert kept is not None and kept.ticket.question == "Pertanyaan lain"
     assert chats == ["", "warga2"] and report.total.total == 2 and report.total.answered == 1
+    # No copy in the outbox either: the notice and the answer that carried the texts hold none, and were not
+    # sent (still queued here); the other citizen's notice is untouched.
+    assert [(user, text) for _k, user, text, _t in carried if text == "[dihapus]"] == [
+        ("petugas_a", "[dihapus]"),
+        ("warga1", "[dihapus]"),
+    ]
+    assert not any("Data saya salah" in text or "Jawaban" in text for _k, _u, text, _t in carried)
+    assert any("Pertanyaan lain" in text for _k, _u, text, _t in carried)
+    assert states == ["cancelled", "pending", "cancelled"]
 
 
 async def test_retention_deletes_the_texts_of_long_closed_tickets_only(app: App) -> None:
@@ -255,7 +266,9 @@ async def test_retention_deletes_the_texts_of_long_closed_tickets_only(app: App)
         )
         assert dict(texts.all()) == {still_open.id: 1}
         tickets_left = await uow.session.scalar(select(func.count()).select_from(models.Ticket))
+        carried = [text for _k, _u, text, _t in await sent(uow)]
     assert tickets_left == 2
+    assert "Masih menunggu" in carried[1] and carried.count("[dihapus]") == 2  # the closed one's notice, rating
 
 
 async def test_the_report_counts_open_tickets_median_response_sla_share_and_thumbs_up(app: App) -> None:
@@ -493,3 +506,19 @@ async def test_the_timers_work_in_slices_and_a_reminded_ticket_does_not_hold_up_
     async with app.store.uow() as uow:  # Friday 11.00 WIB: the first two are past twice the deadline
         run = await tickets.run_sla(uow, datetime(2026, 12, 11, 4, 0, tzinfo=UTC), app.domain, limit=1)
     assert (run.reminded, run.escalated, run.more) == ([], [first.id], True)
+
+
+async def test_a_revoked_staff_chat_sees_nothing_and_is_not_told(app: App) -> None:
+    gone = await add_staff(app, "petugas_lama", BEKASIJAYA)
+    await add_staff(app, "petugas_a", BEKASIJAYA)
+    async with app.store.uow() as uow:
+        revoked = await uow.staff.get(gone.id)
+        assert revoked is not None
+        revoked.revoked_at = MONDAY_9
+    view = await ask(app)
+    async with app.store.uow() as uow:
+        assert revoked.revoked_at is not None
+        assert await tickets.list_for_staff(uow, revoked) == []
+        assert (await tickets.reply(uow, revoked, view.id, MONDAY_9, "jawaban")).error is tickets.TicketError.NOT_FOUND
+        notices = [user for _k, user, _t, _p in await sent(uow)]
+    assert notices == ["petugas_a"]
