@@ -149,8 +149,17 @@ class Conversations:
             return replies
 
     async def _dispatch(self, turn: Turn, said: Said | None, created: bool) -> list[Reply]:
-        """First contact: a greeting gets the welcome and the menu; anything else gets a short welcome and
-        then its answer."""
+        """An officer's answer that went only as the WhatsApp template comes first (a short "ok" or a press
+        gets just that). First contact: a greeting gets the welcome and the menu; anything else gets a short
+        welcome and then its answer."""
+        msg = turn.msg
+        # Looked up even for a chat that starts afresh: its old dialog may have been pruned, not its answers.
+        unread = await tickets.unread_answers(turn)
+        if unread and (said is None or len(said.text.split()) <= 3 or msg.kind is not Kind.TEXT):
+            return [*unread[:-1], Reply(unread[-1].text, (turn.menu_button(),))]
+        return [*unread, *await self._first_or_answer(turn, said, created)]
+
+    async def _first_or_answer(self, turn: Turn, said: Said | None, created: bool) -> list[Reply]:
         msg = turn.msg
         if created and msg.kind is Kind.TEXT:
             text = msg.text.strip()
@@ -163,10 +172,7 @@ class Conversations:
                 return welcome.welcome(turn)  # "Hi, can I join?" is answered, not only greeted
         if created:
             return [welcome.intro(turn), *await self._answer(turn, said)]
-        unread = await tickets.unread_answers(turn)  # an officer's answer that went as the WhatsApp template
-        if unread and (said is None or len(said.text.split()) <= 3 or msg.kind is not Kind.TEXT):
-            return [*unread[:-1], Reply(unread[-1].text, (turn.menu_button(),))]  # "ok", a press: the answer
-        return [*unread, *await self._answer(turn, said)]
+        return await self._answer(turn, said)
 
     async def _answer(self, turn: Turn, said: Said | None) -> list[Reply]:
         msg = turn.msg

@@ -90,7 +90,7 @@ async def start(turn: Turn, said: Said | None = None, lead: str = "") -> list[Re
     """ "tanya petugas", "komplain", the Tanya petugas button. One open ticket per chat: a second request
     is pointed at the open one."""
     _ = turn._
-    open_one = await service.open_ticket_of(turn.uow, turn.msg.channel, turn.msg.user_key, turn.now)
+    open_one = await current_ticket(turn)
     if open_one is not None:
         turn.clear_state()
         text = _(
@@ -379,6 +379,7 @@ async def _open(turn: Turn, kode: str, topic: str, question: str, share: bool) -
     except service.TicketInputError as refused:
         return _refused(turn, refused.error)
     turn.clear_state()
+    turn.remember_asked()
     text = _(
         "Terkirim. Nomor tiket Anda: {number}.\n"
         "Petugas Kelurahan {kelurahan} akan menjawab di chat ini, {expected}.\n"
@@ -396,6 +397,14 @@ async def _open(turn: Turn, kode: str, topic: str, question: str, share: bool) -
 # While a ticket is open -------------------------------------------------------------------------------------
 
 
+async def current_ticket(turn: Turn) -> service.TicketView | None:
+    """The chat's ticket that is not closed; looked up only for a chat that has asked an officer (most never
+    do, and their free text then costs no query)."""
+    if not turn.asked_officer:
+        return None
+    return await service.open_ticket_of(turn.uow, turn.msg.channel, turn.msg.user_key, turn.now)
+
+
 async def follow_up(turn: Turn, said: Said) -> list[Reply] | None:
     """Free text from a citizen with an open ticket: added to it, confirmed in one line. None when there is
     no open ticket or the message is a clear new request (answered normally)."""
@@ -404,7 +413,7 @@ async def follow_up(turn: Turn, said: Said) -> list[Reply] | None:
         return None
     if said.wants_officer and _question_in(said, None) is None:
         return None  # "mau komplain lagi": asking again, pointed at the open ticket by `start`
-    ticket = await service.open_ticket_of(turn.uow, turn.msg.channel, turn.msg.user_key, turn.now)
+    ticket = await current_ticket(turn)
     if ticket is None:
         return None
     _ = turn._
@@ -438,7 +447,7 @@ async def long_message(turn: Turn, said: Said | None) -> list[Reply] | None:
     ticket limit) or refused with the numbers; None when there is no open ticket."""
     if said is not None:
         return await follow_up(turn, said)
-    ticket = await service.open_ticket_of(turn.uow, turn.msg.channel, turn.msg.user_key, turn.now)
+    ticket = await current_ticket(turn)
     return None if ticket is None else [too_long_follow_up(turn, ticket.number)]
 
 
@@ -446,7 +455,7 @@ async def non_text(turn: Turn) -> list[Reply] | None:
     """A voice note or a photo while a ticket is open: it cannot be passed on, say so."""
     if turn.msg.kind in (Kind.STICKER, Kind.REACTION):
         return None
-    ticket = await service.open_ticket_of(turn.uow, turn.msg.channel, turn.msg.user_key, turn.now)
+    ticket = await current_ticket(turn)
     if ticket is None:
         return None
     _ = turn._
@@ -463,7 +472,7 @@ async def non_text(turn: Turn) -> list[Reply] | None:
 
 async def status(turn: Turn) -> list[Reply]:
     _ = turn._
-    ticket = await service.open_ticket_of(turn.uow, turn.msg.channel, turn.msg.user_key, turn.now)
+    ticket = await current_ticket(turn)
     if ticket is None:
         return [
             Reply(
@@ -489,6 +498,8 @@ async def unread_answers(turn: Turn) -> list[Reply]:
     if turn.msg.channel != "whatsapp":
         return []
     unread = await turn.uow.outbox.take_unread(turn.msg.channel, turn.msg.user_key, turn.now)
+    if unread:
+        turn.remember_asked()  # (a dialog pruned meanwhile forgot it): follow-ups go to the ticket again
     return [Reply(text) for _broadcast, text in unread]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from bot.bootstrap import App
 from handlers.engine import Conversations
@@ -111,7 +111,9 @@ async def test_reply_to_the_notice_answers_and_scope_holds(bot: Conversations, l
     assert authors == ["citizen", "staff"]
 
 
-async def test_an_answer_sent_only_as_the_template_is_shown_once(bot: Conversations, loaded: App) -> None:
+@pytest.mark.parametrize("pruned", [False, True], ids=["dialog kept", "dialog pruned"])
+async def test_an_answer_sent_only_as_the_template_is_shown_once(bot: Conversations, loaded: App, pruned: bool) -> None:
+    """Also when retention deleted the citizen's dialog meanwhile: the answer is the outbox's, not the dialog's."""
     officer = await staff_chat(bot, loaded, "s-wa", MARGAHAYU)
     citizen = Chat(bot, "628120000777", "whatsapp")
     await citizen.send("tanya petugas kelurahan margahayu")
@@ -125,12 +127,16 @@ async def test_an_answer_sent_only_as_the_template_is_shown_once(bot: Conversati
         await uow.session.execute(
             update(o).where(o.user_key == "628120000777").values(state="sent", reason=SENT_AS_TEMPLATE)
         )
+        if pruned:
+            await uow.session.execute(delete(models.Conversation).where(models.Conversation.user_key == "628120000777"))
     shown = await citizen.send("ok")
     assert f"Jawaban petugas Kelurahan Margahayu untuk tiket #{ticket.id}" in shown and "berjualan" in shown
     assert "berjualan" not in await citizen.send("baik terima kasih")
+    added = await citizen.send("kalau jualannya online dari rumah apakah juga termasuk?")
+    assert f"Tambahan Anda masuk ke tiket #{ticket.id}" in added
     async with loaded.store.uow() as uow:
         reasons = (await uow.session.execute(select(models.Outbox.reason).where(o.user_key == "628120000777"))).all()
     assert [r[0] for r in reasons] == ["sent as template, text shown later"]
     async with loaded.store.uow() as uow:
         view = await tickets.open_ticket_of(uow, "whatsapp", "628120000777")
-    assert view is not None and view.state == "answered"
+    assert view is not None and view.state == "open"  # the follow-up waits for staff again
