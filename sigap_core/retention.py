@@ -13,6 +13,7 @@ from sigap_core.delivery import FINAL_STATES
 from sigap_core.policy import Policy
 from sigap_core.store import models
 from sigap_core.store.repositories import UnitOfWork
+from sigap_core.tickets import prune_texts as prune_ticket_texts
 
 RATE_EVENTS_DAYS = 2  # the longest rate window is one day
 DELIVERY_IDS_DAYS = 7  # platforms redeliver for at most a few days
@@ -58,5 +59,5 @@ async def prune(uow: UnitOfWork, policy: Policy, now: datetime) -> dict[str, int
     removed["direct_texts"] = await uow.outbox.forget_sent_texts(now)
     # Ticket texts (question, answers, notes) and the chat they came from, `tickets.text_days` after close;
     # the anonymous row stays for the report.
-    removed["ticket_texts"] = await uow.tickets.prune_texts(now - timedelta(days=policy.tickets.text_days), now)
+    removed["ticket_texts"] = await prune_ticket_texts(uow, now - timedelta(days=policy.tickets.text_days), now)
     return removed

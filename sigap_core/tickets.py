@@ -507,13 +507,25 @@ async def rate(uow: UnitOfWork, channel: str, user_key: str, ticket_id: int, up:
     return done
 
 
+async def _forget(uow: UnitOfWork, ticket_ids: Sequence[int], now: datetime, *, close: bool) -> int:
+    """The tickets' texts, their notices and their chat go, with the copies in the direct messages that
+    carried them (those still queued are not sent); the anonymous rows stay for the report."""
+    await uow.outbox.forget_texts(await uow.tickets.broadcasts_of(ticket_ids))
+    return await uow.tickets.forget(ticket_ids, now, close=close)
+
+
 async def erase_of(uow: UnitOfWork, channel: str, user_key: str, now: datetime | None = None) -> int:
     """ "Hapus data saya": delete the citizen's ticket texts and the link to their chat (open tickets close);
     the anonymous counts stay for the report. The number of tickets affected."""
-    count = await uow.tickets.erase_of(channel, user_key, now or utcnow())
+    count = await _forget(uow, await uow.tickets.of_chat(channel, user_key), now or utcnow(), close=True)
     if count:
         log.info("erased the texts of %s tickets", count)
     return count
+
+
+async def prune_texts(uow: UnitOfWork, closed_before: datetime, now: datetime) -> int:
+    """Retention: tickets closed before `closed_before` lose their texts and their chat."""
+    return await _forget(uow, await uow.tickets.closed_with_texts(closed_before), now, close=False)
 
 
 # Staff side -----------------------------------------------------------------------------------------------

@@ -102,9 +102,11 @@ async def list_tickets(
     app: App, kelurahan: str | None, states: tuple[str, ...], older_than: str | None, as_json: bool
 ) -> None:
     """Tickets oldest first (default: not closed), with age, state and the question's start."""
+    from sigap_core.store.repositories import utcnow
+
     found = await _search(app, kelurahan, states, older_than, ("open", "answered"))
     if as_json:
-        click.echo(json.dumps([_row(app, view) for view in found], ensure_ascii=False))
+        click.echo(json.dumps([_row(app, view, utcnow()) for view in found], ensure_ascii=False))
         return
     if not found:
         click.echo("no tickets match")
@@ -147,8 +149,9 @@ async def show(app: App, ticket_id: int) -> None:
         click.echo(f"\n[{_wib(message.created_at)} WIB] {who}:\n{message.text}")
 
 
-def _row(app: App, view: TicketView) -> dict[str, object]:
-    """One ticket's metadata: no question, answer or note text, no chat id, no eligibility status."""
+def _row(app: App, view: TicketView, now: datetime) -> dict[str, object]:
+    """One ticket's metadata: no question, answer or note text, no chat id, no eligibility status.
+    `within_sla`: answered by the deadline; False also for one unanswered past it; empty while it may be."""
     place = app.domain.wilayah.get(view.kode_kelurahan)
     hours = app.policy.tickets.office_hours
     first = view.first_response_at
@@ -166,10 +169,18 @@ def _row(app: App, view: TicketView) -> dict[str, object]:
         "first_response_working_hours": (
             round(hours.between(view.created_at, first).total_seconds() / 3600, 1) if first else None
         ),
-        "within_sla": (first <= view.due_at) if first is not None and view.due_at is not None else None,
+        "within_sla": _within_sla(first, view.due_at, now),
         "closed_at": _wib(view.closed_at),
         "rating": view.rating or "",
     }
+
+
+def _within_sla(first: datetime | None, due: datetime | None, now: datetime) -> bool | None:
+    if due is None:
+        return None
+    if first is not None:
+        return first <= due
+    return False if due <= now else None
 
 
 @tickets.command("export")
@@ -184,11 +195,12 @@ async def export(app: App, out: Path, kelurahan: str | None, states: tuple[str, 
     if suffix not in (".csv", ".xlsx"):
         raise click.ClickException("the export file must end in .csv or .xlsx")
     found = await _search(app, kelurahan, states, older_than, ("open", "answered", "closed"))
-    rows = [_row(app, view) for view in found]
+    now = utcnow()
+    rows = [_row(app, view, now) for view in found]
     if suffix == ".csv":
         _write_csv(out, rows)
     else:
-        _write_xlsx(out, rows, utcnow())
+        _write_xlsx(out, rows, now)
     click.echo(f"wrote {len(rows)} ticket(s) to {out} (metadata only, no texts)")
 
 

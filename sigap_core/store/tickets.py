@@ -14,11 +14,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from sigap_core.delivery import DeliveryState
 from sigap_core.store import models
 
 OPEN_STATES = ("open", "answered")
-ERASED_TEXT = "[dihapus]"  # what a direct message that carried a ticket's text holds once that text is gone
 
 
 @dataclass(frozen=True)
@@ -187,30 +185,43 @@ class TicketRepository:
         )
         return result.rowcount == 1
 
-    async def _forget(self, where: object, now: datetime, *, close: bool) -> int:
-        """Delete the texts of the matching tickets and the link to the citizen's chat; the anonymous row
-        (kelurahan, times, rating) stays for the report. The number of tickets."""
-        t, m, n = models.Ticket, models.TicketMessage, models.TicketNotice
-        ids = list((await self.session.execute(select(t.id).where(where))).scalars())  # type: ignore[arg-type]
+    async def of_chat(self, channel: str, user_key: str) -> list[int]:
+        """The ids of every ticket a citizen's chat asked (for their erasure)."""
+        t = models.Ticket
+        if not user_key:
+            return []
+        query = select(t.id).where(t.channel == channel, t.user_key == user_key).order_by(t.id)
+        return list((await self.session.execute(query)).scalars())
+
+    async def closed_with_texts(self, closed_before: datetime) -> list[int]:
+        """Tickets closed before `closed_before` that still hold a text or a chat (for retention)."""
+        t, m = models.Ticket, models.TicketMessage
+        has_text = select(m.id).where(m.ticket_id == t.id).exists()
+        query = select(t.id).where(t.state == "closed", t.closed_at < closed_before, has_text | (t.user_key != ""))
+        return list((await self.session.execute(query.order_by(t.id))).scalars())
+
+    async def broadcasts_of(self, ticket_ids: Sequence[int]) -> list[int]:
+        """The direct messages (broadcast ids) that told someone about these tickets."""
+        if not ticket_ids:
+            return []
+        n = models.TicketNotice
+        query = select(n.broadcast_id).where(n.ticket_id.in_(sorted(set(ticket_ids)))).order_by(n.broadcast_id)
+        return list((await self.session.execute(query)).scalars())
+
+    async def forget(self, ticket_ids: Sequence[int], now: datetime, *, close: bool) -> int:
+        """Delete the texts of these tickets, their notices and the link to the citizen's chat (with `close`,
+        open ones close); the anonymous row (kelurahan, times, rating) stays for the report. The number of
+        tickets."""
+        ids = sorted(set(ticket_ids))
         if not ids:
             return 0
+        t, m, n = models.Ticket, models.TicketMessage, models.TicketNotice
         await self.session.execute(delete(m).where(m.ticket_id.in_(ids)))
-        # The direct messages that carried the texts (notices, answers) keep no copy: those still waiting are
-        # not sent, and every one's text is replaced.
-        b, o = models.Broadcast, models.Outbox
-        carried = select(n.broadcast_id).where(n.ticket_id.in_(ids)).scalar_subquery()
+        await self.session.execute(delete(n).where(n.ticket_id.in_(ids)))
         connection = await self.session.connection()
         await connection.execute(
-            update(o)
-            .where(o.broadcast_id.in_(carried), o.state == DeliveryState.PENDING)
-            .values(state=DeliveryState.CANCELLED, updated_at=now)
+            update(t).where(t.id.in_(ids)).values(user_key="", shared_status=None, shared_nik_hmac=None)
         )
-        await connection.execute(
-            update(b).where(b.id.in_(carried), b.direct.is_(True)).values(text=ERASED_TEXT, buttons=None)
-        )
-        await self.session.execute(delete(n).where(n.ticket_id.in_(ids)))
-        values: dict[str, object] = {"user_key": "", "shared_status": None, "shared_nik_hmac": None}
-        await connection.execute(update(t).where(t.id.in_(ids)).values(values))
         if close:
             await connection.execute(
                 update(t)
@@ -218,21 +229,6 @@ class TicketRepository:
                 .values(state="closed", closed_at=now, updated_at=now)
             )
         return len(ids)
-
-    async def erase_of(self, channel: str, user_key: str, now: datetime) -> int:
-        """A citizen's "hapus data saya": their tickets lose their texts and the chat; open ones close."""
-        t = models.Ticket
-        if not user_key:
-            return 0
-        return await self._forget((t.channel == channel) & (t.user_key == user_key), now, close=True)
-
-    async def prune_texts(self, closed_before: datetime, now: datetime) -> int:
-        """Retention: closed tickets lose their texts and the chat `closed_before`."""
-        t = models.Ticket
-        m = models.TicketMessage
-        has_text = select(m.id).where(m.ticket_id == t.id).exists()
-        where = (t.state == "closed") & (t.closed_at < closed_before) & (has_text | (t.user_key != ""))
-        return await self._forget(where, now, close=False)
 
     async def figures(self, since: datetime | None = None) -> list[TicketFigures]:
         t = models.Ticket
