@@ -39,6 +39,9 @@ DIRECT_SENDER = "system"  # `created_by` of direct messages: nobody is told of t
 # and once its text was handed to the conversation after the citizen wrote (`take_unread`).
 SENT_AS_TEMPLATE = "sent as template"
 SHOWN_AFTER_TEMPLATE = "sent as template, text shown later"
+# What a direct message holds once its text is forgotten (erasure, retention); "" from before this marker.
+ERASED_TEXT = "[dihapus]"
+FORGOTTEN = ("", ERASED_TEXT)
 UNREAD_DAYS = 30  # how long an answer that went only as the template waits for the citizen to write
 
 
@@ -307,7 +310,7 @@ class OutboxRepository:
 
         Marked in the caller's transaction: if its turn rolls back, they are handed out again next time."""
         o, b = models.Outbox, models.Broadcast
-        templated = select(b.id).where(b.direct.is_(True), b.template != "", b.text != "")  # "": erased
+        templated = select(b.id).where(b.direct.is_(True), b.template != "", b.text.not_in(FORGOTTEN))
         connection = await self.session.connection()
         taken = await connection.execute(
             update(o)
@@ -350,7 +353,9 @@ class OutboxRepository:
         mine = select(o.broadcast_id).where(o.channel == channel, o.user_key == user_key)
         others = select(o.broadcast_id).where(or_(o.channel != channel, o.user_key != user_key))
         await connection.execute(
-            update(b).where(b.direct.is_(True), b.id.in_(mine), b.id.not_in(others), b.text != "").values(text="")
+            update(b)
+            .where(b.direct.is_(True), b.id.in_(mine), b.id.not_in(others), b.text.not_in(FORGOTTEN))
+            .values(text=ERASED_TEXT, buttons=None)
         )
         return int(result.rowcount or 0)
 
@@ -369,7 +374,10 @@ class OutboxRepository:
             .values(state=DeliveryState.CANCELLED, reason="erased")
         )
         result = await connection.execute(
-            update(b).where(b.id.in_(ids), b.direct.is_(True), b.text != "").values(text="").returning(b.id)
+            update(b)
+            .where(b.id.in_(ids), b.direct.is_(True), b.text.not_in(FORGOTTEN))
+            .values(text=ERASED_TEXT, buttons=None)
+            .returning(b.id)
         )
         return len(result.all())
 
@@ -387,8 +395,10 @@ class OutboxRepository:
         connection = await self.session.connection()
         result = await connection.execute(
             update(b)
-            .where(b.direct.is_(True), b.text != "", b.status.in_(("done", "cancelled")), b.id.not_in(needed))
-            .values(text="")
+            .where(
+                b.direct.is_(True), b.text.not_in(FORGOTTEN), b.status.in_(("done", "cancelled")), b.id.not_in(needed)
+            )
+            .values(text=ERASED_TEXT, buttons=None)
             .returning(b.id)
         )
         return len(result.all())

@@ -25,7 +25,7 @@ from handlers.engine import Conversations
 from handlers.model import InMessage, Kind, Reply
 from sigap_core.config import Settings
 from sigap_core.store import models
-from sigap_core.store.outbox import ticket_template
+from sigap_core.store.outbox import ERASED_TEXT, ticket_template
 from tests.conftest import TODAY, DatabaseTemplates, polling_bot
 from tests.e2e.whatsapp_driver import Running, press_from, text_from, whatsapp_settings
 from tests.fakes.graph_api import FakeGraph
@@ -320,7 +320,7 @@ async def test_whatsapp_erasing_a_chat_cancels_its_queued_direct_messages(wa: Ru
     assert [(r.state, r.reason) for r in await outbox_rows(wa.app, direct)] == [("cancelled", "erased")]
     async with wa.app.store.uow() as uow:
         item = await uow.broadcasts.get(direct)
-    assert item is not None and item.text == ""  # for this chat alone: its text went with the erasure
+    assert item is not None and item.text == ERASED_TEXT  # for this chat alone: its text went with the erasure
 
 
 def test_the_ticket_template_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:

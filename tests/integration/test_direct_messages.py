@@ -13,7 +13,7 @@ from bot.sender import BroadcastSender, Outcome
 from sigap_core import broadcasts
 from sigap_core.broadcasts import CLI_ACTOR, Actor, BroadcastError
 from sigap_core.store import models
-from sigap_core.store.outbox import OutMessage, ticket_template
+from sigap_core.store.outbox import ERASED_TEXT, OutMessage, ticket_template
 
 JATIBENING = "32.75.08.1002"
 TICKET_BUTTONS = (("tiket_balas:12", "Balas"), ("tiket_ambil:12", "Ambil"))
@@ -277,6 +277,18 @@ async def test_answers_sent_only_as_the_template_are_handed_out_once_and_again_a
         assert await uow.outbox.take_unread("whatsapp", "6282", now()) == [(answer, "Jawaban")]
     async with app.store.uow() as uow:
         assert await uow.outbox.take_unread("whatsapp", "6282", now()) == []
+    # An answer that went as the template, then erased (the citizen's "hapus data saya"): nothing handed out.
+    async with app.store.uow() as uow:
+        erased = await uow.outbox.enqueue_direct(
+            "ticket_reply", "Jawaban lain", [("whatsapp", "6282")], now(), template=ticket_template("#6")
+        )
+        (row,) = await uow.outbox.claim("whatsapp", "me", timedelta(seconds=60), 5, now())
+        await uow.outbox.record("me", [Result(row.id, "sent", "sent as template", 1, platform_id="w2")], now())
+    async with app.store.uow() as uow:
+        await uow.outbox.cancel_direct_to("whatsapp", "6282", now())
+    async with app.store.uow() as uow:
+        assert await uow.outbox.take_unread("whatsapp", "6282", now()) == []
+    assert await texts_of(app, erased) == [ERASED_TEXT]
 
 
 async def texts_of(app: App, *broadcast_ids: int) -> list[str]:
@@ -309,13 +321,18 @@ async def test_direct_texts_are_kept_only_while_needed_and_go_with_an_erasure(ap
         removed = await prune(uow, app.policy, now())
     assert removed["direct_texts"] == 1
     # Sent: forgotten. Still queued, or waiting for the citizen to write after the template: kept.
-    assert await texts_of(app, sent, queued, templated, announcement) == ["", "Jawaban B", "Jawaban C", "Selamat"]
+    assert await texts_of(app, sent, queued, templated, announcement) == [
+        ERASED_TEXT,
+        "Jawaban B",
+        "Jawaban C",
+        "Selamat",
+    ]
     async with app.store.uow() as uow:  # a month later the citizen has still not written: C goes, B is queued
         assert await uow.outbox.forget_sent_texts(now() + timedelta(days=31)) == 1
-    assert await texts_of(app, queued, templated) == ["Jawaban B", ""]
+    assert await texts_of(app, queued, templated) == ["Jawaban B", ERASED_TEXT]
     async with app.store.uow() as uow:  # B's only recipient erased itself: its text goes with it
         assert await uow.outbox.cancel_direct_to("telegram", "4021", now()) == 1
-    assert await texts_of(app, queued, announcement) == ["", "Selamat"]
+    assert await texts_of(app, queued, announcement) == [ERASED_TEXT, "Selamat"]
 
 
 async def test_a_tickets_erasure_forgets_the_notices_to_staff(app: App) -> None:
@@ -331,5 +348,5 @@ async def test_a_tickets_erasure_forgets_the_notices_to_staff(app: App) -> None:
     async with app.store.uow() as uow:
         assert await uow.outbox.forget_texts([notice, announcement]) == 1
         assert await uow.outbox.forget_texts([]) == 0
-    assert await texts_of(app, notice, announcement) == ["", "Selamat"]
+    assert await texts_of(app, notice, announcement) == [ERASED_TEXT, "Selamat"]
     assert await states(app, notice) == {"1": ("cancelled", "erased"), "6284": ("cancelled", "erased")}
