@@ -17,7 +17,8 @@ from sigap_core.store.repositories import UnitOfWork, aware
 
 # Dialog data that outlives a step: the last outcome of a check (a status code, nothing personal) for
 # follow-up questions, and whether the user chose the language themselves (then it is never auto-switched).
-KEPT = ("outcome", "topic", "lang_chosen")
+# And whether this chat ever asked an officer: only then is its open ticket looked up on free text.
+KEPT = ("outcome", "topic", "lang_chosen", "asked")
 
 
 @dataclass
@@ -105,6 +106,14 @@ class Turn:
         if data.get(key) != value:
             data[key] = value
             conversation.data = data
+
+    @property
+    def asked_officer(self) -> bool:
+        """This chat has opened a ticket (so a message may be for the officer)."""
+        return bool(self.data.get("asked"))
+
+    def remember_asked(self) -> None:
+        self._keep("asked", True)
 
     @property
     def lang(self) -> str:

@@ -1,9 +1,12 @@
 """The conversation engine: one InMessage in, a list of Reply out, dialog state kept in the database.
 
 Every text message is understood in full first (intent, entities, the knowledge base: handlers.understanding),
-then, in this order: safety (size, type) → commands (BERHENTI/MULAI, /petugas) → the ways out that always
-work (menu, batal, hapus data, bantuan, petugas) → the pending step, if the message fits it → otherwise the
-message's own question or intent, answered, with the pending step reminded in one line.
+then, in this order: a staff member's reply-to on a ticket notice → safety (size, type) → commands
+(BERHENTI/MULAI, /petugas, /tiket) → the ways out that always work (menu, batal, hapus data, bantuan,
+petugas) → the pending step, if the message fits it → with nothing pending and a ticket open, free text that
+is not a clear new request, added to the ticket → otherwise the message's own question or intent, answered,
+with the pending step reminded in one line. On WhatsApp, an officer's answer that went only as the template
+is shown first.
 
 The engine knows no state and no button by name: each flow module declares its own (handlers.flow.Router),
 and they are all included in ROUTES below.
@@ -31,6 +34,8 @@ from handlers.flows import (
     kelurahan,
     staff,
     subscription,
+    ticket_staff,
+    tickets,
     update_guide,
     welcome,
 )
@@ -84,6 +89,8 @@ BARE_NO = re.compile(
 )
 
 ROUTES = Routes()
+# The longest message read at all: what a step may accept (a question for an officer), beyond MAX_INCOMING_TEXT.
+LONGEST_READ = tickets.MAX_QUESTION
 for _router in (
     welcome.router,
     eligibility.router,
@@ -95,6 +102,8 @@ for _router in (
     help.router,
     erase.router,
     staff.router,
+    tickets.router,
+    ticket_staff.router,
 ):
     ROUTES.include(_router)
 
@@ -128,7 +137,7 @@ class Conversations:
             turn = Turn(msg, conversation, uow, self.domain, self.today(), now, Translator(conversation.lang))
             if turn.expired:
                 turn.clear_state()
-            said = read(msg.text.strip()) if msg.kind is Kind.TEXT and len(msg.text) <= MAX_INCOMING_TEXT else None
+            said = read(msg.text.strip()) if msg.kind is Kind.TEXT and len(msg.text) <= LONGEST_READ else None
             written = said.language if said is not None and not said.text.startswith("/") else None
             if written and not turn.language_chosen and written != turn.lang:
                 turn.set_language(written, chosen=False)  # written clearly in the other language
@@ -140,8 +149,17 @@ class Conversations:
             return replies
 
     async def _dispatch(self, turn: Turn, said: Said | None, created: bool) -> list[Reply]:
-        """First contact: a greeting gets the welcome and the menu; anything else gets a short welcome and
-        then its answer."""
+        """An officer's answer that went only as the WhatsApp template comes first (a short "ok" or a press
+        gets just that). First contact: a greeting gets the welcome and the menu; anything else gets a short
+        welcome and then its answer."""
+        msg = turn.msg
+        # Looked up even for a chat that starts afresh: its old dialog may have been pruned, not its answers.
+        unread = await tickets.unread_answers(turn)
+        if unread and (said is None or len(said.text.split()) <= 3 or msg.kind is not Kind.TEXT):
+            return [*unread[:-1], Reply(unread[-1].text, (turn.menu_button(),))]
+        return [*unread, *await self._first_or_answer(turn, said, created)]
+
+    async def _first_or_answer(self, turn: Turn, said: Said | None, created: bool) -> list[Reply]:
         msg = turn.msg
         if created and msg.kind is Kind.TEXT:
             text = msg.text.strip()
@@ -158,8 +176,18 @@ class Conversations:
 
     async def _answer(self, turn: Turn, said: Said | None) -> list[Reply]:
         msg = turn.msg
+        if msg.reply_to and msg.kind is not Kind.BUTTON:
+            # A staff member's reply on a ticket notice is the answer to that ticket.
+            answered = await ticket_staff.on_reply_to(turn, said)
+            if answered is not None:
+                return answered
         if msg.kind is Kind.TEXT and len(msg.text) > MAX_INCOMING_TEXT:
-            return fallback.too_long(turn)
+            step = ROUTES.steps.get(turn.state)
+            if step is None:
+                # With a ticket open, a long message is for the officer (up to the ticket's limit).
+                return await tickets.long_message(turn, said) or fallback.too_long(turn)
+            if len(msg.text) > step.max_text:
+                return [step.too_long(turn)] if step.too_long is not None else fallback.too_long(turn)
         if msg.kind is Kind.CONTACT:
             return await eligibility.on_contact(turn)
         if msg.kind is Kind.BUTTON:
@@ -169,9 +197,14 @@ class Conversations:
             if step is not None and step.state != eligibility.AWAITING_KEEP:
                 # A sticker or a voice note in the middle of a step: a kind word, and the step reminded.
                 return [Reply(fallback.non_text_text(turn)), step.reminder(turn)]
+            if step is None:
+                for_officer = await tickets.non_text(turn)  # a voice note while a ticket is open
+                if for_officer is not None:
+                    return for_officer
             return fallback.non_text(turn)
         if not said.text:
-            return fallback.out_of_scope(turn)
+            step = ROUTES.steps.get(turn.state)
+            return [step.reminder(turn)] if step is not None and step.free_text else fallback.out_of_scope(turn)
         return await self._text(turn, said)
 
     async def _text(self, turn: Turn, said: Said) -> list[Reply]:
@@ -184,9 +217,11 @@ class Conversations:
             return await staff.command(turn, said.text)
         if command == "/dasbor":
             return await staff.dashboard_link(turn)
+        if command == "/tiket" or command.startswith("/tiket "):
+            return await ticket_staff.command(turn, said.text)
         step = ROUTES.steps.get(turn.state)
         if step is None:
-            typed = await staff.typed_action(turn, said)
+            typed = await staff.typed_action(turn, said) or await ticket_staff.typed(turn, said)
             if typed is not None:
                 return typed
         escape = BARE_ESCAPES.get(command) if step is not None and step.free_text else said.escape
@@ -203,6 +238,11 @@ class Conversations:
             filled = await step.fill(turn, said)
             if filled is not None:
                 return filled
+        else:
+            # A ticket is open: free text that is not a clear new request is for the officer.
+            added = await tickets.follow_up(turn, said)
+            if added is not None:
+                return added
         replies, keeps_step = await self._free(turn, said)
         if step is not None and keeps_step and turn.state == step.state:
             replies.append(step.reminder(turn))  # answered the other question; the pending step stays
@@ -214,8 +254,10 @@ class Conversations:
                 return erase.ask(turn)
             case "cancel":
                 return await self._cancel(turn)
-            case "help" | "human":
+            case "help":
                 return help.show(turn)
+            case "human":
+                return await tickets.start(turn, lead=tickets.human_lead(turn))
         return welcome.menu(turn)
 
     async def _cancel(self, turn: Turn) -> list[Reply]:
@@ -236,6 +278,9 @@ class Conversations:
         if said.death and said.faq is None and not _about_programme_only(said):
             # "ayah sy meninggal kemarin, dia peserta sigap, ngurusnya kmn?": the JKM claim, not a check.
             return claims.jkm_claim(turn), True
+        if said.wants_officer:
+            # "komplain soal bansos", "can I ask an officer?": a question for a person, before any FAQ answer.
+            return await tickets.start(turn, said, lead=tickets.human_lead(turn)), False
         reply = await self._short_answer(turn, said)
         if reply is not None:
             return reply, True

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
-from handlers.model import Reply
+from handlers.model import MAX_INCOMING_TEXT, Reply
 
 if TYPE_CHECKING:
     from handlers.context import Turn
@@ -34,6 +34,8 @@ class Step:
     cancel: Cancel | None = None
     own_escapes: tuple[str, ...] = ()  # ways out this step reads as its own answer ("hapus data" = yes)
     free_text: bool = False  # any text is the answer (an announcement): only a bare "batal"/"menu" escapes
+    max_text: int = MAX_INCOMING_TEXT  # the longest message the step reads (a question for an officer: more)
+    too_long: Reminder | None = None  # the step's own answer to a longer one (the step stays)
 
 
 @dataclass
@@ -50,10 +52,12 @@ class Router:
         cancel: Cancel | None = None,
         own_escapes: tuple[str, ...] = (),
         free_text: bool = False,
+        max_text: int = MAX_INCOMING_TEXT,
+        too_long: Reminder | None = None,
     ) -> Callable[[StepHandler], StepHandler]:
         def register(handler: StepHandler) -> StepHandler:
             for state in states:
-                self.steps[state] = Step(state, handler, reminder, cancel, own_escapes, free_text)
+                self.steps[state] = Step(state, handler, reminder, cancel, own_escapes, free_text, max_text, too_long)
             return handler
 
         return register

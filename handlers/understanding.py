@@ -41,6 +41,19 @@ _NOT_WORK = re.compile(
     r"\b(sekolah|liburan|libur|mudik|jalan-jalan|jalan jalan|rekreasi|di rumah|sakit|school|holiday|vacation)\b"
 )
 
+# Asking for a person to answer (a ticket), as opposed to asking for contact details (the Bantuan text).
+_OFFICER = re.compile(
+    r"\b(tanya|tanyakan|nanya|bertanya|bicara|ngomong|ngobrol|chat|ketemu|konsultasi|curhat)"
+    r" (ke |sama |dengan |langsung (ke |sama |dengan )?)?(petugas|admin|operator|orang|manusia|cs|pegawai)\b"
+    r"|\b(komplain|complain\w*|keluhan|mengeluh|mengadu|ngadu|pengaduan|aduan|protes)\b"
+    r"|\b(talk|speak|chat) (to|with) (a |an |the )?(person|human|someone|agent|officer|staff)\b"
+    r"|\bask (an? |the )?(officer|staff|person|human)\b|\b(complaint|complain)\b"
+)
+_CONTACT_DETAILS = re.compile(
+    r"\b(nomor|nomer|no|telepon|telpon|telp|alamat|kontak|kontaknya|contact|hubungi|call center|jam|kantor\w*"
+    r"|wa|whatsapp|phone|number|address|email)\b"
+)
+
 
 @dataclass(frozen=True)
 class Said:
@@ -85,6 +98,13 @@ class Said:
     @property
     def is_question(self) -> bool:
         return bool(_QUESTION.search(self.lowered.strip()))
+
+    @property
+    def wants_officer(self) -> bool:
+        """A person should answer ("tanya petugas", "komplain", "mau ngobrol sama orang"), not a request for
+        an office's number or address."""
+        asked = _OFFICER.search(self.lowered) or _OFFICER.search(self.normalised)
+        return bool(asked) and not _CONTACT_DETAILS.search(self.lowered)
 
     @property
     def about_program(self) -> bool:

@@ -58,7 +58,8 @@ def unknown_question(turn: Turn) -> list[Reply]:
     """A question about the programme that the knowledge base cannot answer: say so, and where to ask."""
     _ = turn._
     text = _(
-        "Maaf, saya belum tahu jawaban untuk pertanyaan itu, dan saya tidak mau menebak. Silakan tanyakan "
-        "langsung ke petugas: tekan “Bantuan” untuk kontaknya."
+        "Maaf, saya belum tahu jawaban untuk pertanyaan itu, dan saya tidak mau menebak. Tekan “Tanya petugas” "
+        "untuk meneruskannya ke petugas kelurahan (dijawab di chat ini), atau “Bantuan” untuk kontaknya."
     )
-    return [Reply(text, (Button("help", _("Bantuan")), Button("check", _("Cek kelayakan")), turn.menu_button()))]
+    buttons = (Button("ticket:start", _("Tanya petugas")), Button("help", _("Bantuan")), turn.menu_button())
+    return [Reply(text, buttons)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.context import Turn
 from handlers.flow import Router
+from handlers.flows import tickets
 from handlers.model import Button, Reply
 from handlers.understanding import Said
 
@@ -44,7 +45,15 @@ def show(turn: Turn) -> list[Reply]:
     lines.append(
         _("Saat datang, bawa KTP-el dan KK. Jangan berikan NIK atau data pribadi kepada orang yang tidak Anda kenal.")
     )
-    return [Reply("\n".join(lines), (Button("update", _("Cara perbarui data")), turn.menu_button()))]
+    lines.append(
+        _("Atau tekan “Tanya petugas”: pertanyaan Anda saya teruskan ke petugas kelurahan, dijawab di chat ini.")
+    )
+    buttons = (
+        Button("ticket:start", _("Tanya petugas")),
+        Button("update", _("Cara perbarui data")),
+        turn.menu_button(),
+    )
+    return [Reply("\n".join(lines), buttons)]
 
 
 @router.button("help")
@@ -54,4 +63,7 @@ async def help_button(turn: Turn, argument: str) -> list[Reply]:
 
 @router.intent("human_help")
 async def help_intent(turn: Turn, said: Said) -> list[Reply]:
+    """ "tanya petugas", "komplain", "mau ngobrol sama orang": a ticket; "nomor kantor", "bantuan": contacts."""
+    if said.wants_officer:
+        return await tickets.start(turn, said, lead=tickets.human_lead(turn))
     return show(turn)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from handlers.context import Turn
 from handlers.flow import Router
@@ -20,7 +21,9 @@ FIRST_PAGE = 9  # WhatsApp lists hold 10 rows: 9 kecamatan + "more"
 
 router = Router("kelurahan")
 Continuation = Callable[[Turn, Kelurahan], Awaitable[list[Reply]]]
+OtherText = Callable[[Turn, Said], Awaitable[list[Reply] | None]]
 _continuations: dict[str, Continuation] = {}
+_other_text: dict[str, OtherText] = {}
 _DONT_KNOW = re.compile(
     r"\b(ga|gak|nggak|ngga|tidak|tdk|enggak|belum) ?(tau|tahu|hafal|apal|inget|ingat|yakin|ngerti)\b|\blupa\b"
     r"|\bdon.t know\b|\bnot sure\b|\bno idea\b|^(maksudnya|maksud nya|apa maksudnya|artinya)\b|\bbingung\b"
@@ -33,6 +36,29 @@ def continue_with(purpose: str) -> Callable[[Continuation], Continuation]:
         return continuation
 
     return register
+
+
+def on_other_text(purpose: str) -> Callable[[OtherText], OtherText]:
+    """What a purpose does with a message at the prompt that names no kelurahan (a question for an officer
+    typed right away is kept); None from it: the prompt's usual answer."""
+
+    def register(handler: OtherText) -> OtherText:
+        _other_text[purpose] = handler
+        return handler
+
+    return register
+
+
+def dont_know(said: Said) -> bool:
+    """ "ga tau", "lupa", "bingung": the person does not know their kelurahan."""
+    return bool(_DONT_KNOW.search(said.lowered))
+
+
+def _carried(turn: Turn) -> dict[str, Any]:
+    """What the purpose keeps while the kelurahan is picked (ask's `carry`), from the prompt's own data only."""
+    if turn.state != AWAITING_KELURAHAN:
+        return {}
+    return {key: value for key, value in turn.data.items() if key != "purpose"}
 
 
 async def resolve(turn: Turn, typed: str | None) -> Kelurahan | None:
@@ -67,9 +93,10 @@ def _kecamatan_menu(turn: Turn, page: int) -> Menu:
     return Menu(_("Pilih kecamatan"), tuple(rows))
 
 
-def ask(turn: Turn, purpose: str, page: int = 1) -> list[Reply]:
+def ask(turn: Turn, purpose: str, page: int = 1, **carry: Any) -> list[Reply]:
+    """`carry`: data the purpose needs once the kelurahan is known (kept through the kecamatan lists)."""
     _ = turn._
-    turn.set_state(AWAITING_KELURAHAN, purpose=purpose)
+    turn.set_state(AWAITING_KELURAHAN, purpose=purpose, **carry)
     text = _("Kelurahan Anda apa? Ketik namanya (contoh: Jatibening), atau pilih kecamatan dari daftar.")
     return [Reply(text, menu=_kecamatan_menu(turn, page))]
 
@@ -79,9 +106,9 @@ def pick_kelurahan(turn: Turn, kecamatan_code: str) -> list[Reply]:
     wilayah = turn.domain.wilayah
     kecamatan = next((k for k in wilayah.kecamatan if k.code == kecamatan_code), None)
     if kecamatan is None:
-        return ask(turn, turn.data.get("purpose", "update"))
+        return ask(turn, turn.data.get("purpose", "update"), 1, **_carried(turn))
     purpose = turn.data.get("purpose", "update")
-    turn.set_state(AWAITING_KELURAHAN, purpose=purpose)
+    turn.set_state(AWAITING_KELURAHAN, purpose=purpose, **_carried(turn))
     rows = tuple(Row(f"kel:{k.code}", k.name) for k in wilayah.kelurahan_of(kecamatan))
     return [
         Reply(
@@ -98,7 +125,7 @@ def from_text(turn: Turn, text: str) -> Kelurahan | None:
 
 def not_understood(turn: Turn) -> list[Reply]:
     _ = turn._
-    turn.set_state(AWAITING_KELURAHAN, purpose=turn.data.get("purpose", "update"))
+    turn.set_state(AWAITING_KELURAHAN, purpose=turn.data.get("purpose", "update"), **_carried(turn))
     return [
         Reply(
             _(
@@ -141,7 +168,12 @@ async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
         kecamatan = turn.domain.wilayah.find_kecamatan(said.text)
         if kecamatan is not None:
             return pick_kelurahan(turn, kecamatan.code)
-    if _DONT_KNOW.search(said.lowered) and (said.faq is None or said.faq.entry.follow_up):
+    other = _other_text.get(turn.data.get("purpose", "update"))
+    if other is not None:
+        handled = await other(turn, said)
+        if handled is not None:
+            return handled
+    if dont_know(said) and (said.faq is None or said.faq.entry.follow_up):
         return [
             Reply(
                 _(
@@ -167,7 +199,7 @@ async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
 
 @router.button("keclist")
 async def kecamatan_page(turn: Turn, argument: str) -> list[Reply]:
-    return ask(turn, turn.data.get("purpose", "update"), page=2 if argument == "2" else 1)
+    return ask(turn, turn.data.get("purpose", "update"), page=2 if argument == "2" else 1, **_carried(turn))
 
 
 @router.button("kec")

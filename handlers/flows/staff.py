@@ -55,7 +55,11 @@ def _place_name(turn: Turn, staff: Staff) -> str:
 
 def staff_menu(turn: Turn, staff: Staff, text: str | None = None) -> Reply:
     _ = turn._
-    intro = text or _("Menu petugas ({place}).").format(place=_place_name(turn, staff))
+    intro = text or (
+        _("Menu petugas ({place}).").format(place=_place_name(turn, staff))
+        + "\n"
+        + _("Pertanyaan warga (tiket): ketik /tiket.")
+    )
     buttons = (
         Button("staff:new", _("Buat pengumuman")),
         Button("staff:list", _("Daftar pengumuman")),

@@ -55,7 +55,9 @@ async def guide(turn: Turn, place: Kelurahan) -> list[Reply]:
         "Jika data di KTP atau KK sendiri yang salah (alamat, pekerjaan), perbaiki dulu di Disdukcapil Kota "
         "Bekasi, baru perbarui DTSEN."
     )
-    replies = [Reply(steps), Reply(online, (Button("check", _("Cek kelayakan")), turn.menu_button()))]
+    # "data saya salah", "sudah update tapi belum masuk": a case the guide cannot settle goes to an officer.
+    buttons = (Button("check", _("Cek kelayakan")), Button("ticket:start", _("Tanya petugas")), turn.menu_button())
+    replies = [Reply(steps), Reply(online, buttons)]
     if details and details.phone:
         replies.insert(1, Reply(_("Telepon kelurahan: {phone}").format(phone=details.phone)))
     return replies

@@ -72,7 +72,18 @@ _PLACEHOLDER = re.compile(r"\{([a-z0-9_]+\.[a-z0-9_]+)\}")
 
 
 def fill(text: str, values: dict[str, str]) -> str:
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1)) or _generated(m.group(1)) or m.group(0), text)
+
+
+def _generated(key: str) -> str | None:
+    """`{long.N}`: a message of exactly N characters (words, so it reads as text)."""
+    kind, _sep, size = key.partition(".")
+    if kind != "long" or not size.isdigit():
+        return None
+    return ("kata " * (int(size) // 5 + 1))[: int(size)]
+
+
+_TICKET_NUMBER = re.compile(r"#(\d+)")
 
 
 def load_set(path: Path) -> list[dict[str, Any]]:
@@ -213,22 +224,26 @@ class DialogueRunner:
         outcome = Outcome(dialogue["id"])
         channel = dialogue.get("channel", "console")
         lang = dialogue.get("lang", "")
-        user = f"dlg-{self.count}"
-        if dialogue.get("staff"):
-            problem = await self._bind_staff(channel, user, dialogue["staff"])
-            if problem is not None:
-                outcome.failures.append(problem)
-                return outcome
-        replies: list[Reply] = []
+        users = {"user": f"dlg-{self.count}", "officer": f"dlg-{self.count}-officer"}
+        for key, who in (("staff", "user"), ("officer", "officer")):
+            if dialogue.get(key):
+                problem = await self._bind_staff(channel, users[who], dialogue[key])
+                if problem is not None:
+                    outcome.failures.append(problem)
+                    return outcome
+        last: dict[str, list[Reply]] = {"user": [], "officer": []}
         person = "priority"
+        values = dict(self.values)
         for n, turn in enumerate(dialogue.get("turn", []), start=1):
             where = f"turn {n}"
+            by = turn.get("by", "user")
+            user, replies = users[by], last[by]
             typed = _NIK_OF.findall(turn.get("say", ""))
             person = typed[-1] if typed else person
             if "say" in turn:
-                msg = InMessage(channel, user, Kind.TEXT, text=fill(turn["say"], self.values), language_hint=lang)
+                msg = InMessage(channel, user, Kind.TEXT, text=fill(turn["say"], values), language_hint=lang)
             elif "press" in turn:
-                payload = find_button(replies, fill(turn["press"], self.values))
+                payload = find_button(replies, fill(turn["press"], values))
                 if payload is None:
                     labels = [label for r in replies for _, label in r.choices()]
                     outcome.failures.append(f"{where}: no button {turn['press']!r} among {labels}")
@@ -244,13 +259,15 @@ class DialogueRunner:
                     contact_is_own=kind is Kind.CONTACT,
                     language_hint=lang,
                 )
-            replies = await self.bot.handle(msg)
+            replies = last[by] = await self.bot.handle(msg)
             outcome.failures += [f"{where}: {problem}" for problem in over_limits(replies)]
             text = seen(replies)
+            if by == "user" and (numbered := _TICKET_NUMBER.search(text)):
+                values["ticket.id"] = numbered.group(1)  # the citizen's ticket, for the officer's turns
             if not replies or not text.strip():
                 outcome.failures.append(f"{where}: the bot stayed silent")
                 continue
-            checks = {key: [fill(p, self.values) for p in turn.get(key, [])] for key in ("any", "all", "none")}
+            checks = {key: [fill(p, values) for p in turn.get(key, [])] for key in ("any", "all", "none")}
             if checks["any"] and not any(p.casefold() in text for p in checks["any"]):
                 outcome.failures.append(f"{where}: none of {checks['any']} in {text[:600]!r}")
             missing = [p for p in checks["all"] if p.casefold() not in text]

@@ -1,0 +1,549 @@
+"""Tanya petugas: a citizen's question goes to a kelurahan officer as a ticket, answered in this chat.
+
+The path: which kelurahan (named, the verified record's, the subscription's, or picked) → the question in
+one message → consent to share the eligibility status (only when the chat verified earlier) → the ticket
+number and the expected answer time. While a ticket is open, free text that is not a clear new request is
+added to it (`follow_up`). Every ticket operation goes through sigap_core.tickets, never the ticket store;
+answers that went only as the WhatsApp template come from the outbox (`take_unread`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from handlers.context import Turn
+from handlers.flow import Router
+from handlers.flows import kelurahan as kelurahan_flow
+from handlers.model import Button, Kind, Reply
+from handlers.understanding import Said
+from sigap_core import tickets as service
+from sigap_core.i18n import N_
+from sigap_core.services import check
+from sigap_core.wilayah import Kelurahan
+
+TICKET_QUESTION = "ticket_question"
+TICKET_CONSENT = "ticket_consent"
+PURPOSE = "ticket"
+MAX_QUESTION = 2000  # what the ticket service accepts (TICKETS.md); longer is refused kindly, never cut
+MIN_LETTERS = 8  # "pak" or "tolong" alone is not yet a question (asked once for more, then accepted)
+
+router = Router("tickets")
+
+# Digits that must not reach staff or the database: a NIK or KK (16), a phone number (10-13), in groups.
+_LONG_NUMBER = re.compile(r"(?<!\d)\+?\d(?:[\s.\-]?\d){9,}(?!\d)")
+_LETTER = re.compile(r"[^\W\d_]")
+# The kelurahan named while asking: "tanya petugas kelurahan margahayu", "komplain ke kel. jatibening".
+_NAMES_PLACE = re.compile(r"\b(kelurahan|kel|kelurhan|village)\b")
+
+# Topics: chosen by code, stored as the Indonesian label (as staff read it in notices), shown through gettext.
+TOPICS = {
+    "complaint": N_("Keluhan"),
+    "data": N_("Data DTSEN"),
+    "eligibility": N_("Kelayakan"),
+    "coverage": N_("Kepesertaan"),
+    "claim": N_("Klaim"),
+    "other": N_("Lainnya"),
+}
+_COMPLAINT = re.compile(r"\b(komplain|complain\w*|keluh\w*|mengadu|ngadu|pengaduan|lapor\w*|protes)\b")
+_TOPIC_OF_INTENT = {
+    "update_data": "data",
+    "check_eligibility": "eligibility",
+    "coverage_status": "coverage",
+    "claim_help": "claim",
+}
+# A short message that clearly asks for something else: served as such, never taken as the question.
+_NEW_REQUEST_INTENTS = ("check_eligibility", "subscribe", "coverage_status", "update_data", "claim_help")
+
+
+def topic_of(said: Said) -> str:
+    if _COMPLAINT.search(said.lowered) or _COMPLAINT.search(said.normalised):
+        return "complaint"
+    return _TOPIC_OF_INTENT.get(said.intent, "other")
+
+
+def masked(text: str) -> tuple[str, bool]:
+    """The text with long numbers (NIK, KK, phone) replaced; whether anything was replaced."""
+    hidden = _LONG_NUMBER.sub("[…]", text)
+    return hidden, hidden != text
+
+
+def new_request(said: Said) -> bool:
+    """The message asks for something the bot serves itself: a NIK check, a short command ("cek kelayakan",
+    "langganan info", "berhenti"), a greeting or thanks, a bare yes/no, a language change."""
+    words = len(said.lowered.split())
+    score = said.nlu.scores.get(said.intent, 0)
+    if said.digits.nik and words <= 6:
+        return True
+    if said.intent in ("unsubscribe", "change_language") and score >= 4:
+        return True
+    if words <= 4 and said.intent in _NEW_REQUEST_INTENTS and score >= 3 and said.faq is None:
+        return True
+    if words <= 4 and said.intent == "menu":
+        return True
+    return words <= 3 and said.bare_answer is not None
+
+
+# Starting -----------------------------------------------------------------------------------------------
+
+
+async def start(turn: Turn, said: Said | None = None, lead: str = "") -> list[Reply]:
+    """ "tanya petugas", "komplain", the Tanya petugas button. One open ticket per chat: a second request
+    is pointed at the open one."""
+    _ = turn._
+    open_one = await current_ticket(turn)
+    if open_one is not None:
+        turn.clear_state()
+        text = _(
+            "Anda masih punya tiket {number} yang belum selesai (Kelurahan {kelurahan}). Ketik saja tambahan "
+            "pertanyaan Anda di sini; akan masuk ke tiket itu dan dibaca petugas."
+        ).format(number=open_one.number, kelurahan=open_one.kelurahan)
+        return [Reply(_lead(lead, text), (Button("ticket:status", _("Lihat tiket")), turn.menu_button()))]
+    topic = topic_of(said) if said is not None else "other"
+    named = _named_place(turn, said.text) if said is not None else None
+    place = named or await kelurahan_flow.known(turn)
+    # "komplain, bansos saya belum cair padahal sudah terdaftar": the question came with the request.
+    question = _question_in(said, named) if said is not None else None
+    if place is None:
+        carry = {"topic": topic, "question": masked(question)[0]} if question else {"topic": topic}
+        replies = kelurahan_flow.ask(turn, PURPOSE, 1, **carry)
+        intro = (
+            _("Pertanyaan Anda sudah saya catat. Supaya sampai ke petugas yang tepat: kelurahan Anda apa?")
+            if question
+            else _("Pertanyaan Anda akan saya teruskan ke petugas kelurahan. Dulu, kelurahan Anda apa?")
+        )
+        return [Reply(_lead(lead, intro)), *replies]
+    if question:
+        hidden_question, hidden = masked(question)
+        replies = await _after_question(turn, place.code, topic, hidden_question)
+        return [Reply(_lead(lead, _hidden_note(turn))), *replies] if hidden else _led(lead, replies)
+    return [ask_question(turn, place, topic, lead=lead)]
+
+
+def _led(lead: str, replies: list[Reply]) -> list[Reply]:
+    if not lead or not replies:
+        return replies
+    first = replies[0]
+    return [Reply(_lead(lead, first.text), first.buttons, first.menu), *replies[1:]]
+
+
+# Words of the request itself ("mau komplain ke petugas kelurahan"), not of a question.
+_REQUEST_TEXT = (
+    "mau mw ingin pengen pgn saya sy aku gw min admin kak pak bu bang mas mbak dong ya yah tolong mohon tanya "
+    "tny nanya bertanya komplain complain keluhan mengeluh mengadu ngadu pengaduan aduan lapor protes ke sama "
+    "sm dengan dgn petugas orang manusia cs operator pegawai kelurahan kel bicara ngomong ngobrol chat langsung "
+    "aja saja bisa bs boleh gimana caranya cara buat bikin i want to talk speak with a an the person human "
+    "officer staff someone ask make please can have got would like file complaint question about need"
+)
+_REQUEST_WORDS = frozenset(_REQUEST_TEXT.split())
+
+
+def _question_in(said: Said, named: Kelurahan | None) -> str | None:
+    """The question when the request carries one: at least four words besides the request's own (and the
+    kelurahan's name)."""
+    place_words = set(named.name.lower().split()) if named else set()
+    words = re.findall(r"[^\W\d_]+", said.lowered)
+    content = [w for w in words if w not in _REQUEST_WORDS and w not in place_words]
+    if len(content) < 4 or len(said.text) > MAX_QUESTION:
+        return None
+    return said.text.strip()
+
+
+def human_lead(turn: Turn) -> str:
+    """ "mau ngomong sama petugas": the bot is not read by people, but it passes a question on."""
+    return turn._(
+        "Bot ini tidak dibaca petugas secara langsung, tetapi pertanyaan Anda bisa saya teruskan ke petugas "
+        "kelurahan, dan jawabannya datang di chat ini."
+    )
+
+
+def _lead(lead: str, text: str) -> str:
+    return f"{lead}\n\n{text}" if lead else text
+
+
+def _named_place(turn: Turn, text: str) -> Kelurahan | None:
+    if len(text.split()) <= 3:
+        return kelurahan_flow.from_text(turn, text)
+    if _NAMES_PLACE.search(text.lower()):
+        return turn.domain.wilayah.find_in_text(text)
+    return None
+
+
+def ask_question(turn: Turn, place: Kelurahan, topic: str, lead: str = "") -> Reply:
+    _ = turn._
+    turn.set_state(TICKET_QUESTION, kode=place.code, topic=topic)
+    text = _(
+        "Tulis pertanyaan Anda dalam satu pesan. Petugas Kelurahan {kelurahan} akan menjawab di chat ini, "
+        "{expected}.\n"
+        "Tidak perlu menulis NIK atau nomor HP."
+    ).format(kelurahan=place.name, expected=service.expected_answer(turn.domain, turn.now, turn.lang))
+    return Reply(
+        _lead(lead, text), (Button("ticket:place", _("Kelurahan lain")), turn.cancel_button(), turn.menu_button())
+    )
+
+
+@kelurahan_flow.continue_with(PURPOSE)
+async def place_chosen(turn: Turn, place: Kelurahan) -> list[Reply]:
+    data = turn.data
+    topic = str(data.get("topic") or "other")
+    question = data.get("question")
+    if question:  # typed at the kelurahan prompt already
+        return await _after_question(turn, place.code, topic, str(question))
+    return [ask_question(turn, place, topic)]
+
+
+@kelurahan_flow.on_other_text(PURPOSE)
+async def question_at_place_prompt(turn: Turn, said: Said) -> list[Reply] | None:
+    """A question typed right away at the kelurahan prompt: kept, and the kelurahan asked for again."""
+    words = len(said.text.split())
+    if (
+        new_request(said)
+        or words < 4
+        or len(said.text) > MAX_QUESTION
+        or (words <= 6 and kelurahan_flow.dont_know(said))
+    ):
+        return None
+    _ = turn._
+    question, hidden = masked(said.text.strip())
+    topic = turn.data.get("topic") or "other"
+    topic = topic if topic != "other" else topic_of(said)
+    text = _("Pertanyaan Anda sudah saya catat.")
+    if hidden:
+        text += " " + _hidden_note(turn)
+    return [Reply(text), *kelurahan_flow.ask(turn, PURPOSE, topic=topic, question=question)]
+
+
+# The question ---------------------------------------------------------------------------------------------
+
+
+def _hidden_note(turn: Turn) -> str:
+    return turn._("Demi keamanan, nomor panjang (NIK, KK, atau HP) saya hapus dari pesan itu.")
+
+
+def _reminder(turn: Turn) -> Reply:
+    _ = turn._
+    return Reply(
+        _("Petugas menunggu pertanyaan Anda: ketik dalam satu pesan (teks), atau tekan Batal."),
+        (turn.cancel_button(), turn.menu_button()),
+    )
+
+
+def _refused(turn: Turn, error: service.TicketError) -> list[Reply]:
+    """What the service refused at opening (the checks here make it rare): said, the prompt kept."""
+    _ = turn._
+    if error is service.TicketError.TOO_LONG:
+        return [too_long(turn)]
+    if error is service.TicketError.UNKNOWN_KELURAHAN:
+        return kelurahan_flow.not_understood(turn)
+    return [Reply(_("Pertanyaannya belum ada. Ketik pertanyaan Anda dengan kata-kata, ya.")), _reminder(turn)]
+
+
+def too_long(turn: Turn) -> Reply:
+    """Over the ticket limit: said plainly with the numbers, nothing sent, the prompt kept."""
+    _ = turn._
+    return Reply(
+        _(
+            "Pesan Anda {length} karakter, sedangkan satu pesan untuk petugas paling banyak {limit} karakter. "
+            "Belum ada yang terkirim. Persingkat, atau kirim bagian pertamanya dulu; sisanya bisa Anda kirim "
+            "sebagai tambahan setelah nomor tiket keluar."
+        ).format(length=_.number(len(turn.msg.text)), limit=_.number(MAX_QUESTION)),
+        (turn.cancel_button(), turn.menu_button()),
+    )
+
+
+async def _cancel(turn: Turn) -> list[Reply]:
+    turn.clear_state()
+    return [turn.main_menu(turn._("Baik, pertanyaan tidak dikirim ke petugas."))]
+
+
+@router.step(
+    TICKET_QUESTION, reminder=_reminder, cancel=_cancel, free_text=True, max_text=MAX_QUESTION, too_long=too_long
+)
+async def question_step(turn: Turn, said: Said) -> list[Reply] | None:
+    _ = turn._
+    text = said.text.strip()
+    if not _LETTER.search(text) and not said.digits.nik:
+        # "🙏", "??", "..." : no words yet.
+        return [
+            Reply(_("Pertanyaannya belum ada. Ketik pertanyaan Anda dengan kata-kata, ya."), _reminder(turn).buttons)
+        ]
+    short = len(text.split()) <= 3
+    if short and said.bare_answer is False:
+        return await _cancel(turn)  # "nggak", "ga deh": not asking after all
+    if new_request(said) and said.intent != "menu" and said.bare_answer is None:
+        turn.clear_state()
+        return None  # "cek kelayakan", a NIK, "berhenti": served as asked
+    if short and not said.faq and (said.intent == "menu" or said.bare_answer is True):  # "halo", "iya", "ok"
+        return [
+            Reply(_("Halo! Silakan ketik pertanyaan Anda untuk petugas dalam satu pesan."), _reminder(turn).buttons)
+        ]
+    data = turn.data
+    letters = len(_LETTER.findall(text))
+    if letters < MIN_LETTERS and not data.get("asked_more"):
+        turn.update_data(asked_more=True)
+        return [
+            Reply(
+                _(
+                    "Bisa diceritakan sedikit lebih lengkap, supaya petugas bisa langsung menjawab? Contoh: "
+                    "“data saya di DTSEN masih salah padahal sudah lapor ke kelurahan bulan lalu”."
+                ),
+                _reminder(turn).buttons,
+            )
+        ]
+    question, hidden = masked(text)
+    topic = str(data.get("topic") or "other")
+    if topic == "other":
+        topic = topic_of(said)
+    replies = await _after_question(turn, str(data.get("kode") or ""), topic, question)
+    if hidden:
+        replies.insert(0, Reply(_hidden_note(turn)))
+    return replies
+
+
+async def _after_question(turn: Turn, kode: str, topic: str, question: str) -> list[Reply]:
+    """Ask to share the eligibility status when the chat verified earlier; otherwise open the ticket."""
+    _ = turn._
+    link = await turn.uow.links.get(turn.msg.channel, turn.msg.user_key)
+    if link is None:
+        return await _open(turn, kode, topic, question, share=False)
+    turn.set_state(TICKET_CONSENT, kode=kode, topic=topic, question=question)
+    return [_consent_question(turn)]
+
+
+def _consent_question(turn: Turn) -> Reply:
+    _ = turn._
+    return Reply(
+        _(
+            "Anda sudah verifikasi NIK di chat ini. Boleh petugas melihat hasil cek kelayakan Anda (misalnya "
+            "“layak, prioritas”), supaya bisa menjawab lebih tepat? NIK tidak ditunjukkan. Tanpa izin ini, "
+            "petugas hanya melihat pertanyaan Anda."
+        ),
+        (Button("ticket:share:yes", _("Ya, boleh")), Button("ticket:share:no", _("Tidak usah"))),
+    )
+
+
+def _consent_reminder(turn: Turn) -> Reply:
+    _ = turn._
+    reply = _consent_question(turn)
+    return Reply(_("Pertanyaan belum terkirim. Boleh petugas melihat hasil cek kelayakan Anda?"), reply.buttons)
+
+
+_NO_NEED = re.compile(r"^(ga|gak|nggak|ngga|enggak|tidak|tdk|gk) (usah|perlu)\b")
+
+
+@router.step(TICKET_CONSENT, reminder=_consent_reminder, cancel=_cancel, own_escapes=("cancel",))
+async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
+    if said.escape == "cancel":
+        # "ga usah" answers the question (no sharing); "batal" drops the question.
+        return await _consented(turn, False) if _NO_NEED.search(said.lowered) else await _cancel(turn)
+    if said.bare_answer is not None:
+        return await _consented(turn, said.bare_answer)
+    if said.faq is not None or new_request(said):
+        return None
+    _ = turn._
+    return [Reply(_("Maaf, belum jelas. Ketik “ya” atau “tidak”."), _consent_question(turn).buttons)]
+
+
+async def _consented(turn: Turn, share: bool) -> list[Reply]:
+    data = turn.data
+    if turn.state != TICKET_CONSENT or not data.get("question"):
+        return [turn.main_menu(turn._("Pertanyaan itu sudah tidak ada. Silakan mulai lagi dari “Tanya petugas”."))]
+    return await _open(turn, str(data.get("kode") or ""), str(data.get("topic") or "other"), data["question"], share)
+
+
+async def _open(turn: Turn, kode: str, topic: str, question: str, share: bool) -> list[Reply]:
+    _ = turn._
+    place = turn.domain.wilayah.get(kode)
+    if place is None:
+        return kelurahan_flow.ask(turn, PURPOSE, topic=topic, question=question)
+    status: str | None = None
+    nik_hmac: bytes | None = None
+    if share:
+        link = await turn.uow.links.get(turn.msg.channel, turn.msg.user_key)
+        if link is not None:
+            decision = await check(turn.uow, turn.domain, link.nik_hmac, turn.today)
+            status, nik_hmac = decision.status.value, link.nik_hmac
+    try:
+        ticket = await service.open_ticket(
+            turn.uow,
+            domain=turn.domain,
+            channel=turn.msg.channel,
+            user_key=turn.msg.user_key,
+            lang=turn.lang,
+            kode_kelurahan=place.code,
+            topic=TOPICS.get(topic, TOPICS["other"]),  # stored in Indonesian, as staff read it; shown via gettext
+            text=question,
+            now=turn.now,
+            shared_status=status,
+            shared_nik_hmac=nik_hmac,
+        )
+    except service.TicketInputError as refused:
+        return _refused(turn, refused.error)
+    turn.clear_state()
+    turn.remember_asked()
+    text = _(
+        "Terkirim. Nomor tiket Anda: {number}.\n"
+        "Petugas Kelurahan {kelurahan} akan menjawab di chat ini, {expected}.\n"
+        "Ada tambahan? Ketik saja di sini, nanti masuk ke tiket yang sama. Menu tetap bisa dipakai."
+    ).format(
+        number=ticket.number,
+        kelurahan=place.name,
+        expected=service.expected_answer(turn.domain, turn.now, turn.lang),
+    )
+    if share and status:
+        text += "\n" + _("Hasil cek kelayakan Anda ikut ditunjukkan ke petugas.")
+    return [Reply(text, (turn.menu_button(),))]
+
+
+# While a ticket is open -------------------------------------------------------------------------------------
+
+
+async def current_ticket(turn: Turn) -> service.TicketView | None:
+    """The chat's ticket that is not closed; looked up only for a chat that has asked an officer (most never
+    do, and their free text then costs no query)."""
+    if not turn.asked_officer:
+        return None
+    return await service.open_ticket_of(turn.uow, turn.msg.channel, turn.msg.user_key, turn.now)
+
+
+async def follow_up(turn: Turn, said: Said) -> list[Reply] | None:
+    """Free text from a citizen with an open ticket: added to it, confirmed in one line. None when there is
+    no open ticket or the message is a clear new request (answered normally)."""
+    text = said.text.strip()
+    if not _LETTER.search(text) or new_request(said) or text.startswith("/"):
+        return None
+    if said.wants_officer and _question_in(said, None) is None:
+        return None  # "mau komplain lagi": asking again, pointed at the open ticket by `start`
+    ticket = await current_ticket(turn)
+    if ticket is None:
+        return None
+    _ = turn._
+    if len(text) > MAX_QUESTION:
+        return [too_long_follow_up(turn, ticket.number)]
+    addition, hidden = masked(text)
+    try:
+        await service.add_citizen_message(turn.uow, ticket.id, addition, turn.now)
+    except service.TicketInputError:
+        return None  # closed meanwhile: answered as any message
+
+    line = _("Tambahan Anda masuk ke tiket {number}; petugas akan membacanya.").format(number=ticket.number)
+    if hidden:
+        line += " " + _hidden_note(turn)
+    return [Reply(line, (turn.menu_button(),))]
+
+
+def too_long_follow_up(turn: Turn, number: str) -> Reply:
+    _ = turn._
+    return Reply(
+        _(
+            "Pesan Anda {length} karakter, sedangkan satu pesan untuk petugas paling banyak {limit} karakter. "
+            "Belum masuk ke tiket {number}. Kirim dalam beberapa pesan yang lebih pendek, ya."
+        ).format(length=_.number(len(turn.msg.text)), limit=_.number(MAX_QUESTION), number=number),
+        (turn.menu_button(),),
+    )
+
+
+async def long_message(turn: Turn, said: Said | None) -> list[Reply] | None:
+    """A message over the engine's usual limit with no step pending: for an open ticket, added (up to the
+    ticket limit) or refused with the numbers; None when there is no open ticket."""
+    if said is not None:
+        return await follow_up(turn, said)
+    ticket = await current_ticket(turn)
+    return None if ticket is None else [too_long_follow_up(turn, ticket.number)]
+
+
+async def non_text(turn: Turn) -> list[Reply] | None:
+    """A voice note or a photo while a ticket is open: it cannot be passed on, say so."""
+    if turn.msg.kind in (Kind.STICKER, Kind.REACTION):
+        return None
+    ticket = await current_ticket(turn)
+    if ticket is None:
+        return None
+    _ = turn._
+    return [
+        Reply(
+            _(
+                "Maaf, petugas hanya menerima pesan teks: suara, foto, dan berkas tidak bisa diteruskan. "
+                "Ketik tambahannya di sini; akan masuk ke tiket {number}."
+            ).format(number=ticket.number),
+            (turn.menu_button(),),
+        )
+    ]
+
+
+async def status(turn: Turn) -> list[Reply]:
+    _ = turn._
+    ticket = await current_ticket(turn)
+    if ticket is None:
+        return [
+            Reply(
+                _("Anda tidak punya tiket yang masih terbuka."),
+                (Button("ticket:start", _("Tanya petugas")), turn.menu_button()),
+            )
+        ]
+    state = _("sudah dijawab") if ticket.state == "answered" else _("menunggu jawaban")
+    text = _("Tiket {number} (Kelurahan {kelurahan}): {state}. Pertanyaan: “{question}”").format(
+        number=ticket.number, kelurahan=ticket.kelurahan, state=state, question=ticket.question
+    )
+    return [Reply(text, (turn.menu_button(),))]
+
+
+# Answers that went as the WhatsApp template ----------------------------------------------------------------
+
+
+async def unread_answers(turn: Turn) -> list[Reply]:
+    """Outside WhatsApp's 24-hour window an officer's answer goes as the ticket template, which carries only
+    the ticket number and invites the citizen to reply. On their next message (the window is open again) the
+    answers that went only as the template are shown, each once (`take_unread` marks them in this turn's
+    transaction)."""
+    if turn.msg.channel != "whatsapp":
+        return []
+    unread = await turn.uow.outbox.take_unread(turn.msg.channel, turn.msg.user_key, turn.now)
+    if unread:
+        turn.remember_asked()  # (a dialog pruned meanwhile forgot it): follow-ups go to the ticket again
+    return [Reply(text) for _broadcast, text in unread]
+
+
+# Rating ---------------------------------------------------------------------------------------------------
+
+
+async def rate(turn: Turn, argument: str) -> list[Reply]:
+    _ = turn._
+    ticket_id, _sep, vote = argument.partition(":")
+    if not ticket_id.isdigit() or vote not in ("up", "down"):
+        return [turn.main_menu(_("Tombol itu sudah tidak berlaku. Silakan pilih lagi dari menu."))]
+    recorded = await service.rate(turn.uow, turn.msg.channel, turn.msg.user_key, int(ticket_id), vote == "up", turn.now)
+    if not recorded:
+        return [turn.main_menu(_("Penilaian untuk tiket ini sudah tercatat. Terima kasih!"))]
+    if vote == "up":
+        return [turn.main_menu(_("Terima kasih atas penilaiannya! Senang bisa membantu."))]
+    return [
+        Reply(
+            _(
+                "Terima kasih atas penilaiannya; ini membantu kami memperbaiki layanan. Kalau masih ada yang "
+                "belum terjawab, tanyakan lagi ke petugas."
+            ),
+            (Button("ticket:start", _("Tanya petugas")), turn.menu_button()),
+        )
+    ]
+
+
+# What this flow owns --------------------------------------------------------------------------------------
+
+
+@router.button("ticket")
+async def ticket_button(turn: Turn, argument: str) -> list[Reply]:
+    action, _sep, value = argument.partition(":")
+    match action:
+        case "share":
+            return await _consented(turn, value == "yes")
+        case "place":
+            topic = (turn.data.get("topic") or "other") if turn.state == TICKET_QUESTION else "other"
+            return kelurahan_flow.ask(turn, PURPOSE, topic=topic)
+        case "status":
+            return await status(turn)
+    return await start(turn)
+
+
+@router.button("tiket_nilai")
+async def rating_button(turn: Turn, argument: str) -> list[Reply]:
+    return await rate(turn, argument)
