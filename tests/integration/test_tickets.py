@@ -12,6 +12,7 @@ from bot.bootstrap import App
 from sigap_core import tickets
 from sigap_core.retention import prune
 from sigap_core.store import models
+from sigap_core.store.outbox import ERASED_TEXT, FORGOTTEN
 from sigap_core.store.repositories import UnitOfWork
 from sigap_core.ticket_report import ticket_report
 
@@ -238,7 +239,7 @@ async def test_erasure_deletes_the_texts_keeps_the_counts_and_closes_the_ticket(
     assert chats == ["", "warga2"] and report.total.total == 2 and report.total.answered == 1
     # No copy in the outbox either: the notice and the answer that carried the texts hold none, and were not
     # sent (still queued here); the other citizen's notice is untouched.
-    assert [user for _k, user, text, _t in carried if text == ""] == ["petugas_a", "warga1"]
+    assert [user for _k, user, text, _t in carried if text in FORGOTTEN] == ["petugas_a", "warga1"]
     assert not any("Data saya salah" in text or "Jawaban" in text for _k, _u, text, _t in carried)
     assert any("Pertanyaan lain" in text for _k, _u, text, _t in carried)
     assert states == ["cancelled", "pending", "cancelled"]
@@ -265,7 +266,7 @@ async def test_retention_deletes_the_texts_of_long_closed_tickets_only(app: App)
         tickets_left = await uow.session.scalar(select(func.count()).select_from(models.Ticket))
         carried = [text for _k, _u, text, _t in await sent(uow)]
     assert tickets_left == 2
-    assert "Masih menunggu" in carried[1] and carried.count("") == 2  # the closed one's notice, rating
+    assert "Masih menunggu" in carried[1] and carried.count(ERASED_TEXT) == 2  # the closed one's notice, rating
 
 
 async def test_the_report_counts_open_tickets_median_response_sla_share_and_thumbs_up(app: App) -> None:
