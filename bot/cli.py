@@ -12,8 +12,7 @@ import sys
 
 import click
 
-from bot.cli_selection import selection
-from bot.commands import broadcast, chat, database, demo, lookup, registry, service, staff
+from bot.commands import broadcast, chat, database, demo, lookup, registry, selection, service, staff
 
 
 @click.group()
@@ -36,7 +35,7 @@ main.add_command(staff.staff)
 main.add_command(broadcast.broadcast)
 main.add_command(database.prune)
 main.add_command(demo.demo)
-main.add_command(selection)
+main.add_command(selection.selection)
 
 
 if __name__ == "__main__":  # pragma: no cover
