@@ -8,7 +8,9 @@ Targets (issue #12 §2): WhatsApp-only ready in ≤ 2 s; with Telegram ≤ 1.3 �
 database is migrated once before the rounds, so each run is a service restart. Each round runs the three
 in turn; the per-round ratio is the comparable figure on a machine whose speed drifts. CPU seconds (user +
 system, from /proc at the moment of the first 200) are given beside wall time: on a shared machine they are
-what the start-up itself costs, while wall time also counts waiting for a core.
+what the start-up itself costs, while wall time also counts waiting for a core. The 1-minute load average is
+recorded before and after each round, and the summary (a Markdown table for bench/README.md) gives the
+median and range of both wall and CPU time with the load the rounds ran under.
 """
 
 from __future__ import annotations
@@ -122,6 +124,7 @@ def main() -> None:
             }
             rounds = []
             for n in range(args.rounds):
+                load_before = os.getloadavg()[0]
                 (bare, bare_cpu), (wa, wa_cpu), (tg, tg_cpu) = (
                     bare_import(),
                     ready_seconds(whatsapp),
@@ -136,6 +139,8 @@ def main() -> None:
                     "whatsapp_only_cpu_s": wa_cpu,
                     "telegram_cpu_s": tg_cpu,
                     "telegram_over_import_cpu": tg_cpu / bare_cpu,
+                    "load_1min_before": load_before,
+                    "load_1min_after": os.getloadavg()[0],
                 }
                 rounds.append({key: round(value, 3) for key, value in row.items()})
                 print(f"round {n + 1}: {rounds[-1]}", file=sys.stderr)
@@ -143,6 +148,7 @@ def main() -> None:
             fake.terminate()
             fake.wait()
     medians = {key: round(statistics.median(r[key] for r in rounds), 3) for key in rounds[0]}
+    print(summary_table(rounds), file=sys.stderr)
     write_figures(
         "startup",
         {
@@ -153,6 +159,30 @@ def main() -> None:
             "cpu_count": os.cpu_count(),
         },
     )
+
+
+def summary_table(rounds: list[dict[str, float]]) -> str:
+    """Median (range) of wall and CPU time per measure, and the load the rounds ran under."""
+
+    def cell(key: str, unit: str) -> str:
+        values = [r[key] for r in rounds]
+        return f"{statistics.median(values):.2f}{unit} ({min(values):.2f}–{max(values):.2f})"
+
+    loads = [value for r in rounds for value in (r["load_1min_before"], r["load_1min_after"])]
+    lines = [
+        f"{len(rounds)} rounds, {os.cpu_count()} CPUs, 1-minute load average {min(loads):.1f}–{max(loads):.1f} "
+        f"(median {statistics.median(loads):.1f})",
+        "",
+        f"| {len(rounds)} rounds, median (range) | wall | CPU (user + system) | target |",
+        "|---|---|---|---|",
+        f'| `python -c "import aiogram"` | {cell("import_aiogram_s", " s")} | {cell("import_aiogram_cpu_s", " s")} | |',
+        f"| WhatsApp-only `sigap run` ready | {cell('whatsapp_only_ready_s', ' s')} "
+        f"| {cell('whatsapp_only_cpu_s', ' s')} | ≤ 2 s |",
+        f"| with Telegram, ready | {cell('telegram_ready_s', ' s')} | {cell('telegram_cpu_s', ' s')} | |",
+        f"| with Telegram ÷ bare import, per round | {cell('telegram_over_import', '')} "
+        f"| {cell('telegram_over_import_cpu', '')} | ≤ 1.3 |",
+    ]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
