@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from bot.bootstrap import App, bootstrap
 from sigap_core.config import Settings
-from sigap_core.selection_rounds import run_selection
+from sigap_core.selection_rounds import RoundResult, run_selection
 from sigap_core.store import selection as selection_store
 from tests.conftest import TODAY, copy_sqlite_database
 from tests.integration.test_selection import NOW, extra_people, load
@@ -56,3 +56,24 @@ async def test_inline_and_aiosqlite_record_the_same_round(
     assert [row[3] for row in inline[:120]] == [1] * 120  # desil 2 (tier 1) ranks before desil 5
     # The insert's larger page cache was for that statement only: SQLite's default again.
     assert cache_size == -2000
+
+
+async def test_the_scan_in_small_partitions_plans_what_one_partition_plans(
+    app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On both databases (inline SQLite: the sqlite3 cursor; PostgreSQL: an asyncpg cursor)."""
+    await load(app, tmp_path, extra_people(120, desil=2) + extra_people(180, desil=5, first=200))
+
+    def placements(result: RoundResult) -> list[tuple[bytes, int, int, str]]:
+        return [(p.candidate.nik_hmac, p.tier, p.rank, p.outcome.value) for p in result.plan.plan.placements]
+
+    monkeypatch.setattr(selection_store, "STREAM_ROWS", 1_000_000)
+    whole = await run_selection(app.store, app.domain, TODAY, NOW, "cli:test", quota=150, dry_run=True)
+    monkeypatch.setattr(selection_store, "STREAM_ROWS", 7)
+    recorded = await run_selection(app.store, app.domain, TODAY, NOW, "cli:test", quota=150)
+    assert recorded.round is not None
+    assert len(placements(whole)) >= 300
+    assert placements(recorded) == placements(whole)
+    async with app.store.uow() as uow:
+        selected = [digest for digest, *_ in await uow.selection.selected_of(recorded.round.id)]
+    assert selected == [digest for digest, _, _, outcome in placements(whole) if outcome == "selected"]
