@@ -5,10 +5,14 @@ same rounds.
     .venv/bin/python bench/startup.py [--rounds 5]
 
 Targets (issue #12 §2): WhatsApp-only ready in ≤ 2 s; with Telegram ≤ 1.3 × the bare aiogram import. The
-database is migrated once before the rounds, so each run is a service restart. Each round runs the three
-in turn; the per-round ratio is the comparable figure on a machine whose speed drifts. CPU seconds (user +
+database is migrated once before the rounds, so each run is a service restart. Each round runs the bare
+import, the WhatsApp-only start, the Telegram start and the bare import again; the Telegram start is
+divided by the mean of the two bare imports around it (on a machine whose speed drifts, one import before
+it gave ratios of 0.75–1.73 at a steady load). CPU seconds (user +
 system, from /proc at the moment of the first 200) are given beside wall time: on a shared machine they are
-what the start-up itself costs, while wall time also counts waiting for a core.
+what the start-up itself costs, while wall time also counts waiting for a core. The 1-minute load average is
+recorded before and after each round, and the summary (a Markdown table for bench/README.md) gives the
+median and range of both wall and CPU time with the load the rounds ran under.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -120,15 +125,19 @@ def main() -> None:
                 "SIGAP_TELEGRAM_WEBHOOK_URL": "https://example.invalid/webhooks/telegram",
                 "SIGAP_TELEGRAM_WEBHOOK_SECRET": "bench-hook-secret",
             }
-            rounds = []
+            rounds: list[dict[str, Any]] = []
             for n in range(args.rounds):
-                (bare, bare_cpu), (wa, wa_cpu), (tg, tg_cpu) = (
+                load_before = os.getloadavg()[0]
+                (bare_1, bare_cpu_1), (wa, wa_cpu), (tg, tg_cpu), (bare_2, bare_cpu_2) = (
                     bare_import(),
                     ready_seconds(whatsapp),
                     ready_seconds(telegram),
+                    bare_import(),
                 )
-                row = {
+                bare, bare_cpu = (bare_1 + bare_2) / 2, (bare_cpu_1 + bare_cpu_2) / 2
+                row: dict[str, float | tuple[float, ...]] = {
                     "import_aiogram_s": bare,
+                    "import_aiogram_before_after_s": (bare_1, bare_2),
                     "whatsapp_only_ready_s": wa,
                     "telegram_ready_s": tg,
                     "telegram_over_import": tg / bare,
@@ -136,13 +145,20 @@ def main() -> None:
                     "whatsapp_only_cpu_s": wa_cpu,
                     "telegram_cpu_s": tg_cpu,
                     "telegram_over_import_cpu": tg_cpu / bare_cpu,
+                    "load_1min_before": load_before,
+                    "load_1min_after": os.getloadavg()[0],
                 }
-                rounds.append({key: round(value, 3) for key, value in row.items()})
+                rounds.append({key: rounded(value) for key, value in row.items()})
                 print(f"round {n + 1}: {rounds[-1]}", file=sys.stderr)
         finally:
             fake.terminate()
             fake.wait()
-    medians = {key: round(statistics.median(r[key] for r in rounds), 3) for key in rounds[0]}
+    medians = {
+        key: round(statistics.median(r[key] for r in rounds), 3)
+        for key in rounds[0]
+        if key != "import_aiogram_before_after_s"
+    }
+    print(summary_table(rounds), file=sys.stderr)
     write_figures(
         "startup",
         {
@@ -153,6 +169,34 @@ def main() -> None:
             "cpu_count": os.cpu_count(),
         },
     )
+
+
+def rounded(value: float | tuple[float, ...]) -> Any:
+    return tuple(round(v, 3) for v in value) if isinstance(value, tuple) else round(value, 3)
+
+
+def summary_table(rounds: list[dict[str, Any]]) -> str:
+    """Median (range) of wall and CPU time per measure, and the load the rounds ran under."""
+
+    def cell(key: str, unit: str) -> str:
+        values = [r[key] for r in rounds]
+        return f"{statistics.median(values):.2f}{unit} ({min(values):.2f}–{max(values):.2f})"
+
+    loads = [value for r in rounds for value in (r["load_1min_before"], r["load_1min_after"])]
+    lines = [
+        f"{len(rounds)} rounds, {os.cpu_count()} CPUs, 1-minute load average {min(loads):.1f}–{max(loads):.1f} "
+        f"(median {statistics.median(loads):.1f})",
+        "",
+        f"| {len(rounds)} rounds, median (range) | wall | CPU (user + system) | target |",
+        "|---|---|---|---|",
+        f'| `python -c "import aiogram"` | {cell("import_aiogram_s", " s")} | {cell("import_aiogram_cpu_s", " s")} | |',
+        f"| WhatsApp-only `sigap run` ready | {cell('whatsapp_only_ready_s', ' s')} "
+        f"| {cell('whatsapp_only_cpu_s', ' s')} | ≤ 2 s |",
+        f"| with Telegram, ready | {cell('telegram_ready_s', ' s')} | {cell('telegram_cpu_s', ' s')} | |",
+        f"| with Telegram ÷ bare import, per round | {cell('telegram_over_import', '')} "
+        f"| {cell('telegram_over_import_cpu', '')} | ≤ 1.3 |",
+    ]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,7 @@ import sys
 
 import click
 
-from bot.cli_selection import selection
-from bot.commands import broadcast, chat, database, demo, lookup, registry, service, staff, tickets
+from bot.commands import broadcast, chat, database, demo, lookup, registry, selection, service, staff, tickets
 
 
 @click.group()
@@ -36,7 +35,7 @@ main.add_command(staff.staff)
 main.add_command(broadcast.broadcast)
 main.add_command(database.prune)
 main.add_command(demo.demo)
-main.add_command(selection)
+main.add_command(selection.selection)
 main.add_command(tickets.tickets)
 
 

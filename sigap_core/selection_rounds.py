@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sigap_core.eligibility import Facts, RegistryPerson, Status, decide
-from sigap_core.selection import Candidate, Plan, plan_round, policy_record
+from sigap_core.selection import Candidate, Outcome, Plan, plan_round, policy_record
 from sigap_core.services import Domain
 from sigap_core.store import models
 from sigap_core.store.repositories import Store, UnitOfWork
+from sigap_core.store.selection import EntryRow
 
 KEY_CHECK_PURPOSE = "selection-key-check"
 
@@ -143,21 +144,29 @@ async def run_selection(
             )
         )
         names = await uow.selection.names([p.candidate.nik_hmac for p in selected])
-        await uow.selection.add_entries(
-            [
-                (
-                    recorded.id,
-                    p.candidate.nik_hmac,
-                    p.tier,
-                    p.candidate.desil,
-                    p.candidate.kode_kelurahan,
-                    p.rank,
-                    p.outcome.value,
-                    names.get(p.candidate.nik_hmac, "") if p.outcome.value == "selected" else "",
+        # Plain tuples with plain strings: the driver binds exact `str`/`int`/`bytes` without an adapter
+        # look-up (an enum member would take it, 130k times).
+        chosen, waiting_list = Outcome.SELECTED.value, Outcome.WAITING_LIST.value
+        entries: list[EntryRow] = []
+        append = entries.append
+        for p in plan.placements:
+            c = p.candidate
+            if p.outcome is Outcome.SELECTED:
+                append(
+                    (
+                        recorded.id,
+                        c.nik_hmac,
+                        p.tier,
+                        c.desil,
+                        c.kode_kelurahan,
+                        p.rank,
+                        chosen,
+                        names.get(c.nik_hmac, ""),
+                    )
                 )
-                for p in plan.placements
-            ]
-        )
+            else:
+                append((recorded.id, c.nik_hmac, p.tier, c.desil, c.kode_kelurahan, p.rank, waiting_list, ""))
+        await uow.selection.add_entries(entries)
         await uow.audit.add(run_by[:96], "selection_run", None, f"round {recorded.id}: {len(selected)} selected")
     return RoundResult(planned, recorded)
 

@@ -483,18 +483,22 @@ _SEPARATOR = "\x1f"  # the unit separator: never in a registry cell (a block tha
 
 
 _TEXT_AS_IS = frozenset((str, int, date))  # `str` of these is what every cleaner reads them as
+_TEXT_OR_EMPTY = _TEXT_AS_IS | {type(None)}
+_ONLY_TEXT = frozenset((str,))
 
 
-def _as_text(cells: list[Any]) -> list[str] | None:
-    """A sheet row as the strings a CSV would hold, when that changes nothing the row parser decides:
-    text as it is, whole numbers and dates as `str` gives them (every cleaner reads other cell types
-    through `str`), an empty cell as "". None for a row with a fraction, a time or a true/false cell:
-    it keeps its own cells. (Types are checked in C: this runs once per row.)"""
-    kinds = set(map(type, cells))
+def _as_text(cells: list[Any]) -> str | None:
+    """A sheet row as the separator-joined line a CSV would hold, when that changes nothing the row parser
+    decides: text as it is, whole numbers and dates as `str` gives them (every cleaner reads other cell
+    types through `str`), an empty cell as "". None for a row with a fraction, a time or a true/false cell:
+    it keeps its own cells. (Types are checked and cells joined in C: this runs once per row.)"""
+    kinds = frozenset(map(type, cells))
+    if kinds == _ONLY_TEXT:
+        return _SEPARATOR.join(cells)
     if kinds <= _TEXT_AS_IS:
-        return cells if kinds == {str} else list(map(str, cells))
-    if kinds <= _TEXT_AS_IS | {type(None)}:
-        return ["" if cell is None else str(cell) for cell in cells]
+        return _SEPARATOR.join(map(str, cells))
+    if kinds <= _TEXT_OR_EMPTY:
+        return _SEPARATOR.join(["" if cell is None else str(cell) for cell in cells])
     return None
 
 
@@ -549,17 +553,20 @@ def _parse_sheet_block(
     lines: list[str] = []
     odd: list[tuple[int, list[Any]]] = []
     separators = 0
+    append = lines.append
     for line, cells in pending:
-        lines.extend([""] * (line - first - len(lines)))  # the skipped empty rows
+        gap = line - first - len(lines)
+        if gap:
+            lines.extend([""] * gap)  # the skipped empty rows
         if len(cells) > width and all(cell is None or cell == "" for cell in cells[width:]):
             cells = cells[:width]  # the sheet is wider than the header somewhere, this row is not
-        text_cells = _as_text(cells)
-        if text_cells is None:
+        text = _as_text(cells)
+        if text is None:
             odd.append((line, cells))
-            lines.append("")
+            append("")
         else:
-            lines.append(_SEPARATOR.join(text_cells))
-            separators += len(text_cells) - 1
+            append(text)
+            separators += len(cells) - 1
     body = "\n".join(lines) + "\n"
     if body.count("\n") == len(lines) and body.count(_SEPARATOR) == separators:
         rows, rejected, read = parser.parse_block(first, body, _SEPARATOR)

@@ -95,6 +95,11 @@ class InlineConnection:
         self._tx = _ImmediateQueue()
 
     @property
+    def sqlite(self) -> sqlite3.Connection:
+        """The sqlite3 connection itself, for a repository's bulk read that needs no row objects."""
+        return self._conn
+
+    @property
     def isolation_level(self) -> str | None:
         return self._conn.isolation_level
 

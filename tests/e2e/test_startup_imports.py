@@ -67,6 +67,7 @@ def test_check_import_report_and_chat_never_import_aiogram(env: dict[str, str], 
         (("import", "peserta", str(peserta(tmp_path / "peserta.csv"))), ""),
         (("check", NIK["priority"], "--kk4", KK4["priority"], "--json"), ""),
         (("report", "--json"), ""),
+        (("selection", "run", "--dry-run"), ""),
         (("chat",), "halo\ncek kelayakan\n"),
     ]
     loaded = {" ".join(args[:2]): aiogram_modules(env, tmp_path, *args, stdin=stdin) for args, stdin in commands}
