@@ -17,7 +17,7 @@ from sigap_core.store.repositories import UnitOfWork, aware
 
 # Dialog data that outlives a step: the last outcome of a check (a status code, nothing personal) for
 # follow-up questions, and whether the user chose the language themselves (then it is never auto-switched).
-KEPT = ("outcome", "topic", "lang_chosen")
+KEPT = ("outcome", "outcome_other", "topic", "lang_chosen")
 
 
 @dataclass
@@ -86,8 +86,14 @@ class Turn:
         value = self.data.get("outcome")
         return str(value) if value else None
 
-    def remember_outcome(self, status: str) -> None:
+    @property
+    def outcome_other(self) -> bool:
+        """The last check was of someone else's NIK (a parent, a spouse): follow-ups say "NIK yang dicek"."""
+        return bool(self.data.get("outcome_other"))
+
+    def remember_outcome(self, status: str, other: bool = False) -> None:
         self._keep("outcome", status)
+        self._keep("outcome_other", other or None)
         self._keep("topic", None)  # the check is now the thing a follow-up is about
 
     @property

@@ -84,9 +84,18 @@ _OWNER_WORDS = re.compile(
 _OWN = re.compile(r"\b(saya sendiri|sendiri|punya saya|milik saya|nik saya|my own|mine)\b")
 
 
+# Whose phone it is ("hp tetangga", "pakai hp anak saya", "my wife's phone"): a borrowed phone, not a
+# reference to that person's record.
+_PHONE_OWNER = re.compile(
+    r"\b(hp|hape|handphone|henpon|ponsel|nomor|nomer|no|wa|whatsapp|telegram|akun|phone|number)\s+"
+    r"(ini\s+)?(punya\s+|milik\s+|nya\s+)?" + _FAMILY.pattern + r"(\s+(saya|sy|aku|gw|ku))?"
+    r"|" + _FAMILY.pattern + r"'s (phone|number)\b"
+)
+
+
 def family_reference(text: str) -> bool:
     """The message is about another person's record ("cek NIK ibu saya", "ini punya bapak")."""
-    lowered = text.lower()
+    lowered = _PHONE_OWNER.sub(" ", text.lower())
     if _OWN.search(lowered) and not _FAMILY.search(lowered):
         return False
     # Honorifics ("pak", "bu") also address the bot ("makasih pak"); they count only with an owner word.

@@ -56,6 +56,7 @@ class Entry:
     by_status: dict[str, Text] = field(default_factory=dict)
     buttons: tuple[str, ...] = ()
     follow_up: bool = False
+    after: dict[str, str] = field(default_factory=dict)  # last topic → the entry that answers this follow-up
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ def knowledge_base() -> tuple[Entry, ...]:
                 by_status={group: _text(t) for group, t in item.get("status", {}).items()},
                 buttons=tuple(item.get("buttons", ())),
                 follow_up=bool(item.get("follow_up", False)),
+                after=dict(item.get("after", {})),
             )
         )
     return tuple(entries)
@@ -122,6 +124,32 @@ def match(lowered: str, normalised: str) -> Match | None:
     return Match(owners[found[2]], 0) if found else None
 
 
+def entry(entry_id: str) -> Entry:
+    return next(e for e in knowledge_base() if e.id == entry_id)
+
+
+def resolve(found: Entry, topic: str | None) -> Entry:
+    """A follow-up ("berapa lama?") asked right after another answer is answered for that answer's topic
+    (after the claim documents: how long a claim takes), as the entry's `after` table says."""
+    target = found.after.get(topic or "")
+    return entry(target) if target else found
+
+
+# "Anda" in a status answer, when the last check was of someone else's NIK (a parent, a spouse).
+_YOU = re.compile(r"\bAnda\b")
+
+
+def about_other(text: str) -> str:
+    """A status answer reworded for someone else's record: "Anda" → "orang tersebut" (Indonesian; the
+    English answer gets a lead line instead, see handlers.engine.faq_reply)."""
+
+    def reword(found: re.Match[str]) -> str:
+        before = text[: found.start()].rstrip(" ")
+        return "Orang tersebut" if not before or before[-1] in ".!?\n" else "orang tersebut"
+
+    return _YOU.sub(reword, text)
+
+
 def values(domain: Domain, _: Translator) -> dict[str, str]:
     """The policy's figures, as the answers' placeholders."""
     policy = domain.policy
@@ -142,7 +170,13 @@ def values(domain: Domain, _: Translator) -> dict[str, str]:
     }
 
 
-def answer_text(entry: Entry, domain: Domain, _: Translator, outcome: str | None) -> str:
+def answer_text(entry: Entry, domain: Domain, _: Translator, outcome: str | None, other: bool = False) -> str:
+    """The answer, for the last outcome's group when the entry has one. `other`: that outcome was of
+    someone else's NIK, so the status answer speaks of "orang tersebut", not "Anda"."""
     group = STATUS_GROUPS.get(outcome or "")
-    text = entry.by_status.get(group, entry.answer) if group else entry.answer
-    return text.get(_.lang).format_map(values(domain, _))
+    status_text = entry.by_status.get(group) if group else None
+    text = (status_text or entry.answer).get(_.lang).format_map(values(domain, _))
+    if other and status_text is not None:
+        lead = _("Tentang NIK yang dicek tadi (bukan data Anda sendiri):")
+        return lead + "\n" + (text if _.lang == "en" else about_other(text))
+    return text
