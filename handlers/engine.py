@@ -240,7 +240,9 @@ class Conversations:
         if reply is not None:
             return reply, True
         found = said.faq
-        strong_check = said.intent == "check_eligibility" and said.nlu.scores.get(said.intent, 0) >= 5
+        check_score = said.nlu.scores.get(said.intent, 0) if said.intent == "check_eligibility" else 0
+        # "mau cek punya emak sy, dia udah tua": a request to check a relative, not a question about age.
+        strong_check = check_score >= 5 or (check_score >= 3 and said.family and not said.is_question)
         if found is not None and said.intent != "unsubscribe" and not (strong_check and found.score <= 3):
             return [faq_reply(turn, found.entry)], True
         handler = ROUTES.intents.get(said.intent)
@@ -301,7 +303,9 @@ def faq_reply(turn: Turn, entry: faq.Entry) -> Reply:
         # "maksudnya?" right after an answer: that answer again, rather than a general one.
         entry = next((e for e in faq.knowledge_base() if e.id == turn.topic), entry)
         lead = _("Maksudnya begini:") + "\n"
-    elif not entry.follow_up:
+    elif entry.follow_up:
+        entry = faq.resolve(entry, turn.topic)  # "berapa lama?" after the claim documents: the claim time
+    else:
         turn.remember_topic(entry.id)
     labels = {
         "check": _("Cek kelayakan"),
@@ -312,7 +316,8 @@ def faq_reply(turn: Turn, entry: faq.Entry) -> Reply:
         "jkm": _("Klaim JKM"),
     }
     buttons = tuple(Button(action, labels[action]) for action in entry.buttons[:2] if action in labels)
-    return Reply(lead + faq.answer_text(entry, turn.domain, _, turn.outcome), (*buttons, turn.menu_button()))
+    text = faq.answer_text(entry, turn.domain, _, turn.outcome, turn.outcome_other)
+    return Reply(lead + text, (*buttons, turn.menu_button()))
 
 
 def as_choice(msg: InMessage, choices: list[list[str]] | None) -> InMessage:
