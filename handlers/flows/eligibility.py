@@ -353,9 +353,27 @@ _CONFUSED = re.compile(
 )
 
 
+# "kalo sy ga setuju gmn?": a question about refusing, not a refusal.
+_IF_REFUSED = re.compile(
+    r"\b(kalau|kalo|klo|kl|jika|misal|gimana|gmn|bagaimana|terus|trus|what if|if i|what happens if)\b.{0,15}"
+    r"\b(ga|gak|nggak|ngga|tidak|tdk|don.t|do not|refuse|decline)\s*(setuju|mau|agree|consent)?\b"
+)
+
+
 @router.step(AWAITING_CONSENT, reminder=_consent_reminder)
 async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
     _ = turn._
+    if said.is_question and _IF_REFUSED.search(said.lowered) and not said.digits.nik:
+        return [
+            consent_buttons(
+                turn,
+                _(
+                    "Tidak apa-apa jika tidak setuju: NIK Anda tidak diproses, dan Anda tetap bisa membaca "
+                    "informasi program, cara perbarui data, dan cara klaim tanpa NIK. Hanya cek kelayakan yang "
+                    "perlu NIK. Setuju NIK diproses untuk cek? Ketik “ya” atau “tidak”."
+                ),
+            )
+        ]
     if _CONFUSED.search(said.lowered) and said.answer is None:
         return [
             consent_buttons(
