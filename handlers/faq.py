@@ -57,6 +57,7 @@ class Entry:
     buttons: tuple[str, ...] = ()
     follow_up: bool = False
     after: dict[str, str] = field(default_factory=dict)  # last topic → the entry that answers this follow-up
+    step_first: bool = False  # with a step pending, the step's reminder is the answer ("trus?" → "ketik NIK")
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ def knowledge_base() -> tuple[Entry, ...]:
                 buttons=tuple(item.get("buttons", ())),
                 follow_up=bool(item.get("follow_up", False)),
                 after=dict(item.get("after", {})),
+                step_first=bool(item.get("step_first", False)),
             )
         )
     return tuple(entries)
@@ -168,6 +170,11 @@ def values(domain: Domain, _: Translator) -> dict[str, str]:
         "days": str(policy.verification.verified_link_days),
         "minutes": str(policy.dialog_minutes),
     }
+
+
+def has_status(entry: Entry, outcome: str | None) -> bool:
+    """The entry has its own answer for this outcome (then that answer, not a step's prompt, is wanted)."""
+    return STATUS_GROUPS.get(outcome or "") in entry.by_status
 
 
 def answer_text(entry: Entry, domain: Domain, _: Translator, outcome: str | None, other: bool = False) -> str:
