@@ -203,6 +203,9 @@ class Conversations:
             filled = await step.fill(turn, said)
             if filled is not None:
                 return filled
+            first = said.faq is not None and said.faq.entry.step_first and turn.state == step.state
+            if first and said.faq is not None and not faq.has_status(said.faq.entry, turn.outcome):
+                return [step.reminder(turn)]  # "trus?" with a step pending: the next step is that step
         replies, keeps_step = await self._free(turn, said)
         if step is not None and keeps_step and turn.state == step.state:
             replies.append(step.reminder(turn))  # answered the other question; the pending step stays
