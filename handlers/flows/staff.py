@@ -53,6 +53,11 @@ def _place_name(turn: Turn, staff: Staff) -> str:
     return place.name if place else turn._("seluruh Kota Bekasi")
 
 
+def dropped_text(turn: Turn) -> str:
+    """What "batal" / "hapus draf" did, in words staff expect: cancelled, nothing sent."""
+    return turn._("Baik, dibatalkan. Draf dibuang; tidak ada yang dikirim.")
+
+
 def staff_menu(turn: Turn, staff: Staff, text: str | None = None) -> Reply:
     _ = turn._
     intro = text or _("Menu petugas ({place}).").format(place=_place_name(turn, staff))
@@ -136,7 +141,7 @@ async def on_button(turn: Turn, argument: str) -> list[Reply]:
             return await ask_audience(turn, staff)
         case "drop":
             turn.clear_state()
-            return [staff_menu(turn, staff, _("Draf dibuang."))]
+            return [staff_menu(turn, staff, dropped_text(turn))]
         case "list":
             return await list_for(turn, staff)
         case "cancel":
@@ -152,6 +157,7 @@ def ask_text(turn: Turn) -> Reply:
     )
 
 
+SURE = re.compile(r"^(sudah |udah |ya |iya )?(yakin|pasti|fix|sure)( kirim| deh| aja)*[.!]*$")
 NOW_WORDS = re.compile(r"^\s*(sekarang|skrg|skrng|langsung|kirim sekarang|now|right now|saat ini)\b")
 # Staff may type what the staff menu offers.
 STAFF_ACTIONS = (
@@ -166,6 +172,7 @@ EDITS = (
         re.compile(
             r"^(tolong |mau |saya mau |sy mau )?(hapus|buang|batalkan|batalin|delete|discard|drop)\s+"
             r"(draf|draft|drafnya|draftnya|pengumuman(nya)?( ini)?|semua(nya)?)\b"
+            r"|^(ga|gak|gk|nggak|ngga|tidak|tdk|enggak) jadi\b|^(batal|cancel|batalin|batalkan)\b"
         ),
         "drop",
     ),
@@ -235,10 +242,30 @@ async def edit_draft(turn: Turn, staff: Staff, what: str) -> list[Reply]:
 
 _AUDIENCE_FILLER = re.compile(r"\b(aja|saja|deh|ya|dong|kirim|kirimkan|ke|untuk|buat|yang|to|send)\b|[.!]")
 AUDIENCE_WORDS = {
-    "all": ("semua", "all", "semua pelanggan", "everyone"),
-    "eligible": ("layak", "eligible"),
-    "enrolled": ("peserta", "terdaftar", "sudah terdaftar", "enrolled"),
-    "needs_update": ("perlu perbarui", "perlu update", "update", "needs update"),
+    "all": (
+        "semua",
+        "all",
+        "semua pelanggan",
+        "everyone",
+        "semuanya",
+        "semua warga",
+        "semua orang",
+        "pelanggan",
+        "all subscribers",
+        "seluruh pelanggan",
+        "seluruh warga",
+    ),
+    "eligible": ("layak", "eligible", "layak belum daftar", "warga layak", "yang layak"),
+    "enrolled": ("peserta", "terdaftar", "sudah terdaftar", "enrolled", "peserta sigap", "sudah peserta"),
+    "needs_update": (
+        "perlu perbarui",
+        "perlu update",
+        "update",
+        "needs update",
+        "perlu perbarui data",
+        "perlu update data",
+        "update data",
+    ),
 }
 
 
@@ -538,7 +565,7 @@ async def drop(turn: Turn) -> list[Reply]:
     staff = await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key)
     if staff is None:
         return [turn.main_menu(turn._("Dibatalkan."))]
-    return [staff_menu(turn, staff, turn._("Draf dibuang."))]
+    return [staff_menu(turn, staff, dropped_text(turn))]
 
 
 def _reminder(turn: Turn) -> Reply:
@@ -571,7 +598,7 @@ async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
     what = edit_of(said.text)  # before the yes/no: "hapus draf" holds a "hapus", which is not a "kirim"
     if what is not None:
         return await edit_draft(turn, staff, what)
-    if said.bare_answer is True:
+    if said.bare_answer is True or SURE.match(said.lowered.strip()):
         return await send(turn, staff)
     if said.bare_answer is False:
         return await drop(turn)
