@@ -172,7 +172,7 @@ EDITS = (
         re.compile(
             r"^(tolong |mau |saya mau |sy mau )?(hapus|buang|batalkan|batalin|delete|discard|drop)\s+"
             r"(draf|draft|drafnya|draftnya|pengumuman(nya)?( ini)?|semua(nya)?)\b"
-            r"|^(ga|gak|gk|nggak|ngga|tidak|tdk|enggak) jadi\b|^(batal|cancel|batalin|batalkan)\b"
+            r"|^(ga|gak|gk|nggak|ngga|tidak|tdk|enggak) jadi (bikin|buat|kirim|ngirim|bikinnya|kirimnya)\b"
         ),
         "drop",
     ),
