@@ -365,7 +365,14 @@ def detect_language(text: str) -> str | None:
 # Ways out ------------------------------------------------------------------------------------------------
 
 ESCAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("erase", re.compile(r"^(tolong |mohon |saya mau |mau |please )?(hapus|delete|erase) (semua )?(data|my data)")),
+    (
+        "erase",
+        re.compile(
+            r"^(tolong |mohon |saya mau |sy mau |mau |please |i want to |can you )?(hapus|hapusin|delete|erase|"
+            r"bersihkan|hilangkan|clear) (semua |all |seluruh )?(data|my data|riwayat|history|chat|percakapan|"
+            r"my chat|my history)\b"
+        ),
+    ),
     (
         "cancel",
         re.compile(

@@ -461,7 +461,7 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
         ]
     if said.faq is not None:
         return None
-    if said.family:
+    if said.family and not said.is_question:  # "sy punya 2 anak, bisa ikut?" asks, it names no record
         turn.update_data(other=True)
         return [ask_nik(turn)]
     if _DONT_KNOW.search(said.lowered):
