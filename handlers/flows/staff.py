@@ -161,8 +161,15 @@ SURE = re.compile(r"^(sudah |udah |ya |iya )?(yakin|pasti|fix|sure)( kirim| deh|
 NOW_WORDS = re.compile(r"^\s*(sekarang|skrg|skrng|langsung|kirim sekarang|now|right now|saat ini)\b")
 # Staff may type what the staff menu offers.
 STAFF_ACTIONS = (
-    (re.compile(r"\b(buat|bikin|kirim|tulis)\b.{0,12}\b(pengumuman|broadcast|siaran|info)\b"), "new"),
-    (re.compile(r"\b(daftar|lihat|list|riwayat)\b.{0,12}\b(pengumuman|broadcast)\b"), "list"),
+    (re.compile(r"\b(batal|batalkan|batalin|cancel|stop|hentikan)\b.{0,20}#\s?(\d+)\b"), "cancel"),
+    (
+        re.compile(
+            r"\b(buat|bikin|kirim|kirimin|tulis)\b.{0,12}\b(pengumuman|broadcast|siaran|info)\b"
+            r"|^(mau |saya mau |sy mau )?(broadcast|ngumumin|umumkan|mengumumkan|blast)\b"
+        ),
+        "new",
+    ),
+    (re.compile(r"\b(daftar|lihat|list|riwayat|cek)\b.{0,12}\b(pengumuman|broadcast)\w*\b"), "list"),
     (re.compile(r"^(menu petugas|petugas menu|staff menu)$"), "menu"),
 )
 # Edit wording at any step of a draft: change the text, the time or the audience, or throw the draft away.
@@ -625,7 +632,10 @@ async def staff_button(turn: Turn, argument: str) -> list[Reply]:
 async def typed_action(turn: Turn, said: Said) -> list[Reply] | None:
     """ "buat pengumuman", "lihat daftar pengumuman" typed by a staff member: the staff menu's action.
     None for everyone else (a citizen asking for announcements subscribes instead)."""
-    action = next((name for pattern, name in STAFF_ACTIONS if pattern.search(said.lowered)), None)
-    if action is None or await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key) is None:
+    found = next(((name, m) for pattern, name in STAFF_ACTIONS if (m := pattern.search(said.lowered))), None)
+    if found is None or await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key) is None:
         return None
+    action, typed = found
+    if action == "cancel":  # "batalkan #3": that broadcast, through the same scope checks as the button
+        return await on_button(turn, f"cancel:{typed[2]}")
     return await on_button(turn, action)
