@@ -75,7 +75,11 @@ _FAMILY = re.compile(
     r"|orang ?tua|ortu|mertua|suami|istri|isteri|laki|bini|anak|adik|adek|kakak|abang|kakek|nenek|om|tante"
     r"|paman|bibi|saudara|sodara|keluarga|tetangga|teman|temen|kawan"
     r"|mother|mom|mum|father|dad|parent|parents|wife|husband|son|daughter|brother|sister|grandma|grandpa"
-    r"|neighbour|neighbor|friend|relative)\b"
+    r"|neighbour|neighbor|friend|relative|housekeeper|maid|nanny)\b"
+    # someone who works for the user: "supir saya", "ART kami", "my driver"
+    r"|\b(pembantu|art|asisten rumah tangga|supir|sopir|karyawan|pegawai|anak buah|tukang kebun)"
+    r"\s+(saya|sy|aku|gw|kami)\b"
+    r"|\b(my|our) (driver|employee|worker|cook|gardener|tenant|helper)\b"
 )
 _OWNER_WORDS = re.compile(
     r"\b(punya|milik|nik|ktp|kk|bpjs|untuk|buat|cek|cekin|cekkan|ngecek|ngecekin|dicek|periksa|atas nama|an|data"
@@ -87,9 +91,9 @@ _OWN = re.compile(r"\b(saya sendiri|sendiri|punya saya|milik saya|nik saya|my ow
 # Whose phone it is ("hp tetangga", "pakai hp anak saya", "my wife's phone"): a borrowed phone, not a
 # reference to that person's record.
 _PHONE_OWNER = re.compile(
-    r"\b(hp|hape|handphone|henpon|ponsel|nomor|nomer|no|wa|whatsapp|telegram|akun|phone|number)\s+"
-    r"(ini\s+)?(punya\s+|milik\s+|nya\s+)?" + _FAMILY.pattern + r"(\s+(saya|sy|aku|gw|ku))?"
-    r"|" + _FAMILY.pattern + r"'s (phone|number)\b"
+    r"\b(hp|hape|handphone|henpon|ponsel|nomor|nomer|no|wa|whatsapp|telegram|akun|phone|number)(nya)?\s+"
+    r"(nya\s+)?(ini\s+)?(punya\s+|milik\s+)?(?:" + _FAMILY.pattern + r")(\s+(saya|sy|aku|gw|ku))?"
+    r"|(?:" + _FAMILY.pattern + r")'s (phone|number)\b"
 )
 
 
