@@ -58,12 +58,19 @@ class Entry:
     follow_up: bool = False
     after: dict[str, str] = field(default_factory=dict)  # last topic → the entry that answers this follow-up
     step_first: bool = False  # with a step pending, the step's reminder is the answer ("trus?" → "ketik NIK")
+    second: bool = True  # may be added as a message's second answer (not for context-only follow-ups)
 
 
 @dataclass(frozen=True)
 class Match:
     entry: Entry
     score: int  # pattern weight; 0 for a loose (fuzzy) match on an example
+    also: Entry | None = None  # a second question in the same message ("… kapan? harus bayar ga?")
+
+
+# A message holding more than one question: two question marks, or a long one.
+_SEVERAL = re.compile(r"\?[^?]+\?")
+LONG_MESSAGE_WORDS = 14
 
 
 def _text(table: dict[str, str]) -> Text:
@@ -89,6 +96,7 @@ def knowledge_base() -> tuple[Entry, ...]:
                 follow_up=bool(item.get("follow_up", False)),
                 after=dict(item.get("after", {})),
                 step_first=bool(item.get("step_first", False)),
+                second=bool(item.get("second", True)),
             )
         )
     return tuple(entries)
@@ -110,14 +118,20 @@ def match(lowered: str, normalised: str) -> Match | None:
     """The best entry for a message, or None. Patterns first (summed weights); then a close match on a
     whole example question, for typos the patterns miss."""
     best: Match | None = None
+    second: Match | None = None
     # "bayarnya", "iurannya", "kartunya": the -nya suffix never changes the question.
     forms = (lowered, normalised, _SUFFIX.sub(r"\1", lowered), _SUFFIX.sub(r"\1", normalised))
     for entry in knowledge_base():
         if any(p.search(form) for p in entry.patterns for form in forms):
-            score = entry.weight
-            if best is None or score > best.score:
-                best = Match(entry, score)
+            found = Match(entry, entry.weight)
+            if best is None or found.score > best.score:
+                best, second = found, best
+            elif entry.second and (second is None or found.score > second.score):
+                second = found
     if best is not None:
+        several = _SEVERAL.search(lowered) or len(lowered.split()) >= LONG_MESSAGE_WORDS
+        if second is not None and several and second.entry.second and second.score >= 3:
+            return Match(best.entry, best.score, second.entry)
         return best
     if len(normalised) < 6:
         return None
