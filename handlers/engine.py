@@ -247,7 +247,8 @@ class Conversations:
         # "mau cek punya emak sy, dia udah tua": a request to check a relative, not a question about age.
         strong_check = check_score >= 5 or (check_score >= 3 and said.family and not said.is_question)
         if found is not None and said.intent != "unsubscribe" and not (strong_check and found.score <= 3):
-            return [faq_reply(turn, found.entry)], True
+            also = [Reply(faq.answer_text(found.also, turn.domain, turn._, turn.outcome))] if found.also else []
+            return [faq_reply(turn, found.entry), *also], True  # "… kapan? harus bayar ga?": both answered
         handler = ROUTES.intents.get(said.intent)
         weak = said.nlu.scores.get(said.intent, 0) <= 1
         if said.is_question and said.about_program and (handler is None or weak or _about_programme_only(said)):
