@@ -136,8 +136,8 @@ def match(lowered: str, normalised: str) -> Match | None:
     if len(normalised) < 6:
         return None
     texts, owners = _examples()
-    found = process.extractOne(normalised, texts, scorer=fuzz.ratio, score_cutoff=84)
-    return Match(owners[found[2]], 0) if found else None
+    loose = process.extractOne(normalised, texts, scorer=fuzz.ratio, score_cutoff=84)
+    return Match(owners[loose[2]], 0) if loose else None
 
 
 def entry(entry_id: str) -> Entry:
