@@ -8,8 +8,6 @@ import json
 import logging
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -25,9 +23,10 @@ from bot.bootstrap import App, bootstrap
 from sigap_core import broadcasts
 from sigap_core.config import Settings
 from tests.conftest import TEST_SECRET, telegram_channel
+from tests.e2e.cli_support import sigap_here
 from tests.e2e.private_postgres import PrivatePostgres
 from tests.e2e.private_postgres import unavailable as private_postgres_unavailable
-from tests.e2e.service import ROOT, Service, eventually, free_port, service_env
+from tests.e2e.service import Service, eventually, free_port, service_env
 from tests.e2e.test_broadcast_delivery import subscribe_many
 from tests.e2e.whatsapp_driver import Running, text_from
 from tests.fakes.graph_api import FakeGraph
@@ -328,14 +327,7 @@ async def test_broadcast_across_a_bot_api_outage_loses_none_and_sends_none_twice
         per_chat = delivered()
         assert len(per_chat) == recipients and set(per_chat.values()) == {1}
         assert bot_api.sent(8201) == []  # dropped, not sent late out of context
-        shown = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "broadcast", "show", "1", "--json"],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        shown = await asyncio.to_thread(sigap_here, env, "broadcast", "show", "1", "--json")
         counts = json.loads(shown.stdout)["counts"]
         assert counts["sent"] == recipients and counts.get("failed", 0) == 0
         status, body = await service.health()
