@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
+import shutil
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, closing
 from datetime import date
@@ -56,10 +58,43 @@ def postgres_problem() -> str | None:
     return _PG_PROBLEM  # type: ignore[return-value]
 
 
+def built_once(
+    config: pytest.Config, tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
+) -> Path:
+    """A directory made by `build` once per test run: under pytest-xdist the workers share it (the first to
+    come builds it, under a lock), so its commands do not run once per worker."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:
+        directory = tmp_path_factory.mktemp(name)
+        build(directory)
+        return directory
+    shared = tmp_path_factory.getbasetemp().parent / f"{name}-{workerinput['testrunuid']}"
+    with open(f"{shared}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "built").exists():
+            shutil.rmtree(shared, ignore_errors=True)
+            shared.mkdir()
+            build(shared)
+            (shared / "built").touch()
+    return shared
+
+
 def copy_sqlite_database(source: Path, target: Path) -> None:
     """A consistent copy of a SQLite database (its WAL included), through SQLite's backup API."""
     with closing(sqlite3.connect(source)) as origin, closing(sqlite3.connect(target)) as copy:
         origin.backup(copy)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first (`@pytest.mark.long(seconds)`, longest first; the rest keep their order), so
+    that neither xdist worker starts a long test while the other has nothing left to do: pytest-xdist's
+    work stealing hands out the queue in two halves and takes from the end of the longer one."""
+
+    def seconds(item: pytest.Item) -> float:
+        marker = item.get_closest_marker("long")
+        return float(marker.args[0]) if marker is not None else 0.0
+
+    items.sort(key=seconds, reverse=True)  # stable: unmarked tests stay in collection order
 
 
 @pytest.fixture

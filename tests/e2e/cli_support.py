@@ -9,18 +9,15 @@ restart, a signal, a terminal) use `sigap`."""
 
 from __future__ import annotations
 
-import fcntl
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import TEST_SECRET, copy_sqlite_database
+from tests.conftest import TEST_SECRET, built_once, copy_sqlite_database
 from tests.integration.helpers import dtsen, peserta
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,27 +71,6 @@ def sigap_here(
     if check:
         assert done.returncode == 0, done.stderr
     return done
-
-
-def built_once(
-    config: pytest.Config, tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
-) -> Path:
-    """A directory made by `build` once per test run: under pytest-xdist the workers share it (the first to
-    come builds it, under a lock), so its commands do not run once per worker."""
-    workerinput = getattr(config, "workerinput", None)
-    if workerinput is None:
-        directory = tmp_path_factory.mktemp(name)
-        build(directory)
-        return directory
-    shared = tmp_path_factory.getbasetemp().parent / f"{name}-{workerinput['testrunuid']}"
-    with open(f"{shared}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (shared / "built").exists():
-            shutil.rmtree(shared, ignore_errors=True)
-            shared.mkdir()
-            build(shared)
-            (shared / "built").touch()
-    return shared
 
 
 def load_sample_registry(directory: Path) -> None:

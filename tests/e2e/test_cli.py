@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import copy_sqlite_database
-from tests.e2e.cli_support import built_once, cli_env, env, loaded, loaded_template, sigap, sigap_here
+from tests.conftest import built_once, copy_sqlite_database
+from tests.e2e.cli_support import cli_env, env, loaded, loaded_template, sigap, sigap_here
 
 __all__ = ["env", "loaded", "loaded_template"]  # fixtures used by name
 from tests.integration.helpers import GOOD, KK4, NIK, OUTCOME_STATUS, OUTCOME_TEXT, dtsen
