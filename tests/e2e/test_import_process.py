@@ -54,6 +54,7 @@ def alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.long(4)
 def test_kill_9_mid_import_leaves_no_process_and_the_next_upgrade_sweeps(
     env: dict[str, str],
     tmp_path: Path,
@@ -127,6 +128,7 @@ def _import_on_a_terminal(environment: dict[str, str], *args: str) -> tuple[int,
     return process.wait(120), drawn.decode(errors="replace")
 
 
+@pytest.mark.long(3)
 @pytest.mark.parametrize("quiet", [False, True], ids=["terminal", "quiet"])
 def test_import_shows_progress_on_a_terminal_unless_quiet(
     env: dict[str, str],
@@ -171,7 +173,14 @@ def _hostile_workbook(path: Path, hostile: str) -> Path:
     return write_xlsx(path, rows(), level=1)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("hostile", ["whitespace_2gb", "cell_300mb", "one_row_and_a_million_empty"])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        pytest.param("whitespace_2gb", marks=pytest.mark.long(5)),
+        pytest.param("cell_300mb", marks=pytest.mark.long(5)),
+        pytest.param("one_row_and_a_million_empty", marks=pytest.mark.long(15)),
+    ],
+)
 def test_the_worst_workbooks_are_refused_quickly_in_little_memory(
     env: dict[str, str], tmp_path: Path, hostile: str
 ) -> None:

@@ -42,6 +42,7 @@ async def graph() -> AsyncIterator[FakeGraph]:
     await server.stop()
 
 
+@pytest.mark.long(8)
 async def test_telegram_unreachable_at_start_leaves_whatsapp_serving_until_it_comes_back(
     tmp_path: Path, graph: FakeGraph
 ) -> None:
@@ -101,6 +102,7 @@ def inbox_rows(database: Path) -> int:
         return int(db.execute("SELECT count(*) FROM inbox").fetchone()[0])
 
 
+@pytest.mark.long(6)
 @pytest.mark.parametrize("grace", ["10", "0.2"], ids=["drained", "grace-too-short"])
 async def test_sigterm_right_after_200_messages_loses_none_and_answers_each_once(
     tmp_path: Path, graph: FakeGraph, grace: str
@@ -183,6 +185,7 @@ async def count_rows(url: str, table: str) -> int:
         await connection.close()
 
 
+@pytest.mark.long(10)
 async def test_postgres_restarted_under_the_service_loses_nothing_the_platforms_resend(
     tmp_path: Path, graph: FakeGraph, fake_telegram: FakeTelegram, private_postgres: PrivatePostgres
 ) -> None:
@@ -280,6 +283,7 @@ async def queue_broadcast(database_url: str, recipients: int, first: int) -> Non
         await app.close()
 
 
+@pytest.mark.long(25)
 async def test_broadcast_across_a_bot_api_outage_loses_none_and_sends_none_twice(tmp_path: Path) -> None:
     """The Bot API goes away for 10 s in the middle of a broadcast: rows go back to the queue with their
     reason and are sent once it is back; a citizen's reply that could not be sent meanwhile is counted."""
@@ -373,6 +377,7 @@ async def test_a_nik_typed_on_whatsapp_reaches_no_table_free_page_or_wal(running
     assert len(blobs) > 10_000 and nik.encode() not in blobs
 
 
+@pytest.mark.long(5)
 async def test_service_started_before_its_database_waits_for_it_and_then_serves(
     tmp_path: Path, graph: FakeGraph, private_postgres: PrivatePostgres
 ) -> None:

@@ -222,12 +222,14 @@ def check_broadcasts_across_processes(running: Cluster) -> None:
     assert running.stats()["throttled"] == 0
 
 
+@pytest.mark.long(40)
 @pytest.mark.parametrize("db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 def test_three_processes_on_postgresql_send_each_broadcast_once_at_one_rate(db_url: str, tmp_path: Path) -> None:
     with cluster(db_url, tmp_path, size=3) as running:
         check_broadcasts_across_processes(running)
 
 
+@pytest.mark.long(30)
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_two_processes_on_sqlite_send_each_broadcast_once_at_one_rate(db_url: str, tmp_path: Path) -> None:
     with cluster(db_url, tmp_path, size=2) as running:

@@ -9,6 +9,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from bot.bootstrap import App
@@ -60,6 +61,7 @@ def test_show_of_an_unknown_round_exits_non_zero(loaded: dict[str, str], tmp_pat
     assert result.returncode != 0 and "no selection round #9" in result.stderr
 
 
+@pytest.mark.long(10)
 async def test_from_import_to_an_active_card_and_exactly_one_enrolled_notice(
     sqlite_app: App, fake_telegram: FakeTelegram, tmp_path: Path
 ) -> None:

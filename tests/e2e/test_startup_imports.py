@@ -61,6 +61,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.long(8)
 def test_check_import_report_and_chat_never_import_aiogram(env: dict[str, str], tmp_path: Path) -> None:
     commands: list[tuple[tuple[str, ...], str]] = [
         (("import", "dtsen", str(dtsen(tmp_path / "dtsen.csv"))), ""),
@@ -113,6 +114,7 @@ def test_a_whatsapp_only_service_never_imports_aiogram(env: dict[str, str], tmp_
     assert run_until_healthy({**env, **whatsapp}, tmp_path) == ""
 
 
+@pytest.mark.long(12)
 def test_the_service_with_a_telegram_token_imports_aiogram(env: dict[str, str], tmp_path: Path) -> None:
     telegram = {
         "SIGAP_TELEGRAM_TOKEN": TELEGRAM_TOKEN,
