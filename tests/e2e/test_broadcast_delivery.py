@@ -148,9 +148,10 @@ async def test_broadcast_paces_below_the_platform_limit_without_a_single_429(
     assert stats["sent"] == stats["distinct"] == recipients
     assert fake_telegram.throttled == 0
     # Exact counts above; the rate with a wide margin, as the machine may be loaded (bench/README.md has the
-    # strict figure).
+    # strict figure; a shared machine gave 19.9 msg/s, 80 %): the floor catches a pacer that stalls, not a
+    # slow machine.
     rate = (recipients - 1) / (stats["last"] - stats["first"])
-    assert 0.7 * 25 <= rate <= 30, f"{rate:.1f} msg/s"
+    assert 0.4 * 25 <= rate <= 30, f"{rate:.1f} msg/s"
 
 
 def free_port() -> int:
