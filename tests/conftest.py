@@ -85,16 +85,43 @@ def copy_sqlite_database(source: Path, target: Path) -> None:
         origin.backup(copy)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest tests first (`@pytest.mark.long(seconds)`, longest first; the rest keep their order), so
-    that neither xdist worker starts a long test while the other has nothing left to do: pytest-xdist's
-    work stealing hands out the queue in two halves and takes from the end of the longer one."""
+def _expected_seconds(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("long")
+    return float(marker.args[0]) if marker is not None else 0.0
 
-    def seconds(item: pytest.Item) -> float:
-        marker = item.get_closest_marker("long")
-        return float(marker.args[0]) if marker is not None else 0.0
 
-    items.sort(key=seconds, reverse=True)  # stable: unmarked tests stay in collection order
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The long tests (`@pytest.mark.long(seconds)`) first, shared out between the xdist workers.
+
+    pytest-xdist's work stealing (`--dist worksteal`) gives each of the k workers one contiguous part of
+    this order (the first n // k tests, then the next …) and an idle worker takes from the end of another's
+    queue. So the long tests are dealt to the parts, longest first to the part with the fewest seconds so
+    far, and each part starts with its own: no worker is left with a long test at the end while the other
+    has nothing to do. Without xdist, simply longest first. Other tests keep their collection order."""
+    long_tests = sorted((item for item in items if _expected_seconds(item) > 0), key=_expected_seconds, reverse=True)
+    rest = [item for item in items if _expected_seconds(item) == 0]
+    workerinput = getattr(config, "workerinput", None)
+    workers = int(workerinput["workercount"]) if workerinput is not None else 1
+    if workers < 2 or config.getoption("dist", None) != "worksteal":
+        items[:] = long_tests + rest
+        return
+    sizes, left = [], len(items)  # the parts as the scheduler cuts them
+    for remaining in range(workers, 0, -1):
+        sizes.append(left // remaining)
+        left -= sizes[-1]
+    dealt: list[list[pytest.Item]] = [[] for _ in sizes]
+    for item in long_tests:
+        part = min(range(workers), key=lambda i: sum(map(_expected_seconds, dealt[i])))
+        dealt[part].append(item)
+    if any(len(part) > size for part, size in zip(dealt, sizes, strict=True)):
+        items[:] = long_tests + rest
+        return
+    ordered: list[pytest.Item] = []
+    for part, size in zip(dealt, sizes, strict=True):
+        take = size - len(part)
+        ordered += part + rest[:take]
+        rest = rest[take:]
+    items[:] = ordered
 
 
 @pytest.fixture

@@ -160,7 +160,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.mark.long(15)
+@pytest.mark.long(20)
 def test_sender_killed_mid_broadcast_loses_nothing_and_resends_only_what_was_in_flight(tmp_path: Path) -> None:
     port_file = tmp_path / "fake-port"
     port_file.write_text("")

@@ -185,7 +185,7 @@ async def count_rows(url: str, table: str) -> int:
         await connection.close()
 
 
-@pytest.mark.long(10)
+@pytest.mark.long(15)
 async def test_postgres_restarted_under_the_service_loses_nothing_the_platforms_resend(
     tmp_path: Path, graph: FakeGraph, fake_telegram: FakeTelegram, private_postgres: PrivatePostgres
 ) -> None:
