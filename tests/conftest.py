@@ -90,6 +90,13 @@ def _expected_seconds(item: pytest.Item) -> float:
     return float(marker.args[0]) if marker is not None else 0.0
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """(pytest-xdist, in the controller) Tell each worker the distribution mode: a worker's own option says
+    "no"."""
+    node.workerinput["sigap_dist"] = node.config.getoption("dist")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The long tests (`@pytest.mark.long(seconds)`) first, shared out between the xdist workers.
 
@@ -102,7 +109,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     rest = [item for item in items if _expected_seconds(item) == 0]
     workerinput = getattr(config, "workerinput", None)
     workers = int(workerinput["workercount"]) if workerinput is not None else 1
-    if workers < 2 or config.getoption("dist", None) != "worksteal":
+    if workers < 2 or workerinput.get("sigap_dist") != "worksteal":
         items[:] = long_tests + rest
         return
     sizes, left = [], len(items)  # the parts as the scheduler cuts them
