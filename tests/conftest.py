@@ -179,8 +179,9 @@ async def import_sample(app: App, tmp_path: Path) -> App:
 class DatabaseTemplates:
     """Databases prepared once per backend per test session (per xdist worker) and copied for each test —
     a SQLite file copy, or `CREATE DATABASE … TEMPLATE` — instead of migrating and importing again:
-    "migrated" (the schema at head, no rows; behind `app`) and "loaded" (plus the sample registry; behind
-    `loaded`)."""
+    "migrated" (the schema at head, no rows; behind `app`), "loaded" (plus the sample registry; behind
+    `loaded`) and, on SQLite, "demo" (plus the dashboard tests' 3,000-person demo registry; behind
+    `demo_registry`)."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -193,6 +194,10 @@ class DatabaseTemplates:
         try:
             if kind == "loaded":
                 await import_sample(application, self.directory)
+            elif kind == "demo":
+                from tests.dashboard_support import load_demo_registry
+
+                await load_demo_registry(application, self.directory / "demo-registry")
         finally:
             await application.close()
 
@@ -273,9 +278,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh SQLite file; as with `db_url`, a migrated copy behind `sqlite_app`, a loaded one behind
-    `loaded_sqlite`."""
+    `loaded_sqlite`, one holding the demo registry behind `demo_registry`."""
     path = tmp_path / "test.db"
-    kind = _template_kind(request, "loaded_sqlite", "sqlite_app")
+    kind = "demo" if "demo_registry" in request.fixturenames else _template_kind(request, "loaded_sqlite", "sqlite_app")
     if kind is not None:
         templates: DatabaseTemplates = request.getfixturevalue("database_templates")
         templates.sqlite_copy(kind, path)
@@ -305,6 +310,13 @@ async def loaded(app: App) -> App:
 @pytest.fixture
 async def loaded_sqlite(sqlite_app: App) -> App:
     """`sqlite_app` holding the sample registry (`sqlite_url` is a copy of the session's loaded template)."""
+    return sqlite_app
+
+
+@pytest.fixture
+async def demo_registry(sqlite_app: App) -> App:
+    """`sqlite_app` holding the dashboard tests' demo registry (`tests/dashboard_support.load_demo_registry`,
+    3,000 people and some rejected rows; `sqlite_url` is a copy of the session's demo template)."""
     return sqlite_app
 
 

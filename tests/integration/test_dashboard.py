@@ -40,9 +40,8 @@ WIB = ZoneInfo("Asia/Jakarta")
 
 
 @pytest.fixture
-async def demo(sqlite_app: App, tmp_path: Path) -> App:
-    await load_demo_registry(sqlite_app, tmp_path)
-    return sqlite_app
+async def demo(demo_registry: App) -> App:
+    return demo_registry
 
 
 @pytest.fixture
