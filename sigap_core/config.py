@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # The approved template an officer's answer goes as outside the 24-hour window: it says, without the
     # answer, that an officer answered ticket {{1}} (its one body parameter, e.g. "#12") and invites a reply.
     whatsapp_ticket_template: str = "sigap_jawaban_petugas"
+    # The approved template a notice to staff (a new question, a follow-up, a transfer, an SLA reminder) goes
+    # as outside the window: it says that ticket {{1}} (its one body parameter) has a question waiting.
+    whatsapp_staff_template: str = "sigap_tiket_petugas"
 
     http_host: str = "127.0.0.1"
     http_port: int = 8080
