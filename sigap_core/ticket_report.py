@@ -243,7 +243,7 @@ def add_ticket_sheet(workbook: Any, header: Any, report: TicketReport, _: Transl
             _("Respons pertama, median (jam kerja)"),
             _("Penyelesaian, median (jam kerja)"),
             _("Tepat waktu (%)"),
-            _("Selesai"),
+            _("Selesai setelah dijawab"),
             _("Ditutup tanpa jawaban"),
             _("Dihapus warga"),
             _("Dipindah ke sini"),
