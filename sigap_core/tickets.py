@@ -767,7 +767,7 @@ async def close(uow: UnitOfWork, staff: models.Staff, ticket_id: int, now: datet
     )
     buttons = [(f"tiket_nilai:{ticket.id}:up", "👍"), (f"tiket_nilai:{ticket.id}:down", "👎")]
     # Outside WhatsApp's window: the ticket template; the citizen's next message shows the question with its
-    # buttons (`take_unread_messages`), and a typed 👍/👎 counts too (`rating_pending`, `typed_vote`).
+    # buttons (`take_unread`), and a typed 👍/👎 counts too (`rating_pending`, `typed_vote`).
     await _tell_citizen(
         uow, ticket, KIND_RATING, question, now, buttons=buttons, template=ticket_template(ticket_number(ticket.id))
     )

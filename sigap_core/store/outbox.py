@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -70,8 +71,7 @@ def parse_template(template: str) -> tuple[str, str] | None:
     return key, parameter
 
 
-@dataclass(frozen=True)
-class Unread:
+class Unread(NamedTuple):
     """A direct message this chat got only as a template, to show now the chat wrote: text and buttons."""
 
     broadcast_id: int
@@ -323,11 +323,7 @@ class OutboxRepository:
         )
         return row.scalar_one_or_none()
 
-    async def take_unread(self, channel: str, user_key: str, now: datetime) -> list[tuple[int, str]]:
-        """(broadcast id, text) of `take_unread_messages` (without the buttons)."""
-        return [(m.broadcast_id, m.text) for m in await self.take_unread_messages(channel, user_key, now)]
-
-    async def take_unread_messages(self, channel: str, user_key: str, now: datetime) -> list[Unread]:
+    async def take_unread(self, channel: str, user_key: str, now: datetime) -> list[Unread]:
         """The direct messages this chat got only as the ticket or staff template, oldest first, each handed out
         once with its buttons (a rating question keeps its 👍/👎): the conversation shows them when the chat
         writes (the window is open then).

@@ -202,8 +202,8 @@ async def test_the_rating_question_that_went_as_the_template_comes_back_with_its
         assert [row.user_key for row in rows] == ["6281"]
         await uow.outbox.record("me", [Result(rows[0].id, "sent", "sent as template", 1, platform_id="w9")], at)
     async with app.store.uow() as uow:
-        unread = await uow.outbox.take_unread_messages("whatsapp", "6281", at)
-        again = await uow.outbox.take_unread_messages("whatsapp", "6281", at)
+        unread = await uow.outbox.take_unread("whatsapp", "6281", at)
+        again = await uow.outbox.take_unread("whatsapp", "6281", at)
     question = f"Tiket #{view.id} sudah ditutup oleh petugas. Apakah jawaban ini membantu?"
     assert unread == [
         Unread(
