@@ -16,6 +16,7 @@ How a ticket counts (README "Tickets", report):
 from __future__ import annotations
 
 import statistics
+import textwrap
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -222,7 +223,8 @@ def ticket_text(report: TicketReport, _: Translator) -> str:
         "Dihapus: ditutup karena warga menghapus datanya."
     )
     header = line(labels)
-    lines = [title.format(days=f"{report.sla_working_days:g}"), notes, header, "-" * len(header)]
+    lines = [title.format(days=f"{report.sla_working_days:g}"), *textwrap.wrap(notes, len(header)), header]
+    lines.append("-" * len(header))
     lines += [line(cells(row, row.name)) for row in report.rows]
     lines += ["-" * len(header), line(cells(report.total, _("Jumlah")))]
     return "\n".join(lines)
