@@ -97,6 +97,7 @@ class TicketView:
     closed_at: datetime | None = None
     rating: str | None = None
     lang: str = "id"
+    erased: bool = False  # closed by the citizen's "hapus data saya": its texts are gone
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ def expected_answer(domain: Domain, now: datetime, lang: str) -> str:
     )
 
 
-def _view(ticket: models.Ticket, question: str, now: datetime) -> TicketView:
+def _view(ticket: models.Ticket, question: str, now: datetime, *, erased: bool = False) -> TicketView:
     created = aware(ticket.created_at) or now
     return TicketView(
         id=ticket.id,
@@ -198,12 +199,14 @@ def _view(ticket: models.Ticket, question: str, now: datetime) -> TicketView:
         closed_at=aware(ticket.closed_at),
         rating=ticket.rating,
         lang=ticket.lang,
+        erased=erased,
     )
 
 
 async def _views(uow: UnitOfWork, tickets: Sequence[models.Ticket], now: datetime) -> list[TicketView]:
     questions = await uow.tickets.questions(t.id for t in tickets)
-    return [_view(t, questions.get(t.id, ""), now) for t in tickets]
+    erased = await uow.tickets.erased(t.id for t in tickets if not t.user_key)
+    return [_view(t, questions.get(t.id, ""), now, erased=t.id in erased) for t in tickets]
 
 
 async def _one_view(uow: UnitOfWork, ticket: models.Ticket, now: datetime) -> TicketView:
@@ -597,7 +600,8 @@ async def _detail(uow: UnitOfWork, ticket: models.Ticket, now: datetime) -> Tick
         for m in await uow.tickets.messages(ticket.id)
     ]
     question = next((m.text for m in messages if m.author == "citizen"), "")
-    return TicketDetail(_view(ticket, question, now), messages)
+    erased = not ticket.user_key and ticket.id in await uow.tickets.erased([ticket.id])
+    return TicketDetail(_view(ticket, question, now, erased=erased), messages)
 
 
 async def ticket_of_reply(

@@ -31,7 +31,7 @@ AGE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 EXPORT_COLUMNS = (
     "number", "kode_kelurahan", "kelurahan", "kecamatan", "channel", "topic", "state", "created_at", "due_at",
     "first_response_at", "first_response_working_hours", "within_sla", "closed_at", "closed_without_answer",
-    "rating",
+    "erased", "rating",
 )  # fmt: skip
 
 
@@ -147,7 +147,7 @@ async def show(app: App, ticket_id: int) -> None:
     if view.shared_status:
         click.echo(f"eligibility status shared by the citizen: {view.shared_status}")
     if not found.messages:
-        click.echo("(no texts: erased by the citizen or past retention)")
+        click.echo("(no texts: erased by the citizen)" if view.erased else "(no texts: past retention)")
     for message in found.messages:
         who = message.author if message.staff_id is None else f"{message.author} (staff #{message.staff_id})"
         click.echo(f"\n[{_wib(message.created_at)} WIB] {who}:\n{message.text}")
@@ -175,7 +175,8 @@ def _row(app: App, view: TicketView, now: datetime) -> dict[str, object]:
         ),
         "within_sla": _within_sla(first, view.due_at, now),
         "closed_at": _wib(view.closed_at),
-        "closed_without_answer": view.state == "closed" and first is None,
+        "closed_without_answer": view.state == "closed" and first is None and not view.erased,
+        "erased": view.erased,
         "rating": view.rating or "",
     }
 

@@ -138,6 +138,15 @@ class TicketRepository:
         rows = await self.session.execute(select(m.ticket_id, m.text).where(m.id.in_(first)))
         return {row[0]: row[1] for row in rows.all()}
 
+    async def erased(self, ticket_ids: Iterable[int]) -> set[int]:
+        """Which of these tickets were closed by the citizen's erasure ("hapus data saya")."""
+        ids = sorted(set(ticket_ids))
+        if not ids:
+            return set()
+        m = models.TicketMessage
+        query = select(m.ticket_id).where(m.ticket_id.in_(ids), m.author == EVENT, m.text == ERASED)
+        return set((await self.session.execute(query)).scalars())
+
     async def ticket_of_broadcast(self, broadcast_id: int) -> int | None:
         n = models.TicketNotice
         query = select(n.ticket_id).where(n.broadcast_id == broadcast_id)

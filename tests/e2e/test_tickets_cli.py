@@ -144,7 +144,8 @@ def test_export_writes_metadata_without_texts_to_csv_and_xlsx(
         closed["within_sla"],
         closed["kecamatan"],
         closed["closed_without_answer"],
-    ) == ("closed", "up", "True", "Bekasi Timur", "False")
+        closed["erased"],
+    ) == ("closed", "up", "True", "Bekasi Timur", "False", "False")
     # Unanswered: late once its deadline (office time, so it depends on today's weekday) has passed.
     late = rows[0]["due_at"] <= datetime.now(WIB).strftime("%Y-%m-%d %H:%M")
     assert rows[0]["first_response_at"] == "" and rows[0]["within_sla"] == ("False" if late else "")

@@ -324,6 +324,10 @@ async def test_erasure_deletes_the_texts_keeps_the_counts_and_closes_the_ticket(
         states = (await uow.session.execute(select(models.Outbox.state).order_by(models.Outbox.id))).scalars().all()
     assert gone is not None and gone.messages == [] and gone.ticket.question == "" and gone.ticket.state == "closed"
     assert kept is not None and kept.ticket.question == "Pertanyaan lain"
+    assert gone.ticket.erased and not kept.ticket.erased  # staff and the CLI can say why the texts are gone
+    async with app.store.reader() as uow:
+        listed = {view.id: view.erased for view in await tickets.search(uow, now=at)}
+    assert listed == {view.id: True, other.id: False}
     assert chats == ["", "warga2"] and report.total.total == 2 and report.total.answered == 1
     # No copy in the outbox either: the notice and the answer that carried the texts hold none, and were not
     # sent (still queued here); the other citizen's notice is untouched.
@@ -352,6 +356,8 @@ async def test_retention_deletes_the_texts_of_long_closed_tickets_only(app: App)
         )
         assert dict(texts.all()) == {still_open.id: 1}
         tickets_left = await uow.session.scalar(select(func.count()).select_from(models.Ticket))
+        pruned = await tickets.detail(uow, closed.id, at)
+        assert pruned is not None and pruned.messages == [] and not pruned.ticket.erased  # retention, not erasure
         carried = [text for _k, _u, text, _t in await sent(uow)]
     assert tickets_left == 2
     assert "Masih menunggu" in carried[1] and carried.count(ERASED_TEXT) == 2  # the closed one's notice, rating
