@@ -89,6 +89,7 @@ def build_whatsapp(app: App, conversations: Conversations, health: Health | None
         settings.whatsapp_template_language,
         health=health or Health(),
         ticket_template_name=settings.whatsapp_ticket_template,
+        staff_template_name=settings.whatsapp_staff_template,
     )
 
 

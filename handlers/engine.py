@@ -156,7 +156,7 @@ class Conversations:
         # Looked up even for a chat that starts afresh: its old dialog may have been pruned, not its answers.
         unread = await tickets.unread_answers(turn)
         if unread and (said is None or len(said.text.split()) <= 3 or msg.kind is not Kind.TEXT):
-            return [*unread[:-1], Reply(unread[-1].text, (turn.menu_button(),))]
+            return [*unread[:-1], Reply(unread[-1].text, unread[-1].buttons or (turn.menu_button(),))]
         return [*unread, *await self._first_or_answer(turn, said, created)]
 
     async def _first_or_answer(self, turn: Turn, said: Said | None, created: bool) -> list[Reply]:

@@ -39,9 +39,13 @@ class Settings(BaseSettings):
     whatsapp_graph_base: str = "https://graph.facebook.com/v25.0"
     whatsapp_template_name: str = "sigap_pengumuman"
     whatsapp_template_language: str = "id"
-    # The approved template an officer's answer goes as outside the 24-hour window: it says, without the
-    # answer, that an officer answered ticket {{1}} (its one body parameter, e.g. "#12") and invites a reply.
+    # The approved template an officer's answer (also the rating question, a transfer notice) goes as outside
+    # the 24-hour window: it says, without the answer, that there is news from the officer on ticket {{1}}
+    # (its one body parameter, e.g. "#12") and invites a reply.
     whatsapp_ticket_template: str = "sigap_jawaban_petugas"
+    # The approved template a notice to staff (a new question, a follow-up, a transfer, an SLA reminder) goes
+    # as outside the window: it says that ticket {{1}} (its one body parameter) has a question waiting.
+    whatsapp_staff_template: str = "sigap_tiket_petugas"
 
     http_host: str = "127.0.0.1"
     http_port: int = 8080

@@ -1,10 +1,22 @@
 """The tickets part of the program report (`sigap report`, --json, --xlsx): per kelurahan, open tickets,
-median first-response time, % answered within the SLA, the 👍 rate. Times are office time (working hours
-from policy `[tickets]`), as the SLA is."""
+median first-response time, % answered within the SLA, median resolution time, the 👍 rate. Times are office
+time (working hours from policy `[tickets]`), as the SLA is.
+
+How a ticket counts (README "Tickets", report):
+- **Whose row.** The kelurahan that gave the first answer; a ticket never answered, the one holding it now.
+  Times are measured from the question (the ticket's whole life, across transfers): the citizen waited that
+  long. `transferred` says how many of a row's tickets reached it by a transfer, so a long median there can
+  be read for what it is.
+- **Resolved** means closed by staff after an answer. A ticket closed without any answer, or closed by the
+  citizen's "hapus data saya", is never "resolved": it is counted as `closed_unanswered` or `erased`.
+- **% within SLA** is taken of the tickets answered, and of those whose deadline passed while they were
+  still open and unanswered (closed or erased since, or not): those count against it.
+"""
 
 from __future__ import annotations
 
 import statistics
+import textwrap
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,6 +24,7 @@ from typing import Any
 from sigap_core.i18n import Translator
 from sigap_core.services import Domain
 from sigap_core.store.repositories import UnitOfWork, aware
+from sigap_core.store.tickets import TicketFigures
 from sigap_core.tickets import kelurahan_name
 
 
@@ -26,8 +39,11 @@ class TicketStats:
     answered: int = 0  # with a first response
     within_sla: int = 0  # first response by the deadline
     first_response_hours: list[float] = field(default_factory=list)
-    resolution_hours: list[float] = field(default_factory=list)
-    sla_due: int = 0  # answered, or past the deadline: the tickets "% within SLA" is taken of
+    resolution_hours: list[float] = field(default_factory=list)  # closed by staff after an answer
+    sla_due: int = 0  # answered, or its deadline passed while unanswered: what "% within SLA" is taken of
+    closed_unanswered: int = 0  # closed by staff without any answer
+    erased: int = 0  # closed by the citizen's erasure ("hapus data saya")
+    transferred: int = 0  # reached this kelurahan by a transfer (the city: transferred at least once)
     up: int = 0
     down: int = 0
 
@@ -40,8 +56,12 @@ class TicketStats:
         return statistics.median(self.resolution_hours) if self.resolution_hours else None
 
     @property
+    def resolved(self) -> int:
+        return len(self.resolution_hours)
+
+    @property
     def within_sla_percent(self) -> float | None:
-        """Of the tickets whose deadline has passed or that were answered: answered in time."""
+        """Of the tickets answered or whose deadline passed unanswered: answered in time."""
         return 100 * self.within_sla / self.sla_due if self.sla_due else None
 
     @property
@@ -53,14 +73,23 @@ class TicketStats:
         def rounded(value: float | None) -> float | None:
             return round(value, 1) if value is not None else None
 
+        def minutes(value: float | None) -> int | None:
+            return round(value * 60) if value is not None else None
+
         return {
             "kode_kelurahan": self.kode_kelurahan,
             "name": self.name,
             "tickets": self.total,
             "open": self.open,
             "answered": self.answered,
+            "resolved": self.resolved,
+            "closed_unanswered": self.closed_unanswered,
+            "erased": self.erased,
+            "transferred": self.transferred,
             "median_first_response_working_hours": rounded(self.median_first_response_hours),
+            "median_first_response_working_minutes": minutes(self.median_first_response_hours),
             "median_resolution_working_hours": rounded(self.median_resolution_hours),
+            "median_resolution_working_minutes": minutes(self.median_resolution_hours),
             "within_sla_percent": rounded(self.within_sla_percent),
             "rated_up": self.up,
             "rated_down": self.down,
@@ -82,24 +111,35 @@ class TicketReport:
         }
 
 
-async def ticket_report(uow: UnitOfWork, domain: Domain, now: datetime) -> TicketReport:
-    """Open tickets, median first-response time, % answered within the SLA and the 👍 rate, per kelurahan.
+def _answered_by(figures: TicketFigures, first: datetime | None) -> str:
+    """The kelurahan holding the ticket at its first answer (or now, when never answered)."""
+    if first is None or not figures.transfers:
+        return figures.kode_kelurahan
+    holder = figures.transfers[0].from_kode
+    for transfer in figures.transfers:
+        if (aware(transfer.at) or first) <= first:
+            holder = transfer.to_kode
+    return holder
 
-    A ticket counts towards "% within SLA" once it was answered or its deadline has passed (an open ticket
-    still inside its deadline is neither in nor out of time yet)."""
+
+async def ticket_report(uow: UnitOfWork, domain: Domain, now: datetime) -> TicketReport:
+    """Open tickets, median first-response and resolution times, % answered within the SLA, the 👍 rate, per
+    kelurahan (see the module's docstring for how a ticket counts)."""
     hours = domain.policy.tickets.office_hours
     per: dict[str, TicketStats] = {}
     total = TicketStats("", "Kota Bekasi")
     for figures in await uow.tickets.figures():
-        row = per.get(figures.kode_kelurahan)
-        if row is None:
-            row = per[figures.kode_kelurahan] = TicketStats(
-                figures.kode_kelurahan, kelurahan_name(figures.kode_kelurahan)
-            )
         created = aware(figures.created_at) or now
         due = aware(figures.due_at) or now
         first = aware(figures.first_response_at)
         closed = aware(figures.closed_at)
+        kode = _answered_by(figures, first)
+        row = per.get(kode)
+        if row is None:
+            row = per[kode] = TicketStats(kode, kelurahan_name(kode))
+        row.transferred += any(t.to_kode == kode for t in figures.transfers)
+        total.transferred += bool(figures.transfers)
+        ended = closed if figures.state == "closed" and closed is not None else now
         for stats in (row, total):
             stats.total += 1
             if figures.state != "closed":
@@ -107,11 +147,15 @@ async def ticket_report(uow: UnitOfWork, domain: Domain, now: datetime) -> Ticke
             if first is not None:
                 stats.answered += 1
                 stats.first_response_hours.append(hours.between(created, first).total_seconds() / 3600)
-            if first is not None or due <= now:
                 stats.sla_due += 1
-                if first is not None and first <= due:
-                    stats.within_sla += 1
-            if closed is not None:
+                stats.within_sla += first <= due
+            elif due <= ended:  # the deadline passed while it was open and unanswered
+                stats.sla_due += 1
+            if figures.erased:
+                stats.erased += 1
+            elif figures.state == "closed" and first is None:
+                stats.closed_unanswered += 1
+            elif figures.state == "closed" and closed is not None:
                 stats.resolution_hours.append(hours.between(created, closed).total_seconds() / 3600)
             if figures.rating == "up":
                 stats.up += 1
@@ -121,9 +165,13 @@ async def ticket_report(uow: UnitOfWork, domain: Domain, now: datetime) -> Ticke
     return TicketReport(rows, total, domain.policy.tickets.first_response_working_days)
 
 
-def _hours_text(value: float | None, _: Translator) -> str:
+def duration_text(value: float | None, _: Translator) -> str:
+    """Office hours as the report shows them: "12 menit" under an hour, else "3,5 jam"; "–" for none."""
     if value is None:
         return "–"
+    minutes = round(value * 60)
+    if minutes < 60:
+        return _("{n} menit").format(n=minutes)
     text = f"{value:.1f}"
     return (text.replace(".", ",") if _.lang == "id" else text) + " " + _("jam")
 
@@ -137,8 +185,19 @@ def _percent_text(value: float | None, _: Translator) -> str:
 
 def ticket_text(report: TicketReport, _: Translator) -> str:
     """The tickets table of `sigap report` (kelurahan with tickets only, then the city)."""
-    labels = [_("Kelurahan"), _("Tiket"), _("Terbuka"), _("Respons (median)"), _("Tepat waktu"), "👍"]
-    widths = (22, 7, 9, 18, 13, 6)
+    labels = [
+        _("Kelurahan"),
+        _("Tiket"),
+        _("Terbuka"),
+        _("Respons (median)"),
+        _("Tepat waktu"),
+        _("Selesai (median)"),
+        _("Tanpa jawaban"),
+        _("Dihapus"),
+        _("Dipindah"),
+        "👍",
+    ]
+    widths = (22, 7, 9, 18, 13, 18, 15, 9, 10, 6)
 
     def line(cells: list[str]) -> str:
         return cells[0].ljust(widths[0]) + "".join(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))
@@ -148,14 +207,24 @@ def ticket_text(report: TicketReport, _: Translator) -> str:
             name,
             _.number(stats.total),
             _.number(stats.open),
-            _hours_text(stats.median_first_response_hours, _),
+            duration_text(stats.median_first_response_hours, _),
             _percent_text(stats.within_sla_percent, _),
+            duration_text(stats.median_resolution_hours, _),
+            _.number(stats.closed_unanswered),
+            _.number(stats.erased),
+            _.number(stats.transferred),
             _percent_text(stats.up_percent, _),
         ]
 
     title = _("Pertanyaan ke petugas (tiket). Waktu dalam jam kerja; batas jawaban pertama {days} hari kerja.")
+    notes = _(
+        "Waktu dihitung sejak warga bertanya, juga untuk tiket yang dipindah; tiket dihitung di kelurahan yang "
+        "pertama menjawab. Selesai: ditutup petugas setelah dijawab. Tanpa jawaban: ditutup tanpa jawaban. "
+        "Dihapus: ditutup karena warga menghapus datanya."
+    )
     header = line(labels)
-    lines = [title.format(days=f"{report.sla_working_days:g}"), header, "-" * len(header)]
+    lines = [title.format(days=f"{report.sla_working_days:g}"), *textwrap.wrap(notes, len(header)), header]
+    lines.append("-" * len(header))
     lines += [line(cells(row, row.name)) for row in report.rows]
     lines += ["-" * len(header), line(cells(report.total, _("Jumlah")))]
     return "\n".join(lines)
@@ -176,6 +245,10 @@ def add_ticket_sheet(workbook: Any, header: Any, report: TicketReport, _: Transl
             _("Respons pertama, median (jam kerja)"),
             _("Penyelesaian, median (jam kerja)"),
             _("Tepat waktu (%)"),
+            _("Selesai setelah dijawab"),
+            _("Ditutup tanpa jawaban"),
+            _("Dihapus warga"),
+            _("Dipindah ke sini"),
             "👍",
             "👎",
             _("👍 (%)"),
@@ -196,6 +269,10 @@ def add_ticket_sheet(workbook: Any, header: Any, report: TicketReport, _: Transl
                 rounded(stats.median_first_response_hours),
                 rounded(stats.median_resolution_hours),
                 rounded(stats.within_sla_percent),
+                stats.resolved,
+                stats.closed_unanswered,
+                stats.erased,
+                stats.transferred,
                 stats.up,
                 stats.down,
                 rounded(stats.up_percent),

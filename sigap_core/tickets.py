@@ -24,7 +24,7 @@ from sigap_core.i18n import N_, Translator, normalise_language
 from sigap_core.nik import mask_nik
 from sigap_core.services import Domain
 from sigap_core.store import models
-from sigap_core.store.outbox import ticket_template
+from sigap_core.store.outbox import UNREAD_DAYS, staff_template, ticket_template
 from sigap_core.store.repositories import UnitOfWork, aware, utcnow
 from sigap_core.store.tickets import OPEN_STATES
 from sigap_core.wilayah import load_wilayah
@@ -40,6 +40,10 @@ KIND_NOTICE = "ticket_notice"
 KIND_REPLY = "ticket_reply"
 KIND_RATING = "ticket_rating"
 KIND_SLA = "ticket_sla"
+KIND_TRANSFER = "ticket_transfer"
+# How long after the close a typed 👍/👎 still rates the ticket: as long as a rating question that went
+# only as the WhatsApp template waits for the citizen to write (`take_unread`).
+RATING_WAIT = timedelta(days=UNREAD_DAYS)
 WEEKDAY_LABELS = (N_("Senin"), N_("Selasa"), N_("Rabu"), N_("Kamis"), N_("Jumat"), N_("Sabtu"), N_("Minggu"))
 STATUS_LABELS = {
     "not_found": N_("tidak ada di DTSEN"),
@@ -93,6 +97,7 @@ class TicketView:
     closed_at: datetime | None = None
     rating: str | None = None
     lang: str = "id"
+    erased: bool = False  # closed by the citizen's "hapus data saya": its texts are gone
 
 
 @dataclass(frozen=True)
@@ -174,7 +179,7 @@ def expected_answer(domain: Domain, now: datetime, lang: str) -> str:
     )
 
 
-def _view(ticket: models.Ticket, question: str, now: datetime) -> TicketView:
+def _view(ticket: models.Ticket, question: str, now: datetime, *, erased: bool = False) -> TicketView:
     created = aware(ticket.created_at) or now
     return TicketView(
         id=ticket.id,
@@ -194,12 +199,14 @@ def _view(ticket: models.Ticket, question: str, now: datetime) -> TicketView:
         closed_at=aware(ticket.closed_at),
         rating=ticket.rating,
         lang=ticket.lang,
+        erased=erased,
     )
 
 
 async def _views(uow: UnitOfWork, tickets: Sequence[models.Ticket], now: datetime) -> list[TicketView]:
     questions = await uow.tickets.questions(t.id for t in tickets)
-    return [_view(t, questions.get(t.id, ""), now) for t in tickets]
+    erased = await uow.tickets.erased(t.id for t in tickets if not t.user_key)
+    return [_view(t, questions.get(t.id, ""), now, erased=t.id in erased) for t in tickets]
 
 
 async def _one_view(uow: UnitOfWork, ticket: models.Ticket, now: datetime) -> TicketView:
@@ -333,7 +340,17 @@ async def _tell_staff(
     for lang, recipients in sorted(by_language.items()):
         _ = Translator(lang)
         text = _staff_notice_text(view, headline(_), _)
-        await _tell(uow, view.id, kind, text, recipients, now, buttons=_staff_buttons(view.id, _))
+        # Outside WhatsApp's window: the staff template with the number (never the question, never cut).
+        await _tell(
+            uow,
+            view.id,
+            kind,
+            text,
+            recipients,
+            now,
+            buttons=_staff_buttons(view.id, _),
+            template=staff_template(view.number),
+        )
 
 
 class _StaffDirectory:
@@ -499,6 +516,30 @@ async def answers_since(uow: UnitOfWork, channel: str, user_key: str, ticket_id:
     ]
 
 
+async def rating_pending(uow: UnitOfWork, channel: str, user_key: str, now: datetime | None = None) -> int | None:
+    """The ticket a typed 👍/👎 ("membantu", "tidak membantu") from this chat would rate: its newest ticket,
+    when that is closed, not yet rated, and closed within `RATING_WAIT`; else None. The chat side calls
+    it for a message that reads as a vote (`typed_vote`), then `rate`."""
+    return await uow.tickets.unrated_closed_of(channel, user_key, (now or utcnow()) - RATING_WAIT)
+
+
+_UP = {"👍", "membantu", "sangat membantu", "cukup membantu", "helpful", "yes helpful", "very helpful"}
+_DOWN = {"👎", "tidak membantu", "ga membantu", "gak membantu", "nggak membantu", "kurang membantu"}
+_DOWN |= {"tdk membantu", "not helpful", "unhelpful"}
+_SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff\ufe0f]")
+
+
+def typed_vote(text: str) -> bool | None:
+    """A typed answer to "Apakah jawaban ini membantu?": True (👍, "membantu"), False (👎, "tidak membantu"),
+    None when the message is not a bare vote."""
+    said = " ".join(_SKIN_TONES.sub("", text).lower().strip(" .!?,").split())
+    if said in _DOWN or (said and set(said) <= {"👎", " "}):
+        return False
+    if said in _UP or (said and set(said) <= {"👍", " "}):
+        return True
+    return None
+
+
 async def rate(uow: UnitOfWork, channel: str, user_key: str, ticket_id: int, up: bool, now: datetime) -> bool:
     """The citizen's 👍/👎 after close: once, and only by the ticket's own citizen."""
     done = await uow.tickets.rate(ticket_id, channel, user_key, "up" if up else "down", now)
@@ -559,7 +600,8 @@ async def _detail(uow: UnitOfWork, ticket: models.Ticket, now: datetime) -> Tick
         for m in await uow.tickets.messages(ticket.id)
     ]
     question = next((m.text for m in messages if m.author == "citizen"), "")
-    return TicketDetail(_view(ticket, question, now), messages)
+    erased = not ticket.user_key and ticket.id in await uow.tickets.erased([ticket.id])
+    return TicketDetail(_view(ticket, question, now, erased=erased), messages)
 
 
 async def ticket_of_reply(
@@ -685,6 +727,7 @@ async def transfer(
             created_at=now,
         )
     )
+    await uow.tickets.add_transfer(ticket.id, previous, kode_kelurahan, now)
     ticket.kode_kelurahan = kode_kelurahan
     ticket.assignee_staff_id = None
     ticket.updated_at = now
@@ -699,6 +742,16 @@ async def transfer(
         ),
         now,
         KIND_NOTICE,
+    )
+    _ = Translator(ticket.lang)  # the citizen is told in their own language which kelurahan answers now
+    moved = _("Tiket {number} Anda sekarang ditangani petugas Kelurahan {name}. Jawabannya akan dikirim di sini.")
+    await _tell_citizen(
+        uow,
+        ticket,
+        KIND_TRANSFER,
+        moved.format(number=view.number, name=view.kelurahan),
+        now,
+        template=ticket_template(view.number),
     )
     log.info("ticket %s transferred from %s to %s", ticket.id, previous, kode_kelurahan)
     return TicketResult(view)
@@ -717,7 +770,11 @@ async def close(uow: UnitOfWork, staff: models.Staff, ticket_id: int, now: datet
         number=ticket_number(ticket.id)
     )
     buttons = [(f"tiket_nilai:{ticket.id}:up", "👍"), (f"tiket_nilai:{ticket.id}:down", "👎")]
-    await _tell_citizen(uow, ticket, KIND_RATING, question, now, buttons=buttons)
+    # Outside WhatsApp's window: the ticket template; the citizen's next message shows the question with its
+    # buttons (`take_unread`), and a typed 👍/👎 counts too (`rating_pending`, `typed_vote`).
+    await _tell_citizen(
+        uow, ticket, KIND_RATING, question, now, buttons=buttons, template=ticket_template(ticket_number(ticket.id))
+    )
     log.info("ticket %s closed by staff %s", ticket.id, staff.id)
     return TicketResult(await _one_view(uow, ticket, now))
 

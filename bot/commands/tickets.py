@@ -24,10 +24,14 @@ if TYPE_CHECKING:
     from sigap_core.tickets import TicketView
 
 STATE_CHOICES = ("open", "answered", "closed", "all")
+# `list` and `export` take the same filters with the same default: the tickets not closed. `--state all`
+# (or `--state closed`) takes in the closed ones.
+DEFAULT_STATES = ("open", "answered")
 AGE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 EXPORT_COLUMNS = (
     "number", "kode_kelurahan", "kelurahan", "kecamatan", "channel", "topic", "state", "created_at", "due_at",
-    "first_response_at", "first_response_working_hours", "within_sla", "closed_at", "rating",
+    "first_response_at", "first_response_working_hours", "within_sla", "closed_at", "closed_without_answer",
+    "erased", "rating",
 )  # fmt: skip
 
 
@@ -58,7 +62,7 @@ def filters(command: Any) -> Any:
         "states",
         multiple=True,
         type=click.Choice(STATE_CHOICES),
-        help="open, answered, closed or all (repeatable).",
+        help="open, answered, closed or all (repeatable; default: open and answered, i.e. not closed).",
     )(command)
     return click.option("--kelurahan", default=None, help="Kemendagri code or name.")(command)
 
@@ -104,7 +108,7 @@ async def list_tickets(
     """Tickets oldest first (default: not closed), with age, state and the question's start."""
     from sigap_core.store.repositories import utcnow
 
-    found = await _search(app, kelurahan, states, older_than, ("open", "answered"))
+    found = await _search(app, kelurahan, states, older_than, DEFAULT_STATES)
     if as_json:
         click.echo(json.dumps([_row(app, view, utcnow()) for view in found], ensure_ascii=False))
         return
@@ -143,7 +147,7 @@ async def show(app: App, ticket_id: int) -> None:
     if view.shared_status:
         click.echo(f"eligibility status shared by the citizen: {view.shared_status}")
     if not found.messages:
-        click.echo("(no texts: erased by the citizen or past retention)")
+        click.echo("(no texts: erased by the citizen)" if view.erased else "(no texts: past retention)")
     for message in found.messages:
         who = message.author if message.staff_id is None else f"{message.author} (staff #{message.staff_id})"
         click.echo(f"\n[{_wib(message.created_at)} WIB] {who}:\n{message.text}")
@@ -171,6 +175,8 @@ def _row(app: App, view: TicketView, now: datetime) -> dict[str, object]:
         ),
         "within_sla": _within_sla(first, view.due_at, now),
         "closed_at": _wib(view.closed_at),
+        "closed_without_answer": view.state == "closed" and first is None and not view.erased,
+        "erased": view.erased,
         "rating": view.rating or "",
     }
 
@@ -188,20 +194,22 @@ def _within_sla(first: datetime | None, due: datetime | None, now: datetime) -> 
 @filters
 @with_app
 async def export(app: App, out: Path, kelurahan: str | None, states: tuple[str, ...], older_than: str | None) -> None:
-    """Write the tickets' metadata (no texts) to OUT: .csv or .xlsx (default: every state). Times in WIB."""
+    """Write the tickets' metadata (no texts) to OUT: .csv or .xlsx. The same filters and default as `list`
+    (not closed; `--state all` for every ticket). Times in WIB."""
     from sigap_core.store.repositories import utcnow
 
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise click.ClickException("the export file must end in .csv or .xlsx")
-    found = await _search(app, kelurahan, states, older_than, ("open", "answered", "closed"))
+    found = await _search(app, kelurahan, states, older_than, DEFAULT_STATES)
     now = utcnow()
     rows = [_row(app, view, now) for view in found]
+    chosen = ", ".join(_states(states, DEFAULT_STATES))
     if suffix == ".csv":
         _write_csv(out, rows)
     else:
         _write_xlsx(out, rows, now)
-    click.echo(f"wrote {len(rows)} ticket(s) to {out} (metadata only, no texts)")
+    click.echo(f"wrote {len(rows)} ticket(s) ({chosen}) to {out} (metadata only, no texts)")
 
 
 def _write_csv(out: Path, rows: list[dict[str, object]]) -> None:

@@ -26,7 +26,7 @@ from handlers.model import MAX_TEXT, Button, InMessage, Reply
 from sigap_core.delivery import is_platform_state
 from sigap_core.i18n import Translator
 from sigap_core.store.availability import database_unavailable
-from sigap_core.store.outbox import SENT_AS_TEMPLATE, OutMessage, parse_template
+from sigap_core.store.outbox import SENT_AS_TEMPLATE, STAFF_TEMPLATE, OutMessage, parse_template
 from sigap_core.store.repositories import Store, aware, utcnow
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ WHATSAPP_PATH = "/webhooks/whatsapp"
 WINDOW = timedelta(hours=24)
 SEND_ATTEMPTS = 5
 DEFAULT_TICKET_TEMPLATE = "sigap_jawaban_petugas"  # Settings.whatsapp_ticket_template's default
+DEFAULT_STAFF_TEMPLATE = "sigap_tiket_petugas"  # Settings.whatsapp_staff_template's default
 OUTSIDE_WINDOW = "outside_window"  # `_send_once`'s own outcome: free text refused, the template goes next
 
 
@@ -51,6 +52,7 @@ class WhatsAppChannel:
         backoff_seconds: float = 1.0,
         health: Health | None = None,
         ticket_template_name: str = DEFAULT_TICKET_TEMPLATE,
+        staff_template_name: str = DEFAULT_STAFF_TEMPLATE,
     ) -> None:
         self.client = client
         self.conversations = conversations
@@ -60,6 +62,7 @@ class WhatsAppChannel:
         self.template_name = template_name
         self.template_language = template_language
         self.ticket_template_name = ticket_template_name
+        self.staff_template_name = staff_template_name
         self.backoff_seconds = backoff_seconds
         self.health = health or Health()
         # Set by the service (bot/web.py): webhooks are written to the inbox before they are acknowledged.
@@ -250,13 +253,15 @@ class WhatsAppChannel:
         }
 
     def _direct_template(self, message: OutMessage) -> dict[str, Any]:
-        """What a direct message becomes outside the window: the ticket template with the ticket number only
-        (never the answer's content), or the announcement template with the text."""
+        """What a direct message becomes outside the window: the ticket template (to a citizen) or the staff
+        template (a notice to staff) with the ticket number only (never a question's or an answer's content,
+        so nothing is cut), or the announcement template with the text."""
         chosen = parse_template(message.template)
         if chosen is None:
             return self._template(message.text)
-        _key, parameter = chosen
-        return self._template(parameter, self.ticket_template_name)
+        key, parameter = chosen
+        name = self.staff_template_name if key == STAFF_TEMPLATE else self.ticket_template_name
+        return self._template(parameter, name)
 
     async def deliver_announcement(self, user_key: str, text: str) -> Outcome:
         """One attempt for the broadcast sender: text inside the 24-hour window, else the template.

@@ -500,7 +500,7 @@ async def unread_answers(turn: Turn) -> list[Reply]:
     unread = await turn.uow.outbox.take_unread(turn.msg.channel, turn.msg.user_key, turn.now)
     if unread:
         turn.remember_asked()  # (a dialog pruned meanwhile forgot it): follow-ups go to the ticket again
-    return [Reply(text) for _broadcast, text in unread]
+    return [Reply(text, tuple(Button(*button) for button in buttons)) for _broadcast, text, buttons in unread]
 
 
 # Rating ---------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -31,8 +32,11 @@ MAX_DIRECT_BUTTON_LABEL = 20
 MAX_DIRECT_BUTTON_PAYLOAD = 64
 MAX_DIRECT_TEXT = 4096
 # `template` of a direct message: "" is the announcement template with the text as its one parameter; the
-# ticket template carries only the ticket number (never the answer), e.g. "ticket:#12".
+# ticket template (to a citizen: news on their ticket) and the staff template (to staff: a question is
+# waiting) carry only the ticket number (never a question or an answer), e.g. "ticket:#12", "staff:#12".
 TICKET_TEMPLATE = "ticket"
+STAFF_TEMPLATE = "staff"
+TEMPLATE_KEYS = (TICKET_TEMPLATE, STAFF_TEMPLATE)
 MAX_TEMPLATE_PARAMETER = 60
 DIRECT_SENDER = "system"  # `created_by` of direct messages: nobody is told of their progress
 # A direct message's outbox reason once a template went instead of its text (WhatsApp, outside the window),
@@ -51,14 +55,28 @@ def ticket_template(number: str) -> str:
     return f"{TICKET_TEMPLATE}:{number}"
 
 
+def staff_template(number: str) -> str:
+    """The `template` of a notice to staff that, outside WhatsApp's 24-hour window, goes as the staff template
+    (SIGAP_WHATSAPP_STAFF_TEMPLATE) with `number` as its one parameter: never cut, never the question."""
+    return f"{STAFF_TEMPLATE}:{number}"
+
+
 def parse_template(template: str) -> tuple[str, str] | None:
     """(key, parameter) of a direct message's template; None for the announcement template ("")."""
     if not template:
         return None
     key, sep, parameter = template.partition(":")
-    if key != TICKET_TEMPLATE or not sep or not parameter.strip() or len(parameter) > MAX_TEMPLATE_PARAMETER:
-        raise ValueError(f"unknown template form (expected '' or '{TICKET_TEMPLATE}:<number>')")
+    if key not in TEMPLATE_KEYS or not sep or not parameter.strip() or len(parameter) > MAX_TEMPLATE_PARAMETER:
+        raise ValueError(f"unknown template form (expected '' or one of {TEMPLATE_KEYS} + ':<number>')")
     return key, parameter
+
+
+class Unread(NamedTuple):
+    """A direct message this chat got only as a template, to show now the chat wrote: text and buttons."""
+
+    broadcast_id: int
+    text: str
+    buttons: tuple[tuple[str, str], ...] = ()  # (payload, label)
 
 
 @dataclass(frozen=True)
@@ -245,7 +263,8 @@ class OutboxRepository:
         (`cancel_direct_to`). The same outbox carries it: the channel's rate, retries, crash recovery and
         WhatsApp's 24-hour window. `buttons` are (payload, label) pairs; `template` says what goes outside
         the window ("" the announcement template with the text, `ticket_template(number)` the ticket
-        template). Not listed as an announcement: `sigap broadcast list` and the dashboard skip it."""
+        template, `staff_template(number)` the staff template). Not listed as an announcement: `sigap
+        broadcast list` and the dashboard skip it."""
         if not text.strip() or len(text) > MAX_DIRECT_TEXT:
             raise ValueError(f"a direct message holds 1 to {MAX_DIRECT_TEXT} characters")
         if len(buttons) > MAX_DIRECT_BUTTONS:
@@ -304,9 +323,10 @@ class OutboxRepository:
         )
         return row.scalar_one_or_none()
 
-    async def take_unread(self, channel: str, user_key: str, now: datetime) -> list[tuple[int, str]]:
-        """(broadcast id, text) of the direct messages this chat got only as the ticket template, oldest first,
-        each handed out once: the conversation shows them when the citizen writes (the window is open then).
+    async def take_unread(self, channel: str, user_key: str, now: datetime) -> list[Unread]:
+        """The direct messages this chat got only as the ticket or staff template, oldest first, each handed out
+        once with its buttons (a rating question keeps its 👍/👎): the conversation shows them when the chat
+        writes (the window is open then).
 
         Marked in the caller's transaction: if its turn rolls back, they are handed out again next time."""
         o, b = models.Outbox, models.Broadcast
@@ -327,9 +347,12 @@ class OutboxRepository:
         ids = sorted({row[0] for row in taken.all()})
         if not ids:
             return []
-        rows = await self.session.execute(select(b.id, b.text).where(b.id.in_(ids)))
-        texts = {int(row[0]): str(row[1]) for row in rows.all()}
-        return [(broadcast_id, texts[broadcast_id]) for broadcast_id in ids]
+        rows = await self.session.execute(select(b.id, b.text, b.buttons).where(b.id.in_(ids)))
+        found = {
+            int(row[0]): Unread(int(row[0]), str(row[1]), tuple((str(p), str(label)) for p, label in row[2] or ()))
+            for row in rows.all()
+        }
+        return [found[broadcast_id] for broadcast_id in ids]
 
     async def cancel_direct_to(self, channel: str, user_key: str, now: datetime) -> int:
         """A chat erased itself: direct messages still queued for it are not sent (marked cancelled), and the

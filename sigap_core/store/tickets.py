@@ -17,6 +17,18 @@ from sqlalchemy.orm import aliased
 from sigap_core.store import models
 
 OPEN_STATES = ("open", "answered")
+# A ticket's anonymous events, kept as `ticket_message` rows of this author for the report: they hold
+# kelurahan codes only, survive erasure and retention, and are never shown as messages.
+EVENT = "event"
+TRANSFERRED = "transfer"  # text "transfer <from code> <to code>"
+ERASED = "erased"  # closed by the citizen's "hapus data saya" (not by staff)
+
+
+@dataclass(frozen=True)
+class Transfer:
+    at: datetime
+    from_kode: str
+    to_kode: str
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,8 @@ class TicketFigures:
     closed_at: datetime | None
     due_at: datetime
     rating: str | None
+    transfers: tuple[Transfer, ...] = ()  # oldest first
+    erased: bool = False  # closed by the citizen's erasure, not by staff
 
 
 class TicketRepository:
@@ -86,9 +100,28 @@ class TicketRepository:
         return list((await self.session.execute(query)).scalars())
 
     async def messages(self, ticket_id: int) -> list[models.TicketMessage]:
+        """The ticket's messages, oldest first (its anonymous events are not messages)."""
         m = models.TicketMessage
-        query = select(m).where(m.ticket_id == ticket_id).order_by(m.id)
+        query = select(m).where(m.ticket_id == ticket_id, m.author != EVENT).order_by(m.id)
         return list((await self.session.execute(query)).scalars())
+
+    async def add_transfer(self, ticket_id: int, from_kode: str, to_kode: str, now: datetime) -> None:
+        """Record, for the report, that the ticket moved between kelurahan (codes only)."""
+        text = f"{TRANSFERRED} {from_kode} {to_kode}"
+        self.session.add(models.TicketMessage(ticket_id=ticket_id, author=EVENT, text=text, created_at=now))
+        await self.session.flush()
+
+    async def unrated_closed_of(self, channel: str, user_key: str, closed_after: datetime) -> int | None:
+        """This chat's newest ticket, if it is closed after `closed_after` and not rated yet."""
+        if not user_key:
+            return None
+        t = models.Ticket
+        query = select(t).where(t.channel == channel, t.user_key == user_key).order_by(t.id.desc()).limit(1)
+        ticket = (await self.session.execute(query)).scalar_one_or_none()
+        if ticket is None or ticket.state != "closed" or ticket.rating is not None or ticket.closed_at is None:
+            return None
+        closed = ticket.closed_at if ticket.closed_at.tzinfo else ticket.closed_at.replace(tzinfo=closed_after.tzinfo)
+        return ticket.id if closed > closed_after else None
 
     async def questions(self, ticket_ids: Iterable[int]) -> dict[int, str]:
         """The first citizen message of each ticket (the question), where it still exists."""
@@ -104,6 +137,15 @@ class TicketRepository:
         )
         rows = await self.session.execute(select(m.ticket_id, m.text).where(m.id.in_(first)))
         return {row[0]: row[1] for row in rows.all()}
+
+    async def erased(self, ticket_ids: Iterable[int]) -> set[int]:
+        """Which of these tickets were closed by the citizen's erasure ("hapus data saya")."""
+        ids = sorted(set(ticket_ids))
+        if not ids:
+            return set()
+        m = models.TicketMessage
+        query = select(m.ticket_id).where(m.ticket_id.in_(ids), m.author == EVENT, m.text == ERASED)
+        return set((await self.session.execute(query)).scalars())
 
     async def ticket_of_broadcast(self, broadcast_id: int) -> int | None:
         n = models.TicketNotice
@@ -196,7 +238,7 @@ class TicketRepository:
     async def closed_with_texts(self, closed_before: datetime) -> list[int]:
         """Tickets closed before `closed_before` that still hold a text or a chat (for retention)."""
         t, m = models.Ticket, models.TicketMessage
-        has_text = select(m.id).where(m.ticket_id == t.id).exists()
+        has_text = select(m.id).where(m.ticket_id == t.id, m.author != EVENT).exists()
         query = select(t.id).where(t.state == "closed", t.closed_at < closed_before, has_text | (t.user_key != ""))
         return list((await self.session.execute(query.order_by(t.id))).scalars())
 
@@ -210,15 +252,21 @@ class TicketRepository:
 
     async def forget(self, ticket_ids: Sequence[int], now: datetime, *, close: bool) -> int:
         """Delete the texts of these tickets, their notices and the link to the citizen's chat (with `close`,
-        open ones close); the anonymous row (kelurahan, times, rating) stays for the report. The number of
-        tickets."""
+        open ones close, marked as erased); the anonymous row (kelurahan, times, rating) and its events stay for
+        the report. The number of tickets."""
         ids = sorted(set(ticket_ids))
         if not ids:
             return 0
         t, m, n = models.Ticket, models.TicketMessage, models.TicketNotice
-        await self.session.execute(delete(m).where(m.ticket_id.in_(ids)))
+        await self.session.execute(delete(m).where(m.ticket_id.in_(ids), m.author != EVENT))
         await self.session.execute(delete(n).where(n.ticket_id.in_(ids)))
         connection = await self.session.connection()
+        if close:
+            still_open = (await connection.execute(select(t.id).where(t.id.in_(ids), t.state != "closed"))).all()
+            self.session.add_all(
+                models.TicketMessage(ticket_id=row[0], author=EVENT, text=ERASED, created_at=now) for row in still_open
+            )
+            await self.session.flush()
         await connection.execute(
             update(t).where(t.id.in_(ids)).values(user_key="", shared_status=None, shared_nik_hmac=None)
         )
@@ -231,10 +279,25 @@ class TicketRepository:
         return len(ids)
 
     async def figures(self, since: datetime | None = None) -> list[TicketFigures]:
-        t = models.Ticket
+        """Every ticket's figures with its events (transfers, erasure): two statements."""
+        t, m = models.Ticket, models.TicketMessage
         query = select(
-            t.kode_kelurahan, t.state, t.created_at, t.first_response_at, t.closed_at, t.due_at, t.rating
+            t.id, t.kode_kelurahan, t.state, t.created_at, t.first_response_at, t.closed_at, t.due_at, t.rating
         ).order_by(t.id)
         if since is not None:
             query = query.where(t.created_at >= since)
-        return [TicketFigures(*row) for row in (await self.session.execute(query)).all()]
+        rows = (await self.session.execute(query)).all()
+        events = select(m.ticket_id, m.text, m.created_at).where(m.author == EVENT).order_by(m.id)
+        if since is not None:
+            events = events.where(m.ticket_id.in_(select(t.id).where(t.created_at >= since)))
+        transfers: dict[int, list[Transfer]] = {}
+        erased: set[int] = set()
+        for ticket_id, text, at in (await self.session.execute(events)).all():
+            kind, *codes = str(text).split()
+            if kind == TRANSFERRED and len(codes) == 2:
+                transfers.setdefault(ticket_id, []).append(Transfer(at, codes[0], codes[1]))
+            elif kind == ERASED:
+                erased.add(ticket_id)
+        return [
+            TicketFigures(*row[1:], transfers=tuple(transfers.get(row[0], ())), erased=row[0] in erased) for row in rows
+        ]

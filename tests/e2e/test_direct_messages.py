@@ -33,6 +33,7 @@ from tests.fakes.telegram_api import BOT_USER, FakeTelegram, callback, private_m
 
 BUTTONS = (("tiket_balas:12", "Balas"), ("tiket_ambil:12", "Ambil"))
 TICKET_TEMPLATE = "sigap_jawaban_uji"  # not the default: the name must come from the settings
+STAFF_TEMPLATE = "sigap_tiket_uji"
 
 
 class Heard:
@@ -186,7 +187,12 @@ async def wa(tmp_path: Path, database_templates: DatabaseTemplates) -> AsyncIter
     """The WhatsApp service (webhook, channel) built from settings naming a ticket template of its own."""
     graph = FakeGraph()
     await graph.start()
-    settings = whatsapp_settings(tmp_path / "var", graph.base_url, whatsapp_ticket_template=TICKET_TEMPLATE)
+    settings = whatsapp_settings(
+        tmp_path / "var",
+        graph.base_url,
+        whatsapp_ticket_template=TICKET_TEMPLATE,
+        whatsapp_staff_template=STAFF_TEMPLATE,
+    )
     database_templates.sqlite_copy("loaded", tmp_path / "wa.db")
     app = await bootstrap(settings, f"sqlite+aiosqlite:///{tmp_path / 'wa.db'}", today=lambda: TODAY)
     web_app, _ = build_web_app(app, Conversations(app.store, app.domain, app.today))
@@ -294,11 +300,11 @@ async def test_whatsapp_outside_the_window_sends_the_ticket_template_with_the_nu
     assert (row.state, row.reason, row.attempts) == ("sent", "sent as template", 1)
 
     # When the citizen writes, the answers that went only as the ticket template are handed out, once each
-    # (the rating went with its text as the announcement template's parameter: nothing left unread).
+    # (the message with no ticket template went with its text as the announcement template's parameter).
     async with wa.app.store.uow() as uow:
         assert await uow.outbox.take_unread("whatsapp", wa_id, datetime.now(UTC)) == [
-            (answer, "Data Anda sudah kami perbaiki."),
-            (late, "Jawaban kedua."),
+            (answer, "Data Anda sudah kami perbaiki.", ()),
+            (late, "Jawaban kedua.", ()),
         ]
     async with wa.app.store.uow() as uow:
         assert await uow.outbox.take_unread("whatsapp", wa_id, datetime.now(UTC)) == []
@@ -321,6 +327,82 @@ async def test_whatsapp_erasing_a_chat_cancels_its_queued_direct_messages(wa: Ru
     async with wa.app.store.uow() as uow:
         item = await uow.broadcasts.get(direct)
     assert item is not None and item.text == ERASED_TEXT  # for this chat alone: its text went with the erasure
+
+
+async def test_whatsapp_outside_the_window_staff_get_the_staff_template_and_the_citizen_can_still_rate(
+    wa: Running,
+) -> None:
+    from sigap_core import tickets
+
+    officer, citizen = "628130004444", "628130005555"
+    for wa_id in (officer, citizen):
+        await wa.post(text_from(wa_id, "halo"))
+    async with wa.app.store.uow() as uow:
+        staff = await uow.staff.add(
+            models.Staff(
+                channel="whatsapp",
+                user_key=officer,
+                role="staff",
+                kode_kelurahan="32.75.01.1001",
+                invite_id=0,
+                created_at=datetime.now(UTC),
+            )
+        )
+    for wa_id in (officer, citizen):
+        await set_last_heard(wa.app, wa_id, timedelta(hours=25))
+    question = "Data saya salah. " + "Mohon dicek lagi ya pak. " * 70  # 1,767 characters
+    async with wa.app.store.uow() as uow:
+        view = await tickets.open_ticket(
+            uow, domain=wa.app.domain, channel="whatsapp", user_key=citizen, lang="id",
+            kode_kelurahan="32.75.01.1001", topic="data", text=question, now=datetime.now(UTC),
+        )  # fmt: skip
+    (sender,) = build_senders(wa.app, None, wa.channel)
+    before = len(wa.graph.to(officer))
+    await drain(sender)
+    (notice,) = wa.graph.to(officer)[before:]
+    assert notice["type"] == "template" and notice["template"]["name"] == STAFF_TEMPLATE
+    assert notice["template"]["components"] == [
+        {"type": "body", "parameters": [{"type": "text", "text": f"#{view.id}"}]}
+    ]  # the number only: nothing of the question, so nothing cut
+    # The officer writes: the whole notice comes (the question's first 200 characters, as on every channel),
+    # with its Balas/Ambil buttons.
+    before = len(wa.graph.to(officer))
+    await wa.post(text_from(officer, "ok"))
+    (shown,) = wa.graph.to(officer)[before:]
+    body = shown["interactive"]["body"]["text"]
+    assert body.startswith(f"🆕 Pertanyaan warga, tiket #{view.id}\n") and question[:200] in body
+    assert [b["reply"]["id"] for b in shown["interactive"]["action"]["buttons"]] == [
+        f"tiket_balas:{view.id}",
+        f"tiket_ambil:{view.id}",
+    ]
+
+    # Closed while the citizen's window is shut: the ticket template, then on their next message the
+    # question with its 👍/👎 buttons, and the press is recorded.
+    async with wa.app.store.uow() as uow:
+        assert (await tickets.close(uow, staff, view.id, datetime.now(UTC))).ok
+    before = len(wa.graph.to(citizen))
+    await drain(sender)
+    (template,) = wa.graph.to(citizen)[before:]
+    assert template["template"]["name"] == TICKET_TEMPLATE
+    assert template["template"]["components"][0]["parameters"] == [{"type": "text", "text": f"#{view.id}"}]
+    await wa.post(text_from(citizen, "halo"))
+    asked = wa.graph.to(citizen)[-1]
+    assert asked["type"] == "interactive" and "Apakah jawaban ini membantu?" in asked["interactive"]["body"]["text"]
+    assert [b["reply"]["id"] for b in asked["interactive"]["action"]["buttons"]] == [
+        f"tiket_nilai:{view.id}:up",
+        f"tiket_nilai:{view.id}:down",
+    ]
+    await wa.post(press_from(citizen, f"tiket_nilai:{view.id}:up"))
+    assert "Terima kasih atas penilaiannya" in wa.graph.texts(citizen)[-1]
+    async with wa.app.store.reader() as uow:
+        ticket = await uow.tickets.get(view.id)
+    assert ticket is not None and ticket.rating == "up"
+
+
+def test_the_staff_template_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings(_env_file=None).whatsapp_staff_template == "sigap_tiket_petugas"  # type: ignore[call-arg]
+    monkeypatch.setenv("SIGAP_WHATSAPP_STAFF_TEMPLATE", "tiket_kelurahan")
+    assert Settings(_env_file=None).whatsapp_staff_template == "tiket_kelurahan"  # type: ignore[call-arg]
 
 
 def test_the_ticket_template_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -117,18 +117,35 @@ def test_export_writes_metadata_without_texts_to_csv_and_xlsx(
     from openpyxl import load_workbook
 
     environment, ids = seeded
-    out = sigap(environment, "tickets", "export", str(tmp_path / "t.csv")).stdout
-    assert out.strip() == f"wrote 3 ticket(s) to {tmp_path / 't.csv'} (metadata only, no texts)"
+    # The same default as `list` (not closed), and said so.
+    out = sigap(environment, "tickets", "export", str(tmp_path / "default.csv")).stdout
+    assert out.strip() == f"wrote 2 ticket(s) (open, answered) to {tmp_path / 'default.csv'} (metadata only, no texts)"
+    listed = json.loads(sigap(environment, "tickets", "list", "--json").stdout)
+    exported = list(csv.DictReader((tmp_path / "default.csv").read_text(encoding="utf-8").splitlines()))
+    assert (
+        [row["number"] for row in exported]
+        == [row["number"] for row in listed]
+        == [
+            f"#{ids['old']}",
+            f"#{ids['new']}",
+        ]
+    )
+    out = sigap(environment, "tickets", "export", str(tmp_path / "t.csv"), "--state", "all").stdout
+    assert (
+        out.strip() == f"wrote 3 ticket(s) (open, answered, closed) to {tmp_path / 't.csv'} (metadata only, no texts)"
+    )
     raw = (tmp_path / "t.csv").read_text(encoding="utf-8")
     rows = list(csv.DictReader(raw.splitlines()))
     assert [row["number"] for row in rows] == [f"#{ids[n]}" for n in ("old", "closed", "new")]
     closed = rows[1]
-    assert (closed["state"], closed["rating"], closed["within_sla"], closed["kecamatan"]) == (
-        "closed",
-        "up",
-        "True",
-        "Bekasi Timur",
-    )
+    assert (
+        closed["state"],
+        closed["rating"],
+        closed["within_sla"],
+        closed["kecamatan"],
+        closed["closed_without_answer"],
+        closed["erased"],
+    ) == ("closed", "up", "True", "Bekasi Timur", "False", "False")
     # Unanswered: late once its deadline (office time, so it depends on today's weekday) has passed.
     late = rows[0]["due_at"] <= datetime.now(WIB).strftime("%Y-%m-%d %H:%M")
     assert rows[0]["first_response_at"] == "" and rows[0]["within_sla"] == ("False" if late else "")
@@ -154,8 +171,14 @@ def test_report_counts_tickets_per_kelurahan(seeded: tuple[dict[str, str], dict[
     rows = {row["name"]: row for row in data["kelurahan"]}
     assert list(rows) == ["Bekasijaya", "Margahayu"]
     assert rows["Bekasijaya"]["tickets"] == 2 and rows["Margahayu"]["open"] == 1
+    assert (data["total"]["resolved"], data["total"]["closed_unanswered"], data["total"]["erased"]) == (1, 0, 0)
     text = sigap(environment, "report").stdout
     assert "Pertanyaan ke petugas (tiket)" in text and "Bekasijaya" in text
+    header = next(line for line in text.splitlines() if line.startswith("Kelurahan "))
+    assert header.split() == [
+        "Kelurahan", "Tiket", "Terbuka", "Respons", "(median)", "Tepat", "waktu", "Selesai", "(median)", "Tanpa",
+        "jawaban", "Dihapus", "Dipindah", "👍",
+    ]  # fmt: skip
     sheet = load_workbook(tmp_path / "r.xlsx", read_only=True)["Tiket"]
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert [row[1] for row in values[1:]] == ["Bekasijaya", "Margahayu", "Jumlah"]

@@ -271,10 +271,10 @@ async def test_answers_sent_only_as_the_template_are_handed_out_once_and_again_a
 
     with pytest.raises(Rollback):
         async with app.store.uow() as uow:
-            assert await uow.outbox.take_unread("whatsapp", "6282", now()) == [(answer, "Jawaban")]
+            assert await uow.outbox.take_unread("whatsapp", "6282", now()) == [(answer, "Jawaban", ())]
             raise Rollback
     async with app.store.uow() as uow:
-        assert await uow.outbox.take_unread("whatsapp", "6282", now()) == [(answer, "Jawaban")]
+        assert await uow.outbox.take_unread("whatsapp", "6282", now()) == [(answer, "Jawaban", ())]
     async with app.store.uow() as uow:
         assert await uow.outbox.take_unread("whatsapp", "6282", now()) == []
     # An answer that went as the template, then erased (the citizen's "hapus data saya"): nothing handed out.

@@ -69,6 +69,7 @@ async def test_a_question_notifies_only_its_kelurahans_staff(app: App) -> None:
         notices = await sent(uow)
     assert [(kind, user) for kind, user, _text, _template in notices] == [("ticket_notice", "petugas_a")]
     assert "Data saya salah, bagaimana?" in notices[0][2] and f"tiket #{view.id}" in notices[0][2]
+    assert notices[0][3] == f"staff:#{view.id}"  # outside WhatsApp's window: the staff template, never cut
 
 
 async def test_a_kelurahan_without_staff_tells_the_admins(app: App) -> None:
@@ -180,6 +181,83 @@ async def test_close_asks_for_a_rating_which_only_the_citizen_gives_once(app: Ap
         ratings = await sent(uow, "ticket_rating")
         assert await tickets.open_ticket_of(uow, "telegram", "warga1") is None
     assert [user for _k, user, _t, _p in ratings] == ["warga1"] and "Apakah jawaban ini membantu?" in ratings[0][2]
+    # Outside WhatsApp's window it goes as the ticket template, not the announcement template (no buttons).
+    assert ratings[0][3] == f"ticket:#{view.id}"
+
+
+async def test_the_rating_question_that_went_as_the_template_comes_back_with_its_buttons(app: App) -> None:
+    from sigap_core.store.outbox import Result, Unread
+
+    staff = await add_staff(app, "petugas_a", BEKASIJAYA)
+    async with app.store.uow() as uow:
+        view = await tickets.open_ticket(
+            uow, domain=app.domain, channel="whatsapp", user_key="6281", lang="id", kode_kelurahan=BEKASIJAYA,
+            topic="data", text="Data saya salah", now=MONDAY_9,
+        )  # fmt: skip
+    at = MONDAY_9 + timedelta(hours=1)
+    async with app.store.uow() as uow:
+        assert (await tickets.close(uow, staff, view.id, at)).ok
+    async with app.store.uow() as uow:  # the sender: outside the window, the template went instead
+        rows = await uow.outbox.claim("whatsapp", "me", timedelta(seconds=60), 5, at)
+        assert [row.user_key for row in rows] == ["6281"]
+        await uow.outbox.record("me", [Result(rows[0].id, "sent", "sent as template", 1, platform_id="w9")], at)
+    async with app.store.uow() as uow:
+        unread = await uow.outbox.take_unread("whatsapp", "6281", at)
+        again = await uow.outbox.take_unread("whatsapp", "6281", at)
+    question = f"Tiket #{view.id} sudah ditutup oleh petugas. Apakah jawaban ini membantu?"
+    assert unread == [
+        Unread(
+            rows[0].broadcast_id, question, ((f"tiket_nilai:{view.id}:up", "👍"), (f"tiket_nilai:{view.id}:down", "👎"))
+        )
+    ]
+    assert again == []
+
+
+async def test_a_typed_vote_rates_the_chats_newest_closed_unrated_ticket(app: App) -> None:
+    staff = await add_staff(app, "petugas_a", BEKASIJAYA)
+    first = await ask(app)
+    at = MONDAY_9 + timedelta(hours=1)
+    async with app.store.reader() as uow:
+        assert await tickets.rating_pending(uow, "telegram", "warga1", at) is None  # still open
+    async with app.store.uow() as uow:
+        assert (await tickets.close(uow, staff, first.id, at)).ok
+    async with app.store.reader() as uow:
+        assert await tickets.rating_pending(uow, "telegram", "warga1", at) == first.id
+        assert await tickets.rating_pending(uow, "telegram", "orang_lain", at) is None
+        assert await tickets.rating_pending(uow, "whatsapp", "warga1", at) is None
+        late = at + tickets.RATING_WAIT + timedelta(minutes=1)
+        assert await tickets.rating_pending(uow, "telegram", "warga1", late) is None
+    async with app.store.uow() as uow:
+        pending = await tickets.rating_pending(uow, "telegram", "warga1", at)
+        vote = tickets.typed_vote("tidak membantu")
+        assert pending == first.id and vote is False
+        assert await tickets.rate(uow, "telegram", "warga1", pending, vote, at)
+    async with app.store.reader() as uow:
+        assert await tickets.rating_pending(uow, "telegram", "warga1", at) is None  # rated once
+        assert (await uow.tickets.get(first.id)) is not None
+        assert (await uow.tickets.get(first.id)).rating == "down"  # type: ignore[union-attr]
+    second = await ask(app, now=at)
+    async with app.store.uow() as uow:
+        assert (await tickets.close(uow, staff, second.id, at)).ok
+        third = await tickets.open_ticket(
+            uow, domain=app.domain, channel="telegram", user_key="warga1", lang="id", kode_kelurahan=BEKASIJAYA,
+            topic="data", text="Satu lagi", now=at,
+        )  # fmt: skip
+    async with app.store.reader() as uow:  # a newer ticket is open: a 👍 now is not about the closed one
+        assert third.id > second.id and await tickets.rating_pending(uow, "telegram", "warga1", at) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "vote"),
+    [
+        ("👍", True), ("👍🏽", True), ("👍👍", True), ("Membantu!", True), ("sangat membantu", True),
+        ("helpful", True), ("👎", False), ("tidak membantu", False), ("Tidak  membantu.", False),
+        ("gak membantu", False), ("kurang membantu", False), ("not helpful", False),
+        ("membantu apa?", None), ("ok", None), ("", None), ("👍 tapi masih bingung", None),
+    ],
+)  # fmt: skip
+def test_typed_vote_reads_a_bare_vote_only(text: str, vote: bool | None) -> None:
+    assert tickets.typed_vote(text) is vote
 
 
 async def test_a_follow_up_goes_to_the_assignee_and_reopens_an_answered_ticket(app: App) -> None:
@@ -215,7 +293,17 @@ async def test_transfer_moves_the_ticket_out_of_scope_and_tells_the_new_keluraha
         assert await tickets.get_for_staff(uow, staff_a, view.id) is None
         assert await tickets.get_for_staff(uow, staff_b, view.id) is not None
         notices = [user for _k, user, _t, _p in await sent(uow, "ticket_notice")]
+        told = await sent(uow, "ticket_transfer")
     assert notices == ["petugas_a", "petugas_b"]
+    # The citizen is told which kelurahan handles it now (the ticket template outside WhatsApp's window).
+    assert told == [
+        (
+            "ticket_transfer",
+            "warga1",
+            f"Tiket #{view.id} Anda sekarang ditangani petugas Kelurahan Margahayu. Jawabannya akan dikirim di sini.",
+            f"ticket:#{view.id}",
+        )
+    ]
 
 
 async def test_erasure_deletes_the_texts_keeps_the_counts_and_closes_the_ticket(app: App) -> None:
@@ -236,6 +324,10 @@ async def test_erasure_deletes_the_texts_keeps_the_counts_and_closes_the_ticket(
         states = (await uow.session.execute(select(models.Outbox.state).order_by(models.Outbox.id))).scalars().all()
     assert gone is not None and gone.messages == [] and gone.ticket.question == "" and gone.ticket.state == "closed"
     assert kept is not None and kept.ticket.question == "Pertanyaan lain"
+    assert gone.ticket.erased and not kept.ticket.erased  # staff and the CLI can say why the texts are gone
+    async with app.store.reader() as uow:
+        listed = {view.id: view.erased for view in await tickets.search(uow, now=at)}
+    assert listed == {view.id: True, other.id: False}
     assert chats == ["", "warga2"] and report.total.total == 2 and report.total.answered == 1
     # No copy in the outbox either: the notice and the answer that carried the texts hold none, and were not
     # sent (still queued here); the other citizen's notice is untouched.
@@ -264,6 +356,8 @@ async def test_retention_deletes_the_texts_of_long_closed_tickets_only(app: App)
         )
         assert dict(texts.all()) == {still_open.id: 1}
         tickets_left = await uow.session.scalar(select(func.count()).select_from(models.Ticket))
+        pruned = await tickets.detail(uow, closed.id, at)
+        assert pruned is not None and pruned.messages == [] and not pruned.ticket.erased  # retention, not erasure
         carried = [text for _k, _u, text, _t in await sent(uow)]
     assert tickets_left == 2
     assert "Masih menunggu" in carried[1] and carried.count(ERASED_TEXT) == 2  # the closed one's notice, rating
@@ -298,6 +392,62 @@ async def test_the_report_counts_open_tickets_median_response_sla_share_and_thum
     assert bekasijaya.up_percent == 50.0
     assert report.total.total == 4 and report.total.open == 2 and report.total.within_sla == 2
     assert rows["Margahayu"].median_first_response_hours == 4.0 and rows["Margahayu"].up_percent is None
+
+
+async def test_the_report_keeps_unanswered_and_erased_closes_apart_and_credits_the_answering_kelurahan(
+    app: App,
+) -> None:
+    from sigap_core.i18n import Translator
+    from sigap_core.ticket_report import ticket_text
+
+    staff = await add_staff(app, "petugas_a", BEKASIJAYA)
+    other = await add_staff(app, "petugas_b", MARGAHAYU)
+    quick, spam, late, _erased, moved, moved_after = [await ask(app, user=f"w{n}") for n in range(6)]
+    thursday = datetime(2026, 12, 10, 2, 0, tzinfo=UTC)  # 09.00 WIB, past Wednesday 09.00's deadline
+    async with app.store.uow() as uow:
+        assert (await tickets.reply(uow, staff, quick.id, MONDAY_9 + timedelta(minutes=12), "a")).ok
+        assert (await tickets.close(uow, staff, quick.id, MONDAY_9 + timedelta(hours=1))).ok
+        assert (await tickets.close(uow, staff, spam.id, MONDAY_9 + timedelta(minutes=30))).ok  # before the deadline
+        assert (await tickets.close(uow, staff, late.id, thursday)).ok  # after it, never answered
+        assert (await tickets.transfer(uow, staff, moved.id, MONDAY_9 + timedelta(hours=1), MARGAHAYU)).ok
+        # Tuesday 09.00 WIB: 8 office hours after the question (7 on Monday, 1 on Tuesday).
+        assert (await tickets.reply(uow, other, moved.id, MONDAY_9 + timedelta(days=1), "b")).ok
+        assert (await tickets.reply(uow, staff, moved_after.id, MONDAY_9 + timedelta(hours=1), "c")).ok
+        assert (await tickets.transfer(uow, staff, moved_after.id, MONDAY_9 + timedelta(hours=2), MARGAHAYU)).ok
+    async with app.store.uow() as uow:
+        assert await tickets.erase_of(uow, "telegram", "w3", MONDAY_9 + timedelta(hours=2)) == 1
+    now = datetime(2026, 12, 10, 4, 0, tzinfo=UTC)
+    async with app.store.uow() as uow:  # retention afterwards keeps what the report needs
+        await prune(uow, app.policy, now + timedelta(days=app.policy.tickets.text_days + 1))
+    async with app.store.reader() as uow:
+        report = await ticket_report(uow, app.domain, now)
+    rows = {row.name: row for row in report.rows}
+    bekasijaya, margahayu = rows["Bekasijaya"], rows["Margahayu"]
+    # quick, spam, late, erased, and moved_after (answered here before it moved on).
+    assert (bekasijaya.total, bekasijaya.open, bekasijaya.answered) == (5, 1, 2)
+    assert (bekasijaya.resolved, bekasijaya.closed_unanswered, bekasijaya.erased, bekasijaya.transferred) == (
+        1,
+        2,
+        1,
+        0,
+    )
+    assert bekasijaya.median_resolution_hours == 1.0  # quick only: never 0 h for spam, late or erased
+    assert bekasijaya.median_first_response_hours == pytest.approx(0.6)  # 12 and 60 minutes
+    # In time: quick, moved_after; against: late (its deadline passed unanswered); spam and erased closed first.
+    assert (bekasijaya.within_sla, bekasijaya.sla_due) == (2, 3)
+    # Margahayu answered the moved ticket: 8 office hours from the question, within the SLA, transferred in.
+    assert (margahayu.total, margahayu.answered, margahayu.transferred, margahayu.within_sla) == (1, 1, 1, 1)
+    assert margahayu.median_first_response_hours == 8.0 and margahayu.sla_due == 1
+    assert (report.total.total, report.total.transferred, report.total.erased) == (6, 2, 1)
+    text = {line.split()[0]: line.split() for line in ticket_text(report, Translator("id")).splitlines()}
+    assert text["Bekasijaya"] == ["Bekasijaya", "5", "1", "36", "menit", "67%", "1,0", "jam", "2", "1", "0", "–"]
+    assert text["Margahayu"] == ["Margahayu", "1", "1", "8,0", "jam", "100%", "–", "0", "0", "1", "–"]
+    english = ticket_text(report, Translator("en"))
+    assert ["Bekasijaya", "5", "1", "36", "min", "67%", "1.0", "h"] in [
+        line.split()[:8] for line in english.splitlines()
+    ]
+    json_row = bekasijaya.as_json()
+    assert (json_row["median_first_response_working_minutes"], json_row["resolved"], json_row["erased"]) == (36, 1, 1)
 
 
 async def test_bad_input_is_refused_not_cut(app: App) -> None:
