@@ -62,6 +62,28 @@ SLANG = {
     "emg": "memang", "emang": "memang", "bnr": "benar", "sampe": "sampai", "ikutan": "ikut",
     "sblm": "sebelum", "stlh": "setelah", "tgl": "tanggal", "jd": "jadi", "jdi": "jadi", "tp": "tapi",
     "met": "selamat", "aye": "saya", "ane": "saya", "unsub": "unsubscribe", "unsubs": "unsubscribe", "mw": "mau", "tny": "tanya", "nnya": "tanya", "ngk": "tidak", "nda": "tidak", "ndak": "tidak", "sapa": "siapa", "spa": "siapa", "org": "orang",
+    # issue: informal spellings from fresh tuning data (Betawi, Javanese, Sundanese, chat shorthand)
+    "slmt": "selamat", "slamat": "selamat", "malem": "malam", "siank": "siang", "okee": "oke", "okey": "oke",
+    "punten": "permisi", "sampurasun": "permisi", "kulonuwun": "permisi", "nuwun": "terima kasih",
+    "mnu": "menu", "menuu": "menu", "kepilih": "terpilih", "dipilih": "terpilih", "lolos": "terpilih",
+    "didaftarin": "didaftarkan", "didaftarkan": "didaftarkan", "daftarin": "daftarkan", "kedaftar": "terdaftar",
+    "udeh": "sudah", "udahan": "udahan", "belon": "belum", "blon": "belum", "aje": "saja", "ame": "sama",
+    "gimane": "bagaimana", "piye": "bagaimana", "carane": "cara", "ndandani": "perbaiki", "benerin": "perbaiki",
+    "diganti": "ganti", "digantiin": "ganti", "gantiin": "ganti", "diubah": "ubah", "dirubah": "ubah", "rubah": "ubah",
+    "diupdate": "update", "diperbarui": "perbarui", "apdet": "update", "apdate": "update",
+    "jatoh": "jatuh", "jatuhh": "jatuh", "rs": "rumah sakit", "diklaim": "klaim", "ngeklaim": "klaim",
+    "ngurus": "urus", "ngurusin": "urus", "kemaren": "kemarin", "sodara": "saudara",
+    "dikirimin": "kirimi", "kirimin": "kirimi", "ngirim": "kirim", "ngirimin": "kirimi", "dikirim": "kirim",
+    "kirim2": "kirim", "pesen": "pesan", "kabarin": "kabari", "dikabarin": "kabari", "dikabari": "kabari",
+    "diingetin": "ingatkan", "ingetin": "ingatkan", "diingatkan": "ingatkan", "ingatin": "ingatkan",
+    "nyalain": "nyalakan", "nyalakan": "nyalakan", "hidupkan": "nyalakan", "aktifin": "aktifkan",
+    "matiin": "matikan", "mateni": "matikan", "nonaktifin": "nonaktifkan", "gamau": "tidak mau", "gmau": "tidak mau",
+    "sub": "subscribe", "unsubscribed": "unsubscribe", "stopp": "stop", "setop": "stop",
+    "telp": "telepon", "tlp": "telepon", "tlpn": "telepon", "nelpon": "telepon", "staf": "staff",
+    "complaint": "komplain", "complain": "komplain", "nanya": "tanya", "nanyain": "tanya", "ditanya": "ditanya",
+    "ngerti": "mengerti", "ngarti": "mengerti", "paham": "mengerti", "beneran": "asli", "sungguhan": "asli",
+    "bhs": "bahasa", "bhsa": "bahasa", "bahsa": "bahasa", "indo": "indonesia",
+    "bnyk": "banyak", "bgt": "banget", "ye": "ya", "yoi": "ya", "dong": "dong", "kpd": "kepada", "td": "tadi",
 }  # fmt: skip
 
 # (intent, weight, pattern on the normalised text). Strong signals weigh 3, weak ones 1.
@@ -230,6 +252,18 @@ _VOCABULARY = sorted(
 )
 
 
+# Short standard words that are not pattern keywords of five letters or more: used to strip suffixes
+# ("menunya") and to split glued words ("cekstatus"), never as typo targets.
+_SHORT_WORDS = frozenset(
+    {
+        "menu", "cek", "info", "data", "klaim", "bpjs", "kartu", "pesan", "mau", "saya", "nik", "status", "awal",
+        "kirim", "notif", "iuran", "daftar", "aktif", "ganti", "ubah", "stop", "oke", "sip", "halo", "bahasa",
+        "tanya", "jatuh", "luka", "kerja", "desil", "alamat", "nomor", "sigap", "kabar", "kabari", "ingat", "lapor",
+        "berhenti", "diganti", "masuk", "update", "program", "petugas", "admin", "tolong", "bantu", "minta",
+    }
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Understanding:
     text: str
@@ -256,22 +290,40 @@ def _correct(token: str) -> str:
     return match[0] if match else token
 
 
+def _known(word: str) -> bool:
+    return word in _VOCABULARY or word in SLANG or word in _SHORT_WORDS
+
+
+@lru_cache(maxsize=4096)
+def _word(token: str) -> str:
+    """One raw token → its standard form: slang, stretched letters, suffixes, glued words, typos."""
+    token = re.sub(r"(.)\1{2,}", r"\1", token)  # "haloooo" → "halo"
+    if not _known(token):
+        squeezed = re.sub(r"(.)\1+", r"\1", token)  # "stopp" → "stop", "okee" → "oke"
+        if squeezed != token and _known(squeezed):
+            token = squeezed
+    word = SLANG.get(token, token)
+    for suffix in ("nya", "nye", "in", "kah", "lah", "kan", "ku"):  # statusnya, berhentiin, aktifkah, dataku
+        stem = word[: -len(suffix)]
+        if word.endswith(suffix) and len(stem) >= 3 and _known(stem):
+            word = SLANG.get(stem, stem) + (" saya" if suffix == "ku" else "")
+            break
+    if " " in word:
+        return word
+    if len(word) >= 6 and not _known(word):  # missing space: "cekstatus", "klaimbpjs"
+        for cut in range(3, len(word) - 2):
+            left, right = word[:cut], word[cut:]
+            if _known(left) and _known(right):
+                return f"{SLANG.get(left, left)} {SLANG.get(right, right)}"
+    return _correct(word)
+
+
 def normalise(text: str) -> str:
     lowered = text.lower().replace("’", "'")
     lowered = re.sub(r"\d[\d\s.\-]{6,}\d", " ", lowered)  # numbers (NIKs, phones) are entities, not words
     tokens = re.findall(r"[a-z/']+", lowered)
-    expanded = []
-    for token in tokens:
-        token = token.strip("'")
-        token = re.sub(r"(.)\1{2,}", r"\1", token)  # "haloooo" → "halo"
-        word = SLANG.get(token, token)
-        for suffix in ("nya", "in", "kah", "lah"):  # statusnya, berhentiin, aktifkah
-            stem = word[: -len(suffix)]
-            if word.endswith(suffix) and len(stem) >= 4 and (stem in _VOCABULARY or stem in SLANG):
-                word = SLANG.get(stem, stem)
-                break
-        expanded.append(word if " " in word else _correct(word))
-    return " ".join(expanded)
+    expanded = [_word(token.strip("'")) for token in tokens]
+    return " ".join(word for word in expanded if word)
 
 
 def understand(text: str) -> Understanding:
