@@ -3,6 +3,8 @@
 Rules, not a model: people write "sy mau cek bpjs gratis dr pemkot" — slang is expanded, typos are pulled
 to the nearest keyword (rapidfuzz), and weighted patterns score each intent. Predictable, fast, and easy for
 the next engineer to extend: add a pattern and a labelled example (tests/fixtures/nlu_utterances.tsv).
+Prefer general fixes — a slang entry, a cue word, a negation — over a phrase that matches one utterance;
+tests/fixtures/nlu_more.tsv (written fresh by someone who had not seen these rules) was tuned on that way.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ SLANG = {
     "emg": "memang", "emang": "memang", "bnr": "benar", "sampe": "sampai", "ikutan": "ikut",
     "sblm": "sebelum", "stlh": "setelah", "tgl": "tanggal", "jd": "jadi", "jdi": "jadi", "tp": "tapi",
     "met": "selamat", "aye": "saya", "ane": "saya", "unsub": "unsubscribe", "unsubs": "unsubscribe", "mw": "mau", "tny": "tanya", "nnya": "tanya", "ngk": "tidak", "nda": "tidak", "ndak": "tidak", "sapa": "siapa", "spa": "siapa", "org": "orang",
-    # issue: informal spellings from fresh tuning data (Betawi, Javanese, Sundanese, chat shorthand)
+    # Regional (Betawi, Javanese, Sundanese) and chat spellings
     "slmt": "selamat", "slamat": "selamat", "malem": "malam", "siank": "siang", "okee": "oke", "okey": "oke",
     "punten": "permisi", "sampurasun": "permisi", "kulonuwun": "permisi", "nuwun": "terima kasih",
     "mnu": "menu", "menuu": "menu", "kepilih": "terpilih", "dipilih": "terpilih", "lolos": "terpilih",
