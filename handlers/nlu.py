@@ -3,6 +3,8 @@
 Rules, not a model: people write "sy mau cek bpjs gratis dr pemkot" — slang is expanded, typos are pulled
 to the nearest keyword (rapidfuzz), and weighted patterns score each intent. Predictable, fast, and easy for
 the next engineer to extend: add a pattern and a labelled example (tests/fixtures/nlu_utterances.tsv).
+Prefer general fixes — a slang entry, a cue word, a negation — over a phrase that matches one utterance;
+tests/fixtures/nlu_more.tsv (written fresh by someone who had not seen these rules) was tuned on that way.
 """
 
 from __future__ import annotations
@@ -63,6 +65,29 @@ SLANG = {
     "sblm": "sebelum", "stlh": "setelah", "tgl": "tanggal", "jd": "jadi", "jdi": "jadi", "tp": "tapi",
     "met": "selamat", "aye": "saya", "ane": "saya", "unsub": "unsubscribe", "unsubs": "unsubscribe", "mw": "mau", "tny": "tanya", "nnya": "tanya", "ngk": "tidak", "nda": "tidak", "ndak": "tidak", "sapa": "siapa", "spa": "siapa", "org": "orang",
     "rmh": "rumah", "rmah": "rumah", "ikt": "ikut", "ikot": "ikut", "dftr": "daftar", "daptar": "daftar",
+    # Regional (Betawi, Javanese, Sundanese) and chat spellings
+    "slmt": "selamat", "slamat": "selamat", "malem": "malam", "siank": "siang", "okee": "oke", "okey": "oke",
+    "punten": "permisi", "sampurasun": "permisi", "kulonuwun": "permisi", "nuwun": "terima kasih",
+    "mnu": "menu", "menuu": "menu", "kepilih": "terpilih", "dipilih": "terpilih", "lolos": "terpilih",
+    "didaftarin": "didaftarkan", "didaftarkan": "didaftarkan", "daftarin": "daftarkan", "kedaftar": "terdaftar",
+    "udeh": "sudah", "udahan": "udahan", "belon": "belum", "blon": "belum", "aje": "saja", "ame": "sama",
+    "gimane": "bagaimana", "piye": "bagaimana", "carane": "cara", "ndandani": "perbaiki", "benerin": "perbaiki",
+    "diganti": "ganti", "digantiin": "ganti", "gantiin": "ganti", "diubah": "ubah", "dirubah": "ubah", "rubah": "ubah",
+    "diupdate": "update", "diperbarui": "perbarui", "apdet": "update", "apdate": "update",
+    "jatoh": "jatuh", "jatuhh": "jatuh", "rs": "rumah sakit", "diklaim": "klaim", "ngeklaim": "klaim",
+    "ngurus": "urus", "ngurusin": "urus", "kemaren": "kemarin", "sodara": "saudara",
+    "dikirimin": "kirimi", "kirimin": "kirimi", "ngirim": "kirim", "ngirimin": "kirimi", "dikirim": "kirim",
+    "kirim2": "kirim", "pesen": "pesan", "kabarin": "kabari", "dikabarin": "kabari", "dikabari": "kabari",
+    "diingetin": "ingatkan", "ingetin": "ingatkan", "diingatkan": "ingatkan", "ingatin": "ingatkan",
+    "nyalain": "nyalakan", "nyalakan": "nyalakan", "hidupkan": "nyalakan", "aktifin": "aktifkan",
+    "matiin": "matikan", "mateni": "matikan", "nonaktifin": "nonaktifkan", "gamau": "tidak mau", "gmau": "tidak mau",
+    "sub": "subscribe", "unsubscribed": "unsubscribe", "stopp": "stop", "setop": "stop",
+    "telp": "telepon", "tlp": "telepon", "tlpn": "telepon", "nelpon": "telepon", "staf": "staff",
+    "complaint": "komplain", "complain": "komplain", "nanya": "tanya", "nanyain": "tanya", "ditanya": "ditanya",
+    "ngerti": "mengerti", "ngarti": "mengerti", "paham": "mengerti", "beneran": "asli", "sungguhan": "asli",
+    "bhs": "bahasa", "bhsa": "bahasa", "bahsa": "bahasa", "indo": "indonesia",
+    "bnyk": "banyak", "bgt": "banget", "ye": "ya", "yoi": "ya", "dong": "dong", "kpd": "kepada", "td": "tadi",
+    "gelem": "mau", "soko": "dari", "teko": "dari", "ojo": "jangan", "ora": "tidak", "dudu": "bukan",
 }  # fmt: skip
 
 # (intent, weight, pattern on the normalised text). Strong signals weigh 3, weak ones 1.
@@ -78,8 +103,10 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
     ("menu", 2, r"^(ok|oke|okay|sip|siap|baik|mantap|good)\b"),
     ("menu", 3, r"\bthank(s| you)?\b|^(good (morning|afternoon|evening)|hey|hi there)\b"),
     ("menu", 1, r"\bhalo\b|\bassalamualaikum\b"),
+    ("menu", 3, r"\b(ok|oke|sip|siap|baik)( (deh|ya|dah|noted))?$|\bdari awal\b|^ulang\b|\bbisa apa saja\b"),
+    ("menu", 2, r"\b(tampilkan|lihat|liat) (pilihan|menu)|\bpilihan menu\b|\bwhat can you do\b"),
     # eligibility
-    ("check_eligibility", 3, r"\bcek\b(?! (status|kepesertaan|bansos))|\bcek nik\b|\bperiksa\b"),
+    ("check_eligibility", 3, r"\bcek\b(?!.*\b(status|kepesertaan|bansos|aktif|kartu|kpj)\b)|\bcek nik\b|\bperiksa\b"),
     ("check_eligibility", 3, r"\blayak|\bkelayakan\b|\beligib|\bmemenuhi syarat\b|\bsyarat"),
     ("check_eligibility", 3, r"\bgratis\b|\b(dibayar(in)?|ditanggung) (pemkot|pemerintah)|\bsigap\b|\bucj\b"),
     (
@@ -93,6 +120,8 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
         r"\bdaftar\b|\bpendaftaran\b|\bpenerima\b|\bterpilih\b|\bapakah saya (bisa|dapat|termasuk)",
     ),
     ("check_eligibility", 1, r"\bbpjs\b|\bpemkot\b|\bprogram\b|\bnik\b|\bikut\b"),
+    ("check_eligibility", 4, r"\bberhak\b|\bterpilih\b|\bseleksi\b|\b(get|got|be|was) (selected|chosen)\b"),
+    ("check_eligibility", 1, r"\b(bisa|boleh) didaftarkan\b|\b(dapat|bisa|ikut) tidak\b"),
     ("check_eligibility", 5, r"\b(tau|tahu|lihat|liat|berapa) desil\b|\bdesil (saya|sy) berapa\b"),
     ("check_eligibility", 3, r"\bcheck\b(?! (status|coverage))|\bam i eligible\b|\bqualify\b"),
     (
@@ -116,13 +145,19 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
         2,
         r"\bdata (saya|sy|salah|tidak sesuai|belum masuk|keliru)\b|\bsalah data\b|\bbelum terdata\b|\btidak terdata\b",
     ),
-    ("update_data", 2, r"\b(perbarui|perbaharui|update|ubah|perbaiki|pindah)\b"),
+    ("update_data", 2, r"\b(perbarui|perbaharui|update|ubah|perbaiki|pindah)\b(?! bahasa)"),
+    (
+        "update_data",
+        3,
+        r"\b(pekerjaan|alamat|desil|data)\b.*\b(ganti|ubah|update|perbarui|perbaiki)\b|\bmasih tercatat\b|\bkepala keluarga\b",
+    ),
+    ("update_data", 3, r"\bchange my (address|data|job|details)\b|\bmoved house\b|\bregistry\b|\bmy data is wrong\b"),
     ("update_data", 1, r"\bdata\b|\bkelurahan\b|\bkecamatan\b|\bdukcapil\b|\bkk\b"),
     # coverage status
     (
         "coverage_status",
         3,
-        r"\bstatus\b|\bkepesertaan\b|\bmasa (aktif|berlaku)\b|\bmasih aktif\b|\bsudah aktif\b",
+        r"\bstatus\b(?! pekerjaan)|\bkepesertaan\b|\bmasa (aktif|berlaku)\b|\bmasih aktif\b|\bsudah aktif\b",
     ),
     (
         "coverage_status",
@@ -136,7 +171,20 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
     ),
     ("coverage_status", 3, r"\bsaya (sudah |masih )?peserta\b"),
     ("coverage_status", 3, r"\bcoverage\b|\bmembership\b|\bam i (enrolled|covered|registered)\b"),
-    ("coverage_status", 1, r"\baktif\b|\bberlaku\b|\bperiode\b|\bpeserta\b"),
+    ("coverage_status", 1, r"\bberlaku\b|\bperiode\b|\bpeserta\b"),
+    ("coverage_status", 2, r"\biuran\b"),
+    (
+        "coverage_status",
+        3,
+        r"\b(non)?aktif\b(?! kan)|\bdiperpanjang\b|\bperpanjang|\batau mandiri\b|\bprogram apa saja\b",
+    ),
+    (
+        "coverage_status",
+        3,
+        r"\b(sudah|belum) (dibayar\w*|jalan|didaftarkan)\b|\bkartu\b(?! (keluarga|kis|prakerja|kip|tanda))",
+    ),
+    ("coverage_status", 2, r"\bbpjs (ketenagakerjaan )?saya\b|\bpeserta (sigap|bpjs)\b"),
+    ("coverage_status", 3, r"\b(still )?(active|covered)\b|\bmy (bpjs )?card\b|\bexpire"),
     # claims
     ("claim_help", 3, r"\bklaim\b|\bkecelakaan\b|\bsantunan\b|\bahli waris\b|\bbeasiswa\b|\bjkm\b|\bjkk\b"),
     (
@@ -150,6 +198,13 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
         r"\brumah sakit\b|\bberobat\b|\bpencairan\b|\bcair\b|\bmanfaat\b|\bdapat apa\b|\bganti rugi\b",
     ),
     ("claim_help", 3, r"\b(ketabrak|ditabrak|tertabrak|nabrak|keserempet|diserempet|celaka|terjatuh|kecelakaan)\b"),
+    (
+        "claim_help",
+        3,
+        r"\bketiban\b|\bkelindes\b|\bkelindas\b|\bpatah\b|\bkeseleo\b|\bpemakaman\b|\blapak asik\b|\bdirawat\b",
+    ),
+    ("claim_help", 1, r"\bmeninggal\b|\bwafat\b|\bkecelakaan\b"),
+    ("claim_help", 3, r"\bklaim\b.*\b(dimana|kemana|where)\b|\b(dimana|kemana|where)\b.*\bklaim\b"),
     ("claim_help", 3, r"\baccident\b|\binjur|\bdied\b|\bdeath\b|\bhospital\b|\bif i die\b|\bpass(ed)? away\b"),
     # subscribe / unsubscribe
     ("subscribe", 3, r"\blangganan\b|\bberlangganan\b|\bsubscribe\b|\bpengumuman\b|\bnotifikasi\b|\bannouncements?\b"),
@@ -160,12 +215,31 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
     ),
     ("subscribe", 2, r"^mulai$|\bmau (dapat|dapet|terima) info\b|\bikuti\b"),
     ("subscribe", 2, r"\bikuti info\b"),
+    (
+        "subscribe",
+        3,
+        r"\b(mau|minta) (terima|menerima|dapat|dikirimi|kirimi|diberi)\b.*"
+        r"\b(info|informasi|kabar|pengumuman|notif\w*|broadcast|pemberitahuan|update)",
+    ),
+    ("subscribe", 3, r"\bbroadcast\b|\bsiaran\b|\bnotif\w*|\bpemberitahuan\b|\bingatkan\b|\bnyalakan\b"),
+    (
+        "subscribe",
+        3,
+        r"\b(kabari|kirimi)\b.*\b(info|informasi|kabar|pengumuman)|\binfo (kegiatan|penting|jadwal)\b|\binfo terbaru\b",
+    ),
+    ("subscribe", 4, r"\bdaftar (info|broadcast|siaran|pengumuman)\b|\bmau (langganan|berlangganan|subscribe)\b"),
+    (
+        "subscribe",
+        3,
+        r"\bsign me up\b|\bsend me (the )?(updates|news|info)\b|\bnotify me\b|\bkeep me (posted|updated)\b",
+    ),
     ("subscribe", 1, r"\binfo\b|\binformasi\b|\bkabar\b"),
     ("unsubscribe", 5, r"^(berhenti|stop|unsubscribe|stop info|berhenti langganan)$"),
     (
         "unsubscribe",
         4,
-        r"\b(berhenti|stop|hentikan|matikan|batalkan|keluar)\b.*\b(langganan|info|pesan|notif|kirim)",
+        r"\b(berhenti|stop|hentikan|matikan|batalkan|keluar)\b.*"
+        r"\b(langganan|info|pesan|notif|kirim|broadcast|siaran|pengumuman|pemberitahuan)",
     ),
     (
         "unsubscribe",
@@ -177,7 +251,21 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
         5,
         r"\btidak mau ((dapat|dapet|terima|menerima) )?(info|pesan|pengumuman|langganan)|\b(info|pesan)(nya)? (berhenti|stop)",
     ),
-    ("unsubscribe", 2, r"\bberhenti\b|\bstop\b|\bunsubscribe\b"),
+    ("unsubscribe", 2, r"\bberhenti\b(?! (kerja|bekerja|jadi|dari pekerjaan))|\bstop\b|\bunsubscribe\b"),
+    (
+        "unsubscribe",
+        6,
+        r"\b(hapus|keluarkan|cabut|batal|batalkan|nonaktifkan|matikan|udahan|berhentikan|hentikan)\b.*"
+        r"\b(langganan|info|informasi|pesan|notif\w*|pengumuman|broadcast|siaran|pemberitahuan|kirim)",
+    ),
+    (
+        "unsubscribe",
+        6,
+        r"\b(tidak|jangan) (usah|perlu|mau)\b.*\b(info|pesan|broadcast|notif\w*|pengumuman|siaran|pemberitahuan)"
+        r"|\b(tidak|jangan) usah (kirim|kirimi|kabari)( saya| lagi)*$",
+    ),
+    ("unsubscribe", 4, r"\bspam\b"),
+    ("unsubscribe", 6, r"\b(no|nomor) more (messages|info|updates|news)\b|\bopt ?out\b|\bstop (sending|messaging)\b"),
     # human help
     (
         "human_help",
@@ -200,6 +288,20 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
         r"\b(bicara|ngobrol|ngomong|chat|chatting|telpon|telepon) (dengan|sama|ke) (orang|petugas|admin|manusia|cs|operator)\b",
     ),
     ("human_help", 3, r"\b(talk|speak|chat) (to|with) (a |an |the )?(person|human|someone|agent|officer|staff)\b"),
+    (
+        "human_help",
+        4,
+        r"\b(tanya|bicara|ngomong|konsultasi|hubungi|telepon)( langsung)? (ke |sama |dengan |kepada )?"
+        r"(petugas|staff|admin|orang|cs|operator|lurah|pak lurah)\b",
+    ),
+    (
+        "human_help",
+        3,
+        r"\bstaff\b|\blurah\b|\borang asli\b|\bselain bot\b|\bbukan bot\b|\bbisa ditanya\b|\bprotes\b|\bkomplain\b",
+    ),
+    ("human_help", 3, r"\b(telepon|hubungi) siapa\b|\bwho can i (call|contact|ask)\b|\bhuman\b|\bconnect me\b"),
+    ("human_help", 2, r"\bbuka jam\b|\bjam buka\b|\bjam (kerja|operasional|layanan)\b"),
+    ("human_help", 4, r"\bkantor\b.*\b(dimana|alamat|buka|lokasi)\b"),
     ("human_help", 1, r"\btolong\b|\bbantu\b|\bbantuan\b|\bhelp\b|\btelepon\b|\btelpon\b"),
     # language
     (
@@ -208,8 +310,18 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
         r"\benglish\b|\blanguage\b|\bbahasa (inggris|english|indonesia)\b|\bganti bahasa\b|\bin english\b",
     ),
     ("change_language", 2, r"\bbahasa\b|\bspeak\b"),
+    ("change_language", 4, r"\b(ganti|ubah|pakai|pake) (ke )?bahasa\b|\bindonesian\b|\bbahasa indonesia\b"),
+    ("change_language", 6, r"^(en|eng|id|ind|english|indonesia)$"),
+    # out of scope: other programmes and job hunting, which share words with SIGAP's intents
+    (
+        "out_of_scope",
+        8,
+        r"\b(pkh|blt|bst|bpnt|prakerja|kip|kjp|kis|jkn)\b|\bbpjs kesehatan\b|\blowongan\b|\bloker\b"
+        r"|\bcari(in)? (kerja|kerjaan|pekerjaan)\b|\bbansos (beras|sembako)\b",
+    ),
 )
 
+_NEGATION = re.compile(r"\b(tidak|jangan|bukan)\b")
 _COMPILED = tuple((intent, weight, re.compile(pattern)) for intent, weight, pattern in PATTERNS)
 _VOCABULARY = sorted(
     {
@@ -229,6 +341,18 @@ _VOCABULARY = sorted(
         "terdaftar",
     }
 )
+
+
+# Short standard words that are not pattern keywords of five letters or more: used to strip suffixes
+# ("menunya") and to split glued words ("cekstatus"), never as typo targets.
+_SHORT_WORDS = frozenset(
+    {
+        "menu", "cek", "info", "data", "klaim", "bpjs", "kartu", "pesan", "mau", "saya", "nik", "status", "awal",
+        "kirim", "notif", "iuran", "daftar", "aktif", "ganti", "ubah", "stop", "oke", "sip", "halo", "bahasa",
+        "tanya", "jatuh", "luka", "kerja", "desil", "alamat", "nomor", "sigap", "kabar", "kabari", "ingat", "lapor",
+        "berhenti", "diganti", "masuk", "update", "program", "petugas", "admin", "tolong", "bantu", "minta",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -257,22 +381,40 @@ def _correct(token: str) -> str:
     return match[0] if match else token
 
 
+def _known(word: str) -> bool:
+    return word in _VOCABULARY or word in SLANG or word in _SHORT_WORDS
+
+
+@lru_cache(maxsize=4096)
+def _word(token: str) -> str:
+    """One raw token → its standard form: slang, stretched letters, suffixes, glued words, typos."""
+    token = re.sub(r"(.)\1{2,}", r"\1", token)  # "haloooo" → "halo"
+    if not _known(token):
+        squeezed = re.sub(r"(.)\1+", r"\1", token)  # "stopp" → "stop", "okee" → "oke"
+        if squeezed != token and _known(squeezed):
+            token = squeezed
+    word = SLANG.get(token, token)
+    for suffix in ("nya", "nye", "in", "kah", "lah", "kan", "ku"):  # statusnya, berhentiin, aktifkah, dataku
+        stem = word[: -len(suffix)]
+        if not _known(word) and word.endswith(suffix) and len(stem) >= 3 and _known(stem):
+            word = SLANG.get(stem, stem) + (" saya" if suffix == "ku" else "")
+            break
+    if " " in word:
+        return word
+    if len(word) >= 6 and not _known(word):  # missing space: "cekstatus", "klaimbpjs"
+        for cut in range(3, len(word) - 2):
+            left, right = word[:cut], word[cut:]
+            if _known(left) and _known(right):
+                return f"{SLANG.get(left, left)} {SLANG.get(right, right)}"
+    return _correct(word)
+
+
 def normalise(text: str) -> str:
     lowered = text.lower().replace("’", "'")
     lowered = re.sub(r"\d[\d\s.\-]{6,}\d", " ", lowered)  # numbers (NIKs, phones) are entities, not words
     tokens = re.findall(r"[a-z/']+", lowered)
-    expanded = []
-    for token in tokens:
-        token = token.strip("'")
-        token = re.sub(r"(.)\1{2,}", r"\1", token)  # "haloooo" → "halo"
-        word = SLANG.get(token, token)
-        for suffix in ("nya", "in", "kah", "lah"):  # statusnya, berhentiin, aktifkah
-            stem = word[: -len(suffix)]
-            if word.endswith(suffix) and len(stem) >= 4 and (stem in _VOCABULARY or stem in SLANG):
-                word = SLANG.get(stem, stem)
-                break
-        expanded.append(word if " " in word else _correct(word))
-    return " ".join(expanded)
+    expanded = [_word(token.strip("'")) for token in tokens]
+    return " ".join(word for word in expanded if word)
 
 
 def understand(text: str) -> Understanding:
@@ -285,6 +427,9 @@ def understand(text: str) -> Understanding:
     for intent, weight, pattern in _COMPILED:
         if pattern.search(normalised):
             scores[intent] = scores.get(intent, 0) + weight
+    # Negation: "ga mau dapet broadcast" names the subscription only to refuse it.
+    if scores.get("unsubscribe", 0) >= 4 and "subscribe" in scores and _NEGATION.search(normalised):
+        del scores["subscribe"]
     # A command-like message that is only "berhenti"/"stop" is always an opt-out.
     if nik and not scores:
         scores["check_eligibility"] = 3
