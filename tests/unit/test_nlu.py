@@ -52,13 +52,15 @@ def test_held_out_set_stays_above_85_percent() -> None:
 def test_second_held_out_set_is_measured() -> None:
     """Written blind on 2 December 2026 (informal, typos, ~15 % English), never tuned on.
 
-    Measured once at 0.825; the threshold is that figure rounded down to 0.05, a guard against regression.
+    Measured at 0.825 when written, and at 0.95 after the classifier was generalised on a separate fresh
+    tuning set (nlu_more.tsv) by someone who never opened this one. The threshold is a guard against
+    regression with room for small shifts, not a target.
     """
     rows = labelled("nlu_heldout2.tsv")
     assert len(rows) >= 120
     assert set(Counter(intent for intent, _ in rows)) == set(INTENTS)
     correct = sum(understand(text).intent == intent for intent, text in rows)
-    assert correct / len(rows) >= 0.80
+    assert correct / len(rows) >= 0.90
 
 
 @pytest.mark.parametrize(
