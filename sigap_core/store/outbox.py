@@ -99,7 +99,11 @@ class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def claim(self, channel: str, owner: str, lease: timedelta, limit: int, now: datetime) -> list[Claimed]:
+    async def claim(
+        self, channel: str, owner: str, lease: timedelta, limit: int, now: datetime, *, user_key: str | None = None
+    ) -> list[Claimed]:
+        """Due pending rows of the channel, moved to `sending` under this owner's lease; with `user_key`, only
+        that chat's (a terminal chat delivers its own messages, `bot.console`)."""
         o, b = models.Outbox, models.Broadcast
         candidate = aliased(o, name="candidate")
         # MATERIALIZED: the locking sub-select runs exactly once. Inlined (`id IN (SELECT …)`), PostgreSQL may
@@ -113,6 +117,7 @@ class OutboxRepository:
                 candidate.next_attempt_at <= now,
                 b.status.in_(OPEN_BROADCAST),
                 b.send_at <= now,
+                *([candidate.user_key == user_key] if user_key is not None else []),
             )
             .order_by(candidate.id)
             .limit(limit)
