@@ -448,7 +448,8 @@ async def _open(turn: Turn, kode: str, topic: str, question: str, share: bool) -
         text += "\n" + _("Hasil cek kelayakan Anda ikut ditunjukkan ke petugas.")
     if claims.about_accident(question):
         # An accident cannot wait for the answer: the claim's deadline runs from the accident (brief §2).
-        return [Reply(text), claims.urgent_accident_steps(turn)]
+        urgent = claims.urgent_accident_steps(turn)
+        return [Reply(f"{text}\n\n{urgent.text}", urgent.buttons)]
     return [Reply(text, (turn.menu_button(),))]
 
 
