@@ -43,7 +43,7 @@ async def ask(turn: Turn) -> list[Reply]:
     number = await _open_ticket_number(turn)
     if number is not None:
         text += "\n" + _(
-            "Tiket {number} Anda masih terbuka: tiket itu akan ditutup dan tidak akan dijawab petugas lagi."
+            "Tiket {number} Anda masih terbuka: tiket itu akan ditutup dan tidak akan dijawab petugas."
         ).format(number=number)
     return [Reply(text, _buttons(turn))]
 

@@ -578,6 +578,8 @@ def _draft_offer(turn: Turn, ticket_id: int, draft: str) -> Reply:
 
 
 async def _exit_view(turn: Turn) -> list[Reply]:
+    if turn.state == STAFF_TICKET_DRAFT:
+        return await _drop(turn)  # the draft: "Dibatalkan; tidak ada yang dikirim.", the ticket again
     staff = await _staff(turn)
     turn.clear_state()
     if staff is None:
