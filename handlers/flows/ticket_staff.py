@@ -145,7 +145,12 @@ async def list_for(turn: Turn, staff: Staff, lead: str = "") -> list[Reply]:
     )
     if not items:
         text = _("Tidak ada tiket terbuka untuk {where}.").format(where=where)
-        return [staff_menu(turn, staff, f"{lead}\n\n{text}" if lead else text)]
+        buttons = (
+            Button("tiket_daftar", _("Muat ulang")),
+            Button("staff:menu", _("Menu petugas")),
+            Button("menu", _("Menu warga")),
+        )
+        return [Reply(f"{lead}\n\n{text}" if lead else text, buttons)]
     lines = [_("Tiket terbuka untuk {where}, terlama dulu:").format(where=where)]
     rows = []
     for item in items:
@@ -406,14 +411,27 @@ async def typed(turn: Turn, said: Said) -> list[Reply] | None:
     listing = _TYPED_LIST.match(lowered)
     one = _TYPED_ONE.match(lowered) if lowered.startswith(("#", "tiket", "ticket")) else None
     action = _TYPED_ACTION.match(said.text.strip())
-    status = not (listing or one or action) and ticket_flow.asks_status(said)
-    if not listing and not one and not action and not status:
+    # A bare "Alihkan" is for the ticket on the screen (the view's own step); with none, which one is asked.
+    bare = None if action or turn.state else _BARE_ACTION.match(said.text.strip())
+    status = not (listing or one or action or bare) and ticket_flow.asks_status(said)
+    if not listing and not one and not action and not bare and not status:
         return None
     staff = await _staff(turn)
     if staff is None:
-        if action:
-            return None  # "balas 4 …" from a citizen is no command
+        if action or bare:
+            return None  # "balas 4 …" or "tutup" from a citizen is no command
         return await ticket_flow.status(turn)  # a citizen asking about their own ticket
+    if bare:
+        # "Alihkan" with no ticket on the screen: which one?
+        _ = turn._
+        return [
+            Reply(
+                _("Tiket yang mana? Ketik nomornya juga, contoh: “{example}”, atau buka daftar dengan /tiket.").format(
+                    example=f"{bare['verb'].lower()} 4"
+                ),
+                (Button("tiket_daftar", _("Daftar tiket")), Button("staff:menu", _("Menu petugas"))),
+            )
+        ]
     if action:
         return await _typed_action(turn, staff, _VERBS[action["verb"].lower()], int(action["id"]), action["rest"])
     if one:

@@ -118,6 +118,18 @@ def asks_status(said: Said) -> bool:
     return asked and len(lowered.split()) <= 6 and bool(_ANSWERED_YET.search(lowered))
 
 
+_OK_START = re.compile(r"^(ok|oke|okay|okey|oce|siap|sip|baik|baiklah|iya|iy|ya|noted|alright|mantap|alhamdulillah)\b")
+
+
+def acknowledged(said: Said) -> bool:
+    """ "oke pak, besok sy ke kelurahan", "siap bu": taking an answer in, nothing more asked."""
+    lowered = said.lowered
+    if thanks_only(said):
+        return True
+    short = len(lowered.split()) <= 7 and "?" not in lowered and not said.is_question
+    return short and bool(_OK_START.search(lowered)) and not _MORE_TO_SAY.search(lowered)
+
+
 def thanks_only(said: Said) -> bool:
     """ "oke pak makasih infonya, besok sy ke kelurahan": thanks, with nothing more asked."""
     lowered = said.lowered
@@ -480,9 +492,10 @@ async def follow_up(turn: Turn, said: Said) -> list[Reply] | None:
     if ticket is None:
         return None
     _ = turn._
-    if yes_only or thanks_only(said):
-        # "iya boleh" after the ticket number, "makasih pak": acknowledged, never filed (nor reopening it).
-        return [_acknowledged(turn, ticket, thanks=not yes_only)]
+    if yes_only or thanks_only(said) or (ticket.state == "answered" and acknowledged(said)):
+        # "iya boleh" after the ticket number, "makasih pak", "oke pak, besok sy ke kelurahan" after the answer:
+        # acknowledged, never filed (nor reopening an answered ticket).
+        return [_acknowledged(turn, ticket, thanks=thanks_only(said))]
     if len(text) > MAX_QUESTION:
         return [too_long_follow_up(turn, ticket.number)]
     addition, hidden = masked(text)
@@ -499,8 +512,10 @@ async def follow_up(turn: Turn, said: Said) -> list[Reply] | None:
 
 def _acknowledged(turn: Turn, ticket: service.TicketView, thanks: bool) -> Reply:
     _ = turn._
-    if ticket.state == "answered":
+    if ticket.state == "answered" and thanks:
         text = _("Sama-sama! Kalau masih ada yang ingin ditanyakan soal tiket {number}, ketik saja di sini.")
+    elif ticket.state == "answered":
+        text = _("Baik. Kalau masih ada yang ingin ditanyakan soal tiket {number}, ketik saja di sini.")
     elif thanks:
         text = _("Sama-sama! Tiket {number} masih menunggu jawaban petugas; jawabannya datang di chat ini.")
     else:
