@@ -84,9 +84,25 @@ def new_request(said: Said) -> bool:
         return True
     if words <= 4 and said.intent == "menu":
         return True
-    if words <= 6 and said.intent in _NEW_REQUEST_INTENTS and score >= 4 and not said.is_question:
-        return True  # "sy mau langganan info kelurahan": a request, not a question for the officer
     return words <= 3 and said.bare_answer is not None
+
+
+# What the bot serves itself, asked for in a few words while a ticket is open ("sy mau langganan info
+# kelurahan", "mau cek kelayakan istri saya"); data and claim matters stay with the officer.
+_SERVED_HERE = ("subscribe", "check_eligibility", "coverage_status")
+_WANTS = re.compile(r"\b(mau|mw|ingin|pengen|pgn|minta|tolong|i want|i'd like|please)\b")
+
+
+def served_here(said: Said) -> bool:
+    words = len(said.lowered.split())
+    score = said.nlu.scores.get(said.intent, 0)
+    return (
+        words <= 6
+        and said.intent in _SERVED_HERE
+        and score >= 4
+        and not said.is_question
+        and bool(_WANTS.search(said.lowered))
+    )
 
 
 # Asking about one's own ticket in other words than "tiket saya": always, and "answered yet?" when asked.
@@ -484,7 +500,7 @@ async def follow_up(turn: Turn, said: Said) -> list[Reply] | None:
         return None
     offered = [choice for choice, _label in (turn.choices or []) if choice != "menu"]
     yes_only = said.bare_answer is True and len(said.lowered.split()) <= 3 and not offered
-    if new_request(said) and not yes_only:
+    if (new_request(said) or served_here(said)) and not yes_only:
         return None
     if said.wants_officer and _question_in(said, None) is None:
         return None  # "mau komplain lagi": asking again, pointed at the open ticket by `start`

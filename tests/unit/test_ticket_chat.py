@@ -8,7 +8,7 @@ import pytest
 from handlers.change_of_mind import change_of_mind
 from handlers.flows.claims import about_accident
 from handlers.flows.fallback import about_leaving
-from handlers.flows.tickets import _question_in, asks_status, masked, new_request, thanks_only, topic_of
+from handlers.flows.tickets import _question_in, asks_status, masked, new_request, served_here, thanks_only, topic_of
 from handlers.understanding import read
 
 
@@ -43,7 +43,6 @@ def test_asking_for_contact_details_is_not_a_ticket(text: str) -> None:
         "3275014101900001",
         "cek kelayakan",
         "langganan info",
-        "sy mau langganan info kelurahan",
         "berhenti",
         "makasih ya",
         "halo",
@@ -172,3 +171,17 @@ def test_leaving_the_programme(text: str) -> None:
 
 def test_stopping_announcements_is_not_leaving_the_programme() -> None:
     assert not about_leaving(read("berhenti langganan info sigap").lowered)
+
+
+@pytest.mark.parametrize(
+    ("text", "served"),
+    [
+        ("sy mau langganan info kelurahan", True),
+        ("mau cek kelayakan istri saya", True),
+        ("desil saya salah tolong diperbaiki", False),
+        ("data saya belum diupdate di dtsen", False),
+        ("saya mau klaim kecelakaan kerja", False),
+    ],
+)
+def test_what_the_bot_serves_itself_while_a_ticket_is_open(text: str, served: bool) -> None:
+    assert served_here(read(text)) is served
