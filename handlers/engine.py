@@ -260,7 +260,9 @@ class Conversations:
         if rest is None or (not rest and len(said.text.split()) > 4):
             return None
         wanted = read(rest) if rest else None
-        if wanted is not None and not _clear_request(wanted):
+        step = ROUTES.steps.get(turn.state)
+        most = 5 if step is not None and step.free_text else 8  # free text (an announcement): only a short rest
+        if wanted is not None and (len(rest.split()) > most or not _clear_request(wanted)):
             return None
         cancelled = await self._cancel(turn)
         if wanted is None:

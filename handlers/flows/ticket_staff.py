@@ -611,6 +611,7 @@ async def _exit_view(turn: Turn) -> list[Reply]:
     reminder=_reminder,
     cancel=_exit_view,
     own_escapes=("menu",),
+    free_text=True,  # "Gak usah bawa KK, Bu" or "Kembali ke kantor" is an answer: only a bare "batal"/"menu" leave
     max_text=MAX_ANSWER,
     too_long=_too_long,
 )
