@@ -72,6 +72,9 @@ class ConsoleInbox:
         """Claim this chat's due messages: what to print, and the results to record once printed."""
         now = utcnow()
         async with self.store.uow() as uow:
+            if not await uow.outbox.has_due(CHANNEL, self.user, now):
+                return [], []  # the usual poll: a read, no write lock
+        async with self.store.uow() as uow:
             await uow.outbox.recover_expired(CHANNEL, now)  # a terminal killed between printing and recording
             rows = await uow.outbox.claim(CHANNEL, self.owner, LEASE, BATCH, now, user_key=self.user)
             if not rows:
@@ -162,19 +165,19 @@ async def run_console(
     waiting = asyncio.Event()  # set while the terminal waits for a line (a delivery then redraws the prompt)
 
     async def deliver() -> None:
-        async with screen.lock:
-            messages, results = await inbox.take()
-            if messages:
-                screen.delivered(messages, at_prompt=interactive and waiting.is_set())
-            await inbox.printed(results)
+        try:
+            async with screen.lock:
+                messages, results = await inbox.take()
+                if messages:
+                    screen.delivered(messages, at_prompt=interactive and waiting.is_set())
+                await inbox.printed(results)
+        except Exception as error:  # the database busy or away for a moment: the next check tries again
+            log.warning("console: could not check for queued messages (%s)", type(error).__name__)
 
     async def poll() -> None:
         while True:
             await asyncio.sleep(poll_seconds)
-            try:
-                await deliver()
-            except Exception:  # the database away for a moment: the next poll tries again
-                log.warning("console: could not check for queued messages", exc_info=True)
+            await deliver()
 
     if interactive:
         stdout.write("SIGAP bot — ketik pesan, nomor tombol, atau Ctrl-D untuk keluar.\n\n")

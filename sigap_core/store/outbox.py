@@ -135,6 +135,22 @@ class OutboxRepository:
         rows = (await connection.execute(statement)).all()
         return sorted((Claimed(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows), key=lambda c: c.id)
 
+    async def has_due(self, channel: str, user_key: str, now: datetime) -> bool:
+        """Whether this chat has a row `claim` would take now, or one whose lease ran out (a read only: a
+        terminal polls with it, so an idle poll takes no write lock on SQLite)."""
+        o, b = models.Outbox, models.Broadcast
+        due = and_(
+            o.state == DeliveryState.PENDING, o.next_attempt_at <= now, b.status.in_(OPEN_BROADCAST), b.send_at <= now
+        )
+        stale = and_(o.state == DeliveryState.SENDING, or_(o.lease_expires_at.is_(None), o.lease_expires_at < now))
+        query = (
+            select(o.id)
+            .join(b, b.id == o.broadcast_id)
+            .where(o.channel == channel, o.user_key == user_key, or_(due, stale))
+            .limit(1)
+        )
+        return (await self.session.execute(query)).first() is not None
+
     async def renew(self, ids: Sequence[int], owner: str, until: datetime) -> int:
         """Extend this process's lease on rows still in flight; the number of rows it still holds."""
         if not ids:
