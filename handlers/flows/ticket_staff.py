@@ -453,6 +453,20 @@ async def _typed_action(turn: Turn, staff: Staff, action: str, ticket_id: int, r
     return await _on_button(turn, action, str(ticket_id))
 
 
+async def not_understood(turn: Turn) -> list[Reply] | None:
+    """A staff member's message the bot cannot place (most likely an answer typed with no ticket open): how to
+    send it, never a bare "belum mengerti" with the citizen menu. None for a citizen."""
+    staff = await _staff(turn)
+    if staff is None:
+        return None
+    _ = turn._
+    text = _(
+        "Pesan itu belum saya kirim ke siapa pun. Kalau itu jawaban untuk warga: buka tiketnya (/tiket), lalu "
+        "tekan Balas atau ketik jawabannya; atau ketik langsung “balas 4 …” dengan nomor tiketnya."
+    )
+    return [Reply(text, (Button("tiket_daftar", _("Daftar tiket")), Button("staff:menu", _("Menu petugas"))))]
+
+
 async def on_reply_to(turn: Turn, said: Said | None) -> list[Reply] | None:
     """A staff member's reply (the platform's reply-to) on a ticket notice is the answer to that ticket.
     None when the chat is not staff or the replied-to message is not a ticket notice."""
