@@ -329,7 +329,8 @@ class Conversations:
             return await handler(turn, said), said.intent in INFO_INTENTS
         if ASK_AWAY.search(said.lowered):
             return fallback.ask_away(turn), True
-        return fallback.out_of_scope(turn), True
+        # A staff member's unplaced message (an answer typed with no ticket open): how to send it.
+        return await ticket_staff.not_understood(turn) or fallback.out_of_scope(turn), True
 
     async def _short_answer(self, turn: Turn, said: Said) -> list[Reply] | None:
         """A bare "iya"/"boleh" with no step pending takes up the first thing the last answer offered;
