@@ -18,7 +18,7 @@ from sigap_core.store.repositories import UnitOfWork, aware
 # Dialog data that outlives a step: the last outcome of a check (a status code, nothing personal) for
 # follow-up questions, and whether the user chose the language themselves (then it is never auto-switched).
 # And whether this chat ever asked an officer: only then is its open ticket looked up on free text.
-KEPT = ("outcome", "topic", "lang_chosen", "asked")
+KEPT = ("outcome", "outcome_other", "topic", "lang_chosen", "asked")
 
 
 @dataclass
@@ -87,8 +87,14 @@ class Turn:
         value = self.data.get("outcome")
         return str(value) if value else None
 
-    def remember_outcome(self, status: str) -> None:
+    @property
+    def outcome_other(self) -> bool:
+        """The last check was of someone else's NIK (a parent, a spouse): follow-ups say "NIK yang dicek"."""
+        return bool(self.data.get("outcome_other"))
+
+    def remember_outcome(self, status: str, other: bool = False) -> None:
         self._keep("outcome", status)
+        self._keep("outcome_other", other or None)
         self._keep("topic", None)  # the check is now the thing a follow-up is about
 
     @property

@@ -243,6 +243,9 @@ class Conversations:
             filled = await step.fill(turn, said)
             if filled is not None:
                 return filled
+            first = said.faq is not None and said.faq.entry.step_first and turn.state == step.state
+            if first and said.faq is not None and not faq.has_status(said.faq.entry, turn.outcome):
+                return [step.reminder(turn)]  # "trus?" with a step pending: the next step is that step
         else:
             # A ticket is open: free text that is not a clear new request is for the officer.
             added = await tickets.follow_up(turn, said)
@@ -318,9 +321,12 @@ class Conversations:
         ):
             # "suami sy kecelakaan hrs kmn dulu": the accident steps, before a general "where to start".
             return await claims.claim_intent(turn, said), True
-        strong_check = said.intent == "check_eligibility" and said.nlu.scores.get(said.intent, 0) >= 5
+        check_score = said.nlu.scores.get(said.intent, 0) if said.intent == "check_eligibility" else 0
+        # "mau cek punya emak sy, dia udah tua": a request to check a relative, not a question about age.
+        strong_check = check_score >= 5 or (check_score >= 3 and said.family and not said.is_question)
         if found is not None and said.intent != "unsubscribe" and not (strong_check and found.score <= 3):
-            return [faq_reply(turn, found.entry)], True
+            also = [Reply(faq.answer_text(found.also, turn.domain, turn._, turn.outcome))] if found.also else []
+            return [faq_reply(turn, found.entry), *also], True  # "… kapan? harus bayar ga?": both answered
         handler = ROUTES.intents.get(said.intent)
         weak = said.nlu.scores.get(said.intent, 0) <= 1
         if said.is_question and said.about_program and (handler is None or weak or _about_programme_only(said)):
@@ -390,7 +396,9 @@ def faq_reply(turn: Turn, entry: faq.Entry) -> Reply:
         # "maksudnya?" right after an answer: that answer again, rather than a general one.
         entry = next((e for e in faq.knowledge_base() if e.id == turn.topic), entry)
         lead = _("Maksudnya begini:") + "\n"
-    elif not entry.follow_up:
+    elif entry.follow_up:
+        entry = faq.resolve(entry, turn.topic)  # "berapa lama?" after the claim documents: the claim time
+    else:
         turn.remember_topic(entry.id)
     labels = {
         "check": _("Cek kelayakan"),
@@ -401,7 +409,8 @@ def faq_reply(turn: Turn, entry: faq.Entry) -> Reply:
         "jkm": _("Klaim JKM"),
     }
     buttons = tuple(Button(action, labels[action]) for action in entry.buttons[:2] if action in labels)
-    return Reply(lead + faq.answer_text(entry, turn.domain, _, turn.outcome), (*buttons, turn.menu_button()))
+    text = faq.answer_text(entry, turn.domain, _, turn.outcome, turn.outcome_other)
+    return Reply(lead + text, (*buttons, turn.menu_button()))
 
 
 def as_choice(msg: InMessage, choices: list[list[str]] | None) -> InMessage:

@@ -75,7 +75,11 @@ _FAMILY = re.compile(
     r"|orang ?tua|ortu|mertua|suami|istri|isteri|laki|bini|anak|adik|adek|kakak|abang|kakek|nenek|om|tante"
     r"|paman|bibi|saudara|sodara|keluarga|tetangga|teman|temen|kawan"
     r"|mother|mom|mum|father|dad|parent|parents|wife|husband|son|daughter|brother|sister|grandma|grandpa"
-    r"|neighbour|neighbor|friend|relative)\b"
+    r"|neighbour|neighbor|friend|relative|housekeeper|maid|nanny)\b"
+    # someone who works for the user: "supir saya", "ART kami", "my driver"
+    r"|\b(pembantu|art|asisten rumah tangga|supir|sopir|karyawan|pegawai|anak buah|tukang kebun)"
+    r"\s+(saya|sy|aku|gw|kami)\b"
+    r"|\b(my|our) (driver|employee|worker|cook|gardener|tenant|helper)\b"
 )
 _OWNER_WORDS = re.compile(
     r"\b(punya|milik|nik|ktp|kk|bpjs|untuk|buat|cek|cekin|cekkan|ngecek|ngecekin|dicek|periksa|atas nama|an|data"
@@ -84,9 +88,18 @@ _OWNER_WORDS = re.compile(
 _OWN = re.compile(r"\b(saya sendiri|sendiri|punya saya|milik saya|nik saya|my own|mine)\b")
 
 
+# Whose phone it is ("hp tetangga", "pakai hp anak saya", "my wife's phone"): a borrowed phone, not a
+# reference to that person's record.
+_PHONE_OWNER = re.compile(
+    r"\b(hp|hape|handphone|henpon|ponsel|nomor|nomer|no|wa|whatsapp|telegram|akun|phone|number)(nya)?\s+"
+    r"(nya\s+)?(ini\s+)?(punya\s+|milik\s+)?(?:" + _FAMILY.pattern + r")(\s+(saya|sy|aku|gw|ku))?"
+    r"|(?:" + _FAMILY.pattern + r")'s (phone|number)\b"
+)
+
+
 def family_reference(text: str) -> bool:
     """The message is about another person's record ("cek NIK ibu saya", "ini punya bapak")."""
-    lowered = text.lower()
+    lowered = _PHONE_OWNER.sub(" ", text.lower())
     if _OWN.search(lowered) and not _FAMILY.search(lowered):
         return False
     # Honorifics ("pak", "bu") also address the bot ("makasih pak"); they count only with an owner word.
@@ -203,6 +216,64 @@ _ENGLISH = frozenset(
         "much",
         "many",
         "office",
+        # more function words and common words, so that an ordinary English sentence is recognised
+        "by",
+        "from",
+        "be",
+        "been",
+        "it's",
+        "there",
+        "any",
+        "some",
+        "got",
+        "still",
+        "if",
+        "then",
+        "but",
+        "just",
+        "really",
+        "also",
+        "only",
+        "at",
+        "as",
+        "all",
+        "they",
+        "she",
+        "her",
+        "his",
+        "their",
+        "our",
+        "us",
+        "them",
+        "must",
+        "may",
+        "city",
+        "government",
+        "run",
+        "money",
+        "people",
+        "family",
+        "children",
+        "child",
+        "live",
+        "living",
+        "find",
+        "number",
+        "phone",
+        "name",
+        "someone",
+        "anyone",
+        "normal",
+        "official",
+        "real",
+        "scam",
+        "safe",
+        "know",
+        "question",
+        "asked",
+        "ask",
+        "years",
+        "old",
     ]
 )
 _INDONESIAN = frozenset(
@@ -298,7 +369,14 @@ def detect_language(text: str) -> str | None:
 # Ways out ------------------------------------------------------------------------------------------------
 
 ESCAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("erase", re.compile(r"^(tolong |mohon |saya mau |mau |please )?(hapus|delete|erase) (semua )?(data|my data)")),
+    (
+        "erase",
+        re.compile(
+            r"^(tolong |mohon |saya mau |sy mau |mau |please |i want to |can you )?(hapus|hapusin|delete|erase|"
+            r"bersihkan|hilangkan|clear) (semua |all |seluruh )?(data|my data|riwayat|history|chat|percakapan|"
+            r"my chat|my history)\b"
+        ),
+    ),
     (
         "cancel",
         re.compile(

@@ -56,12 +56,21 @@ class Entry:
     by_status: dict[str, Text] = field(default_factory=dict)
     buttons: tuple[str, ...] = ()
     follow_up: bool = False
+    after: dict[str, str] = field(default_factory=dict)  # last topic → the entry that answers this follow-up
+    step_first: bool = False  # with a step pending, the step's reminder is the answer ("trus?" → "ketik NIK")
+    second: bool = True  # may be added as a message's second answer (not for context-only follow-ups)
 
 
 @dataclass(frozen=True)
 class Match:
     entry: Entry
     score: int  # pattern weight; 0 for a loose (fuzzy) match on an example
+    also: Entry | None = None  # a second question in the same message ("… kapan? harus bayar ga?")
+
+
+# A message holding more than one question: two question marks, or a long one.
+_SEVERAL = re.compile(r"\?[^?]+\?")
+LONG_MESSAGE_WORDS = 14
 
 
 def _text(table: dict[str, str]) -> Text:
@@ -85,6 +94,9 @@ def knowledge_base() -> tuple[Entry, ...]:
                 by_status={group: _text(t) for group, t in item.get("status", {}).items()},
                 buttons=tuple(item.get("buttons", ())),
                 follow_up=bool(item.get("follow_up", False)),
+                after=dict(item.get("after", {})),
+                step_first=bool(item.get("step_first", False)),
+                second=bool(item.get("second", True)),
             )
         )
     return tuple(entries)
@@ -106,20 +118,52 @@ def match(lowered: str, normalised: str) -> Match | None:
     """The best entry for a message, or None. Patterns first (summed weights); then a close match on a
     whole example question, for typos the patterns miss."""
     best: Match | None = None
+    second: Match | None = None
     # "bayarnya", "iurannya", "kartunya": the -nya suffix never changes the question.
     forms = (lowered, normalised, _SUFFIX.sub(r"\1", lowered), _SUFFIX.sub(r"\1", normalised))
     for entry in knowledge_base():
         if any(p.search(form) for p in entry.patterns for form in forms):
-            score = entry.weight
-            if best is None or score > best.score:
-                best = Match(entry, score)
+            found = Match(entry, entry.weight)
+            if best is None or found.score > best.score:
+                best, second = found, best
+            elif entry.second and (second is None or found.score > second.score):
+                second = found
     if best is not None:
+        several = _SEVERAL.search(lowered) or len(lowered.split()) >= LONG_MESSAGE_WORDS
+        if second is not None and several and second.entry.second and second.score >= 3:
+            return Match(best.entry, best.score, second.entry)
         return best
     if len(normalised) < 6:
         return None
     texts, owners = _examples()
-    found = process.extractOne(normalised, texts, scorer=fuzz.ratio, score_cutoff=84)
-    return Match(owners[found[2]], 0) if found else None
+    loose = process.extractOne(normalised, texts, scorer=fuzz.ratio, score_cutoff=84)
+    return Match(owners[loose[2]], 0) if loose else None
+
+
+def entry(entry_id: str) -> Entry:
+    return next(e for e in knowledge_base() if e.id == entry_id)
+
+
+def resolve(found: Entry, topic: str | None) -> Entry:
+    """A follow-up ("berapa lama?") asked right after another answer is answered for that answer's topic
+    (after the claim documents: how long a claim takes), as the entry's `after` table says."""
+    target = found.after.get(topic or "")
+    return entry(target) if target else found
+
+
+# "Anda" in a status answer, when the last check was of someone else's NIK (a parent, a spouse).
+_YOU = re.compile(r"\bAnda\b")
+
+
+def about_other(text: str) -> str:
+    """A status answer reworded for someone else's record: "Anda" → "orang tersebut" (Indonesian; the
+    English answer gets a lead line instead, see handlers.engine.faq_reply)."""
+
+    def reword(found: re.Match[str]) -> str:
+        before = text[: found.start()].rstrip(" ")
+        return "Orang tersebut" if not before or before[-1] in ".!?\n" else "orang tersebut"
+
+    return _YOU.sub(reword, text)
 
 
 def values(domain: Domain, _: Translator) -> dict[str, str]:
@@ -142,7 +186,18 @@ def values(domain: Domain, _: Translator) -> dict[str, str]:
     }
 
 
-def answer_text(entry: Entry, domain: Domain, _: Translator, outcome: str | None) -> str:
+def has_status(entry: Entry, outcome: str | None) -> bool:
+    """The entry has its own answer for this outcome (then that answer, not a step's prompt, is wanted)."""
+    return STATUS_GROUPS.get(outcome or "") in entry.by_status
+
+
+def answer_text(entry: Entry, domain: Domain, _: Translator, outcome: str | None, other: bool = False) -> str:
+    """The answer, for the last outcome's group when the entry has one. `other`: that outcome was of
+    someone else's NIK, so the status answer speaks of "orang tersebut", not "Anda"."""
     group = STATUS_GROUPS.get(outcome or "")
-    text = entry.by_status.get(group, entry.answer) if group else entry.answer
-    return text.get(_.lang).format_map(values(domain, _))
+    status_text = entry.by_status.get(group) if group else None
+    text = (status_text or entry.answer).get(_.lang).format_map(values(domain, _))
+    if other and status_text is not None:
+        lead = _("Tentang NIK yang dicek tadi (bukan data Anda sendiri):")
+        return lead + "\n" + (text if _.lang == "en" else about_other(text))
+    return text

@@ -145,7 +145,7 @@ def decision_text(
                     else _("✅ Anda memenuhi syarat SIGAP dan termasuk PRIORITAS (desil 1–{max}).")
                 ).format(max=policy.priority_desil_max)
             )
-            lines.append(_selection_text(_, monthly))
+            lines.append(_selection_text(_, monthly, other))
         case Status.ELIGIBLE:
             lines.append(
                 (
@@ -160,7 +160,7 @@ def decision_text(
                     )
                 ).format(desil=desil, priority=policy.priority_desil_max)
             )
-            lines.append(_selection_text(_, monthly))
+            lines.append(_selection_text(_, monthly, other))
         case Status.DESIL_ABOVE_LIMIT:
             lines.append(
                 (
@@ -228,14 +228,21 @@ def decision_text(
                 else _("🎉 Anda peserta SIGAP: BPJS Ketenagakerjaan Anda dibayar Pemkot Bekasi.")
             )
         case Status.SELECTED | Status.WAITING_LIST:
-            lines.append(selection_text(_, status, domain))
+            lines.append(selection_text(_, status, domain, other))
     if decision.coverage is not None:
         lines.append("")
         lines.append(coverage_text(_, decision.coverage, domain))
     return "\n".join(lines)
 
 
-def _selection_text(_: Translator, monthly: str) -> str:
+def _selection_text(_: Translator, monthly: str, other: bool = False) -> str:
+    if other:
+        return _(
+            "Iuran BPJS Ketenagakerjaan (JKK + JKM, {monthly}/bulan) dibayar Pemkot Bekasi. "
+            "Program ini tidak membuka pendaftaran mandiri: Pemkot memilih peserta dari data DTSEN sesuai "
+            "kuota. Jika terpilih, orang tersebut didaftarkan dan statusnya bisa dicek di sini dengan NIK-nya. "
+            "Pastikan datanya di kelurahan tetap benar."
+        ).format(monthly=monthly)
     return _(
         "Iuran BPJS Ketenagakerjaan (JKK + JKM, {monthly}/bulan) dibayar Pemkot Bekasi. "
         "Program ini tidak membuka pendaftaran mandiri: Pemkot memilih peserta dari data DTSEN sesuai "
@@ -244,9 +251,22 @@ def _selection_text(_: Translator, monthly: str) -> str:
     ).format(monthly=monthly)
 
 
-def selection_text(_: Translator, status: Status, domain: Domain) -> str:
-    """Selected / waiting list in plain words with next steps. Never a rank: it invites anxiety and gaming."""
+def selection_text(_: Translator, status: Status, domain: Domain, other: bool = False) -> str:
+    """Selected / waiting list in plain words with next steps. Never a rank: it invites anxiety and gaming.
+    `other`: someone else's record, worded as "NIK yang dicek"."""
     policy = domain.policy
+    if other and status is Status.SELECTED:
+        return _(
+            "🎉 NIK yang dicek TERPILIH sebagai peserta SIGAP. Pemkot Bekasi sedang mendaftarkannya ke "
+            "BPJS Ketenagakerjaan (JKK + JKM); iurannya {monthly}/bulan dibayar Pemkot. Orang tersebut tidak "
+            "perlu mendaftar sendiri, dan pendaftarannya gratis: jika ada yang meminta uang, jangan dibayar."
+        ).format(monthly=_.money(policy.monthly_contribution))
+    if other:
+        return _(
+            "NIK yang dicek memenuhi syarat SIGAP dan masuk DAFTAR TUNGGU: kuota {quota} orang sudah terisi. "
+            "Jika ada tempat kosong, Pemkot memilih lagi dari daftar tunggu (desil 1–{priority} didahulukan). "
+            "Tidak perlu mendaftar ke mana pun; pastikan data DTSEN-nya di kelurahan tetap benar."
+        ).format(quota=_.number(policy.quota), priority=policy.priority_desil_max)
     if status is Status.SELECTED:
         return _(
             "🎉 Selamat, Anda TERPILIH sebagai peserta SIGAP. Pemkot Bekasi sedang mendaftarkan Anda ke "

@@ -19,7 +19,10 @@ _QUESTION_TAIL = re.compile(r"\b(ga|gak|nggak|ngga|tidak|kah|sih|bukan|apa|ya)\s
 _PROGRAM_WORDS = re.compile(
     r"\b(bpjs|sigap|ucj|program\w*|iura\w*|klaim\w*|claim|peserta|santunan|kartu|pemkot|dtsen|dtks|desil|jaminan|"
     r"asuransi|insurance|jamsostek|ketenagakerjaan|kpj|jmo|bansos|kelurahan|disnaker|dinsos|coverage|"
-    r"ditanggung|tanggung|menanggung|dicover|covered|cover|santunan|manfaat)\b"
+    r"ditanggung|tanggung|menanggung|dicover|covered|cover|santunan|manfaat"
+    # what a claim or a check involves: a question about these is a programme question, answered honestly
+    r"|buku nikah|akta|surat kematian|ahli waris|berkas|dokumen|beasiswa|jkm|jkk|jht|jmo|disdukcapil|dukcapil"
+    r"|kantor bpjs|cair|pencairan)\b"
 )
 _DEATH = re.compile(
     r"\b(meninggal\w*|wafat\w*|mati|tewas|kematian\w*|almarhum|almarhumah"

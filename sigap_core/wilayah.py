@@ -89,13 +89,21 @@ class Wilayah:
         """A kelurahan named somewhere in a sentence ("kelurahan sy jatibening")."""
         words = re.findall(r"[a-zA-Z]+", text.lower())
         best: tuple[float, Kelurahan] | None = None
+        named = []  # exact names, with whether "kecamatan"/"kec" stands right before them
+        for size in (3, 2, 1):
+            for start in range(len(words) - size + 1):
+                key = "".join(words[start : start + size])
+                if len(key) >= 5 and key in self._kelurahan_keys:
+                    after_kecamatan = start > 0 and words[start - 1] in ("kecamatan", "kec")
+                    named.append((after_kecamatan, key in self._kecamatan_keys, start, self._kelurahan_keys[key]))
+        if named:
+            # "di kecamatan jatiasih, yg jatirasa": the kelurahan, not the kecamatan's namesake
+            return min(named, key=lambda n: (n[0], n[1], n[2]))[3]
         for size in (3, 2, 1):
             for start in range(len(words) - size + 1):
                 key = "".join(words[start : start + size])
                 if len(key) < 5:
                     continue
-                if key in self._kelurahan_keys:
-                    return self._kelurahan_keys[key]
                 match = process.extractOne(key, list(self._kelurahan_keys), scorer=fuzz.ratio, score_cutoff=86)
                 if match and (best is None or match[1] > best[0]):
                     best = (match[1], self._kelurahan_keys[match[0]])

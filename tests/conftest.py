@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
+import shutil
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, closing
 from datetime import date
@@ -56,10 +58,77 @@ def postgres_problem() -> str | None:
     return _PG_PROBLEM  # type: ignore[return-value]
 
 
+def built_once(
+    config: pytest.Config, tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
+) -> Path:
+    """A directory made by `build` once per test run: under pytest-xdist the workers share it (the first to
+    come builds it, under a lock), so its commands do not run once per worker."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:
+        directory = tmp_path_factory.mktemp(name)
+        build(directory)
+        return directory
+    shared = tmp_path_factory.getbasetemp().parent / f"{name}-{workerinput['testrunuid']}"
+    with open(f"{shared}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "built").exists():
+            shutil.rmtree(shared, ignore_errors=True)
+            shared.mkdir()
+            build(shared)
+            (shared / "built").touch()
+    return shared
+
+
 def copy_sqlite_database(source: Path, target: Path) -> None:
     """A consistent copy of a SQLite database (its WAL included), through SQLite's backup API."""
     with closing(sqlite3.connect(source)) as origin, closing(sqlite3.connect(target)) as copy:
         origin.backup(copy)
+
+
+def _expected_seconds(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("long")
+    return float(marker.args[0]) if marker is not None else 0.0
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """(pytest-xdist, in the controller) Tell each worker the distribution mode: a worker's own option says
+    "no"."""
+    node.workerinput["sigap_dist"] = node.config.getoption("dist")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The long tests (`@pytest.mark.long(seconds)`) first, shared out between the xdist workers.
+
+    pytest-xdist's work stealing (`--dist worksteal`) gives each of the k workers one contiguous part of
+    this order (the first n // k tests, then the next …) and an idle worker takes from the end of another's
+    queue. So the long tests are dealt to the parts, longest first to the part with the fewest seconds so
+    far, and each part starts with its own: no worker is left with a long test at the end while the other
+    has nothing to do. Without xdist, simply longest first. Other tests keep their collection order."""
+    long_tests = sorted((item for item in items if _expected_seconds(item) > 0), key=_expected_seconds, reverse=True)
+    rest = [item for item in items if _expected_seconds(item) == 0]
+    workerinput = getattr(config, "workerinput", None)
+    workers = int(workerinput["workercount"]) if workerinput is not None else 1
+    if workers < 2 or workerinput.get("sigap_dist") != "worksteal":
+        items[:] = long_tests + rest
+        return
+    sizes, left = [], len(items)  # the parts as the scheduler cuts them
+    for remaining in range(workers, 0, -1):
+        sizes.append(left // remaining)
+        left -= sizes[-1]
+    dealt: list[list[pytest.Item]] = [[] for _ in sizes]
+    for item in long_tests:
+        part = min(range(workers), key=lambda i: sum(map(_expected_seconds, dealt[i])))
+        dealt[part].append(item)
+    if any(len(part) > size for part, size in zip(dealt, sizes, strict=True)):
+        items[:] = long_tests + rest
+        return
+    ordered: list[pytest.Item] = []
+    for part, size in zip(dealt, sizes, strict=True):
+        take = size - len(part)
+        ordered += part + rest[:take]
+        rest = rest[take:]
+    items[:] = ordered
 
 
 @pytest.fixture
@@ -110,8 +179,9 @@ async def import_sample(app: App, tmp_path: Path) -> App:
 class DatabaseTemplates:
     """Databases prepared once per backend per test session (per xdist worker) and copied for each test —
     a SQLite file copy, or `CREATE DATABASE … TEMPLATE` — instead of migrating and importing again:
-    "migrated" (the schema at head, no rows; behind `app`) and "loaded" (plus the sample registry; behind
-    `loaded`)."""
+    "migrated" (the schema at head, no rows; behind `app`), "loaded" (plus the sample registry; behind
+    `loaded`) and, on SQLite, "demo" (plus the dashboard tests' 3,000-person demo registry; behind
+    `demo_registry`)."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -124,6 +194,10 @@ class DatabaseTemplates:
         try:
             if kind == "loaded":
                 await import_sample(application, self.directory)
+            elif kind == "demo":
+                from tests.dashboard_support import load_demo_registry
+
+                await load_demo_registry(application, self.directory / "demo-registry")
         finally:
             await application.close()
 
@@ -204,9 +278,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh SQLite file; as with `db_url`, a migrated copy behind `sqlite_app`, a loaded one behind
-    `loaded_sqlite`."""
+    `loaded_sqlite`, one holding the demo registry behind `demo_registry`."""
     path = tmp_path / "test.db"
-    kind = _template_kind(request, "loaded_sqlite", "sqlite_app")
+    kind = "demo" if "demo_registry" in request.fixturenames else _template_kind(request, "loaded_sqlite", "sqlite_app")
     if kind is not None:
         templates: DatabaseTemplates = request.getfixturevalue("database_templates")
         templates.sqlite_copy(kind, path)
@@ -236,6 +310,13 @@ async def loaded(app: App) -> App:
 @pytest.fixture
 async def loaded_sqlite(sqlite_app: App) -> App:
     """`sqlite_app` holding the sample registry (`sqlite_url` is a copy of the session's loaded template)."""
+    return sqlite_app
+
+
+@pytest.fixture
+async def demo_registry(sqlite_app: App) -> App:
+    """`sqlite_app` holding the dashboard tests' demo registry (`tests/dashboard_support.load_demo_registry`,
+    3,000 people and some rejected rows; `sqlite_url` is a copy of the session's demo template)."""
     return sqlite_app
 
 

@@ -16,6 +16,11 @@ from sigap_core.eligibility import Decision
 router = Router("claims")
 
 
+# What a follow-up after the claim steps is about ("maksudnya?" → what JKK and JKM are; "berapa lama?" →
+# how long a claim takes): the knowledge-base entry on the two benefits.
+CLAIM_TOPIC = "jkk_jkm_meaning"
+
+
 def coverage_replies(turn: Turn, decision: Decision) -> list[Reply]:
     _ = turn._
     assert decision.coverage is not None
@@ -62,6 +67,7 @@ def urgent_accident_steps(turn: Turn) -> Reply:
 
 def accident(turn: Turn) -> list[Reply]:
     _ = turn._
+    turn.remember_topic(CLAIM_TOPIC)
     text = _(
         "Jika mengalami kecelakaan kerja (termasuk di perjalanan pergi/pulang kerja):\n"
         "1. Berobat dulu. Jika bisa, pilih rumah sakit/klinik mitra BPJS Ketenagakerjaan (PLKK).\n"
@@ -82,6 +88,7 @@ def accident(turn: Turn) -> list[Reply]:
 
 def jkm_claim(turn: Turn) -> list[Reply]:
     _ = turn._
+    turn.remember_topic(CLAIM_TOPIC)
     text = _(
         "Jika peserta meninggal dunia (bukan karena kerja), ahli waris menerima JKM Rp42 juta:\n"
         "• santunan sekaligus Rp20 juta\n"
@@ -111,6 +118,7 @@ def jkm_claim(turn: Turn) -> list[Reply]:
 def jkk_death(turn: Turn) -> list[Reply]:
     """A death from a work accident (including the commute) is a JKK claim, not JKM (brief §2)."""
     _ = turn._
+    turn.remember_topic(CLAIM_TOPIC)
     text = _(
         "Turut berduka cita. Jika peserta meninggal karena kecelakaan kerja (termasuk di perjalanan "
         "pergi/pulang kerja, atau saat narik/bekerja), yang berlaku adalah JKK (Jaminan Kecelakaan Kerja), "

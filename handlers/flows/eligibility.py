@@ -228,7 +228,7 @@ async def _verify(turn: Turn, kk4: str | None, phone_hmac: bytes | None, method:
     if facts.kk_matches is not True or decision.status in (Status.NOT_FOUND, Status.KK_MISMATCH):
         await _verification_limits(turn).failed(turn.subject, nik_hmac, turn.now)
         await turn.uow.audit.add(actor, "verify_failed", nik_hmac, method)
-        turn.remember_outcome("not_verified")
+        turn.remember_outcome("not_verified", other)
         # The digest (never the NIK) stays for the dialog minutes, so only the KK digits need retyping.
         turn.set_state(AWAITING_NIK, purpose=purpose, other=other, retry=nik_hex)
         # One reply for both cases: it must not tell an unknown NIK from wrong KK digits.
@@ -246,7 +246,7 @@ async def _verify(turn: Turn, kk4: str | None, phone_hmac: bytes | None, method:
     await _verification_limits(turn).verified(turn.subject, turn.now)
     await turn.uow.audit.add(actor, "verified", nik_hmac, decision.status.value)
     if other:  # someone else's record: answered once, never kept in this chat
-        turn.remember_outcome(decision.status.value)
+        turn.remember_outcome(decision.status.value, other=True)
         turn.clear_state()
         return verified_replies(turn, decision, purpose, other=True)
     link = await turn.uow.links.get(turn.msg.channel, turn.msg.user_key)
@@ -353,9 +353,27 @@ _CONFUSED = re.compile(
 )
 
 
+# "kalo sy ga setuju gmn?": a question about refusing, not a refusal.
+_IF_REFUSED = re.compile(
+    r"\b(kalau|kalo|klo|kl|jika|misal|gimana|gmn|bagaimana|terus|trus|what if|if i|what happens if)\b.{0,15}"
+    r"\b(ga|gak|nggak|ngga|tidak|tdk|don.t|do not|refuse|decline)\s*(setuju|mau|agree|consent)?\b"
+)
+
+
 @router.step(AWAITING_CONSENT, reminder=_consent_reminder)
 async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
     _ = turn._
+    if said.is_question and _IF_REFUSED.search(said.lowered) and not said.digits.nik:
+        return [
+            consent_buttons(
+                turn,
+                _(
+                    "Tidak apa-apa jika tidak setuju: NIK Anda tidak diproses, dan Anda tetap bisa membaca "
+                    "informasi program, cara perbarui data, dan cara klaim tanpa NIK. Hanya cek kelayakan yang "
+                    "perlu NIK. Setuju NIK diproses untuk cek? Ketik “ya” atau “tidak”."
+                ),
+            )
+        ]
     if _CONFUSED.search(said.lowered) and said.answer is None:
         return [
             consent_buttons(
@@ -443,7 +461,7 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
         ]
     if said.faq is not None:
         return None
-    if said.family:
+    if said.family and not said.is_question:  # "sy punya 2 anak, bisa ikut?" asks, it names no record
         turn.update_data(other=True)
         return [ask_nik(turn)]
     if _DONT_KNOW.search(said.lowered):
@@ -467,7 +485,12 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
 
 def _kk4_reminder(turn: Turn) -> Reply:
     _ = turn._
-    return ask_kk4(turn, _("Kalau sudah ada, ketik 4 digit terakhir nomor KK (contoh: 0123)."))
+    return ask_kk4(
+        turn,
+        _(
+            "NIK tadi saya tunggu {minutes} menit. Kalau sudah ada, ketik 4 digit terakhir nomor KK (contoh: 0123)."
+        ).format(minutes=turn.domain.policy.dialog_minutes),
+    )
 
 
 @router.step(AWAITING_KK4, reminder=_kk4_reminder)
@@ -476,6 +499,20 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
     digits = said.digits
     if digits.nik and digits.kk4:
         return await on_nik(turn, said.text, digits.kk4, digits.nik)  # a NIK and its KK digits again
+    fours = [run for run in digits.runs if len(run) == 4]
+    if not digits.nik and fours and said.is_question and not looks_like_digits_answer(said.text):
+        # "0001 itu 4 digit terakhir kan?": asking, not answering (often the NIK's end): say what is asked
+        # for, and let them send the digits alone rather than spend an attempt on a guess.
+        return [
+            ask_kk4(
+                turn,
+                _(
+                    "Yang diminta 4 digit terakhir nomor KK, yaitu nomor 16 digit di bagian atas Kartu "
+                    "Keluarga (bukan NIK). Jika angka itu memang 4 digit terakhir nomor KK, ketik 4 angka itu "
+                    "saja, contoh: 0123."
+                ),
+            )
+        ]
     if digits.kk4 or digits.nik or looks_like_digits_answer(said.text):
         return await on_kk4(turn, digits.kk4 or digits.nik or said.text)
     if _CONFUSED.search(said.lowered) and said.faq is not None and said.faq.entry.follow_up:

@@ -118,6 +118,12 @@ def pick_kelurahan(turn: Turn, kecamatan_code: str) -> list[Reply]:
     ]
 
 
+_ADDRESS = re.compile(
+    r"\b(deket|dekat|dkt|sebelah|belakang|depan|samping|seberang|perumahan|perum|perumnas|komplek|kompleks|"
+    r"cluster|gang|gg|jalan|jln|jl|rt|rw|blok|stasiun|pasar|masjid|sekolah|mall|terminal|near|next to|street)\b"
+)
+
+
 def from_text(turn: Turn, text: str) -> Kelurahan | None:
     wilayah = turn.domain.wilayah
     return wilayah.find_kelurahan(text) or wilayah.find_in_text(text)
@@ -186,6 +192,18 @@ async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
         ]
     if said.faq is not None or said.is_question or said.intent not in ("out_of_scope", "update_data", "subscribe"):
         return None
+    if _ADDRESS.search(said.lowered):
+        # "deket stasiun bekasi", "perumnas 3": an address or a landmark, not a wrong name
+        return [
+            Reply(
+                _(
+                    "Saya perlu nama kelurahannya, bukan alamat atau patokan. Namanya ada di alamat KTP-el atau "
+                    "Kartu Keluarga (baris “Kel/Desa”), contoh: Jatibening. Atau pilih kecamatan dari daftar."
+                ),
+                menu=_kecamatan_menu(turn, 1),
+            ),
+            _way_out(turn),
+        ]
     if len(said.text.split()) <= 3 and re.search(r"[^\W\d_]{3,}", said.text):
         return not_understood(turn)  # a name, just not one of Kota Bekasi's
     return [

@@ -53,6 +53,11 @@ def _place_name(turn: Turn, staff: Staff) -> str:
     return place.name if place else turn._("seluruh Kota Bekasi")
 
 
+def dropped_text(turn: Turn) -> str:
+    """What "batal" / "hapus draf" did, in words staff expect: cancelled, nothing sent."""
+    return turn._("Baik, dibatalkan. Draf dibuang; tidak ada yang dikirim.")
+
+
 def staff_menu(turn: Turn, staff: Staff, text: str | None = None) -> Reply:
     _ = turn._
     intro = text or (
@@ -140,7 +145,7 @@ async def on_button(turn: Turn, argument: str) -> list[Reply]:
             return await ask_audience(turn, staff)
         case "drop":
             turn.clear_state()
-            return [staff_menu(turn, staff, _("Draf dibuang."))]
+            return [staff_menu(turn, staff, dropped_text(turn))]
         case "list":
             return await list_for(turn, staff)
         case "cancel":
@@ -156,19 +161,122 @@ def ask_text(turn: Turn) -> Reply:
     )
 
 
+SURE = re.compile(r"^(sudah |udah |ya |iya )?(yakin|pasti|fix|sure)( kirim| deh| aja)*[.!]*$")
 NOW_WORDS = re.compile(r"^\s*(sekarang|skrg|skrng|langsung|kirim sekarang|now|right now|saat ini)\b")
 # Staff may type what the staff menu offers.
 STAFF_ACTIONS = (
-    (re.compile(r"\b(buat|bikin|kirim|tulis)\b.{0,12}\b(pengumuman|broadcast|siaran|info)\b"), "new"),
-    (re.compile(r"\b(daftar|lihat|list|riwayat)\b.{0,12}\b(pengumuman|broadcast)\b"), "list"),
+    (re.compile(r"\b(batal|batalkan|batalin|cancel|stop|hentikan)\b.{0,20}#\s?(\d+)\b"), "cancel"),
+    (
+        re.compile(
+            r"\b(buat|bikin|kirim|kirimin|tulis)\b.{0,12}\b(pengumuman|broadcast|siaran|info)\b"
+            r"|^(mau |saya mau |sy mau )?(broadcast|ngumumin|umumkan|mengumumkan|blast)\b"
+        ),
+        "new",
+    ),
+    (re.compile(r"\b(daftar|lihat|list|riwayat|cek)\b.{0,12}\b(pengumuman|broadcast)\w*\b"), "list"),
     (re.compile(r"^(menu petugas|petugas menu|staff menu)$"), "menu"),
 )
+# Edit wording at any step of a draft: change the text, the time or the audience, or throw the draft away.
+# Short commands only (a typed announcement may well contain "ganti" or "jadwal").
+EDITS = (
+    (
+        re.compile(
+            r"^(tolong |mau |saya mau |sy mau )?(hapus|buang|batalkan|batalin|delete|discard|drop)\s+"
+            r"(draf|draft|drafnya|draftnya|pengumuman(nya)?( ini)?|semua(nya)?)\b"
+            r"|^(ga|gak|gk|nggak|ngga|tidak|tdk|enggak) jadi (bikin|buat|kirim|ngirim|bikinnya|kirimnya)\b"
+        ),
+        "drop",
+    ),
+    (
+        re.compile(
+            r"^(tolong |mau |saya mau |sy mau )?(ganti|ubah|edit|koreksi|perbaiki|revisi|benerin|betulin|change|fix)"
+            r"\s+(teks|text|isi|kata|kalimat|tulisan|pesan|pengumuman)\w*\b|^(salah ketik|ada typo|typo)\b"
+        ),
+        "text",
+    ),
+    (
+        re.compile(
+            r"^(tolong |mau |saya mau |sy mau )?(ganti|ubah|edit|geser|undur|majukan|mundurin|change)"
+            r"\s+(waktu|jam|tanggal|tgl|hari|jadwal|time|schedule)\w*\b"
+        ),
+        "when",
+    ),
+    (
+        re.compile(
+            r"^(tolong |mau |saya mau |sy mau )?(ganti|ubah|edit|pilih|change)\s+"
+            r"(penerima|audiens|sasaran|target|kelompok|recipients?|audience)\w*\b"
+        ),
+        "audience",
+    ),
+)
+# A day or part of day without an hour ("nanti sore", "besok pagi", "Senin"): the hour is asked for.
+_DAY_PART = re.compile(
+    r"\b(pagi|siang|sore|malam|malem|besok|bsk|lusa|nanti|hari ini|senin|selasa|rabu|kamis|jumat|sabtu|minggu"
+    r"|tomorrow|tonight|morning|afternoon|evening)\b"
+)
+_EXAMPLE_HOUR = {"pagi": "8", "siang": "1", "sore": "4", "malam": "7", "malem": "7"}
+
+
+def _example_hour(text: str) -> str:
+    parts = [word for word in re.findall(r"[a-z]+", text.lower()) if word in _EXAMPLE_HOUR]
+    return _EXAMPLE_HOUR[parts[0]] if parts else "9"
+
+
+def edit_of(text: str) -> str | None:
+    """ "ganti teks", "ubah jam", "ganti penerima", "hapus draf": what to change in the draft, or None."""
+    typed = " ".join(re.sub(r"[^\w ]+", " ", text.lower()).split())
+    if len(typed.split()) > 5:
+        return None
+    return next((name for pattern, name in EDITS if pattern.search(typed)), None)
+
+
+async def edit_draft(turn: Turn, staff: Staff, what: str) -> list[Reply]:
+    """Go back to the step that owns what is to be changed; the rest of the draft is kept where it can be."""
+    _ = turn._
+    data = turn.data
+    if what == "drop":
+        return await drop(turn)
+    if what == "text" or "text" not in data:
+        turn.set_state(STAFF_TEXT, kode=data.get("kode"))
+        return [ask_text(turn)]
+    if what == "audience" or "audience" not in data:
+        return await ask_audience(turn, staff)
+    kept = {k: v for k, v in data.items() if k in ("kode", "text", "audience")}
+    turn.set_state(STAFF_WHEN, **kept)
+    return [
+        Reply(
+            _("Ketik waktu kirim yang baru (WIB), contoh: besok jam 8 pagi, Senin 09.00, 25-11 08:00."),
+            (Button("staff:when:now", _("Kirim sekarang")), Button("staff:drop", _("Batal"))),
+        )
+    ]
+
+
 _AUDIENCE_FILLER = re.compile(r"\b(aja|saja|deh|ya|dong|kirim|kirimkan|ke|untuk|buat|yang|to|send)\b|[.!]")
 AUDIENCE_WORDS = {
-    "all": ("semua", "all", "semua pelanggan", "everyone"),
-    "eligible": ("layak", "eligible"),
-    "enrolled": ("peserta", "terdaftar", "sudah terdaftar", "enrolled"),
-    "needs_update": ("perlu perbarui", "perlu update", "update", "needs update"),
+    "all": (
+        "semua",
+        "all",
+        "semua pelanggan",
+        "everyone",
+        "semuanya",
+        "semua warga",
+        "semua orang",
+        "pelanggan",
+        "all subscribers",
+        "seluruh pelanggan",
+        "seluruh warga",
+    ),
+    "eligible": ("layak", "eligible", "layak belum daftar", "warga layak", "yang layak"),
+    "enrolled": ("peserta", "terdaftar", "sudah terdaftar", "enrolled", "peserta sigap", "sudah peserta"),
+    "needs_update": (
+        "perlu perbarui",
+        "perlu update",
+        "update",
+        "needs update",
+        "perlu perbarui data",
+        "perlu update data",
+        "update data",
+    ),
 }
 
 
@@ -193,6 +301,9 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         turn.set_state(STAFF_TEXT, kode=place.code)
         broadcasts.count_ahead(turn.uow, turn.domain, place.code, turn.today)
         return [ask_text(turn)]
+    what = edit_of(text)
+    if what is not None and turn.state != STAFF_TARGET:
+        return await edit_draft(turn, staff, what)
     if turn.state == STAFF_TEXT:
         typed = " ".join(text.lower().split())
         if len(typed.split()) <= 5:  # "semua aja", "kirim ke semua": the audience, not a new text
@@ -216,7 +327,21 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
     if turn.state == STAFF_WHEN:
         if NOW_WORDS.search(text.lower()):
             return await confirm(turn, turn.now)
-        when = parse_when(text, turn.now)
+        hint = turn.data.get("when_hint")
+        # "nanti sore", then "jam 4": read together.
+        when = (parse_when(f"{hint} {text}", turn.now) if hint else None) or parse_when(text, turn.now)
+        part = _DAY_PART.search(text.lower())
+        if when is None and part and not any(ch.isdigit() for ch in text):
+            turn.update_data(when_hint=" ".join(text.split())[:40])
+            return [
+                Reply(
+                    _(
+                        "Jamnya belum saya kenali, dan saya tidak mau menebak: jam berapa? Contoh: {example} (WIB). "
+                        "Waktunya saya ulangi dulu sebelum dikirim."
+                    ).format(example=f"{' '.join(text.split())[:40]} jam {_example_hour(text)}"),
+                    (Button("staff:when:now", _("Kirim sekarang")), Button("staff:drop", _("Batal"))),
+                )
+            ]
         if when is None:
             return [
                 Reply(
@@ -451,7 +576,7 @@ async def drop(turn: Turn) -> list[Reply]:
     staff = await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key)
     if staff is None:
         return [turn.main_menu(turn._("Dibatalkan."))]
-    return [staff_menu(turn, staff, turn._("Draf dibuang."))]
+    return [staff_menu(turn, staff, dropped_text(turn))]
 
 
 def _reminder(turn: Turn) -> Reply:
@@ -481,7 +606,10 @@ async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
     if staff is None:
         turn.clear_state()
         return None
-    if said.bare_answer is True:
+    what = edit_of(said.text)  # before the yes/no: "hapus draf" holds a "hapus", which is not a "kirim"
+    if what is not None:
+        return await edit_draft(turn, staff, what)
+    if said.bare_answer is True or SURE.match(said.lowered.strip()):
         return await send(turn, staff)
     if said.bare_answer is False:
         return await drop(turn)
@@ -491,7 +619,10 @@ async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
     _ = turn._
     return [
         Reply(
-            _("Ketik “kirim” untuk mengirim, “batal” untuk membuang draf, atau waktu lain (contoh: besok jam 9)."),
+            _(
+                "Ketik “kirim” untuk mengirim, “batal” untuk membuang draf, “ganti teks” atau “ganti penerima” "
+                "untuk mengubahnya, atau waktu lain (contoh: besok jam 9)."
+            ),
             (Button("staff:send", _("Kirim")), Button("staff:drop", _("Batal"))),
         )
     ]
@@ -514,7 +645,10 @@ async def menu_of_staff(turn: Turn) -> list[Reply] | None:
 async def typed_action(turn: Turn, said: Said) -> list[Reply] | None:
     """ "buat pengumuman", "lihat daftar pengumuman" typed by a staff member: the staff menu's action.
     None for everyone else (a citizen asking for announcements subscribes instead)."""
-    action = next((name for pattern, name in STAFF_ACTIONS if pattern.search(said.lowered)), None)
-    if action is None or await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key) is None:
+    found = next(((name, m) for pattern, name in STAFF_ACTIONS if (m := pattern.search(said.lowered))), None)
+    if found is None or await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key) is None:
         return None
+    action, typed = found
+    if action == "cancel":  # "batalkan #3": that broadcast, through the same scope checks as the button
+        return await on_button(turn, f"cancel:{typed[2]}")
     return await on_button(turn, action)

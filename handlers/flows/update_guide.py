@@ -15,6 +15,10 @@ from sigap_core.wilayah import Kelurahan
 router = Router("update_guide")
 
 
+# The knowledge-base entry a follow-up after the guide is about.
+UPDATE_TOPIC = "update_time"
+
+
 async def start(turn: Turn, typed: str | None = None) -> list[Reply]:
     place = await kelurahan_flow.resolve(turn, typed)
     if place is None:
@@ -26,6 +30,7 @@ async def start(turn: Turn, typed: str | None = None) -> list[Reply]:
 async def guide(turn: Turn, place: Kelurahan) -> list[Reply]:
     _ = turn._
     turn.clear_state()
+    turn.remember_topic(UPDATE_TOPIC)  # "berapa lama?" after the guide: how long a DTSEN update takes
     policy = turn.domain.policy
     details = policy.kelurahan_contacts.get(place.code)
     hours = (details.hours if details and details.hours else "") or policy.contacts.kelurahan_office_hours

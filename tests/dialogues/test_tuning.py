@@ -1,24 +1,27 @@
 """The tuning dialogue set (tests/dialogues/tuning.toml) as tests: one per dialogue, named by its id.
 
-One database with the sample registry is shared by the module; every dialogue is a fresh user.
+One database with the sample registry is shared by the set; every dialogue is a fresh user. The set is
+played once per test run (under pytest-xdist, by whichever worker comes first; the other reads the
+outcomes), not once per worker that runs some of its tests.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import built_once
 from tests.dialogues.runner import SETS, DialogueRunner, load_set
 
 DIALOGUES = load_set(SETS["tuning"])
 
 
 @pytest.fixture(scope="module")
-def played(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, list[str]]]:
+def played(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     """Every dialogue played once, in file order, on one loop and one database: id → failures."""
 
     async def play(directory: Path) -> dict[str, list[str]]:
@@ -28,7 +31,12 @@ def played(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, list[
         finally:
             await runner.close()
 
-    yield asyncio.run(play(tmp_path_factory.mktemp("dialogues")))
+    def build(directory: Path) -> None:
+        (directory / "played.json").write_text(json.dumps(asyncio.run(play(directory))))
+
+    directory = built_once(pytestconfig, tmp_path_factory, "dialogues-played", build)
+    outcomes: dict[str, list[str]] = json.loads((directory / "played.json").read_text())
+    return outcomes
 
 
 def test_the_set_is_large_and_covers_every_state_with_an_escape() -> None:

@@ -1,19 +1,23 @@
-"""The `sigap` command as a real process, and the sample registry loaded by the real commands once per run:
-helpers and fixtures the CLI end-to-end modules share (imported by name where used)."""
+"""The `sigap` command as a real process (`sigap`) or in this process (`sigap_here`), and the sample registry
+loaded by the commands once per run: helpers and fixtures the CLI end-to-end modules share (imported by
+name where used).
+
+A real process costs about a CPU-second (the interpreter and the imports); a test about what a command
+prints, refuses or records runs it here, through click's runner: the same code from `main` down, the same
+environment, stdin, stdout, stderr and exit code. Tests about the process itself (the entry point, a
+restart, a signal, a terminal) use `sigap`."""
 
 from __future__ import annotations
 
-import fcntl
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from tests.conftest import TEST_SECRET, copy_sqlite_database
+from tests.conftest import TEST_SECRET, built_once, copy_sqlite_database
 from tests.integration.helpers import dtsen, peserta
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,37 +54,35 @@ def sigap(
     return result
 
 
-def built_once(
-    config: pytest.Config, tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
-) -> Path:
-    """A directory made by `build` once per test run: under pytest-xdist the workers share it (the first to
-    come builds it, under a lock), so its commands do not run once per worker."""
-    workerinput = getattr(config, "workerinput", None)
-    if workerinput is None:
-        directory = tmp_path_factory.mktemp(name)
-        build(directory)
-        return directory
-    shared = tmp_path_factory.getbasetemp().parent / f"{name}-{workerinput['testrunuid']}"
-    with open(f"{shared}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (shared / "built").exists():
-            shutil.rmtree(shared, ignore_errors=True)
-            shared.mkdir()
-            build(shared)
-            (shared / "built").touch()
-    return shared
+def sigap_here(
+    env: dict[str, str], *args: str, stdin: str | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """`sigap` run in this process by click's runner; the result reads like `sigap`'s (exit code, stdout,
+    stderr). Not from inside a running event loop (the command runs its own): use a thread there."""
+    from bot.cli import main
+
+    result = CliRunner().invoke(main, list(args), input=stdin, env=env)
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        import traceback
+
+        stderr += "".join(traceback.format_exception(result.exception))
+    done = subprocess.CompletedProcess(["sigap", *args], result.exit_code, result.stdout, stderr)
+    if check:
+        assert done.returncode == 0, done.stderr
+    return done
 
 
 def load_sample_registry(directory: Path) -> None:
     env = cli_env(directory)
-    sigap(env, "db", "upgrade")
-    sigap(env, "import", "dtsen", str(dtsen(directory / "dtsen.csv")))
-    sigap(env, "import", "peserta", str(peserta(directory / "peserta.csv")))
+    sigap_here(env, "db", "upgrade")
+    sigap_here(env, "import", "dtsen", str(dtsen(directory / "dtsen.csv")))
+    sigap_here(env, "import", "peserta", str(peserta(directory / "peserta.csv")))
 
 
 @pytest.fixture(scope="module")
 def loaded_template(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample registry loaded by the real commands, once per run; `loaded` gives each test a copy."""
+    """The sample registry loaded by the commands, once per run; `loaded` gives each test a copy."""
     return built_once(pytestconfig, tmp_path_factory, "cli-loaded", load_sample_registry) / "cli.db"
 
 

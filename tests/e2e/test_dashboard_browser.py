@@ -29,7 +29,6 @@ from tests.dashboard_support import (
     JATIBENING,
     LINK,
     MARGAJAYA,
-    load_demo_registry,
     running_service,
     statuses_by_single_check,
 )
@@ -62,8 +61,8 @@ pytestmark = pytest.mark.skipif(_browser_problem() is not None, reason=_browser_
 
 
 @pytest.fixture
-async def demo(sqlite_app: App, tmp_path: Path) -> App:
-    await load_demo_registry(sqlite_app, tmp_path)
+async def demo(demo_registry: App) -> App:
+    sqlite_app = demo_registry
     async with sqlite_app.store.uow() as uow:  # a few subscribers, so broadcasts have recipients
         for n in range(3):
             await uow.subscriptions.set("telegram", str(7100 + n), JATIBENING, "active")

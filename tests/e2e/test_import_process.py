@@ -1,4 +1,5 @@
-"""`sigap import` as a real process: killed with SIGKILL mid-import, and drawing progress on a terminal."""
+"""`sigap import` as a real process: killed with SIGKILL mid-import, drawing progress on a terminal, its peak
+memory on the worst workbooks (the set-up and the clean-up commands around them run in this process)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import pytest
 from sigap_core.demo import generate, write_files
 from sigap_core.wilayah import load_wilayah
 from tests.conftest import TEST_SECRET, TODAY
-from tests.e2e.cli_support import ROOT, sigap
+from tests.e2e.cli_support import ROOT, sigap, sigap_here
 from tests.integration.helpers import GOOD, dtsen
 
 
@@ -53,12 +54,13 @@ def alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.long(4)
 def test_kill_9_mid_import_leaves_no_process_and_the_next_upgrade_sweeps(
     env: dict[str, str],
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "cli.db"
-    sigap(env, "import", "dtsen", str(dtsen(tmp_path / "first.csv")))
+    sigap_here(env, "import", "dtsen", str(dtsen(tmp_path / "first.csv")))  # the snapshot the kill must keep
     path = big_extract(tmp_path)
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "import", "dtsen", str(path)],
@@ -94,11 +96,11 @@ def test_kill_9_mid_import_leaves_no_process_and_the_next_upgrade_sweeps(
     # The debris a kill leaves: the old snapshot intact, a staging table and a `running` run.
     assert registry(db, "SELECT COUNT(*) FROM registry_person") == [(len(GOOD),)]
     assert registry(db, "SELECT status FROM import_run ORDER BY id") == [("active",), ("running",)]
-    upgraded = sigap(env, "db", "upgrade").stdout
+    upgraded = sigap_here(env, "db", "upgrade").stdout
     assert "1 staging table(s) dropped, 1 import run(s) marked failed" in upgraded
     assert registry(db, "SELECT name FROM sqlite_master WHERE name LIKE '%_stage_%'") == []
     assert registry(db, "SELECT status FROM import_run ORDER BY id") == [("active",), ("failed",)]
-    assert "cleaned up" not in sigap(env, "db", "upgrade").stdout
+    assert "cleaned up" not in sigap_here(env, "db", "upgrade").stdout
 
 
 def _import_on_a_terminal(environment: dict[str, str], *args: str) -> tuple[int, str]:
@@ -126,6 +128,7 @@ def _import_on_a_terminal(environment: dict[str, str], *args: str) -> tuple[int,
     return process.wait(120), drawn.decode(errors="replace")
 
 
+@pytest.mark.long(3)
 @pytest.mark.parametrize("quiet", [False, True], ids=["terminal", "quiet"])
 def test_import_shows_progress_on_a_terminal_unless_quiet(
     env: dict[str, str],
@@ -170,11 +173,18 @@ def _hostile_workbook(path: Path, hostile: str) -> Path:
     return write_xlsx(path, rows(), level=1)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("hostile", ["whitespace_2gb", "cell_300mb", "one_row_and_a_million_empty"])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        pytest.param("whitespace_2gb", marks=pytest.mark.long(5)),
+        pytest.param("cell_300mb", marks=pytest.mark.long(5)),
+        pytest.param("one_row_and_a_million_empty", marks=pytest.mark.long(15)),
+    ],
+)
 def test_the_worst_workbooks_are_refused_quickly_in_little_memory(
     env: dict[str, str], tmp_path: Path, hostile: str
 ) -> None:
-    sigap(env, "import", "dtsen", str(big_extract(tmp_path, people=2000, repeat=1)))
+    sigap_here(env, "import", "dtsen", str(big_extract(tmp_path, people=2000, repeat=1)))
     path = _hostile_workbook(tmp_path / "hostile.xlsx", hostile)
     # A wrapper process reports its one child's peak RSS (RUSAGE_CHILDREN), in KiB on Linux.
     wrapper = (

@@ -8,8 +8,6 @@ import json
 import logging
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -25,9 +23,10 @@ from bot.bootstrap import App, bootstrap
 from sigap_core import broadcasts
 from sigap_core.config import Settings
 from tests.conftest import TEST_SECRET, telegram_channel
+from tests.e2e.cli_support import sigap_here
 from tests.e2e.private_postgres import PrivatePostgres
 from tests.e2e.private_postgres import unavailable as private_postgres_unavailable
-from tests.e2e.service import ROOT, Service, eventually, free_port, service_env
+from tests.e2e.service import Service, eventually, free_port, service_env
 from tests.e2e.test_broadcast_delivery import subscribe_many
 from tests.e2e.whatsapp_driver import Running, text_from
 from tests.fakes.graph_api import FakeGraph
@@ -43,6 +42,7 @@ async def graph() -> AsyncIterator[FakeGraph]:
     await server.stop()
 
 
+@pytest.mark.long(8)
 async def test_telegram_unreachable_at_start_leaves_whatsapp_serving_until_it_comes_back(
     tmp_path: Path, graph: FakeGraph
 ) -> None:
@@ -102,6 +102,7 @@ def inbox_rows(database: Path) -> int:
         return int(db.execute("SELECT count(*) FROM inbox").fetchone()[0])
 
 
+@pytest.mark.long(6)
 @pytest.mark.parametrize("grace", ["10", "0.2"], ids=["drained", "grace-too-short"])
 async def test_sigterm_right_after_200_messages_loses_none_and_answers_each_once(
     tmp_path: Path, graph: FakeGraph, grace: str
@@ -184,6 +185,7 @@ async def count_rows(url: str, table: str) -> int:
         await connection.close()
 
 
+@pytest.mark.long(15)
 async def test_postgres_restarted_under_the_service_loses_nothing_the_platforms_resend(
     tmp_path: Path, graph: FakeGraph, fake_telegram: FakeTelegram, private_postgres: PrivatePostgres
 ) -> None:
@@ -281,9 +283,11 @@ async def queue_broadcast(database_url: str, recipients: int, first: int) -> Non
         await app.close()
 
 
+@pytest.mark.long(25)
 async def test_broadcast_across_a_bot_api_outage_loses_none_and_sends_none_twice(tmp_path: Path) -> None:
-    """The Bot API goes away for 10 s in the middle of a broadcast: rows go back to the queue with their
-    reason and are sent once it is back; a citizen's reply that could not be sent meanwhile is counted."""
+    """The Bot API goes away for 10 s (longer if the checks during the outage take longer) in the middle of a
+    broadcast: rows go back to the queue with their reason and are sent once it is back; a citizen's reply
+    that could not be sent meanwhile is counted."""
     recipients, first = 300, 300_000
     database = tmp_path / "outage.db"
     url = f"sqlite+aiosqlite:///{database}"
@@ -313,13 +317,13 @@ async def test_broadcast_across_a_bot_api_outage_loses_none_and_sends_none_twice
         async with ClientSession() as http:
             # A citizen writes meanwhile (webhooks still arrive): the reply cannot be sent.
             assert await service.post_telegram(http, {"update_id": 1, **private_message(8201, "/start")}) == 200
-        await eventually(queued_with_reason, 15, "rows back in the queue with their reason")
+        await eventually(queued_with_reason, 30, "rows back in the queue with their reason")
 
         async def reply_counted() -> dict[str, object] | None:
             _status, body = await service.health()
             return body if body["replies_not_sent"]["telegram"] == 1 else None
 
-        body = await eventually(reply_counted, 9, "the reply that could not be sent is counted")
+        body = await eventually(reply_counted, 30, "the reply that could not be sent is counted")
         assert body["channels"]["telegram"] == "degraded: Bot API unreachable (TelegramNetworkError)"
         await asyncio.sleep(max(0.0, 10 - (time.monotonic() - outage_began)))
         await bot_api.start(port)  # back after 10 s
@@ -328,14 +332,7 @@ async def test_broadcast_across_a_bot_api_outage_loses_none_and_sends_none_twice
         per_chat = delivered()
         assert len(per_chat) == recipients and set(per_chat.values()) == {1}
         assert bot_api.sent(8201) == []  # dropped, not sent late out of context
-        shown = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "broadcast", "show", "1", "--json"],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        shown = await asyncio.to_thread(sigap_here, env, "broadcast", "show", "1", "--json")
         counts = json.loads(shown.stdout)["counts"]
         assert counts["sent"] == recipients and counts.get("failed", 0) == 0
         status, body = await service.health()
@@ -381,6 +378,7 @@ async def test_a_nik_typed_on_whatsapp_reaches_no_table_free_page_or_wal(running
     assert len(blobs) > 10_000 and nik.encode() not in blobs
 
 
+@pytest.mark.long(5)
 async def test_service_started_before_its_database_waits_for_it_and_then_serves(
     tmp_path: Path, graph: FakeGraph, private_postgres: PrivatePostgres
 ) -> None:

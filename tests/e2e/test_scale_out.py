@@ -25,13 +25,14 @@ from bot.bootstrap import bootstrap
 from sigap_core.config import Settings
 from sigap_core.store import models
 from tests.conftest import TELEGRAM_TOKEN, TEST_SECRET
+from tests.e2e.cli_support import sigap_here
 from tests.e2e.test_broadcast_delivery import free_port
 from tests.fakes.telegram_api import private_message
 
 ROOT = Path(__file__).resolve().parents[2]
 JATIBENING = "32.75.08.1002"
 FIRST_CHAT = 300_000
-RECIPIENTS = 1_000
+RECIPIENTS = 400  # 8 s a broadcast at RATE: enough for a rate, a leader change and a kill mid-broadcast
 # The platform's limit over all processes, and each process's configured rate: two or three processes pacing
 # themselves would send 100–150/s. Doubled from Telegram's 30 and our 25 to keep the test short.
 PLATFORM_LIMIT = 60.0
@@ -63,11 +64,8 @@ class Cluster:
         ]
 
     def cli(self, *args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "bot.cli", *args], env=self.env, cwd=ROOT, capture_output=True, text=True
-        )
-        assert done.returncode == 0, done.stderr[-2000:]
-        return done.stdout
+        """An operator's command, run in this process (the processes under test are the `sigap run`s)."""
+        return sigap_here(self.env, *args).stdout
 
     def roles(self) -> dict[int, str]:
         found = {}
@@ -177,7 +175,7 @@ def cluster(url: str, tmp_path: Path, size: int) -> Iterator[Cluster]:
 
 
 def check_broadcasts_across_processes(running: Cluster) -> None:
-    # One broadcast to 1,000 recipients while every process runs.
+    # One broadcast to every recipient while every process runs.
     running.cli("broadcast", "create", "--kelurahan", "all", "--audience", "all", "--text", "Siaran pertama")
     running.wait_for("Siaran pertama", RECIPIENTS, timeout=90)
     time.sleep(1.0)  # anything still to come (a duplicate) arrives
@@ -185,9 +183,9 @@ def check_broadcasts_across_processes(running: Cluster) -> None:
     assert stats["throttled"] == 0
     assert stats["duplicates"] == 0 and stats["distinct"] == RECIPIENTS == stats["sent"]
     rate = (stats["sent"] - 1) / (stats["last"] - stats["first"])
-    # One rate for the channel, not one per process: never past the platform's limit, and near the configured
-    # rate (a wide margin: the machine is shared; bench/README.md has the strict figure).
-    assert 0.5 * RATE <= rate <= PLATFORM_LIMIT, f"{rate:.1f} msg/s"
+    # One rate for the channel, not one per process: never past the platform's limit, and not stalled (a wide
+    # floor: the machine may be shared; bench/README.md has the strict figure).
+    assert 0.4 * RATE <= rate <= PLATFORM_LIMIT, f"{rate:.1f} msg/s"
     assert list(running.roles().values()).count("leader") == 1
 
     # The same update delivered to two processes is answered once (de-duplicated in the database).
@@ -224,12 +222,14 @@ def check_broadcasts_across_processes(running: Cluster) -> None:
     assert running.stats()["throttled"] == 0
 
 
+@pytest.mark.long(40)
 @pytest.mark.parametrize("db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 def test_three_processes_on_postgresql_send_each_broadcast_once_at_one_rate(db_url: str, tmp_path: Path) -> None:
     with cluster(db_url, tmp_path, size=3) as running:
         check_broadcasts_across_processes(running)
 
 
+@pytest.mark.long(30)
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_two_processes_on_sqlite_send_each_broadcast_once_at_one_rate(db_url: str, tmp_path: Path) -> None:
     with cluster(db_url, tmp_path, size=2) as running:

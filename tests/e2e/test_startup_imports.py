@@ -3,6 +3,7 @@ the real `sigap` process, through `sys.modules` at exit), and the service import
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -18,7 +19,7 @@ from tests.conftest import TELEGRAM_TOKEN, TEST_SECRET
 from tests.integration.helpers import KK4, NIK, dtsen, peserta
 
 ROOT = Path(__file__).resolve().parents[2]
-# Runs `sigap ARGS…` in this interpreter and, at exit, writes whether any aiogram module was loaded.
+# Runs `sigap ARGS…` in this interpreter and, at exit, writes which aiogram modules were loaded.
 PROBE = """
 import atexit, runpy, sys
 out = sys.argv.pop(1)
@@ -43,14 +44,6 @@ def probe(env: dict[str, str], out: Path, *args: str, stdin: str = "") -> subpro
     )
 
 
-def aiogram_modules(env: dict[str, str], tmp_path: Path, *args: str, stdin: str = "") -> str:
-    out = tmp_path / "modules.txt"
-    process = probe(env, out, *args)
-    _stdout, stderr = process.communicate(stdin, timeout=120)
-    assert process.returncode == 0, stderr
-    return out.read_text()
-
-
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     return {
@@ -61,6 +54,28 @@ def env(tmp_path: Path) -> dict[str, str]:
     }
 
 
+# Runs several `sigap` commands one after the other in one fresh interpreter (each as `python -m bot.cli`
+# runs it, its stdin given), writing after each which aiogram modules are loaded by then. Imports only
+# accumulate, so "none after the last" means none of them imported aiogram, and the first non-empty entry
+# names the command that did: one interpreter start instead of one per command.
+SEQUENCE = """
+import io, json, runpy, sys
+out, commands = sys.argv[1], json.loads(sys.argv[2])
+loaded = {}
+for args, stdin in commands:
+    sys.argv, sys.stdin = ["sigap", *args], io.StringIO(stdin)
+    try:
+        runpy.run_module("bot.cli", run_name="__main__", alter_sys=True)
+    except SystemExit as exit:
+        if exit.code not in (0, None):
+            raise
+    loaded[" ".join(args[:2])] = ",".join(sorted(m for m in sys.modules if m == "aiogram" or m.startswith("aiogram.")))
+with open(out, "w") as handle:
+    json.dump(loaded, handle)
+"""
+
+
+@pytest.mark.long(4)
 def test_check_import_report_and_chat_never_import_aiogram(env: dict[str, str], tmp_path: Path) -> None:
     commands: list[tuple[tuple[str, ...], str]] = [
         (("import", "dtsen", str(dtsen(tmp_path / "dtsen.csv"))), ""),
@@ -70,7 +85,18 @@ def test_check_import_report_and_chat_never_import_aiogram(env: dict[str, str], 
         (("selection", "run", "--dry-run"), ""),
         (("chat",), "halo\ncek kelayakan\n"),
     ]
-    loaded = {" ".join(args[:2]): aiogram_modules(env, tmp_path, *args, stdin=stdin) for args, stdin in commands}
+    out = tmp_path / "modules.json"
+    done = subprocess.run(
+        [sys.executable, "-c", SEQUENCE, str(out), json.dumps(commands)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    loaded = json.loads(out.read_text())
+    assert list(loaded) == [" ".join(args[:2]) for args, _stdin in commands]  # each ran and exited 0
     assert loaded == {name: "" for name in loaded}
 
 
@@ -114,6 +140,7 @@ def test_a_whatsapp_only_service_never_imports_aiogram(env: dict[str, str], tmp_
     assert run_until_healthy({**env, **whatsapp}, tmp_path) == ""
 
 
+@pytest.mark.long(12)
 def test_the_service_with_a_telegram_token_imports_aiogram(env: dict[str, str], tmp_path: Path) -> None:
     telegram = {
         "SIGAP_TELEGRAM_TOKEN": TELEGRAM_TOKEN,

@@ -83,7 +83,7 @@ class HandledUpdates:
             assert isinstance(event, Update)
             self.done[event.update_id] += 1
 
-    async def wait(self, update_id: int, times: int, timeout: float = 10.0) -> None:
+    async def wait(self, update_id: int, times: int, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while self.done[update_id] < times:
             assert time.monotonic() < deadline, f"update {update_id} handled {self.done[update_id]} of {times} times"

@@ -56,7 +56,7 @@ class FakeGraph:
                 found.append(message["template"]["components"][0]["parameters"][0]["text"])
         return found
 
-    async def wait(self, user_key: str, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+    async def wait(self, user_key: str, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
         while len(self.to(user_key)) < count:
             if time.monotonic() > deadline:

@@ -94,7 +94,7 @@ class FakeTelegram:
     def sent(self, chat_id: int | None = None) -> list[Call]:
         return [c for c in self.calls if c.method == "sendmessage" and (chat_id is None or c.chat_id == chat_id)]
 
-    async def wait_sent(self, chat_id: int, count: int, timeout: float = 10.0) -> list[Call]:
+    async def wait_sent(self, chat_id: int, count: int, timeout: float = 30.0) -> list[Call]:
         deadline = time.monotonic() + timeout
         while len(self.sent(chat_id)) < count:
             if time.monotonic() > deadline:

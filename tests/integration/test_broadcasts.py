@@ -159,6 +159,35 @@ async def test_scope_holds_for_buttons_pressed_in_chat(loaded: App, bot: Convers
         assert (await uow.session.get(models.Broadcast, other.id)).status == "scheduled"  # type: ignore[union-attr]
 
 
+async def test_a_typed_cancel_keeps_the_scope_checks(loaded: App, bot: Conversations) -> None:
+    """ "batalkan #N" typed by staff cancels their own scheduled broadcast, and never another kelurahan's."""
+    await subscribe(bot, "warga-jatibening", "jatibening")
+    await subscribe(bot, "warga-margajaya-2", "margajaya")
+    made = []
+    async with loaded.store.uow() as uow:
+        for kode in (JATIBENING, MARGAJAYA):
+            broadcast, _ = await broadcasts.create_broadcast(
+                uow,
+                loaded.domain,
+                Actor("staff", kode, f"staff-{kode}"),
+                kode,
+                "all",
+                "Info",
+                now() + timedelta(hours=1),
+                now(),
+                loaded.today(),
+            )
+            made.append(broadcast.id)
+    own, other = made
+    staff = Chat(bot, user="petugas-ketik")
+    await staff.send(f"/petugas {await invite(loaded)}")
+    assert "tidak ditemukan" in await staff.send(f"batalkan pengumuman #{other}")
+    assert f"Pengumuman #{own} dibatalkan" in await staff.send(f"tolong batalin #{own}")
+    async with loaded.store.uow() as uow:
+        assert (await uow.session.get(models.Broadcast, own)).status == "cancelled"  # type: ignore[union-attr]
+        assert (await uow.session.get(models.Broadcast, other)).status == "scheduled"  # type: ignore[union-attr]
+
+
 async def test_audiences_follow_each_subscribers_status(loaded: App, bot: Conversations) -> None:
     await subscribe(bot, "p", "jatibening", verify="priority")
     await subscribe(bot, "e", "jatibening", verify="enrolled")

@@ -61,7 +61,21 @@ def test_arabic_script_and_full_width_digits_become_ascii() -> None:
 
 @pytest.mark.parametrize(
     ("text", "family"),
-    [("mau cek nik ibu saya", True), ("cekin punya bapak dong", True), ("makasih pak", False), ("cek nik saya", False)],
+    [
+        ("mau cek nik ibu saya", True),
+        ("cekin punya bapak dong", True),
+        ("makasih pak", False),
+        ("cek nik saya", False),
+        # whose phone it is is not whose record it is
+        ("ini bukan hp saya, hp tetangga. bisa cek?", False),
+        ("hp nya punya anak saya, mau cek", False),
+        ("i'm using my wife's phone, can i check?", False),
+        ("pake hp istri, mau cek nik ibu saya", True),
+        # someone who works for the user
+        ("cek punya supir saya", True),
+        ("I'd like to check my housekeeper's eligibility", True),
+        ("saya supir, bisa cek?", False),
+    ],
 )
 def test_family_reference(text: str, family: bool) -> None:
     assert family_reference(text) is family
@@ -71,6 +85,7 @@ def test_family_reference(text: str, family: bool) -> None:
     ("text", "lang"),
     [
         ("Hello, I want to check if I am eligible", "en"),
+        ("Is this chatbot run by the city government?", "en"),
         ("how much does it cost?", "en"),
         ("saya mau tanya bayarnya berapa ya", "id"),
         ("ok", None),
@@ -84,7 +99,8 @@ def test_language_only_when_clear(text: str, lang: str | None) -> None:
 @pytest.mark.parametrize(
     ("text", "escape"),
     [("batal", "cancel"), ("ga jadi", "cancel"), ("menu", "menu"), ("hapus data saya", "erase"),
-     ("bantuan", "help"), ("mau ngomong sama petugas", "human"), ("kk saya baru", None)],
+     ("bantuan", "help"), ("mau ngomong sama petugas", "human"), ("kk saya baru", None),
+     ("tolong hapus semua riwayat chat sy", "erase"), ("hapus draf", None)],
 )  # fmt: skip
 def test_ways_out(text: str, escape: str | None) -> None:
     assert escape_of(text) == escape

@@ -128,3 +128,37 @@ def test_an_unrelated_message_matches_nothing() -> None:
     for text in ("harga bbm naik ga", "halo", "😂😂", "jatibening"):
         assert faq.match(text.lower(), normalise(text)) is None, text
     assert all(re.compile(p.pattern) for e in ENTRIES for p in e.patterns)
+
+
+def test_a_relatives_outcome_is_answered_about_that_person() -> None:
+    entry = faq.entry("what_next")
+    own = faq.answer_text(entry, DOMAIN, Translator("id"), "eligible")
+    other = faq.answer_text(entry, DOMAIN, Translator("id"), "eligible", other=True)
+    assert "Anda sudah memenuhi syarat" in own
+    assert other.startswith("Tentang NIK yang dicek tadi")
+    assert "Anda sudah" not in other and "Orang tersebut tidak perlu" in other
+    english = faq.answer_text(entry, DOMAIN, Translator("en"), "eligible", other=True)
+    assert english.startswith("About the NIK you checked")
+    # the general answer (no status of its own) is not reworded
+    assert faq.answer_text(entry, DOMAIN, Translator("id"), None, other=True) == faq.answer_text(
+        entry, DOMAIN, Translator("id"), None
+    )
+
+
+@pytest.mark.parametrize(
+    ("topic", "answered_by"),
+    [
+        ("claim_documents", "claim_time"),
+        ("jkk_jkm_meaning", "claim_time"),
+        ("update_time", "update_time"),
+        (None, "how_long"),
+    ],
+)
+def test_how_long_is_answered_for_the_last_topic(topic: str | None, answered_by: str) -> None:
+    assert faq.resolve(faq.entry("how_long"), topic).id == answered_by
+
+
+def test_every_after_target_exists() -> None:
+    ids = {e.id for e in ENTRIES}
+    for entry in ENTRIES:
+        assert set(entry.after) <= ids and set(entry.after.values()) <= ids, entry.id

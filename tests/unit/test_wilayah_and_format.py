@@ -43,6 +43,14 @@ def test_kelurahan_is_found_inside_a_sentence() -> None:
     assert found is not None and found.name == "Jatibening"
 
 
+def test_a_kelurahan_beats_the_kecamatan_it_is_named_after() -> None:
+    # Jatiasih is both a kecamatan and one of its kelurahan: named after "kecamatan", it is the kecamatan
+    found = W.find_in_text("kelurahannya di kecamatan jatiasih, yg jatirasa")
+    assert found is not None and found.name == "Jatirasa"
+    alone = W.find_in_text("sy di jatiasih")
+    assert alone is not None and alone.name == "Jatiasih"
+
+
 def test_nonsense_matches_nothing() -> None:
     assert W.find_kelurahan("xyz") is None
     assert W.find_kelurahan("pizza hut") is None
