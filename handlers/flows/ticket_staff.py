@@ -455,7 +455,10 @@ async def _typed_action(turn: Turn, staff: Staff, action: str, ticket_id: int, r
 
 async def not_understood(turn: Turn) -> list[Reply] | None:
     """A staff member's message the bot cannot place (most likely an answer typed with no ticket open): how to
-    send it, never a bare "belum mengerti" with the citizen menu. None for a citizen."""
+    send it, never a bare "belum mengerti" with the citizen menu. None for a citizen (and for a short message,
+    without asking the database: "hmm gimana ya" from a citizen costs no query)."""
+    if len(turn.msg.text.split()) < 4:
+        return None
     staff = await _staff(turn)
     if staff is None:
         return None
