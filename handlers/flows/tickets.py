@@ -149,6 +149,8 @@ def acknowledged(said: Said) -> bool:
 def thanks_only(said: Said) -> bool:
     """ "oke pak makasih infonya, besok sy ke kelurahan": thanks, with nothing more asked."""
     lowered = said.lowered
+    if len(lowered.split()) > 8 or re.search(r"\d", lowered):
+        return False  # "terima kasih, KK saya nomornya sudah berubah sejak Januari 2026 …": news for the officer
     return bool(_THANKS.search(lowered)) and "?" not in lowered and not _MORE_TO_SAY.search(lowered)
 
 

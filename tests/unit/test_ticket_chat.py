@@ -129,6 +129,8 @@ def test_more_for_the_officer_is_not_a_status_question(text: str) -> None:
         ("makasih, tapi masih bingung soal desil", False),
         ("makasih pak, mau tanya lagi soal kartu", False),
         ("terima kasih, jadi kapan saya bisa ambil kartunya?", False),
+        ("terima kasih pak, nomor KK saya sudah berubah sejak bulan Januari kemarin", False),
+        ("makasih, alamat saya sekarang di RT 05", False),
     ],
 )
 def test_thanks_with_nothing_more_asked(text: str, thanks: bool) -> None:
