@@ -119,7 +119,11 @@ _NOT_YET = re.compile(r"\b(belum|blm|blom)\b")
 _THANKS = re.compile(
     r"\b(terima ?kasih|makasih|makasi|mksh|mks|trims|thanks|thank you|thx|tq|tengkyu|suwun|nuhun|hatur nuhun)\b"
 )
-_MORE_TO_SAY = re.compile(r"\b(tapi|tetapi|tp|namun|but|masih|lagi|mau tanya|tanya|however)\b")
+_MORE_TO_SAY = re.compile(
+    r"\b(tapi|tetapi|tp|namun|but|masih|lagi|mau tanya|tanya|however"
+    # news about the matter itself: "ok pak, kk saya sudah berubah", "siap, tapi belum bisa"
+    r"|kk|ktp|nik|alamat|data|dtsen|desil|nomor|nomer|pindah|berubah|ganti|salah|belum|blm|tidak|ga|gak|nggak|kok)\b"
+)
 
 
 def asks_status(said: Said) -> bool:

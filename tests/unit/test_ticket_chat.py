@@ -8,7 +8,16 @@ import pytest
 from handlers.change_of_mind import change_of_mind
 from handlers.flows.claims import about_accident
 from handlers.flows.fallback import about_leaving
-from handlers.flows.tickets import _question_in, asks_status, masked, new_request, served_here, thanks_only, topic_of
+from handlers.flows.tickets import (
+    _question_in,
+    acknowledged,
+    asks_status,
+    masked,
+    new_request,
+    served_here,
+    thanks_only,
+    topic_of,
+)
 from handlers.understanding import read
 
 
@@ -135,6 +144,20 @@ def test_more_for_the_officer_is_not_a_status_question(text: str) -> None:
 )
 def test_thanks_with_nothing_more_asked(text: str, thanks: bool) -> None:
     assert thanks_only(read(text)) is thanks
+
+
+@pytest.mark.parametrize(
+    ("text", "taken_in"),
+    [
+        ("oke pak, nanti saya tunggu", True),
+        ("siap bu, besok sy ke kelurahan", True),
+        ("ok pak kk saya sudah berubah", False),
+        ("oke, jadi saya harus bawa apa?", False),
+        ("iya pak tapi belum bisa datang", False),
+    ],
+)
+def test_taking_an_answer_in(text: str, taken_in: bool) -> None:
+    assert acknowledged(read(text)) is taken_in
 
 
 @pytest.mark.parametrize(
