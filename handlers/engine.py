@@ -21,6 +21,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from handlers import faq
+from handlers.change_of_mind import change_of_mind
 from handlers.context import Turn
 from handlers.entities import affirmative, normalise_digits
 from handlers.flow import Routes
@@ -220,6 +221,10 @@ class Conversations:
         if command == "/tiket" or command.startswith("/tiket "):
             return await ticket_staff.command(turn, said.text)
         step = ROUTES.steps.get(turn.state)
+        if step is not None:
+            changed = await self._changed_mind(turn, said)
+            if changed is not None:
+                return changed
         if step is None:
             typed = await staff.typed_action(turn, said) or await ticket_staff.typed(turn, said)
             if typed is not None:
@@ -251,17 +256,35 @@ class Conversations:
             replies.append(step.reminder(turn))  # answered the other question; the pending step stays
         return replies
 
+    async def _changed_mind(self, turn: Turn, said: Said) -> list[Reply] | None:
+        """ "eh ga jadi deh" at a step: cancelled; "gajadi, sy mau cek kelayakan aja": cancelled, and the
+        rest served. None when the rest is not a clear request ("ga jadi dikirim, Pak, karena…" is an answer)."""
+        rest = change_of_mind(said.text)
+        if rest is None or (not rest and len(said.text.split()) > 4):
+            return None
+        wanted = read(rest) if rest else None
+        step = ROUTES.steps.get(turn.state)
+        most = 5 if step is not None and step.free_text else 8  # free text (an announcement): only a short rest
+        if wanted is not None and (len(rest.split()) > most or not _clear_request(wanted)):
+            return None
+        cancelled = await self._cancel(turn)
+        if wanted is None:
+            return cancelled
+        return [*(Reply(reply.text) for reply in cancelled), *await self._text(turn, wanted)]
+
     async def _escape(self, turn: Turn, escape: str) -> list[Reply]:
         match escape:
             case "erase":
-                return erase.ask(turn)
+                return await erase.ask(turn)
             case "cancel":
                 return await self._cancel(turn)
             case "help":
                 return help.show(turn)
             case "human":
                 return await tickets.start(turn, lead=tickets.human_lead(turn))
-        return welcome.menu(turn)
+        # A staff member's "menu" or /start with nothing pending: their own menu (tickets, announcements, and
+        # the way to the citizen menu). Leaving a step, "menu" is the citizen menu, as for everyone.
+        return (None if turn.state else await staff.menu_of_staff(turn)) or welcome.menu(turn)
 
     async def _cancel(self, turn: Turn) -> list[Reply]:
         step = ROUTES.steps.get(turn.state)
@@ -287,7 +310,17 @@ class Conversations:
         reply = await self._short_answer(turn, said)
         if reply is not None:
             return reply, True
+        if fallback.about_leaving(said.lowered):
+            return fallback.unknown_question(turn), True  # no procedure in the brief: an officer answers
         found = said.faq
+        accident_first = said.intent == "claim_help" and said.nlu.scores.get(said.intent, 0) >= 5
+        if (
+            accident_first
+            and claims.about_accident(said.lowered)
+            and (found is None or "accident" not in found.entry.buttons)
+        ):
+            # "suami sy kecelakaan hrs kmn dulu": the accident steps, before a general "where to start".
+            return await claims.claim_intent(turn, said), True
         check_score = said.nlu.scores.get(said.intent, 0) if said.intent == "check_eligibility" else 0
         # "mau cek punya emak sy, dia udah tua": a request to check a relative, not a question about age.
         strong_check = check_score >= 5 or (check_score >= 3 and said.family and not said.is_question)
@@ -302,7 +335,8 @@ class Conversations:
             return await handler(turn, said), said.intent in INFO_INTENTS
         if ASK_AWAY.search(said.lowered):
             return fallback.ask_away(turn), True
-        return fallback.out_of_scope(turn), True
+        # A staff member's unplaced message (an answer typed with no ticket open): how to send it.
+        return await ticket_staff.not_understood(turn) or fallback.out_of_scope(turn), True
 
     async def _short_answer(self, turn: Turn, said: Said) -> list[Reply] | None:
         """A bare "iya"/"boleh" with no step pending takes up the first thing the last answer offered;
@@ -331,6 +365,16 @@ class Conversations:
         if handler is not None:
             return await handler(turn, argument)
         return [turn.main_menu(turn._("Tombol itu sudah tidak berlaku. Silakan pilih lagi dari menu."))]
+
+
+def _clear_request(said: Said) -> bool:
+    """What follows a change of mind is something the bot serves: a way out, a question for an officer, a
+    known request or a knowledge-base question."""
+    if len(said.text.split()) > 8:
+        return False
+    if said.escape is not None or said.wants_officer or said.digits.nik or said.faq is not None:
+        return True
+    return said.intent != "out_of_scope" and said.nlu.scores.get(said.intent, 0) >= 3
 
 
 _SELF_OR_CHECK = re.compile(

@@ -46,8 +46,10 @@ _NOT_WORK = re.compile(
 
 # Asking for a person to answer (a ticket), as opposed to asking for contact details (the Bantuan text).
 _OFFICER = re.compile(
-    r"\b(tanya|tanyakan|nanya|bertanya|bicara|ngomong|ngobrol|chat|ketemu|konsultasi|curhat)"
-    r" (ke |sama |dengan |langsung (ke |sama |dengan )?)?(petugas|admin|operator|orang|manusia|cs|pegawai)\b"
+    r"\b(tanya|tanyakan|nanya|nny|tny|bertanya|bicara|ngomong|ngmg|ngomg|omong|ngobrol|ngbrl|chat|ketemu|konsultasi"
+    r"|curhat)"
+    r" (ke |kpd |sama |sm |ama |dengan |dgn |langsung (ke |sama |sm |dengan )?)?"
+    r"(petugas|ptgs|admin|operator|orang|manusia|cs|pegawai)\b"
     r"|\b(komplain|complain\w*|keluhan|mengeluh|mengadu|ngadu|pengaduan|aduan|protes)\b"
     r"|\b(talk|speak|chat) (to|with) (a |an |the )?(person|human|someone|agent|officer|staff)\b"
     r"|\bask (an? |the )?(officer|staff|person|human)\b|\b(complaint|complain)\b"

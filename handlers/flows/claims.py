@@ -4,6 +4,8 @@ domain brief §2). Shared by the check and "Status kepesertaan"; imports no othe
 
 from __future__ import annotations
 
+import re
+
 from handlers.context import Turn
 from handlers.flow import Router
 from handlers.model import Button, Reply
@@ -41,6 +43,28 @@ def office(turn: Turn) -> str:
     return ", ".join(p for p in parts if p) or turn._("kantor cabang BPJS Ketenagakerjaan terdekat")
 
 
+# An accident named in a message: "suami sy kecelakaan", "ketabrak pas narik", "jatuh dari motor".
+_ACCIDENT = re.compile(
+    r"\b(kecelakaan|kecelakan|kclkaan|kecelakaan\w*|tabrakan|ketabrak|ditabrak|tertabrak|keserempet|diserempet"
+    r"|terserempet|terjatuh|jatuh dari|luka|patah tulang|accident|crash|injured)\b"
+)
+
+
+def about_accident(text: str) -> bool:
+    return bool(_ACCIDENT.search(text.lower()))
+
+
+def urgent_accident_steps(turn: Turn) -> Reply:
+    """What cannot wait for an officer's answer after an accident (brief §2)."""
+    _ = turn._
+    text = _(
+        "Penting, jangan tunggu jawaban petugas: jika ini kecelakaan kerja (termasuk di perjalanan pergi/pulang "
+        "kerja), laporkan ke BPJS Ketenagakerjaan paling lambat 2×24 jam setelah kejadian. Keluarga boleh "
+        "melaporkan. Berobat dulu; jika bisa, di rumah sakit/klinik mitra BPJS Ketenagakerjaan (PLKK)."
+    )
+    return Reply(text, (Button("accident", _("Jika kecelakaan")), turn.menu_button()))
+
+
 def accident(turn: Turn) -> list[Reply]:
     _ = turn._
     turn.remember_topic(CLAIM_TOPIC)
@@ -56,7 +80,10 @@ def accident(turn: Turn) -> list[Reply]:
         "Kantor: {office}\n"
         "Jangan menunda laporan."
     ).format(office=office(turn))
-    return [Reply(text, (Button("jkm", _("Klaim JKM")), turn.menu_button()))]
+    # Questions the steps do not answer ("ditanggung ga?", "kemana dulu?") can go to a kelurahan officer.
+    return [
+        Reply(text, (Button("ticket:start", _("Tanya petugas")), Button("jkm", _("Klaim JKM")), turn.menu_button()))
+    ]
 
 
 def jkm_claim(turn: Turn) -> list[Reply]:

@@ -13,6 +13,7 @@ from handlers.flow import Router
 from handlers.model import Button, Reply
 from handlers.understanding import Said
 from sigap_core.tickets import erase_of as erase_tickets
+from sigap_core.tickets import open_ticket_of
 
 AWAITING_ERASE = "confirm_erase"
 
@@ -24,22 +25,45 @@ def _buttons(turn: Turn) -> tuple[Button, ...]:
     return (Button("erase:yes", _("Ya, hapus")), Button("erase:no", _("Batal")))
 
 
-def ask(turn: Turn) -> list[Reply]:
+async def _open_ticket_number(turn: Turn) -> str | None:
+    """The chat's ticket still waiting or answered (it closes unanswered when the data goes)."""
+    if not turn.asked_officer:
+        return None
+    ticket = await open_ticket_of(turn.uow, turn.msg.channel, turn.msg.user_key, turn.now)
+    return ticket.number if ticket is not None else None
+
+
+async def ask(turn: Turn) -> list[Reply]:
     _ = turn._
     turn.set_state(AWAITING_ERASE)
     text = _(
         "Yang akan dihapus: riwayat percakapan, verifikasi NIK yang tersimpan, langganan info, pilihan bahasa, "
         "dan isi pertanyaan Anda ke petugas kelurahan. Data DTSEN dan BPJS Anda tidak berubah. Lanjutkan?"
     )
+    number = await _open_ticket_number(turn)
+    if number is not None:
+        text += "\n" + _(
+            "Tiket {number} Anda masih terbuka: tiket itu akan ditutup dan tidak akan dijawab petugas."
+        ).format(number=number)
     return [Reply(text, _buttons(turn))]
 
 
 async def confirm(turn: Turn) -> list[Reply]:
     _ = turn._
     if turn.state != AWAITING_ERASE:
-        return ask(turn)  # an old "Ya, hapus" button pressed later: ask again rather than erase silently
+        return await ask(turn)  # an old "Ya, hapus" button pressed later: ask again rather than erase silently
+    number = await _open_ticket_number(turn)
     asked = await erase_tickets(turn.uow, turn.msg.channel, turn.msg.user_key, turn.now)  # texts; counts stay
     await turn.erase()
+    if number is not None:
+        return [
+            Reply(
+                _(
+                    "Data Anda di bot ini sudah dihapus, termasuk isi pertanyaan Anda ke petugas kelurahan. "
+                    "Tiket {number} ditutup dan tidak akan dijawab. Kirim pesan apa saja jika ingin mulai lagi."
+                ).format(number=number)
+            )
+        ]
     if asked:
         return [
             Reply(
@@ -69,7 +93,7 @@ async def erase_step(turn: Turn, said: Said) -> list[Reply] | None:
     if said.bare_answer is False:
         return await cancel(turn)
     if said.is_question and said.faq is None:
-        return ask(turn)  # "data DTSEN saya ikut terhapus?": the confirmation says what is erased
+        return await ask(turn)  # "data DTSEN saya ikut terhapus?": the confirmation says what is erased
     if said.faq is not None or said.intent not in ("out_of_scope",):
         return None
     _ = turn._
@@ -82,4 +106,4 @@ async def erase_button(turn: Turn, argument: str) -> list[Reply]:
         return await confirm(turn)
     if argument == "no":
         return await cancel(turn)
-    return ask(turn)
+    return await ask(turn)

@@ -3,6 +3,8 @@ knowledge base cannot answer. Never silence, never a dead end."""
 
 from __future__ import annotations
 
+import re
+
 from handlers.context import Turn
 from handlers.model import Button, Kind, Reply
 
@@ -52,6 +54,18 @@ def ask_away(turn: Turn) -> list[Reply]:
         "pilih dari menu."
     )
     return [turn.main_menu(text)]
+
+
+# Leaving the programme ("sy mau berhenti jadi peserta sigap", "cara keluar dari sigap"): the brief gives no
+# procedure, so an officer answers; never the general "SIGAP adalah…" nor a check.
+_LEAVING = re.compile(
+    r"\b(berhenti|keluar|mundur|mengundurkan diri|undur diri|cabut|resign|quit|leave|withdraw)\b"
+    r".{0,25}\b(peserta|kepesertaan|sigap|ucj|program|bpjs)\b"
+)
+
+
+def about_leaving(lowered: str) -> bool:
+    return bool(_LEAVING.search(lowered)) and "langganan" not in lowered
 
 
 def unknown_question(turn: Turn) -> list[Reply]:

@@ -88,7 +88,7 @@ async def command(turn: Turn, text: str) -> list[Reply]:
             if staff.role == "admin"
             else _("Anda sekarang petugas Kelurahan {kelurahan}.").format(kelurahan=_place_name(turn, staff))
         )
-        return [staff_menu(turn, staff, welcome)]
+        return [staff_menu(turn, staff, welcome + "\n" + _("Pertanyaan warga (tiket): ketik /tiket."))]
     current = await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key)
     if current is None:
         return [
@@ -631,6 +631,15 @@ async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
 @router.button("staff")
 async def staff_button(turn: Turn, argument: str) -> list[Reply]:
     return await on_button(turn, argument)
+
+
+async def menu_of_staff(turn: Turn) -> list[Reply] | None:
+    """A staff member's "menu": the staff menu (with the way to the citizen menu). None for a citizen."""
+    current = await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key)
+    if current is None:
+        return None
+    turn.clear_state()
+    return [staff_menu(turn, current)]
 
 
 async def typed_action(turn: Turn, said: Said) -> list[Reply] | None:

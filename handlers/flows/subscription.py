@@ -15,7 +15,9 @@ router = Router("subscription")
 async def start(turn: Turn, typed: str | None = None) -> list[Reply]:
     place = await kelurahan_flow.resolve(turn, typed)
     if place is None:
-        return kelurahan_flow.ask(turn, "subscribe")
+        # Said what this is for: a bare "Kelurahan Anda apa?" after a request reads as any other flow.
+        lead = turn._("Langganan info: pengumuman dari kelurahan Anda akan dikirim ke chat ini.")
+        return [Reply(lead), *kelurahan_flow.ask(turn, "subscribe")]
     return await subscribe(turn, place)
 
 

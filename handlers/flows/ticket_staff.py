@@ -27,6 +27,8 @@ from sigap_core.store.models import Staff
 STAFF_TICKET_REPLY = "staff_ticket_reply"
 STAFF_TICKET_NOTE = "staff_ticket_note"
 STAFF_TICKET_TRANSFER = "staff_ticket_transfer"
+STAFF_TICKET_VIEW = "staff_ticket_view"  # a ticket was just shown: typed text is likely its answer
+STAFF_TICKET_DRAFT = "staff_ticket_draft"  # typed text offered as the answer, waiting for "Kirim"
 MAX_ANSWER = 2000
 LIST_LIMIT = 9  # a WhatsApp list holds 10 rows: 9 tickets and the way back
 HISTORY_ROOM = 3000  # characters of messages shown with a ticket (the newest; the rest is said to exist)
@@ -49,6 +51,27 @@ _TYPED_LIST = re.compile(
     r"|tiket (warga|terbuka|masuk|saya|sy))$"
 )
 _TYPED_ONE = re.compile(r"^(?:/?tiket|ticket)?\s*#?(\d{1,9})$")
+# A ticket action typed with its number: "tutup tiket 4", "balas 4 sudah kami cek pak", "ambil #4",
+# "alihkan tiket 1 ke kaliabang tengah", "catat 4 sudah ditelepon".
+_VERBS = {
+    **dict.fromkeys(("balas", "bls", "jawab", "reply", "answer", "respon"), "tiket_balas"),
+    **dict.fromkeys(("tutup", "close", "selesai", "selesaikan"), "tiket_tutup"),
+    **dict.fromkeys(("ambil", "take", "klaim"), "tiket_ambil"),
+    **dict.fromkeys(("alihkan", "alihin", "pindahkan", "pindahin", "transfer", "teruskan", "oper"), "tiket_alih"),
+    **dict.fromkeys(("catat", "catatan", "note", "catatan internal"), "tiket_catat"),
+}
+_VERB = "|".join(sorted((re.escape(v) for v in _VERBS), key=len, reverse=True))
+_TYPED_ACTION = re.compile(
+    rf"^(?P<verb>{_VERB})(?:\s+(?:tiket|ticket|no\.?|nomor|nomer))?\s*#?(?P<id>\d{{1,9}})\b[\s:,.\-]*(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+# The same without a number, for the ticket just shown: "Alihkan", "tutup tiket", "alihkan ke jatibening".
+_BARE_ACTION = re.compile(
+    rf"^(?P<verb>{_VERB})(?:\s+(?:tiket|ticket|ini|tiket ini|aja|saja))?(?:\s+(?P<rest>(?:ke|to)\s.+))?$",
+    re.IGNORECASE | re.DOTALL,
+)
+_TO = re.compile(r"^(?:ke|to)\s+(?:kelurahan\s+|kel\.?\s+)?", re.IGNORECASE)
+_LETTERS = re.compile(r"[^\W\d_]")
 
 
 def number_of(ticket_id: int | str) -> str:
@@ -122,7 +145,12 @@ async def list_for(turn: Turn, staff: Staff, lead: str = "") -> list[Reply]:
     )
     if not items:
         text = _("Tidak ada tiket terbuka untuk {where}.").format(where=where)
-        return [staff_menu(turn, staff, f"{lead}\n\n{text}" if lead else text)]
+        buttons = (
+            Button("tiket_daftar", _("Muat ulang")),
+            Button("staff:menu", _("Menu petugas")),
+            Button("menu", _("Menu warga")),
+        )
+        return [Reply(f"{lead}\n\n{text}" if lead else text, buttons)]
     lines = [_("Tiket terbuka untuk {where}, terlama dulu:").format(where=where)]
     rows = []
     for item in items:
@@ -177,7 +205,11 @@ async def show(turn: Turn, staff: Staff, ticket_id: int, lead: str = "") -> list
         ),
     ]
     if ticket.assignee_staff_id is not None:
-        head.append(_("Diambil: Anda") if ticket.assignee_staff_id == staff.id else _("Diambil: petugas lain"))
+        head.append(
+            _("Diambil: Anda")
+            if ticket.assignee_staff_id == staff.id
+            else _("Diambil: petugas lain (ID petugas {id})").format(id=ticket.assignee_staff_id)
+        )
     if ticket.shared_status:
         label = service.STATUS_LABELS.get(ticket.shared_status)
         head.append(
@@ -189,6 +221,9 @@ async def show(turn: Turn, staff: Staff, ticket_id: int, lead: str = "") -> list
     room = HISTORY_ROOM
     for message in reversed(detail.messages):
         author = _(AUTHORS.get(message.author, message.author))
+        if message.staff_id is not None and message.author in ("staff", "note"):
+            who = _("Anda") if message.staff_id == staff.id else _("ID petugas {id}").format(id=message.staff_id)
+            author = f"{author} · {who}"
         entry = f"{author} ({_when(turn, message.created_at)}):\n{message.text}"
         if len(entry) > room and history:
             break
@@ -197,20 +232,31 @@ async def show(turn: Turn, staff: Staff, ticket_id: int, lead: str = "") -> list
     hidden = len(detail.messages) - len(history)
     if hidden:
         history.insert(0, _("({n} pesan sebelumnya tidak ditampilkan)").format(n=hidden))
+    if not detail.messages:
+        history.append(
+            _(
+                "(Isi tiket ini sudah dihapus: warga meminta datanya dihapus, atau masa simpannya habis. "
+                "Warga tidak bisa menerima jawaban lagi.)"
+            )
+        )
     text = "\n".join(head) + "\n\n" + "\n\n".join(history)
     if lead:
         text = f"{lead}\n\n{text}"
     if ticket.state == "closed":
         return [Reply(text, _back(turn))]
-    rows = (
+    rows = [
         Row(f"tiket_balas:{ticket.id}", _("Balas"), _("Jawaban dikirim ke warga")),
         Row(f"tiket_ambil:{ticket.id}", _("Ambil"), _("Tandai tiket ini sebagai tugas Anda")),
         Row(f"tiket_catat:{ticket.id}", _("Catatan internal"), _("Hanya dibaca petugas")),
         Row(f"tiket_alih:{ticket.id}", _("Alihkan"), _("Ke kelurahan lain")),
         Row(f"tiket_tutup:{ticket.id}", _("Tutup tiket"), _("Warga diminta menilai jawaban")),
         Row("tiket_daftar", _("Daftar tiket")),
-    )
-    return [Reply(text, menu=Menu(_("Pilih tindakan"), rows))]
+    ]
+    if ticket.assignee_staff_id == staff.id:
+        del rows[1]  # already this officer's: no "Ambil"
+    # Text typed next is most likely the answer: offered to send (`view_step`), never lost.
+    turn.set_state(STAFF_TICKET_VIEW, ticket=ticket.id)
+    return [Reply(text, menu=Menu(_("Pilih tindakan"), tuple(rows)))]
 
 
 # Actions ----------------------------------------------------------------------------------------------------
@@ -230,7 +276,7 @@ def _ask_text(turn: Turn, state: str, ticket_id: int) -> list[Reply]:
 
 async def reply(turn: Turn, staff: Staff, ticket_id: int, text: str) -> list[Reply]:
     _ = turn._
-    if turn.state == STAFF_TICKET_REPLY:
+    if turn.state in (STAFF_TICKET_REPLY, STAFF_TICKET_DRAFT, STAFF_TICKET_VIEW):
         turn.clear_state()  # (a reply-to on a notice leaves any other draft where it was)
     result = await service.reply(turn.uow, staff, ticket_id, turn.now, text)
     if not result.ok:
@@ -364,14 +410,64 @@ async def typed(turn: Turn, said: Said) -> list[Reply] | None:
     lowered = " ".join(said.lowered.split())
     listing = _TYPED_LIST.match(lowered)
     one = _TYPED_ONE.match(lowered) if lowered.startswith(("#", "tiket", "ticket")) else None
-    if not listing and not one:
+    action = _TYPED_ACTION.match(said.text.strip())
+    # A bare "Alihkan" is for the ticket on the screen (the view's own step); with none, which one is asked.
+    bare = None if action or turn.state else _BARE_ACTION.match(said.text.strip())
+    status = not (listing or one or action or bare) and ticket_flow.asks_status(said)
+    if not listing and not one and not action and not bare and not status:
         return None
     staff = await _staff(turn)
     if staff is None:
+        if action or bare:
+            return None  # "balas 4 …" or "tutup" from a citizen is no command
         return await ticket_flow.status(turn)  # a citizen asking about their own ticket
+    if bare:
+        # "Alihkan" with no ticket on the screen: which one?
+        _ = turn._
+        return [
+            Reply(
+                _("Tiket yang mana? Ketik nomornya juga, contoh: “{example}”, atau buka daftar dengan /tiket.").format(
+                    example=f"{bare['verb'].lower()} 4"
+                ),
+                (Button("tiket_daftar", _("Daftar tiket")), Button("staff:menu", _("Menu petugas"))),
+            )
+        ]
+    if action:
+        return await _typed_action(turn, staff, _VERBS[action["verb"].lower()], int(action["id"]), action["rest"])
     if one:
         return await show(turn, staff, int(one.group(1)))
     return await list_for(turn, staff)
+
+
+async def _typed_action(turn: Turn, staff: Staff, action: str, ticket_id: int, rest: str) -> list[Reply]:
+    """A typed action: with its text ("balas 4 sudah kami cek", "alihkan 4 ke jatibening") done at once
+    (closing still asks to confirm); without, the same as pressing its button."""
+    rest = rest.strip()
+    if rest and _LETTERS.search(rest):
+        if action == "tiket_balas":
+            return await reply(turn, staff, ticket_id, rest)
+        if action == "tiket_catat":
+            return await note(turn, staff, ticket_id, rest)
+        if action == "tiket_alih":
+            return await transfer(turn, staff, ticket_id, _TO.sub("", rest))
+    return await _on_button(turn, action, str(ticket_id))
+
+
+async def not_understood(turn: Turn) -> list[Reply] | None:
+    """A staff member's message the bot cannot place (most likely an answer typed with no ticket open): how to
+    send it, never a bare "belum mengerti" with the citizen menu. None for a citizen (and for a short message,
+    without asking the database: "hmm gimana ya" from a citizen costs no query)."""
+    if len(turn.msg.text.split()) < 4:
+        return None
+    staff = await _staff(turn)
+    if staff is None:
+        return None
+    _ = turn._
+    text = _(
+        "Pesan itu belum saya kirim ke siapa pun. Kalau itu jawaban untuk warga: buka tiketnya (/tiket), lalu "
+        "tekan Balas atau ketik jawabannya; atau ketik langsung “balas 4 …” dengan nomor tiketnya."
+    )
+    return [Reply(text, (Button("tiket_daftar", _("Daftar tiket")), Button("staff:menu", _("Menu petugas"))))]
 
 
 async def on_reply_to(turn: Turn, said: Said | None) -> list[Reply] | None:
@@ -422,6 +518,16 @@ async def on_reply_to(turn: Turn, said: Said | None) -> list[Reply] | None:
 def _reminder(turn: Turn) -> Reply:
     _ = turn._
     ticket = number_of(turn.data.get("ticket", ""))
+    if turn.state == STAFF_TICKET_VIEW:
+        return Reply(
+            _("Tiket {number} masih terbuka di layar Anda: tekan Balas, atau ketik jawabannya.").format(number=ticket),
+            (
+                Button(f"tiket_balas:{turn.data.get('ticket', '')}", _("Balas")),
+                Button("tiket_daftar", _("Daftar tiket")),
+            ),
+        )
+    if turn.state == STAFF_TICKET_DRAFT:
+        return _draft_offer(turn, int(turn.data.get("ticket") or 0), str(turn.data.get("draft") or ""))
     prompts = {
         STAFF_TICKET_REPLY: _("Ketik jawaban untuk tiket {number} (teks), atau tekan Batal."),
         STAFF_TICKET_NOTE: _("Ketik catatan internal untuk tiket {number}, atau tekan Batal."),
@@ -483,7 +589,85 @@ async def transfer_step(turn: Turn, said: Said) -> list[Reply] | None:
     if staff is None or not isinstance(ticket_id, int):
         turn.clear_state()
         return None
+    typed_instead = await typed(turn, said)  # "#4", "tiket 5", "tutup 4": another command, not a kelurahan
+    if typed_instead is not None:
+        return typed_instead
+    bare = _BARE_ACTION.match(said.text.strip())
+    if bare and _VERBS[bare["verb"].lower()] == "tiket_alih" and bare["rest"]:
+        return await transfer(turn, staff, ticket_id, _TO.sub("", bare["rest"]))  # "alihkan ke jatibening"
     return await transfer(turn, staff, ticket_id, said.text)
+
+
+def _draft_offer(turn: Turn, ticket_id: int, draft: str) -> Reply:
+    _ = turn._
+    return Reply(
+        _("Kirim pesan ini ke warga sebagai jawaban tiket {number}?\n\n“{draft}”").format(
+            number=number_of(ticket_id), draft=draft
+        ),
+        (
+            Button(f"tiket_kirim:{ticket_id}", _("Ya, kirim")),
+            Button(f"tiket_catat_draf:{ticket_id}", _("Simpan jadi catatan")),
+            Button("tiket_batal", _("Batal")),
+        ),
+    )
+
+
+async def _exit_view(turn: Turn) -> list[Reply]:
+    if turn.state == STAFF_TICKET_DRAFT:
+        return await _drop(turn)  # the draft: "Dibatalkan; tidak ada yang dikirim.", the ticket again
+    staff = await _staff(turn)
+    turn.clear_state()
+    if staff is None:
+        return [turn.main_menu(turn._("Dibatalkan."))]
+    return await list_for(turn, staff)
+
+
+@router.step(
+    STAFF_TICKET_VIEW,
+    STAFF_TICKET_DRAFT,
+    reminder=_reminder,
+    cancel=_exit_view,
+    own_escapes=("menu",),
+    free_text=True,  # "Gak usah bawa KK, Bu" or "Kembali ke kantor" is an answer: only a bare "batal"/"menu" leave
+    max_text=MAX_ANSWER,
+    too_long=_too_long,
+)
+async def view_step(turn: Turn, said: Said) -> list[Reply] | None:
+    """Text right after a ticket was shown (or after a draft was offered): a typed command ("tutup",
+    "alihkan ke jatibening", "tiket 5"); a clear request of its own (served as such); otherwise the likely
+    answer, offered to send with a button — never sent unasked, never lost."""
+    staff = await _staff(turn)
+    ticket_id = turn.data.get("ticket")
+    if staff is None or not isinstance(ticket_id, int):
+        turn.clear_state()
+        return None
+    drafting = turn.state == STAFF_TICKET_DRAFT
+    if said.escape == "menu":
+        turn.clear_state()  # (a draft is dropped: it was never sent)
+        return [staff_menu(turn, staff)]
+    typed_instead = await typed(turn, said)
+    if typed_instead is not None:
+        return typed_instead
+    text = said.text.strip()
+    bare = _BARE_ACTION.match(text)
+    if bare:
+        return await _typed_action(turn, staff, _VERBS[bare["verb"].lower()], ticket_id, bare["rest"] or "")
+    if drafting and said.bare_answer is not None and len(text.split()) <= 3:
+        if said.bare_answer:
+            return await reply(turn, staff, ticket_id, str(turn.data.get("draft") or ""))
+        return await _drop(turn)
+    words = len(text.split())
+    if not _LETTERS.search(text) or (words <= 4 and (ticket_flow.new_request(said) or said.escape is not None)):
+        turn.clear_state()
+        return None  # "ok", "cek kelayakan": not an answer, served as itself
+    if words < 3 and not drafting:
+        turn.clear_state()
+        return None
+    draft = f"{turn.data.get('draft')}\n{text}" if drafting and turn.data.get("draft") else text
+    if len(draft) > MAX_ANSWER:
+        return [_too_long(turn)]
+    turn.set_state(STAFF_TICKET_DRAFT, ticket=ticket_id, draft=draft)
+    return [_draft_offer(turn, ticket_id, draft)]
 
 
 def _ticket_id(argument: str) -> int | None:
@@ -499,6 +683,13 @@ async def _on_button(turn: Turn, action: str, argument: str) -> list[Reply]:
     if action == "tiket_daftar" or ticket_id is None:
         return await list_for(turn, staff)
     match action:
+        case "tiket_kirim" | "tiket_catat_draf":
+            draft = turn.data.get("draft") if turn.state == STAFF_TICKET_DRAFT else None
+            if not draft or turn.data.get("ticket") != ticket_id:
+                return await show(turn, staff, ticket_id, turn._("Draf itu sudah tidak ada; tidak ada yang dikirim."))
+            if action == "tiket_kirim":
+                return await reply(turn, staff, ticket_id, str(draft))
+            return await note(turn, staff, ticket_id, str(draft))
         case "tiket_balas" | "tiket_catat":
             detail = await service.get_for_staff(turn.uow, staff, ticket_id, turn.now)
             if detail is None:
@@ -524,7 +715,17 @@ def _button_for(action: str) -> ButtonHandler:
     return handler
 
 
-for _action in ("tiket_daftar", "tiket_buka", "tiket_balas", "tiket_ambil", "tiket_catat", "tiket_alih", "tiket_tutup"):
+for _action in (
+    "tiket_daftar",
+    "tiket_buka",
+    "tiket_balas",
+    "tiket_ambil",
+    "tiket_catat",
+    "tiket_alih",
+    "tiket_tutup",
+    "tiket_kirim",
+    "tiket_catat_draf",
+):
     router.button(_action)(_button_for(_action))
 
 

@@ -10,9 +10,11 @@ answers that went only as the WhatsApp template come from the outbox (`take_unre
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from handlers.context import Turn
 from handlers.flow import Router
+from handlers.flows import claims
 from handlers.flows import kelurahan as kelurahan_flow
 from handlers.model import Button, Kind, Reply
 from handlers.understanding import Said
@@ -58,6 +60,8 @@ _NEW_REQUEST_INTENTS = ("check_eligibility", "subscribe", "coverage_status", "up
 def topic_of(said: Said) -> str:
     if _COMPLAINT.search(said.lowered) or _COMPLAINT.search(said.normalised):
         return "complaint"
+    if claims.about_accident(said.lowered):
+        return "claim"  # "suami saya kecelakaan pas ngojek, ditanggung ga?": a claim, whatever else it names
     return _TOPIC_OF_INTENT.get(said.intent, "other")
 
 
@@ -83,6 +87,77 @@ def new_request(said: Said) -> bool:
     return words <= 3 and said.bare_answer is not None
 
 
+# What the bot serves itself, asked for in a few words while a ticket is open ("sy mau langganan info
+# kelurahan", "mau cek kelayakan istri saya"); data and claim matters stay with the officer.
+_SERVED_HERE = ("subscribe", "check_eligibility", "coverage_status")
+_WANTS = re.compile(r"\b(mau|mw|ingin|pengen|pgn|minta|tolong|i want|i'd like|please)\b")
+
+
+def served_here(said: Said) -> bool:
+    words = len(said.lowered.split())
+    score = said.nlu.scores.get(said.intent, 0)
+    return (
+        words <= 6
+        and said.intent in _SERVED_HERE
+        and score >= 4
+        and not said.is_question
+        and bool(_WANTS.search(said.lowered))
+    )
+
+
+# Asking about one's own ticket in other words than "tiket saya": always, and "answered yet?" when asked.
+_ASKS_STATUS = re.compile(
+    r"\b(status|gimana|gmn|bagaimana|gmana|kabar|cek|lihat|liat)\s+(\w+\s+){0,2}(tiket|ticket|pertanyaan|question)"
+    r"|\b(lihat|liat|baca|mana|tampilkan|show|see|read)\s+(lagi\s+)?(jawaban|jawabannya|balasan|balasannya|answer|reply)\b"
+    r"|\bstatus of my (question|ticket)\b|\b(has|did|was) my (question|ticket)\b|\bany (answer|reply) yet\b"
+)
+_ANSWERED_YET = re.compile(
+    r"\b(sudah|udah|udh|dah|sdh|belum|blm|blom)\s+(ada\s+)?(di)?(jawab|bales|balas|respon|baca)\w*"
+    r"|\b(sudah|udah|udh|dah|sdh|belum|blm|blom)\s+ada\s+(jawaban|balasan)"
+)
+_NOT_YET = re.compile(r"\b(belum|blm|blom)\b")
+_THANKS = re.compile(
+    r"\b(terima ?kasih|makasih|makasi|mksh|mks|trims|thanks|thank you|thx|tq|tengkyu|suwun|nuhun|hatur nuhun)\b"
+)
+_MORE_TO_SAY = re.compile(
+    r"\b(tapi|tetapi|tp|namun|but|masih|lagi|mau tanya|tanya|however"
+    # news about the matter itself: "ok pak, kk saya sudah berubah", "siap, tapi belum bisa"
+    r"|kk|ktp|nik|alamat|data|dtsen|desil|nomor|nomer|pindah|berubah|ganti|salah|belum|blm|tidak|ga|gak|nggak|kok)\b"
+)
+
+
+def asks_status(said: Said) -> bool:
+    """ "gimana tiket sy", "udah dibales blm?", "cek status tiket", "lihat jawaban petugas", "what is the
+    status of my question?": the citizen asks about their ticket, never a follow-up for it."""
+    lowered = said.lowered
+    if len(lowered.split()) > 10:
+        return False
+    if _ASKS_STATUS.search(lowered):
+        return True
+    asked = said.is_question or bool(_NOT_YET.search(lowered))
+    return asked and len(lowered.split()) <= 6 and bool(_ANSWERED_YET.search(lowered))
+
+
+_OK_START = re.compile(r"^(ok|oke|okay|okey|oce|siap|sip|baik|baiklah|iya|iy|ya|noted|alright|mantap|alhamdulillah)\b")
+
+
+def acknowledged(said: Said) -> bool:
+    """ "oke pak, besok sy ke kelurahan", "siap bu": taking an answer in, nothing more asked."""
+    lowered = said.lowered
+    if thanks_only(said):
+        return True
+    short = len(lowered.split()) <= 7 and "?" not in lowered and not said.is_question
+    return short and bool(_OK_START.search(lowered)) and not _MORE_TO_SAY.search(lowered)
+
+
+def thanks_only(said: Said) -> bool:
+    """ "oke pak makasih infonya, besok sy ke kelurahan": thanks, with nothing more asked."""
+    lowered = said.lowered
+    if len(lowered.split()) > 8 or re.search(r"\d", lowered):
+        return False  # "terima kasih, KK saya nomornya sudah berubah sejak Januari 2026 …": news for the officer
+    return bool(_THANKS.search(lowered)) and "?" not in lowered and not _MORE_TO_SAY.search(lowered)
+
+
 # Starting -----------------------------------------------------------------------------------------------
 
 
@@ -92,12 +167,13 @@ async def start(turn: Turn, said: Said | None = None, lead: str = "") -> list[Re
     _ = turn._
     open_one = await current_ticket(turn)
     if open_one is not None:
+        # Asking again: pointed at the open ticket, without the "the bot is not read by people" lead again.
         turn.clear_state()
         text = _(
             "Anda masih punya tiket {number} yang belum selesai (Kelurahan {kelurahan}). Ketik saja tambahan "
             "pertanyaan Anda di sini; akan masuk ke tiket itu dan dibaca petugas."
         ).format(number=open_one.number, kelurahan=open_one.kelurahan)
-        return [Reply(_lead(lead, text), (Button("ticket:status", _("Lihat tiket")), turn.menu_button()))]
+        return [Reply(text, (Button("ticket:status", _("Lihat tiket")), turn.menu_button()))]
     topic = topic_of(said) if said is not None else "other"
     named = _named_place(turn, said.text) if said is not None else None
     place = named or await kelurahan_flow.known(turn)
@@ -107,16 +183,16 @@ async def start(turn: Turn, said: Said | None = None, lead: str = "") -> list[Re
         carry = {"topic": topic, "question": masked(question)[0]} if question else {"topic": topic}
         replies = kelurahan_flow.ask(turn, PURPOSE, 1, **carry)
         intro = (
-            _("Pertanyaan Anda sudah saya catat. Supaya sampai ke petugas yang tepat: kelurahan Anda apa?")
+            _("Pertanyaan Anda sudah saya catat. Supaya sampai ke petugas yang tepat, saya perlu tahu kelurahan Anda.")
             if question
-            else _("Pertanyaan Anda akan saya teruskan ke petugas kelurahan. Dulu, kelurahan Anda apa?")
+            else _("Pertanyaan Anda akan saya teruskan ke petugas kelurahan. Pertama, saya perlu tahu kelurahan Anda.")
         )
         return [Reply(_lead(lead, intro)), *replies]
     if question:
         hidden_question, hidden = masked(question)
         replies = await _after_question(turn, place.code, topic, hidden_question)
         return [Reply(_lead(lead, _hidden_note(turn))), *replies] if hidden else _led(lead, replies)
-    return [ask_question(turn, place, topic, lead=lead)]
+    return [await ask_question(turn, place, topic, lead=lead)]
 
 
 def _led(lead: str, replies: list[Reply]) -> list[Reply]:
@@ -168,14 +244,23 @@ def _named_place(turn: Turn, text: str) -> Kelurahan | None:
     return None
 
 
-def ask_question(turn: Turn, place: Kelurahan, topic: str, lead: str = "") -> Reply:
+async def who_answers(turn: Turn, place: Kelurahan) -> str:
+    """Who will answer, said truthfully: the kelurahan's officer, or the city's admin when that kelurahan has
+    no officer in the bot yet (the service then tells the admins)."""
+    _ = turn._
+    if await turn.uow.tickets.staff_chats(place.code):
+        return _("Petugas Kelurahan {kelurahan} akan menjawab").format(kelurahan=place.name)
+    return _(
+        "Kelurahan {kelurahan} belum punya petugas di layanan ini, jadi admin SIGAP Kota Bekasi yang akan menjawab"
+    ).format(kelurahan=place.name)
+
+
+async def ask_question(turn: Turn, place: Kelurahan, topic: str, lead: str = "") -> Reply:
     _ = turn._
     turn.set_state(TICKET_QUESTION, kode=place.code, topic=topic)
     text = _(
-        "Tulis pertanyaan Anda dalam satu pesan. Petugas Kelurahan {kelurahan} akan menjawab di chat ini, "
-        "{expected}.\n"
-        "Tidak perlu menulis NIK atau nomor HP."
-    ).format(kelurahan=place.name, expected=service.expected_answer(turn.domain, turn.now, turn.lang))
+        "Tulis pertanyaan Anda dalam satu pesan. {who} di chat ini, {expected}.\nTidak perlu menulis NIK atau nomor HP."
+    ).format(who=await who_answers(turn, place), expected=service.expected_answer(turn.domain, turn.now, turn.lang))
     return Reply(
         _lead(lead, text), (Button("ticket:place", _("Kelurahan lain")), turn.cancel_button(), turn.menu_button())
     )
@@ -188,7 +273,7 @@ async def place_chosen(turn: Turn, place: Kelurahan) -> list[Reply]:
     question = data.get("question")
     if question:  # typed at the kelurahan prompt already
         return await _after_question(turn, place.code, topic, str(question))
-    return [ask_question(turn, place, topic)]
+    return [await ask_question(turn, place, topic)]
 
 
 @kelurahan_flow.on_other_text(PURPOSE)
@@ -330,8 +415,12 @@ def _consent_reminder(turn: Turn) -> Reply:
 _NO_NEED = re.compile(r"^(ga|gak|nggak|ngga|enggak|tidak|tdk|gk) (usah|perlu)\b")
 
 
-@router.step(TICKET_CONSENT, reminder=_consent_reminder, cancel=_cancel, own_escapes=("cancel",))
+@router.step(TICKET_CONSENT, reminder=_consent_reminder, cancel=_cancel, own_escapes=("cancel", "menu"))
 async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
+    if said.escape == "menu":
+        # The typed question is dropped: said so, never silently.
+        turn.clear_state()
+        return [turn.main_menu(turn._("Pertanyaan Anda belum dikirim ke petugas."))]
     if said.escape == "cancel":
         # "ga usah" answers the question (no sharing); "batal" drops the question.
         return await _consented(turn, False) if _NO_NEED.search(said.lowered) else await _cancel(turn)
@@ -382,15 +471,19 @@ async def _open(turn: Turn, kode: str, topic: str, question: str, share: bool) -
     turn.remember_asked()
     text = _(
         "Terkirim. Nomor tiket Anda: {number}.\n"
-        "Petugas Kelurahan {kelurahan} akan menjawab di chat ini, {expected}.\n"
+        "{who} di chat ini, {expected}.\n"
         "Ada tambahan? Ketik saja di sini, nanti masuk ke tiket yang sama. Menu tetap bisa dipakai."
     ).format(
         number=ticket.number,
-        kelurahan=place.name,
+        who=await who_answers(turn, place),
         expected=service.expected_answer(turn.domain, turn.now, turn.lang),
     )
     if share and status:
         text += "\n" + _("Hasil cek kelayakan Anda ikut ditunjukkan ke petugas.")
+    if claims.about_accident(question):
+        # An accident cannot wait for the answer: the claim's deadline runs from the accident (brief §2).
+        urgent = claims.urgent_accident_steps(turn)
+        return [Reply(f"{text}\n\n{urgent.text}", urgent.buttons)]
     return [Reply(text, (turn.menu_button(),))]
 
 
@@ -409,7 +502,11 @@ async def follow_up(turn: Turn, said: Said) -> list[Reply] | None:
     """Free text from a citizen with an open ticket: added to it, confirmed in one line. None when there is
     no open ticket or the message is a clear new request (answered normally)."""
     text = said.text.strip()
-    if not _LETTER.search(text) or new_request(said) or text.startswith("/"):
+    if not _LETTER.search(text) or text.startswith("/"):
+        return None
+    offered = [choice for choice, _label in (turn.choices or []) if choice != "menu"]
+    yes_only = said.bare_answer is True and len(said.lowered.split()) <= 3 and not offered
+    if (new_request(said) or served_here(said)) and not yes_only:
         return None
     if said.wants_officer and _question_in(said, None) is None:
         return None  # "mau komplain lagi": asking again, pointed at the open ticket by `start`
@@ -417,6 +514,10 @@ async def follow_up(turn: Turn, said: Said) -> list[Reply] | None:
     if ticket is None:
         return None
     _ = turn._
+    if yes_only or thanks_only(said) or (ticket.state == "answered" and acknowledged(said)):
+        # "iya boleh" after the ticket number, "makasih pak", "oke pak, besok sy ke kelurahan" after the answer:
+        # acknowledged, never filed (nor reopening an answered ticket).
+        return [_acknowledged(turn, ticket, thanks=thanks_only(said))]
     if len(text) > MAX_QUESTION:
         return [too_long_follow_up(turn, ticket.number)]
     addition, hidden = masked(text)
@@ -429,6 +530,19 @@ async def follow_up(turn: Turn, said: Said) -> list[Reply] | None:
     if hidden:
         line += " " + _hidden_note(turn)
     return [Reply(line, (turn.menu_button(),))]
+
+
+def _acknowledged(turn: Turn, ticket: service.TicketView, thanks: bool) -> Reply:
+    _ = turn._
+    if ticket.state == "answered" and thanks:
+        text = _("Sama-sama! Kalau masih ada yang ingin ditanyakan soal tiket {number}, ketik saja di sini.")
+    elif ticket.state == "answered":
+        text = _("Baik. Kalau masih ada yang ingin ditanyakan soal tiket {number}, ketik saja di sini.")
+    elif thanks:
+        text = _("Sama-sama! Tiket {number} masih menunggu jawaban petugas; jawabannya datang di chat ini.")
+    else:
+        text = _("Baik. Tiket {number} sudah terkirim; jawaban petugas datang di chat ini.")
+    return Reply(text.format(number=ticket.number), (Button("ticket:status", _("Lihat tiket")), turn.menu_button()))
 
 
 def too_long_follow_up(turn: Turn, number: str) -> Reply:
@@ -484,6 +598,13 @@ async def status(turn: Turn) -> list[Reply]:
     text = _("Tiket {number} (Kelurahan {kelurahan}): {state}. Pertanyaan: “{question}”").format(
         number=ticket.number, kelurahan=ticket.kelurahan, state=state, question=ticket.question
     )
+    since = ticket.created_at - timedelta(seconds=1)
+    answers = await service.answers_since(turn.uow, turn.msg.channel, turn.msg.user_key, ticket.id, since)
+    if answers:
+        # The answers so far, to read again (the newest last).
+        text += "\n\n" + "\n\n".join(_("Jawaban petugas: “{answer}”").format(answer=answer) for answer in answers)
+    elif ticket.state != "answered":
+        text += "\n" + _("Belum ada jawaban; jawaban petugas datang di chat ini.")
     return [Reply(text, (turn.menu_button(),))]
 
 

@@ -117,7 +117,11 @@ class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def claim(self, channel: str, owner: str, lease: timedelta, limit: int, now: datetime) -> list[Claimed]:
+    async def claim(
+        self, channel: str, owner: str, lease: timedelta, limit: int, now: datetime, *, user_key: str | None = None
+    ) -> list[Claimed]:
+        """Due pending rows of the channel, moved to `sending` under this owner's lease; with `user_key`, only
+        that chat's (a terminal chat delivers its own messages, `bot.console`)."""
         o, b = models.Outbox, models.Broadcast
         candidate = aliased(o, name="candidate")
         # MATERIALIZED: the locking sub-select runs exactly once. Inlined (`id IN (SELECT …)`), PostgreSQL may
@@ -131,6 +135,7 @@ class OutboxRepository:
                 candidate.next_attempt_at <= now,
                 b.status.in_(OPEN_BROADCAST),
                 b.send_at <= now,
+                *([candidate.user_key == user_key] if user_key is not None else []),
             )
             .order_by(candidate.id)
             .limit(limit)
@@ -147,6 +152,22 @@ class OutboxRepository:
         connection = await self.session.connection()
         rows = (await connection.execute(statement)).all()
         return sorted((Claimed(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows), key=lambda c: c.id)
+
+    async def has_due(self, channel: str, user_key: str, now: datetime) -> bool:
+        """Whether this chat has a row `claim` would take now, or one whose lease ran out (a read only: a
+        terminal polls with it, so an idle poll takes no write lock on SQLite)."""
+        o, b = models.Outbox, models.Broadcast
+        due = and_(
+            o.state == DeliveryState.PENDING, o.next_attempt_at <= now, b.status.in_(OPEN_BROADCAST), b.send_at <= now
+        )
+        stale = and_(o.state == DeliveryState.SENDING, or_(o.lease_expires_at.is_(None), o.lease_expires_at < now))
+        query = (
+            select(o.id)
+            .join(b, b.id == o.broadcast_id)
+            .where(o.channel == channel, o.user_key == user_key, or_(due, stale))
+            .limit(1)
+        )
+        return (await self.session.execute(query)).first() is not None
 
     async def renew(self, ids: Sequence[int], owner: str, until: datetime) -> int:
         """Extend this process's lease on rows still in flight; the number of rows it still holds."""

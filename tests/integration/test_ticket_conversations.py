@@ -140,3 +140,64 @@ async def test_an_answer_sent_only_as_the_template_is_shown_once(bot: Conversati
     async with loaded.store.uow() as uow:
         view = await tickets.open_ticket_of(uow, "whatsapp", "628120000777")
     assert view is not None and view.state == "open"  # the follow-up waits for staff again
+
+
+async def staff_messages(app: App, ticket_id: int) -> list[tuple[str, str]]:
+    async with app.store.uow() as uow:
+        return [(m.author, m.text) for m in await uow.tickets.messages(ticket_id)]
+
+
+async def test_an_answer_typed_without_balas_is_offered_not_lost(bot: Conversations, loaded: App) -> None:
+    officer = await staff_chat(bot, loaded, "s-draft", MARGAHAYU)
+    citizen = Chat(bot, "c-draft")
+    await citizen.send("tanya petugas kelurahan margahayu")
+    await citizen.send("berkas apa saja yang harus dibawa untuk update dtsen?")
+    ticket = await the_ticket(loaded, "console", "c-draft")
+    await officer.send(f"/tiket {ticket.id}")
+    offered = await officer.send("Bawa KTP-el dan KK asli, Pak.")
+    assert f"jawaban tiket #{ticket.id}?" in offered and "Ya, kirim" in officer.labels
+    assert await staff_messages(loaded, ticket.id) == [
+        ("citizen", "berkas apa saja yang harus dibawa untuk update dtsen?")
+    ]  # nothing sent unasked
+    assert "Bawa KTP-el dan KK asli, Pak.\nDatang jam kerja." in await officer.send("Datang jam kerja.")
+    assert "sudah masuk antrean" in await officer.press("Ya, kirim")
+    assert (await staff_messages(loaded, ticket.id))[1:] == [
+        ("staff", "Bawa KTP-el dan KK asli, Pak.\nDatang jam kerja.")
+    ]
+    # The citizen re-reads it; a thank-you is not filed and leaves the ticket answered.
+    assert "Jawaban petugas: “Bawa KTP-el dan KK asli, Pak." in await citizen.send("udah dibales blm?")
+    assert "Tambahan Anda masuk" not in await citizen.send("oke pak makasih infonya")
+    assert (await the_ticket(loaded, "console", "c-draft")).state == "answered"
+    assert len(await staff_messages(loaded, ticket.id)) == 2
+
+
+async def test_staff_act_by_typing_with_the_number(bot: Conversations, loaded: App) -> None:
+    officer = await staff_chat(bot, loaded, "s-typed", MARGAHAYU)
+    citizen = Chat(bot, "c-typed")
+    await citizen.send("tanya petugas kelurahan margahayu")
+    await citizen.send("kapan pendaftaran sigap dibuka lagi?")
+    ticket = await the_ticket(loaded, "console", "c-typed")
+    assert "sudah masuk antrean" in await officer.send(f"balas {ticket.id} sudah kami cek pak, tunggu pengumuman ya")
+    assert (await staff_messages(loaded, ticket.id))[-1] == ("staff", "sudah kami cek pak, tunggu pengumuman ya")
+    assert f"Tiket #{ticket.id} sekarang tugas Anda." in await officer.send(f"ambil tiket {ticket.id}")
+    assert f"Tutup tiket #{ticket.id}?" in await officer.send(f"tutup tiket {ticket.id}")  # still confirmed
+    assert (await the_ticket(loaded, "console", "c-typed")).state == "answered"
+    moved = await officer.send(f"alihkan tiket {ticket.id} ke kaliabang tengah")
+    assert "dialihkan ke Kelurahan Kaliabang Tengah" in moved
+    kaliabang = loaded.domain.wilayah.find_in_text("kaliabang tengah")
+    assert kaliabang is not None
+    assert (await the_ticket(loaded, "console", "c-typed")).kode_kelurahan == kaliabang.code
+    # Now another kelurahan's: every typed action says "not found", like the buttons.
+    assert f"Tiket #{ticket.id} tidak ditemukan" in await officer.send(f"balas {ticket.id} halo bu, ini jawabannya")
+
+
+async def test_erasing_with_an_open_ticket_says_it_closes(bot: Conversations, loaded: App) -> None:
+    officer = await staff_chat(bot, loaded, "s-erase", MARGAHAYU)
+    citizen = Chat(bot, "c-erase")
+    await citizen.send("tanya petugas kelurahan margahayu")
+    await citizen.send("kenapa nama saya tidak ada di dtsen padahal sudah daftar?")
+    ticket = await the_ticket(loaded, "console", "c-erase")
+    assert f"Tiket #{ticket.id} Anda masih terbuka" in await citizen.send("hapus data saya")
+    assert f"Tiket #{ticket.id} ditutup dan tidak akan dijawab" in await citizen.press("Ya, hapus")
+    shown = await officer.send(f"/tiket {ticket.id}")
+    assert "Isi tiket ini sudah dihapus" in shown and "ditutup" in shown
