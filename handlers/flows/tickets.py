@@ -500,8 +500,12 @@ async def current_ticket(turn: Turn) -> service.TicketView | None:
 
 async def follow_up(turn: Turn, said: Said) -> list[Reply] | None:
     """Free text from a citizen with an open ticket: added to it, confirmed in one line. None when there is
-    no open ticket or the message is a clear new request (answered normally)."""
+    no open ticket or the message is a clear new request (answered normally). A typed vote ("👍",
+    "membantu", "tidak membantu") right after a close rates that ticket, as the buttons do."""
     text = said.text.strip()
+    rated = await typed_rating(turn, text)
+    if rated is not None:
+        return rated
     if not _LETTER.search(text) or text.startswith("/"):
         return None
     offered = [choice for choice, _label in (turn.choices or []) if choice != "menu"]
@@ -625,6 +629,20 @@ async def unread_answers(turn: Turn) -> list[Reply]:
 
 
 # Rating ---------------------------------------------------------------------------------------------------
+
+
+async def typed_rating(turn: Turn, text: str) -> list[Reply] | None:
+    """A bare typed vote from a chat whose newest ticket was closed and not yet rated (on WhatsApp outside
+    the 24-hour window the rating question may arrive without its buttons); None for anything else."""
+    if not turn.asked_officer:
+        return None
+    vote = service.typed_vote(text)
+    if vote is None:
+        return None
+    ticket_id = await service.rating_pending(turn.uow, turn.msg.channel, turn.msg.user_key, turn.now)
+    if ticket_id is None:
+        return None
+    return await rate(turn, f"{ticket_id}:{'up' if vote else 'down'}")
 
 
 async def rate(turn: Turn, argument: str) -> list[Reply]:
