@@ -240,7 +240,7 @@ async def test_subscribe_stop_and_resume(bot: Conversations, loaded: App) -> Non
 async def test_help_shows_configured_contacts_only(bot: Conversations) -> None:
     chat = Chat(bot)
     # Asking for a person starts a question for a kelurahan officer (a ticket); "bantuan" shows the contacts.
-    assert "kelurahan Anda apa?" in await chat.send("mau bicara dengan petugas")
+    assert "Kelurahan Anda apa?" in await chat.send("mau bicara dengan petugas")
     answer = await chat.send("bantuan")
     assert "Jl. Pramuka No. 29" in answer and "Dinas Tenaga Kerja" in answer
     assert "WhatsApp layanan" not in answer  # not configured: not invented
