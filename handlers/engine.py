@@ -291,6 +291,10 @@ class Conversations:
         if step is not None and step.cancel is not None:
             return await step.cancel(turn)
         was_busy = step is not None
+        if not was_busy:
+            back = _way_back(turn)
+            if back is not None:
+                return await self._button(turn, back)  # "batal" at a confirmation offered as buttons
         turn.clear_state()
         _ = turn._
         return [turn.main_menu(_("Baik, dibatalkan.") if was_busy else _("Tidak ada yang sedang berjalan."))]
@@ -345,15 +349,22 @@ class Conversations:
             return None
         if len(said.text.split()) > 4:
             return None
+        choices = [choice for choice, _label in (turn.choices or [])]
+        confirm = next((i for i, choice in enumerate(choices) if choice.endswith(CONFIRM_SUFFIX)), None)
         if said.answer is True:
+            if confirm is not None:
+                return await self._button(turn, choices[confirm])  # a typed "iya" at a confirmation
             if not affirmative(said.text):
                 return None  # "ok", "sip": an acknowledgement, answered as such
-            offered = [choice for choice, _label in (turn.choices or []) if choice in TAKEN_UP_BY_YES]
+            offered = [choice for choice in choices if choice in TAKEN_UP_BY_YES]
             if offered:
                 return await self._button(turn, offered[0])
             return None
         if not BARE_NO.fullmatch(" ".join(re.sub(r"[^\w ]+", " ", said.lowered).split())):
             return None  # "harga bbm naik ga": a question ending in "ga", not a no
+        back = _way_back(turn)
+        if back is not None:
+            return await self._button(turn, back)  # a typed "nggak" at a confirmation
         return [turn.main_menu(turn._("Baik. Ada lagi yang bisa saya bantu?"))]
 
     async def _button(self, turn: Turn, payload: str) -> list[Reply]:
@@ -365,6 +376,19 @@ class Conversations:
         if handler is not None:
             return await handler(turn, argument)
         return [turn.main_menu(turn._("Tombol itu sudah tidak berlaku. Silakan pilih lagi dari menu."))]
+
+
+# A confirmation offered as buttons only ("Ya, tutup" / "Batal"): its yes payload ends in ":ya", and the
+# button after it is the way back; typed "iya", "nggak" and "batal" press them.
+CONFIRM_SUFFIX = ":ya"
+
+
+def _way_back(turn: Turn) -> str | None:
+    choices = [choice for choice, _label in (turn.choices or [])]
+    for i, choice in enumerate(choices[:-1]):
+        if choice.endswith(CONFIRM_SUFFIX):
+            return choices[i + 1]
+    return None
 
 
 def _clear_request(said: Said) -> bool:
