@@ -74,6 +74,8 @@ BARE_ESCAPES = {
 # Answers that leave the pending step where it was (so it is reminded), as opposed to starting a new flow.
 INFO_INTENTS = {"claim_help", "change_language"}
 # What a bare "iya" after an answer may take up: the offers that only show information or start a check.
+# Knowledge-base entries too general for a message about a death: the JKM answer is wanted instead.
+GENERIC_FOR_DEATH = frozenset({"benefits"})
 TAKEN_UP_BY_YES = ("check", "update", "coverage", "subscribe", "help", "accident", "jkm", "jkkdeath")
 
 ASK_AWAY = re.compile(
@@ -305,9 +307,11 @@ class Conversations:
             return await eligibility.check_intent(turn, said), False
         if said.death_at_work:
             return claims.jkk_death(turn), True
-        if said.death and said.faq is None and not _about_programme_only(said):
-            # "ayah sy meninggal kemarin, dia peserta sigap, ngurusnya kmn?": the JKM claim, not a check.
-            return claims.jkm_claim(turn), True
+        generic = said.faq is None or said.faq.entry.id in GENERIC_FOR_DEATH
+        if said.death and generic and not _about_programme_only(said):
+            # "ayah sy meninggal kemarin, dia peserta sigap, ngurusnya kmn?": the JKM claim, not a check;
+            # "… meninggal, sakit biasa, dapet apa?": the JKM answer, not the general list of benefits.
+            return claims.jkm_claim(turn, condolence=said.death_reported), True
         if said.wants_officer:
             # "komplain soal bansos", "can I ask an officer?": a question for a person, before any FAQ answer.
             return await tickets.start(turn, said, lead=tickets.human_lead(turn)), False
