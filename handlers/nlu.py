@@ -38,7 +38,7 @@ SLANG = {
     "dgn": "dengan", "dg": "dengan", "sm": "sama", "ama": "sama",
     "blm": "belum", "blom": "belum", "belom": "belum",
     "ga": "tidak", "gak": "tidak", "nggak": "tidak", "ngga": "tidak", "engga": "tidak", "enggak": "tidak",
-    "tdk": "tidak", "tak": "tidak", "g": "tidak", "gk": "tidak", "kagak": "tidak",
+    "tdk": "tidak", "tak": "tidak", "g": "tidak", "gk": "tidak", "kagak": "tidak", "kaga": "tidak", "kgk": "tidak", "entu": "itu",
     "dr": "dari", "dri": "dari", "yg": "yang", "yng": "yang", "utk": "untuk", "untk": "untuk", "buat": "untuk",
     "udh": "sudah", "udah": "sudah", "sdh": "sudah", "dah": "sudah", "uda": "sudah",
     "dpt": "dapat", "dpet": "dapat", "dapet": "dapat", "ato": "atau", "atw": "atau", "jgn": "jangan",
