@@ -318,7 +318,7 @@ class Conversations:
         reply = await self._short_answer(turn, said)
         if reply is not None:
             return reply, True
-        if fallback.about_leaving(said.lowered):
+        if fallback.about_leaving(said.lowered) and said.faq is None:
             return fallback.unknown_question(turn), True  # no procedure in the brief: an officer answers
         found = said.faq
         accident_first = said.intent == "claim_help" and said.nlu.scores.get(said.intent, 0) >= 5
@@ -435,6 +435,7 @@ def faq_reply(turn: Turn, entry: faq.Entry) -> Reply:
         "help": _("Bantuan"),
         "accident": _("Jika kecelakaan"),
         "jkm": _("Klaim JKM"),
+        "ticket:start": _("Tanya petugas"),
     }
     buttons = tuple(Button(action, labels[action]) for action in entry.buttons[:2] if action in labels)
     text = faq.answer_text(entry, turn.domain, _, turn.outcome, turn.outcome_other)
