@@ -74,6 +74,8 @@ BARE_ESCAPES = {
 # Answers that leave the pending step where it was (so it is reminded), as opposed to starting a new flow.
 INFO_INTENTS = {"claim_help", "change_language"}
 # What a bare "iya" after an answer may take up: the offers that only show information or start a check.
+# A typed consent ("setuju", "oke deh boleh") after the consent notice was declined.
+CONSENT_WORDS = re.compile(r"\b(setuju|stuju|sutuju|agree|boleh|bole|iya|ya|oke|ok|mau|lanjut)\b")
 # Knowledge-base entries too general for a message about a death: the JKM answer is wanted instead.
 GENERIC_FOR_DEATH = frozenset({"benefits"})
 TAKEN_UP_BY_YES = ("check", "update", "coverage", "subscribe", "help", "accident", "jkm", "jkkdeath")
@@ -349,6 +351,10 @@ class Conversations:
     async def _short_answer(self, turn: Turn, said: Said) -> list[Reply] | None:
         """A bare "iya"/"boleh" with no step pending takes up the first thing the last answer offered;
         a bare "nggak" is acknowledged. Never "belum mengerti" for a yes or a no."""
+        declined = not turn.state and turn.topic == eligibility.CONSENT_DECLINED and said.faq is None
+        if declined and said.answer is True and CONSENT_WORDS.search(said.lowered) and len(said.text.split()) <= 8:
+            # "eh ya udah deh setuju" after pressing "Tidak setuju": the consent, now given.
+            return await eligibility.on_consent(turn, True, said)
         if turn.state or said.answer is None or said.faq is not None or said.intent not in ("menu", "out_of_scope"):
             return None
         if len(said.text.split()) > 4:

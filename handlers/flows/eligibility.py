@@ -91,12 +91,17 @@ async def start(turn: Turn, purpose: str = "check", said: Said | None = None) ->
     return [ask_nik(turn)]
 
 
+# The last answer was the declined consent notice (a topic, so a later "setuju" can still be taken up).
+CONSENT_DECLINED = "consent_declined"
+
+
 async def on_consent(turn: Turn, agreed: bool, said: Said | None = None) -> list[Reply]:
     _ = turn._
     purpose = turn.data.get("purpose", "check")
     other = bool(turn.data.get("other"))
     if not agreed:
         turn.clear_state()
+        turn.remember_topic(CONSENT_DECLINED)  # a later typed "ya udah deh setuju" takes the consent
         return [
             turn.main_menu(
                 _(
