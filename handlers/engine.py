@@ -336,7 +336,10 @@ class Conversations:
         strong_check = check_score >= 5 or (check_score >= 3 and said.family and not said.is_question)
         if found is not None and said.intent != "unsubscribe" and not (strong_check and found.score <= 3):
             also = [Reply(faq.answer_text(found.also, turn.domain, turn._, turn.outcome))] if found.also else []
-            return [faq_reply(turn, found.entry), *also], True  # "… kapan? harus bayar ga?": both answered
+            first = faq_reply(turn, found.entry)
+            if not also:
+                also = _other_questions(turn, said, {found.entry.id})
+            return [first, *also], True  # "… kapan? harus bayar ga?": both answered
         handler = ROUTES.intents.get(said.intent)
         weak = said.nlu.scores.get(said.intent, 0) <= 1
         if said.is_question and said.about_program and (handler is None or weak or _about_programme_only(said)):
@@ -415,6 +418,32 @@ _SELF_OR_CHECK = re.compile(
     r"\b(saya|sy|aku|gw|gue|ku|kami|i|me|my|cek|check|layak|kelayakan|eligible|qualify|termasuk|dapat|dapet|ikut"
     r"|daftar|penerima|terpilih|ibu|bapak|suami|istri|anak|orang tua)\b"
 )
+
+
+# Where one question in a message ends and the next begins: "berapa iurannya, siapa yang bayar, dan kalau…".
+_CLAUSE_BREAK = re.compile(r"[?;!]+|,\s*|\.\s+|\b(?:terus|trs|trus|lalu|lantas|dan|sama|juga|and|also)\b")
+MAX_EXTRA_ANSWERS = 2
+
+
+def _other_questions(turn: Turn, said: Said, answered: set[str]) -> list[Reply]:
+    """The other questions of a message, each read on its own ("brp iurannya? trs klo kecelakaan dpt apa"):
+    a knowledge-base answer for each new entry, and the JKM answer for a death question the base lacks."""
+    clauses = [c.strip() for c in _CLAUSE_BREAK.split(said.lowered) if c and len(c.split()) >= 2]
+    if len(clauses) < 2:
+        return []
+    replies: list[Reply] = []
+    for clause in clauses:
+        part = read(clause)
+        found = part.faq
+        if found is not None and found.entry.second and found.score >= 3 and found.entry.id not in answered:
+            answered.add(found.entry.id)
+            replies.append(Reply(faq.answer_text(found.entry, turn.domain, turn._, turn.outcome)))
+        elif found is None and part.death and not part.death_at_work and "jkm" not in answered:
+            answered.add("jkm")
+            replies.append(Reply(claims.jkm_claim(turn)[0].text))
+        if len(replies) >= MAX_EXTRA_ANSWERS:
+            break
+    return replies
 
 
 def _about_programme_only(said: Said) -> bool:
