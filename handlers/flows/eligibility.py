@@ -470,7 +470,9 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
         turn.update_data(other=True)
         return [ask_nik(turn)]
     if _DONT_KNOW.search(said.lowered):
-        return [_faq_reply(turn, "ktp_lost"), _nik_reminder(turn)]
+        # "lupa kk nya yg mana" (after a mismatch, the NIK is asked again): the KK, not the KTP, is missing.
+        about_kk = _ABOUT_KK.search(said.lowered) and not re.search(r"\b(nik|ktp|e-?ktp)\b", said.lowered)
+        return [_faq_reply(turn, "kk_missing" if about_kk else "ktp_lost"), _nik_reminder(turn)]
     if said.answer is False:
         turn.clear_state()
         return [turn.main_menu(_("Baik, tidak jadi cek. Tidak ada yang diproses."))]
