@@ -135,7 +135,7 @@ class Said:
     def death_reported(self) -> bool:
         """A death that happened ("bapak saya meninggal"), not a hypothetical one ("kalau meninggal?")."""
         hypothetical = re.search(
-            r"\b(kalau|kalo|klo|jika|jikalau|bila|apabila|seandainya|misal\w*|if|when)\b", self.lowered
+            r"\b(kalau|kalo|klo|jika|jikalau|bila|apabila|seandainya|misal\w*|if|in case)\b", self.lowered
         )
         someone = self.family or re.search(r"\b(saya|sy|aku|gw|kami|my|our)\b", self.lowered)
         return bool(_DEATH.search(self.lowered) and someone) and not hypothetical
