@@ -74,6 +74,10 @@ BARE_ESCAPES = {
 # Answers that leave the pending step where it was (so it is reminded), as opposed to starting a new flow.
 INFO_INTENTS = {"claim_help", "change_language"}
 # What a bare "iya" after an answer may take up: the offers that only show information or start a check.
+# A typed consent ("setuju", "oke deh boleh") after the consent notice was declined.
+CONSENT_WORDS = re.compile(r"\b(setuju|stuju|sutuju|agree|boleh|bole|iya|ya|oke|ok|mau|lanjut)\b")
+# Knowledge-base entries too general for a message about a death: the JKM answer is wanted instead.
+GENERIC_FOR_DEATH = frozenset({"benefits"})
 TAKEN_UP_BY_YES = ("check", "update", "coverage", "subscribe", "help", "accident", "jkm", "jkkdeath")
 
 ASK_AWAY = re.compile(
@@ -305,16 +309,18 @@ class Conversations:
             return await eligibility.check_intent(turn, said), False
         if said.death_at_work:
             return claims.jkk_death(turn), True
-        if said.death and said.faq is None and not _about_programme_only(said):
-            # "ayah sy meninggal kemarin, dia peserta sigap, ngurusnya kmn?": the JKM claim, not a check.
-            return claims.jkm_claim(turn), True
+        generic = said.faq is None or said.faq.entry.id in GENERIC_FOR_DEATH
+        if said.death and generic and not _about_programme_only(said):
+            # "ayah sy meninggal kemarin, dia peserta sigap, ngurusnya kmn?": the JKM claim, not a check;
+            # "… meninggal, sakit biasa, dapet apa?": the JKM answer, not the general list of benefits.
+            return claims.jkm_claim(turn, condolence=said.death_reported), True
         if said.wants_officer:
             # "komplain soal bansos", "can I ask an officer?": a question for a person, before any FAQ answer.
             return await tickets.start(turn, said, lead=tickets.human_lead(turn)), False
         reply = await self._short_answer(turn, said)
         if reply is not None:
             return reply, True
-        if fallback.about_leaving(said.lowered):
+        if fallback.about_leaving(said.lowered) and said.faq is None:
             return fallback.unknown_question(turn), True  # no procedure in the brief: an officer answers
         found = said.faq
         accident_first = said.intent == "claim_help" and said.nlu.scores.get(said.intent, 0) >= 5
@@ -330,7 +336,10 @@ class Conversations:
         strong_check = check_score >= 5 or (check_score >= 3 and said.family and not said.is_question)
         if found is not None and said.intent != "unsubscribe" and not (strong_check and found.score <= 3):
             also = [Reply(faq.answer_text(found.also, turn.domain, turn._, turn.outcome))] if found.also else []
-            return [faq_reply(turn, found.entry), *also], True  # "… kapan? harus bayar ga?": both answered
+            first = faq_reply(turn, found.entry)
+            if not also:
+                also = _other_questions(turn, said, {found.entry.id})
+            return [first, *also], True  # "… kapan? harus bayar ga?": both answered
         handler = ROUTES.intents.get(said.intent)
         weak = said.nlu.scores.get(said.intent, 0) <= 1
         if said.is_question and said.about_program and (handler is None or weak or _about_programme_only(said)):
@@ -345,6 +354,10 @@ class Conversations:
     async def _short_answer(self, turn: Turn, said: Said) -> list[Reply] | None:
         """A bare "iya"/"boleh" with no step pending takes up the first thing the last answer offered;
         a bare "nggak" is acknowledged. Never "belum mengerti" for a yes or a no."""
+        declined = not turn.state and turn.topic == eligibility.CONSENT_DECLINED and said.faq is None
+        if declined and said.answer is True and CONSENT_WORDS.search(said.lowered) and len(said.text.split()) <= 8:
+            # "eh ya udah deh setuju" after pressing "Tidak setuju": the consent, now given.
+            return await eligibility.on_consent(turn, True, said)
         if turn.state or said.answer is None or said.faq is not None or said.intent not in ("menu", "out_of_scope"):
             return None
         if len(said.text.split()) > 4:
@@ -407,6 +420,32 @@ _SELF_OR_CHECK = re.compile(
 )
 
 
+# Where one question in a message ends and the next begins: "berapa iurannya, siapa yang bayar, dan kalau…".
+_CLAUSE_BREAK = re.compile(r"[?;!]+|,\s*|\.\s+|\b(?:terus|trs|trus|lalu|lantas|dan|sama|juga|and|also)\b")
+MAX_EXTRA_ANSWERS = 2
+
+
+def _other_questions(turn: Turn, said: Said, answered: set[str]) -> list[Reply]:
+    """The other questions of a message, each read on its own ("brp iurannya? trs klo kecelakaan dpt apa"):
+    a knowledge-base answer for each new entry, and the JKM answer for a death question the base lacks."""
+    clauses = [c.strip() for c in _CLAUSE_BREAK.split(said.lowered) if c and len(c.split()) >= 2]
+    if len(clauses) < 2:
+        return []
+    replies: list[Reply] = []
+    for clause in clauses:
+        part = read(clause)
+        found = part.faq
+        if found is not None and found.entry.second and found.score >= 3 and found.entry.id not in answered:
+            answered.add(found.entry.id)
+            replies.append(Reply(faq.answer_text(found.entry, turn.domain, turn._, turn.outcome)))
+        elif found is None and part.death and not part.death_at_work and "jkm" not in answered:
+            answered.add("jkm")
+            replies.append(Reply(claims.jkm_claim(turn)[0].text))
+        if len(replies) >= MAX_EXTRA_ANSWERS:
+            break
+    return replies
+
+
 def _about_programme_only(said: Said) -> bool:
     """ "apakah SIGAP menanggung kacamata?": a question about the programme that merely names it — not a
     request to check anyone's eligibility."""
@@ -431,6 +470,7 @@ def faq_reply(turn: Turn, entry: faq.Entry) -> Reply:
         "help": _("Bantuan"),
         "accident": _("Jika kecelakaan"),
         "jkm": _("Klaim JKM"),
+        "ticket:start": _("Tanya petugas"),
     }
     buttons = tuple(Button(action, labels[action]) for action in entry.buttons[:2] if action in labels)
     text = faq.answer_text(entry, turn.domain, _, turn.outcome, turn.outcome_other)

@@ -352,8 +352,14 @@ _INDONESIAN = frozenset(
 )
 
 
+# A person's name with its honorific ("Pak Slamet", "Bu Siti Aminah"): says nothing about the language.
+_NAMED = re.compile(r"\b(Pak|Bu|Bapak|Ibu|Mas|Mbak|Mba|Bang|Kak|Mr|Mrs|Ms|Miss)\.?(\s+[A-Z][a-z']+)+")
+
+
 def detect_language(text: str) -> str | None:
-    """'en' or 'id' when the message clearly is in that language, else None (short or mixed messages)."""
+    """'en' or 'id' when the message clearly is in that language, else None (short or mixed messages).
+    Proper names with an honorific ("my driver Pak Slamet") are left out of the count."""
+    text = _NAMED.sub(" ", text)
     words = [w for w in re.findall(r"[a-z']+", text.lower()) if len(w) > 1 or w == "i"]
     english = sum(w in _ENGLISH for w in words)
     indonesian = sum(w in _INDONESIAN for w in words)

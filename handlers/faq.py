@@ -34,6 +34,11 @@ STATUS_GROUPS = {
 
 _SUFFIX = re.compile(r"\b(\w{3,}?)(nya|ny)\b")
 
+# Regional and chat negations as the standard "tidak", with the punctuation kept (the patterns' "…?" tails):
+# Betawi "gratis kagak?", "kagak bayar kan?" read like "gratis tidak?", "tidak bayar kan?".
+_NEGATION = re.compile(r"\b(kagak|kaga|kgk|gak|ga|gk|nggak|ngga|enggak|engga|ndak|nda|ora)\b")
+_DIALECT = re.compile(r"\b(entu|ntu)\b")
+
 
 @dataclass(frozen=True)
 class Text:
@@ -120,7 +125,8 @@ def match(lowered: str, normalised: str) -> Match | None:
     best: Match | None = None
     second: Match | None = None
     # "bayarnya", "iurannya", "kartunya": the -nya suffix never changes the question.
-    forms = (lowered, normalised, _SUFFIX.sub(r"\1", lowered), _SUFFIX.sub(r"\1", normalised))
+    plain = _DIALECT.sub("itu", _NEGATION.sub("tidak", lowered))
+    forms = (lowered, normalised, _SUFFIX.sub(r"\1", lowered), _SUFFIX.sub(r"\1", normalised), plain)
     for entry in knowledge_base():
         if any(p.search(form) for p in entry.patterns for form in forms):
             found = Match(entry, entry.weight)

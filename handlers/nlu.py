@@ -38,7 +38,7 @@ SLANG = {
     "dgn": "dengan", "dg": "dengan", "sm": "sama", "ama": "sama",
     "blm": "belum", "blom": "belum", "belom": "belum",
     "ga": "tidak", "gak": "tidak", "nggak": "tidak", "ngga": "tidak", "engga": "tidak", "enggak": "tidak",
-    "tdk": "tidak", "tak": "tidak", "g": "tidak", "gk": "tidak", "kagak": "tidak",
+    "tdk": "tidak", "tak": "tidak", "g": "tidak", "gk": "tidak", "kagak": "tidak", "kaga": "tidak", "kgk": "tidak", "entu": "itu",
     "dr": "dari", "dri": "dari", "yg": "yang", "yng": "yang", "utk": "untuk", "untk": "untuk", "buat": "untuk",
     "udh": "sudah", "udah": "sudah", "sdh": "sudah", "dah": "sudah", "uda": "sudah",
     "dpt": "dapat", "dpet": "dapat", "dapet": "dapat", "ato": "atau", "atw": "atau", "jgn": "jangan",
@@ -288,6 +288,13 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
         r"\b(bicara|ngobrol|ngomong|chat|chatting|telpon|telepon) (dengan|sama|ke) (orang|petugas|admin|manusia|cs|operator)\b",
     ),
     ("human_help", 3, r"\b(talk|speak|chat) (to|with) (a |an |the )?(person|human|someone|agent|officer|staff)\b"),
+    # whom to contact: "who do I contact?", "hubungi siapa?", "siapa yang bisa dihubungi"
+    (
+        "human_help",
+        3,
+        r"\bwho (do|should|can|could) (i|we) (contact|call|ask|reach|talk to)\b|\bcontact\b"
+        r"|\b(hubungi|kontak|telepon|telpon) siapa\b|\bsiapa (yang )?(bisa |harus |perlu )?(dihubungi|ditelepon|dikontak)\b",
+    ),
     (
         "human_help",
         4,

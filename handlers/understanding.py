@@ -40,6 +40,12 @@ _WORK_CUE = re.compile(
     r"\b(kerja|bekerja|narik|ngojek|nyupir|proyek|antar penumpang|anter penumpang|ngantar|kurir|dagang|jualan"
     r"|at work|on the job|while working|to work|from work)\b"
 )
+# "bukan karena kerja", "tidak lagi kerja", "not at work": a work word that is negated is a cue against JKK.
+_NEGATED_WORK = re.compile(
+    r"\b(bukan|bkn|tidak|tdk|ga|gak|nggak|ngga|kagak|enggak|not|wasn't|didn't)\s+"
+    r"(karena |krn |karna |akibat |gara-gara |pas |saat |waktu |lagi |lg |sedang |sewaktu |dalam |di |while |at )*"
+    r"(kecelakaan |kecelakaan kerja|kerja|bekerja|narik|ngojek|nyupir|working|work)\b"
+)
 _NOT_WORK = re.compile(
     r"\b(sekolah|liburan|libur|mudik|jalan-jalan|jalan jalan|rekreasi|di rumah|sakit|school|holiday|vacation)\b"
 )
@@ -118,10 +124,21 @@ class Said:
     @property
     def death_at_work(self) -> bool:
         """A death from a work accident (JKK), not a non-work death (JKM)."""
+        if _NEGATED_WORK.search(self.lowered):
+            return False  # "meninggal bukan karena kerja, sakit biasa": JKM
         if not (_DEATH.search(self.lowered) and _AT_WORK.search(self.lowered)):
             return False
         # "kecelakaan motor pas pulang sekolah": an accident, but not at work (JKM, not JKK).
         return bool(_WORK_CUE.search(self.lowered) or not _NOT_WORK.search(self.lowered))
+
+    @property
+    def death_reported(self) -> bool:
+        """A death that happened ("bapak saya meninggal"), not a hypothetical one ("kalau meninggal?")."""
+        hypothetical = re.search(
+            r"\b(kalau|kalo|klo|jika|jikalau|bila|apabila|seandainya|misal\w*|if|in case)\b", self.lowered
+        )
+        someone = self.family or re.search(r"\b(saya|sy|aku|gw|kami|my|our)\b", self.lowered)
+        return bool(_DEATH.search(self.lowered) and someone) and not hypothetical
 
     @property
     def death(self) -> bool:

@@ -86,10 +86,12 @@ def accident(turn: Turn) -> list[Reply]:
     ]
 
 
-def jkm_claim(turn: Turn) -> list[Reply]:
+def jkm_claim(turn: Turn, condolence: bool = False) -> list[Reply]:
+    """The JKM benefits and claim steps; `condolence`: the message tells of a death that happened."""
     _ = turn._
     turn.remember_topic(CLAIM_TOPIC)
-    text = _(
+    lead = _("Turut berduka cita atas kepergiannya.") + "\n" if condolence else ""
+    text = lead + _(
         "Jika peserta meninggal dunia (bukan karena kerja), ahli waris menerima JKM Rp42 juta:\n"
         "• santunan sekaligus Rp20 juta\n"
         "• santunan berkala Rp12 juta\n"

@@ -91,12 +91,17 @@ async def start(turn: Turn, purpose: str = "check", said: Said | None = None) ->
     return [ask_nik(turn)]
 
 
+# The last answer was the declined consent notice (a topic, so a later "setuju" can still be taken up).
+CONSENT_DECLINED = "consent_declined"
+
+
 async def on_consent(turn: Turn, agreed: bool, said: Said | None = None) -> list[Reply]:
     _ = turn._
     purpose = turn.data.get("purpose", "check")
     other = bool(turn.data.get("other"))
     if not agreed:
         turn.clear_state()
+        turn.remember_topic(CONSENT_DECLINED)  # a later typed "ya udah deh setuju" takes the consent
         return [
             turn.main_menu(
                 _(
@@ -465,7 +470,9 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
         turn.update_data(other=True)
         return [ask_nik(turn)]
     if _DONT_KNOW.search(said.lowered):
-        return [_faq_reply(turn, "ktp_lost"), _nik_reminder(turn)]
+        # "lupa kk nya yg mana" (after a mismatch, the NIK is asked again): the KK, not the KTP, is missing.
+        about_kk = _ABOUT_KK.search(said.lowered) and not re.search(r"\b(nik|ktp|e-?ktp)\b", said.lowered)
+        return [_faq_reply(turn, "kk_missing" if about_kk else "ktp_lost"), _nik_reminder(turn)]
     if said.answer is False:
         turn.clear_state()
         return [turn.main_menu(_("Baik, tidak jadi cek. Tidak ada yang diproses."))]

@@ -12,6 +12,14 @@ from sigap_core.i18n import normalise_language
 
 router = Router("welcome")
 _THANKS = re.compile(r"terima kasih|makasih|thank|thx|\btq\b|mksh")
+# The Islamic greeting, however it is typed ("assalamualaikum", "asalamu'alaikum", "askum"), is returned.
+_SALAM = re.compile(r"\b(a?ss?alamu'?\s?'?alaiku?m\w*|askum|aslm|ass?wr\w*)\b")
+
+
+def salam(turn: Turn) -> str:
+    """ "Waalaikumsalam." and a line break when the message greeted with a salam, else nothing."""
+    text = turn.msg.text.lower().replace("’", "'") if turn.msg.text else ""
+    return turn._("Waalaikumsalam.") + "\n" if _SALAM.search(text) else ""
 
 
 def welcome(turn: Turn) -> list[Reply]:
@@ -24,7 +32,7 @@ def intro(turn: Turn) -> Reply:
 
 def intro_text(turn: Turn) -> str:
     _ = turn._
-    return _(
+    return salam(turn) + _(
         "Halo! Saya SIGAP bot dari Pemkot Bekasi. 👋\n"
         "Program SIGAP membayar iuran BPJS Ketenagakerjaan (jaminan kecelakaan kerja dan kematian) untuk "
         "pekerja informal warga Kota Bekasi, seperti ojol, buruh harian, dan pedagang.\n"
@@ -34,7 +42,10 @@ def intro_text(turn: Turn) -> str:
 
 def menu(turn: Turn) -> list[Reply]:
     turn.clear_state()
-    return [turn.main_menu()]
+    greeted = salam(turn)
+    if not greeted:
+        return [turn.main_menu()]
+    return [turn.main_menu(greeted + turn._("Silakan pilih layanan, atau ketik pertanyaan Anda."))]
 
 
 def thanks(turn: Turn) -> list[Reply]:
