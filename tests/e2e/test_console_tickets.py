@@ -14,7 +14,9 @@ import threading
 import time
 from pathlib import Path
 
-from tests.e2e.cli_support import ROOT, env, loaded, loaded_template, sigap  # noqa: F401  (fixtures)
+import pytest
+
+from tests.e2e.cli_support import ROOT, env, loaded, loaded_template, sigap_here  # noqa: F401  (fixtures)
 
 MARGAHAYU = "32.75.01.1002"
 QUESTION = "kartu bpjs sy blm jadi, ambilnya di mana ya pak?"
@@ -82,11 +84,12 @@ def console_rows(database: Path) -> list[tuple[str, str]]:
         return list(connection.execute("SELECT user_key, state FROM outbox WHERE channel = 'console' ORDER BY id"))
 
 
+@pytest.mark.long(3)
 def test_citizen_and_officer_terminals_do_the_whole_ticket_journey(
     loaded: dict[str, str],  # noqa: F811
 ) -> None:
     database = Path(loaded["SIGAP_DATABASE_URL"].removeprefix("sqlite+aiosqlite:///"))
-    code = re.search(r"code: (\S+)", sigap(loaded, "staff", "invite", "--kelurahan", MARGAHAYU).stdout)
+    code = re.search(r"code: (\S+)", sigap_here(loaded, "staff", "invite", "--kelurahan", MARGAHAYU).stdout)
     assert code is not None
     officer, citizen = Terminal(loaded, "petugas-margahayu"), Terminal(loaded, "warga")
     try:

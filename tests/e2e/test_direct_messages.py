@@ -123,6 +123,7 @@ async def test_telegram_direct_message_buttons_press_and_reply_to(
         assert await uow.outbox.broadcast_of_platform_message("telegram", str(chat), reply.reply_to) == direct
 
 
+@pytest.mark.long(6)  # 150 messages at 25/s
 async def test_direct_messages_and_an_announcement_share_the_channels_pace_without_a_429(
     sqlite_app: App, fake_telegram: FakeTelegram, telegram: TelegramChannel
 ) -> None:

@@ -1,4 +1,6 @@
-"""`sigap tickets list|show|export` and the tickets part of `sigap report`, through the real `sigap` process."""
+"""`sigap tickets list|show|export` and the tickets part of `sigap report`: what each command prints, refuses
+and writes, run in this process (`sigap_here`: the same code from `main` down, the same exit codes and
+stderr); nothing here is about the process boundary, which tests/e2e/test_cli.py covers."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from sigap_core.config import Settings
 from sigap_core.store import models
 from sigap_core.working_hours import WIB
 from tests.conftest import TEST_SECRET
-from tests.e2e.cli_support import env, sigap
+from tests.e2e.cli_support import env, sigap_here
 
 __all__ = ["env"]  # fixtures used by name
 
@@ -76,38 +78,38 @@ async def _seed(directory: Path, url: str) -> dict[str, int]:
 
 @pytest.fixture
 def seeded(env: dict[str, str], tmp_path: Path) -> tuple[dict[str, str], dict[str, int]]:
-    sigap(env, "db", "upgrade")
+    sigap_here(env, "db", "upgrade")
     return env, asyncio.run(_seed(tmp_path, env["SIGAP_DATABASE_URL"]))
 
 
 def test_list_filters_by_state_kelurahan_and_age_oldest_first(seeded: tuple[dict[str, str], dict[str, int]]) -> None:
     environment, ids = seeded
-    lines = sigap(environment, "tickets", "list").stdout.splitlines()
+    lines = sigap_here(environment, "tickets", "list").stdout.splitlines()
     assert [line.split()[0] for line in lines[:-1]] == [f"#{ids['old']}", f"#{ids['new']}"]
     assert lines[-1] == "2 ticket(s)"
-    closed = sigap(environment, "tickets", "list", "--state", "closed", "--json").stdout
+    closed = sigap_here(environment, "tickets", "list", "--state", "closed", "--json").stdout
     assert [row["number"] for row in json.loads(closed)] == [f"#{ids['closed']}"]
-    everything = json.loads(sigap(environment, "tickets", "list", "--state", "all", "--json").stdout)
+    everything = json.loads(sigap_here(environment, "tickets", "list", "--state", "all", "--json").stdout)
     assert [row["number"] for row in everything] == [f"#{ids[n]}" for n in ("old", "closed", "new")]
-    by_name = json.loads(sigap(environment, "tickets", "list", "--kelurahan", "Margahayu", "--json").stdout)
+    by_name = json.loads(sigap_here(environment, "tickets", "list", "--kelurahan", "Margahayu", "--json").stdout)
     assert [row["number"] for row in by_name] == [f"#{ids['new']}"]
-    by_code = json.loads(sigap(environment, "tickets", "list", "--kelurahan", BEKASIJAYA, "--json").stdout)
+    by_code = json.loads(sigap_here(environment, "tickets", "list", "--kelurahan", BEKASIJAYA, "--json").stdout)
     assert [row["number"] for row in by_code] == [f"#{ids['old']}"]
-    old = json.loads(sigap(environment, "tickets", "list", "--older-than", "2d", "--json").stdout)
+    old = json.loads(sigap_here(environment, "tickets", "list", "--older-than", "2d", "--json").stdout)
     assert [row["number"] for row in old] == [f"#{ids['old']}"]
     assert all(OLD_QUESTION not in json.dumps(row) for row in everything)
-    bad_age = sigap(environment, "tickets", "list", "--older-than", "2 tahun", check=False)
+    bad_age = sigap_here(environment, "tickets", "list", "--older-than", "2 tahun", check=False)
     assert bad_age.returncode == 2 and "2d, 36h, 90m or 1w" in bad_age.stderr
-    nowhere = sigap(environment, "tickets", "list", "--kelurahan", "Atlantis", check=False)
+    nowhere = sigap_here(environment, "tickets", "list", "--kelurahan", "Atlantis", check=False)
     assert nowhere.returncode == 1 and "unknown kelurahan" in nowhere.stderr
 
 
 def test_show_prints_one_ticket_with_its_messages(seeded: tuple[dict[str, str], dict[str, int]]) -> None:
     environment, ids = seeded
-    out = sigap(environment, "tickets", "show", str(ids["closed"])).stdout
+    out = sigap_here(environment, "tickets", "show", str(ids["closed"])).stdout
     assert out.startswith(f"ticket #{ids['closed']}: closed, Kelurahan Bekasijaya ({BEKASIJAYA})")
     assert CLOSED_QUESTION in out and ANSWER in out and "rating up" in out and "staff (staff #1):" in out
-    missing = sigap(environment, "tickets", "show", "999", check=False)
+    missing = sigap_here(environment, "tickets", "show", "999", check=False)
     assert missing.returncode == 1 and "no ticket #999" in missing.stderr
 
 
@@ -118,9 +120,9 @@ def test_export_writes_metadata_without_texts_to_csv_and_xlsx(
 
     environment, ids = seeded
     # The same default as `list` (not closed), and said so.
-    out = sigap(environment, "tickets", "export", str(tmp_path / "default.csv")).stdout
+    out = sigap_here(environment, "tickets", "export", str(tmp_path / "default.csv")).stdout
     assert out.strip() == f"wrote 2 ticket(s) (open, answered) to {tmp_path / 'default.csv'} (metadata only, no texts)"
-    listed = json.loads(sigap(environment, "tickets", "list", "--json").stdout)
+    listed = json.loads(sigap_here(environment, "tickets", "list", "--json").stdout)
     exported = list(csv.DictReader((tmp_path / "default.csv").read_text(encoding="utf-8").splitlines()))
     assert (
         [row["number"] for row in exported]
@@ -130,7 +132,7 @@ def test_export_writes_metadata_without_texts_to_csv_and_xlsx(
             f"#{ids['new']}",
         ]
     )
-    out = sigap(environment, "tickets", "export", str(tmp_path / "t.csv"), "--state", "all").stdout
+    out = sigap_here(environment, "tickets", "export", str(tmp_path / "t.csv"), "--state", "all").stdout
     assert (
         out.strip() == f"wrote 3 ticket(s) (open, answered, closed) to {tmp_path / 't.csv'} (metadata only, no texts)"
     )
@@ -151,12 +153,14 @@ def test_export_writes_metadata_without_texts_to_csv_and_xlsx(
     assert rows[0]["first_response_at"] == "" and rows[0]["within_sla"] == ("False" if late else "")
     for text in (OLD_QUESTION, NEW_QUESTION, CLOSED_QUESTION, ANSWER, "62811"):
         assert text not in raw
-    sigap(environment, "tickets", "export", str(tmp_path / "t.xlsx"), "--state", "open", "--kelurahan", "Margahayu")
+    sigap_here(
+        environment, "tickets", "export", str(tmp_path / "t.xlsx"), "--state", "open", "--kelurahan", "Margahayu"
+    )
     sheet = load_workbook(tmp_path / "t.xlsx", read_only=True)["Tiket"]
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values[0][:3] == ["number", "kode_kelurahan", "kelurahan"] and len(values) == 2
     assert values[1][:3] == [f"#{ids['new']}", MARGAHAYU, "Margahayu"]
-    wrong = sigap(environment, "tickets", "export", str(tmp_path / "t.pdf"), check=False)
+    wrong = sigap_here(environment, "tickets", "export", str(tmp_path / "t.pdf"), check=False)
     assert wrong.returncode == 1 and ".csv or .xlsx" in wrong.stderr
 
 
@@ -164,7 +168,7 @@ def test_report_counts_tickets_per_kelurahan(seeded: tuple[dict[str, str], dict[
     from openpyxl import load_workbook
 
     environment, _ids = seeded
-    data = json.loads(sigap(environment, "report", "--json", "--xlsx", str(tmp_path / "r.xlsx")).stdout)["tickets"]
+    data = json.loads(sigap_here(environment, "report", "--json", "--xlsx", str(tmp_path / "r.xlsx")).stdout)["tickets"]
     assert data["sla_working_days"] == 2
     assert (data["total"]["tickets"], data["total"]["open"], data["total"]["answered"]) == (3, 2, 1)
     assert data["total"]["up_percent"] == 100.0
@@ -172,7 +176,7 @@ def test_report_counts_tickets_per_kelurahan(seeded: tuple[dict[str, str], dict[
     assert list(rows) == ["Bekasijaya", "Margahayu"]
     assert rows["Bekasijaya"]["tickets"] == 2 and rows["Margahayu"]["open"] == 1
     assert (data["total"]["resolved"], data["total"]["closed_unanswered"], data["total"]["erased"]) == (1, 0, 0)
-    text = sigap(environment, "report").stdout
+    text = sigap_here(environment, "report").stdout
     assert "Pertanyaan ke petugas (tiket)" in text and "Bekasijaya" in text
     header = next(line for line in text.splitlines() if line.startswith("Kelurahan "))
     assert header.split() == [

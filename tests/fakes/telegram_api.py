@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +44,8 @@ class FakeTelegram:
     failures: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _next_update: int = 1
     _message_id: int = 1
-    _arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    _arrived: asyncio.Event = field(default_factory=asyncio.Event)  # an update to serve, or the server stops
+    _closing: bool = False
     base_url: str = ""
     _runner: web.AppRunner | None = None
     # When set, sendMessage beyond this many per second gets 429 with retry_after, like the real server.
@@ -67,6 +69,9 @@ class FakeTelegram:
         return self.base_url
 
     async def stop(self) -> None:
+        # A long poll still waiting would hold the server's clean-up for its whole timeout: end it now.
+        self._closing = True
+        self._arrived.set()
         if self._runner:
             await self._runner.cleanup()
 
@@ -84,12 +89,14 @@ class FakeTelegram:
         update = {"update_id": self._next_update, **update}
         self._next_update = max(self._next_update, update["update_id"]) + 1
         self.updates.append(update)
+        self._arrived.set()
         return int(update["update_id"])
 
     def redeliver(self, update: dict[str, Any]) -> None:
         """Serve an update again, whatever the bot's offset: what Telegram does with an update whose
         confirmation got lost (a restart, a network error), and what other processes may see too."""
         self._redeliveries.append(update)
+        self._arrived.set()
 
     def sent(self, chat_id: int | None = None) -> list[Call]:
         return [c for c in self.calls if c.method == "sendmessage" and (chat_id is None or c.chat_id == chat_id)]
@@ -184,12 +191,15 @@ class FakeTelegram:
         timeout = min(float(params.get("timeout") or 0), 0.5)
         deadline = time.monotonic() + timeout
         while True:
+            self._arrived.clear()  # set again by the next push, redelivery or stop
             ready = [u for u in self.updates if u["update_id"] >= offset]
             if self._redeliveries:
                 ready, self._redeliveries = [*self._redeliveries, *ready], []
-            if ready or time.monotonic() >= deadline:
+            left = deadline - time.monotonic()
+            if ready or left <= 0 or self._closing:
                 return ready
-            await asyncio.sleep(0.02)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), left)
 
 
 def private_message(chat_id: int, text: str | None = None, **extra: Any) -> dict[str, Any]:
