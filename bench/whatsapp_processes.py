@@ -71,6 +71,18 @@ async def fire_all(ports: list[int], rate: float, seconds: float, arrivals_url: 
             counts: dict[str, int] = await response.json()
         elapsed = max(arrivals.values()) - started
     latencies = sorted((arrivals[user] - t) * 1000 for user, t in sent_at.items() if user in arrivals)
+    by_second: dict[int, list[float]] = {}
+    for user, t in sent_at.items():
+        if user in arrivals:
+            by_second.setdefault(int(t - started), []).append((arrivals[user] - t) * 1000)
+    over_time = {
+        str(second): {
+            "p50_ms": round(statistics.median(values), 1),
+            "p99_ms": round(percentile(sorted(values), 0.99), 1),
+            "max_ms": round(max(values), 1),
+        }
+        for second, values in sorted(by_second.items())
+    }
     single = {counts[f"62813{n:07d}"] for n in range(total) if n % 10 and f"62813{n:07d}" in counts}
     doubled = [counts.get(f"62813{n:07d}", 0) for n in range(0, total, 10)]
     return {
@@ -84,7 +96,14 @@ async def fire_all(ports: list[int], rate: float, seconds: float, arrivals_url: 
         "max_ms": round(latencies[-1], 1),
         "messages_per_user_posted_once": sorted(single),
         "redelivered_answered_more_than_once": sum(1 for n in doubled if n not in single),
+        "by_second_sent": over_time,
     }
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main(rate: float, seconds: float, processes: int) -> None:
@@ -132,7 +151,12 @@ def main(rate: float, seconds: float, processes: int) -> None:
                     except OSError:
                         time.sleep(0.1)
             arrivals_url = graph_base.rsplit("/", 1)[0] + "/_arrivals"
+            before = [_cpu_seconds(child.pid) for child in children]
             figures = asyncio.run(fire_all(ports, rate, seconds, arrivals_url))
+            figures["cpu_seconds_per_process"] = [
+                round(_cpu_seconds(child.pid) - start, 2) for child, start in zip(children, before, strict=True)
+            ]
+            figures["cpu_seconds_fake_graph"] = round(_cpu_seconds(fake.pid), 2)
         finally:
             for child in children:
                 child.send_signal(signal.SIGTERM)

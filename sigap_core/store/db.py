@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from sigap_core.store.inline_sqlite import InlineConnection, begin_immediate, inline_creator
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# A PostgreSQL connection idle for longer than this is pinged before use (asyncpg's ping is BEGIN, `;`,
+# ROLLBACK: three round trips). One back in the pool sooner was just used, so a ping every checkout bought
+# nothing but ~10 % of a busy process's CPU and 5-10x the median webhook latency (bench/README.md).
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def _inline_connection(connection: Any) -> sqlite3.Connection | None:
@@ -69,7 +75,27 @@ def make_engine(url: str, *, sqlite_driver: str = "inline", **kwargs: Any) -> As
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """`pool_pre_ping`, but only for a connection that sat in the pool for `PING_AFTER_IDLE_SECONDS`."""
+
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine.pool, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")  # none yet: the connection was just opened
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as error:  # a dead connection: the pool opens a new one and tries again
+            raise exc.DisconnectionError() from error
 
 
 def alembic_config() -> Config:
