@@ -279,16 +279,8 @@ class WhatsAppChannel:
                 platform_id = await self.client.send(user_key, message)
             except OutsideWindow:
                 platform_id = await self.client.send(user_key, template)
-        except Throttled as error:
-            return Outcome("retry", f"{error.code} throttled", self.backoff_seconds * 5)
-        except GraphError as error:
-            if error.status >= 500:
-                self._platform_away(error)
-                return Outcome("retry", f"{error.status} {error.code} {error.title}"[:200], 5.0, platform_away=True)
-            return Outcome("failed", f"{error.code} {error.title}"[:200])
-        except (aiohttp.ClientError, TimeoutError) as error:
-            self._platform_away(error)
-            return Outcome("retry", type(error).__name__, 5.0, platform_away=True)
+        except (GraphError, aiohttp.ClientError, TimeoutError) as error:
+            return self._failed_send(error)
         self.health.ok(CHANNEL)
         self._remember(user_key, platform_id)
         return Outcome("sent", platform_id=platform_id)
@@ -319,20 +311,26 @@ class WhatsAppChannel:
                 platform_id = await self.client.send(user_key, message)
             except OutsideWindow:
                 return Outcome(OUTSIDE_WINDOW)
-            except Throttled as error:
-                return Outcome("retry", f"{error.code} throttled", self.backoff_seconds * 5)
-            except GraphError as error:
-                if error.status >= 500:
-                    self._platform_away(error)
-                    return Outcome("retry", f"{error.status} {error.code} {error.title}"[:200], 5.0, platform_away=True)
-                return Outcome("failed", f"{error.code} {error.title}"[:200])
-            except (aiohttp.ClientError, TimeoutError) as error:
-                self._platform_away(error)
-                return Outcome("retry", type(error).__name__, 5.0, platform_away=True)
+            except (GraphError, aiohttp.ClientError, TimeoutError) as error:
+                return self._failed_send(error)
             self._remember(user_key, platform_id)
             first = first or platform_id
         self.health.ok(CHANNEL)
         return Outcome("sent", note, platform_id=first)
+
+    def _failed_send(self, error: GraphError | aiohttp.ClientError | TimeoutError) -> Outcome:
+        """What a failed send means for the sender, for broadcasts and direct messages alike: throttled →
+        retry after a longer pause; Meta's 5xx or no connection → the platform is away (retry); any other
+        refusal → failed."""
+        if isinstance(error, Throttled):
+            return Outcome("retry", f"{error.code} throttled", self.backoff_seconds * 5)
+        if isinstance(error, GraphError):
+            if error.status >= 500:
+                self._platform_away(error)
+                return Outcome("retry", f"{error.status} {error.code} {error.title}"[:200], 5.0, platform_away=True)
+            return Outcome("failed", f"{error.code} {error.title}"[:200])
+        self._platform_away(error)
+        return Outcome("retry", type(error).__name__, 5.0, platform_away=True)
 
     async def drain(self) -> None:
         """Wait for webhook work under way and write what it sent (tests, shutdown)."""

@@ -113,6 +113,31 @@ class Result:
     platform_id: str = ""
 
 
+async def queue_broadcast(
+    session: AsyncSession, broadcast: models.Broadcast, recipients: Sequence[tuple[str, str]], now: datetime
+) -> int:
+    """Store a broadcast and one pending outbox row per distinct (channel, user_key); the broadcast's id.
+    The one way a single message for known chats (a direct message, a lifecycle notice) enters the outbox."""
+    session.add(broadcast)
+    await session.flush()
+    session.add_all(
+        models.Outbox(
+            broadcast_id=broadcast.id,
+            channel=channel,
+            user_key=user_key,
+            state=DeliveryState.PENDING,
+            attempts=0,
+            reason="",
+            next_attempt_at=now,
+            recovered=False,
+            updated_at=now,
+        )
+        for channel, user_key in dict.fromkeys(recipients)
+    )
+    await session.flush()
+    return broadcast.id
+
+
 class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -312,24 +337,7 @@ class OutboxRepository:
             buttons=[[payload, label] for payload, label in buttons] or None,
             template=template,
         )
-        self.session.add(broadcast)
-        await self.session.flush()
-        self.session.add_all(
-            models.Outbox(
-                broadcast_id=broadcast.id,
-                channel=channel,
-                user_key=user_key,
-                state=DeliveryState.PENDING,
-                attempts=0,
-                reason="",
-                next_attempt_at=now,
-                recovered=False,
-                updated_at=now,
-            )
-            for channel, user_key in dict.fromkeys(recipients)
-        )
-        await self.session.flush()
-        return broadcast.id
+        return await queue_broadcast(self.session, broadcast, recipients, now)
 
     async def broadcast_of_platform_message(self, channel: str, user_key: str, platform_id: str) -> int | None:
         """The broadcast id of the message we sent to this chat under this platform id (reply-to), if any."""

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigap_core.store import models
 from sigap_core.store.inline_sqlite import InlineConnection
+from sigap_core.store.outbox import queue_broadcast
 
 # (nik_hmac, kode_kelurahan, desil, pekerjaan)
 PersonRow = tuple[bytes, str, int, str]
@@ -252,24 +253,7 @@ class SelectionRepository:
             finished_at=None if recipients else now,
             reported=False,
         )
-        self.session.add(broadcast)
-        await self.session.flush()
-        self.session.add_all(
-            models.Outbox(
-                broadcast_id=broadcast.id,
-                channel=channel,
-                user_key=user_key,
-                state="pending",
-                attempts=0,
-                reason="",
-                next_attempt_at=now,
-                recovered=False,
-                updated_at=now,
-            )
-            for channel, user_key in dict.fromkeys(recipients)
-        )
-        await self.session.flush()
-        return broadcast.id
+        return await queue_broadcast(self.session, broadcast, recipients, now)
 
     async def claim_notice(self, event: str, period: str, nik_hmac: bytes, now: datetime) -> bool:
         """Claim the notice for this person and event; False when it was already claimed (by any process)."""
