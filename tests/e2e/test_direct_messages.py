@@ -14,21 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from sqlalchemy import select
 
-from bot.bootstrap import App, bootstrap
+from bot.bootstrap import App
 from bot.sender import BroadcastSender
 from bot.telegram import TelegramChannel
-from bot.web import WHATSAPP_KEY, build_senders, build_web_app
+from bot.web import build_senders
 from handlers.engine import Conversations
 from handlers.model import InMessage, Kind, Reply
 from sigap_core.config import Settings
 from sigap_core.store import models
 from sigap_core.store.outbox import ERASED_TEXT, ticket_template
-from tests.conftest import TODAY, DatabaseTemplates, polling_bot
-from tests.e2e.whatsapp_driver import Running, press_from, text_from, whatsapp_settings
-from tests.fakes.graph_api import FakeGraph
+from tests.conftest import DatabaseTemplates, polling_bot
+from tests.e2e.whatsapp_driver import Running, press_from, text_from, whatsapp_service
 from tests.fakes.telegram_api import BOT_USER, FakeTelegram, callback, private_message
 
 BUTTONS = (("tiket_balas:12", "Balas"), ("tiket_ambil:12", "Ambil"))
@@ -186,28 +184,10 @@ async def test_telegram_direct_message_to_a_chat_that_blocked_the_bot_is_marked_
 @pytest.fixture
 async def wa(tmp_path: Path, database_templates: DatabaseTemplates) -> AsyncIterator[Running]:
     """The WhatsApp service (webhook, channel) built from settings naming a ticket template of its own."""
-    graph = FakeGraph()
-    await graph.start()
-    settings = whatsapp_settings(
-        tmp_path / "var",
-        graph.base_url,
-        whatsapp_ticket_template=TICKET_TEMPLATE,
-        whatsapp_staff_template=STAFF_TEMPLATE,
-    )
-    database_templates.sqlite_copy("loaded", tmp_path / "wa.db")
-    app = await bootstrap(settings, f"sqlite+aiosqlite:///{tmp_path / 'wa.db'}", today=lambda: TODAY)
-    web_app, _ = build_web_app(app, Conversations(app.store, app.domain, app.today))
-    channel = web_app[WHATSAPP_KEY]
-    channel.backoff_seconds = 0.05
-    runner = web.AppRunner(web_app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield Running(f"http://127.0.0.1:{port}", graph, app, channel)
-    await runner.cleanup()
-    await app.close()
-    await graph.stop()
+    async with whatsapp_service(
+        tmp_path, database_templates, whatsapp_ticket_template=TICKET_TEMPLATE, whatsapp_staff_template=STAFF_TEMPLATE
+    ) as service:
+        yield service
 
 
 def replying_to(payload: dict[str, Any], platform_id: str) -> dict[str, Any]:

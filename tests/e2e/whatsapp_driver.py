@@ -7,16 +7,20 @@ import copy
 import hashlib
 import hmac
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiohttp import ClientSession
+from aiohttp import ClientSession, web
 
-from bot.bootstrap import App
+from bot.bootstrap import App, bootstrap
+from bot.web import WHATSAPP_KEY, build_web_app
 from bot.whatsapp import WHATSAPP_PATH, WhatsAppChannel
+from handlers.engine import Conversations
 from sigap_core.config import Settings
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, TODAY, DatabaseTemplates
 from tests.fakes.graph_api import FakeGraph
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
@@ -100,3 +104,33 @@ class Running:
             status = r.status
         await self.channel.drain()
         return status
+
+
+@asynccontextmanager
+async def whatsapp_service(
+    tmp_path: Path, database_templates: DatabaseTemplates, **settings: Any
+) -> AsyncIterator[Running]:
+    """The WhatsApp service (webhook, channel) on the sample registry, against a fresh fake Graph API;
+    `settings` adds or overrides settings (a ticket template of its own, say)."""
+    graph = FakeGraph()
+    await graph.start()
+    database_templates.sqlite_copy("loaded", tmp_path / "wa.db")  # the sample registry
+    app = await bootstrap(
+        whatsapp_settings(tmp_path / "var", graph.base_url, **settings),
+        f"sqlite+aiosqlite:///{tmp_path / 'wa.db'}",
+        today=lambda: TODAY,
+    )
+    web_app, _ = build_web_app(app, Conversations(app.store, app.domain, app.today))
+    channel = web_app[WHATSAPP_KEY]
+    channel.backoff_seconds = 0.05
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield Running(f"http://127.0.0.1:{port}", graph, app, channel)
+    finally:
+        await runner.cleanup()
+        await app.close()
+        await graph.stop()
