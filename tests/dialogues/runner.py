@@ -42,7 +42,15 @@ from tests.conftest import TEST_SECRET, TODAY, import_sample
 from tests.integration.helpers import GOOD
 
 HERE = Path(__file__).resolve().parent
-SETS = {"tuning": HERE / "tuning.toml", "heldout": HERE / "heldout.toml", "heldout2": HERE / "heldout2.toml"}
+SETS = {
+    "tuning": HERE / "tuning.toml",
+    "heldout": HERE / "heldout.toml",
+    "heldout2": HERE / "heldout2.toml",
+    "heldout3": HERE / "heldout3.toml",
+}
+HELD_OUT = {name for name in SETS if name.startswith("heldout")}
+TURN_KEYS = {"say", "press", "kind", "by", "any", "all", "none"}
+DIALOGUE_KEYS = {"id", "about", "lang", "channel", "staff", "officer", "selection", "turn"}
 KINDS = {
     "sticker": Kind.STICKER,
     "voice": Kind.AUDIO,
@@ -86,13 +94,61 @@ def _generated(key: str) -> str | None:
 _TICKET_NUMBER = re.compile(r"#(\d+)")
 
 
+# The tuning set is tuning.toml plus every file in tuning.d/ (one per line of work, so parallel work on
+# the set never edits the same file); ids are unique across all of them.
+TUNING_PARTS = HERE / "tuning.d"
+
+
+def set_files(path: Path) -> list[Path]:
+    """The files a set is read from: the tuning set has parts, any other set is its one file."""
+    if path.resolve() == SETS["tuning"].resolve():
+        return [path, *sorted(TUNING_PARTS.glob("*.toml"))]
+    return [path]
+
+
 def load_set(path: Path) -> list[dict[str, Any]]:
-    dialogues: list[dict[str, Any]] = tomllib.loads(path.read_text(encoding="utf-8")).get("dialogue", [])
+    dialogues: list[dict[str, Any]] = []
+    for part in set_files(path):
+        dialogues += tomllib.loads(part.read_text(encoding="utf-8")).get("dialogue", [])
     ids = [d["id"] for d in dialogues]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:
         raise ValueError(f"duplicate dialogue ids: {sorted(duplicates)}")
     return dialogues
+
+
+def check_set(path: Path) -> list[str]:
+    """What is wrong with a set's shape (FORMAT.md), without playing it: a blind writer checks a
+    held-out file with this and never sees a reply."""
+    try:
+        dialogues = load_set(path)
+    except (ValueError, KeyError, tomllib.TOMLDecodeError) as error:
+        return [f"{path.name}: {error}"]
+    known = placeholders()
+    problems = []
+    for dialogue in dialogues:
+        name = dialogue["id"]
+        problems += [f"{name}: unknown key {key!r}" for key in sorted(set(dialogue) - DIALOGUE_KEYS)]
+        turns = dialogue.get("turn", [])
+        if not turns:
+            problems.append(f"{name}: no turns")
+        for number, turn in enumerate(turns, 1):
+            where = f"{name} turn {number}"
+            problems += [f"{where}: unknown key {key!r}" for key in sorted(set(turn) - TURN_KEYS)]
+            actions = [key for key in ("say", "press", "kind") if key in turn]
+            if len(actions) != 1:
+                problems.append(f"{where}: needs exactly one of say/press/kind")
+            if "kind" in turn and turn["kind"] not in KINDS:
+                problems.append(f"{where}: unknown kind {turn['kind']!r}")
+            for key in ("any", "all", "none"):
+                if not isinstance(turn.get(key, []), list):
+                    problems.append(f"{where}: {key} must be a list")
+            texts = [str(turn.get("say", ""))] + [str(x) for k in ("any", "all", "none") for x in turn.get(k, [])]
+            for text in texts:
+                for key in _PLACEHOLDER.findall(text):
+                    if key not in known and key != "ticket.id" and _generated(key) is None:
+                        problems.append(f"{where}: unknown placeholder {{{key}}}")
+    return problems
 
 
 def find_button(replies: list[Reply], wanted: str) -> str | None:
@@ -295,10 +351,15 @@ def main(argv: list[str] | None = None) -> int:
     source.add_argument("--set-file", type=Path)
     source.add_argument("--set", choices=sorted(SETS))
     parser.add_argument("--summary", action="store_true", help="print only 'passed N/M'")
+    parser.add_argument("--check", action="store_true", help="check the file's shape only; play nothing")
     args = parser.parse_args(argv)
     path = (args.set_file or SETS[args.set]).resolve()
+    if args.check:
+        problems = check_set(path)
+        print("\n".join(problems) or f"ok: {len(load_set(path))} dialogues")
+        return 1 if problems else 0
     # The held-out sets are measured, never read: only its aggregate figure is ever printed.
-    summary = args.summary or path in (SETS["heldout"].resolve(), SETS["heldout2"].resolve())
+    summary = args.summary or path in {SETS[name].resolve() for name in HELD_OUT}
     outcomes = asyncio.run(run_set(path))
     passed = sum(o.passed for o in outcomes)
     if not summary:
