@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 
 _CHANGED = re.compile(
-    r"^(?:(?:eh|oh|duh|aduh|hmm|hm|eh maaf|maaf|sorry|oke|ok|wah)[\s,.!]+)?"
+    r"^(?:(?:eh|oh|duh|aduh|hmm|hm|eh maaf|maaf|sorry|oke|ok|wah|udah|sudah|yaudah|ya udah|ya sudah|udh|sdh"
+    r"|mending|mendingan|kalau gitu|kalo gitu|klo gitu)[\s,.!]+)*"
     r"(?:(?:ga|gak|gk|nggak|ngga|enggak|ndak|tidak|tdk|g)\s?jadi|batal|batalin|batalkan|cancel)\b[\s,.!]*"
 )
 _FILLER = re.compile(

@@ -229,6 +229,12 @@ class Conversations:
             changed = await self._changed_mind(turn, said)
             if changed is not None:
                 return changed
+        if step is None and said.bare_answer is not None and len(said.text.split()) <= 4:
+            # "iya tutup", "jangan dulu" at a confirmation offered as buttons: that button, before any command
+            # the words also read as ("tutup" is the close command, which would only ask again).
+            pressed = _confirm_choice(turn, said.bare_answer)
+            if pressed is not None:
+                return await self._button(turn, pressed)
         if step is None:
             typed = await staff.typed_action(turn, said) or await ticket_staff.typed(turn, said)
             if typed is not None:
@@ -283,7 +289,11 @@ class Conversations:
             case "cancel":
                 return await self._cancel(turn)
             case "help":
-                return help.show(turn)
+                for_staff = await staff.help_of_staff(turn)  # staff: how the staff tools work (drafts are kept)
+                if for_staff is None:
+                    return help.show(turn)
+                step = ROUTES.steps.get(turn.state)
+                return [*for_staff, step.reminder(turn)] if step is not None else for_staff
             case "human":
                 return await tickets.start(turn, lead=tickets.human_lead(turn))
         # A staff member's "menu" or /start with nothing pending: their own menu (tickets, announcements, and
@@ -394,6 +404,15 @@ class Conversations:
 # A confirmation offered as buttons only ("Ya, tutup" / "Batal"): its yes payload ends in ":ya", and the
 # button after it is the way back; typed "iya", "nggak" and "batal" press them.
 CONFIRM_SUFFIX = ":ya"
+
+
+def _confirm_choice(turn: Turn, yes: bool) -> str | None:
+    """The yes button of a confirmation on the screen (or the way back, for a no), or None."""
+    choices = [choice for choice, _label in (turn.choices or [])]
+    confirm = next((i for i, choice in enumerate(choices) if choice.endswith(CONFIRM_SUFFIX)), None)
+    if confirm is None:
+        return None
+    return choices[confirm] if yes else _way_back(turn)
 
 
 def _way_back(turn: Turn) -> str | None:

@@ -489,7 +489,14 @@ _MONTHS = {
 _WHEN_SPELLING = {
     "jm": "jam", "pkl.": "pkl", "malem": "malam", "mlm": "malam", "sore2": "sore", "pagi2": "pagi",
     "dpn": "depan", "bsok": "besok", "besoknya": "besok", "nopember": "november", "tanggal.": "tanggal",
+    "ntar": "nanti", "entar": "nanti", "ntr": "nanti", "nnti": "nanti", "nti": "nanti", "bsk": "besok",
+    "sore-sore": "sore", "pagi-pagi": "pagi", "siang-siang": "siang",
 }  # fmt: skip
+# Words around a typed time that say nothing about it ("jam 10 aja", "besok jam 8 ya", "kirim jam 9 deh").
+_WHEN_FILLER = re.compile(
+    r"\b(aja|saja|aj|deh|dong|ya|yah|yaa|sih|nih|kak|pak|bu|min|tolong|kirim|dikirim|kirimnya|dikirimnya"
+    r"|pas|tepat|sekitar|kira-kira|kira2|please|pls|mulai)\b"
+)
 _WHEN_WORDS = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, _WHEN_SPELLING)) + r")(?![\w.])")
 _LATER = re.compile(
     r"(?:dalam |sekitar )?(\d{1,3}) (jam|menit|mnt) (?:lagi|dari sekarang)|in (\d{1,3}) (hours?|minutes?|mins?)"
@@ -507,6 +514,7 @@ def parse_when(text: str, now: datetime) -> datetime | None:
     lowered = " ".join(text.lower().replace(",", " ").split())
     lowered = re.sub(r"\bwib\b", "", lowered).strip()
     lowered = _WHEN_WORDS.sub(lambda m: _WHEN_SPELLING[m[0]], lowered)
+    lowered = " ".join(_WHEN_FILLER.sub(" ", lowered).split())
     lowered = re.sub(r"(\d)(am|pm)\b", r"\1 \2", lowered)  # "8am"
     # "setengah 9" is half past eight
     lowered = re.sub(r"\bsetengah (\d{1,2})\b", lambda m: f"{(int(m[1]) - 1) % 24}.30", lowered)

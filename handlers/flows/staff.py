@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
+from rapidfuzz import fuzz
 
 from handlers.context import Turn
 from handlers.entities import parse_when
@@ -111,19 +112,12 @@ async def on_button(turn: Turn, argument: str) -> list[Reply]:
         case "new":
             if staff.role == "admin":
                 turn.set_state(STAFF_TARGET)
-                return [
-                    Reply(
-                        _("Untuk kelurahan mana? Ketik nama kelurahannya, atau pilih seluruh kota."),
-                        (Button("staff:target", _("Seluruh kota")), Button("staff:drop", _("Batal"))),
-                    )
-                ]
+                return [_ask_target(turn)]
             turn.set_state(STAFF_TEXT, kode=staff.kode_kelurahan)
             broadcasts.count_ahead(turn.uow, turn.domain, staff.kode_kelurahan, turn.today)
             return [ask_text(turn)]
         case "target":
-            turn.set_state(STAFF_TEXT, kode=None)
-            broadcasts.count_ahead(turn.uow, turn.domain, None, turn.today)
-            return [ask_text(turn)]
+            return await _target_chosen(turn, None)
         case "aud":
             if "text" not in turn.data or value not in broadcasts.AUDIENCES:
                 return [staff_menu(turn, staff, _("Draf pengumuman sudah tidak ada. Mulai lagi, ya."))]
@@ -148,19 +142,44 @@ async def on_button(turn: Turn, argument: str) -> list[Reply]:
             return [staff_menu(turn, staff, dropped_text(turn))]
         case "list":
             return await list_for(turn, staff)
+        case "usetext":  # the question typed at the text step was the announcement after all
+            asked = turn.data.get("asked")
+            if turn.state != STAFF_TEXT or not asked:
+                return [staff_menu(turn, staff, _("Draf pengumuman sudah tidak ada. Mulai lagi, ya."))]
+            return await _use_as_text(turn, str(asked))
         case "cancel":
             return await cancel(turn, staff, value)
     return [staff_menu(turn, staff)]
 
 
 def ask_text(turn: Turn) -> Reply:
+    """The text prompt names where the announcement goes (a kelurahan typed loosely is echoed back)."""
     _ = turn._
+    place = _kode_place(turn, turn.data.get("kode"))
     return Reply(
-        _("Ketik isi pengumuman (paling banyak {limit} karakter).").format(limit=broadcasts.MAX_TEXT),
+        _("Pengumuman untuk {place}.").format(place=place)
+        + "\n"
+        + _("Ketik isi pengumuman (paling banyak {limit} karakter).").format(limit=_.number(broadcasts.MAX_TEXT)),
         (Button("staff:drop", _("Batal")),),
     )
 
 
+def text_too_long(turn: Turn) -> Reply:
+    """An announcement longer than a message the bot reads: the numbers, nothing kept, the text step stays."""
+    _ = turn._
+    return Reply(
+        _("Pengumuman terlalu panjang ({length} karakter, paling banyak {limit}). Persingkat, ya.").format(
+            length=_.number(len(turn.msg.text)), limit=_.number(broadcasts.MAX_TEXT)
+        ),
+        (Button("staff:drop", _("Batal")),),
+    )
+
+
+# A yes word next to one of these is not a go-ahead to send ("bentar, iya tapi jamnya salah", "mau diganti").
+HOLD_ON = re.compile(
+    r"\b(salah|keliru|ganti|diganti|ubah|diubah|edit|revisi|koreksi|tunggu|tunggu dulu|bentar|sebentar|wait|tapi"
+    r"|but|kok|masa)\b|\?"
+)
 SURE = re.compile(r"^(sudah |udah |ya |iya )?(yakin|pasti|fix|sure)( kirim| deh| aja)*[.!]*$")
 NOW_WORDS = re.compile(r"^\s*(sekarang|skrg|skrng|langsung|kirim sekarang|now|right now|saat ini)\b")
 # Staff may type what the staff menu offers.
@@ -168,14 +187,107 @@ STAFF_ACTIONS = (
     (re.compile(r"\b(batal|batalkan|batalin|cancel|stop|hentikan)\b.{0,20}#\s?(\d+)\b"), "cancel"),
     (
         re.compile(
-            r"\b(buat|bikin|kirim|kirimin|tulis)\b.{0,12}\b(pengumuman|broadcast|siaran|info)\b"
-            r"|^(mau |saya mau |sy mau )?(broadcast|ngumumin|umumkan|mengumumkan|blast)\b"
+            r"\b(daftar|lihat|liat|list|riwayat|cek|status)\b.{0,12}\b(pengumuman|broadcast)\w*\b"
+            r"|\b(pengumuman|broadcast)\w*\b.{0,30}\b(terkirim|kekirim|sudah dikirim|udah dikirim|sampai|nyampe)\b"
         ),
-        "new",
+        "list",
     ),
-    (re.compile(r"\b(daftar|lihat|list|riwayat|cek)\b.{0,12}\b(pengumuman|broadcast)\w*\b"), "list"),
     (re.compile(r"^(menu petugas|petugas menu|staff menu)$"), "menu"),
 )
+# Composing, in the words staff use: a verb of making or sending and the word for an announcement, in any
+# order and spelling ("tolong bikinin pengumuman", "broadcast ke warga", "mo buat pengumman"), or a verb that
+# is itself the announcing ("umumin ke warga", "blast info").
+_MAKE = re.compile(
+    r"^(buat|bikin|bikinin|buatin|buatkan|kirim|kirimin|kirimkan|ngirim|mengirim|tulis|nulis|sebar|sebarin"
+    r"|sebarkan|nyebar|share|send|make|create|post|posting|siarkan|bagikan|bagiin|umumin|umumkan|ngumumin"
+    r"|mengumumkan|broadcast|brodcast|broadcat|blast|announce)$"
+)
+_ANNOUNCING = re.compile(r"^(umumin|umumkan|ngumumin|mengumumkan|broadcast|brodcast|broadcat|blast|announce)$")
+_ANNOUNCEMENT = ("pengumuman", "broadcast", "announcement", "siaran")
+# "cara kirim pengumuman gmn", "gimana bales tiket", "apa aja yg bisa sy lakuin": a how-to, not the action.
+_HOW = re.compile(
+    r"\b(cara|caranya|gimana|gmn|gmna|gimn|bagaimana|bgmn|gimana sih|how|tutorial|panduan|petunjuk"
+    r"|bisa apa|apa aja|apa saja|fitur|what can)\b"
+)
+_STAFF_TOPIC = re.compile(
+    r"\b(pengumuman\w*|broadcast|siaran|tiket\w*|ticket\w*|balas|bales|jawab|petugas|staff|admin|jadwal\w*"
+    r"|announcement\w*)\b"
+)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z]+", text.lower())
+
+
+def _announcement_word(word: str) -> bool:
+    if word.startswith(("pengumum", "pngumum", "pegumum")):
+        return True
+    return any(fuzz.ratio(word, noun) >= 80 for noun in _ANNOUNCEMENT) or word == "info" or word == "bc"
+
+
+def wants_new(text: str) -> bool:
+    """A request to compose an announcement, typed in free words (for staff only)."""
+    words = _words(text)
+    if not words or len(words) > 14 or _HOW.search(text.lower()):
+        return False
+    verb = any(_MAKE.match(word) for word in words)
+    noun = any(_announcement_word(word) for word in words if not _ANNOUNCING.match(word))
+    announcing = any(_ANNOUNCING.match(word) for word in words)
+    named = any(_announcement_word(word) and word not in ("info", "bc") for word in words)
+    return (verb and noun) or announcing or (named and len(words) <= 2)
+
+
+def how_to(text: str) -> bool:
+    """A staff member asking how to use the staff tools ("cara kirim pengumuman gmn", "apa aja fitur petugas")."""
+    lowered = text.lower()
+    return bool(_HOW.search(lowered) and _STAFF_TOPIC.search(lowered)) and len(_words(text)) <= 16
+
+
+def staff_help(turn: Turn, staff: Staff) -> list[Reply]:
+    """How the staff tools work, in steps, with the buttons that start them."""
+    _ = turn._
+    lines = [
+        _("Cara memakai menu petugas ({place}):").format(place=_place_name(turn, staff)),
+        _(
+            "📢 Pengumuman: ketik “buat pengumuman” (atau /petugas → Buat pengumuman), ketik isinya, pilih penerima "
+            "(angka dalam kurung = jumlah penerima), lalu Kirim sekarang atau Jadwalkan dengan kata-kata biasa, "
+            "contoh: besok jam 8 pagi (WIB). Waktunya saya ulangi dulu sebelum dikirim."
+        ),
+        _(
+            "✏️ Selama menyusun: ketik “ganti teks”, “ganti penerima” atau “ganti jam” untuk mengubah, “batal” untuk "
+            "membuang draf."
+        ),
+        _(
+            "💬 Tiket warga: ketik /tiket untuk daftar, buka satu tiket, lalu Balas (atau ketik “balas 4 …” dengan "
+            "nomor tiketnya), Alihkan ke kelurahan lain, atau Tutup tiket."
+        ),
+        _("Dasbor web: ketik /dasbor."),
+    ]
+    buttons = (
+        Button("staff:new", _("Buat pengumuman")),
+        Button("tiket_daftar", _("Daftar tiket")),
+        Button("staff:menu", _("Menu petugas")),
+    )
+    return [Reply("\n".join(lines), buttons)]
+
+
+async def help_of_staff(turn: Turn) -> list[Reply] | None:
+    """ "bantuan" from a staff member with nothing pending: the staff how-to. None for a citizen."""
+    current = await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key)
+    if current is None:
+        return None
+    replies = staff_help(turn, current)
+    citizen = Reply(
+        _citizen_help_line(turn),
+        (Button("help", turn._("Bantuan warga")),),
+    )
+    return [*replies, citizen]
+
+
+def _citizen_help_line(turn: Turn) -> str:
+    return turn._("Kontak kantor dan bantuan untuk warga: tekan Bantuan warga.")
+
+
 # Edit wording at any step of a draft: change the text, the time or the audience, or throw the draft away.
 # Short commands only (a typed announcement may well contain "ganti" or "jadwal").
 EDITS = (
@@ -222,12 +334,45 @@ def _example_hour(text: str) -> str:
     return _EXAMPLE_HOUR[parts[0]] if parts else "9"
 
 
-def edit_of(text: str) -> str | None:
-    """ "ganti teks", "ubah jam", "ganti penerima", "hapus draf": what to change in the draft, or None."""
+# The same in free word order, with the small words around a correction: "eh salah, ganti teksnya", "teksnya
+# salah mau diganti", "eh penerimanya salah", "jamnya salah, jam 10 aja". A change word and the part changed.
+_CHANGE_WORD = re.compile(
+    r"^(ganti|gantiin|diganti|ganty|ubah|diubah|ubahin|rubah|dirubah|edit|diedit|koreksi|dikoreksi|perbaiki"
+    r"|diperbaiki|revisi|direvisi|benerin|dibenerin|betulin|dibetulin|change|fix|salah|keliru|geser|digeser"
+    r"|undur|diundur|majukan|dimajukan|mundurin|wrong)$"
+)
+_PARTS = (
+    ("text", re.compile(r"^(teks|text|isi|kata|kalimat|tulisan|pesan|pengumuman|typo|message|wording)\w*$")),
+    ("when", re.compile(r"^(waktu|jam|tanggal|tgl|hari|jadwal|time|schedule|date)\w*$")),
+    ("audience", re.compile(r"^(penerima|audiens|audience|sasaran|target|kelompok|recipients?)\w*$")),
+)
+MOST_EDIT_WORDS = 7
+# What is left of "jamnya salah, jam 10 aja" once the correction words are gone: the new time.
+_EDIT_NOISE = re.compile(
+    r"\b(eh|oh|duh|aduh|waduh|ups|maaf|sorry|salah|keliru|ganti|diganti|ubah|diubah|jadi|jadiin|mau|tolong|bukan"
+    r"|jamnya|waktunya|tanggalnya|harinya|jadwalnya|yang|yg|benar|bener|betul|harusnya|seharusnya|mestinya)\b"
+)
+
+
+def edit_of(text: str, loose: bool = True) -> str | None:
+    """ "ganti teks", "ubah jam", "ganti penerima", "hapus draf": what to change in the draft, or None.
+    Not `loose` (no text typed yet, so a short announcement may well say "jadwal diganti"): only the short
+    commands that start with the change."""
     typed = " ".join(re.sub(r"[^\w ]+", " ", text.lower()).split())
-    if len(typed.split()) > 5:
+    words = typed.split()
+    if len(words) <= 5:
+        found = next((name for pattern, name in EDITS if pattern.search(typed)), None)
+        if found is not None:
+            return found
+    if not loose or len(words) > MOST_EDIT_WORDS or not any(_CHANGE_WORD.match(word) for word in words):
         return None
-    return next((name for pattern, name in EDITS if pattern.search(typed)), None)
+    return next((name for name, part in _PARTS if any(part.match(word) for word in words)), None)
+
+
+def new_time_in(text: str, now: datetime) -> datetime | None:
+    """The time inside a correction ("jamnya salah, jam 10 aja" → 10:00), or None."""
+    rest = " ".join(_EDIT_NOISE.sub(" ", re.sub(r"[^\w.:/ -]+", " ", text.lower())).split())
+    return parse_when(rest, now) if rest and any(ch.isdigit() for ch in rest) else None
 
 
 async def edit_draft(turn: Turn, staff: Staff, what: str) -> list[Reply]:
@@ -280,6 +425,41 @@ AUDIENCE_WORDS = {
 }
 
 
+# The audience typed in free words ("yg layak aja", "peserta sigap yg udah terdaftar", "warga yg datanya perlu
+# diperbarui"): every word of the message must be one an audience answer is made of, so a short announcement
+# ("Semua warga harap kerja bakti") is still read as text. The first group named decides; the order matters
+# ("layak, belum daftar" holds "daftar").
+_AUDIENCE_CUES = (
+    ("needs_update", re.compile(r"^(perbarui|diperbarui|perbaharui|diperbaharui|update|diupdate|perbaiki|diperbaiki"
+                                r"|pembaruan|needs)$")),
+    ("eligible", re.compile(r"^(layak|eligible|lolos|memenuhi)$")),
+    ("enrolled", re.compile(r"^(terdaftar|peserta|enrolled|participants?|members?|tercover|terlindungi)$")),
+    ("all", re.compile(r"^(semua|semuanya|all|everyone|everybody|seluruh|seluruhnya|pelanggan|langganan|subscribers?"
+                       r"|berlangganan)$")),
+)  # fmt: skip
+_AUDIENCE_VOCABULARY = frozenset({
+    "yg", "yang", "aja", "saja", "aj", "deh", "ya", "dong", "kirim", "kirimin", "kirimkan", "dikirim", "ke", "untuk",
+    "buat", "utk", "bwt", "kpd", "kepada", "warga", "orang", "sudah", "udah", "udh", "sdh", "blm", "belum", "daftar",
+    "data", "datanya", "perlu", "harus", "sigap", "program", "info", "nya", "semua", "pilih", "pilihan", "mau", "sy",
+    "saya", "itu", "ini", "penerima", "kelompok", "grup", "group", "the", "to", "send", "only", "just", "those",
+    "who", "are", "with", "need", "all", "subscribers", "that",
+})  # fmt: skip
+
+
+def audience_of(text: str) -> str | None:
+    """The audience a short free-word answer names, or None (then it may be a new text)."""
+    words = _words(text)
+    if not words or len(words) > 8:
+        return None
+    for audience, cue in _AUDIENCE_CUES:
+        if any(cue.match(word) for word in words):
+            known = all(
+                word in _AUDIENCE_VOCABULARY or any(c.match(word) for _name, c in _AUDIENCE_CUES) for word in words
+            )
+            return audience if known else None
+    return None
+
+
 async def on_text(turn: Turn, text: str) -> list[Reply] | None:
     _ = turn._
     staff = await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key)
@@ -287,9 +467,8 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         turn.clear_state()
         return None
     if turn.state == STAFF_TARGET:
-        if text.strip().lower() in ("seluruh kota", "semua", "all", "kota"):
-            turn.set_state(STAFF_TEXT, kode=None)
-            return [ask_text(turn)]
+        if _WHOLE_CITY.search(" ".join(text.lower().split())):
+            return await _target_chosen(turn, None)
         place = kelurahan_flow.from_text(turn, text)
         if place is None:
             return [
@@ -298,12 +477,14 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
                     (Button("staff:target", _("Seluruh kota")), Button("staff:drop", _("Batal"))),
                 )
             ]
-        turn.set_state(STAFF_TEXT, kode=place.code)
-        broadcasts.count_ahead(turn.uow, turn.domain, place.code, turn.today)
-        return [ask_text(turn)]
-    what = edit_of(text)
-    if what is not None and turn.state != STAFF_TARGET:
+        return await _target_chosen(turn, place.code)
+    what = edit_of(text, loose=not (turn.state == STAFF_TEXT and "text" not in turn.data))
+    if what == "when" and "audience" in turn.data and (when := new_time_in(text, turn.now)) is not None:
+        return await confirm(turn, when)  # "jamnya salah, jam 10 aja": the new time, echoed again
+    if what is not None:
         return await edit_draft(turn, staff, what)
+    if turn.state == STAFF_TEXT and process_question(text):
+        return await explain_audiences(turn, text)
     if turn.state == STAFF_TEXT:
         typed = " ".join(text.lower().split())
         if len(typed.split()) <= 5:  # "semua aja", "kirim ke semua": the audience, not a new text
@@ -312,18 +493,10 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
             for audience, words in AUDIENCE_WORDS.items():
                 if typed in words:
                     return await choose_audience(turn, staff, audience)
-        try:
-            clean = broadcasts.validate_text(text)
-        except BroadcastError as error:
-            return [Reply(error_text(turn, error), (Button("staff:drop", _("Batal")),))]
-        kode = turn.data.get("kode")
-        turn.set_state(STAFF_TEXT, kode=kode, text=clean)
-        preview = broadcasts.announcement_text(_, turn.domain, kode, clean)
-        return [
-            Reply(_("Pratinjau, persis seperti yang diterima warga:")),
-            Reply(preview),
-            *await audience_replies(turn),
-        ]
+            typed_audience = audience_of(text)
+            if typed_audience is not None:
+                return await choose_audience(turn, staff, typed_audience)
+        return await _use_as_text(turn, text)
     if turn.state == STAFF_WHEN:
         if NOW_WORDS.search(text.lower()):
             return await confirm(turn, turn.now)
@@ -354,6 +527,75 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
             ]
         return await confirm(turn, when)
     return None
+
+
+# A short question about the sending itself, typed where the text (or the audience) is expected: "ini nanti
+# dikirim ke siapa aja?", "bedanya semua pelanggan sama yg layak apa?". Answered; the step stays, and the
+# words can still be used as the announcement with one press.
+_PROCESS_WORDS = re.compile(
+    r"\b(dikirim\w*|kekirim|terkirim|kirimnya|nyampe|sampai|sampe|penerima\w*|nerima|menerima|diterima|pelanggan"
+    r"|langganan|berlangganan|bedanya|perbedaan|maksudnya|artinya|berapa orang|berapa banyak|jumlahnya|siapa aja"
+    r"|siapa saja|ke siapa|who gets|recipients?|difference)\b"
+)
+_ASKING = re.compile(
+    r"\?\s*$|^(apa|apakah|siapa|gimana|gmn|bagaimana|berapa|brp|kapan|bedanya|maksudnya|what|who|how)\b"
+    r"|\b(ya|sih|kah|ga|gak|nggak|apa|gimana)\s*$"
+)
+
+
+def process_question(text: str) -> bool:
+    lowered = " ".join(text.lower().split())
+    return len(lowered.split()) <= 12 and bool(_ASKING.search(lowered)) and bool(_PROCESS_WORDS.search(lowered))
+
+
+async def _use_as_text(turn: Turn, text: str) -> list[Reply]:
+    """The announcement's text: checked, kept, previewed exactly as citizens get it, then the audience."""
+    _ = turn._
+    try:
+        clean = broadcasts.validate_text(text)
+    except BroadcastError as error:
+        return [Reply(error_text(turn, error), (Button("staff:drop", _("Batal")),))]
+    kode = turn.data.get("kode")
+    turn.set_state(STAFF_TEXT, kode=kode, text=clean)
+    preview = broadcasts.announcement_text(_, turn.domain, kode, clean)
+    return [
+        Reply(_("Pratinjau, persis seperti yang diterima warga:")),
+        Reply(preview),
+        *await audience_replies(turn),
+    ]
+
+
+async def explain_audiences(turn: Turn, text: str) -> list[Reply]:
+    _ = turn._
+    data = turn.data
+    explained = Reply(
+        _(
+            "Pengumuman dikirim lewat chat bot ini ke warga {place} yang berlangganan info (mereka bisa berhenti "
+            "kapan saja dengan BERHENTI). Penerimanya Anda pilih setelah pratinjau, dengan jumlahnya di setiap "
+            "pilihan: Semua pelanggan; Layak, belum daftar; Sudah terdaftar; Perlu perbarui data (tiga yang "
+            "terakhir: pelanggan yang sudah cek kelayakan di bot)."
+        ).format(place=_kode_place(turn, data.get("kode")))
+    )
+    if "text" in data:
+        return [explained, *await audience_replies(turn)]
+    turn.update_data(asked=text[: broadcasts.MAX_TEXT])
+    prompt = ask_text(turn)
+    return [
+        explained,
+        Reply(prompt.text, (Button("staff:usetext", _("Jadikan pengumuman")), *prompt.buttons)),
+    ]
+
+
+async def _target_chosen(turn: Turn, kode: str | None) -> list[Reply]:
+    """The admin's kelurahan (or the whole city) is set; a text typed with the request is previewed at once."""
+    pending = turn.data.get("pending_text")
+    turn.set_state(STAFF_TEXT, kode=kode)
+    broadcasts.count_ahead(turn.uow, turn.domain, kode, turn.today)
+    if pending:
+        replies = await on_text(turn, str(pending))
+        if replies is not None:
+            return replies
+    return [ask_text(turn)]
 
 
 AUDIENCE_TITLES = {
@@ -415,7 +657,19 @@ async def ask_audience(turn: Turn, staff: Staff) -> list[Reply]:
 async def choose_audience(turn: Turn, staff: Staff, audience: str) -> list[Reply]:
     _ = turn._
     turn.set_state(STAFF_WHEN, **{**turn.data, "audience": audience})
+    reached = await broadcasts.audience_counts(turn.uow, turn.domain, turn.data.get("kode"), turn.today, turn.now)
+    warning = []
+    if not reached[audience]:
+        warning.append(
+            Reply(
+                _(
+                    "⚠️ Kelompok “{audience}” saat ini 0 penerima: pengumuman ini belum akan sampai ke siapa pun. "
+                    "Ketik “ganti penerima” untuk memilih kelompok lain."
+                ).format(audience=_(AUDIENCE_TITLES[audience]))
+            )
+        )
     return [
+        *warning,
         Reply(
             _("Kapan dikirim?"),
             (
@@ -423,7 +677,7 @@ async def choose_audience(turn: Turn, staff: Staff, audience: str) -> list[Reply
                 Button("staff:when:later", _("Jadwalkan")),
                 Button("staff:drop", _("Batal")),
             ),
-        )
+        ),
     ]
 
 
@@ -595,7 +849,7 @@ async def staff_step(turn: Turn, said: Said) -> list[Reply] | None:
     return await on_text(turn, said.text)
 
 
-@router.step(STAFF_TEXT, reminder=_reminder, cancel=drop, free_text=True)
+@router.step(STAFF_TEXT, reminder=_reminder, cancel=drop, free_text=True, too_long=text_too_long)
 async def staff_text_step(turn: Turn, said: Said) -> list[Reply] | None:
     return await on_text(turn, said.text)
 
@@ -607,9 +861,12 @@ async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
         turn.clear_state()
         return None
     what = edit_of(said.text)  # before the yes/no: "hapus draf" holds a "hapus", which is not a "kirim"
+    if what == "when" and (when := new_time_in(said.text, turn.now)) is not None:
+        return await confirm(turn, when)
     if what is not None:
         return await edit_draft(turn, staff, what)
-    if said.bare_answer is True or SURE.match(said.lowered.strip()):
+    doubt = HOLD_ON.search(said.lowered)
+    if (said.bare_answer is True and not doubt) or SURE.match(said.lowered.strip()):
         return await send(turn, staff)
     if said.bare_answer is False:
         return await drop(turn)
@@ -646,9 +903,57 @@ async def typed_action(turn: Turn, said: Said) -> list[Reply] | None:
     """ "buat pengumuman", "lihat daftar pengumuman" typed by a staff member: the staff menu's action.
     None for everyone else (a citizen asking for announcements subscribes instead)."""
     found = next(((name, m) for pattern, name in STAFF_ACTIONS if (m := pattern.search(said.lowered))), None)
-    if found is None or await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key) is None:
+    asks_how = found is None and how_to(said.text)
+    new = found is None and not asks_how and wants_new(said.text.split(":", 1)[0])
+    if found is None and not asks_how and not new:
         return None
+    staff = await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key)
+    if staff is None:
+        return None
+    if asks_how:
+        return staff_help(turn, staff)
+    if new:
+        return await start_typed(turn, staff, said.text)
+    assert found is not None
     action, typed = found
     if action == "cancel":  # "batalkan #3": that broadcast, through the same scope checks as the button
         return await on_button(turn, f"cancel:{typed[2]}")
     return await on_button(turn, action)
+
+
+_WHOLE_CITY = re.compile(
+    r"\b(seluruh|semua|se|satu)[\s-]*(kota|kelurahan|kel|bekasi)\b|\bsekota\b|\bwhole city\b|\ball kelurahan\b"
+    r"|^(semua|all|kota|seluruhnya|semuanya)$"
+)
+
+
+async def start_typed(turn: Turn, staff: Staff, text: str) -> list[Reply]:
+    """ "kirim pengumuman ke warga margahayu: Posyandu Sabtu…": what the message already says is used — the
+    kelurahan (an admin's), and the text after a colon — and only what is missing is asked."""
+    request, colon, rest = text.partition(":")
+    body = rest.strip() if colon and len(rest.split()) >= 3 else ""
+    if staff.role == "admin":
+        if _WHOLE_CITY.search(request.lower()):
+            turn.set_state(STAFF_TEXT, kode=None)
+        else:
+            place = turn.domain.wilayah.find_in_text(request)
+            if place is None:
+                await on_button(turn, "new")
+                if body:
+                    turn.update_data(pending_text=body)
+                return [_ask_target(turn)]
+            turn.set_state(STAFF_TEXT, kode=place.code)
+    else:
+        turn.set_state(STAFF_TEXT, kode=staff.kode_kelurahan)
+    broadcasts.count_ahead(turn.uow, turn.domain, turn.data.get("kode"), turn.today)
+    previewed = await on_text(turn, body) if body else None
+    return previewed if previewed is not None else [ask_text(turn)]
+
+
+def _ask_target(turn: Turn, lead: str = "") -> Reply:
+    _ = turn._
+    text = _("Untuk kelurahan mana? Ketik nama kelurahannya, atau pilih seluruh kota.")
+    return Reply(
+        f"{lead}\n{text}" if lead else text,
+        (Button("staff:target", _("Seluruh kota")), Button("staff:drop", _("Batal"))),
+    )

@@ -51,6 +51,17 @@ _TYPED_LIST = re.compile(
     r"|tiket (warga|terbuka|masuk|saya|sy))$"
 )
 _TYPED_ONE = re.compile(r"^(?:/?tiket|ticket)?\s*#?(\d{1,9})$")
+# The same in free words: "ada tiket masuk ga?", "tiket warga yg blm dijawab apa aja", "cek tiket baru dong";
+# "buka tiket 4", "liat tiket no 4", "open ticket #4".
+_TICKET_WORD = re.compile(r"\b(tiket\w*|ticket\w*|tikets?)\b")
+_LIST_CUE = re.compile(
+    r"\b(ada|lihat|liat|cek|check|daftar|list|masuk|baru|terbuka|belum|blm|warga|semua|apa aja|apa saja|mana"
+    r"|show|open|pending|menunggu|antrian|antrean)\b"
+)
+_OPEN_ONE = re.compile(
+    r"^(?:tolong\s+)?(?:buka|bukain|lihat|liat|cek|check|open|show|detail|baca)\s+(?:tiket\w*|ticket)?\s*"
+    r"(?:no\.?|nomor|nomer|#)?\s*#?(\d{1,9})\b[\s.!?]*(?:dong|ya|deh|pak|bu)?[\s.!?]*$"
+)
 # A ticket action typed with its number: "tutup tiket 4", "balas 4 sudah kami cek pak", "ambil #4",
 # "alihkan tiket 1 ke kaliabang tengah", "catat 4 sudah ditelepon".
 _VERBS = {
@@ -67,7 +78,9 @@ _TYPED_ACTION = re.compile(
 )
 # The same without a number, for the ticket just shown: "Alihkan", "tutup tiket", "alihkan ke jatibening".
 _BARE_ACTION = re.compile(
-    rf"^(?P<verb>{_VERB})(?:\s+(?:tiket|ticket|ini|tiket ini|aja|saja))?(?:\s+(?P<rest>(?:ke|to)\s.+))?$",
+    rf"^(?:(?:udah|sudah|udh|oke|ok|sip|ya|iya|beres|selesai)[\s,.!]+)*(?:tolong\s+)?(?P<verb>{_VERB})(?:in|kan|nya)?"
+    r"(?:\s+(?:tiket|ticket)(?:nya)?)?(?:\s+(?:ini|itu|aja|saja|dong|ya|deh|sekarang|skrg))*"
+    r"(?:\s+(?P<rest>(?:ke|to)\s.+?))?[\s.!]*$",
     re.IGNORECASE | re.DOTALL,
 )
 _TO = re.compile(r"^(?:ke|to)\s+(?:kelurahan\s+|kel\.?\s+)?", re.IGNORECASE)
@@ -408,9 +421,10 @@ async def typed(turn: Turn, said: Said) -> list[Reply] | None:
     """ "tiket", "daftar tiket", "tiket 12", "#12" typed by a staff member; a citizen typing "tiket saya"
     gets their own ticket's state. None for anything else."""
     lowered = " ".join(said.lowered.split())
-    listing = _TYPED_LIST.match(lowered)
     one = _TYPED_ONE.match(lowered) if lowered.startswith(("#", "tiket", "ticket")) else None
-    action = _TYPED_ACTION.match(said.text.strip())
+    one = one or _OPEN_ONE.match(lowered)
+    action = None if one else _TYPED_ACTION.match(said.text.strip())
+    listing = None if one or action else _TYPED_LIST.match(lowered) or _asks_list(lowered)
     # A bare "Alihkan" is for the ticket on the screen (the view's own step); with none, which one is asked.
     bare = None if action or turn.state else _BARE_ACTION.match(said.text.strip())
     status = not (listing or one or action or bare) and ticket_flow.asks_status(said)
@@ -421,6 +435,9 @@ async def typed(turn: Turn, said: Said) -> list[Reply] | None:
         if action or bare:
             return None  # "balas 4 …" or "tutup" from a citizen is no command
         return await ticket_flow.status(turn)  # a citizen asking about their own ticket
+    if bare and (shown := _ticket_on_screen(turn)) is not None:
+        # "tutup tiketnya" right after an answer was sent: the ticket whose buttons are on the screen.
+        return await _typed_action(turn, staff, _VERBS[bare["verb"].lower()], shown, bare["rest"] or "")
     if bare:
         # "Alihkan" with no ticket on the screen: which one?
         _ = turn._
@@ -437,6 +454,28 @@ async def typed(turn: Turn, said: Said) -> list[Reply] | None:
     if one:
         return await show(turn, staff, int(one.group(1)))
     return await list_for(turn, staff)
+
+
+def _asks_list(lowered: str) -> bool:
+    """ "ada tiket masuk ga?", "tiket warga apa aja": the list, asked in free words (no number in it)."""
+    words = lowered.split()
+    return (
+        len(words) <= 10
+        and bool(_TICKET_WORD.search(lowered))
+        and bool(_LIST_CUE.search(lowered))
+        and not any(ch.isdigit() for ch in lowered)
+        and not _VERB_FIRST.match(lowered)
+    )
+
+
+_VERB_FIRST = re.compile(rf"^(?:{_VERB})\b", re.IGNORECASE)
+_ON_SCREEN = re.compile(r"^tiket_(?:tutup|buka|balas|alih|ambil|catat):(\d{1,9})$")
+
+
+def _ticket_on_screen(turn: Turn) -> int | None:
+    """The one ticket the last reply's buttons act on, if there is exactly one."""
+    shown = {int(m[1]) for choice, _label in (turn.choices or []) if (m := _ON_SCREEN.match(choice))}
+    return shown.pop() if len(shown) == 1 else None
 
 
 async def _typed_action(turn: Turn, staff: Staff, action: str, ticket_id: int, rest: str) -> list[Reply]:

@@ -75,7 +75,7 @@ async def test_staff_journey_in_chat_with_exact_preview(loaded: App, bot: Conver
     staff = Chat(bot, user="petugas")
     await staff.send(f"/petugas {await invite(loaded)}")
     await staff.press("Buat pengumuman")
-    assert "paling banyak 1000" in staff.text
+    assert "paling banyak 1.000" in staff.text
     assert "terlalu panjang" in await staff.send("x" * 1001)
     preview = await staff.send("Posyandu balita hari Sabtu pukul 08.00 di balai RW 05.")
     expected = broadcasts.announcement_text(
