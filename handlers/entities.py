@@ -48,7 +48,7 @@ _YES = re.compile(
     r"\b(y|ya|yaa+|iya+|iy|yes+|yep|yup|yoi|ok|oke+|okay|okey|okee|okeh|sip|siap|boleh|bole|lanjut|lanjutkan"
     r"|setuju|stuju|agree|agreed|mau|baik|bener|benar|betul|gas|hayuk|ayo|yuk|silakan|silahkan|sure|confirm"
     r"|kirim|hapus|delete|go|proceed|continue|yess|iyah|inggih|nggih|he ?eh|sok|boleh+|ywdh|yaudah|ya ?udah|mangga"
-    r"|of course|okey|oce|okelah)\b"
+    r"|of course|okey|oce|okelah|gaskeun|gaskan|cus|kuy|hayu|lanjutin|lanjutkeun)\b"
 )
 
 
@@ -274,6 +274,17 @@ _ENGLISH = frozenset(
         "ask",
         "years",
         "old",
+        # staff at work: composing, scheduling, answering tickets
+        "create",
+        "send",
+        "announcement",
+        "announcements",
+        "residents",
+        "recipients",
+        "schedule",
+        "tomorrow",
+        "reply",
+        "message",
     ]
 )
 _INDONESIAN = frozenset(
@@ -367,6 +378,8 @@ def detect_language(text: str) -> str | None:
         return "en"
     if english >= 2 and indonesian == 0 and english >= len(words) * 0.4:
         return "en"
+    if english >= 4 and indonesian <= 1 and english >= len(words) * 0.6:
+        return "en"  # "create an announcement for my kelurahan": an English sentence naming a local term
     if indonesian >= 2 and english <= indonesian // 3:
         return "id"
     return None
@@ -489,6 +502,7 @@ _MONTHS = {
 _WHEN_SPELLING = {
     "jm": "jam", "pkl.": "pkl", "malem": "malam", "mlm": "malam", "sore2": "sore", "pagi2": "pagi",
     "dpn": "depan", "bsok": "besok", "besoknya": "besok", "nopember": "november", "tanggal.": "tanggal",
+    "subuh": "pagi", "petang": "sore", "sejam": "1 jam", "sejaman": "1 jam",
     "ntar": "nanti", "entar": "nanti", "ntr": "nanti", "nnti": "nanti", "nti": "nanti", "bsk": "besok",
     "sore-sore": "sore", "pagi-pagi": "pagi", "siang-siang": "siang",
 }  # fmt: skip
@@ -516,6 +530,7 @@ def parse_when(text: str, now: datetime) -> datetime | None:
     lowered = _WHEN_WORDS.sub(lambda m: _WHEN_SPELLING[m[0]], lowered)
     lowered = " ".join(_WHEN_FILLER.sub(" ", lowered).split())
     lowered = re.sub(r"(\d)(am|pm)\b", r"\1 \2", lowered)  # "8am"
+    lowered = re.sub(r"\bsetengah jam\b", "30 menit", lowered)
     # "setengah 9" is half past eight
     lowered = re.sub(r"\bsetengah (\d{1,2})\b", lambda m: f"{(int(m[1]) - 1) % 24}.30", lowered)
     later = _LATER.fullmatch(lowered)

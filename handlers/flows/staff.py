@@ -204,6 +204,8 @@ _MAKE = re.compile(
 )
 _ANNOUNCING = re.compile(r"^(umumin|umumkan|ngumumin|mengumumkan|broadcast|brodcast|broadcat|blast|announce)$")
 _ANNOUNCEMENT = ("pengumuman", "broadcast", "announcement", "siaran")
+# "bc" is broadcast only when it goes to someone ("bc warga dong", "bc ke semua"); alone it may be "baca".
+_BC = re.compile(r"\bbc (ke |buat |untuk |utk )?(warga|semua|seluruh|pelanggan|rt|rw)\b")
 # "cara kirim pengumuman gmn", "gimana bales tiket", "apa aja yg bisa sy lakuin": a how-to, not the action.
 _HOW = re.compile(
     r"\b(cara|caranya|gimana|gmn|gmna|gimn|bagaimana|bgmn|gimana sih|how|tutorial|panduan|petunjuk"
@@ -232,7 +234,7 @@ def wants_new(text: str) -> bool:
         return False
     verb = any(_MAKE.match(word) for word in words)
     noun = any(_announcement_word(word) for word in words if not _ANNOUNCING.match(word))
-    announcing = any(_ANNOUNCING.match(word) for word in words)
+    announcing = any(_ANNOUNCING.match(word) for word in words) or bool(_BC.search(" ".join(words)))
     named = any(_announcement_word(word) and word not in ("info", "bc") for word in words)
     return (verb and noun) or announcing or (named and len(words) <= 2)
 
@@ -369,6 +371,17 @@ def edit_of(text: str, loose: bool = True) -> str | None:
     return next((name for name, part in _PARTS if any(part.match(word) for word in words)), None)
 
 
+def changed_audience(text: str) -> str | None:
+    """ "ganti ke yg layak aja", "eh salah, harusnya ke semua pelanggan": the audience a correction names."""
+    words = _words(text)
+    if len(words) > MOST_EDIT_WORDS + 2 or not any(
+        _CHANGE_WORD.match(w) or w in ("harusnya", "seharusnya") for w in words
+    ):
+        return None
+    rest = " ".join(w for w in words if not (_CHANGE_WORD.match(w) or _EDIT_NOISE.fullmatch(w) or w == "eh"))
+    return audience_of(rest) if rest else None
+
+
 def new_time_in(text: str, now: datetime) -> datetime | None:
     """The time inside a correction ("jamnya salah, jam 10 aja" → 10:00), or None."""
     rest = " ".join(_EDIT_NOISE.sub(" ", re.sub(r"[^\w.:/ -]+", " ", text.lower())).split())
@@ -441,14 +454,24 @@ _AUDIENCE_VOCABULARY = frozenset({
     "yg", "yang", "aja", "saja", "aj", "deh", "ya", "dong", "kirim", "kirimin", "kirimkan", "dikirim", "ke", "untuk",
     "buat", "utk", "bwt", "kpd", "kepada", "warga", "orang", "sudah", "udah", "udh", "sdh", "blm", "belum", "daftar",
     "data", "datanya", "perlu", "harus", "sigap", "program", "info", "nya", "semua", "pilih", "pilihan", "mau", "sy",
-    "saya", "itu", "ini", "penerima", "kelompok", "grup", "group", "the", "to", "send", "only", "just", "those",
+    "saya", "itu", "ini", "penerima", "kelompok", "grup", "group", "jadi", "the", "to", "send", "only", "just", "those",
     "who", "are", "with", "need", "all", "subscribers", "that",
 })  # fmt: skip
 
 
+_AUDIENCE_PHRASES = (
+    (re.compile(r"\b(belum|blm|blom|belom|ga|gak|tidak|tdk|nggak) (daftar|terdaftar|jadi peserta|ikut)\b"), "layak"),
+    (re.compile(r"\b(sudah|udah|udh|sdh|dah) (daftar|ikut|jadi peserta)\b"), "terdaftar"),
+    (re.compile(r"\b(not yet enrolled|not enrolled)\b"), "eligible"),
+)
+
+
 def audience_of(text: str) -> str | None:
     """The audience a short free-word answer names, or None (then it may be a new text)."""
-    words = _words(text)
+    lowered = " ".join(text.lower().split())
+    for phrase, meaning in _AUDIENCE_PHRASES:
+        lowered = phrase.sub(meaning, lowered)
+    words = _words(lowered)
     if not words or len(words) > 8:
         return None
     for audience, cue in _AUDIENCE_CUES:
@@ -497,6 +520,8 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
             if typed_audience is not None:
                 return await choose_audience(turn, staff, typed_audience)
         return await _use_as_text(turn, text)
+    if turn.state == STAFF_WHEN and (switched := changed_audience(text)) is not None:
+        return await choose_audience(turn, staff, switched)  # "eh salah, harusnya ke yg layak"
     if turn.state == STAFF_WHEN:
         if NOW_WORDS.search(text.lower()):
             return await confirm(turn, turn.now)
@@ -863,6 +888,10 @@ async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
     what = edit_of(said.text)  # before the yes/no: "hapus draf" holds a "hapus", which is not a "kirim"
     if what == "when" and (when := new_time_in(said.text, turn.now)) is not None:
         return await confirm(turn, when)
+    switched = changed_audience(said.text)
+    if switched is not None:  # "ganti ke yg layak aja": that audience, at the time already chosen
+        turn.update_data(audience=switched)
+        return await confirm(turn, datetime.fromisoformat(turn.data["send_at"]))
     if what is not None:
         return await edit_draft(turn, staff, what)
     doubt = HOLD_ON.search(said.lowered)
@@ -903,8 +932,8 @@ async def typed_action(turn: Turn, said: Said) -> list[Reply] | None:
     """ "buat pengumuman", "lihat daftar pengumuman" typed by a staff member: the staff menu's action.
     None for everyone else (a citizen asking for announcements subscribes instead)."""
     found = next(((name, m) for pattern, name in STAFF_ACTIONS if (m := pattern.search(said.lowered))), None)
-    asks_how = found is None and how_to(said.text)
-    new = found is None and not asks_how and wants_new(said.text.split(":", 1)[0])
+    asks_how = found is None and how_to(_request_part(said.text)[0])
+    new = found is None and not asks_how and wants_new(_request_part(said.text)[0])
     if found is None and not asks_how and not new:
         return None
     staff = await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key)
@@ -927,11 +956,22 @@ _WHOLE_CITY = re.compile(
 )
 
 
+def _request_part(text: str) -> tuple[str, str]:
+    """ "kirim pengumuman: Posyandu Sabtu…" or "tolong umumkan ke warga⏎Besok ada fogging…": the request, and
+    the announcement typed with it ("" when there is none: a few words after a colon are not one)."""
+    lines = text.strip().split("\n", 1)
+    request, colon, rest = lines[0].partition(":")
+    if colon and len(rest.split()) >= 3:
+        return request, (rest + ("\n" + lines[1] if len(lines) > 1 else "")).strip()
+    if len(lines) > 1 and len(lines[1].split()) >= 3:
+        return lines[0], lines[1].strip()
+    return text, ""
+
+
 async def start_typed(turn: Turn, staff: Staff, text: str) -> list[Reply]:
     """ "kirim pengumuman ke warga margahayu: Posyandu Sabtu…": what the message already says is used — the
     kelurahan (an admin's), and the text after a colon — and only what is missing is asked."""
-    request, colon, rest = text.partition(":")
-    body = rest.strip() if colon and len(rest.split()) >= 3 else ""
+    request, body = _request_part(text)
     if staff.role == "admin":
         if _WHOLE_CITY.search(request.lower()):
             turn.set_state(STAFF_TEXT, kode=None)
