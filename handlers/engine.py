@@ -70,6 +70,7 @@ BARE_ESCAPES = {
     ),
     "menu": "menu",
     "/menu": "menu",
+    **dict.fromkeys(("bantuan", "/bantuan", "help", "/help"), "help"),
 }
 # Answers that leave the pending step where it was (so it is reminded), as opposed to starting a new flow.
 INFO_INTENTS = {"claim_help", "change_language"}

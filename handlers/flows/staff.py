@@ -560,7 +560,8 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
 _PROCESS_WORDS = re.compile(
     r"\b(dikirim\w*|kekirim|terkirim|kirimnya|nyampe|sampai|sampe|penerima\w*|nerima|menerima|diterima|pelanggan"
     r"|langganan|berlangganan|bedanya|perbedaan|maksudnya|artinya|berapa orang|berapa banyak|jumlahnya|siapa aja"
-    r"|siapa saja|ke siapa|who gets|recipients?|difference)\b"
+    r"|siapa saja|ke siapa|who (?:will )?(?:get|gets|receive|receives|see|sees)|sent to|goes to|recipients?"
+    r"|difference)\b"
 )
 _ASKING = re.compile(
     r"\?\s*$|^(apa|apakah|siapa|gimana|gmn|bagaimana|berapa|brp|kapan|bedanya|maksudnya|what|who|how)\b"
