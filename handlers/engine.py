@@ -230,9 +230,10 @@ class Conversations:
             changed = await self._changed_mind(turn, said)
             if changed is not None:
                 return changed
-        if step is None and said.bare_answer is not None and len(said.text.split()) <= 4:
-            # "iya tutup", "jangan dulu" at a confirmation offered as buttons: that button, before any command
-            # the words also read as ("tutup" is the close command, which would only ask again).
+        if said.bare_answer is not None and len(said.text.split()) <= 4:
+            # "iya tutup", "jangan dulu" at a confirmation offered as buttons (the last reply, so it comes before
+            # any step still pending behind it): that button, before any command the words also read as
+            # ("tutup" is the close command, which would only ask again).
             pressed = _confirm_choice(turn, said.bare_answer)
             if pressed is not None:
                 return await self._button(turn, pressed)
