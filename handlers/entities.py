@@ -585,7 +585,9 @@ def parse_when(text: str, now: datetime) -> datetime | None:
         else:
             for name, weekday in _DAYS.items():
                 if re.search(rf"\b{re.escape(name)}\b", rest):
-                    ahead = (weekday - local_now.weekday()) % 7 or 7
+                    ahead = (weekday - local_now.weekday()) % 7
+                    if not ahead and not re.search(rf"\b{re.escape(name)} ini\b|\bthis {re.escape(name)}\b", rest):
+                        ahead = 7  # "Sabtu" said on a Saturday: next Saturday ("Sabtu ini": today)
                     day = local_now + timedelta(days=ahead + (7 if next_week and ahead < 7 else 0))
                     explicit_date = True
                     break

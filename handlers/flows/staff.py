@@ -181,6 +181,11 @@ HOLD_ON = re.compile(
     r"|but|kok|masa)\b|\?"
 )
 SURE = re.compile(r"^(sudah |udah |ya |iya )?(yakin|pasti|fix|sure)( kirim| deh| aja)*[.!]*$")
+# "Jadwalkan" typed in other words, with no time in it.
+LATER_WORDS = re.compile(
+    r"^(di)?(jadwal|jadwalkan|jadwalin|jadwalkn|jadwalkeun|schedule|schedule it|later|nanti|ntar|nanti saja|nanti aja"
+    r"|ntar aja|jangan sekarang|jgn sekarang|jangan skrg|jgn skrg)( aja| saja| deh| dulu| ya| dong| it| later)*[.!]*$"
+)
 NOW_WORDS = re.compile(r"^\s*(sekarang|skrg|skrng|langsung|kirim sekarang|now|right now|saat ini)\b")
 # Staff may type what the staff menu offers.
 STAFF_ACTIONS = (
@@ -525,6 +530,8 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
     if turn.state == STAFF_WHEN:
         if NOW_WORDS.search(text.lower()):
             return await confirm(turn, turn.now)
+        if LATER_WORDS.match(" ".join(text.lower().split())):
+            return await on_button(turn, "when:later")  # "jadwalin aja": as the Jadwalkan button
         hint = turn.data.get("when_hint")
         # "nanti sore", then "jam 4": read together.
         when = (parse_when(f"{hint} {text}", turn.now) if hint else None) or parse_when(text, turn.now)
