@@ -52,9 +52,17 @@ _YES = re.compile(
 )
 
 
+_THUMBS_UP = re.compile("[\U0001f44d\U0001f44c\u2705\U0001f646\u2714]")  # 👍 👌 ✅ 🙆 ✔
+_THUMBS_DOWN = re.compile("[\U0001f44e\u274c\U0001f645\u2716]")  # 👎 ❌ 🙅 ✖
+
+
 def yes_or_no(text: str) -> bool | None:
     """True for a free-word yes, False for a no, None when it is neither. A negation always wins over a
     positive word ("ga setuju", "jangan hapus", "nggak mau ah"), except "tidak apa-apa"-like phrases."""
+    if _THUMBS_DOWN.search(text):
+        return False
+    if _THUMBS_UP.search(text) and not re.search(r"[^\W\d_]", text):
+        return True  # "👍", "👌🙏": a yes with no words
     lowered = " " + re.sub(r"[^\w' ]+", " ", text.lower()) + " "
     lowered = re.sub(r"([a-z])\1{2,}", r"\1", lowered)  # "gaaaak", "iyaaaa", "bolehhh"
     if _NOT_AN_ANSWER.search(lowered):
@@ -400,7 +408,10 @@ ESCAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "cancel",
         re.compile(
             r"^(batal|batalkan|batalin|cancel|gajadi|ga jadi|gak jadi|nggak jadi|tidak jadi|ngga jadi|udahan"
-            r"|keluar|exit|quit|stop dulu|sudah dulu|udah dulu|ga usah|gak usah|nggak usah|tidak usah)\b"
+            r"|keluar|exit|quit|stop dulu|sudah dulu|udah dulu|never ?mind|forget it"
+            # "ga usah" on its own ("ga usah deh, makasih"), not "ga usah dijadwalin, langsung kirim aja"
+            r"|(ga|gak|nggak|tidak|gk|ngga) usah"
+            r"(?=$| (deh|dulu|aja|saja|lah|ya|kak|min|pak|bu|makasih|terima kasih)\b))\b"
         ),
     ),
     ("menu", re.compile(r"^(/start|/menu|menu|menu utama|main menu|kembali|balik|back|home|mulai dari awal)\b")),
@@ -502,6 +513,7 @@ _MONTHS = {
 _WHEN_SPELLING = {
     "jm": "jam", "pkl.": "pkl", "malem": "malam", "mlm": "malam", "sore2": "sore", "pagi2": "pagi",
     "dpn": "depan", "bsok": "besok", "besoknya": "besok", "nopember": "november", "tanggal.": "tanggal",
+    "next week": "minggu depan", "next": "depan", "this": "ini", "coming": "depan",
     "subuh": "pagi", "petang": "sore", "sejam": "1 jam", "sejaman": "1 jam",
     "ntar": "nanti", "entar": "nanti", "ntr": "nanti", "nnti": "nanti", "nti": "nanti", "bsk": "besok",
     "sore-sore": "sore", "pagi-pagi": "pagi", "siang-siang": "siang",
@@ -586,7 +598,7 @@ def parse_when(text: str, now: datetime) -> datetime | None:
             for name, weekday in _DAYS.items():
                 if re.search(rf"\b{re.escape(name)}\b", rest):
                     ahead = (weekday - local_now.weekday()) % 7
-                    if not ahead and not re.search(rf"\b{re.escape(name)} ini\b|\bthis {re.escape(name)}\b", rest):
+                    if not ahead and not re.search(rf"\b{re.escape(name)} ini\b|\bini {re.escape(name)}\b", rest):
                         ahead = 7  # "Sabtu" said on a Saturday: next Saturday ("Sabtu ini": today)
                     day = local_now + timedelta(days=ahead + (7 if next_week and ahead < 7 else 0))
                     explicit_date = True

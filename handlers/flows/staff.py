@@ -16,12 +16,13 @@ from handlers.context import Turn
 from handlers.entities import parse_when
 from handlers.flow import Router
 from handlers.flows import kelurahan as kelurahan_flow
-from handlers.model import MAX_ROW_TITLE, Button, Menu, Reply, Row
+from handlers.model import MAX_ROW_TITLE, MAX_ROWS, Button, Menu, Reply, Row
 from handlers.understanding import Said
 from sigap_core import broadcasts, dashboard
 from sigap_core.broadcasts import BroadcastError, actor_for, staff_of
 from sigap_core.i18n import N_
 from sigap_core.store.models import Staff
+from sigap_core.wilayah import Kecamatan
 
 WIB = ZoneInfo("Asia/Jakarta")
 STAFF_TARGET = "staff_target"
@@ -118,6 +119,10 @@ async def on_button(turn: Turn, argument: str) -> list[Reply]:
             return [ask_text(turn)]
         case "target":
             return await _target_chosen(turn, None)
+        case "tgt":  # a kelurahan picked from a kecamatan's list (admin)
+            if staff.role != "admin" or turn.domain.wilayah.get(value) is None:
+                return [staff_menu(turn, staff)]
+            return await _target_chosen(turn, value)
         case "aud":
             if "text" not in turn.data or value not in broadcasts.AUDIENCES:
                 return [staff_menu(turn, staff, _("Draf pengumuman sudah tidak ada. Mulai lagi, ya."))]
@@ -186,6 +191,21 @@ LATER_WORDS = re.compile(
     r"^(di)?(jadwal|jadwalkan|jadwalin|jadwalkn|jadwalkeun|schedule|schedule it|later|nanti|ntar|nanti saja|nanti aja"
     r"|ntar aja|jangan sekarang|jgn sekarang|jangan skrg|jgn skrg)( aja| saja| deh| dulu| ya| dong| it| later)*[.!]*$"
 )
+# "ga usah dijadwalin, langsung kirim aja", "kirim skrg aja": now, said anywhere in a short message.
+NOW_ANYWHERE = re.compile(r"\b(sekarang|skrg|skrng|sekarng|langsung|now|right away|immediately)\b")
+NOT_NOW = re.compile(r"\b(jangan|jgn|bukan|ga|gak|nggak|tidak|tdk|not|don't)\s+(sekarang|skrg|skrng|langsung|now)\b")
+
+
+def now_asked(text: str) -> bool:
+    lowered = " ".join(text.lower().split())
+    return (
+        len(lowered.split()) <= 8
+        and not any(ch.isdigit() for ch in lowered)
+        and bool(NOW_ANYWHERE.search(lowered))
+        and not NOT_NOW.search(lowered)
+    )
+
+
 NOW_WORDS = re.compile(r"^\s*(sekarang|skrg|skrng|langsung|kirim sekarang|now|right now|saat ini)\b")
 # Staff may type what the staff menu offers.
 STAFF_ACTIONS = (
@@ -205,7 +225,13 @@ STAFF_ACTIONS = (
 _MAKE = re.compile(
     r"^(buat|bikin|bikinin|buatin|buatkan|kirim|kirimin|kirimkan|ngirim|mengirim|tulis|nulis|sebar|sebarin"
     r"|sebarkan|nyebar|share|send|make|create|post|posting|siarkan|bagikan|bagiin|umumin|umumkan|ngumumin"
-    r"|mengumumkan|broadcast|brodcast|broadcat|blast|announce)$"
+    r"|mengumumkan|broadcast|brodcast|broadcat|blast|announce|ngasih|kasih|kasi|kasihkan|beri|berikan|memberi"
+    r"|sampaikan|sampein|nyampein|menyampaikan|infokan|infoin|kabarin|kabarkan|ngabarin|mengabarkan|notify|tell)$"
+)
+# "kirim pesan ke semua warga", "send a message to all residents": a message to everyone is an announcement.
+_MESSAGE = re.compile(r"^(pesan|message|kabar|informasi|info|news|update|notice)$")
+_EVERYONE = re.compile(
+    r"^(warga|residents?|semua|all|everyone|everybody|seluruh|masyarakat|penduduk|subscribers|pelanggan)$"
 )
 _ANNOUNCING = re.compile(r"^(umumin|umumkan|ngumumin|mengumumkan|broadcast|brodcast|broadcat|blast|announce)$")
 _ANNOUNCEMENT = ("pengumuman", "broadcast", "announcement", "siaran")
@@ -241,7 +267,8 @@ def wants_new(text: str) -> bool:
     noun = any(_announcement_word(word) for word in words if not _ANNOUNCING.match(word))
     announcing = any(_ANNOUNCING.match(word) for word in words) or bool(_BC.search(" ".join(words)))
     named = any(_announcement_word(word) and word not in ("info", "bc") for word in words)
-    return (verb and noun) or announcing or (named and len(words) <= 2)
+    to_everyone = any(_MESSAGE.match(word) for word in words) and any(_EVERYONE.match(word) for word in words)
+    return (verb and (noun or to_everyone)) or announcing or (named and len(words) <= 2)
 
 
 def how_to(text: str) -> bool:
@@ -498,6 +525,9 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         if _WHOLE_CITY.search(" ".join(text.lower().split())):
             return await _target_chosen(turn, None)
         place = kelurahan_flow.from_text(turn, text)
+        area = turn.domain.wilayah.find_kecamatan(re.sub(r"\b(kecamatan|kec)\b\.?", " ", text.lower()))
+        if area is not None and (place is None or re.search(r"\b(kecamatan|kec)\b", text.lower())):
+            return [_kelurahan_of_kecamatan(turn, area)]
         if place is None:
             return [
                 Reply(
@@ -532,6 +562,8 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
             return await confirm(turn, turn.now)
         if LATER_WORDS.match(" ".join(text.lower().split())):
             return await on_button(turn, "when:later")  # "jadwalin aja": as the Jadwalkan button
+        if now_asked(text):
+            return await confirm(turn, turn.now)
         hint = turn.data.get("when_hint")
         # "nanti sore", then "jam 4": read together.
         when = (parse_when(f"{hint} {text}", turn.now) if hint else None) or parse_when(text, turn.now)
@@ -617,6 +649,21 @@ async def explain_audiences(turn: Turn, text: str) -> list[Reply]:
         explained,
         Reply(prompt.text, (Button("staff:usetext", _("Jadikan pengumuman")), *prompt.buttons)),
     ]
+
+
+def _kelurahan_of_kecamatan(turn: Turn, area: Kecamatan) -> Reply:
+    """A kecamatan named as the target: announcements go per kelurahan (or to the whole city), so its
+    kelurahan are offered."""
+    _ = turn._
+    rows = [Row(f"staff:tgt:{k.code}", k.name[:MAX_ROW_TITLE]) for k in turn.domain.wilayah.kelurahan_of(area)]
+    rows = [*rows[: MAX_ROWS - 2], Row("staff:target", _("Seluruh kota")), Row("staff:drop", _("Batal"))]
+    return Reply(
+        _(
+            "{kecamatan} itu kecamatan. Pengumuman dikirim per kelurahan, atau ke seluruh kota. Pilih kelurahannya, "
+            "atau ketik namanya."
+        ).format(kecamatan=f"Kecamatan {area.name}"),
+        menu=Menu(_("Pilih kelurahan"), tuple(rows)),
+    )
 
 
 async def _target_chosen(turn: Turn, kode: str | None) -> list[Reply]:
@@ -902,6 +949,9 @@ async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
         return await confirm(turn, datetime.fromisoformat(turn.data["send_at"]))
     if what is not None:
         return await edit_draft(turn, staff, what)
+    scheduled = datetime.fromisoformat(turn.data["send_at"]) > turn.now + timedelta(minutes=1)
+    if scheduled and now_asked(said.text):
+        return await confirm(turn, turn.now)  # "kirim sekarang aja" after a time was chosen: now, asked again
     doubt = HOLD_ON.search(said.lowered)
     if (said.bare_answer is True and not doubt) or SURE.match(said.lowered.strip()):
         return await send(turn, staff)

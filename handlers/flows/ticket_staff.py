@@ -78,8 +78,9 @@ _TYPED_ACTION = re.compile(
 )
 # The same without a number, for the ticket just shown: "Alihkan", "tutup tiket", "alihkan ke jatibening".
 _BARE_ACTION = re.compile(
-    rf"^(?:(?:udah|sudah|udh|oke|ok|sip|ya|iya|beres|selesai)[\s,.!]+)*(?:tolong\s+)?(?P<verb>{_VERB})(?:in|kan|nya)?"
-    r"(?:\s+(?:tiket|ticket)(?:nya)?)?(?:\s+(?:ini|itu|aja|saja|dong|ya|deh|sekarang|skrg))*"
+    rf"^(?:(?:udah|sudah|udh|oke|ok|sip|ya|iya|beres|selesai|saya|sy|aku|gw|i'?ll|i will|let me|please|pls)"
+    rf"[\s,.!]+)*(?:tolong\s+)?(?P<verb>{_VERB})(?:in|kan|nya)?"
+    r"(?:\s+(?:(?:tiket|ticket)(?:nya)?|ini|itu|this|the|it|aja|saja|dong|ya|deh|dulu|sekarang|skrg|now|please))*"
     r"(?:\s+(?P<rest>(?:ke|to)\s.+?))?[\s.!]*$",
     re.IGNORECASE | re.DOTALL,
 )
