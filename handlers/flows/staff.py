@@ -147,6 +147,8 @@ async def on_button(turn: Turn, argument: str) -> list[Reply]:
             return [staff_menu(turn, staff, dropped_text(turn))]
         case "list":
             return await list_for(turn, staff)
+        case "counts":
+            return await counts_reply(turn, staff)
         case "usetext":  # the question typed at the text step was the announcement after all
             asked = turn.data.get("asked")
             if turn.state != STAFF_TEXT or not asked:
@@ -218,6 +220,20 @@ STAFF_ACTIONS = (
         "list",
     ),
     (re.compile(r"^(menu petugas|petugas menu|staff menu)$"), "menu"),
+    (
+        re.compile(
+            r"\b(batal|batalkan|batalin|cancel|hentikan|stop|tarik)\b.{0,24}\b(pengumuman|broadcast|siaran)\w*\b"
+            r"|\b(pengumuman|broadcast|siaran)\w*\b.{0,24}\b(batal|batalkan|batalin|dibatalkan|dibatalin|cancel)\b"
+        ),
+        "list",  # which one: the list, with a cancel button for each one not yet finished
+    ),
+    (
+        re.compile(
+            r"\b(berapa|brp|jumlah|how many|ada berapa)\b.{0,30}\b(langganan|pelanggan|berlangganan|subscriber\w*"
+            r"|penerima|warga)\b"
+        ),
+        "counts",
+    ),
 )
 # Composing, in the words staff use: a verb of making or sending and the word for an announcement, in any
 # order and spelling ("tolong bikinin pengumuman", "broadcast ke warga", "mo buat pengumman"), or a verb that
@@ -380,11 +396,12 @@ _PARTS = (
     ("when", re.compile(r"^(waktu|jam|tanggal|tgl|hari|jadwal|time|schedule|date)\w*$")),
     ("audience", re.compile(r"^(penerima|audiens|audience|sasaran|target|kelompok|recipients?)\w*$")),
 )
-MOST_EDIT_WORDS = 7
+MOST_EDIT_WORDS = 9
 # What is left of "jamnya salah, jam 10 aja" once the correction words are gone: the new time.
 _EDIT_NOISE = re.compile(
     r"\b(eh|oh|duh|aduh|waduh|ups|maaf|sorry|salah|keliru|ganti|diganti|ubah|diubah|jadi|jadiin|mau|tolong|bukan"
-    r"|jamnya|waktunya|tanggalnya|harinya|jadwalnya|yang|yg|benar|bener|betul|harusnya|seharusnya|mestinya)\b"
+    r"|jamnya|waktunya|tanggalnya|harinya|jadwalnya|yang|yg|benar|bener|betul|harusnya|seharusnya|mestinya"
+    r"|tapi|tp|tpi|jd|oke|ok|okay|sip|iya|ya|aja|saja|dong|deh|dulu|nya|ke|the|time|to|change|but)\b"
 )
 
 
@@ -611,6 +628,19 @@ _ASKING = re.compile(
 def process_question(text: str) -> bool:
     lowered = " ".join(text.lower().split())
     return len(lowered.split()) <= 12 and bool(_ASKING.search(lowered)) and bool(_PROCESS_WORDS.search(lowered))
+
+
+async def counts_reply(turn: Turn, staff: Staff) -> list[Reply]:
+    """ "berapa warga yg udah langganan?": today's subscriber counts, per audience, for the staff's area."""
+    _ = turn._
+    reached = await broadcasts.audience_counts(turn.uow, turn.domain, staff.kode_kelurahan, turn.today, turn.now)
+    parts = "; ".join(
+        f"{_(AUDIENCE_TITLES[audience])}: {_.number(reached[audience])}" for audience in broadcasts.AUDIENCES
+    )
+    text = _("Pelanggan info {place} saat ini: {parts}.").format(
+        place=_kode_place(turn, staff.kode_kelurahan), parts=parts
+    )
+    return [staff_menu(turn, staff, text)]
 
 
 async def _use_as_text(turn: Turn, text: str) -> list[Reply]:
@@ -961,15 +991,12 @@ async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
     if when is not None:  # a corrected time
         return await confirm(turn, when)
     _ = turn._
-    return [
-        Reply(
-            _(
-                "Ketik “kirim” untuk mengirim, “batal” untuk membuang draf, “ganti teks” atau “ganti penerima” "
-                "untuk mengubahnya, atau waktu lain (contoh: besok jam 9)."
-            ),
-            (Button("staff:send", _("Kirim")), Button("staff:drop", _("Batal"))),
-        )
-    ]
+    hint = _(
+        "Ketik “kirim” untuk mengirim, “batal” untuk membuang draf, “ganti teks” atau “ganti penerima” "
+        "untuk mengubahnya, atau waktu lain (contoh: besok jam 9)."
+    )
+    # What is waiting is said again ("ini dikirim jam berapa?" is answered by it), with its buttons.
+    return [Reply(hint), *await confirm(turn, datetime.fromisoformat(turn.data["send_at"]))]
 
 
 @router.button("staff")

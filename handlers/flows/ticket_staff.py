@@ -65,7 +65,10 @@ _OPEN_ONE = re.compile(
 # A ticket action typed with its number: "tutup tiket 4", "balas 4 sudah kami cek pak", "ambil #4",
 # "alihkan tiket 1 ke kaliabang tengah", "catat 4 sudah ditelepon".
 _VERBS = {
-    **dict.fromkeys(("balas", "bls", "jawab", "reply", "answer", "respon"), "tiket_balas"),
+    **dict.fromkeys(
+        ("balas", "bls", "bales", "balesin", "balasin", "jawab", "jawabin", "reply", "answer", "respon", "respond"),
+        "tiket_balas",
+    ),
     **dict.fromkeys(("tutup", "close", "selesai", "selesaikan"), "tiket_tutup"),
     **dict.fromkeys(("ambil", "take", "klaim"), "tiket_ambil"),
     **dict.fromkeys(("alihkan", "alihin", "pindahkan", "pindahin", "transfer", "teruskan", "oper"), "tiket_alih"),
