@@ -428,7 +428,9 @@ async def typed(turn: Turn, said: Said) -> list[Reply] | None:
     one = _TYPED_ONE.match(lowered) if lowered.startswith(("#", "tiket", "ticket")) else None
     one = one or _OPEN_ONE.match(lowered)
     action = None if one else _TYPED_ACTION.match(said.text.strip())
-    listing = None if one or action else _TYPED_LIST.match(lowered) or _asks_list(lowered)
+    exact_list = None if one or action else _TYPED_LIST.match(lowered)
+    free_list = not (one or action or exact_list) and _asks_list(lowered)
+    listing = exact_list or free_list
     # A bare "Alihkan" is for the ticket on the screen (the view's own step); with none, which one is asked.
     bare = None if action or turn.state else _BARE_ACTION.match(said.text.strip())
     status = not (listing or one or action or bare) and ticket_flow.asks_status(said)
@@ -438,6 +440,8 @@ async def typed(turn: Turn, said: Said) -> list[Reply] | None:
     if staff is None:
         if action or bare:
             return None  # "balas 4 …" or "tutup" from a citizen is no command
+        if free_list and not ticket_flow.asks_status(said):
+            return None  # "harga tiket masuk berapa": the staff list in free words is for staff only
         return await ticket_flow.status(turn)  # a citizen asking about their own ticket
     if bare and (shown := _ticket_on_screen(turn)) is not None:
         # "tutup tiketnya" right after an answer was sent: the ticket whose buttons are on the screen.
