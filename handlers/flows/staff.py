@@ -259,7 +259,7 @@ _HOW = re.compile(
     r"|bisa apa|apa aja|apa saja|fitur|what can)\b"
 )
 _STAFF_TOPIC = re.compile(
-    r"\b(pengumuman\w*|broadcast|siaran|tiket\w*|ticket\w*|balas|bales|jawab|petugas|staff|admin|jadwal\w*"
+    r"\b(pengumuman\w*|broadcast|siaran|tiket\w*|ticket\w*|balas|bales|jawab|petugas|staff|jadwal\w*"
     r"|announcement\w*)\b"
 )
 
@@ -322,7 +322,7 @@ def staff_help(turn: Turn, staff: Staff) -> list[Reply]:
 
 
 async def help_of_staff(turn: Turn) -> list[Reply] | None:
-    """ "bantuan" from a staff member with nothing pending: the staff how-to. None for a citizen."""
+    """ "bantuan" from a staff member: the staff how-to, and the way to the citizens' help. None for a citizen."""
     current = await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key)
     if current is None:
         return None
