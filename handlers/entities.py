@@ -587,6 +587,17 @@ def parse_when(text: str, now: datetime) -> datetime | None:
             return None
         rest = rest.replace(day_only[0], " ")
         explicit_date = True
+    days_on = re.search(r"\b(\d{1,2}|se|satu|dua|tiga) ?hari (?:lagi|kedepan|ke depan)\b|\bin (\d{1,2}) days\b", rest)
+    weeks_on = re.search(r"\b(seminggu|1 minggu|satu minggu) lagi\b|\bin a week\b", rest)
+    ahead_by = weeks_on or days_on
+    if day is None and ahead_by is not None:  # "2 hari lagi jam 8", "seminggu lagi jam 9"
+        spelled = {"se": 1, "satu": 1, "dua": 2, "tiga": 3}
+        count = 7 if weeks_on else int(spelled.get(ahead_by[1] or "", 0) or ahead_by[1] or ahead_by[2])
+        if not 0 < count <= 60:
+            return None
+        day = local_now + timedelta(days=count)
+        rest = rest.replace(ahead_by[0], " ")
+        explicit_date = True
     if day is None:
         if re.search(r"\blusa\b", rest):
             day = local_now + timedelta(days=2)

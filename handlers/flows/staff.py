@@ -351,6 +351,13 @@ EDITS = (
     ),
     (
         re.compile(
+            r"^(ulang|ulangi|mulai|start|bikin|buat)( ulang| lagi)? (dari awal|dari nol|over)\b"
+            r"|^(ulang|ulangi|ulangin)( lagi)?( aja| saja| deh| ya)?$|^start over\b|^(reset|restart)\b"
+        ),
+        "restart",
+    ),
+    (
+        re.compile(
             r"^(tolong |mau |saya mau |sy mau )?(ganti|ubah|edit|koreksi|perbaiki|revisi|benerin|betulin|change|fix)"
             r"\s+(teks|text|isi|kata|kalimat|tulisan|pesan|pengumuman)\w*\b|^(salah ketik|ada typo|typo)\b"
         ),
@@ -443,6 +450,9 @@ async def edit_draft(turn: Turn, staff: Staff, what: str) -> list[Reply]:
     data = turn.data
     if what == "drop":
         return await drop(turn)
+    if what == "restart":  # "ulang dari awal": the draft thrown away, a new one begun
+        turn.clear_state()
+        return [Reply(dropped_text(turn)), *await on_button(turn, "new")]
     if what == "text" or "text" not in data:
         turn.set_state(STAFF_TEXT, kode=data.get("kode"))
         return [ask_text(turn)]

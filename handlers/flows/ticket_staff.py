@@ -428,17 +428,18 @@ async def typed(turn: Turn, said: Said) -> list[Reply] | None:
     one = _TYPED_ONE.match(lowered) if lowered.startswith(("#", "tiket", "ticket")) else None
     one = one or _OPEN_ONE.match(lowered)
     action = None if one else _TYPED_ACTION.match(said.text.strip())
-    exact_list = None if one or action else _TYPED_LIST.match(lowered)
-    free_list = not (one or action or exact_list) and _asks_list(lowered)
+    numbered = None if one or action else _numbered_action(lowered)
+    exact_list = None if one or action or numbered else _TYPED_LIST.match(lowered)
+    free_list = not (one or action or numbered or exact_list) and _asks_list(lowered)
     listing = exact_list or free_list
     # A bare "Alihkan" is for the ticket on the screen (the view's own step); with none, which one is asked.
     bare = None if action or turn.state else _BARE_ACTION.match(said.text.strip())
-    status = not (listing or one or action or bare) and ticket_flow.asks_status(said)
-    if not listing and not one and not action and not bare and not status:
+    status = not (listing or one or action or bare or numbered) and ticket_flow.asks_status(said)
+    if not listing and not one and not action and not bare and not status and not numbered:
         return None
     staff = await _staff(turn)
     if staff is None:
-        if action or bare:
+        if action or bare or numbered:
             return None  # "balas 4 …" or "tutup" from a citizen is no command
         if free_list and not ticket_flow.asks_status(said):
             return None  # "harga tiket masuk berapa": the staff list in free words is for staff only
@@ -459,9 +460,29 @@ async def typed(turn: Turn, said: Said) -> list[Reply] | None:
         ]
     if action:
         return await _typed_action(turn, staff, _VERBS[action["verb"].lower()], int(action["id"]), action["rest"])
+    if numbered:
+        return await _on_button(turn, numbered[0], str(numbered[1]))
     if one:
         return await show(turn, staff, int(one.group(1)))
     return await list_for(turn, staff)
+
+
+_AS_NOTE = re.compile(r"\b(catat\w*|note|simpan)\b")
+# A ticket action said in a sentence with the ticket's number: "tiket #4 udah selesai, tutup ya",
+# "yg #4 sy ambil". Only the actions that need no text (closing still asks to confirm).
+_NUMBERED = re.compile(r"(?:\b(?:tiket|ticket)\s*(?:no\.?|nomor|nomer)?\s*#?|#)(\d{1,9})\b")
+_NO_TEXT_VERBS = {verb: action for verb, action in _VERBS.items() if action in ("tiket_tutup", "tiket_ambil")}
+_NO_TEXT_VERB = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, _NO_TEXT_VERBS), key=len, reverse=True)) + r")(?:in|kan|nya)?\b"
+)
+
+
+def _numbered_action(lowered: str) -> tuple[str, int] | None:
+    if len(lowered.split()) > 10:
+        return None
+    number = _NUMBERED.search(lowered)
+    verb = _NO_TEXT_VERB.search(lowered)
+    return (_NO_TEXT_VERBS[verb[1]], int(number[1])) if number and verb else None
 
 
 def _asks_list(lowered: str) -> bool:
@@ -699,6 +720,8 @@ async def view_step(turn: Turn, said: Said) -> list[Reply] | None:
     bare = _BARE_ACTION.match(text)
     if bare:
         return await _typed_action(turn, staff, _VERBS[bare["verb"].lower()], ticket_id, bare["rest"] or "")
+    if drafting and len(text.split()) <= 5 and _AS_NOTE.search(said.lowered):
+        return await note(turn, staff, ticket_id, str(turn.data.get("draft") or ""))  # "jadiin catatan aja"
     if drafting and said.bare_answer is not None and len(text.split()) <= 3:
         if said.bare_answer:
             return await reply(turn, staff, ticket_id, str(turn.data.get("draft") or ""))
