@@ -98,6 +98,8 @@ class TicketView:
     rating: str | None = None
     lang: str = "id"
     erased: bool = False  # closed by the citizen's "hapus data saya": its texts are gone
+    transferred_from: str = ""  # the kelurahan code the ticket was first asked in, if it moved since
+    transfers: int = 0
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,14 @@ def expected_answer(domain: Domain, now: datetime, lang: str) -> str:
     )
 
 
-def _view(ticket: models.Ticket, question: str, now: datetime, *, erased: bool = False) -> TicketView:
+def _view(
+    ticket: models.Ticket,
+    question: str,
+    now: datetime,
+    *,
+    erased: bool = False,
+    moves: Sequence[tuple[str, str]] = (),
+) -> TicketView:
     created = aware(ticket.created_at) or now
     return TicketView(
         id=ticket.id,
@@ -200,13 +209,16 @@ def _view(ticket: models.Ticket, question: str, now: datetime, *, erased: bool =
         rating=ticket.rating,
         lang=ticket.lang,
         erased=erased,
+        transferred_from=moves[0][0] if moves else "",
+        transfers=len(moves),
     )
 
 
 async def _views(uow: UnitOfWork, tickets: Sequence[models.Ticket], now: datetime) -> list[TicketView]:
     questions = await uow.tickets.questions(t.id for t in tickets)
     erased = await uow.tickets.erased(t.id for t in tickets if not t.user_key)
-    return [_view(t, questions.get(t.id, ""), now, erased=t.id in erased) for t in tickets]
+    moves = await uow.tickets.transfers(t.id for t in tickets)
+    return [_view(t, questions.get(t.id, ""), now, erased=t.id in erased, moves=moves.get(t.id, ())) for t in tickets]
 
 
 async def _one_view(uow: UnitOfWork, ticket: models.Ticket, now: datetime) -> TicketView:

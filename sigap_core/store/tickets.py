@@ -147,6 +147,24 @@ class TicketRepository:
         query = select(m.ticket_id).where(m.ticket_id.in_(ids), m.author == EVENT, m.text == ERASED)
         return set((await self.session.execute(query)).scalars())
 
+    async def transfers(self, ticket_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+        """Each ticket's moves between kelurahan as (from code, to code), oldest first; codes only."""
+        ids = sorted(set(ticket_ids))
+        if not ids:
+            return {}
+        m = models.TicketMessage
+        query = (
+            select(m.ticket_id, m.text)
+            .where(m.ticket_id.in_(ids), m.author == EVENT, m.text.startswith(f"{TRANSFERRED} "))
+            .order_by(m.id)
+        )
+        moves: dict[int, list[tuple[str, str]]] = {}
+        for ticket_id, text in (await self.session.execute(query)).tuples():
+            codes = text.split()[1:]
+            if len(codes) == 2:
+                moves.setdefault(ticket_id, []).append((codes[0], codes[1]))
+        return moves
+
     async def ticket_of_broadcast(self, broadcast_id: int) -> int | None:
         n = models.TicketNotice
         query = select(n.ticket_id).where(n.broadcast_id == broadcast_id)
