@@ -71,6 +71,8 @@ BARE_ESCAPES = {
     "menu": "menu",
     "/menu": "menu",
 }
+# The ways out a free-text step still reads in a short message of their own (besides BARE_ESCAPES).
+FREE_TEXT_ESCAPES = ("erase", "help")
 # Answers that leave the pending step where it was (so it is reminded), as opposed to starting a new flow.
 INFO_INTENTS = {"claim_help", "change_language"}
 # What a bare "iya" after an answer may take up: the offers that only show information or start a check.
@@ -234,6 +236,9 @@ class Conversations:
             if typed is not None:
                 return typed
         escape = BARE_ESCAPES.get(command) if step is not None and step.free_text else said.escape
+        if escape is None and step is not None and step.free_text and said.escape in FREE_TEXT_ESCAPES:
+            # "hapus data saya", "bantuan" while a question is typed: a command that short is not the text.
+            escape = said.escape if len(command.split()) <= 4 else None
         if escape is None and step is not None and step.free_text and said.escape == "cancel":
             # "gajadi deh" while an announcement is being typed: short enough not to be the announcement.
             escape = "cancel" if len(command.split()) <= 3 else None

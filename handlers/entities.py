@@ -43,6 +43,10 @@ _NO = re.compile(
     r"|males|malas|enggan|menolak|tolak|batal|batalkan|cancel|don'?t|not|never|disagree|decline|kaga|kagak|kurang)\b"
     r"|\b(ntar|entar|nnti) (aja|saja|dulu|deh)\b"
     r"|\bga ?jadi\b|\bgajadi\b|\bnanti (aja|saja|dulu)\b|\bbelum mau\b|\bgak mau\b|\bgamau\b|\bgmau\b"
+    # "blm mau", "belum deh", "blom dulu", a bare "belum": not (yet) — never a yes because "mau" follows
+    r"|\b(belum|blm|blom|belom|belon|blon)\b(?= *$| (mau|mw|perlu|siap|sekarang|skrg|dulu|deh|dh|ah|sih|bisa|usah"
+    r"|butuh|minat|tertarik|kepikiran|kak|min|pak|bu|ya|yah)\b)"
+    r"|\b(lain kali|kapan[- ]?kapan|kapan2|not now|maybe later|no thanks|skip)\b"
 )
 _YES = re.compile(
     r"\b(y|ya|yaa+|iya+|iy|yes+|yep|yup|yoi|ok|oke+|okay|okey|okee|okeh|sip|siap|boleh|bole|lanjut|lanjutkan"
@@ -52,6 +56,10 @@ _YES = re.compile(
 )
 
 
+# "sudah dibalas belum?", "udah masuk blm": the "sudah … belum" question form, not a "not yet".
+_ALREADY_OR_NOT = re.compile(r"\b(sudah|udah|udh|dah|sdh|uda|apa)\b.*\b(belum|blm|blom|belom)\s*$")
+
+
 def yes_or_no(text: str) -> bool | None:
     """True for a free-word yes, False for a no, None when it is neither. A negation always wins over a
     positive word ("ga setuju", "jangan hapus", "nggak mau ah"), except "tidak apa-apa"-like phrases."""
@@ -59,6 +67,7 @@ def yes_or_no(text: str) -> bool | None:
     lowered = re.sub(r"([a-z])\1{2,}", r"\1", lowered)  # "gaaaak", "iyaaaa", "bolehhh"
     if _NOT_AN_ANSWER.search(lowered):
         return None  # "gak tau maksudnya", "ga ngerti": a question about the question
+    lowered = _ALREADY_OR_NOT.sub(lambda m: m[0][: m.start(2) - m.start()], lowered)
     if _NEGATED_YES.search(lowered):
         return True
     if _NO.search(lowered):
@@ -403,15 +412,59 @@ ESCAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# Interjections a way out may start with: "udah ah ga jadi", "eh batal", "yaudah menu aja", "hmm ga usah".
+_LEAD_FILLER = re.compile(
+    r"^((eh|ehh|oh|duh|aduh|hmm|hm|ah|wah|yah|ya|udah|udh|sudah|uda|yaudah|ywdh|ok|oke|okay|maaf|sorry|nah|deh"
+    r"|kak|min|pak|bu|mas|mbak) )+"
+)
+_ERASE_VERB = re.compile(
+    r"\b(hapus\w*|dihapus\w*|delete|deleted|erase|bersihkan|bersihin|hilangkan|hilangin|clear|remove)\b"
+)
+_ERASE_OBJECT = re.compile(r"\b(data(2|nya)?|riwayat\w*|history|chat\w*|percakapan\w*|semua(nya)?|everything)\b")
+_ERASE_AGAINST = re.compile(
+    r"\b(jangan|jgn|ga|gak|nggak|ngga|tidak|tdk|don'?t|not|never|kalau|kalo|klo|jika|if|apa|apakah|gimana|gmn"
+    r"|bagaimana|kenapa|bisa|bisakah|can|will|would|what|how|why|nanti|ikut|juga)\b|\?"
+)
+
+
+def _erase_in_words(lowered: str) -> bool:
+    """ "hapus aja data sy", "data sy hapus semua", "delete all my data please": an erase asked in any word
+    order; never a question about erasing ("kalo dihapus sy ga dapet?") nor a negated one ("jangan hapus")."""
+    if len(lowered.split()) > 7 or _ERASE_AGAINST.search(lowered):
+        return False
+    return bool(_ERASE_VERB.search(lowered) and _ERASE_OBJECT.search(lowered))
+
+
 def escape_of(text: str) -> str | None:
     """The way out a short message asks for: erase, cancel, menu, help, human — or None."""
+    if "?" in text and _erase_in_words(text.lower()):
+        return None
     lowered = " ".join(re.sub(r"[^\w/ ]+", " ", text.lower()).split())
     if len(lowered.split()) > 6:
         return None
+    bare = _LEAD_FILLER.sub("", lowered + " ").strip() or lowered
     for name, pattern in ESCAPES:
-        if pattern.search(lowered):
+        if pattern.search(lowered) or (bare != lowered and pattern.search(bare)):
             return name
+    if _erase_in_words(lowered):
+        return "erase"
     return None
+
+
+_POSTPONED = re.compile(
+    r"^(nanti|nnti|ntar|entar|ntr|besok|besok2|lain kali|kapan[- ]?kapan|kapan2|later|maybe later|not now)"
+    r"( (aja|aj|saja|dulu|dl|deh|dh|ya|yah|yaa|lah|ah|sih|kak|min|pak|bu|mas|mbak|lagi|lg|sy|saya|aku|kabarin"
+    r"|kabari|kembali|balik|nanyanya|tanyanya|nanya|tanya|ceknya|cek|daftarnya|lanjutnya|lanjut|pilihnya|isinya"
+    r"|langganannya|hapusnya|please|then|maybe|i|will|come|back|ok|oke|insya ?allah|insyaallah|sore|malam"
+    r"|malem|pagi|siang|kalau|kalo|udah|sudah|siap|sempat|sempet|di rumah|dirumah))*$"
+)
+
+
+def postponed(text: str) -> bool:
+    """The whole message puts the step off: "nanti aja deh", "besok aja ya kak", "maybe later", "ntar dulu"."""
+    lowered = " ".join(re.sub(r"[^\w ]+", " ", text.lower()).split())
+    lowered = _LEAD_FILLER.sub("", lowered + " ").strip()
+    return len(lowered.split()) <= 7 and bool(_POSTPONED.match(lowered))
 
 
 # Digits: NIK and KK ------------------------------------------------------------------------------------
@@ -452,6 +505,10 @@ def digits_in(text: str) -> Digits:
             if len(joined) in (20, 32) and all(len(g) == 4 for g in groups):
                 nik, rest = joined[:16], [joined[16:]]
                 break
+    swapped = _labelled_kk_first(text, nik)
+    if swapped is not None:
+        nik, kk16 = swapped  # "kk 3275… nik 3275…": the run labelled KK is not the NIK
+        rest = [kk16]
     kk4 = None
     for run in rest:
         if len(run) == 16:
@@ -462,6 +519,32 @@ def digits_in(text: str) -> Digits:
         if len(fours) == 1 and (nik is not None or len(rest) == 1):
             kk4 = fours[0]
     return Digits(nik, kk4, longest, runs)
+
+
+_LABEL = re.compile(r"\b(kk|no\.? ?kk|nomor kk|kartu keluarga|family card|nik|ktp|e-?ktp|id card|id)\b[\s:.=\-]*$")
+
+
+def _label_before(text: str, start: int) -> str | None:
+    """ "kk" or "nik": what the words just before a digit run call it."""
+    found = _LABEL.search(text[max(0, start - 24) : start].lower())
+    if found is None:
+        return None
+    return "kk" if re.search(r"kk|keluarga|family", found[1]) else "nik"
+
+
+def _labelled_kk_first(text: str, nik: str | None) -> tuple[str, str] | None:
+    """(NIK, KK) when the first 16-digit run is labelled as the KK and another one as (or not labelled as)
+    the NIK; None otherwise."""
+    if nik is None:
+        return None
+    sixteen = [
+        (re.sub(r"\D", "", m.group()), _label_before(text, m.start()))
+        for m in _RUN.finditer(text)
+        if len(re.sub(r"\D", "", m.group())) == 16
+    ]
+    if len(sixteen) != 2 or sixteen[0][0] != nik or sixteen[0][1] != "kk" or sixteen[1][1] == "kk":
+        return None
+    return sixteen[1][0], sixteen[0][0]
 
 
 def looks_like_digits_answer(text: str) -> bool:

@@ -317,7 +317,12 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
         r"\benglish\b|\blanguage\b|\bbahasa (inggris|english|indonesia)\b|\bganti bahasa\b|\bin english\b",
     ),
     ("change_language", 2, r"\bbahasa\b|\bspeak\b"),
-    ("change_language", 4, r"\b(ganti|ubah|pakai|pake) (ke )?bahasa\b|\bindonesian\b|\bbahasa indonesia\b"),
+    (
+        "change_language",
+        4,
+        r"\b(ganti|ubah|pakai|pake) (ke )?bahasa\b|\bindonesian\b(?! (citizen|national|people|worker|id|ktp|resident))"
+        r"|\bbahasa indonesia\b",
+    ),
     ("change_language", 6, r"^(en|eng|id|ind|english|indonesia)$"),
     # out of scope: other programmes and job hunting, which share words with SIGAP's intents
     (

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from handlers import faq
-from handlers.entities import Digits, detect_language, digits_in, escape_of, family_reference, yes_or_no
+from handlers.entities import (
+    Digits,
+    detect_language,
+    digits_in,
+    escape_of,
+    family_reference,
+    postponed,
+    yes_or_no,
+)
 from handlers.nlu import Understanding, normalise, understand
 
 _QUESTION = re.compile(
@@ -105,6 +113,11 @@ class Said:
         if len(words) > 2 and ("?" in self.text or _QUESTION_TAIL.search(self.lowered)):
             return None
         return self.answer
+
+    @property
+    def postponed(self) -> bool:
+        """The whole message puts the pending step off ("nanti aja deh", "besok aja ya kak")."""
+        return postponed(self.text)
 
     @property
     def is_question(self) -> bool:

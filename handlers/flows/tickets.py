@@ -352,6 +352,11 @@ async def question_step(turn: Turn, said: Said) -> list[Reply] | None:
             Reply(_("Pertanyaannya belum ada. Ketik pertanyaan Anda dengan kata-kata, ya."), _reminder(turn).buttons)
         ]
     short = len(text.split()) <= 3
+    if said.postponed:
+        turn.clear_state()  # "nanti aja deh nanyanya": not the question
+        return [
+            turn.main_menu(_("Baik, nanti saja. Belum ada yang dikirim ke petugas; ketik “tanya petugas” kapan saja."))
+        ]
     if short and said.bare_answer is False:
         return await _cancel(turn)  # "nggak", "ga deh": not asking after all
     if new_request(said) and said.intent != "menu" and said.bare_answer is None:
@@ -503,7 +508,7 @@ async def follow_up(turn: Turn, said: Said) -> list[Reply] | None:
     no open ticket or the message is a clear new request (answered normally). A typed vote ("👍",
     "membantu", "tidak membantu") right after a close rates that ticket, as the buttons do."""
     text = said.text.strip()
-    rated = await typed_rating(turn, text)
+    rated = await typed_rating(turn, text, said)
     if rated is not None:
         return rated
     if not _LETTER.search(text) or text.startswith("/"):
@@ -631,12 +636,59 @@ async def unread_answers(turn: Turn) -> list[Reply]:
 # Rating ---------------------------------------------------------------------------------------------------
 
 
-async def typed_rating(turn: Turn, text: str) -> list[Reply] | None:
+# "Apakah jawaban ini membantu?" answered in words: a negated helpful-word or a complaint is a 👎 …
+_VOTE_DOWN = re.compile(
+    r"\b(tidak|tdk|ga|gak|nggak|ngga|enggak|kurang|belum|blm|not|no|isn't|wasn't)\s+(\w+\s+)?"
+    r"(membantu|ngebantu|bantu|terbantu|jelas|puas|terjawab|menjawab|dijawab|ngerti|paham|helpful|clear|answered"
+    r"|useful|good)\b"
+    r"|\b(jelek|buruk|parah|lama|lambat|lelet|kecewa|mengecewakan|payah|zonk|ngaco|bad|slow|useless|terrible"
+    r"|poor|disappointed)\b"
+)
+# … and a helpful-word, praise or thanks is a 👍.
+_VOTE_UP = re.compile(
+    r"\b(membantu|ngebantu|terbantu|jelas|mantap|mantab|mantul|bagus|puas|top|keren|oke|ok|okay|sip|siap|makasih"
+    r"|makasi|terima ?kasih|thanks|thank you|thx|helpful|great|good|nice|iya|iyaa|ya|yes|lumayan|alhamdulillah"
+    r"|cepat|cepet|ramah|jos|josss|useful|clear)\b"
+)
+_STARS = re.compile(r"^(?:([1-5])(?:\s*/\s*5)?|(⭐+))$")
+MAX_VOTE_WORDS = 6
+
+
+def vote_in_words(said: Said) -> bool | None:
+    """A short answer to the rating question in the user's own words ("mantap pak, jelas bgt", "kurang
+    jelas", "jelek, lama bgt jawabnya", "5", "⭐⭐⭐⭐"); None when it is anything else — a question, a new
+    request, a NIK, or a 3 of 5 (neither good nor bad)."""
+    text = said.text.strip()
+    stars = _STARS.match(text.replace("\ufe0f", "").replace(" ", "") if "⭐" in text else text)
+    if stars is not None:
+        score = int(stars[1]) if stars[1] else min(len(stars[2]), 5)
+        return True if score >= 4 else False if score <= 2 else None
+    lowered = said.lowered
+    if len(lowered.split()) > MAX_VOTE_WORDS or "?" in text or said.is_question or said.digits.runs:
+        return None
+    asks_more = said.intent not in ("menu", "out_of_scope") and strong_ask(said)
+    if said.faq is not None or said.escape is not None or asks_more:
+        return None
+    if _VOTE_DOWN.search(lowered):
+        return False
+    if _VOTE_UP.search(lowered):
+        return True
+    return None
+
+
+def strong_ask(said: Said) -> bool:
+    return said.nlu.scores.get(said.intent, 0) >= 3
+
+
+async def typed_rating(turn: Turn, text: str, said: Said | None = None) -> list[Reply] | None:
     """A bare typed vote from a chat whose newest ticket was closed and not yet rated (on WhatsApp outside
-    the 24-hour window the rating question may arrive without its buttons); None for anything else."""
+    the 24-hour window the rating question may arrive without its buttons, and people answer it in words);
+    None for anything else."""
     if not turn.asked_officer:
         return None
     vote = service.typed_vote(text)
+    if vote is None and said is not None:
+        vote = vote_in_words(said)
     if vote is None:
         return None
     ticket_id = await service.rating_pending(turn.uow, turn.msg.channel, turn.msg.user_key, turn.now)
