@@ -41,8 +41,11 @@ _NOT_AN_ANSWER = re.compile(
 _NO = re.compile(
     r"\b(tidak|tdk|tak|ga|gak|gk|g|nggak|ngga|nggk|enggak|engga|kagak|ndak|nda|no|nope|nah|jangan|jgn|ogah|emoh"
     r"|males|malas|enggan|menolak|tolak|batal|batalkan|cancel|don'?t|not|never|disagree|decline|kaga|kagak|kurang)\b"
-    r"|\b(ntar|entar|nnti) (aja|saja|dulu|deh)\b"
-    r"|\bga ?jadi\b|\bgajadi\b|\bnanti (aja|saja|dulu)\b|\bbelum mau\b|\bgak mau\b|\bgamau\b|\bgmau\b"
+    r"|\b(ntar|entar|nnti|ntr|tar|nanti) (aja|aj|saja|dulu|dl|deh|dh)\b"
+    r"|\b(ga|gak|gk|g|nggak|ngga|tidak|tdk) ?(jadi|jd|jdi)\b|\bgajadi\b|\bgajd\b|\bgausah\b|\bgaperlu\b"
+    r"|\bbelum mau\b|\bgak mau\b|\bgamau\b|\bgmau\b"
+    # "sy pikir2 dulu", "mikir dulu ya": not now
+    r"|\b(pikir|mikir|dipikir|pikir2|mikir2|timbang|pertimbangkan)\w*( \w+)? (dulu|dl|lagi|lg)\b"
     # "blm mau", "belum deh", "blom dulu", a bare "belum": not (yet) — never a yes because "mau" follows
     r"|\b(belum|blm|blom|belom|belon|blon)\b(?= *$| (mau|mw|perlu|siap|sekarang|skrg|dulu|deh|dh|ah|sih|bisa|usah"
     r"|butuh|minat|tertarik|kepikiran|kak|min|pak|bu|ya|yah)\b)"
@@ -52,8 +55,14 @@ _YES = re.compile(
     r"\b(y|ya|yaa+|iya+|iy|yes+|yep|yup|yoi|ok|oke+|okay|okey|okee|okeh|sip|siap|boleh|bole|lanjut|lanjutkan"
     r"|setuju|stuju|agree|agreed|mau|baik|bener|benar|betul|gas|hayuk|ayo|yuk|silakan|silahkan|sure|confirm"
     r"|kirim|hapus|delete|go|proceed|continue|yess|iyah|inggih|nggih|he ?eh|sok|boleh+|ywdh|yaudah|ya ?udah|mangga"
-    r"|of course|okey|oce|okelah)\b"
+    r"|of course|okey|oce|okelah|yakin|pasti)\b"
 )
+# "no 12", "no hp", "no. KK": the abbreviation of "nomor", not a "no".
+_NUMBER_ABBREVIATION = re.compile(
+    r"\bno\b(?=\.? ?(\d|(hp|kk|ktp|nik|telp|telpon|telepon|rumah|rmh|wa|rek|rekening|kpj|tiket|urut|antri\w*)\b))"
+)
+# "belum, …", "blm. …": the answer given first, whatever follows.
+_NOT_YET_FIRST = re.compile(r"^\s*(belum|blm|blom|belom|belon)\s*[,.!]")
 
 
 # "sudah dibalas belum?", "udah masuk blm": the "sudah … belum" question form, not a "not yet".
@@ -63,7 +72,9 @@ _ALREADY_OR_NOT = re.compile(r"\b(sudah|udah|udh|dah|sdh|uda|apa)\b.*\b(belum|bl
 def yes_or_no(text: str) -> bool | None:
     """True for a free-word yes, False for a no, None when it is neither. A negation always wins over a
     positive word ("ga setuju", "jangan hapus", "nggak mau ah"), except "tidak apa-apa"-like phrases."""
-    lowered = " " + re.sub(r"[^\w' ]+", " ", text.lower()) + " "
+    if _NOT_YET_FIRST.match(text.lower()):
+        return False
+    lowered = " " + re.sub(r"[^\w' ]+", " ", _NUMBER_ABBREVIATION.sub("nomor", text.lower())) + " "
     lowered = re.sub(r"([a-z])\1{2,}", r"\1", lowered)  # "gaaaak", "iyaaaa", "bolehhh"
     if _NOT_AN_ANSWER.search(lowered):
         return None  # "gak tau maksudnya", "ga ngerti": a question about the question
@@ -395,8 +406,8 @@ ESCAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "cancel",
         re.compile(
-            r"^(batal|batalkan|batalin|cancel|gajadi|ga jadi|gak jadi|nggak jadi|tidak jadi|ngga jadi|udahan"
-            r"|keluar|exit|quit|stop dulu|sudah dulu|udah dulu|ga usah|gak usah|nggak usah|tidak usah)\b"
+            r"^(batal|batalkan|batalin|cancel|gajadi|gajd|(ga|gak|gk|nggak|tidak|tdk|ngga) (jadi|jd|jdi)|udahan"
+            r"|keluar|exit|quit|stop dulu|sudah dulu|udah dulu|ga usah|gak usah|nggak usah|tidak usah|gausah)\b"
         ),
     ),
     ("menu", re.compile(r"^(/start|/menu|menu|menu utama|main menu|kembali|balik|back|home|mulai dari awal)\b")),
@@ -425,6 +436,11 @@ _ERASE_AGAINST = re.compile(
     r"\b(jangan|jgn|ga|gak|nggak|ngga|tidak|tdk|don'?t|not|never|kalau|kalo|klo|jika|if|apa|apakah|gimana|gmn"
     r"|bagaimana|kenapa|bisa|bisakah|can|will|would|what|how|why|nanti|ikut|juga)\b|\?"
 )
+
+
+def names_erasing(text: str) -> bool:
+    """The message names erasing at all ("iya hapus aja", "yes delete it")."""
+    return bool(_ERASE_VERB.search(text.lower()))
 
 
 def _erase_in_words(lowered: str) -> bool:

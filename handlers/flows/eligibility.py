@@ -32,6 +32,7 @@ AWAITING_CONSENT = "awaiting_consent"
 AWAITING_NIK = "awaiting_nik"
 AWAITING_KK4 = "awaiting_kk4"
 AWAITING_KEEP = "awaiting_keep"
+MAX_KEEP_ANSWER_WORDS = 4  # "boleh simpen aja deh": an answer to "Simpan verifikasi?"; longer is something else
 
 router = Router("eligibility")
 _DONT_KNOW = re.compile(
@@ -560,7 +561,10 @@ def _keep_reminder(turn: Turn) -> Reply:
     return Reply("")  # never shown: the step is let go when something else is asked
 
 
-_KEEP_WORDS = re.compile(r"^(iya? )?(simpan|simpen|simpenin|disimpan|save|keep)( (aja|saja|ya|deh|it))*$")
+_KEEP_WORDS = re.compile(
+    r"^((iya?|ya|boleh|bole|ok|oke|mau|yes|please|tolong|sip) )*"
+    r"(simpan|simpen|simpenin|simpankan|disimpan|disimpen|save|keep)( (aja|saja|ya|deh|dong|it|sj|aj|please))*$"
+)
 _NO_NEED = re.compile(r"^(ga|gak|nggak|ngga|tidak|tdk|g) ?(usah|perlu)( (aja|deh|disimpan|dulu))*$")
 
 
@@ -571,9 +575,11 @@ async def _keep_cancel(turn: Turn) -> list[Reply]:
 
 @router.step(AWAITING_KEEP, reminder=_keep_reminder, cancel=_keep_cancel)
 async def keep_step(turn: Turn, said: Said) -> list[Reply] | None:
-    short = len(said.text.split()) <= 3 and not said.is_question
+    few = len(said.text.split()) <= MAX_KEEP_ANSWER_WORDS
+    short = few and not said.is_question
     words = " ".join(re.sub(r"[^\w ]+", " ", said.lowered).split())
-    if short and (_KEEP_WORDS.match(words) or _NO_NEED.match(words)):
+    # "boleh simpen aja" starts like a question ("boleh …?") but answers this one.
+    if few and "?" not in said.text and (_KEEP_WORDS.match(words) or _NO_NEED.match(words)):
         return await on_keep(turn, bool(_KEEP_WORDS.match(words)))
     if said.answer is not None and short and said.faq is None and said.intent in ("menu", "out_of_scope"):
         return await on_keep(turn, said.answer)

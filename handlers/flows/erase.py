@@ -9,6 +9,7 @@ lock-out) and pseudonymous audit entries.
 from __future__ import annotations
 
 from handlers.context import Turn
+from handlers.entities import names_erasing
 from handlers.flow import Router
 from handlers.model import Button, Reply
 from handlers.understanding import Said
@@ -16,6 +17,7 @@ from sigap_core.tickets import erase_of as erase_tickets
 from sigap_core.tickets import open_ticket_of
 
 AWAITING_ERASE = "confirm_erase"
+MAX_PLAIN_YES_WORDS = 4  # "iya deh boleh aja": longer, a yes must name erasing to erase
 
 router = Router("erase")
 
@@ -88,7 +90,10 @@ def _reminder(turn: Turn) -> Reply:
 
 @router.step(AWAITING_ERASE, reminder=_reminder, cancel=cancel, own_escapes=("erase",))
 async def erase_step(turn: Turn, said: Said) -> list[Reply] | None:
-    if said.bare_answer is True or said.escape == "erase":
+    # A yes erases only when it is the whole answer or names erasing: "eh sy mau cek status dulu" holds a
+    # "mau", but asks for something else.
+    plain_yes = len(said.text.split()) <= MAX_PLAIN_YES_WORDS or names_erasing(said.text)
+    if (said.bare_answer is True and plain_yes) or said.escape == "erase":
         return await confirm(turn)
     if said.bare_answer is False:
         return await cancel(turn)

@@ -652,6 +652,11 @@ _VOTE_UP = re.compile(
 )
 _STARS = re.compile(r"^(?:([1-5])(?:\s*/\s*5)?|(⭐+))$")
 MAX_VOTE_WORDS = 6
+# A question, by its first word ("kurang puas sih" ends like a question, but is not one).
+_ASKING = re.compile(
+    r"(apa|apakah|berapa|brp|kapan|kpn|dimana|di mana|kemana|gimana|gmn|bagaimana|kenapa|knp|siapa|bisa|boleh"
+    r"|what|how|when|where|who|why|can|is|are|do|does)\b"
+)
 
 
 def vote_in_words(said: Said) -> bool | None:
@@ -664,7 +669,7 @@ def vote_in_words(said: Said) -> bool | None:
         score = int(stars[1]) if stars[1] else min(len(stars[2]), 5)
         return True if score >= 4 else False if score <= 2 else None
     lowered = said.lowered
-    if len(lowered.split()) > MAX_VOTE_WORDS or "?" in text or said.is_question or said.digits.runs:
+    if len(lowered.split()) > MAX_VOTE_WORDS or "?" in text or _ASKING.match(lowered) or said.digits.runs:
         return None
     asks_more = said.intent not in ("menu", "out_of_scope") and strong_ask(said)
     if said.faq is not None or said.escape is not None or asks_more:
