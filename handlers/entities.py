@@ -532,7 +532,9 @@ def digits_in(text: str) -> Digits:
             break
     if kk4 is None:
         fours = [r for r in rest if len(r) == 4]
-        if len(fours) == 1 and (nik is not None or len(rest) == 1):
+        # "4 angka terakhirnya: 0123": a count of one or two digits beside the four is not another answer.
+        others = [r for r in rest if len(r) != 4]
+        if len(fours) == 1 and (nik is not None or all(len(r) <= 2 for r in others)):
             kk4 = fours[0]
     return Digits(nik, kk4, longest, runs)
 

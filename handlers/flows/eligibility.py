@@ -392,8 +392,9 @@ async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
             )
         ]
     waiting = _WAIT.search(said.lowered) and said.answer is not False  # "tunggu ya" is not a yes
-    if said.bare_answer is not None and not said.faq and not waiting:
-        return await on_consent(turn, said.bare_answer, said)
+    answer = said.given_answer
+    if answer is not None and not said.faq and not waiting:
+        return await on_consent(turn, answer, said)
     if (waiting or _LATER.search(said.lowered)) and said.faq is None and not said.is_question:
         return [
             consent_buttons(

@@ -17,7 +17,6 @@ from sigap_core.tickets import erase_of as erase_tickets
 from sigap_core.tickets import open_ticket_of
 
 AWAITING_ERASE = "confirm_erase"
-MAX_PLAIN_YES_WORDS = 4  # "iya deh boleh aja": longer, a yes must name erasing to erase
 
 router = Router("erase")
 
@@ -92,8 +91,8 @@ def _reminder(turn: Turn) -> Reply:
 async def erase_step(turn: Turn, said: Said) -> list[Reply] | None:
     # A yes erases only when it is the whole answer or names erasing: "eh sy mau cek status dulu" holds a
     # "mau", but asks for something else.
-    plain_yes = len(said.text.split()) <= MAX_PLAIN_YES_WORDS or names_erasing(said.text)
-    if (said.bare_answer is True and plain_yes) or said.escape == "erase":
+    yes = said.given_answer is True or (said.bare_answer is True and names_erasing(said.text))
+    if yes or said.escape == "erase":
         return await confirm(turn)
     if said.bare_answer is False:
         return await cancel(turn)
