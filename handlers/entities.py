@@ -411,7 +411,13 @@ ESCAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("menu", re.compile(r"^(/start|/menu|menu|menu utama|main menu|kembali|balik|back|home|mulai dari awal)\b")),
-    ("help", re.compile(r"^(/bantuan|/help|bantuan|help|tolong|minta tolong)$")),
+    (
+        "help",
+        re.compile(
+            r"^(/bantuan|/help|bantuan|help|tolong|minta tolong|(minta|butuh|perlu|need) (bantuan|help|tolong))"
+            r"( (dong|donk|ya|yah|kak|min|pak|bu|please|plis|pls|aja|deh|nih|sih|me))*$"
+        ),
+    ),
     (
         "human",
         re.compile(

@@ -288,6 +288,13 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
         r"\b(bicara|ngobrol|ngomong|chat|chatting|telpon|telepon) (dengan|sama|ke) (orang|petugas|admin|manusia|cs|operator)\b",
     ),
     ("human_help", 3, r"\b(talk|speak|chat) (to|with) (a |an |the )?(person|human|someone|agent|officer|staff)\b"),
+    # asking again, or how to ask at all: "kalo mau nanya lagi gmn?", "cara bertanya ke siapa"
+    (
+        "human_help",
+        3,
+        r"\b(tanya|bertanya) (lagi|ke siapa|kemana|ke mana|dimana|di mana)\b|\bcara (tanya|bertanya)\b"
+        r"|\bask (again|another question|something else)\b",
+    ),
     # whom to contact: "who do I contact?", "hubungi siapa?", "siapa yang bisa dihubungi"
     (
         "human_help",

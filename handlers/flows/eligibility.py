@@ -32,6 +32,7 @@ AWAITING_CONSENT = "awaiting_consent"
 AWAITING_NIK = "awaiting_nik"
 AWAITING_KK4 = "awaiting_kk4"
 AWAITING_KEEP = "awaiting_keep"
+MAX_KEEP_QUESTION_WORDS = 8  # a question about the keep question itself ("simpan buat apa?")
 MAX_KEEP_ANSWER_WORDS = 4  # "boleh simpen aja deh": an answer to "Simpan verifikasi?"; longer is something else
 
 router = Router("eligibility")
@@ -574,6 +575,23 @@ async def _keep_cancel(turn: Turn) -> list[Reply]:
     return await on_keep(turn, False)
 
 
+_ABOUT_KEEPING = re.compile(
+    r"\b(simpan|simpen|disimpan|disimpen|tersimpan|nyimpen|verifikasi|save|saved|keep|kept)\w*\b"
+)
+
+
+def _keep_explained(turn: Turn) -> Reply:
+    _ = turn._
+    return Reply(
+        _(
+            "Maksudnya: kalau disimpan, selama {days} hari Anda bisa membuka “Status kepesertaan” tanpa mengetik "
+            "NIK dan KK lagi. Yang disimpan hanya kode acak (hash), bukan NIK atau nomor KK, dan bisa dihapus "
+            "kapan saja lewat “Hapus data saya”. Simpan?"
+        ).format(days=turn.domain.policy.verification.verified_link_days),
+        (Button("keep:yes", _("Ya, simpan")), Button("keep:no", _("Tidak perlu"))),
+    )
+
+
 @router.step(AWAITING_KEEP, reminder=_keep_reminder, cancel=_keep_cancel)
 async def keep_step(turn: Turn, said: Said) -> list[Reply] | None:
     few = len(said.text.split()) <= MAX_KEEP_ANSWER_WORDS
@@ -582,6 +600,8 @@ async def keep_step(turn: Turn, said: Said) -> list[Reply] | None:
     # "boleh simpen aja" starts like a question ("boleh …?") but answers this one.
     if few and "?" not in said.text and (_KEEP_WORDS.match(words) or _NO_NEED.match(words)):
         return await on_keep(turn, bool(_KEEP_WORDS.match(words)))
+    if said.is_question and _ABOUT_KEEPING.search(said.lowered) and len(said.text.split()) <= MAX_KEEP_QUESTION_WORDS:
+        return [_keep_explained(turn)]  # "simpan buat apa?", "disimpan itu gimana?": the step stays
     if said.answer is not None and short and said.faq is None and said.intent in ("menu", "out_of_scope"):
         return await on_keep(turn, said.answer)
     turn.clear_state()  # the question was optional: anything else lets it go
