@@ -482,6 +482,19 @@ _POSTPONED = re.compile(
 )
 
 
+_WAITING = re.compile(
+    r"^(bentar|sebentar|bntr|btr|tunggu|tunggu bentar|tunggu sebentar|wait|hold on|one moment"
+    r"|just a (sec|second|moment)|sec|sbntr|sebntar|otw)\b"
+)
+
+
+def waiting(text: str) -> bool:
+    """A short "bentar", "tunggu ya", "wait a sec": the user is about to answer, just not yet."""
+    lowered = " ".join(re.sub(r"[^\w ]+", " ", text.lower()).split())
+    lowered = _LEAD_FILLER.sub("", lowered + " ").strip()
+    return len(lowered.split()) <= 6 and bool(_WAITING.match(lowered))
+
+
 def postponed(text: str) -> bool:
     """The whole message puts the step off: "nanti aja deh", "besok aja ya kak", "maybe later", "ntar dulu"."""
     lowered = " ".join(re.sub(r"[^\w ]+", " ", text.lower()).split())

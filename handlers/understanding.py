@@ -14,6 +14,7 @@ from handlers.entities import (
     escape_of,
     family_reference,
     postponed,
+    waiting,
     yes_or_no,
 )
 from handlers.nlu import Understanding, normalise, understand
@@ -138,6 +139,11 @@ class Said:
         if yes_or_no(words[0]) is True or _CONSENT_WORD.search(self.lowered):
             return True  # "iya boleh, 3275…", "saya setuju dengan ketentuan di atas"
         return None
+
+    @property
+    def waiting(self) -> bool:
+        """ "bentar", "tunggu ya": the user will answer the pending step in a moment."""
+        return waiting(self.text)
 
     @property
     def postponed(self) -> bool:

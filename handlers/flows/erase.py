@@ -96,8 +96,19 @@ async def erase_step(turn: Turn, said: Said) -> list[Reply] | None:
         return await confirm(turn)
     if said.bare_answer is False:
         return await cancel(turn)
+    if said.waiting:
+        return [_reminder(turn)]  # "bentar": nothing erased yet, the question stays
     if said.is_question and said.faq is None:
-        return await ask(turn)  # "data DTSEN saya ikut terhapus?": the confirmation says what is erased
+        # "data DTSEN saya ikut terhapus?", "nanti sy msh bisa cek lg kan?": the confirmation says what is
+        # erased, and that the bot can be used again afterwards.
+        _ = turn._
+        after = Reply(
+            _(
+                "Setelah dihapus, Anda tetap bisa memakai bot ini lagi kapan saja; untuk cek, cukup ketik NIK "
+                "dan 4 digit KK lagi."
+            )
+        )
+        return [after, *await ask(turn)]
     if said.faq is not None or said.intent not in ("out_of_scope",):
         return None
     _ = turn._

@@ -189,8 +189,10 @@ def _chat_words_only(said: Said) -> bool:
 @router.step(AWAITING_KELURAHAN, reminder=_reminder)
 async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
     _ = turn._
-    if said.postponed:
-        return await _later(turn)  # "nanti aja deh": not a kelurahan name, nor a question for an officer
+    if said.postponed or (said.bare_answer is False and said.escape is None and _chat_words_only(said)):
+        return await _later(turn)  # "nanti aja deh", "nggak deh": not a kelurahan name, nor a question
+    if said.waiting or (_chat_words_only(said) and not dont_know(said) and said.faq is None):
+        return [_reminder(turn), _way_out(turn)]  # "ok", "bentar ya", "iya deh": the picker again
     if said.faq is None:
         place = from_text(turn, said.text)
         if place is not None:

@@ -429,11 +429,25 @@ async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
     if said.escape == "cancel":
         # "ga usah" answers the question (no sharing); "batal" drops the question.
         return await _consented(turn, False) if _NO_NEED.search(said.lowered) else await _cancel(turn)
-    if said.bare_answer is not None:
-        return await _consented(turn, said.bare_answer)
+    if said.given_answer is not None:
+        return await _consented(turn, said.given_answer)
     if said.faq is not None or new_request(said):
         return None
     _ = turn._
+    if said.waiting:
+        return [_consent_reminder(turn)]
+    if said.is_question:
+        # "yg dilihat apa aja?": what sharing means, and the question again.
+        return [
+            Reply(
+                _(
+                    "Petugas hanya akan melihat hasil cek kelayakan Anda, misalnya “layak, prioritas” atau “desil "
+                    "di atas batas”. NIK, nomor KK, dan nama lengkap tidak ditunjukkan. Tanpa izin ini, petugas "
+                    "hanya melihat pertanyaan Anda. Boleh?"
+                ),
+                _consent_question(turn).buttons,
+            )
+        ]
     return [Reply(_("Maaf, belum jelas. Ketik “ya” atau “tidak”."), _consent_question(turn).buttons)]
 
 
