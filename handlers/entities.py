@@ -27,6 +27,61 @@ def normalise_digits(text: str) -> str:
     return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
 
 
+# Regional words ------------------------------------------------------------------------------------------
+
+# Betawi, Javanese and Sundanese words for no / yes / the everyday words around them, as the Jakarta-informal
+# forms every rule here is written for ("kagak mau" reads as "tidak mau", "muhun" as "iya", "aje" as "aja").
+DIALECT = {
+    **dict.fromkeys(
+        ("kagak", "kaga", "kgk", "kagag", "ora", "orak", "mboten", "teu", "henteu", "hente", "moal", "ndak"),
+        "tidak",
+    ),
+    **dict.fromkeys(("muhun", "sumuhun", "nggih", "enggih", "inggih", "iyo", "heeh", "hooh", "ho'oh", "yoi"), "iya"),
+    "monggo": "silakan",
+    "mangga": "silakan",
+    "aje": "aja",
+    "ye": "ya",
+    "aye": "saya",
+    "ane": "saya",
+    "ente": "anda",
+    "nyang": "yang",
+    "udeh": "udah",
+    "ngarti": "ngerti",
+    "ngebantu": "membantu",
+    "embung": "tidak mau",
+    "wegah": "tidak mau",
+    "emoh": "tidak mau",
+}
+_DIALECT_WORD = re.compile(r"(?<![\w'])(" + "|".join(map(re.escape, DIALECT)) + r")(?![\w'])")
+# Chat spellings that drop the vowels ("stju", "lnjut", "blh", "jngn"): their consonants name the word.
+_SKELETONS = {
+    "stj": "setuju",
+    "lnjt": "lanjut",
+    "lnjtkn": "lanjutkan",
+    "blh": "boleh",
+    "slkn": "silakan",
+    "jngn": "jangan",
+}
+_SKELETON_WORD = re.compile(r"\b[a-z]{3,7}\b")
+
+
+def _skeleton(word: str) -> str:
+    return re.sub(r"[aiueo]", "", word)
+
+
+def plain_words(text: str) -> str:
+    """Lower case, regional words as their Jakarta-informal forms, vowel-less yes/no words spelt out."""
+    lowered = _DIALECT_WORD.sub(lambda m: DIALECT[m[1]], text.lower())
+
+    def spelt(found: re.Match[str]) -> str:
+        word = found[0]
+        full = _SKELETONS.get(_skeleton(word))
+        # only a word that is itself vowel-poor: "stju" is "setuju"; "situ" stays "situ"
+        return full if full is not None and len(_skeleton(word)) >= len(word) - 1 else word
+
+    return _SKELETON_WORD.sub(spelt, lowered)
+
+
 # Yes / no -------------------------------------------------------------------------------------------------
 
 # "tidak apa-apa", "ga masalah", "gpp": a yes that starts with a negation word.
@@ -72,9 +127,10 @@ _ALREADY_OR_NOT = re.compile(r"\b(sudah|udah|udh|dah|sdh|uda|apa)\b.*\b(belum|bl
 def yes_or_no(text: str) -> bool | None:
     """True for a free-word yes, False for a no, None when it is neither. A negation always wins over a
     positive word ("ga setuju", "jangan hapus", "nggak mau ah"), except "tidak apa-apa"-like phrases."""
-    if _NOT_YET_FIRST.match(text.lower()):
+    text = plain_words(text)
+    if _NOT_YET_FIRST.match(text):
         return False
-    lowered = " " + re.sub(r"[^\w' ]+", " ", _NUMBER_ABBREVIATION.sub("nomor", text.lower())) + " "
+    lowered = " " + re.sub(r"[^\w' ]+", " ", _NUMBER_ABBREVIATION.sub("nomor", text)) + " "
     lowered = re.sub(r"([a-z])\1{2,}", r"\1", lowered)  # "gaaaak", "iyaaaa", "bolehhh"
     if _NOT_AN_ANSWER.search(lowered):
         return None  # "gak tau maksudnya", "ga ngerti": a question about the question
@@ -407,7 +463,10 @@ ESCAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "cancel",
         re.compile(
             r"^(batal|batalkan|batalin|cancel|gajadi|gajd|(ga|gak|gk|nggak|tidak|tdk|ngga) (jadi|jd|jdi)|udahan"
-            r"|keluar|exit|quit|stop dulu|sudah dulu|udah dulu|ga usah|gak usah|nggak usah|tidak usah|gausah)\b"
+            r"|keluar|exit|quit|stop dulu|sudah dulu|udah dulu)\b"
+            # "ga usah (deh)", "ga usah, stop aja"; but "ga usah kirim info lagi" asks to stop the messages
+            r"|^(ga usah|gak usah|nggak usah|tidak usah|gausah)\b"
+            r"(?!.*\b(kirim\w*|dikirim\w*|info\w*|pengumuman\w*|pesan|kabar\w*|notif\w*|langganan\w*)\b)"
         ),
     ),
     ("menu", re.compile(r"^(/start|/menu|menu|menu utama|main menu|kembali|balik|back|home|mulai dari awal)\b")),
@@ -435,7 +494,8 @@ _LEAD_FILLER = re.compile(
     r"|kak|min|pak|bu|mas|mbak) )+"
 )
 _ERASE_VERB = re.compile(
-    r"\b(hapus\w*|dihapus\w*|delete|deleted|erase|bersihkan|bersihin|hilangkan|hilangin|clear|remove)\b"
+    r"\b(hapus\w*|hpus\w*|hps|apus\w*|ngapus\w*|dihapus\w*|diapus\w*|delete|deleted|erase|bersihkan|bersihin"
+    r"|hilangkan|hilangin|clear|remove)\b"
 )
 _ERASE_OBJECT = re.compile(r"\b(data(2|nya)?|riwayat\w*|history|chat\w*|percakapan\w*|semua(nya)?|everything)\b")
 _ERASE_AGAINST = re.compile(
@@ -459,9 +519,10 @@ def _erase_in_words(lowered: str) -> bool:
 
 def escape_of(text: str) -> str | None:
     """The way out a short message asks for: erase, cancel, menu, help, human — or None."""
-    if "?" in text and _erase_in_words(text.lower()):
+    text = plain_words(text)
+    if "?" in text and _erase_in_words(text):
         return None
-    lowered = " ".join(re.sub(r"[^\w/ ]+", " ", text.lower()).split())
+    lowered = " ".join(re.sub(r"[^\w/ ]+", " ", text).split())
     if len(lowered.split()) > 6:
         return None
     bare = _LEAD_FILLER.sub("", lowered + " ").strip() or lowered
@@ -497,7 +558,7 @@ def waiting(text: str) -> bool:
 
 def postponed(text: str) -> bool:
     """The whole message puts the step off: "nanti aja deh", "besok aja ya kak", "maybe later", "ntar dulu"."""
-    lowered = " ".join(re.sub(r"[^\w ]+", " ", text.lower()).split())
+    lowered = " ".join(re.sub(r"[^\w ]+", " ", plain_words(text)).split())
     lowered = _LEAD_FILLER.sub("", lowered + " ").strip()
     return len(lowered.split()) <= 7 and bool(_POSTPONED.match(lowered))
 

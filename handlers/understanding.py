@@ -13,6 +13,7 @@ from handlers.entities import (
     digits_in,
     escape_of,
     family_reference,
+    plain_words,
     postponed,
     waiting,
     yes_or_no,
@@ -194,7 +195,7 @@ _CONTRACTION = re.compile(r"\b(don|can|doesn|didn|won|isn|aren|wasn|haven)t\b|\b
 
 
 def read(text: str) -> Said:
-    lowered = _CONTRACTION.sub(lambda m: f"{m[1]}'t" if m[1] else "i'm", text.lower().replace("’", "'"))
+    lowered = _CONTRACTION.sub(lambda m: f"{m[1]}'t" if m[1] else "i'm", plain_words(text.replace("’", "'")))
     return Said(
         text=text,
         lowered=lowered,

@@ -666,6 +666,9 @@ _VOTE_UP = re.compile(
 )
 _STARS = re.compile(r"^(?:([1-5])(?:\s*/\s*5)?|(⭐+))$")
 MAX_VOTE_WORDS = 6
+_UP_EMOJI = frozenset("👌🙏❤😊🙂😀😁😃😄🥰😍👏💯✅🤩💪♥🫶")
+_DOWN_EMOJI = frozenset("😞😡😠😤☹🙁😕😒😢😭❌🤬")
+_SKIN_AND_JOINERS = re.compile("[\U0001f3fb-\U0001f3ff\ufe0f\u200d]")
 # A question, by its first word ("kurang puas sih" ends like a question, but is not one).
 _ASKING = re.compile(
     r"(apa|apakah|berapa|brp|kapan|kpn|dimana|di mana|kemana|gimana|gmn|bagaimana|kenapa|knp|siapa|bisa|boleh"
@@ -678,6 +681,11 @@ def vote_in_words(said: Said) -> bool | None:
     jelas", "jelek, lama bgt jawabnya", "5", "⭐⭐⭐⭐"); None when it is anything else — a question, a new
     request, a NIK, or a 3 of 5 (neither good nor bad)."""
     text = said.text.strip()
+    faces = set(_SKIN_AND_JOINERS.sub("", text).replace(" ", ""))
+    if faces and faces <= _UP_EMOJI:
+        return True  # "👌", "🙏🙏", "❤️"
+    if faces and faces <= _DOWN_EMOJI:
+        return False  # "😞", "😡"
     stars = _STARS.match(text.replace("\ufe0f", "").replace(" ", "") if "⭐" in text else text)
     if stars is not None:
         score = int(stars[1]) if stars[1] else min(len(stars[2]), 5)
