@@ -716,12 +716,37 @@ async def typed_rating(turn: Turn, text: str, said: Said | None = None) -> list[
     vote = service.typed_vote(text)
     if vote is None and said is not None:
         vote = vote_in_words(said)
-    if vote is None:
+    neutral = vote is None and said is not None and _neutral_vote(said)
+    if vote is None and not neutral:
         return None
     ticket_id = await service.rating_pending(turn.uow, turn.msg.channel, turn.msg.user_key, turn.now)
     if ticket_id is None:
         return None
+    if vote is None:
+        # "biasa aja", "3": neither good nor bad — thanked, and the 👍/👎 question asked again.
+        _ = turn._
+        return [
+            Reply(
+                _("Terima kasih atas tanggapannya. Secara umum, apakah jawaban petugas membantu?"),
+                (
+                    Button(f"tiket_nilai:{ticket_id}:up", "👍"),
+                    Button(f"tiket_nilai:{ticket_id}:down", "👎"),
+                    turn.menu_button(),
+                ),
+            )
+        ]
     return await rate(turn, f"{ticket_id}:{'up' if vote else 'down'}")
+
+
+_NEUTRAL = re.compile(
+    r"^(biasa|b|standar|standard|so so|soso|gitu|ya gitu|gimana ya|entahlah|okay-ish|meh|average"
+    r"|fine i guess)( (aja|saja|aj|sih|lah|deh|ya|kak|pak|bu|min|banget|bgt))*$|^3( ?/ ?5)?$|^⭐{3}$"
+)
+
+
+def _neutral_vote(said: Said) -> bool:
+    """ "biasa aja sih", "standar", "3": an answer to the rating question that is neither good nor bad."""
+    return bool(_NEUTRAL.match(" ".join(re.sub(r"[^\w⭐/ ]+", " ", said.lowered).split())))
 
 
 async def rate(turn: Turn, argument: str) -> list[Reply]:
