@@ -109,7 +109,8 @@ _NO = re.compile(
 _YES = re.compile(
     r"\b(y|ya|yaa+|iya+|iy|yes+|yep|yup|yoi|ok|oke+|okay|okey|okee|okeh|sip|siap|boleh|bole|lanjut|lanjutkan"
     r"|setuju|stuju|agree|agreed|mau|baik|bener|benar|betul|gas|hayuk|ayo|yuk|silakan|silahkan|sure|confirm"
-    r"|kirim|hapus|delete|go|proceed|continue|yess|iyah|inggih|nggih|he ?eh|sok|boleh+|ywdh|yaudah|ya ?udah|mangga"
+    r"|kirim|hapus|delete|go ahead|let'?s go|proceed|continue|yess|iyah|inggih|nggih|he ?eh|sok|boleh+|ywdh|yaudah"
+    r"|ya ?udah|mangga"
     r"|of course|okey|oce|okelah|yakin|pasti)\b"
 )
 # "no 12", "no hp", "no. KK": the abbreviation of "nomor", not a "no".
@@ -469,7 +470,13 @@ ESCAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?!.*\b(kirim\w*|dikirim\w*|info\w*|pengumuman\w*|pesan|kabar\w*|notif\w*|langganan\w*)\b)"
         ),
     ),
-    ("menu", re.compile(r"^(/start|/menu|menu|menu utama|main menu|kembali|balik|back|home|mulai dari awal)\b")),
+    (
+        "menu",
+        re.compile(
+            r"^(/start|/menu|menu|menu utama|main menu|kembali|balik|back|home|mulai dari awal)\b"
+            r"|^((go|take me|bring me) )?(back|balik|kembali)\b|\b(ke|to) (the )?(main )?menu( utama| awal)?$"
+        ),
+    ),
     (
         "help",
         re.compile(

@@ -600,6 +600,18 @@ async def keep_step(turn: Turn, said: Said) -> list[Reply] | None:
     # "boleh simpen aja" starts like a question ("boleh …?") but answers this one.
     if few and "?" not in said.text and (_KEEP_WORDS.match(words) or _NO_NEED.match(words)):
         return await on_keep(turn, bool(_KEEP_WORDS.match(words)))
+    if not said.digits.nik and said.digits.kk4 and looks_like_digits_answer(said.text):
+        # The KK digits typed again: the check is done already; the optional question asked once more.
+        _ = turn._
+        return [
+            Reply(
+                _(
+                    "Cek sudah selesai, hasilnya ada di atas. Simpan verifikasi ini {days} hari agar bisa cek "
+                    "status tanpa mengetik NIK lagi?"
+                ).format(days=turn.domain.policy.verification.verified_link_days),
+                (Button("keep:yes", _("Ya, simpan")), Button("keep:no", _("Tidak perlu"))),
+            )
+        ]
     if said.is_question and _ABOUT_KEEPING.search(said.lowered) and len(said.text.split()) <= MAX_KEEP_QUESTION_WORDS:
         return [_keep_explained(turn)]  # "simpan buat apa?", "disimpan itu gimana?": the step stays
     if said.answer is not None and short and said.faq is None and said.intent in ("menu", "out_of_scope"):

@@ -17,6 +17,7 @@ from sigap_core.tickets import erase_of as erase_tickets
 from sigap_core.tickets import open_ticket_of
 
 AWAITING_ERASE = "confirm_erase"
+MAX_PLAIN_YES_WORDS = 4  # "iya deh boleh aja"; longer, a yes must name erasing to erase
 
 router = Router("erase")
 
@@ -91,7 +92,10 @@ def _reminder(turn: Turn) -> Reply:
 async def erase_step(turn: Turn, said: Said) -> list[Reply] | None:
     # A yes erases only when it is the whole answer or names erasing: "eh sy mau cek status dulu" holds a
     # "mau", but asks for something else.
-    yes = said.given_answer is True or (said.bare_answer is True and names_erasing(said.text))
+    # Erasing cannot be undone: a yes counts when it is the whole short answer or names erasing itself
+    # ("go back to the menu" holds a yes-word, "sy mau cek status dulu" a "mau").
+    few = len(said.text.split()) <= MAX_PLAIN_YES_WORDS
+    yes = said.bare_answer is True and (few or names_erasing(said.text))
     if yes or said.escape == "erase":
         return await confirm(turn)
     if said.bare_answer is False:

@@ -352,6 +352,8 @@ async def question_step(turn: Turn, said: Said) -> list[Reply] | None:
             Reply(_("Pertanyaannya belum ada. Ketik pertanyaan Anda dengan kata-kata, ya."), _reminder(turn).buttons)
         ]
     short = len(text.split()) <= 3
+    if said.waiting:
+        return [_reminder(turn)]  # "bentar ya sy ketik dulu": not the question yet
     if said.postponed:
         turn.clear_state()  # "nanti aja deh nanyanya": not the question
         return [
