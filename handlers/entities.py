@@ -581,6 +581,7 @@ class Digits:
     kk4: str | None  # the last 4 KK digits: a 4-digit run, or the end of a second 16-digit run (the KK)
     longest: str  # the longest run of digits (separators removed)
     runs: tuple[str, ...]
+    kk_only: bool = False  # the one 16-digit run is labelled as the KK number ("no kk 3275…"): no NIK given
 
 
 def digits_in(text: str) -> Digits:
@@ -612,6 +613,9 @@ def digits_in(text: str) -> Digits:
     if swapped is not None:
         nik, kk16 = swapped  # "kk 3275… nik 3275…": the run labelled KK is not the NIK
         rest = [kk16]
+    kk_only = nik is not None and _only_kk_labelled(text)
+    if kk_only and nik is not None:
+        nik, rest = None, [nik]  # "no kk 3275…": the KK number, never read as a NIK
     kk4 = None
     for run in rest:
         if len(run) == 16:
@@ -623,7 +627,7 @@ def digits_in(text: str) -> Digits:
         others = [r for r in rest if len(r) != 4]
         if len(fours) == 1 and (nik is not None or all(len(r) <= 2 for r in others)):
             kk4 = fours[0]
-    return Digits(nik, kk4, longest, runs)
+    return Digits(nik, kk4, longest, runs, kk_only)
 
 
 _LABEL = re.compile(r"\b(kk|no\.? ?kk|nomor kk|kartu keluarga|family card|nik|ktp|e-?ktp|id card|id)\b[\s:.=\-]*$")
@@ -650,6 +654,12 @@ def _labelled_kk_first(text: str, nik: str | None) -> tuple[str, str] | None:
     if len(sixteen) != 2 or sixteen[0][0] != nik or sixteen[0][1] != "kk" or sixteen[1][1] == "kk":
         return None
     return sixteen[1][0], sixteen[0][0]
+
+
+def _only_kk_labelled(text: str) -> bool:
+    """One 16-digit run, labelled as the KK ("no kk 3275…", "KK: 3275…")."""
+    sixteen = [m for m in _RUN.finditer(text) if len(re.sub(r"\D", "", m.group())) == 16]
+    return len(sixteen) == 1 and _label_before(text, sixteen[0].start()) == "kk"
 
 
 def looks_like_digits_answer(text: str) -> bool:

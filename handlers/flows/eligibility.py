@@ -451,6 +451,17 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
             AWAITING_KK4, purpose=turn.data.get("purpose", "check"), other=turn.data.get("other", False), nik=retry
         )
         return await on_kk4(turn, said.digits.kk4)
+    if said.digits.kk_only:
+        # "no kk 3275…" while the NIK is asked for: the KK number is the second step, not the NIK.
+        return [
+            Reply(
+                _(
+                    "Itu nomor KK. Yang diminta dulu NIK: 16 digit di KTP, atau di Kartu Keluarga pada baris nama "
+                    "(bukan nomor KK di bagian atas). Setelah NIK, saya minta 4 digit terakhir nomor KK."
+                ),
+                (turn.cancel_button(), turn.menu_button()),
+            )
+        ]
     if said.digits.nik or looks_like_digits_answer(said.text):
         if said.family and not turn.data.get("other"):
             turn.update_data(other=True)
