@@ -615,7 +615,7 @@ def digits_in(text: str) -> Digits:
         rest = [kk16]
     kk_only = nik is not None and _only_kk_labelled(text)
     if kk_only and nik is not None:
-        nik, rest = None, [nik]  # "no kk 3275…": the KK number, never read as a NIK
+        rest, nik = [nik], None  # "no kk 3275…": the KK number, never read as a NIK
     kk4 = None
     for run in rest:
         if len(run) == 16:
