@@ -72,6 +72,10 @@ BARE_ESCAPES = {
     "/menu": "menu",
     **dict.fromkeys(("bantuan", "/bantuan", "help", "/help"), "help"),
 }
+# How sure the NLU must be before a message leaves a pending step for another flow.
+STRONG_INTENT = 3
+# The ways out a free-text step still reads in a short message of their own (besides BARE_ESCAPES).
+FREE_TEXT_ESCAPES = ("erase", "help")
 # Answers that leave the pending step where it was (so it is reminded), as opposed to starting a new flow.
 INFO_INTENTS = {"claim_help", "change_language"}
 # What a bare "iya" after an answer may take up: the offers that only show information or start a check.
@@ -193,7 +197,9 @@ class Conversations:
                 # With a ticket open, a long message is for the officer (up to the ticket's limit).
                 return await tickets.long_message(turn, said) or fallback.too_long(turn)
             if len(msg.text) > step.max_text:
-                return [step.too_long(turn)] if step.too_long is not None else fallback.too_long(turn)
+                if step.too_long is not None:
+                    return [step.too_long(turn)]
+                return [Reply(fallback.too_long_text(turn)), step.reminder(turn)]  # the step stays, reminded
         if msg.kind is Kind.CONTACT:
             return await eligibility.on_contact(turn)
         if msg.kind is Kind.BUTTON:
@@ -242,6 +248,9 @@ class Conversations:
             if typed is not None:
                 return typed
         escape = BARE_ESCAPES.get(command) if step is not None and step.free_text else said.escape
+        if escape is None and step is not None and step.free_text and said.escape in FREE_TEXT_ESCAPES:
+            # "hapus data saya", "bantuan" while a question is typed: a command that short is not the text.
+            escape = said.escape if len(command.split()) <= 4 else None
         if escape is None and step is not None and step.free_text and said.escape == "cancel":
             # "gajadi deh" while an announcement is being typed: short enough not to be the announcement.
             escape = "cancel" if len(command.split()) <= 3 else None
@@ -251,6 +260,9 @@ class Conversations:
         if step is not None and not step.free_text and reacted and step.state != eligibility.AWAITING_KEEP:
             # "😅" or "??" at a prompt: not a wrong answer, the prompt again (but "👍" at a confirmation is a yes).
             return [step.reminder(turn)]
+        if step is not None and not step.free_text and ASK_AWAY.search(said.lowered) and _only_asks_away(said):
+            # "sy mau nanya dulu soal iurannya" at a prompt: an invitation to ask, the step reminded.
+            return [Reply(fallback.ask_away(turn)[0].text), step.reminder(turn)]
         if step is not None:
             filled = await step.fill(turn, said)
             if filled is not None:
@@ -263,7 +275,7 @@ class Conversations:
             added = await tickets.follow_up(turn, said)
             if added is not None:
                 return added
-        replies, keeps_step = await self._free(turn, said)
+        replies, keeps_step = await self._free(turn, said, pending=step is not None)
         if step is not None and keeps_step and turn.state == step.state:
             replies.append(step.reminder(turn))  # answered the other question; the pending step stays
         return replies
@@ -315,8 +327,9 @@ class Conversations:
         _ = turn._
         return [turn.main_menu(_("Baik, dibatalkan.") if was_busy else _("Tidak ada yang sedang berjalan."))]
 
-    async def _free(self, turn: Turn, said: Said) -> tuple[list[Reply], bool]:
-        """A message answered for what it is. The flag: the answer leaves any pending step in place."""
+    async def _free(self, turn: Turn, said: Said, pending: bool = False) -> tuple[list[Reply], bool]:
+        """A message answered for what it is. The flag: the answer leaves any pending step in place. With a
+        step pending, only a clear request (not one weak keyword) leaves it for another flow."""
         if said.digits.nik:
             return await eligibility.check_intent(turn, said), False
         if said.death_at_work:
@@ -354,6 +367,11 @@ class Conversations:
             return [first, *also], True  # "… kapan? harus bayar ga?": both answered
         handler = ROUTES.intents.get(said.intent)
         weak = said.nlu.scores.get(said.intent, 0) <= 1
+        if pending and handler is not None and said.nlu.scores.get(said.intent, 0) < STRONG_INTENT:
+            # "kalo setuju, datanya dikirim ke mana?" at consent: "data" is no request to update it.
+            if said.is_question:
+                return fallback.unknown_question(turn), True
+            handler = None
         if said.is_question and said.about_program and (handler is None or weak or _about_programme_only(said)):
             return fallback.unknown_question(turn), True
         if handler is not None:
@@ -423,6 +441,21 @@ def _way_back(turn: Turn) -> str | None:
         if choice.endswith(CONFIRM_SUFFIX):
             return choices[i + 1]
     return None
+
+
+_ASKED_ABOUT = re.compile(
+    r"^.*?\b(tanya|nanya|bertanya|tny|ask)\b( (dulu|dl|dong|ya|sih|deh|aja|nih|something|a question))*"
+    r"( (soal|tentang|ttg|mengenai|masalah|perihal|about))?"
+)
+
+
+def _only_asks_away(said: Said) -> bool:
+    """ "mau nanya dulu", "sy mau tanya soal iurannya": asking to ask, the question itself not yet said (or
+    said in words no answer matches). A NIK, a known question or a way out is served as such."""
+    if said.digits.nik or said.faq is not None or said.escape is not None or said.wants_officer or "?" in said.text:
+        return False
+    rest = _ASKED_ABOUT.sub("", said.lowered, count=1).strip(" ,.!")
+    return not rest or (len(rest.split()) <= 3 and read(rest).faq is None)
 
 
 def _clear_request(said: Said) -> bool:

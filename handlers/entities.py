@@ -27,6 +27,61 @@ def normalise_digits(text: str) -> str:
     return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
 
 
+# Regional words ------------------------------------------------------------------------------------------
+
+# Betawi, Javanese and Sundanese words for no / yes / the everyday words around them, as the Jakarta-informal
+# forms every rule here is written for ("kagak mau" reads as "tidak mau", "muhun" as "iya", "aje" as "aja").
+DIALECT = {
+    **dict.fromkeys(
+        ("kagak", "kaga", "kgk", "kagag", "ora", "orak", "mboten", "teu", "henteu", "hente", "moal", "ndak"),
+        "tidak",
+    ),
+    **dict.fromkeys(("muhun", "sumuhun", "nggih", "enggih", "inggih", "iyo", "heeh", "hooh", "ho'oh", "yoi"), "iya"),
+    "monggo": "silakan",
+    "mangga": "silakan",
+    "aje": "aja",
+    "ye": "ya",
+    "aye": "saya",
+    "ane": "saya",
+    "ente": "anda",
+    "nyang": "yang",
+    "udeh": "udah",
+    "ngarti": "ngerti",
+    "ngebantu": "membantu",
+    "embung": "tidak mau",
+    "wegah": "tidak mau",
+    "emoh": "tidak mau",
+}
+_DIALECT_WORD = re.compile(r"(?<![\w'])(" + "|".join(map(re.escape, DIALECT)) + r")(?![\w'])")
+# Chat spellings that drop the vowels ("stju", "lnjut", "blh", "jngn"): their consonants name the word.
+_SKELETONS = {
+    "stj": "setuju",
+    "lnjt": "lanjut",
+    "lnjtkn": "lanjutkan",
+    "blh": "boleh",
+    "slkn": "silakan",
+    "jngn": "jangan",
+}
+_SKELETON_WORD = re.compile(r"\b[a-z]{3,7}\b")
+
+
+def _skeleton(word: str) -> str:
+    return re.sub(r"[aiueo]", "", word)
+
+
+def plain_words(text: str) -> str:
+    """Lower case, regional words as their Jakarta-informal forms, vowel-less yes/no words spelt out."""
+    lowered = _DIALECT_WORD.sub(lambda m: DIALECT[m[1]], text.lower())
+
+    def spelt(found: re.Match[str]) -> str:
+        word = found[0]
+        full = _SKELETONS.get(_skeleton(word))
+        # only a word that is itself vowel-poor: "stju" is "setuju"; "situ" stays "situ"
+        return full if full is not None and len(_skeleton(word)) >= len(word) - 1 else word
+
+    return _SKELETON_WORD.sub(spelt, lowered)
+
+
 # Yes / no -------------------------------------------------------------------------------------------------
 
 # "tidak apa-apa", "ga masalah", "gpp": a yes that starts with a negation word.
@@ -41,15 +96,33 @@ _NOT_AN_ANSWER = re.compile(
 _NO = re.compile(
     r"\b(tidak|tdk|tak|ga|gak|gk|g|nggak|ngga|nggk|enggak|engga|kagak|ndak|nda|no|nope|nah|jangan|jgn|ogah|emoh"
     r"|males|malas|enggan|menolak|tolak|batal|batalkan|cancel|don'?t|not|never|disagree|decline|kaga|kagak|kurang)\b"
-    r"|\b(ntar|entar|nnti) (aja|saja|dulu|deh)\b"
-    r"|\bga ?jadi\b|\bgajadi\b|\bnanti (aja|saja|dulu)\b|\bbelum mau\b|\bgak mau\b|\bgamau\b|\bgmau\b"
+    r"|\b(ntar|entar|nnti|ntr|tar|nanti) (aja|aj|saja|dulu|dl|deh|dh)\b"
+    r"|\b(ga|gak|gk|g|nggak|ngga|tidak|tdk) ?(jadi|jd|jdi)\b|\bgajadi\b|\bgajd\b|\bgausah\b|\bgaperlu\b"
+    r"|\bbelum mau\b|\bgak mau\b|\bgamau\b|\bgmau\b"
+    # "sy pikir2 dulu", "mikir dulu ya": not now
+    r"|\b(pikir|mikir|dipikir|pikir2|mikir2|timbang|pertimbangkan)\w*( \w+)? (dulu|dl|lagi|lg)\b"
+    # "blm mau", "belum deh", "blom dulu", a bare "belum": not (yet) — never a yes because "mau" follows
+    r"|\b(belum|blm|blom|belom|belon|blon)\b(?= *$| (mau|mw|perlu|siap|sekarang|skrg|dulu|deh|dh|ah|sih|bisa|usah"
+    r"|butuh|minat|tertarik|kepikiran|kak|min|pak|bu|ya|yah)\b)"
+    r"|\b(lain kali|kapan[- ]?kapan|kapan2|not now|maybe later|no thanks|skip)\b"
 )
 _YES = re.compile(
     r"\b(y|ya|yaa+|iya+|iy|yes+|yep|yup|yoi|ok|oke+|okay|okey|okee|okeh|sip|siap|boleh|bole|lanjut|lanjutkan"
     r"|setuju|stuju|agree|agreed|mau|baik|bener|benar|betul|gas|hayuk|ayo|yuk|silakan|silahkan|sure|confirm"
-    r"|kirim|hapus|delete|go|proceed|continue|yess|iyah|inggih|nggih|he ?eh|sok|boleh+|ywdh|yaudah|ya ?udah|mangga"
-    r"|of course|okey|oce|okelah|gaskeun|gaskan|cus|kuy|hayu|lanjutin|lanjutkeun)\b"
+    r"|kirim|hapus|delete|go ahead|let'?s go|proceed|continue|yess|iyah|inggih|nggih|he ?eh|sok|boleh+|ywdh|yaudah"
+    r"|ya ?udah|mangga"
+    r"|of course|okey|oce|okelah|yakin|pasti|gaskeun|gaskan|cus|kuy|hayu|lanjutin|lanjutkeun)\b"
 )
+# "no 12", "no hp", "no. KK": the abbreviation of "nomor", not a "no".
+_NUMBER_ABBREVIATION = re.compile(
+    r"\bno\b(?=\.? ?(\d|(hp|kk|ktp|nik|telp|telpon|telepon|rumah|rmh|wa|rek|rekening|kpj|tiket|urut|antri\w*)\b))"
+)
+# "belum, …", "blm. …": the answer given first, whatever follows.
+_NOT_YET_FIRST = re.compile(r"^\s*(belum|blm|blom|belom|belon)\s*[,.!]")
+
+
+# "sudah dibalas belum?", "udah masuk blm": the "sudah … belum" question form, not a "not yet".
+_ALREADY_OR_NOT = re.compile(r"\b(sudah|udah|udh|dah|sdh|uda|apa)\b.*\b(belum|blm|blom|belom)\s*$")
 
 
 _THUMBS_UP = re.compile("[\U0001f44d\U0001f44c\u2705\U0001f646\u2714]")  # 👍 👌 ✅ 🙆 ✔
@@ -63,10 +136,14 @@ def yes_or_no(text: str) -> bool | None:
         return False
     if _THUMBS_UP.search(text) and not re.search(r"[^\W\d_]", text):
         return True  # "👍", "👌🙏": a yes with no words
-    lowered = " " + re.sub(r"[^\w' ]+", " ", text.lower()) + " "
+    text = plain_words(text)
+    if _NOT_YET_FIRST.match(text):
+        return False
+    lowered = " " + re.sub(r"[^\w' ]+", " ", _NUMBER_ABBREVIATION.sub("nomor", text)) + " "
     lowered = re.sub(r"([a-z])\1{2,}", r"\1", lowered)  # "gaaaak", "iyaaaa", "bolehhh"
     if _NOT_AN_ANSWER.search(lowered):
         return None  # "gak tau maksudnya", "ga ngerti": a question about the question
+    lowered = _ALREADY_OR_NOT.sub(lambda m: m[0][: m.start(2) - m.start()], lowered)
     if _NEGATED_YES.search(lowered):
         return True
     if _NO.search(lowered):
@@ -407,15 +484,27 @@ ESCAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "cancel",
         re.compile(
-            r"^(batal|batalkan|batalin|cancel|gajadi|ga jadi|gak jadi|nggak jadi|tidak jadi|ngga jadi|udahan"
-            r"|keluar|exit|quit|stop dulu|sudah dulu|udah dulu|never ?mind|forget it"
-            # "ga usah" on its own ("ga usah deh, makasih"), not "ga usah dijadwalin, langsung kirim aja"
-            r"|(ga|gak|nggak|tidak|gk|ngga) usah"
-            r"(?=$| (deh|dulu|aja|saja|lah|ya|kak|min|pak|bu|makasih|terima kasih)\b))\b"
+            r"^(batal|batalkan|batalin|cancel|gajadi|gajd|(ga|gak|gk|nggak|tidak|tdk|ngga) (jadi|jd|jdi)|udahan"
+            r"|keluar|exit|quit|stop dulu|sudah dulu|udah dulu|never ?mind|forget it)\b"
+            # "ga usah (deh)", "ga usah, stop aja"; but "ga usah kirim info lagi" asks to stop the messages
+            r"|^(ga usah|gak usah|nggak usah|tidak usah|gausah)\b"
+            r"(?!.*\b(kirim\w*|dikirim\w*|info\w*|pengumuman\w*|pesan|kabar\w*|notif\w*|langganan\w*)\b)"
         ),
     ),
-    ("menu", re.compile(r"^(/start|/menu|menu|menu utama|main menu|kembali|balik|back|home|mulai dari awal)\b")),
-    ("help", re.compile(r"^(/bantuan|/help|bantuan|help|tolong|minta tolong)$")),
+    (
+        "menu",
+        re.compile(
+            r"^(/start|/menu|menu|menu utama|main menu|kembali|balik|back|home|mulai dari awal)\b"
+            r"|^((go|take me|bring me) )?(back|balik|kembali)\b|\b(ke|to) (the )?(main )?menu( utama| awal)?$"
+        ),
+    ),
+    (
+        "help",
+        re.compile(
+            r"^(/bantuan|/help|bantuan|help|tolong|minta tolong|(minta|butuh|perlu|need) (bantuan|help|tolong))"
+            r"( (dong|donk|ya|yah|kak|min|pak|bu|please|plis|pls|aja|deh|nih|sih|me))*$"
+        ),
+    ),
     (
         "human",
         re.compile(
@@ -427,15 +516,79 @@ ESCAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# Interjections a way out may start with: "udah ah ga jadi", "eh batal", "yaudah menu aja", "hmm ga usah".
+_LEAD_FILLER = re.compile(
+    r"^((eh|ehh|oh|duh|aduh|hmm|hm|ah|wah|yah|ya|udah|udh|sudah|uda|yaudah|ywdh|ok|oke|okay|maaf|sorry|nah|deh"
+    r"|kak|min|pak|bu|mas|mbak) )+"
+)
+_ERASE_VERB = re.compile(
+    r"\b(hapus\w*|hpus\w*|hps|apus\w*|ngapus\w*|dihapus\w*|diapus\w*|delete|deleted|erase|bersihkan|bersihin"
+    r"|hilangkan|hilangin|clear|remove)\b"
+)
+_ERASE_OBJECT = re.compile(r"\b(data(2|nya)?|riwayat\w*|history|chat\w*|percakapan\w*|semua(nya)?|everything)\b")
+_ERASE_AGAINST = re.compile(
+    r"\b(jangan|jgn|ga|gak|nggak|ngga|tidak|tdk|don'?t|not|never|kalau|kalo|klo|jika|if|apa|apakah|gimana|gmn"
+    r"|bagaimana|kenapa|bisa|bisakah|can|will|would|what|how|why|nanti|ikut|juga)\b|\?"
+)
+
+
+def names_erasing(text: str) -> bool:
+    """The message names erasing at all ("iya hapus aja", "yes delete it")."""
+    return bool(_ERASE_VERB.search(text.lower()))
+
+
+def _erase_in_words(lowered: str) -> bool:
+    """ "hapus aja data sy", "data sy hapus semua", "delete all my data please": an erase asked in any word
+    order; never a question about erasing ("kalo dihapus sy ga dapet?") nor a negated one ("jangan hapus")."""
+    if len(lowered.split()) > 7 or _ERASE_AGAINST.search(lowered):
+        return False
+    return bool(_ERASE_VERB.search(lowered) and _ERASE_OBJECT.search(lowered))
+
+
 def escape_of(text: str) -> str | None:
     """The way out a short message asks for: erase, cancel, menu, help, human — or None."""
-    lowered = " ".join(re.sub(r"[^\w/ ]+", " ", text.lower()).split())
+    text = plain_words(text)
+    if "?" in text and _erase_in_words(text):
+        return None
+    lowered = " ".join(re.sub(r"[^\w/ ]+", " ", text).split())
     if len(lowered.split()) > 6:
         return None
+    bare = _LEAD_FILLER.sub("", lowered + " ").strip() or lowered
     for name, pattern in ESCAPES:
-        if pattern.search(lowered):
+        if pattern.search(lowered) or (bare != lowered and pattern.search(bare)):
             return name
+    if _erase_in_words(lowered):
+        return "erase"
     return None
+
+
+_POSTPONED = re.compile(
+    r"^(nanti|nnti|ntar|entar|ntr|besok|besok2|lain kali|kapan[- ]?kapan|kapan2|later|maybe later|not now)"
+    r"( (aja|aj|saja|dulu|dl|deh|dh|ya|yah|yaa|lah|ah|sih|kak|min|pak|bu|mas|mbak|lagi|lg|sy|saya|aku|kabarin"
+    r"|kabari|kembali|balik|nanyanya|tanyanya|nanya|tanya|ceknya|cek|daftarnya|lanjutnya|lanjut|pilihnya|isinya"
+    r"|langganannya|hapusnya|please|then|maybe|i|will|come|back|ok|oke|insya ?allah|insyaallah|sore|malam"
+    r"|malem|pagi|siang|kalau|kalo|udah|sudah|siap|sempat|sempet|di rumah|dirumah))*$"
+)
+
+
+_WAITING = re.compile(
+    r"^(bentar|sebentar|bntr|btr|tunggu|tunggu bentar|tunggu sebentar|wait|hold on|one moment"
+    r"|just a (sec|second|moment)|sec|sbntr|sebntar|otw)\b"
+)
+
+
+def waiting(text: str) -> bool:
+    """A short "bentar", "tunggu ya", "wait a sec": the user is about to answer, just not yet."""
+    lowered = " ".join(re.sub(r"[^\w ]+", " ", text.lower()).split())
+    lowered = _LEAD_FILLER.sub("", lowered + " ").strip()
+    return len(lowered.split()) <= 6 and bool(_WAITING.match(lowered))
+
+
+def postponed(text: str) -> bool:
+    """The whole message puts the step off: "nanti aja deh", "besok aja ya kak", "maybe later", "ntar dulu"."""
+    lowered = " ".join(re.sub(r"[^\w ]+", " ", plain_words(text)).split())
+    lowered = _LEAD_FILLER.sub("", lowered + " ").strip()
+    return len(lowered.split()) <= 7 and bool(_POSTPONED.match(lowered))
 
 
 # Digits: NIK and KK ------------------------------------------------------------------------------------
@@ -449,6 +602,7 @@ class Digits:
     kk4: str | None  # the last 4 KK digits: a 4-digit run, or the end of a second 16-digit run (the KK)
     longest: str  # the longest run of digits (separators removed)
     runs: tuple[str, ...]
+    kk_only: bool = False  # the one 16-digit run is labelled as the KK number ("no kk 3275…"): no NIK given
 
 
 def digits_in(text: str) -> Digits:
@@ -476,6 +630,13 @@ def digits_in(text: str) -> Digits:
             if len(joined) in (20, 32) and all(len(g) == 4 for g in groups):
                 nik, rest = joined[:16], [joined[16:]]
                 break
+    swapped = _labelled_kk_first(text, nik)
+    if swapped is not None:
+        nik, kk16 = swapped  # "kk 3275… nik 3275…": the run labelled KK is not the NIK
+        rest = [kk16]
+    kk_only = nik is not None and _only_kk_labelled(text)
+    if kk_only and nik is not None:
+        rest, nik = [nik], None  # "no kk 3275…": the KK number, never read as a NIK
     kk4 = None
     for run in rest:
         if len(run) == 16:
@@ -483,9 +644,43 @@ def digits_in(text: str) -> Digits:
             break
     if kk4 is None:
         fours = [r for r in rest if len(r) == 4]
-        if len(fours) == 1 and (nik is not None or len(rest) == 1):
+        # "4 angka terakhirnya: 0123": a count of one or two digits beside the four is not another answer.
+        others = [r for r in rest if len(r) != 4]
+        if len(fours) == 1 and (nik is not None or all(len(r) <= 2 for r in others)):
             kk4 = fours[0]
-    return Digits(nik, kk4, longest, runs)
+    return Digits(nik, kk4, longest, runs, kk_only)
+
+
+_LABEL = re.compile(r"\b(kk|no\.? ?kk|nomor kk|kartu keluarga|family card|nik|ktp|e-?ktp|id card|id)\b[\s:.=\-]*$")
+
+
+def _label_before(text: str, start: int) -> str | None:
+    """ "kk" or "nik": what the words just before a digit run call it."""
+    found = _LABEL.search(text[max(0, start - 24) : start].lower())
+    if found is None:
+        return None
+    return "kk" if re.search(r"kk|keluarga|family", found[1]) else "nik"
+
+
+def _labelled_kk_first(text: str, nik: str | None) -> tuple[str, str] | None:
+    """(NIK, KK) when the first 16-digit run is labelled as the KK and another one as (or not labelled as)
+    the NIK; None otherwise."""
+    if nik is None:
+        return None
+    sixteen = [
+        (re.sub(r"\D", "", m.group()), _label_before(text, m.start()))
+        for m in _RUN.finditer(text)
+        if len(re.sub(r"\D", "", m.group())) == 16
+    ]
+    if len(sixteen) != 2 or sixteen[0][0] != nik or sixteen[0][1] != "kk" or sixteen[1][1] == "kk":
+        return None
+    return sixteen[1][0], sixteen[0][0]
+
+
+def _only_kk_labelled(text: str) -> bool:
+    """One 16-digit run, labelled as the KK ("no kk 3275…", "KK: 3275…")."""
+    sixteen = [m for m in _RUN.finditer(text) if len(re.sub(r"\D", "", m.group())) == 16]
+    return len(sixteen) == 1 and _label_before(text, sixteen[0].start()) == "kk"
 
 
 def looks_like_digits_answer(text: str) -> bool:

@@ -288,6 +288,13 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
         r"\b(bicara|ngobrol|ngomong|chat|chatting|telpon|telepon) (dengan|sama|ke) (orang|petugas|admin|manusia|cs|operator)\b",
     ),
     ("human_help", 3, r"\b(talk|speak|chat) (to|with) (a |an |the )?(person|human|someone|agent|officer|staff)\b"),
+    # asking again, or how to ask at all: "kalo mau nanya lagi gmn?", "cara bertanya ke siapa"
+    (
+        "human_help",
+        3,
+        r"\b(tanya|bertanya) (lagi|ke siapa|kemana|ke mana|dimana|di mana)\b|\bcara (tanya|bertanya)\b"
+        r"|\bask (again|another question|something else)\b",
+    ),
     # whom to contact: "who do I contact?", "hubungi siapa?", "siapa yang bisa dihubungi"
     (
         "human_help",
@@ -317,7 +324,12 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
         r"\benglish\b|\blanguage\b|\bbahasa (inggris|english|indonesia)\b|\bganti bahasa\b|\bin english\b",
     ),
     ("change_language", 2, r"\bbahasa\b|\bspeak\b"),
-    ("change_language", 4, r"\b(ganti|ubah|pakai|pake) (ke )?bahasa\b|\bindonesian\b|\bbahasa indonesia\b"),
+    (
+        "change_language",
+        4,
+        r"\b(ganti|ubah|pakai|pake) (ke )?bahasa\b|\bindonesian\b(?! (citizen|national|people|worker|id|ktp|resident))"
+        r"|\bbahasa indonesia\b",
+    ),
     ("change_language", 6, r"^(en|eng|id|ind|english|indonesia)$"),
     # out of scope: other programmes and job hunting, which share words with SIGAP's intents
     (

@@ -7,7 +7,17 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from handlers import faq
-from handlers.entities import Digits, detect_language, digits_in, escape_of, family_reference, yes_or_no
+from handlers.entities import (
+    Digits,
+    detect_language,
+    digits_in,
+    escape_of,
+    family_reference,
+    plain_words,
+    postponed,
+    waiting,
+    yes_or_no,
+)
 from handlers.nlu import Understanding, normalise, understand
 
 _QUESTION = re.compile(
@@ -15,6 +25,13 @@ _QUESTION = re.compile(
     r"siapa|bisa|bisakah|boleh|bolehkah|what|how|when|where|who|why|can|is|are|do|does)\b|"
     r"\b(ga|gak|nggak|tidak|kah|sih|nggak sih|gimana|bukan|apa|apaan|mana|berapa|brp|kapan|kpn|dimana|dmn)\s*$"
 )
+# Interjections before an answer ("eh", "hmm", "ya udah"): the answer is what follows.
+_ANSWER_FILLER = re.compile(
+    r"^((eh|ehh|oh|hmm|hm|ah|wah|nah|duh|aduh|yaudah|ywdh|ya udah|udah|ok deh|oke deh)[\s,.!]+)+"
+)
+_CONSENT_WORD = re.compile(r"\b(setuju|stuju|agree|agreed|boleh|lanjut|lanjutkan|silakan|silahkan|proceed|go ahead)\b")
+_HEDGE = re.compile(r"\b(tanya|nanya|tapi|tp|but|asal|asalkan|kalau|kalo|klo|if|takut|ragu)\b")
+MAX_PLAIN_YES_WORDS = 4  # "iya deh boleh aja": a yes that short is the answer, wherever its yes-word stands
 _QUESTION_TAIL = re.compile(r"\b(ga|gak|nggak|ngga|tidak|kah|sih|bukan|apa|ya)\s*\??\s*$")
 _PROGRAM_WORDS = re.compile(
     r"\b(bpjs|sigap|ucj|program\w*|iura\w*|klaim\w*|claim|peserta|santunan|kartu|pemkot|dtsen|dtks|desil|jaminan|"
@@ -98,13 +115,41 @@ class Said:
 
     @property
     def bare_answer(self) -> bool | None:
-        """The yes/no, unless it is part of a question ("data saya ikut kehapus ga?", "ini resmi ga")."""
+        """The yes/no, unless it is part of a question ("data saya ikut kehapus ga?", "ini resmi ga"). An
+        answer after the question mark still counts ("hapus? jangan deh", "aman kan? ok lanjut")."""
         if self.answer is None:
             return None
         words = self.lowered.split()
         if len(words) > 2 and ("?" in self.text or _QUESTION_TAIL.search(self.lowered)):
-            return None
+            after = self.text.rsplit("?", 1)[1].strip() if "?" in self.text else ""
+            return yes_or_no(after) if after and not _QUESTION_TAIL.search(after.lower()) else None
         return self.answer
+
+    @property
+    def given_answer(self) -> bool | None:
+        """The bare answer, where a yes must be the message's point: a few words, or said first ("iya boleh,
+        3275…"). "sy mau nanya dulu soal iurannya" holds a "mau", but it is no yes. A no counts anywhere."""
+        answer = self.bare_answer
+        if answer is not True:
+            return answer
+        words = _ANSWER_FILLER.sub("", self.lowered + " ").split()
+        if len(words) <= MAX_PLAIN_YES_WORDS:
+            return True
+        if _HEDGE.search(self.lowered):
+            return None  # "mau sih tp takut ditipu": a worry to answer first
+        if yes_or_no(words[0]) is True or _CONSENT_WORD.search(self.lowered):
+            return True  # "iya boleh, 3275…", "saya setuju dengan ketentuan di atas"
+        return None
+
+    @property
+    def waiting(self) -> bool:
+        """ "bentar", "tunggu ya": the user will answer the pending step in a moment."""
+        return waiting(self.text)
+
+    @property
+    def postponed(self) -> bool:
+        """The whole message puts the pending step off ("nanti aja deh", "besok aja ya kak")."""
+        return postponed(self.text)
 
     @property
     def is_question(self) -> bool:
@@ -150,7 +195,7 @@ _CONTRACTION = re.compile(r"\b(don|can|doesn|didn|won|isn|aren|wasn|haven)t\b|\b
 
 
 def read(text: str) -> Said:
-    lowered = _CONTRACTION.sub(lambda m: f"{m[1]}'t" if m[1] else "i'm", text.lower().replace("’", "'"))
+    lowered = _CONTRACTION.sub(lambda m: f"{m[1]}'t" if m[1] else "i'm", plain_words(text.replace("’", "'")))
     return Said(
         text=text,
         lowered=lowered,

@@ -32,6 +32,8 @@ AWAITING_CONSENT = "awaiting_consent"
 AWAITING_NIK = "awaiting_nik"
 AWAITING_KK4 = "awaiting_kk4"
 AWAITING_KEEP = "awaiting_keep"
+MAX_KEEP_QUESTION_WORDS = 8  # a question about the keep question itself ("simpan buat apa?")
+MAX_KEEP_ANSWER_WORDS = 4  # "boleh simpen aja deh": an answer to "Simpan verifikasi?"; longer is something else
 
 router = Router("eligibility")
 _DONT_KNOW = re.compile(
@@ -391,8 +393,9 @@ async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
             )
         ]
     waiting = _WAIT.search(said.lowered) and said.answer is not False  # "tunggu ya" is not a yes
-    if said.bare_answer is not None and not said.faq and not waiting:
-        return await on_consent(turn, said.bare_answer, said)
+    answer = said.given_answer
+    if answer is not None and not said.faq and not waiting:
+        return await on_consent(turn, answer, said)
     if (waiting or _LATER.search(said.lowered)) and said.faq is None and not said.is_question:
         return [
             consent_buttons(
@@ -448,6 +451,17 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
             AWAITING_KK4, purpose=turn.data.get("purpose", "check"), other=turn.data.get("other", False), nik=retry
         )
         return await on_kk4(turn, said.digits.kk4)
+    if said.digits.kk_only:
+        # "no kk 3275…" while the NIK is asked for: the KK number is the second step, not the NIK.
+        return [
+            Reply(
+                _(
+                    "Itu nomor KK. Yang diminta dulu NIK: 16 digit di KTP, atau di Kartu Keluarga pada baris nama "
+                    "(bukan nomor KK di bagian atas). Setelah NIK, saya minta 4 digit terakhir nomor KK."
+                ),
+                (turn.cancel_button(), turn.menu_button()),
+            )
+        ]
     if said.digits.nik or looks_like_digits_answer(said.text):
         if said.family and not turn.data.get("other"):
             turn.update_data(other=True)
@@ -560,7 +574,10 @@ def _keep_reminder(turn: Turn) -> Reply:
     return Reply("")  # never shown: the step is let go when something else is asked
 
 
-_KEEP_WORDS = re.compile(r"^(iya? )?(simpan|simpen|simpenin|disimpan|save|keep)( (aja|saja|ya|deh|it))*$")
+_KEEP_WORDS = re.compile(
+    r"^((iya?|ya|boleh|bole|ok|oke|mau|yes|please|tolong|sip) )*"
+    r"(simpan|simpen|simpenin|simpankan|disimpan|disimpen|save|keep)( (aja|saja|ya|deh|dong|it|sj|aj|please))*$"
+)
 _NO_NEED = re.compile(r"^(ga|gak|nggak|ngga|tidak|tdk|g) ?(usah|perlu)( (aja|deh|disimpan|dulu))*$")
 
 
@@ -569,12 +586,45 @@ async def _keep_cancel(turn: Turn) -> list[Reply]:
     return await on_keep(turn, False)
 
 
+_ABOUT_KEEPING = re.compile(
+    r"\b(simpan|simpen|disimpan|disimpen|tersimpan|nyimpen|verifikasi|save|saved|keep|kept)\w*\b"
+)
+
+
+def _keep_explained(turn: Turn) -> Reply:
+    _ = turn._
+    return Reply(
+        _(
+            "Maksudnya: kalau disimpan, selama {days} hari Anda bisa membuka “Status kepesertaan” tanpa mengetik "
+            "NIK dan KK lagi. Yang disimpan hanya kode acak (hash), bukan NIK atau nomor KK, dan bisa dihapus "
+            "kapan saja lewat “Hapus data saya”. Simpan?"
+        ).format(days=turn.domain.policy.verification.verified_link_days),
+        (Button("keep:yes", _("Ya, simpan")), Button("keep:no", _("Tidak perlu"))),
+    )
+
+
 @router.step(AWAITING_KEEP, reminder=_keep_reminder, cancel=_keep_cancel)
 async def keep_step(turn: Turn, said: Said) -> list[Reply] | None:
-    short = len(said.text.split()) <= 3 and not said.is_question
+    few = len(said.text.split()) <= MAX_KEEP_ANSWER_WORDS
+    short = few and not said.is_question
     words = " ".join(re.sub(r"[^\w ]+", " ", said.lowered).split())
-    if short and (_KEEP_WORDS.match(words) or _NO_NEED.match(words)):
+    # "boleh simpen aja" starts like a question ("boleh …?") but answers this one.
+    if few and "?" not in said.text and (_KEEP_WORDS.match(words) or _NO_NEED.match(words)):
         return await on_keep(turn, bool(_KEEP_WORDS.match(words)))
+    if not said.digits.nik and said.digits.kk4 and looks_like_digits_answer(said.text):
+        # The KK digits typed again: the check is done already; the optional question asked once more.
+        _ = turn._
+        return [
+            Reply(
+                _(
+                    "Cek sudah selesai, hasilnya ada di atas. Simpan verifikasi ini {days} hari agar bisa cek "
+                    "status tanpa mengetik NIK lagi?"
+                ).format(days=turn.domain.policy.verification.verified_link_days),
+                (Button("keep:yes", _("Ya, simpan")), Button("keep:no", _("Tidak perlu"))),
+            )
+        ]
+    if said.is_question and _ABOUT_KEEPING.search(said.lowered) and len(said.text.split()) <= MAX_KEEP_QUESTION_WORDS:
+        return [_keep_explained(turn)]  # "simpan buat apa?", "disimpan itu gimana?": the step stays
     if said.answer is not None and short and said.faq is None and said.intent in ("menu", "out_of_scope"):
         return await on_keep(turn, said.answer)
     turn.clear_state()  # the question was optional: anything else lets it go

@@ -9,6 +9,7 @@ lock-out) and pseudonymous audit entries.
 from __future__ import annotations
 
 from handlers.context import Turn
+from handlers.entities import names_erasing
 from handlers.flow import Router
 from handlers.model import Button, Reply
 from handlers.understanding import Said
@@ -16,6 +17,7 @@ from sigap_core.tickets import erase_of as erase_tickets
 from sigap_core.tickets import open_ticket_of
 
 AWAITING_ERASE = "confirm_erase"
+MAX_PLAIN_YES_WORDS = 4  # "iya deh boleh aja"; longer, a yes must name erasing to erase
 
 router = Router("erase")
 
@@ -88,12 +90,29 @@ def _reminder(turn: Turn) -> Reply:
 
 @router.step(AWAITING_ERASE, reminder=_reminder, cancel=cancel, own_escapes=("erase",))
 async def erase_step(turn: Turn, said: Said) -> list[Reply] | None:
-    if said.bare_answer is True or said.escape == "erase":
+    # A yes erases only when it is the whole answer or names erasing: "eh sy mau cek status dulu" holds a
+    # "mau", but asks for something else.
+    # Erasing cannot be undone: a yes counts when it is the whole short answer or names erasing itself
+    # ("go back to the menu" holds a yes-word, "sy mau cek status dulu" a "mau").
+    few = len(said.text.split()) <= MAX_PLAIN_YES_WORDS
+    yes = said.bare_answer is True and (few or names_erasing(said.text))
+    if yes or said.escape == "erase":
         return await confirm(turn)
     if said.bare_answer is False:
         return await cancel(turn)
+    if said.waiting:
+        return [_reminder(turn)]  # "bentar": nothing erased yet, the question stays
     if said.is_question and said.faq is None:
-        return await ask(turn)  # "data DTSEN saya ikut terhapus?": the confirmation says what is erased
+        # "data DTSEN saya ikut terhapus?", "nanti sy msh bisa cek lg kan?": the confirmation says what is
+        # erased, and that the bot can be used again afterwards.
+        _ = turn._
+        after = Reply(
+            _(
+                "Setelah dihapus, Anda tetap bisa memakai bot ini lagi kapan saja; untuk cek, cukup ketik NIK "
+                "dan 4 digit KK lagi."
+            )
+        )
+        return [after, *await ask(turn)]
     if said.faq is not None or said.intent not in ("out_of_scope",):
         return None
     _ = turn._

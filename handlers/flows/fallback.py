@@ -33,7 +33,11 @@ def non_text_text(turn: Turn) -> str:
 
 
 def too_long(turn: Turn) -> list[Reply]:
-    return [turn.main_menu(turn._("Pesannya terlalu panjang untuk saya. Coba tulis singkat saja, ya."))]
+    return [turn.main_menu(too_long_text(turn))]
+
+
+def too_long_text(turn: Turn) -> str:
+    return turn._("Pesannya terlalu panjang untuk saya. Coba tulis singkat saja, ya.")
 
 
 def out_of_scope(turn: Turn) -> list[Reply]:

@@ -164,9 +164,35 @@ def _reminder(turn: Turn) -> Reply:
     )
 
 
+async def _later(turn: Turn) -> list[Reply]:
+    turn.clear_state()
+    return [turn.main_menu(turn._("Baik, nanti saja. Kalau sudah siap, pilih lagi layanannya dari menu."))]
+
+
+# Chat words no kelurahan is named with: a short message made only of them is not "a wrong name".
+_CHAT_WORDS = frozenset(
+    re.findall(
+        r"\S+",
+        "ya iya iyaa ok oke okay sip siap baik deh dong aja saja dulu nanti ntar bentar sebentar tunggu ga gak "
+        "nggak tidak enggak belum blm udah sudah sih kok lah yah wah eh hmm loh lho kak min pak bu mas mbak bang "
+        "saya sy aku gw ini itu apa mana yang yg gitu gimana gmn terserah bebas semua hah ha wkwk wkwkwk haha "
+        "hehe nah tau tahu mau mw bisa the i my yes no not sure please what sorry",
+    )
+)
+
+
+def _chat_words_only(said: Said) -> bool:
+    words = re.findall(r"[^\W\d_]+", said.lowered)
+    return bool(words) and all(word in _CHAT_WORDS for word in words)
+
+
 @router.step(AWAITING_KELURAHAN, reminder=_reminder)
 async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
     _ = turn._
+    if said.postponed or (said.bare_answer is False and said.escape is None and _chat_words_only(said)):
+        return await _later(turn)  # "nanti aja deh", "nggak deh": not a kelurahan name, nor a question
+    if said.waiting or (_chat_words_only(said) and not dont_know(said) and said.faq is None):
+        return [_reminder(turn), _way_out(turn)]  # "ok", "bentar ya", "iya deh": the picker again
     if said.faq is None:
         place = from_text(turn, said.text)
         if place is not None:
@@ -204,7 +230,7 @@ async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
             ),
             _way_out(turn),
         ]
-    if len(said.text.split()) <= 3 and re.search(r"[^\W\d_]{3,}", said.text):
+    if len(said.text.split()) <= 3 and re.search(r"[^\W\d_]{3,}", said.text) and not _chat_words_only(said):
         return not_understood(turn)  # a name, just not one of Kota Bekasi's
     return [
         Reply(

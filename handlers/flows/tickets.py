@@ -352,6 +352,13 @@ async def question_step(turn: Turn, said: Said) -> list[Reply] | None:
             Reply(_("Pertanyaannya belum ada. Ketik pertanyaan Anda dengan kata-kata, ya."), _reminder(turn).buttons)
         ]
     short = len(text.split()) <= 3
+    if said.waiting:
+        return [_reminder(turn)]  # "bentar ya sy ketik dulu": not the question yet
+    if said.postponed:
+        turn.clear_state()  # "nanti aja deh nanyanya": not the question
+        return [
+            turn.main_menu(_("Baik, nanti saja. Belum ada yang dikirim ke petugas; ketik “tanya petugas” kapan saja."))
+        ]
     if short and said.bare_answer is False:
         return await _cancel(turn)  # "nggak", "ga deh": not asking after all
     if new_request(said) and said.intent != "menu" and said.bare_answer is None:
@@ -424,11 +431,25 @@ async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
     if said.escape == "cancel":
         # "ga usah" answers the question (no sharing); "batal" drops the question.
         return await _consented(turn, False) if _NO_NEED.search(said.lowered) else await _cancel(turn)
-    if said.bare_answer is not None:
-        return await _consented(turn, said.bare_answer)
+    if said.given_answer is not None:
+        return await _consented(turn, said.given_answer)
     if said.faq is not None or new_request(said):
         return None
     _ = turn._
+    if said.waiting:
+        return [_consent_reminder(turn)]
+    if said.is_question:
+        # "yg dilihat apa aja?": what sharing means, and the question again.
+        return [
+            Reply(
+                _(
+                    "Petugas hanya akan melihat hasil cek kelayakan Anda, misalnya “layak, prioritas” atau “desil "
+                    "di atas batas”. NIK, nomor KK, dan nama lengkap tidak ditunjukkan. Tanpa izin ini, petugas "
+                    "hanya melihat pertanyaan Anda. Boleh?"
+                ),
+                _consent_question(turn).buttons,
+            )
+        ]
     return [Reply(_("Maaf, belum jelas. Ketik “ya” atau “tidak”."), _consent_question(turn).buttons)]
 
 
@@ -503,7 +524,7 @@ async def follow_up(turn: Turn, said: Said) -> list[Reply] | None:
     no open ticket or the message is a clear new request (answered normally). A typed vote ("👍",
     "membantu", "tidak membantu") right after a close rates that ticket, as the buttons do."""
     text = said.text.strip()
-    rated = await typed_rating(turn, text)
+    rated = await typed_rating(turn, text, said)
     if rated is not None:
         return rated
     if not _LETTER.search(text) or text.startswith("/"):
@@ -631,18 +652,103 @@ async def unread_answers(turn: Turn) -> list[Reply]:
 # Rating ---------------------------------------------------------------------------------------------------
 
 
-async def typed_rating(turn: Turn, text: str) -> list[Reply] | None:
+# "Apakah jawaban ini membantu?" answered in words: a negated helpful-word or a complaint is a 👎 …
+_VOTE_DOWN = re.compile(
+    r"\b(tidak|tdk|ga|gak|nggak|ngga|enggak|kurang|belum|blm|not|no|isn't|wasn't)\s+(\w+\s+)?"
+    r"(membantu|ngebantu|bantu|terbantu|jelas|puas|terjawab|menjawab|dijawab|ngerti|paham|helpful|clear|answered"
+    r"|useful|good)\b"
+    r"|\b(jelek|buruk|parah|lama|lambat|lelet|kecewa|mengecewakan|payah|zonk|ngaco|bad|slow|useless|terrible"
+    r"|poor|disappointed)\b"
+)
+# … and a helpful-word, praise or thanks is a 👍.
+_VOTE_UP = re.compile(
+    r"\b(membantu|ngebantu|terbantu|jelas|mantap|mantab|mantul|bagus|puas|top|keren|oke|ok|okay|sip|siap|makasih"
+    r"|makasi|terima ?kasih|thanks|thank you|thx|helpful|great|good|nice|iya|iyaa|ya|yes|lumayan|alhamdulillah"
+    r"|cepat|cepet|ramah|jos|josss|useful|clear)\b"
+)
+_STARS = re.compile(r"^(?:([1-5])(?:\s*/\s*5)?|(⭐+))$")
+MAX_VOTE_WORDS = 6
+_UP_EMOJI = frozenset("👌🙏❤😊🙂😀😁😃😄🥰😍👏💯✅🤩💪♥🫶")
+_DOWN_EMOJI = frozenset("😞😡😠😤☹🙁😕😒😢😭❌🤬")
+_SKIN_AND_JOINERS = re.compile("[\U0001f3fb-\U0001f3ff\ufe0f\u200d]")
+# A question, by its first word ("kurang puas sih" ends like a question, but is not one).
+_ASKING = re.compile(
+    r"(apa|apakah|berapa|brp|kapan|kpn|dimana|di mana|kemana|gimana|gmn|bagaimana|kenapa|knp|siapa|bisa|boleh"
+    r"|what|how|when|where|who|why|can|is|are|do|does)\b"
+)
+
+
+def vote_in_words(said: Said) -> bool | None:
+    """A short answer to the rating question in the user's own words ("mantap pak, jelas bgt", "kurang
+    jelas", "jelek, lama bgt jawabnya", "5", "⭐⭐⭐⭐"); None when it is anything else — a question, a new
+    request, a NIK, or a 3 of 5 (neither good nor bad)."""
+    text = said.text.strip()
+    faces = set(_SKIN_AND_JOINERS.sub("", text).replace(" ", ""))
+    if faces and faces <= _UP_EMOJI:
+        return True  # "👌", "🙏🙏", "❤️"
+    if faces and faces <= _DOWN_EMOJI:
+        return False  # "😞", "😡"
+    stars = _STARS.match(text.replace("\ufe0f", "").replace(" ", "") if "⭐" in text else text)
+    if stars is not None:
+        score = int(stars[1]) if stars[1] else min(len(stars[2]), 5)
+        return True if score >= 4 else False if score <= 2 else None
+    lowered = said.lowered
+    if len(lowered.split()) > MAX_VOTE_WORDS or "?" in text or _ASKING.match(lowered) or said.digits.runs:
+        return None
+    asks_more = said.intent not in ("menu", "out_of_scope") and strong_ask(said)
+    if said.faq is not None or said.escape is not None or asks_more:
+        return None
+    if _VOTE_DOWN.search(lowered):
+        return False
+    if _VOTE_UP.search(lowered):
+        return True
+    return None
+
+
+def strong_ask(said: Said) -> bool:
+    return said.nlu.scores.get(said.intent, 0) >= 3
+
+
+async def typed_rating(turn: Turn, text: str, said: Said | None = None) -> list[Reply] | None:
     """A bare typed vote from a chat whose newest ticket was closed and not yet rated (on WhatsApp outside
-    the 24-hour window the rating question may arrive without its buttons); None for anything else."""
+    the 24-hour window the rating question may arrive without its buttons, and people answer it in words);
+    None for anything else."""
     if not turn.asked_officer:
         return None
     vote = service.typed_vote(text)
-    if vote is None:
+    if vote is None and said is not None:
+        vote = vote_in_words(said)
+    neutral = vote is None and said is not None and _neutral_vote(said)
+    if vote is None and not neutral:
         return None
     ticket_id = await service.rating_pending(turn.uow, turn.msg.channel, turn.msg.user_key, turn.now)
     if ticket_id is None:
         return None
+    if vote is None:
+        # "biasa aja", "3": neither good nor bad — thanked, and the 👍/👎 question asked again.
+        _ = turn._
+        return [
+            Reply(
+                _("Terima kasih atas tanggapannya. Secara umum, apakah jawaban petugas membantu?"),
+                (
+                    Button(f"tiket_nilai:{ticket_id}:up", "👍"),
+                    Button(f"tiket_nilai:{ticket_id}:down", "👎"),
+                    turn.menu_button(),
+                ),
+            )
+        ]
     return await rate(turn, f"{ticket_id}:{'up' if vote else 'down'}")
+
+
+_NEUTRAL = re.compile(
+    r"^(biasa|b|standar|standard|so so|soso|gitu|ya gitu|gimana ya|entahlah|okay-ish|meh|average"
+    r"|fine i guess)( (aja|saja|aj|sih|lah|deh|ya|kak|pak|bu|min|banget|bgt))*$|^3( ?/ ?5)?$|^⭐{3}$"
+)
+
+
+def _neutral_vote(said: Said) -> bool:
+    """ "biasa aja sih", "standar", "3": an answer to the rating question that is neither good nor bad."""
+    return bool(_NEUTRAL.match(" ".join(re.sub(r"[^\w⭐/ ]+", " ", said.lowered).split())))
 
 
 async def rate(turn: Turn, argument: str) -> list[Reply]:

@@ -77,8 +77,24 @@ async def menu_intent(turn: Turn, said: Said) -> list[Reply]:
     return menu(turn)
 
 
+_INDONESIAN_NAMED = re.compile(r"\b(indonesia|indonesian|indo|bahasa indonesia)\b")
+# "I don't read Indonesian", "sy ga bisa bahasa inggris": the language named is the one *not* wanted.
+_CANNOT = re.compile(
+    r"\b(don't|do not|can't|cannot|can not|not good at|no|tidak|tdk|ga|gak|nggak|ngga|enggak|kurang|belum|blm)\b"
+    r"(\s+\w+){0,3}?\s+(bahasa\s+)?(indonesia|indonesian|indo|english|inggris|ingris|englis)\b"
+)
+
+
+def wanted_language(said: Said) -> str:
+    """The language a change-of-language message asks for, negation-aware."""
+    lowered = said.lowered
+    refused = _CANNOT.search(lowered)
+    if refused is not None:
+        return "en" if refused[4] in ("indonesia", "indonesian", "indo") else "id"
+    wants_indonesian = bool(_INDONESIAN_NAMED.search(lowered)) and not re.search(r"\b(inggris|english)\b", lowered)
+    return "id" if wants_indonesian else "en"
+
+
 @router.intent("change_language")
 async def language_intent(turn: Turn, said: Said) -> list[Reply]:
-    lowered = said.lowered
-    wants_indonesian = ("indonesia" in lowered or "indo" in lowered.split()) and "inggris" not in lowered
-    return change_language(turn, "id" if wants_indonesian else "en")
+    return change_language(turn, wanted_language(said))
