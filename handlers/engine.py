@@ -72,8 +72,6 @@ BARE_ESCAPES = {
     "/menu": "menu",
     **dict.fromkeys(("bantuan", "/bantuan", "help", "/help"), "help"),
 }
-# How sure the NLU must be before a message leaves a pending step for another flow.
-STRONG_INTENT = 3
 # The ways out a free-text step still reads in a short message of their own (besides BARE_ESCAPES).
 FREE_TEXT_ESCAPES = ("erase", "help")
 # Answers that leave the pending step where it was (so it is reminded), as opposed to starting a new flow.
@@ -275,7 +273,7 @@ class Conversations:
             added = await tickets.follow_up(turn, said)
             if added is not None:
                 return added
-        replies, keeps_step = await self._free(turn, said, pending=step is not None)
+        replies, keeps_step = await self._free(turn, said)
         if step is not None and keeps_step and turn.state == step.state:
             replies.append(step.reminder(turn))  # answered the other question; the pending step stays
         return replies
@@ -327,9 +325,8 @@ class Conversations:
         _ = turn._
         return [turn.main_menu(_("Baik, dibatalkan.") if was_busy else _("Tidak ada yang sedang berjalan."))]
 
-    async def _free(self, turn: Turn, said: Said, pending: bool = False) -> tuple[list[Reply], bool]:
-        """A message answered for what it is. The flag: the answer leaves any pending step in place. With a
-        step pending, only a clear request (not one weak keyword) leaves it for another flow."""
+    async def _free(self, turn: Turn, said: Said) -> tuple[list[Reply], bool]:
+        """A message answered for what it is. The flag: the answer leaves any pending step in place."""
         if said.digits.nik:
             return await eligibility.check_intent(turn, said), False
         if said.death_at_work:
@@ -367,11 +364,6 @@ class Conversations:
             return [first, *also], True  # "… kapan? harus bayar ga?": both answered
         handler = ROUTES.intents.get(said.intent)
         weak = said.nlu.scores.get(said.intent, 0) <= 1
-        if pending and handler is not None and said.nlu.scores.get(said.intent, 0) < STRONG_INTENT:
-            # "kalo setuju, datanya dikirim ke mana?" at consent: "data" is no request to update it.
-            if said.is_question:
-                return fallback.unknown_question(turn), True
-            handler = None
         if said.is_question and said.about_program and (handler is None or weak or _about_programme_only(said)):
             return fallback.unknown_question(turn), True
         if handler is not None:
