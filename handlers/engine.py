@@ -78,6 +78,9 @@ INFO_INTENTS = {"claim_help", "change_language"}
 CONSENT_WORDS = re.compile(r"\b(setuju|stuju|sutuju|agree|boleh|bole|iya|ya|oke|ok|mau|lanjut)\b")
 # Knowledge-base entries too general for a message about a death: the JKM answer is wanted instead.
 GENERIC_FOR_DEATH = frozenset({"benefits"})
+# Knowledge-base answers about what a check needs (no KTP, no KK, a new KK, a borrowed phone): answered even
+# when the message also asks for a relative's check ("mau cekin bapak, ktp nya ilang").
+VERIFY_HELP = frozenset({"ktp_lost", "kk_missing", "kk_reissued", "kk_what", "borrowed_phone", "check_for_family"})
 TAKEN_UP_BY_YES = ("check", "update", "coverage", "subscribe", "help", "accident", "jkm", "jkkdeath")
 
 ASK_AWAY = re.compile(
@@ -314,6 +317,9 @@ class Conversations:
             # "ayah sy meninggal kemarin, dia peserta sigap, ngurusnya kmn?": the JKM claim, not a check;
             # "… meninggal, sakit biasa, dapet apa?": the JKM answer, not the general list of benefits.
             return claims.jkm_claim(turn, condolence=said.death_reported), True
+        if said.accident_off_work:
+            # "ditabrak pas jalan-jalan, bukan lagi kerja. bisa klaim?": not JKK, said so (not the JKK steps).
+            return claims.accident_off_work(turn), True
         if said.wants_officer:
             # "komplain soal bansos", "can I ask an officer?": a question for a person, before any FAQ answer.
             return await tickets.start(turn, said, lead=tickets.human_lead(turn)), False
@@ -324,17 +330,27 @@ class Conversations:
             return fallback.unknown_question(turn), True  # no procedure in the brief: an officer answers
         found = said.faq
         accident_first = said.intent == "claim_help" and said.nlu.scores.get(said.intent, 0) >= 5
-        if (
-            accident_first
-            and claims.about_accident(said.lowered)
-            and (found is None or "accident" not in found.entry.buttons)
+        general = found is not None and found.entry.follow_up  # "where do I go", "terus gimana"
+        if accident_first and (
+            (claims.about_accident(said.lowered) and (found is None or "accident" not in found.entry.buttons))
+            or (general and claims.names_claim(said.lowered))
         ):
-            # "suami sy kecelakaan hrs kmn dulu": the accident steps, before a general "where to start".
+            # "suami sy kecelakaan hrs kmn dulu", "where do I go to make a claim?": the claim steps, before a
+            # general "where to start".
             return await claims.claim_intent(turn, said), True
         check_score = said.nlu.scores.get(said.intent, 0) if said.intent == "check_eligibility" else 0
         # "mau cek punya emak sy, dia udah tua": a request to check a relative, not a question about age.
-        strong_check = check_score >= 5 or (check_score >= 3 and said.family and not said.is_question)
-        if found is not None and said.intent != "unsubscribe" and not (strong_check and found.score <= 3):
+        relative = check_score >= 3 and said.family and not said.is_question
+        strong_check = check_score >= 5 or relative
+        # "mau ngecekin mertua sy, udh sepuh": the request is the check; the rest only describes the person
+        # (an answer about age would leave it undone). What stands in the way of the check is still answered.
+        described = relative and found is not None and found.entry.id not in VERIFY_HELP
+        if (
+            found is not None
+            and said.intent != "unsubscribe"
+            and not (strong_check and found.score <= 3)
+            and not described
+        ):
             also = [Reply(faq.answer_text(found.also, turn.domain, turn._, turn.outcome))] if found.also else []
             first = faq_reply(turn, found.entry)
             if not also:

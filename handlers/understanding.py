@@ -50,6 +50,27 @@ _NOT_WORK = re.compile(
     r"\b(sekolah|liburan|libur|mudik|jalan-jalan|jalan jalan|rekreasi|di rumah|sakit|school|holiday|vacation)\b"
 )
 
+# An accident named in a message: "suami sy kecelakaan", "ketabrak pas narik", "jatuh dari motor".
+ACCIDENT = re.compile(
+    r"\b(kecelakaan|kecelakan|kclkaan|kecelakaan\w*|tabrakan|ketabrak|ditabrak|tertabrak|keserempet|diserempet"
+    r"|terserempet|terjatuh|jatuh dari|luka|patah tulang|accident|crash|injured)\b"
+)
+
+# An accident that was not at work: "bukan lagi kerja", "lagi ga narik", "pas liburan sama keluarga". A bare
+# "ga kerja" is not one ("jatuh pas narik, jadi ga kerja seminggu": the days off after a work accident).
+_OFF_WORK = re.compile(
+    r"\b(bukan|bkn|tidak|tdk|ga|gak|nggak|ngga|enggak|lagi ga|lagi gak|lagi tidak|not|wasn't|weren't|was not)\s+"
+    r"(lagi |lg |pas |saat |waktu |sedang |sewaktu |dalam |di |while |at |on |karena |krn |akibat )+"
+    r"(kerja|bekerja|narik|ngojek|nyupir|jualan|dagang|working|work|duty|the job)\b"
+    r"|\blagi (ga|gak|nggak|ngga|tidak|tdk) (kerja|bekerja|narik|ngojek|nyupir|jualan|dagang)\b"
+    r"|\bbukan (kecelakaan )?(kerja|karena kerja)\b|\bnot (a )?work[- ]related\b|\b(wasn't|was not) (at work|working)\b"
+    r"|\b(libur|off) (kerja|narik|ngojek|jualan|dagang)\b|\b(day off|off duty)\b"
+)
+_LEISURE = re.compile(
+    r"\b(liburan|hari libur|mudik|jalan-jalan|jalan jalan|jalan2|rekreasi|piknik|wisata|tamasya|holiday|vacation"
+    r"|on a trip|sightseeing)\b"
+)
+
 # Asking for a person to answer (a ticket), as opposed to asking for contact details (the Bantuan text).
 _OFFICER = re.compile(
     r"\b(tanya|tanyakan|nanya|nny|tny|bertanya|bicara|ngomong|ngmg|ngomg|omong|ngobrol|ngbrl|chat|ketemu|konsultasi"
@@ -130,6 +151,15 @@ class Said:
             return False
         # "kecelakaan motor pas pulang sekolah": an accident, but not at work (JKM, not JKK).
         return bool(_WORK_CUE.search(self.lowered) or not _NOT_WORK.search(self.lowered))
+
+    @property
+    def accident_off_work(self) -> bool:
+        """An accident that did not happen at work or on the way to or from it: not a JKK claim."""
+        if not ACCIDENT.search(self.lowered):
+            return False
+        return bool(
+            _OFF_WORK.search(self.lowered) or (_LEISURE.search(self.lowered) and not _WORK_CUE.search(self.lowered))
+        )
 
     @property
     def death_reported(self) -> bool:

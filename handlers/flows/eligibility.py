@@ -307,7 +307,7 @@ def verified_replies(turn: Turn, decision: Decision, purpose: str, other: bool =
     return [Reply(text, buttons)]
 
 
-async def on_keep(turn: Turn, keep: bool) -> list[Reply]:
+async def on_keep(turn: Turn, keep: bool, borrowed: bool = False) -> list[Reply]:
     _ = turn._
     turn.clear_state()
     link = await turn.uow.links.get(turn.msg.channel, turn.msg.user_key)
@@ -330,7 +330,10 @@ async def on_keep(turn: Turn, keep: bool) -> list[Reply]:
             )
         ]
     await turn.uow.links.delete(turn.msg.channel, turn.msg.user_key)
-    return [turn.main_menu(_("Baik, verifikasi tidak disimpan."))]
+    text = _("Baik, verifikasi tidak disimpan.")
+    if borrowed:
+        text += "\n" + _("Karena HP ini pinjaman: setelah selesai, ketik “Hapus data saya” agar riwayatnya terhapus.")
+    return [turn.main_menu(text)]
 
 
 # What this flow owns --------------------------------------------------------------------------------------
@@ -526,7 +529,8 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
         return [_faq_reply(turn, "kk_missing"), _kk4_reminder(turn)]  # what the 4 digits are, and where
     if said.faq is not None:
         return None
-    if said.family and not turn.data.get("other"):  # "itu NIK bapak saya": the KK digits are his too
+    if said.family and not turn.data.get("other") and not said.is_question:
+        # "itu NIK bapak saya": the KK digits are his too ("kk tuh apaan? kakak?" asks, it names no one)
         turn.update_data(other=True)
         return [ask_kk4(turn, _("Baik, NIK orang tersebut. Sekarang ketik 4 digit terakhir nomor KK-nya."))]
     if _LATER.search(said.lowered) and not said.is_question:
@@ -569,12 +573,26 @@ async def _keep_cancel(turn: Turn) -> list[Reply]:
     return await on_keep(turn, False)
 
 
+# "jangan disimpen ya", "ga usah disimpan, makasih", "don't keep it": a no that names the keeping, at any length.
+_DONT_KEEP = re.compile(
+    r"\b(jangan|jgn|ga|gak|nggak|ngga|enggak|tidak|tdk|gausah|gausa|gaperlu|don.t|do not|no need to)\s*"
+    r"(usah\s*|perlu\s*|dulu\s*)?(di)?(simpan|simpen|simpenin|save|keep)\w*"
+)
+_KEEP_IT = re.compile(r"\b(di)?(simpan|simpen|simpenin|save|keep)\w*\b")
+
+
 @router.step(AWAITING_KEEP, reminder=_keep_reminder, cancel=_keep_cancel)
 async def keep_step(turn: Turn, said: Said) -> list[Reply] | None:
     short = len(said.text.split()) <= 3 and not said.is_question
     words = " ".join(re.sub(r"[^\w ]+", " ", said.lowered).split())
     if short and (_KEEP_WORDS.match(words) or _NO_NEED.match(words)):
         return await on_keep(turn, bool(_KEEP_WORDS.match(words)))
+    borrowed = said.faq is not None and said.faq.entry.id == "borrowed_phone"
+    if not said.is_question and (_DONT_KEEP.search(words) or borrowed):
+        # "jangan disimpen ya, ini hp pinjeman": not kept, and how to leave nothing on someone else's phone.
+        return await on_keep(turn, False, borrowed=borrowed)
+    if not said.is_question and said.answer is not False and _KEEP_IT.search(words) and len(words.split()) <= 8:
+        return await on_keep(turn, True)  # "iya simpan aja biar gampang"
     if said.answer is not None and short and said.faq is None and said.intent in ("menu", "out_of_scope"):
         return await on_keep(turn, said.answer)
     turn.clear_state()  # the question was optional: anything else lets it go

@@ -77,8 +77,30 @@ async def menu_intent(turn: Turn, said: Said) -> list[Reply]:
     return menu(turn)
 
 
+_LANGUAGE_NAMES = r"(bahasa indonesia|indonesian|indonesia|indo|bahasa inggris|inggris|english|engris|englis|bahasa)"
+# "saya kurang ngerti bahasa inggris", "i don't speak english", "ga bisa bhs indonesia": the other language.
+_CANNOT = re.compile(
+    r"\b(ga|gak|nggak|ngga|enggak|tidak|tdk|kurang|belum|blm|don.t|do not|can.t|cannot|not good at|no)\s+"
+    r"(terlalu\s+|begitu\s+|bisa\s+|lancar\s+|fasih\s+)?"
+    r"(ngerti|mengerti|paham|bisa|lancar|fasih|understand|speak|read|know|good at)\s+(in\s+|pake\s+|pakai\s+)?"
+    r"(bhs\s+|bahasa\s+)?(indonesia|indonesian|indo|inggris|english)\b"
+)
+_NAMED_LANGUAGE = re.compile(r"\b(indonesia|indonesian|indo|inggris|english|engris|englis)\b")
+
+
+def wanted_language(lowered: str) -> str | None:
+    """The language a change-of-language message asks for: the one it names as wanted, not the one it says
+    it cannot read ("maaf saya kurang ngerti bahasa inggris, pakai bahasa indonesia aja"); None when it
+    names none ("ganti bahasa")."""
+    cannot = _CANNOT.search(lowered)
+    named = [m.group(1) for m in _NAMED_LANGUAGE.finditer(_CANNOT.sub(" ", lowered))]
+    if named:
+        return "id" if named[-1] in ("indonesia", "indonesian", "indo") else "en"
+    if cannot:
+        return "en" if cannot.group(6) in ("indonesia", "indonesian", "indo") else "id"
+    return None  # "ganti bahasa": the other one
+
+
 @router.intent("change_language")
 async def language_intent(turn: Turn, said: Said) -> list[Reply]:
-    lowered = said.lowered
-    wants_indonesian = ("indonesia" in lowered or "indo" in lowered.split()) and "inggris" not in lowered
-    return change_language(turn, "id" if wants_indonesian else "en")
+    return change_language(turn, wanted_language(said.lowered) or ("en" if turn.lang == "id" else "id"))
