@@ -53,7 +53,9 @@ _NOT_WORK = re.compile(
 # An accident named in a message: "suami sy kecelakaan", "ketabrak pas narik", "jatuh dari motor".
 ACCIDENT = re.compile(
     r"\b(kecelakaan|kecelakan|kclkaan|kecelakaan\w*|tabrakan|ketabrak|ditabrak|tertabrak|keserempet|diserempet"
-    r"|terserempet|terjatuh|jatuh dari|luka|patah tulang|accident|crash|injured)\b"
+    r"|terserempet|kesenggol|disenggol|nabrak|menabrak|terlindas|kelindes|dilindas|terjatuh|jatuh dari|luka\w*"
+    r"|terluka|cedera|patah tulang|accident\w*|crash\w*|injur\w*|hit by|fell off|knocked (down|over)|run over)\b"
+    r"|\bjatuh\b(?!\s+(tempo|sakit|miskin|cinta|hati|pada|ke tangan))"
 )
 
 # An accident that was not at work: "bukan lagi kerja", "lagi ga narik", "pas liburan sama keluarga". A bare

@@ -77,28 +77,48 @@ async def menu_intent(turn: Turn, said: Said) -> list[Reply]:
     return menu(turn)
 
 
-_LANGUAGE_NAMES = r"(bahasa indonesia|indonesian|indonesia|indo|bahasa inggris|inggris|english|engris|englis|bahasa)"
-# "saya kurang ngerti bahasa inggris", "i don't speak english", "ga bisa bhs indonesia": the other language.
+_LANG = r"(indonesia|indonesian|indo|inggris|english|engris|englis)"
+# "saya kurang ngerti bahasa inggris", "i don't speak english", "my indonesian is not good": not that language.
 _CANNOT = re.compile(
     r"\b(ga|gak|nggak|ngga|enggak|tidak|tdk|kurang|belum|blm|don.t|do not|can.t|cannot|not good at|no)\s+"
     r"(terlalu\s+|begitu\s+|bisa\s+|lancar\s+|fasih\s+)?"
     r"(ngerti|mengerti|paham|bisa|lancar|fasih|understand|speak|read|know|good at)\s+(in\s+|pake\s+|pakai\s+)?"
-    r"(bhs\s+|bahasa\s+)?(indonesia|indonesian|indo|inggris|english)\b"
+    r"(bhs\s+|bahasa\s+)?" + _LANG + r"\b"
+    r"|\bmy " + _LANG + r" (is )?(not (good|great|very good)|bad|poor|limited|weak)\b"
+    r"|\b(bahasa |bhs )?" + _LANG + r" (saya|sy|aku|gw|gue) (kurang|jelek|ga bagus|gak bagus|tidak bagus|pas-?pasan)\b"
 )
-_NAMED_LANGUAGE = re.compile(r"\b(indonesia|indonesian|indo|inggris|english|engris|englis)\b")
+# "pakai bahasa indonesia aja", "reply in english", "indo aja", "english please": the language asked for.
+_ASKED = re.compile(
+    r"\b(in|into|to|pakai|pake|pakek|ganti|ganti ke|ubah ke|pindah ke|balik ke|kembali ke|dengan|dlm|dalam|use|using"
+    r"|speak|berbahasa)\s+(ke\s+)?(bahasa\s+|bhs\s+)?" + _LANG + r"\b"
+    r"|\b" + _LANG + r"\s+(aja|saja|dong|please|pls|plz|only|ya|deh|lah)\b"
+    r"|^(bahasa\s+|bhs\s+)?" + _LANG + r"[.!?\s]*$"
+)
+_NAMED_LANGUAGE = re.compile(r"\b" + _LANG + r"\b")
+_INDONESIAN_NAMES = frozenset({"indonesia", "indonesian", "indo"})
+
+
+def _code(name: str) -> str:
+    return "id" if name in _INDONESIAN_NAMES else "en"
 
 
 def wanted_language(lowered: str) -> str | None:
-    """The language a change-of-language message asks for: the one it names as wanted, not the one it says
-    it cannot read ("maaf saya kurang ngerti bahasa inggris, pakai bahasa indonesia aja"); None when it
-    names none ("ganti bahasa")."""
+    """The language a change-of-language message asks for: the one it asks for ("pakai bahasa indonesia aja",
+    "reply in english"), else the other one than it says it cannot read ("i don't speak english"), else the one
+    it names; None when it names none ("ganti bahasa")."""
     cannot = _CANNOT.search(lowered)
-    named = [m.group(1) for m in _NAMED_LANGUAGE.finditer(_CANNOT.sub(" ", lowered))]
-    if named:
-        return "id" if named[-1] in ("indonesia", "indonesian", "indo") else "en"
+    rest = _CANNOT.sub(" ", lowered)
+    asked = [next(g for g in m.groups() if g in _NAMED) for m in _ASKED.finditer(rest)]
+    if asked:
+        return _code(asked[-1])
     if cannot:
-        return "en" if cannot.group(6) in ("indonesia", "indonesian", "indo") else "id"
-    return None  # "ganti bahasa": the other one
+        lacking = next(g for g in cannot.groups() if g in _NAMED)
+        return "en" if _code(lacking) == "id" else "id"
+    named = [m.group(1) for m in _NAMED_LANGUAGE.finditer(rest)]
+    return _code(named[-1]) if named else None
+
+
+_NAMED = frozenset({"indonesia", "indonesian", "indo", "inggris", "english", "engris", "englis"})
 
 
 @router.intent("change_language")
