@@ -329,7 +329,12 @@ class Conversations:
         if fallback.about_leaving(said.lowered) and said.faq is None:
             return fallback.unknown_question(turn), True  # no procedure in the brief: an officer answers
         found = said.faq
-        accident_first = said.intent == "claim_help" and said.nlu.scores.get(said.intent, 0) >= 5
+        claim_score = said.nlu.scores.get("claim_help", 0)
+        # "my wife had an accident at the market, is she covered?": an accident with a claim cue is the claim,
+        # even when "covered" scores as much for the coverage status.
+        accident_first = (said.intent == "claim_help" and claim_score >= 5) or (
+            claim_score >= 3 and said.is_question and claims.about_accident(said.lowered)
+        )
         general = found is not None and found.entry.follow_up  # "where do I go", "terus gimana"
         if accident_first and (
             (claims.about_accident(said.lowered) and (found is None or "accident" not in found.entry.buttons))
@@ -432,7 +437,8 @@ def _clear_request(said: Said) -> bool:
 
 _SELF_OR_CHECK = re.compile(
     r"\b(saya|sy|aku|gw|gue|ku|kami|i|me|my|cek|check|layak|kelayakan|eligible|qualify|termasuk|dapat|dapet|ikut"
-    r"|daftar|penerima|terpilih|ibu|bapak|suami|istri|anak|orang tua)\b"
+    r"|daftar|penerima|terpilih|ibu|bapak|suami|istri|anak|orang tua|status|aktif|active|kepesertaan|he|she|they"
+    r"|his|her|their)\b"
 )
 
 
@@ -465,7 +471,8 @@ def _other_questions(turn: Turn, said: Said, answered: set[str]) -> list[Reply]:
 def _about_programme_only(said: Said) -> bool:
     """ "apakah SIGAP menanggung kacamata?": a question about the programme that merely names it — not a
     request to check anyone's eligibility."""
-    return said.intent == "check_eligibility" and said.digits.nik is None and not _SELF_OR_CHECK.search(said.lowered)
+    personal = said.intent in ("check_eligibility", "coverage_status")  # "is a heart attack at work covered?"
+    return personal and said.digits.nik is None and not _SELF_OR_CHECK.search(said.lowered)
 
 
 def faq_reply(turn: Turn, entry: faq.Entry) -> Reply:

@@ -97,9 +97,20 @@ _PHONE_OWNER = re.compile(
 )
 
 
+# Who holds a document ("ktp dibawa suami", "kk nya dipegang ibu", "kk ada sama istri"): where the card is,
+# not whose record is checked.
+_HOLDER = re.compile(
+    r"\b(ktp|e-?ktp|kk|kartu keluarga|kartu|card|id card|family card)(nya)?\b.{0,20}?"
+    r"\b(dibawa|kebawa|dipegang|dipinjam|dipinjem|disimpan|disimpen|dititip\w*|ada (di|sama|sm|ama|pada)"
+    r"|lagi (di|sama|sm)|ketinggalan (di|sama)|sama|sm|ama|is with|with|kept by|taken by)"
+    r"\s+(?:" + _FAMILY.pattern + r")"
+    r"(\s+(saya|sy|aku|gw|ku|my))?"
+)
+
+
 def family_reference(text: str) -> bool:
     """The message is about another person's record ("cek NIK ibu saya", "ini punya bapak")."""
-    lowered = _PHONE_OWNER.sub(" ", text.lower())
+    lowered = _HOLDER.sub(" ", _PHONE_OWNER.sub(" ", text.lower()))
     if _OWN.search(lowered) and not _FAMILY.search(lowered):
         return False
     # Honorifics ("pak", "bu") also address the bot ("makasih pak"); they count only with an owner word.

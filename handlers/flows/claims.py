@@ -83,6 +83,8 @@ def accident_lead(turn: Turn, said: Said | None) -> str:
     covered at all, before the steps: not yet a participant, being registered, or coverage said to be off."""
     _ = turn._
     outcome, other = turn.outcome, turn.outcome_other
+    if said is not None and said.family and not other:
+        outcome = None  # "istri saya jatuh…" after one's own check: that status is not hers
     if outcome in NOT_YET_PARTICIPANT:
         return (
             _(

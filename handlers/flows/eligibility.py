@@ -42,7 +42,9 @@ _ABOUT_KK = re.compile(r"\b(kk|kartu keluarga|family card)\b")
 _LATER = re.compile(r"\b(nanti|entar|ntar|nnti|besok|later|tomorrow)\b")
 # "bentar sy cari ktp dulu", "wait, let me find my card": the user will answer, just not yet.
 _WAIT = re.compile(
-    r"^(bentar|sebentar|tunggu|tunggu bentar|wait|hold on|one moment)\b"
+    r"^(bentar|sebentar|bntr|bntar|tunggu|tunggu bentar|wait|hold on|hang on|one moment|one sec"
+    r"|just a (sec|moment|minute)|give me a (sec|moment|minute)"
+    r"|(ok |oke |iya |ya )?(saya |sy |aku )?(cari|ambil|liat|lihat|cek) dulu)\b"
     r"|\b(cari|ambil|nyari|find|get) (ktp|kk|kartu|card)\w*"
 )
 
@@ -354,6 +356,11 @@ def _consent_reminder(turn: Turn) -> Reply:
     return consent_buttons(turn, _("Untuk lanjut cek: setuju NIK diproses seperti di atas? Ketik “ya” atau “tidak”."))
 
 
+def _waiting(said: Said) -> bool:
+    """A short "bentar ya", "tunggu sebentar", "wait a sec": the answer is coming, not here yet."""
+    return bool(_WAIT.search(said.lowered)) and said.answer is not False and len(said.text.split()) <= 8
+
+
 _CONFUSED = re.compile(
     r"\b(ga|gak|nggak|ngga|tidak|kurang|belum) ?(tau|tahu|ngerti|mengerti|paham|jelas)\b|\bmaksud|\bbingung\b"
     r"|\bartinya\b|\bwhat does (this|that|it) mean\b|\bdon.t understand\b|\bwhat is (this|it) for\b"
@@ -469,6 +476,12 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
         ]
     if said.faq is not None:
         return None
+    if _waiting(said):  # "bentar ya kak", "wait, let me find it": the prompt stays, kindly
+        return [
+            Reply(
+                _("Baik, silakan. Kalau sudah ada, ketik NIK-nya di sini."), (turn.cancel_button(), turn.menu_button())
+            )
+        ]
     if said.family and not said.is_question:  # "sy punya 2 anak, bisa ikut?" asks, it names no record
         turn.update_data(other=True)
         return [ask_nik(turn)]
@@ -533,7 +546,7 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
         # "itu NIK bapak saya": the KK digits are his too ("kk tuh apaan? kakak?" asks, it names no one)
         turn.update_data(other=True)
         return [ask_kk4(turn, _("Baik, NIK orang tersebut. Sekarang ketik 4 digit terakhir nomor KK-nya."))]
-    if _LATER.search(said.lowered) and not said.is_question:
+    if (_LATER.search(said.lowered) or _waiting(said)) and not said.is_question:
         return [
             Reply(
                 _(
