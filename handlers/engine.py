@@ -316,7 +316,7 @@ class Conversations:
         if said.death and generic and not _about_programme_only(said):
             # "ayah sy meninggal kemarin, dia peserta sigap, ngurusnya kmn?": the JKM claim, not a check;
             # "… meninggal, sakit biasa, dapet apa?": the JKM answer, not the general list of benefits.
-            return claims.jkm_claim(turn, condolence=said.death_reported), True
+            return claims.jkm_claim(turn, condolence=said.death_reported, illness_at_work=said.illness_at_work), True
         if said.accident_off_work:
             # "ditabrak pas jalan-jalan, bukan lagi kerja. bisa klaim?": not JKK, said so (not the JKK steps).
             return claims.accident_off_work(turn), True
@@ -336,9 +336,16 @@ class Conversations:
             claim_score >= 3 and said.is_question and claims.about_accident(said.lowered)
         )
         general = found is not None and found.entry.follow_up  # "where do I go", "terus gimana"
-        if accident_first and (
-            (claims.about_accident(said.lowered) and (found is None or "accident" not in found.entry.buttons))
-            or (general and claims.names_claim(said.lowered))
+        # "sy pengen klaim tp bpjs sy blm aktif": the claim, with a word on coverage (not a status check).
+        doubtful_claim = (
+            claim_score >= 3 and claims.names_claim(said.lowered) and claims.mentions_inactive(said.lowered)
+        )
+        if doubtful_claim or (
+            accident_first
+            and (
+                (claims.about_accident(said.lowered) and (found is None or "accident" not in found.entry.buttons))
+                or (general and claims.names_claim(said.lowered))
+            )
         ):
             # "suami sy kecelakaan hrs kmn dulu", "where do I go to make a claim?": the claim steps, before a
             # general "where to start".

@@ -118,6 +118,17 @@ def family_reference(text: str) -> bool:
     return bool(found and _OWNER_WORDS.search(lowered))
 
 
+_RELATIVE = re.compile(
+    r"(?:" + _FAMILY.pattern + r")\s+(saya|sy|aku|gw|gue|ku|kami|kita)\b|\b(my|our)\s+(?:" + _FAMILY.pattern + r")"
+)
+
+
+def names_relative(text: str) -> bool:
+    """A relative is who the message is about ("istri saya jatuh", "my wife had an accident"), whether or not
+    it asks about that person's record."""
+    return bool(_RELATIVE.search(_PHONE_OWNER.sub(" ", text.lower())))
+
+
 # Language ------------------------------------------------------------------------------------------------
 
 _ENGLISH = frozenset(

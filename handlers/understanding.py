@@ -58,6 +58,12 @@ ACCIDENT = re.compile(
     r"|\bjatuh\b(?!\s+(tempo|sakit|miskin|cinta|hati|pada|ke tangan))"
 )
 
+# A death from an illness, not an accident.
+_ILLNESS = re.compile(
+    r"\b(sakit\w*|penyakit\w*|serangan jantung|jantung\w*|stroke|struk|darah tinggi|hipertensi|diabetes|kanker"
+    r"|covid|demam|sesak|asma|gagal ginjal|illness|ill|sick|sickness|disease|heart attack|cancer|natural causes)\b"
+)
+
 # An accident that was not at work: "bukan lagi kerja", "lagi ga narik", "pas liburan sama keluarga". A bare
 # "ga kerja" is not one ("jatuh pas narik, jadi ga kerja seminggu": the days off after a work accident).
 _OFF_WORK = re.compile(
@@ -145,10 +151,23 @@ class Said:
         return bool(_PROGRAM_WORDS.search(self.lowered) or _PROGRAM_WORDS.search(self.normalised))
 
     @property
+    def illness_at_work(self) -> bool:
+        """A death from an illness while working ("kena serangan jantung pas lagi narik"): not an accident, so
+        not a JKK death on the bot's word; BPJS Ketenagakerjaan decides."""
+        return bool(
+            _DEATH.search(self.lowered)
+            and _ILLNESS.search(self.lowered)
+            and not ACCIDENT.search(self.lowered)
+            and _WORK_CUE.search(self.lowered)
+        )
+
+    @property
     def death_at_work(self) -> bool:
         """A death from a work accident (JKK), not a non-work death (JKM)."""
         if _NEGATED_WORK.search(self.lowered):
             return False  # "meninggal bukan karena kerja, sakit biasa": JKM
+        if _ILLNESS.search(self.lowered) and not ACCIDENT.search(self.lowered):
+            return False  # "serangan jantung pas narik": an illness, not an accident
         if not (_DEATH.search(self.lowered) and _AT_WORK.search(self.lowered)):
             return False
         # "kecelakaan motor pas pulang sekolah": an accident, but not at work (JKM, not JKK).

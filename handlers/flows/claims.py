@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from handlers.context import Turn
+from handlers.entities import names_relative
 from handlers.flow import Router
 from handlers.model import Button, Reply
 from handlers.render import coverage_text
@@ -78,12 +79,25 @@ _INACTIVE = re.compile(
 )
 
 
+# "blm terdaftar sigap", "bukan peserta", "not registered yet": an accident before enrolment.
+_NOT_REGISTERED = re.compile(
+    r"\b(belum|blm|tidak|tdk|ga|gak|nggak|ngga|bukan|bkn)\s+(terdaftar|didaftarkan|peserta|jadi peserta|terpilih"
+    r"|(daftar|ikut|masuk)\s+(sigap|program|bpjs|peserta|jadi peserta))\b"
+    r"|\b(not|never) (yet )?(registered|enrolled|a (member|participant))\b"
+)
+
+
+def mentions_inactive(text: str) -> bool:
+    """ "bpjs sy blm aktif", "not registered yet": whether the person is covered at all is in doubt."""
+    return bool(_INACTIVE.search(text.lower()) or _NOT_REGISTERED.search(text.lower()))
+
+
 def accident_lead(turn: Turn, said: Said | None) -> str:
     """What the last check (a status code, nothing personal) or the message says about whether the accident is
     covered at all, before the steps: not yet a participant, being registered, or coverage said to be off."""
     _ = turn._
     outcome, other = turn.outcome, turn.outcome_other
-    if said is not None and said.family and not other:
+    if said is not None and (said.family or names_relative(said.lowered)) and not other:
         outcome = None  # "istri saya jatuh…" after one's own check: that status is not hers
     if outcome in NOT_YET_PARTICIPANT:
         return (
@@ -112,6 +126,12 @@ def accident_lead(turn: Turn, said: Said | None) -> str:
                 "Catatan: Anda sudah terpilih dan sedang didaftarkan; perlindungannya berlaku setelah status di "
                 "“Status kepesertaan” menjadi AKTIF."
             )
+        )
+    if said is not None and _NOT_REGISTERED.search(said.lowered):
+        return _(
+            "SIGAP tidak membuka pendaftaran mandiri, dan perlindungannya berlaku setelah seseorang didaftarkan "
+            "sebagai peserta. Kecelakaan sebelum terdaftar tidak ditanggung lewat SIGAP. Jika Anda peserta BPJS "
+            "Ketenagakerjaan lewat jalur lain, langkahnya seperti di bawah."
         )
     if said is not None and _INACTIVE.search(said.lowered):
         return _(
@@ -158,11 +178,21 @@ def accident(turn: Turn, said: Said | None = None) -> list[Reply]:
     ]
 
 
-def jkm_claim(turn: Turn, condolence: bool = False) -> list[Reply]:
-    """The JKM benefits and claim steps; `condolence`: the message tells of a death that happened."""
+def jkm_claim(turn: Turn, condolence: bool = False, illness_at_work: bool = False) -> list[Reply]:
+    """The JKM benefits and claim steps; `condolence`: the message tells of a death that happened;
+    `illness_at_work`: a death from an illness while working, which the bot does not call a JKK death."""
     _ = turn._
     turn.remember_topic(CLAIM_TOPIC)
     lead = _("Turut berduka cita atas kepergiannya.") + "\n" if condolence else ""
+    if illness_at_work:
+        lead += (
+            _(
+                "Penyebabnya sakit, bukan kecelakaan, jadi di bawah ini santunan JKM. Apakah kejadian saat bekerja "
+                "bisa dihitung sebagai kecelakaan kerja (JKK), BPJS Ketenagakerjaan yang memutuskan: tanyakan saat "
+                "melapor ke kantor cabang."
+            )
+            + "\n"
+        )
     text = lead + _(
         "Jika peserta meninggal dunia (bukan karena kerja), ahli waris menerima JKM Rp42 juta:\n"
         "• santunan sekaligus Rp20 juta\n"
@@ -228,7 +258,7 @@ async def claim_intent(turn: Turn, said: Said) -> list[Reply]:
     if said.death_at_work:
         return jkk_death(turn)
     if said.death:
-        return jkm_claim(turn)
+        return jkm_claim(turn, illness_at_work=said.illness_at_work)
     if said.accident_off_work:
         return accident_off_work(turn)
     return accident(turn, said)
