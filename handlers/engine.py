@@ -333,7 +333,7 @@ class Conversations:
         # "my wife had an accident at the market, is she covered?": an accident with a claim cue is the claim,
         # even when "covered" scores as much for the coverage status.
         accident_first = (said.intent == "claim_help" and claim_score >= 5) or (
-            claim_score >= 3 and said.is_question and claims.about_accident(said.lowered)
+            (claim_score >= 3 or said.about_program) and said.is_question and claims.about_accident(said.lowered)
         )
         general = found is not None and found.entry.follow_up  # "where do I go", "terus gimana"
         # "sy pengen klaim tp bpjs sy blm aktif": the claim, with a word on coverage (not a status check).
@@ -364,7 +364,7 @@ class Conversations:
             and not described
         ):
             also = [Reply(faq.answer_text(found.also, turn.domain, turn._, turn.outcome))] if found.also else []
-            first = faq_reply(turn, found.entry)
+            first = faq_reply(turn, found.entry, other=said.family)
             if not also:
                 also = _other_questions(turn, said, {found.entry.id})
             return [first, *also], True  # "… kapan? harus bayar ga?": both answered
@@ -374,6 +374,9 @@ class Conversations:
             return fallback.unknown_question(turn), True
         if handler is not None:
             return await handler(turn, said), said.intent in INFO_INTENTS
+        if said.family and said.intent in ("out_of_scope", "menu") and not said.is_question:
+            # "ini buat emak sy, dia jualan gorengan": a check for that person, not "belum mengerti".
+            return await eligibility.start(turn, "check", said), False
         if ASK_AWAY.search(said.lowered):
             return fallback.ask_away(turn), True
         # A staff member's unplaced message (an answer typed with no ticket open): how to send it.
@@ -397,7 +400,7 @@ class Conversations:
                 return await self._button(turn, choices[confirm])  # a typed "iya" at a confirmation
             if not affirmative(said.text):
                 return None  # "ok", "sip": an acknowledgement, answered as such
-            offered = [choice for choice in choices if choice in TAKEN_UP_BY_YES]
+            offered = [choice for choice in choices if choice.partition(":")[0] in TAKEN_UP_BY_YES]
             if offered:
                 return await self._button(turn, offered[0])
             return None
@@ -482,7 +485,9 @@ def _about_programme_only(said: Said) -> bool:
     return personal and said.digits.nik is None and not _SELF_OR_CHECK.search(said.lowered)
 
 
-def faq_reply(turn: Turn, entry: faq.Entry) -> Reply:
+def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
+    """The entry's answer with its buttons; `other`: the question was about a relative, so its "Cek kelayakan"
+    starts a check of someone else's NIK ("bokap gw ojol, dapet ga?" → "ya")."""
     _ = turn._
     lead = ""
     if entry.id == "what_does_it_mean" and turn.topic:
@@ -502,7 +507,11 @@ def faq_reply(turn: Turn, entry: faq.Entry) -> Reply:
         "jkm": _("Klaim JKM"),
         "ticket:start": _("Tanya petugas"),
     }
-    buttons = tuple(Button(action, labels[action]) for action in entry.buttons[:2] if action in labels)
+    buttons = tuple(
+        Button("check:other" if action == "check" and other else action, labels[action])
+        for action in entry.buttons[:2]
+        if action in labels
+    )
     text = faq.answer_text(entry, turn.domain, _, turn.outcome, turn.outcome_other)
     return Reply(lead + text, (*buttons, turn.menu_button()))
 

@@ -103,14 +103,31 @@ _HOLDER = re.compile(
     r"\b(ktp|e-?ktp|kk|kartu keluarga|kartu|card|id card|family card)(nya)?\b.{0,20}?"
     r"\b(dibawa|kebawa|dipegang|dipinjam|dipinjem|disimpan|disimpen|dititip\w*|ada (di|sama|sm|ama|pada)"
     r"|lagi (di|sama|sm)|ketinggalan (di|sama)|sama|sm|ama|is with|with|kept by|taken by)"
-    r"\s+(?:" + _FAMILY.pattern + r")"
+    r"\s+(my |our |the )?(?:" + _FAMILY.pattern + r")"
     r"(\s+(saya|sy|aku|gw|ku|my))?"
 )
 
 
+# An honorific that addresses the bot ("pak, sy mau cek", "bu tolong cekin punya saya", "cek ya kak"), not a
+# relative: at the start before a comma or a pronoun/request word, or at the end after a particle.
+_VOCATIVE = re.compile(
+    r"^\s*(pak|bu|bapak|ibu|kak|kakak|mas|mbak|mba|bang|abang|om|tante|min|admin|gan|sis|bro)\b(?=\s*[,.!?])"
+    # "pak saya mau tanya" addresses the bot; "bapak saya mau cek" is the user's father
+    r"|^\s*(pak|bu|kak|mas|mbak|mba|bang|min|gan)\b(?=\s+(saya|sy|aku|gw|gue|mau|mo|mw|tolong|tlg|minta|boleh|bisa"
+    r"|izin|ijin|permisi|numpang|punten|mohon|cek|cekin|gimana|gmn|apa|apakah)\b)"
+    r"|(?<=[,.!?])\s*(pak|bu|bapak|ibu|kak|mas|mbak|mba|bang|om|tante|min|gan)\b\s*[.!?]*\s*$"
+    r"|\b(ya|dong|deh|sih|nih|ok|oke|iya|makasih|thanks|tq|tolong|mohon|nggih|punten)\s+"
+    r"(pak|bu|bapak|ibu|kak|mas|mbak|mba|bang|om|tante|min|gan)\b\s*[.!?]*\s*$"
+)
+
+
+def _without_vocative(lowered: str) -> str:
+    return _VOCATIVE.sub(" ", lowered)
+
+
 def family_reference(text: str) -> bool:
     """The message is about another person's record ("cek NIK ibu saya", "ini punya bapak")."""
-    lowered = _HOLDER.sub(" ", _PHONE_OWNER.sub(" ", text.lower()))
+    lowered = _HOLDER.sub(" ", _PHONE_OWNER.sub(" ", _without_vocative(text.lower())))
     if _OWN.search(lowered) and not _FAMILY.search(lowered):
         return False
     # Honorifics ("pak", "bu") also address the bot ("makasih pak"); they count only with an owner word.

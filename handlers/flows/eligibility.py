@@ -61,6 +61,17 @@ def consent_prompt(turn: Turn, purpose: str, other: bool = False) -> list[Reply]
         "“Hapus data saya”.\n"
         "Setuju?"
     ).format(days=turn.domain.policy.verification.verified_link_days)
+    if other:  # a relative's check: whose numbers they are, and that person's permission
+        text = _(
+            "Sebelum cek, mohon baca ini (UU 27/2022 Pelindungan Data Pribadi):\n"
+            "• Yang diproses: NIK dan 4 digit terakhir nomor KK orang yang mau dicek. Pastikan orangnya sudah "
+            "mengizinkan.\n"
+            "• Untuk apa: mencocokkan dengan data DTSEN dan BPJS Ketenagakerjaan untuk program SIGAP Pemkot Bekasi.\n"
+            "• Bot tidak menyimpan NIK atau nomor KK itu; hanya kode acak (hash) untuk mencocokkan.\n"
+            "• Riwayat percakapan disimpan paling lama {days} hari, dan bisa Anda hapus kapan saja lewat menu "
+            "“Hapus data saya”.\n"
+            "Setuju?"
+        ).format(days=turn.domain.policy.verification.verified_link_days)
     return [consent_buttons(turn, text)]
 
 
@@ -81,9 +92,10 @@ def ask_nik(turn: Turn) -> Reply:
     return Reply(text, (turn.cancel_button(), turn.menu_button()))
 
 
-async def start(turn: Turn, purpose: str = "check", said: Said | None = None) -> list[Reply]:
-    """Begin a check. `said`: a message that may already hold the NIK (and the KK digits)."""
-    other = bool(said and said.family)
+async def start(turn: Turn, purpose: str = "check", said: Said | None = None, other: bool = False) -> list[Reply]:
+    """Begin a check. `said`: a message that may already hold the NIK (and the KK digits); `other`: the check
+    is for someone else (the message that offered it spoke of a relative)."""
+    other = other or bool(said and said.family)
     if not turn.has_consent:
         # The NIK in `said` is not kept: it may only be processed after consent.
         return consent_prompt(turn, purpose, other)
@@ -614,7 +626,7 @@ async def keep_step(turn: Turn, said: Said) -> list[Reply] | None:
 
 @router.button("check")
 async def check_button(turn: Turn, argument: str) -> list[Reply]:
-    return await start(turn, "check")
+    return await start(turn, "check", other=argument == "other")  # "check:other": offered about a relative
 
 
 @router.button("consent")
