@@ -157,7 +157,13 @@ async def on_nik(turn: Turn, text: str, kk4: str | None = None, nik_digits: str 
         return [Reply(nik_error_text(_, error), (turn.cancel_button(), turn.menu_button()))]
     purpose = turn.data.get("purpose", "check")
     other = bool(turn.data.get("other"))
-    turn.set_state(AWAITING_KK4, purpose=purpose, other=other, nik=turn.domain.hasher.nik(nik.value).hex())
+    turn.set_state(
+        AWAITING_KK4,
+        purpose=purpose,
+        other=other,
+        nik=turn.domain.hasher.nik(nik.value).hex(),
+        fails=turn.data.get("fails", 0),  # failed tries in this dialog: the reply changes after the first
+    )
     if kk4 is not None:  # the KK digits came in the same message
         return await on_kk4(turn, kk4)
     ask = (
@@ -248,12 +254,31 @@ async def _verify(turn: Turn, kk4: str | None, phone_hmac: bytes | None, method:
         await _verification_limits(turn).failed(turn.subject, nik_hmac, turn.now)
         await turn.uow.audit.add(actor, "verify_failed", nik_hmac, method)
         turn.remember_outcome("not_verified", other)
+        fails = int(turn.data.get("fails") or 0) + 1
         # The digest (never the NIK) stays for the dialog minutes, so only the KK digits need retyping.
-        turn.set_state(AWAITING_NIK, purpose=purpose, other=other, retry=nik_hex)
+        turn.set_state(AWAITING_NIK, purpose=purpose, other=other, retry=nik_hex, fails=fails)
         # One reply for both cases: it must not tell an unknown NIK from wrong KK digits.
+        if fails >= 2:
+            # Tried again and again: not the same reply in a loop, but what else to check and a person to ask.
+            return [
+                Reply(
+                    not_verified_text(_, other)
+                    + "\n\n"
+                    + _(
+                        "Sudah {count} kali tidak cocok. Sebelum mencoba lagi:\n"
+                        "• Pastikan yang diketik 4 digit terakhir nomor KK (16 digit di bagian atas Kartu "
+                        "Keluarga), bukan akhir NIK.\n"
+                        "• KK baru diganti? Coba 4 digit KK yang lama.\n"
+                        "• Masih tidak cocok? Datang ke kantor kelurahan dengan KTP-el dan KK: petugas bisa "
+                        "mengecek dan membantu memperbarui data DTSEN. Atau tekan “Tanya petugas”.\n"
+                        "Demi keamanan data, jumlah percobaan dibatasi."
+                    ).format(count=fails),
+                    (Button("ticket:start", _("Tanya petugas")), turn.cancel_button(), turn.menu_button()),
+                )
+            ]
         return [
             Reply(
-                not_verified_text(_)
+                not_verified_text(_, other)
                 + "\n\n"
                 + _(
                     "Mau coba lagi? Ketik NIK lagi, atau 4 digit KK saja bila NIK-nya sudah benar. KK baru "
@@ -467,7 +492,11 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
     if retry and not said.digits.nik and said.digits.kk4 and len(said.digits.longest) == 4:
         # After a failed check, the KK digits alone try the same NIK again.
         turn.set_state(
-            AWAITING_KK4, purpose=turn.data.get("purpose", "check"), other=turn.data.get("other", False), nik=retry
+            AWAITING_KK4,
+            purpose=turn.data.get("purpose", "check"),
+            other=turn.data.get("other", False),
+            nik=retry,
+            fails=turn.data.get("fails", 0),
         )
         return await on_kk4(turn, said.digits.kk4)
     if said.digits.nik or looks_like_digits_answer(said.text):
@@ -494,13 +523,14 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
                 _("Baik, silakan. Kalau sudah ada, ketik NIK-nya di sini."), (turn.cancel_button(), turn.menu_button())
             )
         ]
+    if _DONT_KNOW.search(said.lowered):
+        # "lupa kk nya yg mana" (after a mismatch, the NIK is asked again): the KK, not the KTP, is missing;
+        # "sy cuma tau nik ibu, nik sy sendiri ga tau": what is missing is the user's own NIK.
+        about_kk = _ABOUT_KK.search(said.lowered) and not re.search(r"\b(nik|ktp|e-?ktp)\b", said.lowered)
+        return [_faq_reply(turn, "kk_missing" if about_kk else "ktp_lost"), _nik_reminder(turn)]
     if said.family and not said.is_question:  # "sy punya 2 anak, bisa ikut?" asks, it names no record
         turn.update_data(other=True)
         return [ask_nik(turn)]
-    if _DONT_KNOW.search(said.lowered):
-        # "lupa kk nya yg mana" (after a mismatch, the NIK is asked again): the KK, not the KTP, is missing.
-        about_kk = _ABOUT_KK.search(said.lowered) and not re.search(r"\b(nik|ktp|e-?ktp)\b", said.lowered)
-        return [_faq_reply(turn, "kk_missing" if about_kk else "ktp_lost"), _nik_reminder(turn)]
     if said.answer is False:
         turn.clear_state()
         return [turn.main_menu(_("Baik, tidak jadi cek. Tidak ada yang diproses."))]
