@@ -170,6 +170,8 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
         r"\b(sudah|udah|belum) terdaftar\b|\bterdaftar (belum|tidak|kah)\b|\bsaya terdaftar\b|\bjmo\b",
     ),
     ("coverage_status", 3, r"\bsaya (sudah |masih )?peserta\b"),
+    # "apakah saya sudah ditanggung?", "udh kecover blm": whether one is covered is the coverage status
+    ("coverage_status", 3, r"\b(sudah|belum|masih) (ditanggung|terlindungi|dilindungi|tercover|kecover|dicover)\b"),
     ("coverage_status", 3, r"\bcoverage\b|\bmembership\b|\bam i (enrolled|covered|registered)\b"),
     ("coverage_status", 1, r"\bberlaku\b|\bperiode\b|\bpeserta\b"),
     ("coverage_status", 2, r"\biuran\b"),
