@@ -311,7 +311,7 @@ class Conversations:
         if said.digits.nik:
             return await eligibility.check_intent(turn, said), False
         if said.death_at_work:
-            return claims.jkk_death(turn), True
+            return claims.jkk_death(turn, condolence=said.death_reported), True
         generic = said.faq is None or said.faq.entry.id in GENERIC_FOR_DEATH
         if said.death and generic and not _about_programme_only(said):
             # "ayah sy meninggal kemarin, dia peserta sigap, ngurusnya kmn?": the JKM claim, not a check;

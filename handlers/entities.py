@@ -146,6 +146,12 @@ def names_relative(text: str) -> bool:
     return bool(_RELATIVE.search(_PHONE_OWNER.sub(" ", text.lower())))
 
 
+def names_someone(text: str) -> bool:
+    """Any relative or acquaintance is named ("suami meninggal ditabrak", "abang ojol ane"), even without
+    a possessive; honorifics that address the bot are left out."""
+    return bool(_FAMILY.search(_without_vocative(text.lower())))
+
+
 # Language ------------------------------------------------------------------------------------------------
 
 _ENGLISH = frozenset(

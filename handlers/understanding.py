@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from handlers import faq
-from handlers.entities import Digits, detect_language, digits_in, escape_of, family_reference, yes_or_no
+from handlers.entities import (
+    Digits,
+    detect_language,
+    digits_in,
+    escape_of,
+    family_reference,
+    names_someone,
+    yes_or_no,
+)
 from handlers.nlu import Understanding, normalise, understand
 
 _QUESTION = re.compile(
@@ -159,6 +167,7 @@ class Said:
             and _ILLNESS.search(self.lowered)
             and not ACCIDENT.search(self.lowered)
             and _WORK_CUE.search(self.lowered)
+            and not _NEGATED_WORK.search(self.lowered)  # "kagak lagi narik, sakit aja di rumah"
         )
 
     @property
@@ -188,12 +197,20 @@ class Said:
         hypothetical = re.search(
             r"\b(kalau|kalo|klo|jika|jikalau|bila|apabila|seandainya|misal\w*|if|in case)\b", self.lowered
         )
-        someone = self.family or re.search(r"\b(saya|sy|aku|gw|kami|my|our)\b", self.lowered)
+        someone = (
+            self.family
+            or names_someone(self.lowered)
+            or re.search(
+                r"\b(saya|sy|aku|gw|gue|gua|ane|aye|kami|kita|my|our|beliau|almarhum\w*|kemarin|kemaren|tadi|barusan"
+                r"|yesterday|last (night|week))\b",
+                self.lowered,
+            )
+        )
         return bool(_DEATH.search(self.lowered) and someone) and not hypothetical
 
     @property
     def death(self) -> bool:
-        return bool(_DEATH.search(self.lowered) or re.search(r"\b(jkm|ahli waris|beasiswa)\b", self.lowered))
+        return bool(_DEATH.search(self.lowered) or re.search(r"\b(jkm|ahli waris\w*|beasiswa)\b", self.lowered))
 
 
 # "dont", "cant", "im" typed without the apostrophe: the patterns are written for "don't", "can't", "i'm".

@@ -163,8 +163,8 @@ def accident(turn: Turn, said: Said | None = None) -> list[Reply]:
     text = (lead + "\n\n" if lead else "") + _(
         "Jika mengalami kecelakaan kerja (termasuk di perjalanan pergi/pulang kerja):\n"
         "1. Berobat dulu. Jika bisa, pilih rumah sakit/klinik mitra BPJS Ketenagakerjaan (PLKK).\n"
-        "2. Laporkan ke BPJS Ketenagakerjaan paling lambat 2×24 jam setelah kejadian. Keluarga boleh "
-        "melaporkan.\n"
+        "2. Laporkan ke BPJS Ketenagakerjaan dan dinas tenaga kerja setempat paling lambat 2×24 jam setelah "
+        "kejadian. Keluarga boleh melaporkan.\n"
         "3. Siapkan: kartu/nomor KPJ, KTP, surat keterangan dokter, dan kuitansi biaya bila berobat di "
         "fasilitas bukan mitra.\n"
         "Manfaat JKK: biaya perawatan sesuai kebutuhan medis, santunan selama tidak bisa bekerja, dan "
@@ -219,12 +219,14 @@ def jkm_claim(turn: Turn, condolence: bool = False, illness_at_work: bool = Fals
     ]
 
 
-def jkk_death(turn: Turn) -> list[Reply]:
-    """A death from a work accident (including the commute) is a JKK claim, not JKM (brief §2)."""
+def jkk_death(turn: Turn, condolence: bool = True) -> list[Reply]:
+    """A death from a work accident (including the commute) is a JKK claim, not JKM (brief §2). `condolence`:
+    the message tells of a death that happened (not "what if I die at work?")."""
     _ = turn._
     turn.remember_topic(CLAIM_TOPIC)
-    text = _(
-        "Turut berduka cita. Jika peserta meninggal karena kecelakaan kerja (termasuk di perjalanan "
+    lead = _("Turut berduka cita atas kepergiannya.") + "\n" if condolence else ""
+    text = lead + _(
+        "Jika peserta meninggal karena kecelakaan kerja (termasuk di perjalanan "
         "pergi/pulang kerja, atau saat narik/bekerja), yang berlaku adalah JKK (Jaminan Kecelakaan Kerja), "
         "bukan JKM:\n"
         "• santunan kematian 48× penghasilan bulanan yang dilaporkan (48 kali), paling sedikit sebesar santunan JKM;\n"
@@ -256,7 +258,7 @@ async def jkk_death_button(turn: Turn, argument: str) -> list[Reply]:
 @router.intent("claim_help")
 async def claim_intent(turn: Turn, said: Said) -> list[Reply]:
     if said.death_at_work:
-        return jkk_death(turn)
+        return jkk_death(turn, condolence=said.death_reported)
     if said.death:
         return jkm_claim(turn, illness_at_work=said.illness_at_work)
     if said.accident_off_work:
