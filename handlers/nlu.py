@@ -88,6 +88,14 @@ SLANG = {
     "bhs": "bahasa", "bhsa": "bahasa", "bahsa": "bahasa", "indo": "indonesia",
     "bnyk": "banyak", "bgt": "banget", "ye": "ya", "yoi": "ya", "dong": "dong", "kpd": "kepada", "td": "tadi",
     "gelem": "mau", "soko": "dari", "teko": "dari", "ojo": "jangan", "ora": "tidak", "dudu": "bukan",
+    # what a verification dead end or a claim is typed with: "hp pnjman", "ga bw kk", "kclkaan wktu narik"
+    "pnjm": "pinjam", "pnjem": "pinjam", "pinjm": "pinjam", "pinjem": "pinjam", "minjem": "pinjam",
+    "pnjman": "pinjaman", "pinjeman": "pinjaman", "pnjaman": "pinjaman", "tmn": "teman", "temen": "teman",
+    "bw": "bawa", "bwa": "bawa", "nmr": "nomor", "nmor": "nomor", "br": "baru", "brgkt": "berangkat",
+    "brangkat": "berangkat", "wktu": "waktu", "wkt": "waktu", "ktinggalan": "ketinggalan",
+    "ketinggalen": "ketinggalan", "ilng": "hilang", "ilang": "hilang", "pny": "punya", "pnya": "punya",
+    "kclkaan": "kecelakaan", "kclakaan": "kecelakaan", "klaimny": "klaim", "mninggal": "meninggal",
+    "meningal": "meninggal", "mnggl": "meninggal", "almh": "almarhumah", "alm": "almarhum",
 }  # fmt: skip
 
 # (intent, weight, pattern on the normalised text). Strong signals weigh 3, weak ones 1.

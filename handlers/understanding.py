@@ -158,59 +158,70 @@ class Said:
     def about_program(self) -> bool:
         return bool(_PROGRAM_WORDS.search(self.lowered) or _PROGRAM_WORDS.search(self.normalised))
 
+    @cached_property
+    def claim_text(self) -> str:
+        """The message as typed and as normalised ("alm suami mninggal kclkaan wktu narik" → "… meninggal
+        kecelakaan waktu …"), on separate lines so that no pattern spans both: what a death or an accident
+        is read from."""
+        if self.normalised == self.lowered:
+            return self.lowered
+        return self.lowered + "\n" + self.normalised
+
     @property
     def illness_at_work(self) -> bool:
         """A death from an illness while working ("kena serangan jantung pas lagi narik"): not an accident, so
         not a JKK death on the bot's word; BPJS Ketenagakerjaan decides."""
         return bool(
-            _DEATH.search(self.lowered)
-            and _ILLNESS.search(self.lowered)
-            and not ACCIDENT.search(self.lowered)
-            and _WORK_CUE.search(self.lowered)
-            and not _NEGATED_WORK.search(self.lowered)  # "kagak lagi narik, sakit aja di rumah"
+            _DEATH.search(self.claim_text)
+            and _ILLNESS.search(self.claim_text)
+            and not ACCIDENT.search(self.claim_text)
+            and _WORK_CUE.search(self.claim_text)
+            and not _NEGATED_WORK.search(self.claim_text)  # "kagak lagi narik, sakit aja di rumah"
         )
 
     @property
     def death_at_work(self) -> bool:
         """A death from a work accident (JKK), not a non-work death (JKM)."""
-        if _NEGATED_WORK.search(self.lowered):
+        if _NEGATED_WORK.search(self.claim_text):
             return False  # "meninggal bukan karena kerja, sakit biasa": JKM
-        if _ILLNESS.search(self.lowered) and not ACCIDENT.search(self.lowered):
+        if _ILLNESS.search(self.claim_text) and not ACCIDENT.search(self.claim_text):
             return False  # "serangan jantung pas narik": an illness, not an accident
-        if not (_DEATH.search(self.lowered) and _AT_WORK.search(self.lowered)):
+        if not (_DEATH.search(self.claim_text) and _AT_WORK.search(self.claim_text)):
             return False
         # "kecelakaan motor pas pulang sekolah": an accident, but not at work (JKM, not JKK).
-        return bool(_WORK_CUE.search(self.lowered) or not _NOT_WORK.search(self.lowered))
+        return bool(_WORK_CUE.search(self.claim_text) or not _NOT_WORK.search(self.claim_text))
 
     @property
     def accident_off_work(self) -> bool:
         """An accident that did not happen at work or on the way to or from it: not a JKK claim."""
-        if not ACCIDENT.search(self.lowered):
+        if not ACCIDENT.search(self.claim_text):
             return False
         return bool(
-            _OFF_WORK.search(self.lowered) or (_LEISURE.search(self.lowered) and not _WORK_CUE.search(self.lowered))
+            _OFF_WORK.search(self.claim_text)
+            or (_LEISURE.search(self.claim_text) and not _WORK_CUE.search(self.claim_text))
         )
 
     @property
     def death_reported(self) -> bool:
         """A death that happened ("bapak saya meninggal"), not a hypothetical one ("kalau meninggal?")."""
         hypothetical = re.search(
-            r"\b(kalau|kalo|klo|jika|jikalau|bila|apabila|seandainya|misal\w*|if|in case)\b", self.lowered
+            r"\b(kalau|kalo|klo|jika|jikalau|bila|apabila|seandainya|misal\w*|if|in case)\b", self.claim_text
         )
         someone = (
             self.family
-            or names_someone(self.lowered)
+            or names_someone(self.claim_text)
             or re.search(
                 r"\b(saya|sy|aku|gw|gue|gua|ane|aye|kami|kita|my|our|beliau|almarhum\w*|kemarin|kemaren|tadi|barusan"
                 r"|yesterday|last (night|week))\b",
-                self.lowered,
+                self.claim_text,
             )
         )
-        return bool(_DEATH.search(self.lowered) and someone) and not hypothetical
+        return bool(_DEATH.search(self.claim_text) and someone) and not hypothetical
 
     @property
     def death(self) -> bool:
-        return bool(_DEATH.search(self.lowered) or re.search(r"\b(jkm|ahli waris\w*|beasiswa)\b", self.lowered))
+        text = self.claim_text
+        return bool(_DEATH.search(text) or re.search(r"\b(jkm|ahli waris\w*|beasiswa)\b", text))
 
 
 # "dont", "cant", "im" typed without the apostrophe: the patterns are written for "don't", "can't", "i'm".
