@@ -121,6 +121,19 @@ def wanted_language(lowered: str) -> str | None:
 _NAMED = frozenset({"indonesia", "indonesian", "indo", "inggris", "english", "engris", "englis"})
 
 
+# Asked for outright ("pakai bahasa indonesia", "english please", "in english") or refused ("i don't speak
+# english"), as opposed to a question about the languages ("what languages do you speak?").
+def _requested(lowered: str) -> bool:
+    rest = _CANNOT.sub(" ", lowered)
+    return bool(_CANNOT.search(lowered) or _ASKED.search(rest) or re.search(r"\b(ganti|ubah|switch|change)\b", rest))
+
+
 @router.intent("change_language")
 async def language_intent(turn: Turn, said: Said) -> list[Reply]:
+    if said.is_question and not _requested(said.lowered):
+        # "what languages do you speak?", "is this bot in english?": answered, in the language it was asked in,
+        # with the other language one press away (the user's choice is not made for them).
+        if said.language and said.language != turn.lang:
+            turn.set_language(said.language, chosen=False)
+        return [turn.main_menu(turn._("Saya bisa menjawab dalam Bahasa Indonesia dan English. Pilih bahasa di menu."))]
     return change_language(turn, wanted_language(said.lowered) or ("en" if turn.lang == "id" else "id"))
