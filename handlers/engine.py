@@ -310,6 +310,9 @@ class Conversations:
         """A message answered for what it is. The flag: the answer leaves any pending step in place."""
         if said.digits.nik:
             return await eligibility.check_intent(turn, said), False
+        if turn.outcome and not turn.outcome_other and eligibility.was_someone_else(said):
+            # "oh iya itu punya ibu sy" after the result: that check was of someone else's record.
+            return await eligibility.checked_someone_else(turn), False
         if said.death_at_work:
             return claims.jkk_death(turn, condolence=said.death_reported), True
         generic = said.faq is None or said.faq.entry.id in GENERIC_FOR_DEATH

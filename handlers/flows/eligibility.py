@@ -636,8 +636,43 @@ _DONT_KEEP = re.compile(
 _KEEP_IT = re.compile(r"\b(di)?(simpan|simpen|simpenin|save|keep)\w*\b")
 
 
+# "eh itu tadi nik ibu saya", "itu punya bapak, bukan punya saya": the record just checked was someone else's.
+_WAS_OTHER = re.compile(
+    r"\b(itu|tadi|td|barusan|yg tadi|yang tadi|yang barusan|that|it was|that was)\b.{0,20}"
+    r"\b(nik|punya|milik|data|ktp)\b"
+    r"|\bbukan (punya|nik|data|milik) (saya|sy|aku|gw|gue)\b|\bnot (mine|my own|my nik)\b"
+)
+
+
+def was_someone_else(said: Said) -> bool:
+    return bool(said.family and not said.digits.nik and _WAS_OTHER.search(said.lowered))
+
+
+async def checked_someone_else(turn: Turn) -> list[Reply]:
+    """The last check turns out to be of someone else's NIK: its verification leaves this chat, and follow-ups
+    speak of "NIK yang dicek" (nothing of it may pass as the user's own)."""
+    _ = turn._
+    if await turn.uow.links.get(turn.msg.channel, turn.msg.user_key) is not None:
+        await turn.uow.links.delete(turn.msg.channel, turn.msg.user_key)
+    outcome = turn.outcome
+    turn.clear_state()
+    if outcome:
+        turn.remember_outcome(outcome, other=True)
+    return [
+        turn.main_menu(
+            _(
+                "Baik, jadi hasil tadi untuk NIK orang lain, bukan data Anda. Verifikasinya tidak disimpan di chat "
+                "ini, dan pertanyaan lanjutan saya jawab untuk NIK yang dicek itu. Untuk cek NIK Anda sendiri, "
+                "pilih “Cek kelayakan”."
+            )
+        )
+    ]
+
+
 @router.step(AWAITING_KEEP, reminder=_keep_reminder, cancel=_keep_cancel)
 async def keep_step(turn: Turn, said: Said) -> list[Reply] | None:
+    if was_someone_else(said):
+        return await checked_someone_else(turn)
     short = len(said.text.split()) <= 3 and not said.is_question
     words = " ".join(re.sub(r"[^\w ]+", " ", said.lowered).split())
     if short and (_KEEP_WORDS.match(words) or _NO_NEED.match(words)):
