@@ -458,6 +458,11 @@ _SELF_OR_CHECK = re.compile(
 # Where one question in a message ends and the next begins: "berapa iurannya, siapa yang bayar, dan kalau…".
 _CLAUSE_BREAK = re.compile(r"[?;!]+|,\s*|\.\s+|\b(?:terus|trs|trus|lalu|lantas|dan|sama|juga|and|also)\b")
 MAX_EXTRA_ANSWERS = 2
+# A clause that asks without a question mark: "trs klo kcelakaan dpt ap aj", "berapa iurannya".
+_ASKING = re.compile(
+    r"^(kalau|kalo|klo|kl|jika|bila|misal\w*|terus|trus|trs|lalu|if|and if|what if|how|what|when|where|who|why)\b"
+    r"|\b(apa|ap|apa saja|apa aja|berapa|brp|gimana|gmn|bagaimana|kapan|dimana|di mana|kemana|siapa|kenapa)\b"
+)
 
 
 def _other_questions(turn: Turn, said: Said, answered: set[str]) -> list[Reply]:
@@ -469,6 +474,9 @@ def _other_questions(turn: Turn, said: Said, answered: set[str]) -> list[Reply]:
     replies: list[Reply] = []
     for clause in clauses:
         part = read(clause)
+        asks = part.is_question or _ASKING.search(part.lowered) or _ASKING.search(part.normalised)
+        if not asks and not part.death:
+            continue  # "sy lagi di luar kota, kk di rumah": context for the first answer, not another question
         found = part.faq
         if found is not None and found.entry.second and found.score >= 3 and found.entry.id not in answered:
             answered.add(found.entry.id)
