@@ -200,6 +200,8 @@ def values(domain: Domain, _: Translator) -> dict[str, str]:
         "priority_max": str(policy.priority_desil_max),
         "office": office or _("kantor cabang BPJS Ketenagakerjaan terdekat"),
         "checks_per_day": str(policy.verification.checks_per_user_per_day),
+        "fails_allowed": str(policy.verification.failed_attempts_per_user),
+        "lockout_minutes": str(policy.verification.lockout_minutes),
         "days": str(policy.verification.verified_link_days),
         "minutes": str(policy.dialog_minutes),
     }

@@ -131,7 +131,7 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
     ("check_eligibility", 4, r"\bberhak\b|\bterpilih\b|\bseleksi\b|\b(get|got|be|was) (selected|chosen)\b"),
     ("check_eligibility", 1, r"\b(bisa|boleh) didaftarkan\b|\b(dapat|bisa|ikut) tidak\b"),
     ("check_eligibility", 5, r"\b(tau|tahu|lihat|liat|berapa) desil\b|\bdesil (saya|sy) berapa\b"),
-    ("check_eligibility", 3, r"\bcheck\b(?! (status|coverage))|\bam i eligible\b|\bqualify\b"),
+    ("check_eligibility", 3, r"\bcheck(ing)?\b(?! (status|coverage))|\bam i eligible\b|\bqualify\b"),
     (
         "check_eligibility",
         3,
