@@ -314,12 +314,15 @@ class Conversations:
             # "oh iya itu punya ibu sy" after the result: that check was of someone else's record.
             return await eligibility.checked_someone_else(turn), False
         if said.death_at_work:
-            return claims.jkk_death(turn, condolence=said.death_reported), True
+            return claims.jkk_death(turn, condolence=said.death_reported, said=said), True
         generic = said.faq is None or said.faq.entry.id in GENERIC_FOR_DEATH
         if said.death and generic and not _about_programme_only(said):
             # "ayah sy meninggal kemarin, dia peserta sigap, ngurusnya kmn?": the JKM claim, not a check;
             # "… meninggal, sakit biasa, dapet apa?": the JKM answer, not the general list of benefits.
-            return claims.jkm_claim(turn, condolence=said.death_reported, illness_at_work=said.illness_at_work), True
+            return (
+                claims.jkm_claim(turn, condolence=said.death_reported, illness_at_work=said.illness_at_work, said=said),
+                True,
+            )
         if said.accident_off_work:
             # "ditabrak pas jalan-jalan, bukan lagi kerja. bisa klaim?": not JKK, said so (not the JKK steps).
             return claims.accident_off_work(turn), True

@@ -103,16 +103,16 @@ def accident_lead(turn: Turn, said: Said | None) -> str:
         return (
             _(
                 "Catatan: menurut cek tadi, pemilik NIK yang dicek belum terdaftar sebagai peserta SIGAP, jadi "
-                "kecelakaan yang terjadi sekarang belum ditanggung lewat SIGAP. Perlindungannya berlaku setelah "
-                "didaftarkan (statusnya tampil di “Status kepesertaan”). Jika ia peserta BPJS Ketenagakerjaan "
-                "lewat jalur lain, langkahnya seperti di bawah."
+                "kecelakaan atau kematian yang terjadi sekarang belum ditanggung lewat SIGAP. Perlindungannya "
+                "berlaku setelah didaftarkan (statusnya tampil di “Status kepesertaan”). Jika ia peserta BPJS "
+                "Ketenagakerjaan lewat jalur lain, langkahnya seperti di bawah."
             )
             if other
             else _(
-                "Catatan: menurut cek tadi, Anda belum terdaftar sebagai peserta SIGAP, jadi kecelakaan yang "
-                "terjadi sekarang belum ditanggung lewat SIGAP. Perlindungannya berlaku setelah Anda didaftarkan "
-                "(statusnya tampil di “Status kepesertaan”). Jika Anda peserta BPJS Ketenagakerjaan lewat jalur "
-                "lain, langkahnya seperti di bawah."
+                "Catatan: menurut cek tadi, Anda belum terdaftar sebagai peserta SIGAP, jadi kecelakaan atau "
+                "kematian yang terjadi sekarang belum ditanggung lewat SIGAP. Perlindungannya berlaku setelah Anda "
+                "didaftarkan (statusnya tampil di “Status kepesertaan”). Jika Anda peserta BPJS Ketenagakerjaan "
+                "lewat jalur lain, langkahnya seperti di bawah."
             )
         )
     if outcome == "selected":
@@ -178,12 +178,17 @@ def accident(turn: Turn, said: Said | None = None) -> list[Reply]:
     ]
 
 
-def jkm_claim(turn: Turn, condolence: bool = False, illness_at_work: bool = False) -> list[Reply]:
+def jkm_claim(
+    turn: Turn, condolence: bool = False, illness_at_work: bool = False, said: Said | None = None
+) -> list[Reply]:
     """The JKM benefits and claim steps; `condolence`: the message tells of a death that happened;
     `illness_at_work`: a death from an illness while working, which the bot does not call a JKK death."""
     _ = turn._
     turn.remember_topic(CLAIM_TOPIC)
     lead = _("Turut berduka cita atas kepergiannya.") + "\n" if condolence else ""
+    covered = accident_lead(turn, said) if said is not None else ""
+    if covered:
+        lead += covered + "\n"
     if illness_at_work:
         lead += (
             _(
@@ -219,12 +224,15 @@ def jkm_claim(turn: Turn, condolence: bool = False, illness_at_work: bool = Fals
     ]
 
 
-def jkk_death(turn: Turn, condolence: bool = True) -> list[Reply]:
+def jkk_death(turn: Turn, condolence: bool = True, said: Said | None = None) -> list[Reply]:
     """A death from a work accident (including the commute) is a JKK claim, not JKM (brief §2). `condolence`:
     the message tells of a death that happened (not "what if I die at work?")."""
     _ = turn._
     turn.remember_topic(CLAIM_TOPIC)
     lead = _("Turut berduka cita atas kepergiannya.") + "\n" if condolence else ""
+    covered = accident_lead(turn, said) if said is not None else ""
+    if covered:
+        lead += covered + "\n"
     text = lead + _(
         "Jika peserta meninggal karena kecelakaan kerja (termasuk di perjalanan "
         "pergi/pulang kerja, atau saat narik/bekerja), yang berlaku adalah JKK (Jaminan Kecelakaan Kerja), "
@@ -258,9 +266,9 @@ async def jkk_death_button(turn: Turn, argument: str) -> list[Reply]:
 @router.intent("claim_help")
 async def claim_intent(turn: Turn, said: Said) -> list[Reply]:
     if said.death_at_work:
-        return jkk_death(turn, condolence=said.death_reported)
+        return jkk_death(turn, condolence=said.death_reported, said=said)
     if said.death:
-        return jkm_claim(turn, illness_at_work=said.illness_at_work)
+        return jkm_claim(turn, illness_at_work=said.illness_at_work, said=said)
     if said.accident_off_work:
         return accident_off_work(turn)
     return accident(turn, said)
