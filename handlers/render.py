@@ -209,14 +209,18 @@ def decision_text(
                 if regency
                 else _("Menurut DTSEN, Anda tinggal di luar Kota Bekasi.")
             ).format(regency=regency or "")
-            lines.append(
-                where
-                + " "
-                + _(
+            moved = (
+                _(
+                    "SIGAP khusus warga Kota Bekasi. Jika orang tersebut sudah pindah ke Kota Bekasi, ia bisa "
+                    "mengurus pindah datang di Disdukcapil, lalu memperbarui data DTSEN di kelurahan."
+                )
+                if other
+                else _(
                     "SIGAP khusus warga Kota Bekasi. Jika sudah pindah ke Kota Bekasi, urus pindah datang di "
                     "Disdukcapil, lalu perbarui data DTSEN di kelurahan."
                 )
             )
+            lines.append(where + " " + moved)
         case Status.ALREADY_COVERED:
             lines.append(
                 _(
