@@ -112,7 +112,8 @@ CONSENT_DECLINED = "consent_declined"
 async def on_consent(turn: Turn, agreed: bool, said: Said | None = None) -> list[Reply]:
     _ = turn._
     purpose = turn.data.get("purpose", "check")
-    other = bool(turn.data.get("other"))
+    # "iya, tapi ini buat bapak saya", "setuju, nik ibu sy 3275…": the consent, for someone else's record
+    other = bool(turn.data.get("other")) or bool(said is not None and said.family)
     if not agreed:
         turn.clear_state()
         turn.remember_topic(CONSENT_DECLINED)  # a later typed "ya udah deh setuju" takes the consent
@@ -579,6 +580,8 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
             )
         ]
     if digits.kk4 or digits.nik or looks_like_digits_answer(said.text):
+        if said.family and not turn.data.get("other"):
+            turn.update_data(other=True)  # "0123, itu kk ibu saya": the record checked is the mother's
         return await on_kk4(turn, digits.kk4 or digits.nik or said.text)
     if _CONFUSED.search(said.lowered) and said.faq is not None and said.faq.entry.follow_up:
         return [_faq_reply(turn, "kk_missing"), _kk4_reminder(turn)]  # what the 4 digits are, and where
