@@ -319,6 +319,17 @@ _ENGLISH = frozenset(
         "ask",
         "years",
         "old",
+        "claim",
+        "report",
+        "documents",
+        "papers",
+        "hospital",
+        "passed",
+        "away",
+        "live",
+        "near",
+        "which",
+        "one",
     ]
 )
 _INDONESIAN = frozenset(
@@ -376,7 +387,6 @@ _INDONESIAN = frozenset(
         "pekerja",
         "kecelakaan",
         "meninggal",
-        "kelurahan",
         "daftar",
         "tolong",
         "mohon",
@@ -411,6 +421,9 @@ def detect_language(text: str) -> str | None:
     if english >= 3 and indonesian == 0 and english >= len(words) * 0.5:
         return "en"
     if english >= 2 and indonesian == 0 and english >= len(words) * 0.4:
+        return "en"
+    # English with one Indonesian word in it ("my husband meninggal yesterday, how do I claim?")
+    if english >= 4 and indonesian == 1 and english >= len(words) * 0.5:
         return "en"
     if indonesian >= 2 and english <= indonesian // 3:
         return "id"
