@@ -81,10 +81,14 @@ _OFF_WORK = re.compile(
     r"|\blagi (ga|gak|nggak|ngga|tidak|tdk) (kerja|bekerja|narik|ngojek|nyupir|jualan|dagang)\b"
     r"|\bbukan (kecelakaan )?(kerja|karena kerja)\b|\bnot (a )?work[- ]related\b|\b(wasn't|was not) (at work|working)\b"
     r"|\b(libur|off) (kerja|narik|ngojek|jualan|dagang)\b|\b(day off|off duty)\b"
+    r"|(?<!now )(?<!i'm )(?<!am )(?<!still )\bnot (working|at work|on duty|on the job)\b"
 )
 _LEISURE = re.compile(
     r"\b(liburan|hari libur|mudik|jalan-jalan|jalan jalan|jalan2|rekreasi|piknik|wisata|tamasya|holiday|vacation"
     r"|on a trip|sightseeing)\b"
+    # one's own children to school: a family errand, not a paid ride
+    r"|\b(antar|anter|nganter|ngantar|ngantarin|nganterin|jemput|jemputin)\s+anak\s+(saya|sy|aku|gw|gue)\b"
+    r"|\b(taking|picking up|dropping off|driving) my (kids|children|son|daughter|child)\b"
 )
 
 # Asking for a person to answer (a ticket), as opposed to asking for contact details (the Bantuan text).
