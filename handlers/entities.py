@@ -103,8 +103,12 @@ _HOLDER = re.compile(
     r"\b(ktp|e-?ktp|kk|kartu keluarga|kartu|card|id card|family card)(nya)?\b.{0,20}?"
     r"\b(dibawa|kebawa|dipegang|dipinjam|dipinjem|disimpan|disimpen|dititip\w*|ada (di|sama|sm|ama|pada)"
     r"|lagi (di|sama|sm)|ketinggalan (di|sama)|sama|sm|ama|is with|with|kept by|taken by)"
-    r"\s+(my |our |the )?(?:" + _FAMILY.pattern + r")"
+    r"\s+(di |ke |at |in )?(rumah |lemari |tempat |kamar |kontrakan |kosan |kampung |house |place )?"
+    r"(my |our |the )?(?:" + _FAMILY.pattern + r")"
     r"(\s+(saya|sy|aku|gw|ku|my))?"
+    # "kk ada di rumah ibu", "ktp ketinggalan di kontrakan abang": where the card is
+    r"|\b(di|ke|at|in)\s+(rumah|lemari|tempat|kamar|kontrakan|kosan|kampung|house|place)\s+(my |our )?"
+    r"(?:" + _FAMILY.pattern + r")"
 )
 
 

@@ -93,6 +93,9 @@ _ASKED = re.compile(
     r"|speak|berbahasa)\s+(ke\s+)?(bahasa\s+|bhs\s+)?" + _LANG + r"\b"
     r"|\b" + _LANG + r"\s+(aja|saja|dong|please|pls|plz|only|ya|deh|lah)\b"
     r"|^(bahasa\s+|bhs\s+)?" + _LANG + r"[.!?\s]*$"
+    # English speakers call Indonesian "Bahasa": "can you answer in bahasa please"
+    r"|\b(in|speak|use|using|reply in|answer in|switch to|change to)\s+(?P<bahasa>bahasa)\b"
+    r"(?!\s+(inggris|english|indonesia))"
 )
 _NAMED_LANGUAGE = re.compile(r"\b" + _LANG + r"\b")
 _INDONESIAN_NAMES = frozenset({"indonesia", "indonesian", "indo"})
@@ -108,7 +111,9 @@ def wanted_language(lowered: str) -> str | None:
     it names; None when it names none ("ganti bahasa")."""
     cannot = _CANNOT.search(lowered)
     rest = _CANNOT.sub(" ", lowered)
-    asked = [next(g for g in m.groups() if g in _NAMED) for m in _ASKED.finditer(rest)]
+    asked = [
+        "indonesia" if m.group("bahasa") else next(g for g in m.groups() if g in _NAMED) for m in _ASKED.finditer(rest)
+    ]
     if asked:
         return _code(asked[-1])
     if cannot:
