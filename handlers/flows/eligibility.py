@@ -584,7 +584,7 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
             turn.update_data(other=True)  # "0123, itu kk ibu saya": the record checked is the mother's
         return await on_kk4(turn, digits.kk4 or digits.nik or said.text)
     if _CONFUSED.search(said.lowered) and said.faq is not None and said.faq.entry.follow_up:
-        return [_faq_reply(turn, "kk_missing"), _kk4_reminder(turn)]  # what the 4 digits are, and where
+        return [_faq_reply(turn, "kk_what"), _kk4_reminder(turn)]  # what the 4 digits are, and where
     if said.faq is not None:
         return None
     if said.family and not turn.data.get("other") and not said.is_question:
@@ -601,6 +601,9 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
                 (turn.cancel_button(), turn.menu_button()),
             )
         ]
+    if (said.is_question or _CONFUSED.search(said.lowered)) and not _DONT_KNOW.search(said.lowered):
+        # "kk itu kartu keluarga kan?", "gak ngerti 4 digit terakhir": what the KK number is, with an example
+        return [_faq_reply(turn, "kk_what"), _kk4_reminder(turn)]
     if _DONT_KNOW.search(said.lowered) or _ABOUT_KK.search(said.lowered):
         return [_faq_reply(turn, "kk_missing"), _kk4_reminder(turn)]
     # Another flow may take over, but not a new check: this one is half done ("cek kelayakan" again).
