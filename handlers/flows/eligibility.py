@@ -39,6 +39,7 @@ _DONT_KNOW = re.compile(
     r"|\bdon.t (know|remember|have)\b|\bforgot\b"
 )
 _ABOUT_KK = re.compile(r"\b(kk|kartu keluarga|family card)\b")
+_ABOUT_CARDS = re.compile(r"\b(nik|ktp|e-?ktp|kk|kartu|card|id|number|nomor|nomer|digit\w*|angka)\b")
 _LATER = re.compile(r"\b(nanti|entar|ntar|nnti|besok|later|tomorrow)\b")
 # "bentar sy cari ktp dulu", "wait, let me find my card": the user will answer, just not yet.
 _WAIT = re.compile(
@@ -516,14 +517,15 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
                 (turn.cancel_button(), turn.menu_button()),
             )
         ]
-    if said.faq is not None:
-        return None
-    if _waiting(said):  # "bentar ya kak", "wait, let me find it": the prompt stays, kindly
+    if _waiting(said) and not said.is_question:
+        # "bentar ya kak", "hang on, getting my card": the prompt stays, kindly (not an answer about the card)
         return [
             Reply(
                 _("Baik, silakan. Kalau sudah ada, ketik NIK-nya di sini."), (turn.cancel_button(), turn.menu_button())
             )
         ]
+    if said.faq is not None:
+        return None
     if _DONT_KNOW.search(said.lowered):
         # "lupa kk nya yg mana" (after a mismatch, the NIK is asked again): the KK, not the KTP, is missing;
         # "sy cuma tau nik ibu, nik sy sendiri ga tau": what is missing is the user's own NIK.
@@ -532,12 +534,15 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
     if said.family and not said.is_question:  # "sy punya 2 anak, bisa ikut?" asks, it names no record
         turn.update_data(other=True)
         return [ask_nik(turn)]
-    if said.answer is False:
+    if said.bare_answer is False:  # "ga jadi", "no" — not "it still says no match, why?"
         turn.clear_state()
         return [turn.main_menu(_("Baik, tidak jadi cek. Tidak ada yang diproses."))]
     leaving = said.intent not in ("out_of_scope", "menu", "check_eligibility") and strong(said)
     if leaving or (said.is_question and said.about_program):
         return None
+    if said.is_question and _ABOUT_CARDS.search(said.lowered):
+        # "is the NIK the number at the top of the KTP?": where the NIK is, and the prompt again
+        return [_faq_reply(turn, "nik_where"), _nik_reminder(turn)]
     return [
         Reply(
             _(
