@@ -62,7 +62,9 @@ _NOT_WORK = re.compile(
 ACCIDENT = re.compile(
     r"\b(kecelakaan|kecelakan|kclkaan|kecelakaan\w*|tabrakan|ketabrak|ditabrak|tertabrak|keserempet|diserempet"
     r"|terserempet|kesenggol|disenggol|nabrak|menabrak|terlindas|kelindes|dilindas|terjatuh|jatuh dari|luka\w*"
-    r"|terluka|cedera|patah tulang|accident\w*|crash\w*|injur\w*|hit by|fell off|knocked (down|over)|run over)\b"
+    r"|terluka|cedera|patah tulang|accident\w*|crash\w*|injur\w*|hit by|fell off|knocked (down|over)|run over"
+    r"|slip|selip|tergelincir|kepleset|kepeleset|terpeleset|terguling|terbalik|terbentur|kebentur|kejepit|terjepit"
+    r"|kesetrum|tersetrum|keseleo|terkilir|memar|lecet\w*|berdarah|slipped|skidded|fractured|sprained|bleeding)\b"
     r"|\bjatuh\b(?!\s+(tempo|sakit|miskin|cinta|hati|pada|ke tangan))"
 )
 
