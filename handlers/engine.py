@@ -409,7 +409,8 @@ class Conversations:
             offered = [choice for choice in choices if choice.partition(":")[0] in TAKEN_UP_BY_YES]
             if offered:
                 return await self._button(turn, offered[0])
-            return None
+            # "ya" after an answer that offered nothing: acknowledged, never "belum mengerti"
+            return [turn.main_menu(turn._("Baik. Ada lagi yang bisa saya bantu?"))]
         if not BARE_NO.fullmatch(" ".join(re.sub(r"[^\w ]+", " ", said.lowered).split())):
             return None  # "harga bbm naik ga": a question ending in "ga", not a no
         back = _way_back(turn)
