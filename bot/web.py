@@ -241,17 +241,18 @@ async def run_due_jobs(app: App, owner: str, now: Callable[[], datetime] | None 
             notices = await queue_notices(app.store, app.domain, app.today(), clock())
             log.info("lifecycle notices queued: %s", dict(notices.queued))
         else:
-            reminded = escalated = 0
+            reminded = escalated = closed = 0
             more = True
             while more:  # a slice per transaction: a backlog does not hold the write lock for long
                 async with app.store.uow() as uow:
                     timers = await run_sla(uow, clock(), app.domain, limit=SLA_SLICE)
-                reminded, escalated, more = (
+                reminded, escalated, closed, more = (
                     reminded + len(timers.reminded),
                     escalated + len(timers.escalated),
+                    closed + len(timers.closed),
                     timers.more,
                 )
-            log.info("ticket timers: %s reminded, %s escalated", reminded, escalated)
+            log.info("ticket timers: %s reminded, %s escalated, %s quiet closed", reminded, escalated, closed)
         ran.append(name)
     return ran
 

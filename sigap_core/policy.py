@@ -108,6 +108,9 @@ class Tickets:
     # Texts (question, answers, notes) of a closed ticket are deleted this many days after it closed; the
     # anonymous figures stay for the report.
     text_days: int = 90
+    # An answered ticket the citizen has not written to for this many days closes by itself (0: never), with
+    # the same one rating question a staff close sends; so its texts reach retention.
+    close_answered_after_days: int = 14
 
     @property
     def escalation_working_days(self) -> float:
@@ -139,9 +142,12 @@ def _tickets(section: dict[str, Any]) -> Tickets:
         first_response_working_days=float(section.get("first_response_working_days", 2)),
         office_hours=hours,
         text_days=int(section.get("text_days", 90)),
+        close_answered_after_days=int(section.get("close_answered_after_days", 14)),
     )
     if tickets.first_response_working_days <= 0 or tickets.text_days < 1:
         raise PolicyError("tickets: first_response_working_days and text_days must be positive")
+    if tickets.close_answered_after_days < 0:
+        raise PolicyError("tickets: close_answered_after_days must be 0 (never) or more")
     return tickets
 
 

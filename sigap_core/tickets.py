@@ -98,6 +98,8 @@ class TicketView:
     rating: str | None = None
     lang: str = "id"
     erased: bool = False  # closed by the citizen's "hapus data saya": its texts are gone
+    transferred_from: str = ""  # the kelurahan code the ticket was first asked in, if it moved since
+    transfers: int = 0
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ class TicketResult:
 class SlaRun:
     reminded: list[int] = field(default_factory=list)
     escalated: list[int] = field(default_factory=list)
+    closed: list[int] = field(default_factory=list)  # answered tickets closed after the quiet period
     more: bool = False  # `limit` was reached: more may be due
 
 
@@ -179,7 +182,14 @@ def expected_answer(domain: Domain, now: datetime, lang: str) -> str:
     )
 
 
-def _view(ticket: models.Ticket, question: str, now: datetime, *, erased: bool = False) -> TicketView:
+def _view(
+    ticket: models.Ticket,
+    question: str,
+    now: datetime,
+    *,
+    erased: bool = False,
+    moves: Sequence[tuple[str, str]] = (),
+) -> TicketView:
     created = aware(ticket.created_at) or now
     return TicketView(
         id=ticket.id,
@@ -200,13 +210,16 @@ def _view(ticket: models.Ticket, question: str, now: datetime, *, erased: bool =
         rating=ticket.rating,
         lang=ticket.lang,
         erased=erased,
+        transferred_from=moves[0][0] if moves else "",
+        transfers=len(moves),
     )
 
 
 async def _views(uow: UnitOfWork, tickets: Sequence[models.Ticket], now: datetime) -> list[TicketView]:
     questions = await uow.tickets.questions(t.id for t in tickets)
     erased = await uow.tickets.erased(t.id for t in tickets if not t.user_key)
-    return [_view(t, questions.get(t.id, ""), now, erased=t.id in erased) for t in tickets]
+    moves = await uow.tickets.transfers(t.id for t in tickets)
+    return [_view(t, questions.get(t.id, ""), now, erased=t.id in erased, moves=moves.get(t.id, ())) for t in tickets]
 
 
 async def _one_view(uow: UnitOfWork, ticket: models.Ticket, now: datetime) -> TicketView:
@@ -769,14 +782,41 @@ async def close(uow: UnitOfWork, staff: models.Staff, ticket_id: int, now: datet
     question = _("Tiket {number} sudah ditutup oleh petugas. Apakah jawaban ini membantu?").format(
         number=ticket_number(ticket.id)
     )
+    await _ask_rating(uow, ticket, question, now)
+    log.info("ticket %s closed by staff %s", ticket.id, staff.id)
+    return TicketResult(await _one_view(uow, ticket, now))
+
+
+async def _ask_rating(uow: UnitOfWork, ticket: models.Ticket, question: str, now: datetime) -> None:
     buttons = [(f"tiket_nilai:{ticket.id}:up", "👍"), (f"tiket_nilai:{ticket.id}:down", "👎")]
     # Outside WhatsApp's window: the ticket template; the citizen's next message shows the question with its
     # buttons (`take_unread`), and a typed 👍/👎 counts too (`rating_pending`, `typed_vote`).
     await _tell_citizen(
         uow, ticket, KIND_RATING, question, now, buttons=buttons, template=ticket_template(ticket_number(ticket.id))
     )
-    log.info("ticket %s closed by staff %s", ticket.id, staff.id)
-    return TicketResult(await _one_view(uow, ticket, now))
+
+
+async def close_quiet(uow: UnitOfWork, now: datetime, domain: Domain, *, limit: int | None = None) -> list[int]:
+    """Close the answered tickets the citizen has not written to for `close_answered_after_days`, each with
+    the one rating question, once even across processes. The ids closed (at most `limit`)."""
+    days = domain.policy.tickets.close_answered_after_days
+    if days <= 0:
+        return []
+    before = now - timedelta(days=days)
+    closed = await uow.tickets.close_quiet(await uow.tickets.quiet_answered(before, limit), before, now)
+    for ticket_id in closed:
+        ticket = await uow.tickets.get(ticket_id, lock=True)  # fresh from the row this call just closed
+        if ticket is None or not ticket.user_key:
+            continue
+        _ = Translator(ticket.lang)
+        question = _(
+            "Tiket {number} kami tutup karena tidak ada pesan lagi selama {days} hari. "
+            'Apakah jawaban petugas membantu? Kalau masih perlu bantuan, ketik "tanya petugas".'
+        ).format(number=ticket_number(ticket.id), days=days)
+        await _ask_rating(uow, ticket, question, now)
+    if closed:
+        log.info("ticket timers: %s quiet answered tickets closed", len(closed))
+    return closed
 
 
 # Timers ---------------------------------------------------------------------------------------------------
@@ -821,6 +861,8 @@ async def run_sla(uow: UnitOfWork, now: datetime, domain: Domain, *, limit: int 
 
         await _tell_staff(uow, view, escalation, admins, now, KIND_SLA)
         run.escalated.append(ticket_id)
+    run.closed = await close_quiet(uow, now, domain, limit=limit)
+    run.more = run.more or (limit is not None and len(run.closed) == limit)
     if run.reminded or run.escalated:
         log.info("ticket timers: %s reminders, %s escalations", len(run.reminded), len(run.escalated))
     return run

@@ -31,7 +31,7 @@ AGE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 EXPORT_COLUMNS = (
     "number", "kode_kelurahan", "kelurahan", "kecamatan", "channel", "topic", "state", "created_at", "due_at",
     "first_response_at", "first_response_working_hours", "within_sla", "closed_at", "closed_without_answer",
-    "erased", "rating",
+    "erased", "transferred_from", "transfers", "rating",
 )  # fmt: skip
 
 
@@ -177,6 +177,8 @@ def _row(app: App, view: TicketView, now: datetime) -> dict[str, object]:
         "closed_at": _wib(view.closed_at),
         "closed_without_answer": view.state == "closed" and first is None and not view.erased,
         "erased": view.erased,
+        "transferred_from": view.transferred_from,
+        "transfers": view.transfers,
         "rating": view.rating or "",
     }
 

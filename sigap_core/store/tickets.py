@@ -147,6 +147,24 @@ class TicketRepository:
         query = select(m.ticket_id).where(m.ticket_id.in_(ids), m.author == EVENT, m.text == ERASED)
         return set((await self.session.execute(query)).scalars())
 
+    async def transfers(self, ticket_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+        """Each ticket's moves between kelurahan as (from code, to code), oldest first; codes only."""
+        ids = sorted(set(ticket_ids))
+        if not ids:
+            return {}
+        m = models.TicketMessage
+        query = (
+            select(m.ticket_id, m.text)
+            .where(m.ticket_id.in_(ids), m.author == EVENT, m.text.startswith(f"{TRANSFERRED} "))
+            .order_by(m.id)
+        )
+        moves: dict[int, list[tuple[str, str]]] = {}
+        for ticket_id, text in (await self.session.execute(query)).all():
+            codes = text.split()[1:]
+            if len(codes) == 2:
+                moves.setdefault(ticket_id, []).append((codes[0], codes[1]))
+        return moves
+
     async def ticket_of_broadcast(self, broadcast_id: int) -> int | None:
         n = models.TicketNotice
         query = select(n.ticket_id).where(n.broadcast_id == broadcast_id)
@@ -184,6 +202,40 @@ class TicketRepository:
         if limit is not None:
             query = query.limit(limit)
         return list((await self.session.execute(query)).scalars())
+
+    async def quiet_answered(self, updated_before: datetime, limit: int | None = None) -> list[int]:
+        """Answered tickets nobody has written to since `updated_before`, oldest first."""
+        t = models.Ticket
+        query = select(t.id).where(t.state == "answered", t.updated_at < updated_before).order_by(t.updated_at, t.id)
+        if limit is not None:
+            query = query.limit(limit)
+        return list((await self.session.execute(query)).scalars())
+
+    async def close_quiet(self, ticket_ids: Sequence[int], updated_before: datetime, now: datetime) -> list[int]:
+        """Close those of these tickets that are still answered and quiet since `updated_before`; the ids this
+        call closed. One statement, rows another transaction holds skipped (as `stamp_once`): a citizen's
+        message arriving meanwhile reopens the ticket instead, and two processes never close the same one."""
+        if not ticket_ids:
+            return []
+        t = models.Ticket
+        candidate = aliased(t, name="candidate")
+        quiet = (candidate.state == "answered") & (candidate.updated_at < updated_before)
+        free = (
+            select(candidate.id)
+            .where(candidate.id.in_(sorted(set(ticket_ids))), quiet)
+            .order_by(candidate.id)
+            .with_for_update(of=candidate, skip_locked=True)
+            .cte("free")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        connection = await self.session.connection()
+        result = await connection.execute(
+            update(t)
+            .where(t.id.in_(select(free.c.id)), t.state == "answered", t.updated_at < updated_before)
+            .values(state="closed", closed_at=now, updated_at=now)
+            .returning(t.id)
+        )
+        return sorted(row[0] for row in result.all())
 
     async def stamp_once(self, column: str, ticket_ids: Sequence[int], now: datetime) -> list[int]:
         """Set `reminded_at` or `escalated_at` on those of these tickets where it is still NULL; the ids this

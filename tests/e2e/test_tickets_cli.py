@@ -147,7 +147,9 @@ def test_export_writes_metadata_without_texts_to_csv_and_xlsx(
         closed["kecamatan"],
         closed["closed_without_answer"],
         closed["erased"],
-    ) == ("closed", "up", "True", "Bekasi Timur", "False", "False")
+        closed["transferred_from"],
+        closed["transfers"],
+    ) == ("closed", "up", "True", "Bekasi Timur", "False", "False", "", "0")
     # Unanswered: late once its deadline (office time, so it depends on today's weekday) has passed.
     late = rows[0]["due_at"] <= datetime.now(WIB).strftime("%Y-%m-%d %H:%M")
     assert rows[0]["first_response_at"] == "" and rows[0]["within_sla"] == ("False" if late else "")
@@ -162,6 +164,54 @@ def test_export_writes_metadata_without_texts_to_csv_and_xlsx(
     assert values[1][:3] == [f"#{ids['new']}", MARGAHAYU, "Margahayu"]
     wrong = sigap_here(environment, "tickets", "export", str(tmp_path / "t.pdf"), check=False)
     assert wrong.returncode == 1 and ".csv or .xlsx" in wrong.stderr
+
+
+async def _seed_transferred(directory: Path, url: str) -> int:
+    """One ticket asked in Bekasijaya, moved by its staff to Margahayu."""
+    settings = Settings(var_dir=directory / "var", secret_key=TEST_SECRET, _env_file=None)  # type: ignore[call-arg]
+    app = await bootstrap(settings, url)
+    now = datetime.now(UTC)
+    try:
+        async with app.store.uow() as uow:
+            staff = await uow.staff.add(
+                models.Staff(
+                    channel="telegram",
+                    user_key="petugas",
+                    role="staff",
+                    kode_kelurahan=BEKASIJAYA,
+                    invite_id=0,
+                    created_at=now,
+                )
+            )
+            view = await tickets.open_ticket(
+                uow,
+                domain=app.domain,
+                channel="whatsapp",
+                user_key="628119",
+                lang="id",
+                kode_kelurahan=BEKASIJAYA,
+                topic="data",
+                text=NEW_QUESTION,
+                now=now,
+            )
+        async with app.store.uow() as uow:
+            assert (await tickets.transfer(uow, staff, view.id, now, MARGAHAYU)).ok
+    finally:
+        await app.close()
+    return view.id
+
+
+def test_export_names_where_a_transferred_ticket_was_asked(env: dict[str, str], tmp_path: Path) -> None:
+    sigap_here(env, "db", "upgrade")
+    ticket_id = asyncio.run(_seed_transferred(tmp_path, env["SIGAP_DATABASE_URL"]))
+    sigap_here(env, "tickets", "export", str(tmp_path / "t.csv"))
+    [row] = list(csv.DictReader((tmp_path / "t.csv").read_text(encoding="utf-8").splitlines()))
+    assert (row["number"], row["kode_kelurahan"], row["transferred_from"], row["transfers"]) == (
+        f"#{ticket_id}",
+        MARGAHAYU,
+        BEKASIJAYA,
+        "1",
+    )
 
 
 def test_report_counts_tickets_per_kelurahan(seeded: tuple[dict[str, str], dict[str, int]], tmp_path: Path) -> None:

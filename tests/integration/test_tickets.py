@@ -670,3 +670,64 @@ async def test_a_revoked_staff_chat_sees_nothing_and_is_not_told(app: App) -> No
         assert (await tickets.reply(uow, revoked, view.id, MONDAY_9, "jawaban")).error is tickets.TicketError.NOT_FOUND
         notices = [user for _k, user, _t, _p in await sent(uow)]
     assert notices == ["petugas_a"]
+
+
+async def test_a_quiet_answered_ticket_closes_by_itself_once_with_the_rating_question(app: App) -> None:
+    staff = await add_staff(app, "petugas_a", BEKASIJAYA)
+    quiet = await ask(app, user="warga1")
+    wrote_back = await ask(app, user="warga2")
+    unanswered = await ask(app, user="warga3")
+    answered_at = MONDAY_9 + timedelta(hours=1)
+    async with app.store.uow() as uow:
+        assert (await tickets.reply(uow, staff, quiet.id, answered_at, "Silakan ke kantor kelurahan.")).ok
+        assert (await tickets.reply(uow, staff, wrote_back.id, answered_at, "Sudah kami cek.")).ok
+    async with app.store.uow() as uow:  # the citizen writes back after 10 days: waiting for staff again
+        await tickets.add_citizen_message(uow, wrote_back.id, "Masih belum bisa", answered_at + timedelta(days=10))
+    days = app.policy.tickets.close_answered_after_days
+    assert days == 14
+    runs = []
+    for now in (answered_at + timedelta(days=days) - timedelta(minutes=1), answered_at + timedelta(days=days, hours=1)):
+        async with app.store.uow() as uow:
+            runs.append((await tickets.run_sla(uow, now, app.domain)).closed)
+    async with app.store.uow() as uow:
+        runs.append((await tickets.run_sla(uow, answered_at + timedelta(days=60), app.domain)).closed)
+    assert runs == [[], [quiet.id], []]
+    async with app.store.reader() as uow:
+        states = {t: (await tickets.detail(uow, t, answered_at)).ticket.state for t in (quiet.id, wrote_back.id)}  # type: ignore[union-attr]
+        ratings = await sent(uow, "ticket_rating")
+    assert states == {quiet.id: "closed", wrote_back.id: "open"}
+    assert [user for _k, user, _t, _p in ratings] == ["warga1"]
+    assert f"Tiket #{quiet.id} kami tutup karena tidak ada pesan lagi selama 14 hari" in ratings[0][2]
+    assert ratings[0][3] == f"ticket:#{quiet.id}"  # outside WhatsApp's window: the ticket template
+    assert unanswered.state == "open"
+
+
+async def test_two_processes_closing_quiet_tickets_at_once_close_each_once(app: App) -> None:
+    staff = await add_staff(app, "petugas_a", BEKASIJAYA)
+    views = [await ask(app, user=f"warga{n}") for n in range(3)]
+    async with app.store.uow() as uow:
+        for view in views:
+            assert (await tickets.reply(uow, staff, view.id, MONDAY_9, "Sudah dijawab.")).ok
+    late = MONDAY_9 + timedelta(days=30)
+
+    async def run() -> list[int]:
+        async with app.store.uow() as uow:
+            return await tickets.close_quiet(uow, late, app.domain)
+
+    runs = await asyncio.gather(run(), run())
+    assert sorted(runs[0] + runs[1]) == [view.id for view in views]
+    async with app.store.reader() as uow:
+        assert sorted(user for _k, user, _t, _p in await sent(uow, "ticket_rating")) == ["warga0", "warga1", "warga2"]
+
+
+async def test_quiet_tickets_stay_open_when_the_policy_says_never(app: App) -> None:
+    from dataclasses import replace
+
+    staff = await add_staff(app, "petugas_a", BEKASIJAYA)
+    view = await ask(app)
+    async with app.store.uow() as uow:
+        assert (await tickets.reply(uow, staff, view.id, MONDAY_9, "Sudah dijawab.")).ok
+    policy = replace(app.domain.policy, tickets=replace(app.domain.policy.tickets, close_answered_after_days=0))
+    domain = replace(app.domain, policy=policy)
+    async with app.store.uow() as uow:
+        assert await tickets.close_quiet(uow, MONDAY_9 + timedelta(days=365), domain) == []
