@@ -310,6 +310,14 @@ class Conversations:
         """A message answered for what it is. The flag: the answer leaves any pending step in place."""
         if said.digits.nik:
             return await eligibility.check_intent(turn, said), False
+        if not turn.state and re.fullmatch(r"\d{4}", said.text.strip()):
+            # The KK digits with no NIK waiting (the dialog expired or was locked): how to check, not "belum mengerti".
+            _ = turn._
+            text = _(
+                "4 angka itu belum bisa saya pakai: tidak ada NIK yang sedang menunggu. Untuk cek, tekan “Cek "
+                "kelayakan”, lalu ketik NIK dan 4 digit terakhir KK (boleh sekaligus, contoh: 3275… 0123)."
+            )
+            return [Reply(text, (Button("check", _("Cek kelayakan")), turn.menu_button()))], False
         if turn.outcome and not turn.outcome_other and eligibility.was_someone_else(said):
             # "oh iya itu punya ibu sy" after the result: that check was of someone else's record.
             return await eligibility.checked_someone_else(turn), False

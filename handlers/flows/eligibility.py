@@ -187,8 +187,11 @@ async def _limits(turn: Turn, nik_hmac: bytes) -> list[Reply] | None:
     when = format_time((refusal.until or turn.now).astimezone(WIB), format="HH:mm", locale=_.lang)
     if refusal.reason is Refused.CHAT_LOCKED:
         text = _(
-            "Terlalu banyak percobaan yang tidak cocok. Demi keamanan data, coba lagi setelah pukul {time} WIB."
+            "Terlalu banyak percobaan yang tidak cocok. Demi keamanan data, coba lagi setelah pukul {time} WIB. "
+            "Sementara itu, petugas kelurahan bisa membantu mengecek (bawa KTP-el dan KK), atau tekan “Tanya "
+            "petugas”."
         ).format(time=when)
+        return [Reply(text, (Button("ticket:start", _("Tanya petugas")), turn.menu_button()))]
     elif refusal.reason is Refused.NIK_LOCKED:
         text = _(
             "Demi keamanan, NIK ini sementara tidak bisa dicek lewat chat karena terlalu banyak percobaan "
