@@ -52,7 +52,7 @@ _WAIT = re.compile(
 
 def consent_prompt(turn: Turn, purpose: str, other: bool = False) -> list[Reply]:
     _ = turn._
-    turn.set_state(AWAITING_CONSENT, purpose=purpose, other=other)
+    turn.set_state(AWAITING_CONSENT, purpose=purpose, other=other, notice_lang=turn.lang)
     text = _(
         "Sebelum cek, mohon baca ini (UU 27/2022 Pelindungan Data Pribadi):\n"
         "• Yang diproses: NIK dan 4 digit terakhir nomor KK Anda.\n"
@@ -395,6 +395,10 @@ def _faq_reply(turn: Turn, entry_id: str) -> Reply:
 
 def _consent_reminder(turn: Turn) -> Reply:
     _ = turn._
+    shown = turn.data.get("notice_lang")
+    if shown and shown != turn.lang:
+        # The language changed since the notice was shown ("english please"): the notice itself, readable now.
+        return consent_prompt(turn, turn.data.get("purpose", "check"), bool(turn.data.get("other")))[0]
     return consent_buttons(turn, _("Untuk lanjut cek: setuju NIK diproses seperti di atas? Ketik “ya” atau “tidak”."))
 
 
