@@ -45,7 +45,7 @@ _NO = re.compile(
     r"|\bga ?jadi\b|\bgajadi\b|\bnanti (aja|saja|dulu)\b|\bbelum mau\b|\bgak mau\b|\bgamau\b|\bgmau\b"
 )
 _YES = re.compile(
-    r"\b(y|ya|yaa+|iya+|iy|yes+|yep|yup|yoi|ok|oke+|okay|okey|okee|okeh|sip|siap|boleh|bole|lanjut|lanjutkan"
+    r"\b(y|ya|yaa+|iya+|iy|iye+|iyo|iyak|yes+|yep|yup|yups|yoi|ok|oke+|okay|okey|okee|okeh|sip|siap|boleh|bole|lanjut|lanjutkan"
     r"|setuju|stuju|agree|agreed|mau|baik|bener|benar|betul|gas|hayuk|ayo|yuk|silakan|silahkan|sure|confirm"
     r"|kirim|hapus|delete|go|proceed|continue|yess|iyah|inggih|nggih|he ?eh|sok|boleh+|ywdh|yaudah|ya ?udah|mangga"
     r"|of course|okey|oce|okelah)\b"
@@ -662,7 +662,8 @@ def parse_when(text: str, now: datetime) -> datetime | None:
 
 
 _AFFIRMATIVE = re.compile(
-    r"^(y|ya|yaa+|iya+|iy|yes|yep|yup|boleh|bole|mau|lanjut|lanjutkan|setuju|gas|ayo|yuk|hayuk|silakan|silahkan|sure)"
+    r"^(y|ya|yaa+|iya+|iy|iye+|iyo|yes|yep|yup|boleh|bole|mau|lanjut|lanjutkan|setuju|gas|ayo|yuk|hayuk|silakan|silahkan"
+    r"|sure)"
     r"\b(?!.*\b(tanya|nanya)\b)"
 )
 
