@@ -81,6 +81,9 @@ INFO_INTENTS = {"claim_help", "change_language"}
 CONSENT_WORDS = re.compile(r"\b(setuju|stuju|sutuju|agree|boleh|bole|iya|ya|oke|ok|mau|lanjut)\b")
 # Knowledge-base entries too general for a message about a death: the JKM answer is wanted instead.
 GENERIC_FOR_DEATH = frozenset({"benefits"})
+# Knowledge-base answers about what a check needs (no KTP, no KK, a new KK, a borrowed phone): answered even
+# when the message also asks for a relative's check ("mau cekin bapak, ktp nya ilang").
+VERIFY_HELP = frozenset({"ktp_lost", "kk_missing", "kk_reissued", "kk_what", "borrowed_phone", "check_for_family"})
 TAKEN_UP_BY_YES = ("check", "update", "coverage", "subscribe", "help", "accident", "jkm", "jkkdeath")
 
 ASK_AWAY = re.compile(
@@ -329,13 +332,30 @@ class Conversations:
         """A message answered for what it is. The flag: the answer leaves any pending step in place."""
         if said.digits.nik:
             return await eligibility.check_intent(turn, said), False
+        if not turn.state and re.fullmatch(r"\d{4}", said.text.strip()):
+            # The KK digits with no NIK waiting (the dialog expired or was locked): how to check, not "belum mengerti".
+            _ = turn._
+            text = _(
+                "4 angka itu belum bisa saya pakai: tidak ada NIK yang sedang menunggu. Untuk cek, tekan “Cek "
+                "kelayakan”, lalu ketik NIK dan 4 digit terakhir KK (boleh sekaligus, contoh: 3275… 0123)."
+            )
+            return [Reply(text, (Button("check", _("Cek kelayakan")), turn.menu_button()))], False
+        if turn.outcome and not turn.outcome_other and eligibility.was_someone_else(said):
+            # "oh iya itu punya ibu sy" after the result: that check was of someone else's record.
+            return await eligibility.checked_someone_else(turn), False
         if said.death_at_work:
-            return claims.jkk_death(turn), True
+            return claims.jkk_death(turn, condolence=said.death_reported, said=said), True
         generic = said.faq is None or said.faq.entry.id in GENERIC_FOR_DEATH
         if said.death and generic and not _about_programme_only(said):
             # "ayah sy meninggal kemarin, dia peserta sigap, ngurusnya kmn?": the JKM claim, not a check;
             # "… meninggal, sakit biasa, dapet apa?": the JKM answer, not the general list of benefits.
-            return claims.jkm_claim(turn, condolence=said.death_reported), True
+            return (
+                claims.jkm_claim(turn, condolence=said.death_reported, illness_at_work=said.illness_at_work, said=said),
+                True,
+            )
+        if said.accident_off_work:
+            # "ditabrak pas jalan-jalan, bukan lagi kerja. bisa klaim?": not JKK, said so (not the JKK steps).
+            return claims.accident_off_work(turn), True
         if said.wants_officer:
             # "komplain soal bansos", "can I ask an officer?": a question for a person, before any FAQ answer.
             return await tickets.start(turn, said, lead=tickets.human_lead(turn)), False
@@ -345,20 +365,42 @@ class Conversations:
         if fallback.about_leaving(said.lowered) and said.faq is None:
             return fallback.unknown_question(turn), True  # no procedure in the brief: an officer answers
         found = said.faq
-        accident_first = said.intent == "claim_help" and said.nlu.scores.get(said.intent, 0) >= 5
-        if (
+        claim_score = said.nlu.scores.get("claim_help", 0)
+        # "my wife had an accident at the market, is she covered?": an accident with a claim cue is the claim,
+        # even when "covered" scores as much for the coverage status.
+        accident_first = (said.intent == "claim_help" and claim_score >= 5) or (
+            (claim_score >= 3 or said.about_program) and said.is_question and claims.about_accident(said.lowered)
+        )
+        general = found is not None and found.entry.follow_up  # "where do I go", "terus gimana"
+        # "sy pengen klaim tp bpjs sy blm aktif": the claim, with a word on coverage (not a status check).
+        doubtful_claim = (
+            claim_score >= 3 and claims.names_claim(said.lowered) and claims.mentions_inactive(said.lowered)
+        )
+        if doubtful_claim or (
             accident_first
-            and claims.about_accident(said.lowered)
-            and (found is None or "accident" not in found.entry.buttons)
+            and (
+                (claims.about_accident(said.lowered) and (found is None or "accident" not in found.entry.buttons))
+                or (general and claims.names_claim(said.lowered))
+            )
         ):
-            # "suami sy kecelakaan hrs kmn dulu": the accident steps, before a general "where to start".
+            # "suami sy kecelakaan hrs kmn dulu", "where do I go to make a claim?": the claim steps, before a
+            # general "where to start".
             return await claims.claim_intent(turn, said), True
         check_score = said.nlu.scores.get(said.intent, 0) if said.intent == "check_eligibility" else 0
         # "mau cek punya emak sy, dia udah tua": a request to check a relative, not a question about age.
-        strong_check = check_score >= 5 or (check_score >= 3 and said.family and not said.is_question)
-        if found is not None and said.intent != "unsubscribe" and not (strong_check and found.score <= 3):
+        relative = check_score >= 3 and said.family and not said.is_question
+        strong_check = check_score >= 5 or relative
+        # "mau ngecekin mertua sy, udh sepuh": the request is the check; the rest only describes the person
+        # (an answer about age would leave it undone). What stands in the way of the check is still answered.
+        described = relative and found is not None and found.entry.id not in VERIFY_HELP
+        if (
+            found is not None
+            and said.intent != "unsubscribe"
+            and not (strong_check and found.score <= 3)
+            and not described
+        ):
             also = [Reply(faq.answer_text(found.also, turn.domain, turn._, turn.outcome))] if found.also else []
-            first = faq_reply(turn, found.entry)
+            first = faq_reply(turn, found.entry, other=said.family)
             if not also:
                 also = _other_questions(turn, said, {found.entry.id})
             return [first, *also], True  # "… kapan? harus bayar ga?": both answered
@@ -368,6 +410,9 @@ class Conversations:
             return fallback.unknown_question(turn), True
         if handler is not None:
             return await handler(turn, said), said.intent in INFO_INTENTS
+        if said.family and said.intent in ("out_of_scope", "menu") and not said.is_question:
+            # "ini buat emak sy, dia jualan gorengan": a check for that person, not "belum mengerti".
+            return await eligibility.start(turn, "check", said), False
         if ASK_AWAY.search(said.lowered):
             return fallback.ask_away(turn), True
         # A staff member's unplaced message (an answer typed with no ticket open): how to send it.
@@ -391,10 +436,11 @@ class Conversations:
                 return await self._button(turn, choices[confirm])  # a typed "iya" at a confirmation
             if not affirmative(said.text):
                 return None  # "ok", "sip": an acknowledgement, answered as such
-            offered = [choice for choice in choices if choice in TAKEN_UP_BY_YES]
+            offered = [choice for choice in choices if choice.partition(":")[0] in TAKEN_UP_BY_YES]
             if offered:
                 return await self._button(turn, offered[0])
-            return None
+            # "ya" after an answer that offered nothing: acknowledged, never "belum mengerti"
+            return [turn.main_menu(turn._("Baik. Ada lagi yang bisa saya bantu?"))]
         if not BARE_NO.fullmatch(" ".join(re.sub(r"[^\w ]+", " ", said.lowered).split())):
             return None  # "harga bbm naik ga": a question ending in "ga", not a no
         back = _way_back(turn)
@@ -462,13 +508,19 @@ def _clear_request(said: Said) -> bool:
 
 _SELF_OR_CHECK = re.compile(
     r"\b(saya|sy|aku|gw|gue|ku|kami|i|me|my|cek|check|layak|kelayakan|eligible|qualify|termasuk|dapat|dapet|ikut"
-    r"|daftar|penerima|terpilih|ibu|bapak|suami|istri|anak|orang tua)\b"
+    r"|daftar|penerima|terpilih|ibu|bapak|suami|istri|anak|orang tua|status|aktif|active|kepesertaan|he|she|they"
+    r"|his|her|their)\b"
 )
 
 
 # Where one question in a message ends and the next begins: "berapa iurannya, siapa yang bayar, dan kalau…".
 _CLAUSE_BREAK = re.compile(r"[?;!]+|,\s*|\.\s+|\b(?:terus|trs|trus|lalu|lantas|dan|sama|juga|and|also)\b")
 MAX_EXTRA_ANSWERS = 2
+# A clause that asks without a question mark: "trs klo kcelakaan dpt ap aj", "berapa iurannya".
+_ASKING = re.compile(
+    r"^(kalau|kalo|klo|kl|jika|bila|misal\w*|terus|trus|trs|lalu|if|and if|what if|how|what|when|where|who|why)\b"
+    r"|\b(apa|ap|apa saja|apa aja|berapa|brp|gimana|gmn|bagaimana|kapan|dimana|di mana|kemana|siapa|kenapa)\b"
+)
 
 
 def _other_questions(turn: Turn, said: Said, answered: set[str]) -> list[Reply]:
@@ -480,6 +532,9 @@ def _other_questions(turn: Turn, said: Said, answered: set[str]) -> list[Reply]:
     replies: list[Reply] = []
     for clause in clauses:
         part = read(clause)
+        asks = part.is_question or _ASKING.search(part.lowered) or _ASKING.search(part.normalised)
+        if not asks and not part.death:
+            continue  # "sy lagi di luar kota, kk di rumah": context for the first answer, not another question
         found = part.faq
         if found is not None and found.entry.second and found.score >= 3 and found.entry.id not in answered:
             answered.add(found.entry.id)
@@ -495,10 +550,13 @@ def _other_questions(turn: Turn, said: Said, answered: set[str]) -> list[Reply]:
 def _about_programme_only(said: Said) -> bool:
     """ "apakah SIGAP menanggung kacamata?": a question about the programme that merely names it — not a
     request to check anyone's eligibility."""
-    return said.intent == "check_eligibility" and said.digits.nik is None and not _SELF_OR_CHECK.search(said.lowered)
+    personal = said.intent in ("check_eligibility", "coverage_status")  # "is a heart attack at work covered?"
+    return personal and said.digits.nik is None and not _SELF_OR_CHECK.search(said.lowered)
 
 
-def faq_reply(turn: Turn, entry: faq.Entry) -> Reply:
+def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
+    """The entry's answer with its buttons; `other`: the question was about a relative, so its "Cek kelayakan"
+    starts a check of someone else's NIK ("bokap gw ojol, dapet ga?" → "ya")."""
     _ = turn._
     lead = ""
     if entry.id == "what_does_it_mean" and turn.topic:
@@ -518,7 +576,11 @@ def faq_reply(turn: Turn, entry: faq.Entry) -> Reply:
         "jkm": _("Klaim JKM"),
         "ticket:start": _("Tanya petugas"),
     }
-    buttons = tuple(Button(action, labels[action]) for action in entry.buttons[:2] if action in labels)
+    buttons = tuple(
+        Button("check:other" if action == "check" and other else action, labels[action])
+        for action in entry.buttons[:2]
+        if action in labels
+    )
     text = faq.answer_text(entry, turn.domain, _, turn.outcome, turn.outcome_other)
     return Reply(lead + text, (*buttons, turn.menu_button()))
 

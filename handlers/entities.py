@@ -107,7 +107,7 @@ _NO = re.compile(
     r"|\b(lain kali|kapan[- ]?kapan|kapan2|not now|maybe later|no thanks|skip)\b"
 )
 _YES = re.compile(
-    r"\b(y|ya|yaa+|iya+|iy|yes+|yep|yup|yoi|ok|oke+|okay|okey|okee|okeh|sip|siap|boleh|bole|lanjut|lanjutkan"
+    r"\b(y|ya|yaa+|iya+|iy|iye+|iyo|iyak|yes+|yep|yup|yups|yoi|ok|oke+|okay|okey|okee|okeh|sip|siap|boleh|bole|lanjut|lanjutkan"
     r"|setuju|stuju|agree|agreed|mau|baik|bener|benar|betul|gas|hayuk|ayo|yuk|silakan|silahkan|sure|confirm"
     r"|kirim|hapus|delete|go ahead|let'?s go|proceed|continue|yess|iyah|inggih|nggih|he ?eh|sok|boleh+|ywdh|yaudah"
     r"|ya ?udah|mangga"
@@ -159,8 +159,8 @@ _FAMILY = re.compile(
     r"\b(ibu|ibuk|bu|emak|mak|mamah|mama|mami|umi|bapak|bapa|pak|ayah|abah|abi|papa|papi|babe|bokap|nyokap"
     r"|orang ?tua|ortu|mertua|suami|istri|isteri|laki|bini|anak|adik|adek|kakak|abang|kakek|nenek|om|tante"
     r"|paman|bibi|saudara|sodara|keluarga|tetangga|teman|temen|kawan"
-    r"|mother|mom|mum|father|dad|parent|parents|wife|husband|son|daughter|brother|sister|grandma|grandpa"
-    r"|neighbour|neighbor|friend|relative|housekeeper|maid|nanny)\b"
+    r"|(mother|mom|mum|father|dad|parent|wife|husband|son|daughter|brother|sister|grandma|grandpa"
+    r"|neighbour|neighbor|friend|relative|housekeeper|maid|nanny)s?)\b"
     # someone who works for the user: "supir saya", "ART kami", "my driver"
     r"|\b(pembantu|art|asisten rumah tangga|supir|sopir|karyawan|pegawai|anak buah|tukang kebun)"
     r"\s+(saya|sy|aku|gw|kami)\b"
@@ -182,14 +182,63 @@ _PHONE_OWNER = re.compile(
 )
 
 
+# Who holds a document ("ktp dibawa suami", "kk nya dipegang ibu", "kk ada sama istri"): where the card is,
+# not whose record is checked.
+_HOLDER = re.compile(
+    r"\b(ktp|e-?ktp|kk|kartu keluarga|kartu|card|id card|family card)(nya)?\b.{0,20}?"
+    r"\b(dibawa|kebawa|dipegang|dipinjam|dipinjem|disimpan|disimpen|dititip\w*|ada (di|sama|sm|ama|pada)"
+    r"|lagi (di|sama|sm)|ketinggalan (di|sama)|sama|sm|ama|is with|with|kept by|taken by)"
+    r"\s+(di |ke |at |in )?(rumah |lemari |tempat |kamar |kontrakan |kosan |kampung |house |place )?"
+    r"(my |our |the )?(?:" + _FAMILY.pattern + r")"
+    r"(\s+(saya|sy|aku|gw|ku|my))?"
+    # "kk ada di rumah ibu", "ktp ketinggalan di kontrakan abang": where the card is
+    r"|\b(di|ke|at|in)\s+(rumah|lemari|tempat|kamar|kontrakan|kosan|kampung|house|place)\s+(my |our )?"
+    r"(?:" + _FAMILY.pattern + r")"
+)
+
+
+# An honorific that addresses the bot ("pak, sy mau cek", "bu tolong cekin punya saya", "cek ya kak"), not a
+# relative: at the start before a comma or a pronoun/request word, or at the end after a particle.
+_VOCATIVE = re.compile(
+    r"^\s*(pak|bu|bapak|ibu|kak|kakak|mas|mbak|mba|bang|abang|om|tante|min|admin|gan|sis|bro)\b(?=\s*[,.!?])"
+    # "pak saya mau tanya" addresses the bot; "bapak saya mau cek" is the user's father
+    r"|^\s*(pak|bu|kak|mas|mbak|mba|bang|min|gan)\b(?=\s+(saya|sy|aku|gw|gue|mau|mo|mw|tolong|tlg|minta|boleh|bisa"
+    r"|izin|ijin|permisi|numpang|punten|mohon|cek|cekin|gimana|gmn|apa|apakah)\b)"
+    r"|(?<=[,.!?])\s*(pak|bu|bapak|ibu|kak|mas|mbak|mba|bang|om|tante|min|gan)\b\s*[.!?]*\s*$"
+    r"|\b(ya|dong|deh|sih|nih|ok|oke|iya|makasih|thanks|tq|tolong|mohon|nggih|punten)\s+"
+    r"(pak|bu|bapak|ibu|kak|mas|mbak|mba|bang|om|tante|min|gan)\b\s*[.!?]*\s*$"
+)
+
+
+def _without_vocative(lowered: str) -> str:
+    return _VOCATIVE.sub(" ", lowered)
+
+
 def family_reference(text: str) -> bool:
     """The message is about another person's record ("cek NIK ibu saya", "ini punya bapak")."""
-    lowered = _PHONE_OWNER.sub(" ", text.lower())
+    lowered = _HOLDER.sub(" ", _PHONE_OWNER.sub(" ", _without_vocative(text.lower())))
     if _OWN.search(lowered) and not _FAMILY.search(lowered):
         return False
     # Honorifics ("pak", "bu") also address the bot ("makasih pak"); they count only with an owner word.
     found = _FAMILY.search(lowered)
     return bool(found and _OWNER_WORDS.search(lowered))
+
+
+_RELATIVE = re.compile(
+    r"(?:" + _FAMILY.pattern + r")\s+(saya|sy|aku|gw|gue|ku|kami|kita)\b|\b(my|our)\s+(?:" + _FAMILY.pattern + r")"
+)
+
+
+def names_relative(text: str) -> bool:
+    """A relative is who the message is about ("istri saya jatuh", "my wife had an accident"), whether or not
+    it asks about that person's record."""
+    return bool(_RELATIVE.search(_PHONE_OWNER.sub(" ", text.lower())))
+
+
+def names_someone(text: str) -> bool:
+    """Any relative or acquaintance is named ("suami meninggal ditabrak", "abang ojol ane"), even without
+    a possessive; honorifics that address the bot are left out."""
+    return bool(_FAMILY.search(_without_vocative(text.lower())))
 
 
 # Language ------------------------------------------------------------------------------------------------
@@ -370,6 +419,17 @@ _ENGLISH = frozenset(
         "tomorrow",
         "reply",
         "message",
+        "claim",
+        "report",
+        "documents",
+        "papers",
+        "hospital",
+        "passed",
+        "away",
+        "live",
+        "near",
+        "which",
+        "one",
     ]
 )
 _INDONESIAN = frozenset(
@@ -427,7 +487,6 @@ _INDONESIAN = frozenset(
         "pekerja",
         "kecelakaan",
         "meninggal",
-        "kelurahan",
         "daftar",
         "tolong",
         "mohon",
@@ -463,8 +522,12 @@ def detect_language(text: str) -> str | None:
         return "en"
     if english >= 2 and indonesian == 0 and english >= len(words) * 0.4:
         return "en"
-    if english >= 4 and indonesian <= 1 and english >= len(words) * 0.6:
-        return "en"  # "create an announcement for my kelurahan": an English sentence naming a local term
+    # "create an announcement for my kelurahan": an English sentence naming a local term; English with one
+    # Indonesian word in it ("my husband meninggal yesterday, how do I claim?")
+    if english >= 4 and (
+        (indonesian <= 1 and english >= len(words) * 0.6) or (indonesian == 1 and english >= len(words) * 0.5)
+    ):
+        return "en"
     if indonesian >= 2 and english <= indonesian // 3:
         return "id"
     return None
@@ -843,7 +906,8 @@ def parse_when(text: str, now: datetime) -> datetime | None:
 
 
 _AFFIRMATIVE = re.compile(
-    r"^(y|ya|yaa+|iya+|iy|yes|yep|yup|boleh|bole|mau|lanjut|lanjutkan|setuju|gas|ayo|yuk|hayuk|silakan|silahkan|sure)"
+    r"^(y|ya|yaa+|iya+|iy|iye+|iyo|yes|yep|yup|boleh|bole|mau|lanjut|lanjutkan|setuju|gas|ayo|yuk|hayuk|silakan|silahkan"
+    r"|sure)"
     r"\b(?!.*\b(tanya|nanya)\b)"
 )
 

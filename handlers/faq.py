@@ -142,8 +142,21 @@ def match(lowered: str, normalised: str) -> Match | None:
     if len(normalised) < 6:
         return None
     texts, owners = _examples()
-    loose = process.extractOne(normalised, texts, scorer=fuzz.ratio, score_cutoff=84)
-    return Match(owners[loose[2]], 0) if loose else None
+    mine = _key_words(normalised)
+    for _text_found, _score, index in process.extract(normalised, texts, scorer=fuzz.ratio, score_cutoff=84, limit=3):
+        theirs = _key_words(texts[index])
+        if mine - theirs and theirs - mine:
+            continue  # "kk itu apa" is not "jkk itu apa": a close spelling of another term is another question
+        return Match(owners[index], 0)
+    return None
+
+
+# The programme's short terms: one letter apart, they are different questions ("kk" / "jkk", "jkk" / "jkm").
+_KEY_WORDS = frozenset({"kk", "jkk", "jkm", "jht", "kpj", "nik", "ktp", "jmo", "dtsen", "desil", "kis", "jkn"})
+
+
+def _key_words(text: str) -> frozenset[str]:
+    return _KEY_WORDS.intersection(text.split())
 
 
 def entry(entry_id: str) -> Entry:
@@ -187,6 +200,8 @@ def values(domain: Domain, _: Translator) -> dict[str, str]:
         "priority_max": str(policy.priority_desil_max),
         "office": office or _("kantor cabang BPJS Ketenagakerjaan terdekat"),
         "checks_per_day": str(policy.verification.checks_per_user_per_day),
+        "fails_allowed": str(policy.verification.failed_attempts_per_user),
+        "lockout_minutes": str(policy.verification.lockout_minutes),
         "days": str(policy.verification.verified_link_days),
         "minutes": str(policy.dialog_minutes),
     }

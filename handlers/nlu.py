@@ -88,6 +88,14 @@ SLANG = {
     "bhs": "bahasa", "bhsa": "bahasa", "bahsa": "bahasa", "indo": "indonesia",
     "bnyk": "banyak", "bgt": "banget", "ye": "ya", "yoi": "ya", "dong": "dong", "kpd": "kepada", "td": "tadi",
     "gelem": "mau", "soko": "dari", "teko": "dari", "ojo": "jangan", "ora": "tidak", "dudu": "bukan",
+    # what a verification dead end or a claim is typed with: "hp pnjman", "ga bw kk", "kclkaan wktu narik"
+    "pnjm": "pinjam", "pnjem": "pinjam", "pinjm": "pinjam", "pinjem": "pinjam", "minjem": "pinjam",
+    "pnjman": "pinjaman", "pinjeman": "pinjaman", "pnjaman": "pinjaman", "tmn": "teman", "temen": "teman",
+    "bw": "bawa", "bwa": "bawa", "nmr": "nomor", "nmor": "nomor", "br": "baru", "brgkt": "berangkat",
+    "brangkat": "berangkat", "wktu": "waktu", "wkt": "waktu", "ktinggalan": "ketinggalan",
+    "ketinggalen": "ketinggalan", "ilng": "hilang", "ilang": "hilang", "pny": "punya", "pnya": "punya",
+    "kclkaan": "kecelakaan", "kclakaan": "kecelakaan", "klaimny": "klaim", "mninggal": "meninggal",
+    "meningal": "meninggal", "mnggl": "meninggal", "almh": "almarhumah", "alm": "almarhum",
 }  # fmt: skip
 
 # (intent, weight, pattern on the normalised text). Strong signals weigh 3, weak ones 1.
@@ -123,7 +131,7 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
     ("check_eligibility", 4, r"\bberhak\b|\bterpilih\b|\bseleksi\b|\b(get|got|be|was) (selected|chosen)\b"),
     ("check_eligibility", 1, r"\b(bisa|boleh) didaftarkan\b|\b(dapat|bisa|ikut) tidak\b"),
     ("check_eligibility", 5, r"\b(tau|tahu|lihat|liat|berapa) desil\b|\bdesil (saya|sy) berapa\b"),
-    ("check_eligibility", 3, r"\bcheck\b(?! (status|coverage))|\bam i eligible\b|\bqualify\b"),
+    ("check_eligibility", 3, r"\bcheck(ing)?\b(?! (status|coverage))|\bam i eligible\b|\bqualify\b"),
     (
         "check_eligibility",
         3,
@@ -170,6 +178,8 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
         r"\b(sudah|udah|belum) terdaftar\b|\bterdaftar (belum|tidak|kah)\b|\bsaya terdaftar\b|\bjmo\b",
     ),
     ("coverage_status", 3, r"\bsaya (sudah |masih )?peserta\b"),
+    # "apakah saya sudah ditanggung?", "udh kecover blm": whether one is covered is the coverage status
+    ("coverage_status", 3, r"\b(sudah|belum|masih) (ditanggung|terlindungi|dilindungi|tercover|kecover|dicover)\b"),
     ("coverage_status", 3, r"\bcoverage\b|\bmembership\b|\bam i (enrolled|covered|registered)\b"),
     ("coverage_status", 1, r"\bberlaku\b|\bperiode\b|\bpeserta\b"),
     ("coverage_status", 2, r"\biuran\b"),

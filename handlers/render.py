@@ -97,8 +97,16 @@ def place_text(_: Translator, domain: Domain, kode_kelurahan: str) -> str:
     )
 
 
-def not_verified_text(_: Translator) -> str:
-    """The one reply for an unknown NIK *and* wrong KK digits: it must not tell them apart."""
+def not_verified_text(_: Translator, other: bool = False) -> str:
+    """The one reply for an unknown NIK *and* wrong KK digits: it must not tell them apart. `other`: the NIK
+    is someone else's (a parent, a spouse), so the advice is about that person."""
+    if other:
+        return _(
+            "Maaf, kami tidak menemukan data yang cocok dengan NIK dan 4 digit KK itu.\n"
+            "Periksa lagi angkanya. Jika sudah benar, mungkin data orang tersebut belum masuk DTSEN "
+            "(Data Tunggal Sosial dan Ekonomi Nasional). Ia bisa diusulkan di kantor kelurahan "
+            "(bawa KTP-el dan KK-nya) atau lewat aplikasi Cek Bansos, menu Daftar Usulan."
+        )
     return _(
         "Maaf, kami tidak menemukan data yang cocok dengan NIK dan 4 digit KK itu.\n"
         "Periksa lagi angkanya. Jika sudah benar, mungkin data Anda belum masuk DTSEN "
@@ -122,7 +130,7 @@ def decision_text(
                 if status is Status.NOT_FOUND
                 else _("Status: 4 digit KK tidak cocok dengan data NIK ini.")
             )
-        return not_verified_text(_)
+        return not_verified_text(_, other)
     lines = []
     if other:
         lines.append(_("Hasil untuk NIK yang dicek (bukan data Anda sendiri):"))
@@ -201,14 +209,18 @@ def decision_text(
                 if regency
                 else _("Menurut DTSEN, Anda tinggal di luar Kota Bekasi.")
             ).format(regency=regency or "")
-            lines.append(
-                where
-                + " "
-                + _(
+            moved = (
+                _(
+                    "SIGAP khusus warga Kota Bekasi. Jika orang tersebut sudah pindah ke Kota Bekasi, ia bisa "
+                    "mengurus pindah datang di Disdukcapil, lalu memperbarui data DTSEN di kelurahan."
+                )
+                if other
+                else _(
                     "SIGAP khusus warga Kota Bekasi. Jika sudah pindah ke Kota Bekasi, urus pindah datang di "
                     "Disdukcapil, lalu perbarui data DTSEN di kelurahan."
                 )
             )
+            lines.append(where + " " + moved)
         case Status.ALREADY_COVERED:
             lines.append(
                 _(

@@ -13,6 +13,7 @@ from handlers.entities import (
     digits_in,
     escape_of,
     family_reference,
+    names_someone,
     plain_words,
     postponed,
     waiting,
@@ -65,6 +66,41 @@ _NEGATED_WORK = re.compile(
 )
 _NOT_WORK = re.compile(
     r"\b(sekolah|liburan|libur|mudik|jalan-jalan|jalan jalan|rekreasi|di rumah|sakit|school|holiday|vacation)\b"
+)
+
+# An accident named in a message: "suami sy kecelakaan", "ketabrak pas narik", "jatuh dari motor".
+ACCIDENT = re.compile(
+    r"\b(kecelakaan|kecelakan|kclkaan|kecelakaan\w*|tabrakan|ketabrak|ditabrak|tertabrak|keserempet|diserempet"
+    r"|terserempet|kesenggol|disenggol|nabrak|menabrak|terlindas|kelindes|dilindas|terjatuh|jatuh dari|luka\w*"
+    r"|terluka|cedera|patah tulang|accident\w*|crash\w*|injur\w*|hit by|fell off|knocked (down|over)|run over"
+    r"|slip|selip|tergelincir|kepleset|kepeleset|terpeleset|terguling|terbalik|terbentur|kebentur|kejepit|terjepit"
+    r"|kesetrum|tersetrum|keseleo|terkilir|memar|lecet\w*|berdarah|slipped|skidded|fractured|sprained|bleeding)\b"
+    r"|\bjatuh\b(?!\s+(tempo|sakit|miskin|cinta|hati|pada|ke tangan))"
+)
+
+# A death from an illness, not an accident.
+_ILLNESS = re.compile(
+    r"\b(sakit\w*|penyakit\w*|serangan jantung|jantung\w*|stroke|struk|darah tinggi|hipertensi|diabetes|kanker"
+    r"|covid|demam|sesak|asma|gagal ginjal|illness|ill|sick|sickness|disease|heart attack|cancer|natural causes)\b"
+)
+
+# An accident that was not at work: "bukan lagi kerja", "lagi ga narik", "pas liburan sama keluarga". A bare
+# "ga kerja" is not one ("jatuh pas narik, jadi ga kerja seminggu": the days off after a work accident).
+_OFF_WORK = re.compile(
+    r"\b(bukan|bkn|tidak|tdk|ga|gak|nggak|ngga|enggak|lagi ga|lagi gak|lagi tidak|not|wasn't|weren't|was not)\s+"
+    r"(lagi |lg |pas |saat |waktu |sedang |sewaktu |dalam |di |while |at |on |karena |krn |akibat )+"
+    r"(kerja|bekerja|narik|ngojek|nyupir|jualan|dagang|working|work|duty|the job)\b"
+    r"|\blagi (ga|gak|nggak|ngga|tidak|tdk) (kerja|bekerja|narik|ngojek|nyupir|jualan|dagang)\b"
+    r"|\bbukan (kecelakaan )?(kerja|karena kerja)\b|\bnot (a )?work[- ]related\b|\b(wasn't|was not) (at work|working)\b"
+    r"|\b(libur|off) (kerja|narik|ngojek|jualan|dagang)\b|\b(day off|off duty)\b"
+    r"|(?<!now )(?<!i'm )(?<!am )(?<!still )\bnot (working|at work|on duty|on the job)\b"
+)
+_LEISURE = re.compile(
+    r"\b(liburan|hari libur|mudik|jalan-jalan|jalan jalan|jalan2|rekreasi|piknik|wisata|tamasya|holiday|vacation"
+    r"|on a trip|sightseeing)\b"
+    # one's own children to school: a family errand, not a paid ride
+    r"|\b(antar|anter|nganter|ngantar|ngantarin|nganterin|jemput|jemputin)\s+anak\s+(saya|sy|aku|gw|gue)\b"
+    r"|\b(taking|picking up|dropping off|driving) my (kids|children|son|daughter|child)\b"
 )
 
 # Asking for a person to answer (a ticket), as opposed to asking for contact details (the Bantuan text).
@@ -135,8 +171,11 @@ class Said:
         words = _ANSWER_FILLER.sub("", self.lowered + " ").split()
         if len(words) <= MAX_PLAIN_YES_WORDS:
             return True
-        if _HEDGE.search(self.lowered):
-            return None  # "mau sih tp takut ditipu": a worry to answer first
+        hedged = _HEDGE.search(self.lowered)
+        if hedged and not (self.family and yes_or_no(words[0]) is True and not self.is_question):
+            # "mau sih tp takut ditipu": a worry to answer first; but "iya, tapi ini buat bapak saya", "ok but
+            # it's my dad's NIK" is a yes, for a relative's check
+            return None
         if yes_or_no(words[0]) is True or _CONSENT_WORD.search(self.lowered):
             return True  # "iya boleh, 3275…", "saya setuju dengan ketentuan di atas"
         return None
@@ -166,28 +205,70 @@ class Said:
     def about_program(self) -> bool:
         return bool(_PROGRAM_WORDS.search(self.lowered) or _PROGRAM_WORDS.search(self.normalised))
 
+    @cached_property
+    def claim_text(self) -> str:
+        """The message as typed and as normalised ("alm suami mninggal kclkaan wktu narik" → "… meninggal
+        kecelakaan waktu …"), on separate lines so that no pattern spans both: what a death or an accident
+        is read from."""
+        if self.normalised == self.lowered:
+            return self.lowered
+        return self.lowered + "\n" + self.normalised
+
+    @property
+    def illness_at_work(self) -> bool:
+        """A death from an illness while working ("kena serangan jantung pas lagi narik"): not an accident, so
+        not a JKK death on the bot's word; BPJS Ketenagakerjaan decides."""
+        return bool(
+            _DEATH.search(self.claim_text)
+            and _ILLNESS.search(self.claim_text)
+            and not ACCIDENT.search(self.claim_text)
+            and _WORK_CUE.search(self.claim_text)
+            and not _NEGATED_WORK.search(self.claim_text)  # "kagak lagi narik, sakit aja di rumah"
+        )
+
     @property
     def death_at_work(self) -> bool:
         """A death from a work accident (JKK), not a non-work death (JKM)."""
-        if _NEGATED_WORK.search(self.lowered):
+        if _NEGATED_WORK.search(self.claim_text):
             return False  # "meninggal bukan karena kerja, sakit biasa": JKM
-        if not (_DEATH.search(self.lowered) and _AT_WORK.search(self.lowered)):
+        if _ILLNESS.search(self.claim_text) and not ACCIDENT.search(self.claim_text):
+            return False  # "serangan jantung pas narik": an illness, not an accident
+        if not (_DEATH.search(self.claim_text) and _AT_WORK.search(self.claim_text)):
             return False
         # "kecelakaan motor pas pulang sekolah": an accident, but not at work (JKM, not JKK).
-        return bool(_WORK_CUE.search(self.lowered) or not _NOT_WORK.search(self.lowered))
+        return bool(_WORK_CUE.search(self.claim_text) or not _NOT_WORK.search(self.claim_text))
+
+    @property
+    def accident_off_work(self) -> bool:
+        """An accident that did not happen at work or on the way to or from it: not a JKK claim."""
+        if not ACCIDENT.search(self.claim_text):
+            return False
+        return bool(
+            _OFF_WORK.search(self.claim_text)
+            or (_LEISURE.search(self.claim_text) and not _WORK_CUE.search(self.claim_text))
+        )
 
     @property
     def death_reported(self) -> bool:
         """A death that happened ("bapak saya meninggal"), not a hypothetical one ("kalau meninggal?")."""
         hypothetical = re.search(
-            r"\b(kalau|kalo|klo|jika|jikalau|bila|apabila|seandainya|misal\w*|if|in case)\b", self.lowered
+            r"\b(kalau|kalo|klo|jika|jikalau|bila|apabila|seandainya|misal\w*|if|in case)\b", self.claim_text
         )
-        someone = self.family or re.search(r"\b(saya|sy|aku|gw|kami|my|our)\b", self.lowered)
-        return bool(_DEATH.search(self.lowered) and someone) and not hypothetical
+        someone = (
+            self.family
+            or names_someone(self.claim_text)
+            or re.search(
+                r"\b(saya|sy|aku|gw|gue|gua|ane|aye|kami|kita|my|our|beliau|almarhum\w*|kemarin|kemaren|tadi|barusan"
+                r"|yesterday|last (night|week))\b",
+                self.claim_text,
+            )
+        )
+        return bool(_DEATH.search(self.claim_text) and someone) and not hypothetical
 
     @property
     def death(self) -> bool:
-        return bool(_DEATH.search(self.lowered) or re.search(r"\b(jkm|ahli waris|beasiswa)\b", self.lowered))
+        text = self.claim_text
+        return bool(_DEATH.search(text) or re.search(r"\b(jkm|ahli waris\w*|beasiswa)\b", text))
 
 
 # "dont", "cant", "im" typed without the apostrophe: the patterns are written for "don't", "can't", "i'm".

@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 
 from handlers.context import Turn
+from handlers.entities import names_relative
 from handlers.flow import Router
 from handlers.model import Button, Reply
 from handlers.render import coverage_text
-from handlers.understanding import Said
+from handlers.understanding import ACCIDENT, Said
 from sigap_core.eligibility import Decision
 
 router = Router("claims")
@@ -43,15 +44,16 @@ def office(turn: Turn) -> str:
     return ", ".join(p for p in parts if p) or turn._("kantor cabang BPJS Ketenagakerjaan terdekat")
 
 
-# An accident named in a message: "suami sy kecelakaan", "ketabrak pas narik", "jatuh dari motor".
-_ACCIDENT = re.compile(
-    r"\b(kecelakaan|kecelakan|kclkaan|kecelakaan\w*|tabrakan|ketabrak|ditabrak|tertabrak|keserempet|diserempet"
-    r"|terserempet|terjatuh|jatuh dari|luka|patah tulang|accident|crash|injured)\b"
-)
-
-
 def about_accident(text: str) -> bool:
-    return bool(_ACCIDENT.search(text.lower()))
+    return bool(ACCIDENT.search(text.lower()))
+
+
+_CLAIM = re.compile(r"\b(klaim\w*|claim\w*|santunan\w*|cairkan|mencairkan|pencairan)\b")
+
+
+def names_claim(text: str) -> bool:
+    """The message is about a claim ("where do I go to make a claim?", "klaimnya ke mana")."""
+    return bool(_CLAIM.search(text.lower()))
 
 
 def urgent_accident_steps(turn: Turn) -> Reply:
@@ -65,14 +67,104 @@ def urgent_accident_steps(turn: Turn) -> Reply:
     return Reply(text, (Button("accident", _("Jika kecelakaan")), turn.menu_button()))
 
 
-def accident(turn: Turn) -> list[Reply]:
+# Outcomes of the last check whose person is not (yet) a participant: an accident now is not covered by SIGAP.
+NOT_YET_PARTICIPANT = frozenset(
+    {"eligible_priority", "eligible", "waiting_list", "desil_above_limit", "not_informal_worker", "not_resident"}
+)
+# "bpjs sy udh ga aktif", "kepesertaannya nonaktif", "my cover expired": the coverage itself is in doubt.
+_INACTIVE = re.compile(
+    r"\b(tidak|tdk|ga|gak|nggak|ngga|enggak|udah ga|udh ga|sudah tidak|sdh tdk|belum|blm) ?aktif\b|\bnon ?-?aktif\b"
+    r"|\b(masa (aktif|berlaku)\w*|kepesertaan\w*) (sudah |udah |udh |sdh )?(habis|berakhir|lewat|mati)\b"
+    r"|\b(not|no longer|isn.t|wasn.t) (active|covered)\b|\b(inactive|expired|lapsed)\b"
+)
+
+
+# "blm terdaftar sigap", "bukan peserta", "not registered yet": an accident before enrolment.
+_NOT_REGISTERED = re.compile(
+    r"\b(belum|blm|tidak|tdk|ga|gak|nggak|ngga|bukan|bkn)\s+(terdaftar|didaftarkan|peserta|jadi peserta|terpilih"
+    r"|(daftar|ikut|masuk)\s+(sigap|program|bpjs|peserta|jadi peserta))\b"
+    r"|\b(not|never) (yet )?(registered|enrolled|a (member|participant))\b"
+)
+
+
+def mentions_inactive(text: str) -> bool:
+    """ "bpjs sy blm aktif", "not registered yet": whether the person is covered at all is in doubt."""
+    return bool(_INACTIVE.search(text.lower()) or _NOT_REGISTERED.search(text.lower()))
+
+
+def accident_lead(turn: Turn, said: Said | None) -> str:
+    """What the last check (a status code, nothing personal) or the message says about whether the accident is
+    covered at all, before the steps: not yet a participant, being registered, or coverage said to be off."""
+    _ = turn._
+    outcome, other = turn.outcome, turn.outcome_other
+    if said is not None and (said.family or names_relative(said.lowered)) and not other:
+        outcome = None  # "istri saya jatuh…" after one's own check: that status is not hers
+    if outcome in NOT_YET_PARTICIPANT:
+        return (
+            _(
+                "Catatan: menurut cek tadi, pemilik NIK yang dicek belum terdaftar sebagai peserta SIGAP, jadi "
+                "kecelakaan atau kematian yang terjadi sekarang belum ditanggung lewat SIGAP. Perlindungannya "
+                "berlaku setelah didaftarkan (statusnya tampil di “Status kepesertaan”). Jika ia peserta BPJS "
+                "Ketenagakerjaan lewat jalur lain, langkahnya seperti di bawah."
+            )
+            if other
+            else _(
+                "Catatan: menurut cek tadi, Anda belum terdaftar sebagai peserta SIGAP, jadi kecelakaan atau "
+                "kematian yang terjadi sekarang belum ditanggung lewat SIGAP. Perlindungannya berlaku setelah Anda "
+                "didaftarkan (statusnya tampil di “Status kepesertaan”). Jika Anda peserta BPJS Ketenagakerjaan "
+                "lewat jalur lain, langkahnya seperti di bawah."
+            )
+        )
+    if outcome == "selected":
+        return (
+            _(
+                "Catatan: pemilik NIK yang dicek sudah terpilih dan sedang didaftarkan; perlindungannya berlaku "
+                "setelah status di “Status kepesertaan” menjadi AKTIF."
+            )
+            if other
+            else _(
+                "Catatan: Anda sudah terpilih dan sedang didaftarkan; perlindungannya berlaku setelah status di "
+                "“Status kepesertaan” menjadi AKTIF."
+            )
+        )
+    if said is not None and _NOT_REGISTERED.search(said.lowered):
+        return _(
+            "SIGAP tidak membuka pendaftaran mandiri, dan perlindungannya berlaku setelah seseorang didaftarkan "
+            "sebagai peserta. Kecelakaan sebelum terdaftar tidak ditanggung lewat SIGAP. Jika Anda peserta BPJS "
+            "Ketenagakerjaan lewat jalur lain, langkahnya seperti di bawah."
+        )
+    if said is not None and _INACTIVE.search(said.lowered):
+        return _(
+            "Apakah kecelakaan itu bisa diklaim, BPJS Ketenagakerjaan yang memeriksa status kepesertaan pada "
+            "hari kejadian. Cek statusnya di “Status kepesertaan”, dan tetap laporkan dalam 2×24 jam."
+        )
+    return ""
+
+
+def accident_off_work(turn: Turn) -> list[Reply]:
+    """An accident outside work and the commute is not JKK (brief §2); a death from it would be JKM."""
     _ = turn._
     turn.remember_topic(CLAIM_TOPIC)
     text = _(
+        "SIGAP menanggung JKK dan JKM. JKK hanya untuk kecelakaan kerja: saat bekerja atau di perjalanan "
+        "pergi/pulang kerja. Kecelakaan di luar itu (misalnya saat liburan atau urusan pribadi) tidak termasuk "
+        "JKK, jadi biaya berobatnya tidak ditanggung lewat SIGAP. BPJS Kesehatan (JKN/KIS) adalah program lain.\n"
+        "Jika peserta meninggal karena kecelakaan di luar kerja, ahli waris bisa mengklaim JKM (Rp42 juta).\n"
+        "Jika kejadiannya ternyata terkait pekerjaan (misalnya sedang mengantar penumpang atau barang), "
+        "laporkan ke BPJS Ketenagakerjaan paling lambat 2×24 jam."
+    )
+    return [Reply(text, (Button("accident", _("Jika kecelakaan")), Button("jkm", _("Klaim JKM")), turn.menu_button()))]
+
+
+def accident(turn: Turn, said: Said | None = None) -> list[Reply]:
+    _ = turn._
+    turn.remember_topic(CLAIM_TOPIC)
+    lead = accident_lead(turn, said)
+    text = (lead + "\n\n" if lead else "") + _(
         "Jika mengalami kecelakaan kerja (termasuk di perjalanan pergi/pulang kerja):\n"
         "1. Berobat dulu. Jika bisa, pilih rumah sakit/klinik mitra BPJS Ketenagakerjaan (PLKK).\n"
-        "2. Laporkan ke BPJS Ketenagakerjaan paling lambat 2×24 jam setelah kejadian. Keluarga boleh "
-        "melaporkan.\n"
+        "2. Laporkan ke BPJS Ketenagakerjaan dan dinas tenaga kerja setempat paling lambat 2×24 jam setelah "
+        "kejadian. Keluarga boleh melaporkan.\n"
         "3. Siapkan: kartu/nomor KPJ, KTP, surat keterangan dokter, dan kuitansi biaya bila berobat di "
         "fasilitas bukan mitra.\n"
         "Manfaat JKK: biaya perawatan sesuai kebutuhan medis, santunan selama tidak bisa bekerja, dan "
@@ -86,11 +178,26 @@ def accident(turn: Turn) -> list[Reply]:
     ]
 
 
-def jkm_claim(turn: Turn, condolence: bool = False) -> list[Reply]:
-    """The JKM benefits and claim steps; `condolence`: the message tells of a death that happened."""
+def jkm_claim(
+    turn: Turn, condolence: bool = False, illness_at_work: bool = False, said: Said | None = None
+) -> list[Reply]:
+    """The JKM benefits and claim steps; `condolence`: the message tells of a death that happened;
+    `illness_at_work`: a death from an illness while working, which the bot does not call a JKK death."""
     _ = turn._
     turn.remember_topic(CLAIM_TOPIC)
     lead = _("Turut berduka cita atas kepergiannya.") + "\n" if condolence else ""
+    covered = accident_lead(turn, said) if said is not None else ""
+    if covered:
+        lead += covered + "\n"
+    if illness_at_work:
+        lead += (
+            _(
+                "Penyebabnya sakit, bukan kecelakaan, jadi di bawah ini santunan JKM. Apakah kejadian saat bekerja "
+                "bisa dihitung sebagai kecelakaan kerja (JKK), BPJS Ketenagakerjaan yang memutuskan: tanyakan saat "
+                "melapor ke kantor cabang."
+            )
+            + "\n"
+        )
     text = lead + _(
         "Jika peserta meninggal dunia (bukan karena kerja), ahli waris menerima JKM Rp42 juta:\n"
         "• santunan sekaligus Rp20 juta\n"
@@ -117,12 +224,17 @@ def jkm_claim(turn: Turn, condolence: bool = False) -> list[Reply]:
     ]
 
 
-def jkk_death(turn: Turn) -> list[Reply]:
-    """A death from a work accident (including the commute) is a JKK claim, not JKM (brief §2)."""
+def jkk_death(turn: Turn, condolence: bool = True, said: Said | None = None) -> list[Reply]:
+    """A death from a work accident (including the commute) is a JKK claim, not JKM (brief §2). `condolence`:
+    the message tells of a death that happened (not "what if I die at work?")."""
     _ = turn._
     turn.remember_topic(CLAIM_TOPIC)
-    text = _(
-        "Turut berduka cita. Jika peserta meninggal karena kecelakaan kerja (termasuk di perjalanan "
+    lead = _("Turut berduka cita atas kepergiannya.") + "\n" if condolence else ""
+    covered = accident_lead(turn, said) if said is not None else ""
+    if covered:
+        lead += covered + "\n"
+    text = lead + _(
+        "Jika peserta meninggal karena kecelakaan kerja (termasuk di perjalanan "
         "pergi/pulang kerja, atau saat narik/bekerja), yang berlaku adalah JKK (Jaminan Kecelakaan Kerja), "
         "bukan JKM:\n"
         "• santunan kematian 48× penghasilan bulanan yang dilaporkan (48 kali), paling sedikit sebesar santunan JKM;\n"
@@ -154,7 +266,9 @@ async def jkk_death_button(turn: Turn, argument: str) -> list[Reply]:
 @router.intent("claim_help")
 async def claim_intent(turn: Turn, said: Said) -> list[Reply]:
     if said.death_at_work:
-        return jkk_death(turn)
+        return jkk_death(turn, condolence=said.death_reported, said=said)
     if said.death:
-        return jkm_claim(turn)
-    return accident(turn)
+        return jkm_claim(turn, illness_at_work=said.illness_at_work, said=said)
+    if said.accident_off_work:
+        return accident_off_work(turn)
+    return accident(turn, said)

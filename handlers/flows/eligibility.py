@@ -41,17 +41,20 @@ _DONT_KNOW = re.compile(
     r"|\bdon.t (know|remember|have)\b|\bforgot\b"
 )
 _ABOUT_KK = re.compile(r"\b(kk|kartu keluarga|family card)\b")
+_ABOUT_CARDS = re.compile(r"\b(nik|ktp|e-?ktp|kk|kartu|card|id|number|nomor|nomer|digit\w*|angka)\b")
 _LATER = re.compile(r"\b(nanti|entar|ntar|nnti|besok|later|tomorrow)\b")
 # "bentar sy cari ktp dulu", "wait, let me find my card": the user will answer, just not yet.
 _WAIT = re.compile(
-    r"^(bentar|sebentar|tunggu|tunggu bentar|wait|hold on|one moment)\b"
+    r"^(bentar|sebentar|bntr|bntar|tunggu|tunggu bentar|wait|hold on|hang on|one moment|one sec"
+    r"|just a (sec|moment|minute)|give me a (sec|moment|minute)"
+    r"|(ok |oke |iya |ya )?(saya |sy |aku )?(cari|ambil|liat|lihat|cek) dulu)\b"
     r"|\b(cari|ambil|nyari|find|get) (ktp|kk|kartu|card)\w*"
 )
 
 
 def consent_prompt(turn: Turn, purpose: str, other: bool = False) -> list[Reply]:
     _ = turn._
-    turn.set_state(AWAITING_CONSENT, purpose=purpose, other=other)
+    turn.set_state(AWAITING_CONSENT, purpose=purpose, other=other, notice_lang=turn.lang)
     text = _(
         "Sebelum cek, mohon baca ini (UU 27/2022 Pelindungan Data Pribadi):\n"
         "• Yang diproses: NIK dan 4 digit terakhir nomor KK Anda.\n"
@@ -61,6 +64,17 @@ def consent_prompt(turn: Turn, purpose: str, other: bool = False) -> list[Reply]
         "“Hapus data saya”.\n"
         "Setuju?"
     ).format(days=turn.domain.policy.verification.verified_link_days)
+    if other:  # a relative's check: whose numbers they are, and that person's permission
+        text = _(
+            "Sebelum cek, mohon baca ini (UU 27/2022 Pelindungan Data Pribadi):\n"
+            "• Yang diproses: NIK dan 4 digit terakhir nomor KK orang yang mau dicek. Pastikan orangnya sudah "
+            "mengizinkan.\n"
+            "• Untuk apa: mencocokkan dengan data DTSEN dan BPJS Ketenagakerjaan untuk program SIGAP Pemkot Bekasi.\n"
+            "• Bot tidak menyimpan NIK atau nomor KK itu; hanya kode acak (hash) untuk mencocokkan.\n"
+            "• Riwayat percakapan disimpan paling lama {days} hari, dan bisa Anda hapus kapan saja lewat menu "
+            "“Hapus data saya”.\n"
+            "Setuju?"
+        ).format(days=turn.domain.policy.verification.verified_link_days)
     return [consent_buttons(turn, text)]
 
 
@@ -81,9 +95,10 @@ def ask_nik(turn: Turn) -> Reply:
     return Reply(text, (turn.cancel_button(), turn.menu_button()))
 
 
-async def start(turn: Turn, purpose: str = "check", said: Said | None = None) -> list[Reply]:
-    """Begin a check. `said`: a message that may already hold the NIK (and the KK digits)."""
-    other = bool(said and said.family)
+async def start(turn: Turn, purpose: str = "check", said: Said | None = None, other: bool = False) -> list[Reply]:
+    """Begin a check. `said`: a message that may already hold the NIK (and the KK digits); `other`: the check
+    is for someone else (the message that offered it spoke of a relative)."""
+    other = other or bool(said and said.family)
     if not turn.has_consent:
         # The NIK in `said` is not kept: it may only be processed after consent.
         return consent_prompt(turn, purpose, other)
@@ -100,7 +115,8 @@ CONSENT_DECLINED = "consent_declined"
 async def on_consent(turn: Turn, agreed: bool, said: Said | None = None) -> list[Reply]:
     _ = turn._
     purpose = turn.data.get("purpose", "check")
-    other = bool(turn.data.get("other"))
+    # "iya, tapi ini buat bapak saya", "setuju, nik ibu sy 3275…": the consent, for someone else's record
+    other = bool(turn.data.get("other")) or bool(said is not None and said.family)
     if not agreed:
         turn.clear_state()
         turn.remember_topic(CONSENT_DECLINED)  # a later typed "ya udah deh setuju" takes the consent
@@ -145,7 +161,13 @@ async def on_nik(turn: Turn, text: str, kk4: str | None = None, nik_digits: str 
         return [Reply(nik_error_text(_, error), (turn.cancel_button(), turn.menu_button()))]
     purpose = turn.data.get("purpose", "check")
     other = bool(turn.data.get("other"))
-    turn.set_state(AWAITING_KK4, purpose=purpose, other=other, nik=turn.domain.hasher.nik(nik.value).hex())
+    turn.set_state(
+        AWAITING_KK4,
+        purpose=purpose,
+        other=other,
+        nik=turn.domain.hasher.nik(nik.value).hex(),
+        fails=turn.data.get("fails", 0),  # failed tries in this dialog: the reply changes after the first
+    )
     if kk4 is not None:  # the KK digits came in the same message
         return await on_kk4(turn, kk4)
     ask = (
@@ -167,8 +189,11 @@ async def _limits(turn: Turn, nik_hmac: bytes) -> list[Reply] | None:
     when = format_time((refusal.until or turn.now).astimezone(WIB), format="HH:mm", locale=_.lang)
     if refusal.reason is Refused.CHAT_LOCKED:
         text = _(
-            "Terlalu banyak percobaan yang tidak cocok. Demi keamanan data, coba lagi setelah pukul {time} WIB."
+            "Terlalu banyak percobaan yang tidak cocok. Demi keamanan data, coba lagi setelah pukul {time} WIB. "
+            "Sementara itu, petugas kelurahan bisa membantu mengecek (bawa KTP-el dan KK), atau tekan “Tanya "
+            "petugas”."
         ).format(time=when)
+        return [Reply(text, (Button("ticket:start", _("Tanya petugas")), turn.menu_button()))]
     elif refusal.reason is Refused.NIK_LOCKED:
         text = _(
             "Demi keamanan, NIK ini sementara tidak bisa dicek lewat chat karena terlalu banyak percobaan "
@@ -236,12 +261,31 @@ async def _verify(turn: Turn, kk4: str | None, phone_hmac: bytes | None, method:
         await _verification_limits(turn).failed(turn.subject, nik_hmac, turn.now)
         await turn.uow.audit.add(actor, "verify_failed", nik_hmac, method)
         turn.remember_outcome("not_verified", other)
+        fails = int(turn.data.get("fails") or 0) + 1
         # The digest (never the NIK) stays for the dialog minutes, so only the KK digits need retyping.
-        turn.set_state(AWAITING_NIK, purpose=purpose, other=other, retry=nik_hex)
+        turn.set_state(AWAITING_NIK, purpose=purpose, other=other, retry=nik_hex, fails=fails)
         # One reply for both cases: it must not tell an unknown NIK from wrong KK digits.
+        if fails >= 2:
+            # Tried again and again: not the same reply in a loop, but what else to check and a person to ask.
+            return [
+                Reply(
+                    not_verified_text(_, other)
+                    + "\n\n"
+                    + _(
+                        "Sudah {count} kali tidak cocok. Sebelum mencoba lagi:\n"
+                        "• Pastikan yang diketik 4 digit terakhir nomor KK (16 digit di bagian atas Kartu "
+                        "Keluarga), bukan akhir NIK.\n"
+                        "• KK baru diganti? Coba 4 digit KK yang lama.\n"
+                        "• Masih tidak cocok? Datang ke kantor kelurahan dengan KTP-el dan KK: petugas bisa "
+                        "mengecek dan membantu memperbarui data DTSEN. Atau tekan “Tanya petugas”.\n"
+                        "Demi keamanan data, jumlah percobaan dibatasi."
+                    ).format(count=fails),
+                    (Button("ticket:start", _("Tanya petugas")), turn.cancel_button(), turn.menu_button()),
+                )
+            ]
         return [
             Reply(
-                not_verified_text(_)
+                not_verified_text(_, other)
                 + "\n\n"
                 + _(
                     "Mau coba lagi? Ketik NIK lagi, atau 4 digit KK saja bila NIK-nya sudah benar. KK baru "
@@ -309,7 +353,7 @@ def verified_replies(turn: Turn, decision: Decision, purpose: str, other: bool =
     return [Reply(text, buttons)]
 
 
-async def on_keep(turn: Turn, keep: bool) -> list[Reply]:
+async def on_keep(turn: Turn, keep: bool, borrowed: bool = False) -> list[Reply]:
     _ = turn._
     turn.clear_state()
     link = await turn.uow.links.get(turn.msg.channel, turn.msg.user_key)
@@ -332,7 +376,10 @@ async def on_keep(turn: Turn, keep: bool) -> list[Reply]:
             )
         ]
     await turn.uow.links.delete(turn.msg.channel, turn.msg.user_key)
-    return [turn.main_menu(_("Baik, verifikasi tidak disimpan."))]
+    text = _("Baik, verifikasi tidak disimpan.")
+    if borrowed:
+        text += "\n" + _("Karena HP ini pinjaman: setelah selesai, ketik “Hapus data saya” agar riwayatnya terhapus.")
+    return [turn.main_menu(text)]
 
 
 # What this flow owns --------------------------------------------------------------------------------------
@@ -350,7 +397,16 @@ def _faq_reply(turn: Turn, entry_id: str) -> Reply:
 
 def _consent_reminder(turn: Turn) -> Reply:
     _ = turn._
+    shown = turn.data.get("notice_lang")
+    if shown and shown != turn.lang:
+        # The language changed since the notice was shown ("english please"): the notice itself, readable now.
+        return consent_prompt(turn, turn.data.get("purpose", "check"), bool(turn.data.get("other")))[0]
     return consent_buttons(turn, _("Untuk lanjut cek: setuju NIK diproses seperti di atas? Ketik “ya” atau “tidak”."))
+
+
+def _waiting(said: Said) -> bool:
+    """A short "bentar ya", "tunggu sebentar", "wait a sec": the answer is coming, not here yet."""
+    return bool(_WAIT.search(said.lowered)) and said.answer is not False and len(said.text.split()) <= 8
 
 
 _CONFUSED = re.compile(
@@ -448,7 +504,11 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
     if retry and not said.digits.nik and said.digits.kk4 and len(said.digits.longest) == 4:
         # After a failed check, the KK digits alone try the same NIK again.
         turn.set_state(
-            AWAITING_KK4, purpose=turn.data.get("purpose", "check"), other=turn.data.get("other", False), nik=retry
+            AWAITING_KK4,
+            purpose=turn.data.get("purpose", "check"),
+            other=turn.data.get("other", False),
+            nik=retry,
+            fails=turn.data.get("fails", 0),
         )
         return await on_kk4(turn, said.digits.kk4)
     if said.digits.kk_only:
@@ -478,21 +538,33 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
                 (turn.cancel_button(), turn.menu_button()),
             )
         ]
+    if (_waiting(said) or said.postponed) and not said.is_question:
+        # "bentar ya kak", "hang on, getting my card", "ntar aje ye": the prompt stays, kindly (not an answer
+        # about the card, nor "that is no NIK")
+        return [
+            Reply(
+                _("Baik, silakan. Kalau sudah ada, ketik NIK-nya di sini."), (turn.cancel_button(), turn.menu_button())
+            )
+        ]
     if said.faq is not None:
         return None
+    if _DONT_KNOW.search(said.lowered):
+        # "lupa kk nya yg mana" (after a mismatch, the NIK is asked again): the KK, not the KTP, is missing;
+        # "sy cuma tau nik ibu, nik sy sendiri ga tau": what is missing is the user's own NIK.
+        about_kk = _ABOUT_KK.search(said.lowered) and not re.search(r"\b(nik|ktp|e-?ktp)\b", said.lowered)
+        return [_faq_reply(turn, "kk_missing" if about_kk else "ktp_lost"), _nik_reminder(turn)]
     if said.family and not said.is_question:  # "sy punya 2 anak, bisa ikut?" asks, it names no record
         turn.update_data(other=True)
         return [ask_nik(turn)]
-    if _DONT_KNOW.search(said.lowered):
-        # "lupa kk nya yg mana" (after a mismatch, the NIK is asked again): the KK, not the KTP, is missing.
-        about_kk = _ABOUT_KK.search(said.lowered) and not re.search(r"\b(nik|ktp|e-?ktp)\b", said.lowered)
-        return [_faq_reply(turn, "kk_missing" if about_kk else "ktp_lost"), _nik_reminder(turn)]
-    if said.answer is False:
+    if said.bare_answer is False:  # "ga jadi", "no" — not "it still says no match, why?"
         turn.clear_state()
         return [turn.main_menu(_("Baik, tidak jadi cek. Tidak ada yang diproses."))]
     leaving = said.intent not in ("out_of_scope", "menu", "check_eligibility") and strong(said)
     if leaving or (said.is_question and said.about_program):
         return None
+    if said.is_question and _ABOUT_CARDS.search(said.lowered):
+        # "is the NIK the number at the top of the KTP?": where the NIK is, and the prompt again
+        return [_faq_reply(turn, "nik_where"), _nik_reminder(turn)]
     return [
         Reply(
             _(
@@ -535,15 +607,18 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
             )
         ]
     if digits.kk4 or digits.nik or looks_like_digits_answer(said.text):
+        if said.family and not turn.data.get("other"):
+            turn.update_data(other=True)  # "0123, itu kk ibu saya": the record checked is the mother's
         return await on_kk4(turn, digits.kk4 or digits.nik or said.text)
     if _CONFUSED.search(said.lowered) and said.faq is not None and said.faq.entry.follow_up:
-        return [_faq_reply(turn, "kk_missing"), _kk4_reminder(turn)]  # what the 4 digits are, and where
+        return [_faq_reply(turn, "kk_what"), _kk4_reminder(turn)]  # what the 4 digits are, and where
     if said.faq is not None:
         return None
-    if said.family and not turn.data.get("other"):  # "itu NIK bapak saya": the KK digits are his too
+    if said.family and not turn.data.get("other") and not said.is_question:
+        # "itu NIK bapak saya": the KK digits are his too ("kk tuh apaan? kakak?" asks, it names no one)
         turn.update_data(other=True)
         return [ask_kk4(turn, _("Baik, NIK orang tersebut. Sekarang ketik 4 digit terakhir nomor KK-nya."))]
-    if _LATER.search(said.lowered) and not said.is_question:
+    if (_LATER.search(said.lowered) or _waiting(said)) and not said.is_question:
         return [
             Reply(
                 _(
@@ -553,6 +628,9 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
                 (turn.cancel_button(), turn.menu_button()),
             )
         ]
+    if (said.is_question or _CONFUSED.search(said.lowered)) and not _DONT_KNOW.search(said.lowered):
+        # "kk itu kartu keluarga kan?", "gak ngerti 4 digit terakhir": what the KK number is, with an example
+        return [_faq_reply(turn, "kk_what"), _kk4_reminder(turn)]
     if _DONT_KNOW.search(said.lowered) or _ABOUT_KK.search(said.lowered):
         return [_faq_reply(turn, "kk_missing"), _kk4_reminder(turn)]
     # Another flow may take over, but not a new check: this one is half done ("cek kelayakan" again).
@@ -603,8 +681,51 @@ def _keep_explained(turn: Turn) -> Reply:
     )
 
 
+# "jangan disimpen ya", "ga usah disimpan, makasih", "don't keep it": a no that names the keeping, at any length.
+_DONT_KEEP = re.compile(
+    r"\b(jangan|jgn|ga|gak|nggak|ngga|enggak|tidak|tdk|gausah|gausa|gaperlu|don.t|do not|no need to)\s*"
+    r"(usah\s*|perlu\s*|dulu\s*)?(di)?(simpan|simpen|simpenin|save|keep)\w*"
+)
+_KEEP_IT = re.compile(r"\b(di)?(simpan|simpen|simpenin|save|keep)\w*\b")
+
+
+# "eh itu tadi nik ibu saya", "itu punya bapak, bukan punya saya": the record just checked was someone else's.
+_WAS_OTHER = re.compile(
+    r"\b(itu|tadi|td|barusan|yg tadi|yang tadi|yang barusan|that|it was|that was)\b.{0,20}"
+    r"\b(nik|punya|milik|data|ktp)\b"
+    r"|\bbukan (punya|nik|data|milik) (saya|sy|aku|gw|gue)\b|\bnot (mine|my own|my nik)\b"
+)
+
+
+def was_someone_else(said: Said) -> bool:
+    return bool(said.family and not said.digits.nik and _WAS_OTHER.search(said.lowered))
+
+
+async def checked_someone_else(turn: Turn) -> list[Reply]:
+    """The last check turns out to be of someone else's NIK: its verification leaves this chat, and follow-ups
+    speak of "NIK yang dicek" (nothing of it may pass as the user's own)."""
+    _ = turn._
+    if await turn.uow.links.get(turn.msg.channel, turn.msg.user_key) is not None:
+        await turn.uow.links.delete(turn.msg.channel, turn.msg.user_key)
+    outcome = turn.outcome
+    turn.clear_state()
+    if outcome:
+        turn.remember_outcome(outcome, other=True)
+    return [
+        turn.main_menu(
+            _(
+                "Baik, jadi hasil tadi untuk NIK orang lain, bukan data Anda. Verifikasinya tidak disimpan di chat "
+                "ini, dan pertanyaan lanjutan saya jawab untuk NIK yang dicek itu. Untuk cek NIK Anda sendiri, "
+                "pilih “Cek kelayakan”."
+            )
+        )
+    ]
+
+
 @router.step(AWAITING_KEEP, reminder=_keep_reminder, cancel=_keep_cancel)
 async def keep_step(turn: Turn, said: Said) -> list[Reply] | None:
+    if was_someone_else(said):
+        return await checked_someone_else(turn)
     few = len(said.text.split()) <= MAX_KEEP_ANSWER_WORDS
     short = few and not said.is_question
     words = " ".join(re.sub(r"[^\w ]+", " ", said.lowered).split())
@@ -625,6 +746,12 @@ async def keep_step(turn: Turn, said: Said) -> list[Reply] | None:
         ]
     if said.is_question and _ABOUT_KEEPING.search(said.lowered) and len(said.text.split()) <= MAX_KEEP_QUESTION_WORDS:
         return [_keep_explained(turn)]  # "simpan buat apa?", "disimpan itu gimana?": the step stays
+    borrowed = said.faq is not None and said.faq.entry.id == "borrowed_phone"
+    if not said.is_question and (_DONT_KEEP.search(words) or borrowed):
+        # "jangan disimpen ya, ini hp pinjeman": not kept, and how to leave nothing on someone else's phone.
+        return await on_keep(turn, False, borrowed=borrowed)
+    if not said.is_question and said.answer is not False and _KEEP_IT.search(words) and len(words.split()) <= 8:
+        return await on_keep(turn, True)  # "iya simpan aja biar gampang"
     if said.answer is not None and short and said.faq is None and said.intent in ("menu", "out_of_scope"):
         return await on_keep(turn, said.answer)
     turn.clear_state()  # the question was optional: anything else lets it go
@@ -633,7 +760,7 @@ async def keep_step(turn: Turn, said: Said) -> list[Reply] | None:
 
 @router.button("check")
 async def check_button(turn: Turn, argument: str) -> list[Reply]:
-    return await start(turn, "check")
+    return await start(turn, "check", other=argument == "other")  # "check:other": offered about a relative
 
 
 @router.button("consent")

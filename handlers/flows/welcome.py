@@ -77,24 +77,68 @@ async def menu_intent(turn: Turn, said: Said) -> list[Reply]:
     return menu(turn)
 
 
-_INDONESIAN_NAMED = re.compile(r"\b(indonesia|indonesian|indo|bahasa indonesia)\b")
-# "I don't read Indonesian", "sy ga bisa bahasa inggris": the language named is the one *not* wanted.
+_LANG = r"(indonesia|indonesian|indo|inggris|english|engris|englis)"
+# "saya kurang ngerti bahasa inggris", "i don't speak english", "my indonesian is not good": not that language.
 _CANNOT = re.compile(
-    r"\b(don't|do not|can't|cannot|can not|not good at|no|tidak|tdk|ga|gak|nggak|ngga|enggak|kurang|belum|blm)\b"
-    r"(\s+\w+){0,3}?\s+(bahasa\s+)?(indonesia|indonesian|indo|english|inggris|ingris|englis)\b"
+    r"\b(ga|gak|nggak|ngga|enggak|tidak|tdk|kurang|belum|blm|don.t|do not|can.t|cannot|not good at|no)\s+"
+    r"(terlalu\s+|begitu\s+|bisa\s+|lancar\s+|fasih\s+)?"
+    r"(ngerti|mengerti|paham|bisa|lancar|fasih|understand|speak|read|know|good at)\s+(in\s+|pake\s+|pakai\s+)?"
+    r"(bhs\s+|bahasa\s+)?" + _LANG + r"\b"
+    r"|\bmy " + _LANG + r" (is )?(not (good|great|very good)|bad|poor|limited|weak)\b"
+    r"|\b(bahasa |bhs )?" + _LANG + r" (saya|sy|aku|gw|gue) (kurang|jelek|ga bagus|gak bagus|tidak bagus|pas-?pasan)\b"
 )
+# "pakai bahasa indonesia aja", "reply in english", "indo aja", "english please": the language asked for.
+_ASKED = re.compile(
+    r"\b(in|into|to|pakai|pake|pakek|ganti|ganti ke|ubah ke|pindah ke|balik ke|kembali ke|dengan|dlm|dalam|use|using"
+    r"|speak|berbahasa)\s+(ke\s+)?(bahasa\s+|bhs\s+)?" + _LANG + r"\b"
+    r"|\b" + _LANG + r"\s+(aja|saja|dong|please|pls|plz|only|ya|deh|lah)\b"
+    r"|^(bahasa\s+|bhs\s+)?" + _LANG + r"[.!?\s]*$"
+    # English speakers call Indonesian "Bahasa": "can you answer in bahasa please"
+    r"|\b(in|speak|use|using|reply in|answer in|switch to|change to)\s+(?P<bahasa>bahasa)\b"
+    r"(?!\s+(inggris|english|indonesia))"
+)
+_NAMED_LANGUAGE = re.compile(r"\b" + _LANG + r"\b")
+_INDONESIAN_NAMES = frozenset({"indonesia", "indonesian", "indo"})
 
 
-def wanted_language(said: Said) -> str:
-    """The language a change-of-language message asks for, negation-aware."""
-    lowered = said.lowered
-    refused = _CANNOT.search(lowered)
-    if refused is not None:
-        return "en" if refused[4] in ("indonesia", "indonesian", "indo") else "id"
-    wants_indonesian = bool(_INDONESIAN_NAMED.search(lowered)) and not re.search(r"\b(inggris|english)\b", lowered)
-    return "id" if wants_indonesian else "en"
+def _code(name: str) -> str:
+    return "id" if name in _INDONESIAN_NAMES else "en"
+
+
+def wanted_language(lowered: str) -> str | None:
+    """The language a change-of-language message asks for: the one it asks for ("pakai bahasa indonesia aja",
+    "reply in english"), else the other one than it says it cannot read ("i don't speak english"), else the one
+    it names; None when it names none ("ganti bahasa")."""
+    cannot = _CANNOT.search(lowered)
+    rest = _CANNOT.sub(" ", lowered)
+    asked = [
+        "indonesia" if m.group("bahasa") else next(g for g in m.groups() if g in _NAMED) for m in _ASKED.finditer(rest)
+    ]
+    if asked:
+        return _code(asked[-1])
+    if cannot:
+        lacking = next(g for g in cannot.groups() if g in _NAMED)
+        return "en" if _code(lacking) == "id" else "id"
+    named = [m.group(1) for m in _NAMED_LANGUAGE.finditer(rest)]
+    return _code(named[-1]) if named else None
+
+
+_NAMED = frozenset({"indonesia", "indonesian", "indo", "inggris", "english", "engris", "englis"})
+
+
+# Asked for outright ("pakai bahasa indonesia", "english please", "in english") or refused ("i don't speak
+# english"), as opposed to a question about the languages ("what languages do you speak?").
+def _requested(lowered: str) -> bool:
+    rest = _CANNOT.sub(" ", lowered)
+    return bool(_CANNOT.search(lowered) or _ASKED.search(rest) or re.search(r"\b(ganti|ubah|switch|change)\b", rest))
 
 
 @router.intent("change_language")
 async def language_intent(turn: Turn, said: Said) -> list[Reply]:
-    return change_language(turn, wanted_language(said))
+    if said.is_question and not _requested(said.lowered):
+        # "what languages do you speak?", "is this bot in english?": answered, in the language it was asked in,
+        # with the other language one press away (the user's choice is not made for them).
+        if said.language and said.language != turn.lang:
+            turn.set_language(said.language, chosen=False)
+        return [turn.main_menu(turn._("Saya bisa menjawab dalam Bahasa Indonesia dan English. Pilih bahasa di menu."))]
+    return change_language(turn, wanted_language(said.lowered) or ("en" if turn.lang == "id" else "id"))

@@ -99,8 +99,9 @@ async def test_parallel_guesses_in_one_chat_are_counted_one_after_another(bot: C
     evaluated = await evaluated_failures(loaded, NIK["priority"])
     assert evaluated <= bot.domain.policy.verification.failed_attempts_per_user
     # The rest were told to wait, or (once a failure moved the dialog back to "type your NIK", or the lock-out
-    # ended the dialog) that four digits are not a NIK or not understood; none was evaluated, and none verified.
-    waiting = ("coba lagi setelah pukul", "NIK harus 16 digit", "belum mengerti")
+    # ended the dialog) that four digits are not a NIK, or that no NIK is waiting for them; none was evaluated,
+    # and none verified.
+    waiting = ("coba lagi setelah pukul", "NIK harus 16 digit", "belum mengerti", "tidak ada NIK yang sedang menunggu")
     for answer in answers:
         assert NOT_VERIFIED in answer or any(text in answer for text in waiting), answer
         assert "PRIORITAS" not in answer
