@@ -467,6 +467,7 @@ def faq_reply(turn: Turn, entry: faq.Entry) -> Reply:
         "check": _("Cek kelayakan"),
         "update": _("Cara perbarui data"),
         "coverage": _("Status kepesertaan"),
+        "subscribe": _("Langganan info"),
         "help": _("Bantuan"),
         "accident": _("Jika kecelakaan"),
         "jkm": _("Klaim JKM"),
