@@ -119,9 +119,8 @@ def _examples() -> tuple[list[str], list[Entry]]:
     return texts, owners
 
 
-def match(lowered: str, normalised: str) -> Match | None:
-    """The best entry for a message, or None. Patterns first (summed weights); then a close match on a
-    whole example question, for typos the patterns miss."""
+def _by_patterns(lowered: str, normalised: str) -> tuple[Match | None, Match | None]:
+    """The best and the second-best entry whose patterns hit (the second may be a message's second answer)."""
     best: Match | None = None
     second: Match | None = None
     # "bayarnya", "iurannya", "kartunya": the -nya suffix never changes the question.
@@ -134,7 +133,40 @@ def match(lowered: str, normalised: str) -> Match | None:
                 best, second = found, best
             elif entry.second and (second is None or found.score > second.score):
                 second = found
+    return best, second
+
+
+# Where a story's sentences and clauses end: "sy supir angkot, bini jualan, anak 2 sekolah. dapet apa aja?"
+_CLAUSES = re.compile(r"(?<=[.!?;])\s+|,\s*|\n+")
+STORY_WORDS = 8
+
+
+def _question_clause(lowered: str) -> str | None:
+    """In a story with a question, the clause that asks: the last one with a question mark, else the last."""
+    if len(lowered.split()) < STORY_WORDS:
+        return None
+    clauses = [c.strip() for c in _CLAUSES.split(lowered) if c and c.strip()]
+    if len(clauses) < 2:
+        return None
+    asked = [c for c in clauses if c.endswith("?")]
+    clause = asked[-1] if asked else clauses[-1]
+    return clause if len(clause.split()) >= 2 else None
+
+
+def match(lowered: str, normalised: str) -> Match | None:
+    """The best entry for a message, or None. Patterns first (summed weights); then a close match on a
+    whole example question, for typos the patterns miss. In a story ("sy supir angkot, anak 2 masih sekolah.
+    dapet apa aja?") the clause that asks is answered too, even when the story's words weigh more."""
+    best, second = _by_patterns(lowered, normalised)
     if best is not None:
+        clause = _question_clause(lowered)
+        if clause is not None:
+            from handlers.nlu import normalise
+
+            asked, _ = _by_patterns(clause, normalise(clause))
+            known = {best.entry.id, second.entry.id if second is not None else ""}
+            if asked is not None and asked.entry.id not in known and asked.score >= 3 and best.entry.second:
+                return Match(asked.entry, asked.score, best.entry)
         several = _SEVERAL.search(lowered) or len(lowered.split()) >= LONG_MESSAGE_WORDS
         if second is not None and several and second.entry.second and second.score >= 3:
             return Match(best.entry, best.score, second.entry)

@@ -408,6 +408,8 @@ def _word(token: str) -> str:
             break
     if " " in word:
         return word
+    if not _known(word) and re.fullmatch(r"di[a-z]{3,}in", word):
+        word = word[:-2] + "kan"  # Betawi passive: "diluncurin" → "diluncurkan", "dicairin" → "dicairkan"
     if len(word) >= 6 and not _known(word):  # missing space: "cekstatus", "klaimbpjs"
         for cut in range(3, len(word) - 2):
             left, right = word[:cut], word[cut:]
