@@ -32,7 +32,7 @@ STATUS_GROUPS = {
 }
 
 
-_SUFFIX = re.compile(r"\b(\w{3,}?)(nya|ny)\b")
+_SUFFIX = re.compile(r"\b(\w{3,}?)(nya|ny|ku|mu)\b")  # "umurnya", "umurku", "kartumu"
 
 # Regional and chat negations as the standard "tidak", with the punctuation kept (the patterns' "…?" tails):
 # Betawi "gratis kagak?", "kagak bayar kan?" read like "gratis tidak?", "tidak bayar kan?".
@@ -123,7 +123,7 @@ def _by_patterns(lowered: str, normalised: str) -> tuple[Match | None, Match | N
     """The best and the second-best entry whose patterns hit (the second may be a message's second answer)."""
     best: Match | None = None
     second: Match | None = None
-    # "bayarnya", "iurannya", "kartunya": the -nya suffix never changes the question.
+    # "bayarnya", "iurannya", "umurku": the -nya, -ku and -mu suffixes never change the question.
     plain = _DIALECT.sub("itu", _NEGATION.sub("tidak", lowered))
     forms = (lowered, normalised, _SUFFIX.sub(r"\1", lowered), _SUFFIX.sub(r"\1", normalised), plain)
     for entry in knowledge_base():
