@@ -156,7 +156,7 @@ def _question_clause(lowered: str) -> str | None:
 def match(lowered: str, normalised: str) -> Match | None:
     """The best entry for a message, or None. Patterns first (summed weights); then a close match on a
     whole example question, for typos the patterns miss. In a story ("sy supir angkot, anak 2 masih sekolah.
-    dapet apa aja?") the clause that asks is answered too, even when the story's words weigh more."""
+    dapet apa aja?") the clause that asks is answered too, after the answer the story's words weigh for."""
     best, second = _by_patterns(lowered, normalised)
     if best is not None:
         clause = _question_clause(lowered)
@@ -165,8 +165,8 @@ def match(lowered: str, normalised: str) -> Match | None:
 
             asked, _ = _by_patterns(clause, normalise(clause))
             known = {best.entry.id, second.entry.id if second is not None else ""}
-            if asked is not None and asked.entry.id not in known and asked.score >= 3 and best.entry.second:
-                return Match(asked.entry, asked.score, best.entry)
+            if asked is not None and asked.entry.id not in known and asked.score >= 3 and asked.entry.second:
+                return Match(best.entry, best.score, asked.entry)  # the weightier answer first, the asked one too
         several = _SEVERAL.search(lowered) or len(lowered.split()) >= LONG_MESSAGE_WORDS
         if second is not None and several and second.entry.second and second.score >= 3:
             return Match(best.entry, best.score, second.entry)

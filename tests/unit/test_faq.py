@@ -195,3 +195,20 @@ def test_a_story_gets_its_question_answered() -> None:
     assert found is not None
     assert "benefits" in {found.entry.id, found.also.id if found.also else ""}
     assert "not_working" not in {found.entry.id, found.also.id if found.also else ""}
+
+
+@pytest.mark.parametrize(
+    ("typed", "not_entry"),
+    [
+        ("istri saya buka warung tiap hari, bisa ikut?", "opening_hours"),  # a job, not office hours
+        ("tahap selanjutnya apa?", "next_round"),  # the next step, not a new round
+        ("ojol dari aplikasi apa aja yg bisa ikut?", "update_online"),  # the ride-hailing app, not Cek Bansos
+        ("sejak tahun 90an saya ojek, bisa?", "age_limit"),  # a year, not an age
+        ("alamat saya di kelurahan salah", "kelurahan_office"),  # the user's own address to fix
+        ("sy mau ngecekin nik bapak sy, dia ga punya hp", "no_phone"),  # a request to check
+        ("halo saya warga bekasi", "lives_in_bekasi"),  # a self-introduction
+    ],
+)
+def test_new_entries_do_not_take_other_questions(typed: str, not_entry: str) -> None:
+    found = faq.match(typed.lower(), normalise(typed))
+    assert found is None or not_entry not in {found.entry.id, found.also.id if found.also else ""}, typed
