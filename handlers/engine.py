@@ -571,6 +571,7 @@ def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
         "check": _("Cek kelayakan"),
         "update": _("Cara perbarui data"),
         "coverage": _("Status kepesertaan"),
+        "subscribe": _("Langganan info"),
         "help": _("Bantuan"),
         "accident": _("Jika kecelakaan"),
         "jkm": _("Klaim JKM"),

@@ -32,7 +32,7 @@ STATUS_GROUPS = {
 }
 
 
-_SUFFIX = re.compile(r"\b(\w{3,}?)(nya|ny)\b")
+_SUFFIX = re.compile(r"\b(\w{3,}?)(nya|ny|ku|mu)\b")  # "umurnya", "umurku", "kartumu"
 
 # Regional and chat negations as the standard "tidak", with the punctuation kept (the patterns' "…?" tails):
 # Betawi "gratis kagak?", "kagak bayar kan?" read like "gratis tidak?", "tidak bayar kan?".
@@ -119,12 +119,11 @@ def _examples() -> tuple[list[str], list[Entry]]:
     return texts, owners
 
 
-def match(lowered: str, normalised: str) -> Match | None:
-    """The best entry for a message, or None. Patterns first (summed weights); then a close match on a
-    whole example question, for typos the patterns miss."""
+def _by_patterns(lowered: str, normalised: str) -> tuple[Match | None, Match | None]:
+    """The best and the second-best entry whose patterns hit (the second may be a message's second answer)."""
     best: Match | None = None
     second: Match | None = None
-    # "bayarnya", "iurannya", "kartunya": the -nya suffix never changes the question.
+    # "bayarnya", "iurannya", "umurku": the -nya, -ku and -mu suffixes never change the question.
     plain = _DIALECT.sub("itu", _NEGATION.sub("tidak", lowered))
     forms = (lowered, normalised, _SUFFIX.sub(r"\1", lowered), _SUFFIX.sub(r"\1", normalised), plain)
     for entry in knowledge_base():
@@ -134,7 +133,40 @@ def match(lowered: str, normalised: str) -> Match | None:
                 best, second = found, best
             elif entry.second and (second is None or found.score > second.score):
                 second = found
+    return best, second
+
+
+# Where a story's sentences and clauses end: "sy supir angkot, bini jualan, anak 2 sekolah. dapet apa aja?"
+_CLAUSES = re.compile(r"(?<=[.!?;])\s+|,\s*|\n+")
+STORY_WORDS = 8
+
+
+def _question_clause(lowered: str) -> str | None:
+    """In a story with a question, the clause that asks: the last one with a question mark, else the last."""
+    if len(lowered.split()) < STORY_WORDS:
+        return None
+    clauses = [c.strip() for c in _CLAUSES.split(lowered) if c and c.strip()]
+    if len(clauses) < 2:
+        return None
+    asked = [c for c in clauses if c.endswith("?")]
+    clause = asked[-1] if asked else clauses[-1]
+    return clause if len(clause.split()) >= 2 else None
+
+
+def match(lowered: str, normalised: str) -> Match | None:
+    """The best entry for a message, or None. Patterns first (summed weights); then a close match on a
+    whole example question, for typos the patterns miss. In a story ("sy supir angkot, anak 2 masih sekolah.
+    dapet apa aja?") the clause that asks is answered too, after the answer the story's words weigh for."""
+    best, second = _by_patterns(lowered, normalised)
     if best is not None:
+        clause = _question_clause(lowered)
+        if clause is not None:
+            from handlers.nlu import normalise
+
+            asked, _ = _by_patterns(clause, normalise(clause))
+            known = {best.entry.id, second.entry.id if second is not None else ""}
+            if asked is not None and asked.entry.id not in known and asked.score >= 3 and asked.entry.second:
+                return Match(best.entry, best.score, asked.entry)  # the weightier answer first, the asked one too
         several = _SEVERAL.search(lowered) or len(lowered.split()) >= LONG_MESSAGE_WORDS
         if second is not None and several and second.entry.second and second.score >= 3:
             return Match(best.entry, best.score, second.entry)

@@ -60,7 +60,7 @@ SLANG = {
     "englis": "english", "inggris": "english", "engris": "english",
     "hrs": "harus", "hrus": "harus", "kmn": "kemana", "kmana": "kemana", "dmn": "dimana", "dmana": "dimana",
     "trs": "terus", "trus": "terus", "brp": "berapa", "brapa": "berapa", "msh": "masih", "masi": "masih",
-    "thn": "tahun", "skrg": "sekarang", "skrng": "sekarang", "klo": "kalau", "kalo": "kalau", "kl": "kalau",
+    "thn": "tahun", "taun": "tahun", "thun": "tahun", "taon": "tahun", "skrg": "sekarang", "skrng": "sekarang", "klo": "kalau", "kalo": "kalau", "kl": "kalau",
     "emg": "memang", "emang": "memang", "bnr": "benar", "sampe": "sampai", "ikutan": "ikut",
     "sblm": "sebelum", "stlh": "setelah", "tgl": "tanggal", "jd": "jadi", "jdi": "jadi", "tp": "tapi",
     "met": "selamat", "aye": "saya", "ane": "saya", "unsub": "unsubscribe", "unsubs": "unsubscribe", "mw": "mau", "tny": "tanya", "nnya": "tanya", "ngk": "tidak", "nda": "tidak", "ndak": "tidak", "sapa": "siapa", "spa": "siapa", "org": "orang",
@@ -430,6 +430,8 @@ def _word(token: str) -> str:
             break
     if " " in word:
         return word
+    if not _known(word) and re.fullmatch(r"di[a-z]{3,}in", word):
+        word = word[:-2] + "kan"  # Betawi passive: "diluncurin" → "diluncurkan", "dicairin" → "dicairkan"
     if len(word) >= 6 and not _known(word):  # missing space: "cekstatus", "klaimbpjs"
         for cut in range(3, len(word) - 2):
             left, right = word[:cut], word[cut:]

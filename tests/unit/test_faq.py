@@ -162,3 +162,53 @@ def test_every_after_target_exists() -> None:
     ids = {e.id for e in ENTRIES}
     for entry in ENTRIES:
         assert set(entry.after) <= ids and set(entry.after.values()) <= ids, entry.id
+
+
+@pytest.mark.parametrize(
+    ("typed", "entry_id"),
+    [
+        ("kalo ga kepilih gimana dong", "if_not_selected"),
+        ("if i'm not selected what happens", "if_not_selected"),
+        ("gelombang berikutnya kpn", "next_round"),
+        ("jam brp kantornya buka", "opening_hours"),
+        ("alamat kantor lurah jatiasih dmn", "kelurahan_office"),
+        ("bisa lewat hp aja ga updatenya", "update_online"),
+        ("sigap diresmiin tgl brp", "when_started"),  # Betawi passive: diresmiin → diresmikan
+        ("cucu sy baru 16 thn udh kerja jd kuli, boleh?", "age_limit"),
+        ("sampe kapan sih program sigap", "renewal"),
+    ],
+)
+def test_faqs_worktree_phrasings(typed: str, entry_id: str) -> None:
+    found = faq.match(typed.lower(), normalise(typed))
+    assert found is not None and found.entry.id == entry_id, (typed, found and found.entry.id)
+
+
+def test_a_duration_is_not_an_age() -> None:
+    for typed in ("sy ojol udh 5 th, istri jualan, kita dpt gk?", "udah 15 tahun ngojek, bisa ikut?"):
+        found = faq.match(typed.lower(), normalise(typed))
+        assert found is None or found.entry.id != "age_limit", typed
+
+
+def test_a_story_gets_its_question_answered() -> None:
+    typed = "gw supir angkot, bini gw buka warung, anak 2 masih sekolah. dapet apa aja kalo ikut?"
+    found = faq.match(typed.lower(), normalise(typed))
+    assert found is not None
+    assert "benefits" in {found.entry.id, found.also.id if found.also else ""}
+    assert "not_working" not in {found.entry.id, found.also.id if found.also else ""}
+
+
+@pytest.mark.parametrize(
+    ("typed", "not_entry"),
+    [
+        ("istri saya buka warung tiap hari, bisa ikut?", "opening_hours"),  # a job, not office hours
+        ("tahap selanjutnya apa?", "next_round"),  # the next step, not a new round
+        ("ojol dari aplikasi apa aja yg bisa ikut?", "update_online"),  # the ride-hailing app, not Cek Bansos
+        ("sejak tahun 90an saya ojek, bisa?", "age_limit"),  # a year, not an age
+        ("alamat saya di kelurahan salah", "kelurahan_office"),  # the user's own address to fix
+        ("sy mau ngecekin nik bapak sy, dia ga punya hp", "no_phone"),  # a request to check
+        ("halo saya warga bekasi", "lives_in_bekasi"),  # a self-introduction
+    ],
+)
+def test_new_entries_do_not_take_other_questions(typed: str, not_entry: str) -> None:
+    found = faq.match(typed.lower(), normalise(typed))
+    assert found is None or not_entry not in {found.entry.id, found.also.id if found.also else ""}, typed
