@@ -814,9 +814,7 @@ async def close_quiet(uow: UnitOfWork, now: datetime, domain: Domain, *, limit: 
             'Apakah jawaban petugas membantu? Kalau masih perlu bantuan, ketik "tanya petugas".'
         ).format(number=ticket_number(ticket.id), days=days)
         await _ask_rating(uow, ticket, question, now)
-    if closed:
-        log.info("ticket timers: %s quiet answered tickets closed", len(closed))
-    return closed
+    return closed  # counted in the hourly job's log line
 
 
 # Timers ---------------------------------------------------------------------------------------------------

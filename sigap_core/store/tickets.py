@@ -6,11 +6,11 @@ filters by the kelurahan it is given (None: all).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -217,25 +217,11 @@ class TicketRepository:
         message arriving meanwhile reopens the ticket instead, and two processes never close the same one."""
         if not ticket_ids:
             return []
-        t = models.Ticket
-        candidate = aliased(t, name="candidate")
-        quiet = (candidate.state == "answered") & (candidate.updated_at < updated_before)
-        free = (
-            select(candidate.id)
-            .where(candidate.id.in_(sorted(set(ticket_ids))), quiet)
-            .order_by(candidate.id)
-            .with_for_update(of=candidate, skip_locked=True)
-            .cte("free")
-            .prefix_with("MATERIALIZED", dialect="postgresql")
+        return await self._update_free(
+            ticket_ids,
+            lambda row: (row.state == "answered") & (row.updated_at < updated_before),
+            {"state": "closed", "closed_at": now, "updated_at": now},
         )
-        connection = await self.session.connection()
-        result = await connection.execute(
-            update(t)
-            .where(t.id.in_(select(free.c.id)), t.state == "answered", t.updated_at < updated_before)
-            .values(state="closed", closed_at=now, updated_at=now)
-            .returning(t.id)
-        )
-        return sorted(row[0] for row in result.all())
 
     async def stamp_once(self, column: str, ticket_ids: Sequence[int], now: datetime) -> list[int]:
         """Set `reminded_at` or `escalated_at` on those of these tickets where it is still NULL; the ids this
@@ -243,12 +229,23 @@ class TicketRepository:
         stamps them), so two processes never stamp, and send for, the same ticket."""
         if column not in ("reminded_at", "escalated_at") or not ticket_ids:
             return []
+        return await self._update_free(ticket_ids, lambda row: getattr(row, column).is_(None), {column: now})
+
+    async def _update_free(
+        self,
+        ticket_ids: Sequence[int],
+        condition: Callable[[type[models.Ticket]], ColumnElement[bool]],
+        values: dict[str, object],
+    ) -> list[int]:
+        """UPDATE those of these tickets that still meet `condition`, skipping rows another transaction holds
+        (PostgreSQL; SQLite serialises writers): the ids this call updated. Two processes running the same
+        timer never both act on one ticket; whoever holds the row (a citizen's message, the other timer)
+        decides it."""
         t = models.Ticket
-        field = getattr(t, column)
         candidate = aliased(t, name="candidate")
         free = (
             select(candidate.id)
-            .where(candidate.id.in_(sorted(set(ticket_ids))), getattr(candidate, column).is_(None))
+            .where(candidate.id.in_(sorted(set(ticket_ids))), condition(candidate))
             .order_by(candidate.id)
             .with_for_update(of=candidate, skip_locked=True)
             .cte("free")
@@ -257,7 +254,7 @@ class TicketRepository:
         connection = await self.session.connection()
         # Counted from RETURNING: the sqlite3 module reports no rowcount for a statement that starts with WITH.
         result = await connection.execute(
-            update(t).where(t.id.in_(select(free.c.id)), field.is_(None)).values({column: now}).returning(t.id)
+            update(t).where(t.id.in_(select(free.c.id)), condition(t)).values(values).returning(t.id)
         )
         return sorted(row[0] for row in result.all())
 
