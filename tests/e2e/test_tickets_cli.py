@@ -16,6 +16,7 @@ from bot.bootstrap import bootstrap
 from sigap_core import tickets
 from sigap_core.config import Settings
 from sigap_core.store import models
+from sigap_core.store.repositories import UnitOfWork
 from sigap_core.working_hours import WIB
 from tests.conftest import TEST_SECRET
 from tests.e2e.cli_support import env, sigap_here
@@ -30,22 +31,27 @@ CLOSED_QUESTION = "Suami saya kecelakaan kerja, saya harus ke mana dulu?"
 ANSWER = "Silakan bawa KTP dan KK ke kantor kelurahan pada jam kerja."
 
 
+async def _petugas(uow: UnitOfWork, now: datetime) -> models.Staff:
+    """Bekasijaya's staff chat, which answers, closes and transfers in the seeds."""
+    return await uow.staff.add(
+        models.Staff(
+            channel="telegram",
+            user_key="petugas",
+            role="staff",
+            kode_kelurahan=BEKASIJAYA,
+            invite_id=0,
+            created_at=now,
+        )
+    )
+
+
 async def _seed(directory: Path, url: str) -> dict[str, int]:
     settings = Settings(var_dir=directory / "var", secret_key=TEST_SECRET, _env_file=None)  # type: ignore[call-arg]
     app = await bootstrap(settings, url)
     now = datetime.now(UTC)
     try:
         async with app.store.uow() as uow:
-            staff = await uow.staff.add(
-                models.Staff(
-                    channel="telegram",
-                    user_key="petugas",
-                    role="staff",
-                    kode_kelurahan=BEKASIJAYA,
-                    invite_id=0,
-                    created_at=now,
-                )
-            )
+            staff = await _petugas(uow, now)
         ids = {}
         for name, kode, text, age in (
             ("old", BEKASIJAYA, OLD_QUESTION, timedelta(days=3)),
@@ -173,16 +179,7 @@ async def _seed_transferred(directory: Path, url: str) -> int:
     now = datetime.now(UTC)
     try:
         async with app.store.uow() as uow:
-            staff = await uow.staff.add(
-                models.Staff(
-                    channel="telegram",
-                    user_key="petugas",
-                    role="staff",
-                    kode_kelurahan=BEKASIJAYA,
-                    invite_id=0,
-                    created_at=now,
-                )
-            )
+            staff = await _petugas(uow, now)
             view = await tickets.open_ticket(
                 uow,
                 domain=app.domain,
