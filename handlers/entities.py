@@ -635,16 +635,21 @@ _POSTPONED = re.compile(
 
 
 _WAITING = re.compile(
-    r"^(bentar|sebentar|bntr|btr|tunggu|tunggu bentar|tunggu sebentar|wait|hold on|one moment"
-    r"|just a (sec|second|moment)|sec|sbntr|sebntar|otw)\b"
+    r"^(bentar|sebentar|bntr|bntar|btr|sbntr|sebntar|tunggu|tunggu bentar|tunggu sebentar|wait|hold on|hang on"
+    r"|one moment|one sec|sec|just a (sec|second|moment|minute)|give me a (sec|moment|minute)|otw"
+    r"|(iya )?(saya |sy |aku )?(cari|ambil|liat|lihat|cek) dulu)\b"
 )
+# "bentar sy cari ktp dulu", "wait, let me find my card": fetching the card, anywhere in a short message.
+_FETCHING = re.compile(r"\b(cari|ambil|nyari|find|get) (ktp|kk|kartu|card)\w*")
+MAX_WAITING_WORDS = 8
 
 
 def waiting(text: str) -> bool:
-    """A short "bentar", "tunggu ya", "wait a sec": the user is about to answer, just not yet."""
+    """A short "bentar", "tunggu ya", "wait a sec", "sy cari kk dulu": the user is about to answer, not yet."""
     lowered = " ".join(re.sub(r"[^\w ]+", " ", text.lower()).split())
-    lowered = _LEAD_FILLER.sub("", lowered + " ").strip()
-    return len(lowered.split()) <= 6 and bool(_WAITING.match(lowered))
+    if len(lowered.split()) > MAX_WAITING_WORDS:
+        return False
+    return bool(_WAITING.match(_LEAD_FILLER.sub("", lowered + " ").strip()) or _FETCHING.search(lowered))
 
 
 def postponed(text: str) -> bool:

@@ -182,8 +182,8 @@ class Said:
 
     @property
     def waiting(self) -> bool:
-        """ "bentar", "tunggu ya": the user will answer the pending step in a moment."""
-        return waiting(self.text)
+        """ "bentar", "tunggu ya": the user will answer the pending step in a moment ("tunggu, ga usah" is a no)."""
+        return waiting(self.text) and self.answer is not False
 
     @property
     def postponed(self) -> bool:

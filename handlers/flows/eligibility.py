@@ -43,13 +43,6 @@ _DONT_KNOW = re.compile(
 _ABOUT_KK = re.compile(r"\b(kk|kartu keluarga|family card)\b")
 _ABOUT_CARDS = re.compile(r"\b(nik|ktp|e-?ktp|kk|kartu|card|id|number|nomor|nomer|digit\w*|angka)\b")
 _LATER = re.compile(r"\b(nanti|entar|ntar|nnti|besok|later|tomorrow)\b")
-# "bentar sy cari ktp dulu", "wait, let me find my card": the user will answer, just not yet.
-_WAIT = re.compile(
-    r"^(bentar|sebentar|bntr|bntar|tunggu|tunggu bentar|wait|hold on|hang on|one moment|one sec"
-    r"|just a (sec|moment|minute)|give me a (sec|moment|minute)"
-    r"|(ok |oke |iya |ya )?(saya |sy |aku )?(cari|ambil|liat|lihat|cek) dulu)\b"
-    r"|\b(cari|ambil|nyari|find|get) (ktp|kk|kartu|card)\w*"
-)
 
 
 def consent_prompt(turn: Turn, purpose: str, other: bool = False) -> list[Reply]:
@@ -404,11 +397,6 @@ def _consent_reminder(turn: Turn) -> Reply:
     return consent_buttons(turn, _("Untuk lanjut cek: setuju NIK diproses seperti di atas? Ketik “ya” atau “tidak”."))
 
 
-def _waiting(said: Said) -> bool:
-    """A short "bentar ya", "tunggu sebentar", "wait a sec": the answer is coming, not here yet."""
-    return bool(_WAIT.search(said.lowered)) and said.answer is not False and len(said.text.split()) <= 8
-
-
 _CONFUSED = re.compile(
     r"\b(ga|gak|nggak|ngga|tidak|kurang|belum) ?(tau|tahu|ngerti|mengerti|paham|jelas)\b|\bmaksud|\bbingung\b"
     r"|\bartinya\b|\bwhat does (this|that|it) mean\b|\bdon.t understand\b|\bwhat is (this|it) for\b"
@@ -448,7 +436,7 @@ async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
                 ),
             )
         ]
-    waiting = _WAIT.search(said.lowered) and said.answer is not False  # "tunggu ya" is not a yes
+    waiting = said.waiting  # "tunggu ya" is not a yes
     answer = said.given_answer
     if answer is not None and not said.faq and not waiting:
         return await on_consent(turn, answer, said)
@@ -538,7 +526,7 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
                 (turn.cancel_button(), turn.menu_button()),
             )
         ]
-    if (_waiting(said) or said.postponed) and not said.is_question:
+    if (said.waiting or said.postponed) and not said.is_question:
         # "bentar ya kak", "hang on, getting my card", "ntar aje ye": the prompt stays, kindly (not an answer
         # about the card, nor "that is no NIK")
         return [
@@ -618,7 +606,7 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
         # "itu NIK bapak saya": the KK digits are his too ("kk tuh apaan? kakak?" asks, it names no one)
         turn.update_data(other=True)
         return [ask_kk4(turn, _("Baik, NIK orang tersebut. Sekarang ketik 4 digit terakhir nomor KK-nya."))]
-    if (_LATER.search(said.lowered) or _waiting(said)) and not said.is_question:
+    if (_LATER.search(said.lowered) or said.waiting) and not said.is_question:
         return [
             Reply(
                 _(
