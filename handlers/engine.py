@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from handlers import faq
+from handlers import ellipsis, faq
 from handlers.change_of_mind import change_of_mind
 from handlers.context import Turn
 from handlers.entities import affirmative, normalise_digits
@@ -340,6 +340,8 @@ class Conversations:
                 "kelayakan”, lalu ketik NIK dan 4 digit terakhir KK (boleh sekaligus, contoh: 3275… 0123)."
             )
             return [Reply(text, (Button("check", _("Cek kelayakan")), turn.menu_button()))], False
+        if said.carried is None and (followed := ellipsis.with_topic(said, turn.topic)) is not None:
+            said = followed  # "setahun?" after the cost, "dapetnya brp?" after the JKK death answer
         if turn.outcome and not turn.outcome_other and eligibility.was_someone_else(said):
             # "oh iya itu punya ibu sy" after the result: that check was of someone else's record.
             return await eligibility.checked_someone_else(turn), False
@@ -561,7 +563,7 @@ def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
     lead = ""
     if entry.id == "what_does_it_mean" and turn.topic:
         # "maksudnya?" right after an answer: that answer again, rather than a general one.
-        entry = next((e for e in faq.knowledge_base() if e.id == turn.topic), entry)
+        entry = next((e for e in faq.knowledge_base() if e.id == faq.family(turn.topic)), entry)
         lead = _("Maksudnya begini:") + "\n"
     elif entry.follow_up:
         entry = faq.resolve(entry, turn.topic)  # "berapa lama?" after the claim documents: the claim time

@@ -64,6 +64,7 @@ class Entry:
     after: dict[str, str] = field(default_factory=dict)  # last topic → the entry that answers this follow-up
     step_first: bool = False  # with a step pending, the step's reminder is the answer ("trus?" → "ketik NIK")
     second: bool = True  # may be added as a message's second answer (not for context-only follow-ups)
+    anchor: str = ""  # what a bare follow-up after this answer is about ("setahun?" after the cost: "iuran")
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ def knowledge_base() -> tuple[Entry, ...]:
                 after=dict(item.get("after", {})),
                 step_first=bool(item.get("step_first", False)),
                 second=bool(item.get("second", True)),
+                anchor=str(item.get("anchor") or (item.get("examples") or [""])[0]),
             )
         )
     return tuple(entries)
@@ -119,20 +121,24 @@ def _examples() -> tuple[list[str], list[Entry]]:
     return texts, owners
 
 
+def _hits(lowered: str, normalised: str) -> list[Entry]:
+    """Every entry whose patterns hit the message, in the knowledge base's order."""
+    # "bayarnya", "iurannya", "umurku": the -nya, -ku and -mu suffixes never change the question.
+    plain = _DIALECT.sub("itu", _NEGATION.sub("tidak", lowered))
+    forms = (lowered, normalised, _SUFFIX.sub(r"\1", lowered), _SUFFIX.sub(r"\1", normalised), plain)
+    return [e for e in knowledge_base() if any(p.search(form) for p in e.patterns for form in forms)]
+
+
 def _by_patterns(lowered: str, normalised: str) -> tuple[Match | None, Match | None]:
     """The best and the second-best entry whose patterns hit (the second may be a message's second answer)."""
     best: Match | None = None
     second: Match | None = None
-    # "bayarnya", "iurannya", "umurku": the -nya, -ku and -mu suffixes never change the question.
-    plain = _DIALECT.sub("itu", _NEGATION.sub("tidak", lowered))
-    forms = (lowered, normalised, _SUFFIX.sub(r"\1", lowered), _SUFFIX.sub(r"\1", normalised), plain)
-    for entry in knowledge_base():
-        if any(p.search(form) for p in entry.patterns for form in forms):
-            found = Match(entry, entry.weight)
-            if best is None or found.score > best.score:
-                best, second = found, best
-            elif entry.second and (second is None or found.score > second.score):
-                second = found
+    for entry in _hits(lowered, normalised):
+        found = Match(entry, entry.weight)
+        if best is None or found.score > best.score:
+            best, second = found, best
+        elif entry.second and (second is None or found.score > second.score):
+            second = found
     return best, second
 
 
@@ -191,6 +197,31 @@ def _key_words(text: str) -> frozenset[str]:
     return _KEY_WORDS.intersection(text.split())
 
 
+def family(topic: str | None) -> str:
+    """The entry a remembered topic belongs to: a flow's own answer is kept as "ENTRY:VARIANT" (the JKK death
+    answer is "jkk_jkm_meaning:jkk_death"), so the `after` tables and "maksudnya?" treat it as that entry."""
+    return (topic or "").partition(":")[0]
+
+
+def carry(anchor: str, lowered: str, normalised: str) -> Match | None:
+    """A bare follow-up read after the last answer's subject (`anchor`): the entry the follow-up's own words
+    add to it ("trus klaimnya gmn?" after the JKM benefit: the claim steps), or None when they add none (then
+    the last answer itself is what was asked about: "setahun?" after the cost)."""
+    from handlers.nlu import normalise
+
+    plain = anchor.lower()
+    before = {e.id for e in _hits(plain, normalise(plain))}
+    added = [
+        e
+        for e in _hits(f"{plain} {lowered}", f"{normalise(plain)} {normalised}")
+        if e.id not in before and not e.follow_up
+    ]
+    if not added:
+        return None
+    best = max(added, key=lambda e: e.weight)
+    return Match(best, best.weight)
+
+
 def entry(entry_id: str) -> Entry:
     return next(e for e in knowledge_base() if e.id == entry_id)
 
@@ -198,7 +229,7 @@ def entry(entry_id: str) -> Entry:
 def resolve(found: Entry, topic: str | None) -> Entry:
     """A follow-up ("berapa lama?") asked right after another answer is answered for that answer's topic
     (after the claim documents: how long a claim takes), as the entry's `after` table says."""
-    target = found.after.get(topic or "")
+    target = found.after.get(topic or "") or found.after.get(family(topic))
     return entry(target) if target else found
 
 

@@ -132,6 +132,7 @@ class Said:
     family: bool  # about someone else's record
     language: str | None  # the language the message is clearly written in
     escape: str | None  # a way out: erase, cancel, menu, help, human
+    carried: faq.Match | None = None  # a bare follow-up's answer, found with the last answer's subject
 
     @cached_property
     def normalised(self) -> str:
@@ -147,6 +148,8 @@ class Said:
 
     @cached_property
     def faq(self) -> faq.Match | None:
+        if self.carried is not None:
+            return self.carried
         return faq.match(self.lowered, self.normalised)
 
     @property

@@ -18,7 +18,8 @@ router = Router("claims")
 
 
 # What a follow-up after the claim steps is about ("maksudnya?" → what JKK and JKM are; "berapa lama?" →
-# how long a claim takes): the knowledge-base entry on the two benefits.
+# how long a claim takes): the knowledge-base entry on the two benefits. Each claim answer is kept as
+# "CLAIM_TOPIC:VARIANT", so a bare follow-up ("dapetnya brp?") leans on that answer (handlers/ellipsis.py).
 CLAIM_TOPIC = "jkk_jkm_meaning"
 
 
@@ -144,7 +145,7 @@ def accident_lead(turn: Turn, said: Said | None) -> str:
 def accident_off_work(turn: Turn) -> list[Reply]:
     """An accident outside work and the commute is not JKK (brief §2); a death from it would be JKM."""
     _ = turn._
-    turn.remember_topic(CLAIM_TOPIC)
+    turn.remember_topic(f"{CLAIM_TOPIC}:off_work")
     text = _(
         "SIGAP menanggung JKK dan JKM. JKK hanya untuk kecelakaan kerja: saat bekerja atau di perjalanan "
         "pergi/pulang kerja. Kecelakaan di luar itu (misalnya saat liburan atau urusan pribadi) tidak termasuk "
@@ -158,7 +159,7 @@ def accident_off_work(turn: Turn) -> list[Reply]:
 
 def accident(turn: Turn, said: Said | None = None) -> list[Reply]:
     _ = turn._
-    turn.remember_topic(CLAIM_TOPIC)
+    turn.remember_topic(f"{CLAIM_TOPIC}:accident")
     lead = accident_lead(turn, said)
     text = (lead + "\n\n" if lead else "") + _(
         "Jika mengalami kecelakaan kerja (termasuk di perjalanan pergi/pulang kerja):\n"
@@ -184,7 +185,7 @@ def jkm_claim(
     """The JKM benefits and claim steps; `condolence`: the message tells of a death that happened;
     `illness_at_work`: a death from an illness while working, which the bot does not call a JKK death."""
     _ = turn._
-    turn.remember_topic(CLAIM_TOPIC)
+    turn.remember_topic(f"{CLAIM_TOPIC}:jkm")
     lead = _("Turut berduka cita atas kepergiannya.") + "\n" if condolence else ""
     covered = accident_lead(turn, said) if said is not None else ""
     if covered:
@@ -228,7 +229,7 @@ def jkk_death(turn: Turn, condolence: bool = True, said: Said | None = None) -> 
     """A death from a work accident (including the commute) is a JKK claim, not JKM (brief §2). `condolence`:
     the message tells of a death that happened (not "what if I die at work?")."""
     _ = turn._
-    turn.remember_topic(CLAIM_TOPIC)
+    turn.remember_topic(f"{CLAIM_TOPIC}:jkk_death")
     lead = _("Turut berduka cita atas kepergiannya.") + "\n" if condolence else ""
     covered = accident_lead(turn, said) if said is not None else ""
     if covered:

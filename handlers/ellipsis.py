@@ -1,0 +1,104 @@
+"""Bare follow-ups: a short question that leans on the last answer ("setahun?", "dapetnya brp?", "trus
+klaimnya gmn?", "gratis kan?") is read with that answer's subject before it.
+
+The chat keeps the last answer's topic (an entry id, nothing personal). Each knowledge-base entry has an
+`anchor` (its first example unless it names one); a flow's own answer names its anchor in `FLOW_ANCHORS`.
+The follow-up is then understood as "ANCHOR + message": an entry the message's words add is answered, else
+the combined words are (most often the last answer again, for the aspect asked about).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from handlers import faq
+from handlers.understanding import Said, read
+
+MAX_WORDS = 6
+# What makes a short message a question about something: a question word, a question mark, a tag.
+_ASKS = re.compile(
+    r"\?|\b(berapa|brp|brapa|gimana|gmn|gmna|bagaimana|caranya|kapan|kpn|dimana|di mana|dmn|kemana|ke mana|kmn"
+    r"|mana|siapa|apa|apa aja|apa saja|syarat\w*|how|what|when|where|who|which)\b"
+    r"|\b(kan|ga|gak|nggak|kah|dong|juga|jg)\s*$"
+)
+# Not a follow-up: thanks, greetings, acknowledgements ("ok makasih ya?").
+_CLOSING = re.compile(r"\b(makasih|terima kasih|trims|thanks|thank you|thx|ok|oke|sip|siap|mantap)\b")
+
+_OWN_ACTIONS = frozenset({"change_language", "subscribe", "unsubscribe", "human_help"})
+# Words that say nothing of what is asked about ("terus gimana?", "berapa lama?").
+_PLAIN = frozenset(
+    str.split(
+        "berapa brp brapa lama gimana gmn gmna bagaimana cara caranya terus trus trs lalu jadi jd saya sy aku gw kapan"
+        " kpn mana dimana kemana kmn apa aja saja itu ini yang yg dong sih kan nih ya harus hrs mesti bisa bs boleh"
+        " dapat dapet dpt tidak ga gak nggak kalau kalo klo udah sudah then what how when where much long"
+    )
+)
+
+
+def _about_it(message: str, topic_text: str) -> bool:
+    """The message names something the last answer spoke of ("trus klaimnya gmn?" after the JKM answer,
+    which holds the claim steps), beyond question words."""
+    words = {re.sub(r"(nya|ny)$", "", w) for w in re.findall(r"[a-z]+", message)}
+    return any(len(w) >= 4 and w not in _PLAIN and w in topic_text for w in words)
+
+
+# A flow's answer that follow-ups lean on (claims.py keeps its topics as "jkk_jkm_meaning:VARIANT").
+FLOW_ANCHORS = {
+    "jkk_jkm_meaning:jkk_death": "klaim santunan peserta meninggal karena kecelakaan kerja",
+    "jkk_jkm_meaning:jkm": "klaim santunan jkm peserta meninggal dunia bukan karena kerja",
+    "jkk_jkm_meaning:accident": "klaim kecelakaan kerja jkk",
+    "jkk_jkm_meaning:off_work": "kecelakaan di luar kerja",
+}
+
+
+def anchor_of(topic: str | None) -> str:
+    if not topic:
+        return ""
+    if topic in FLOW_ANCHORS:
+        return FLOW_ANCHORS[topic]
+    known = {e.id: e for e in faq.knowledge_base()}
+    found = known.get(topic) or known.get(faq.family(topic))
+    return found.anchor if found is not None else ""
+
+
+def _topic_text(topic: str | None, anchor: str) -> str:
+    known = {e.id: e for e in faq.knowledge_base()}
+    found = known.get(topic or "")
+    answer = f"{found.answer.id} {found.answer.en}".lower() if found is not None else ""
+    return f"{anchor} {answer}".lower()
+
+
+def elliptical(said: Said, topic: str | None) -> bool:
+    """A short question with nothing of its own to answer it by, right after an answer."""
+    words = said.lowered.split()
+    if not topic or not words or len(words) > MAX_WORDS or said.digits.nik or said.escape is not None:
+        return False
+    if said.intent in _OWN_ACTIONS and said.nlu.scores.get(said.intent, 0) >= 3:
+        return False  # "sorry, in English?", "stop": a request of its own
+    if said.wants_officer or said.death or _CLOSING.search(said.lowered) or not _ASKS.search(said.lowered):
+        return False
+    found = said.faq
+    if found is None:
+        return True
+    # A general follow-up ("berapa lama?") that its own table does not answer for this topic.
+    entry = found.entry
+    return entry.follow_up and entry.id != "what_does_it_mean" and faq.resolve(entry, topic) is entry
+
+
+def with_topic(said: Said, topic: str | None) -> Said | None:
+    """The follow-up understood with the last answer's subject, or None when the message is not one."""
+    if not elliptical(said, topic):
+        return None
+    anchor = anchor_of(topic)
+    if not anchor:
+        return None
+    combined = read(f"{anchor}, {said.text}")
+    carried = faq.carry(anchor, said.lowered, said.normalised)
+    strong = combined.intent not in ("out_of_scope", "menu") and combined.nlu.scores.get(combined.intent, 0) >= 3
+    if carried is None and combined.faq is None and not combined.death and not strong:
+        return None
+    if carried is None and said.faq is not None and not _about_it(said.lowered, _topic_text(topic, anchor)):
+        return None  # a general follow-up ("berapa lama?") keeps its general answer unless it names the subject
+    # The yes/no, the relative and the language are the message's own, not the anchor's.
+    return replace(combined, answer=said.answer, family=said.family, language=said.language, carried=carried)
