@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from handlers.context import Turn
 from handlers.flow import Router
 from handlers.flows import kelurahan as kelurahan_flow
@@ -64,6 +66,18 @@ async def subscribe_intent(turn: Turn, said: Said) -> list[Reply]:
     return await start(turn, said.text)
 
 
+# "gmn caranya berhenti dapet pengumuman?": a question about stopping is answered (with the button); only a
+# request stops at once ("stop kirim info", "ga mau dapet pengumuman lagi").
+_HOW = re.compile(r"\b(gimana|gmn|bagaimana|caranya|cara|bisa|bisakah|boleh|how|can i|could i)\b")
+
+
 @router.intent("unsubscribe")
 async def unsubscribe_intent(turn: Turn, said: Said) -> list[Reply]:
+    if said.is_question and _HOW.search(said.lowered):
+        _ = turn._
+        text = _(
+            "Kirim BERHENTI kapan saja, dan pengumuman tidak dikirim lagi ke chat ini. Kirim MULAI jika ingin "
+            "berlangganan lagi. Mau berhenti sekarang?"
+        )
+        return [Reply(text, (Button("stop", _("Berhenti langganan")), turn.menu_button()))]
     return await stop(turn)

@@ -44,9 +44,10 @@ from tests.integration.helpers import GOOD
 HERE = Path(__file__).resolve().parent
 SETS = {
     "tuning": HERE / "tuning.toml",
-    "heldout": HERE / "heldout.toml",
-    "heldout2": HERE / "heldout2.toml",
+    "dev1": HERE / "dev1.toml",
+    "dev2": HERE / "dev2.toml",
     "heldout3": HERE / "heldout3.toml",
+    "heldout4": HERE / "heldout4.toml",
 }
 HELD_OUT = {name for name in SETS if name.startswith("heldout")}
 TURN_KEYS = {"say", "press", "kind", "by", "any", "all", "none"}
