@@ -555,6 +555,14 @@ _DROP_WORD = re.compile(
     r"|never ?mind|forget it)\b"
 )
 _KEEP_WORD = re.compile(r"\b(jangan|jgn|don'?t|bukan)\b|#\s?\d|\?")
+# The only other words a way out is said with; "Acara batal" or "Posyandu batal hujan" holds a word of its
+# own, so it is not read as throwing the draft away.
+_DROP_COMPANY = frozenset({
+    "stop", "ga", "gak", "gk", "nggak", "ngga", "tidak", "tdk", "usah", "gausah", "deh", "aja", "saja", "dulu",
+    "ya", "yaudah", "ywdh", "udah", "sudah", "udh", "eh", "hmm", "sih", "lah", "dong", "mending", "mau", "kirim",
+    "dikirim", "ngirim", "draf", "draft", "drafnya", "pengumuman", "pengumumannya", "ini", "itu", "semua",
+    "semuanya", "jadi", "jd", "kak", "min", "pak", "bu", "please", "it", "the", "just", "all", "sy", "saya",
+})  # fmt: skip
 # Up to this many words, a message at the audience step that is neither an audience, a time nor a way out is
 # not taken as a new text on its own ("hmm bentar ya", "ok", "Posyandu diundur ke Rabu"): the question is asked
 # again and one press makes it the new text. A longer message is what a staff member pastes as the corrected
@@ -565,7 +573,10 @@ MOST_UNCLEAR_WORDS = 7
 
 def drops(text: str) -> bool:
     lowered = " ".join(text.lower().split())
-    return len(_words(lowered)) <= 6 and bool(_DROP_WORD.search(lowered)) and not _KEEP_WORD.search(lowered)
+    if len(_words(lowered)) > 6 or not _DROP_WORD.search(lowered) or _KEEP_WORD.search(lowered):
+        return False
+    rest = _DROP_WORD.sub(" ", _ACK.sub(" ", lowered))
+    return all(word in _DROP_COMPANY for word in _words(rest))
 
 
 def _time_and_audience(text: str, now: datetime) -> tuple[datetime | None, str | None]:
@@ -604,8 +615,23 @@ async def _audience_answer(turn: Turn, staff: Staff, text: str) -> list[Reply]:
             ),
             *await audience_replies(turn),
         ]
+    if not bare.strip(" ,.!"):  # "ok siap", "lanjut": a go-ahead, with no choice in it
+        return [Reply(_("Siap. Pilih dulu penerimanya, contoh: semua pelanggan.")), *await audience_replies(turn)]
     if len(_words(text)) > MOST_UNCLEAR_WORDS:
         return [Reply(_("Teks pengumuman diganti dengan yang baru.")), *await _use_as_text(turn, text)]
+    if _time_words_only(bare):
+        # "besok aja", "kapan2 aja": a time without its hour; the day is kept for the time step ("jam 8").
+        if _DAY_PART.search(bare):
+            turn.update_data(when_hint=" ".join(bare.split())[:40])
+        return [
+            Reply(
+                _(
+                    "Waktunya saya tanyakan setelah penerima dipilih, lengkap dengan jamnya (contoh: besok jam 8 "
+                    "pagi, WIB). Kirim ke siapa dulu?"
+                )
+            ),
+            *await audience_replies(turn),
+        ]
     turn.update_data(asked=text[: broadcasts.MAX_TEXT])
     return [
         Reply(
@@ -618,6 +644,21 @@ async def _audience_answer(turn: Turn, staff: Staff, text: str) -> list[Reply]:
         ),
         *await audience_replies(turn),
     ]
+
+
+_VAGUE_TIME = re.compile(r"^(kapan\w*|terserah|bebas|kpn\w*|whenever|anytime)$")
+_TIME_COMPANY = frozenset({
+    "hari", "ini", "depan", "nanti", "ntar", "kirim", "dikirim", "kirimnya", "jam", "waktu", "jadwal", "tanggal", "tgl",
+    "pas", "aja", "saja", "deh", "ya", "dong", "besoknya", "minggu", "next", "week", "day",
+})  # fmt: skip
+
+
+def _time_words_only(text: str) -> bool:
+    """ "besok aja", "nanti sore deh", "kapan2 aja": only words of a time, without its hour; "Posyandu diundur
+    ke Rabu" holds words of its own (an announcement, maybe)."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    timed = [w for w in words if _DAY_PART.fullmatch(w) or _VAGUE_TIME.match(w)]
+    return bool(timed) and all(w in timed or w in _TIME_COMPANY for w in words)
 
 
 def _moment(turn: Turn, when: datetime) -> str:
