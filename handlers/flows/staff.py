@@ -149,7 +149,7 @@ async def on_button(turn: Turn, argument: str) -> list[Reply]:
             return await list_for(turn, staff)
         case "counts":
             return await counts_reply(turn, staff)
-        case "usetext":  # the question typed at the text step was the announcement after all
+        case "usetext":  # the question typed at the text step (a short line at the audience step) was the text
             asked = turn.data.get("asked")
             if turn.state != STAFF_TEXT or not asked:
                 return [staff_menu(turn, staff, _("Draf pengumuman sudah tidak ada. Mulai lagi, ya."))]
@@ -542,6 +542,131 @@ def audience_of(text: str) -> str | None:
     return None
 
 
+# Acknowledgements around an answer at the audience step ("lanjut, kirim ke semua pelanggan", "sip, yg layak
+# aja", "ok send to all"): they carry no choice of their own.
+_ACK = re.compile(
+    r"\b(lanjut|lanjutkan|lanjutin|lnjt|ok|oke|okay|okey|okee|sip|siap|terus|trus|trs|iya|iyaa|ya|yup|yoi|gas|next"
+    r"|continue|yes|yep|please|pls|plis|tolong|mantap|baik|boleh|aja|saja|deh|dong|ajah|tp|tapi|but|and|dan)\b"
+)
+# Throwing the draft away in any wording, anywhere in a short message ("ga usah deh, batal", "stop, batalkan
+# aja", "oke batalin"), at the steps after the text: there a short message is not the announcement.
+_DROP_WORD = re.compile(
+    r"\b(batal|batalkan|batalin|btl|cancel|gajadi|gak jadi|ga jadi|gk jadi|nggak jadi|ngga jadi|tidak jadi|tdk jadi"
+    r"|never ?mind|forget it)\b"
+)
+_KEEP_WORD = re.compile(r"\b(jangan|jgn|don'?t|bukan)\b|#\s?\d|\?")
+# The only other words a way out is said with; "Acara batal" or "Posyandu batal hujan" holds a word of its
+# own, so it is not read as throwing the draft away.
+_DROP_COMPANY = frozenset({
+    "stop", "ga", "gak", "gk", "nggak", "ngga", "tidak", "tdk", "usah", "gausah", "deh", "aja", "saja", "dulu",
+    "ya", "yaudah", "ywdh", "udah", "sudah", "udh", "eh", "hmm", "sih", "lah", "dong", "mending", "mau", "kirim",
+    "dikirim", "ngirim", "draf", "draft", "drafnya", "pengumuman", "pengumumannya", "ini", "itu", "semua",
+    "semuanya", "jadi", "jd", "kak", "min", "pak", "bu", "please", "it", "the", "just", "all", "sy", "saya",
+})  # fmt: skip
+# Up to this many words, a message at the audience step that is neither an audience, a time nor a way out is
+# not taken as a new text on its own ("hmm bentar ya", "ok", "Posyandu diundur ke Rabu"): the question is asked
+# again and one press makes it the new text. A longer message is what a staff member pastes as the corrected
+# announcement (they retyped it because the preview was wrong), so it replaces the text, and the reply says
+# so plainly before the new preview; nothing is sent until the confirmation anyway.
+MOST_UNCLEAR_WORDS = 7
+
+
+def drops(text: str) -> bool:
+    lowered = " ".join(text.lower().split())
+    if len(_words(lowered)) > 6 or not _DROP_WORD.search(lowered) or _KEEP_WORD.search(lowered):
+        return False
+    rest = _DROP_WORD.sub(" ", _ACK.sub(" ", lowered))
+    return all(word in _DROP_COMPANY for word in _words(rest))
+
+
+def _time_and_audience(text: str, now: datetime) -> tuple[datetime | None, str | None]:
+    """ "besok jam 8 pagi", "kirim ke semua besok jam 8", "lanjut, Senin 09.00 aja": the time (WIB) and the
+    audience a short message at the audience step names, each or None."""
+    lowered = " ".join(_ACK.sub(" ", re.sub(r"[,;!]+", " ", text.lower())).split())
+    if not lowered or len(lowered.split()) > 10:
+        return None, None
+    when = parse_when(lowered, now)
+    if when is not None:
+        return when, None
+    words = lowered.split()
+    named = [w for w in words if w in _AUDIENCE_VOCABULARY or any(c.match(w) for _n, c in _AUDIENCE_CUES)]
+    rest = " ".join(w for w in words if w not in named)
+    when = parse_when(rest, now) if rest and named else None
+    return when, audience_of(" ".join(named)) if when is not None else None
+
+
+async def _audience_answer(turn: Turn, staff: Staff, text: str) -> list[Reply]:
+    """A typed answer to "Kirim ke siapa?": an audience, a time, a way out, a corrected text, or unclear."""
+    _ = turn._
+    if drops(text):
+        return await drop(turn)
+    bare = " ".join(_ACK.sub(" ", text.lower()).split())
+    audience = audience_of(text) or (audience_of(bare) if bare else None)
+    if audience is not None:
+        return await choose_audience(turn, staff, audience)
+    when, audience = _time_and_audience(text, turn.now)
+    if when is not None:
+        turn.update_data(when_at=when.isoformat())
+        if audience is not None:
+            return await choose_audience(turn, staff, audience)
+        return [
+            Reply(
+                _("Baik, dikirim {when}. Sekarang pilih penerimanya.").format(when=_moment(turn, when)),
+            ),
+            *await audience_replies(turn),
+        ]
+    if not bare.strip(" ,.!"):  # "ok siap", "lanjut": a go-ahead, with no choice in it
+        return [Reply(_("Siap. Pilih dulu penerimanya, contoh: semua pelanggan.")), *await audience_replies(turn)]
+    if len(_words(text)) > MOST_UNCLEAR_WORDS:
+        return [Reply(_("Teks pengumuman diganti dengan yang baru.")), *await _use_as_text(turn, text)]
+    if _time_words_only(bare):
+        # "besok aja", "kapan2 aja": a time without its hour; the day is kept for the time step ("jam 8").
+        if _DAY_PART.search(bare):
+            turn.update_data(when_hint=" ".join(bare.split())[:40])
+        return [
+            Reply(
+                _(
+                    "Waktunya saya tanyakan setelah penerima dipilih, lengkap dengan jamnya (contoh: besok jam 8 "
+                    "pagi, WIB). Kirim ke siapa dulu?"
+                )
+            ),
+            *await audience_replies(turn),
+        ]
+    turn.update_data(asked=text[: broadcasts.MAX_TEXT])
+    return [
+        Reply(
+            _(
+                "Itu belum saya kenali sebagai penerima. Pilih penerimanya, atau ketik misalnya: semua pelanggan, "
+                "yang layak, atau waktu kirim seperti besok jam 8 pagi. Kalau itu teks pengumuman yang baru, "
+                "tekan “Jadikan teks baru”."
+            ),
+            (Button("staff:usetext", _("Jadikan teks baru")), Button("staff:drop", _("Batal"))),
+        ),
+        *await audience_replies(turn),
+    ]
+
+
+_VAGUE_TIME = re.compile(r"^(kapan\w*|terserah|bebas|kpn\w*|whenever|anytime)$")
+_TIME_COMPANY = frozenset({
+    "hari", "ini", "depan", "nanti", "ntar", "kirim", "dikirim", "kirimnya", "jam", "waktu", "jadwal", "tanggal", "tgl",
+    "pas", "aja", "saja", "deh", "ya", "dong", "besoknya", "minggu", "next", "week", "day",
+})  # fmt: skip
+
+
+def _time_words_only(text: str) -> bool:
+    """ "besok aja", "nanti sore deh", "kapan2 aja": only words of a time, without its hour; "Posyandu diundur
+    ke Rabu" holds words of its own (an announcement, maybe)."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    timed = [w for w in words if _DAY_PART.fullmatch(w) or _VAGUE_TIME.match(w)]
+    return bool(timed) and all(w in timed or w in _TIME_COMPANY for w in words)
+
+
+def _moment(turn: Turn, when: datetime) -> str:
+    if when <= turn.now + timedelta(minutes=1):
+        return turn._("sekarang")
+    return format_datetime(when.astimezone(WIB), "EEEE, d MMMM y, HH:mm", locale=turn._.lang) + " WIB"
+
+
 async def on_text(turn: Turn, text: str) -> list[Reply] | None:
     _ = turn._
     staff = await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key)
@@ -568,6 +693,10 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         return await confirm(turn, when)  # "jamnya salah, jam 10 aja": the new time, echoed again
     if what is not None:
         return await edit_draft(turn, staff, what)
+    if turn.state == STAFF_TEXT and "text" in turn.data and "?" not in text:
+        bare = " ".join(_ACK.sub(" ", text.lower()).split())
+        if bare and (audience := audience_of(bare)) is not None:  # "terus kirim ke semua pelanggan ya"
+            return await choose_audience(turn, staff, audience)
     if turn.state == STAFF_TEXT and process_question(text):
         return await explain_audiences(turn, text)
     if turn.state == STAFF_TEXT:
@@ -578,10 +707,10 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
             for audience, words in AUDIENCE_WORDS.items():
                 if typed in words:
                     return await choose_audience(turn, staff, audience)
-            typed_audience = audience_of(text)
-            if typed_audience is not None:
-                return await choose_audience(turn, staff, typed_audience)
+            return await _audience_answer(turn, staff, text)
         return await _use_as_text(turn, text)
+    if turn.state in (STAFF_WHEN, STAFF_CONFIRM) and drops(text):
+        return await drop(turn)
     if turn.state == STAFF_WHEN and (switched := changed_audience(text)) is not None:
         return await choose_audience(turn, staff, switched)  # "eh salah, harusnya ke yg layak"
     if turn.state == STAFF_WHEN:
@@ -661,7 +790,8 @@ async def _use_as_text(turn: Turn, text: str) -> list[Reply]:
     except BroadcastError as error:
         return [Reply(error_text(turn, error), (Button("staff:drop", _("Batal")),))]
     kode = turn.data.get("kode")
-    turn.set_state(STAFF_TEXT, kode=kode, text=clean)
+    kept = {k: v for k, v in turn.data.items() if k == "when_at"}  # a time typed at the audience step stays
+    turn.set_state(STAFF_TEXT, kode=kode, text=clean, **kept)
     preview = broadcasts.announcement_text(_, turn.domain, kode, clean)
     return [
         Reply(_("Pratinjau, persis seperti yang diterima warga:")),
@@ -777,6 +907,8 @@ async def ask_audience(turn: Turn, staff: Staff) -> list[Reply]:
 async def choose_audience(turn: Turn, staff: Staff, audience: str) -> list[Reply]:
     _ = turn._
     turn.set_state(STAFF_WHEN, **{**turn.data, "audience": audience})
+    if "when_at" in turn.data:  # the time was typed at the audience step: straight to the confirmation
+        return await confirm(turn, max(datetime.fromisoformat(turn.data["when_at"]), turn.now))
     reached = await broadcasts.audience_counts(turn.uow, turn.domain, turn.data.get("kode"), turn.today, turn.now)
     warning = []
     if not reached[audience]:
@@ -813,10 +945,7 @@ async def confirm(turn: Turn, when: datetime) -> list[Reply]:
     reached = await broadcasts.audience_counts(turn.uow, turn.domain, data.get("kode"), turn.today, turn.now)
     people = reached[data["audience"]]
     turn.set_state(STAFF_CONFIRM, **{**data, "send_at": when.isoformat()})
-    now = when <= turn.now + timedelta(minutes=1)
-    moment = (
-        _("sekarang") if now else format_datetime(when.astimezone(WIB), "EEEE, d MMMM y, HH:mm", locale=_.lang) + " WIB"
-    )
+    moment = _moment(turn, when)
     if not people:
         return [
             Reply(
@@ -860,6 +989,17 @@ async def send(turn: Turn, staff: Staff) -> list[Reply]:
         turn.clear_state()
         return [staff_menu(turn, staff, error_text(turn, error))]
     turn.clear_state()
+    if not count:
+        return [
+            staff_menu(
+                turn,
+                staff,
+                _(
+                    "Pengumuman #{id} tersimpan dan masuk antrean, tetapi tidak ada penerima (0 penerima), jadi "
+                    "tidak sampai ke siapa pun."
+                ).format(id=broadcast.id),
+            )
+        ]
     return [
         staff_menu(
             turn,
@@ -890,6 +1030,16 @@ async def list_for(turn: Turn, staff: Staff) -> list[Reply]:
     cancellable = []
     for item in items:
         tally = await broadcasts.counts(turn.uow, item.id)
+        total = sum(v for k, v in tally.items() if k != "recovered_after_crash")
+        if not total:  # "selesai 0/0" said nothing: nobody was to receive it, and that is said in words
+            lines.append(
+                _("#{id} [{status}] tidak ada penerima, tidak sampai ke siapa pun: {text}").format(
+                    id=item.id, status=_(BROADCAST_STATUS.get(item.status, item.status)), text=item.text[:40]
+                )
+            )
+            if item.status in ("scheduled", "sending"):
+                cancellable.append(Row(f"staff:cancel:{item.id}", _("Batalkan #{id}").format(id=item.id)))
+            continue
         lines.append(
             _("#{id} [{status}] terkirim {sent}/{total}: {text}").format(
                 id=item.id,
@@ -980,6 +1130,8 @@ async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
     if staff is None:
         turn.clear_state()
         return None
+    if drops(said.text):  # "ga usah deh, batal", "oke batalin aja"
+        return await drop(turn)
     what = edit_of(said.text)  # before the yes/no: "hapus draf" holds a "hapus", which is not a "kirim"
     if what == "when" and (when := new_time_in(said.text, turn.now)) is not None:
         return await confirm(turn, when)
