@@ -419,6 +419,12 @@ _CONFUSED = re.compile(
 )
 
 
+# "kenapa harus setuju dulu?": why the consent is asked (what it is for), not a general "kenapa".
+_WHY_CONSENT = re.compile(
+    r"\b(kenapa|knp|napa|mengapa|ngapain|why|buat apa|untuk apa|utk apa)\b.{0,20}\b(setuju|persetujuan|consent|agree)"
+)
+
+
 # "kalo sy ga setuju gmn?": a question about refusing, not a refusal.
 _IF_REFUSED = re.compile(
     r"\b(kalau|kalo|klo|kl|jika|misal|gimana|gmn|bagaimana|terus|trus|what if|if i|what happens if)\b.{0,15}"
@@ -453,7 +459,8 @@ async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
                 ),
             )
         ]
-    if _CONFUSED.search(said.lowered) and said.answer is None:
+    why_asked = _WHY_CONSENT.search(said.lowered) and not said.digits.nik  # its "setuju" is no answer
+    if why_asked or (_CONFUSED.search(said.lowered) and said.answer is None):
         return [
             consent_buttons(
                 turn,
@@ -646,7 +653,8 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
         return await on_kk4(turn, digits.kk4 or digits.nik or said.text)
     if _CONFUSED.search(said.lowered) and said.faq is not None and said.faq.entry.follow_up:
         return [_faq_reply(turn, "kk_what"), _kk4_reminder(turn)]  # what the 4 digits are, and where
-    if said.faq is not None and said.faq.entry.id == "kk_missing":
+    kk_unknown = _ABOUT_KK.search(said.lowered) and _DONT_KNOW.search(said.lowered) and not said.is_question
+    if kk_unknown or (said.faq is not None and said.faq.entry.id == "kk_missing"):
         # "kk nya ketinggalan di rumah", "dipegang istri": where to find the number, and that it can wait
         return [_faq_reply(turn, "kk_missing"), _come_back_later(turn)]
     if said.faq is not None and said.faq.entry.id in _KK_HELP:

@@ -36,6 +36,9 @@ _NOT_ASKED = re.compile(
 )
 
 
+_WHAT = re.compile(r"\b(apa|apaan|apa aja|apa saja|what|which)\b")
+
+
 def asked_with_reason(said: Said) -> bool:
     """ "udah, skrg apus ya biar temen sy gak liat": erasing asked for, with the reason after it (the reason's
     own "gak" is no refusal). Confirmed before anything is erased, like every erase."""
@@ -130,10 +133,12 @@ async def erase_step(turn: Turn, said: Said) -> list[Reply] | None:
         # "data DTSEN saya ikut terhapus?", "nanti sy msh bisa cek lg kan?": the confirmation says what is
         # erased, and that the bot can be used again afterwards.
         _ = turn._
+        if _WHAT.search(said.lowered):
+            return await ask(turn)  # "yg dihapus apa aja?": the confirmation itself says what
         after = Reply(
             _(
-                "Setelah dihapus, Anda tetap bisa memakai bot ini lagi kapan saja; untuk cek, cukup ketik NIK "
-                "dan 4 digit KK lagi."
+                "Menghapus data tidak menutup layanan: Anda tetap bisa memakai bot ini lagi kapan saja; untuk cek, "
+                "cukup ketik NIK dan 4 digit KK lagi."
             )
         )
         return [after, *await ask(turn)]
