@@ -43,6 +43,9 @@ _DONT_KNOW = re.compile(
 _ABOUT_KK = re.compile(r"\b(kk|kartu keluarga|family card)\b")
 _ABOUT_CARDS = re.compile(r"\b(nik|ktp|e-?ktp|kk|kartu|card|id|number|nomor|nomer|digit\w*|angka)\b")
 _LATER = re.compile(r"\b(nanti|entar|ntar|nnti|besok|later|tomorrow)\b")
+# "kk nya lg difotokopi, bentar ya": a short message asking to wait, wherever the word stands.
+_HOLD_ON = re.compile(r"\b(bentar|sebentar|bntr|bntar|sbntr|tunggu|wait|hang on|hold on)\b")
+MAX_HOLD_ON_WORDS = 8
 # "sy tanya istri dulu ya nomor kk nya", "let me ask my wife": the answer is being fetched from someone (a
 # relative named this way is where the number is, not whose record it is).
 _ASK_FIRST = re.compile(
@@ -455,7 +458,8 @@ async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
                 _(
                     "Tidak apa-apa jika tidak setuju: NIK Anda tidak diproses, dan Anda tetap bisa membaca "
                     "informasi program, cara perbarui data, dan cara klaim tanpa NIK. Hanya cek kelayakan yang "
-                    "perlu NIK. Setuju NIK diproses untuk cek? Ketik “ya” atau “tidak”."
+                    "perlu NIK; tanpa cek di sini, petugas kelurahan bisa membantu mengecek (bawa KTP-el dan KK). "
+                    "Setuju NIK diproses untuk cek? Ketik “ya” atau “tidak”."
                 ),
             )
         ]
@@ -653,6 +657,9 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
         return await on_kk4(turn, digits.kk4 or digits.nik or said.text)
     if _CONFUSED.search(said.lowered) and said.faq is not None and said.faq.entry.follow_up:
         return [_faq_reply(turn, "kk_what"), _kk4_reminder(turn)]  # what the 4 digits are, and where
+    if _HOLD_ON.search(said.lowered) and not said.is_question and len(said.text.split()) <= MAX_HOLD_ON_WORDS:
+        # "kk nya lg difotokopi, bentar ya": about to answer; the NIK waits (no advice on a lost KK)
+        return [_come_back_later(turn)]
     kk_unknown = _ABOUT_KK.search(said.lowered) and _DONT_KNOW.search(said.lowered) and not said.is_question
     if kk_unknown or (said.faq is not None and said.faq.entry.id == "kk_missing"):
         # "kk nya ketinggalan di rumah", "dipegang istri": where to find the number, and that it can wait
