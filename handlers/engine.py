@@ -345,6 +345,8 @@ class Conversations:
         if turn.outcome and not turn.outcome_other and eligibility.was_someone_else(said):
             # "oh iya itu punya ibu sy" after the result: that check was of someone else's record.
             return await eligibility.checked_someone_else(turn), False
+        if erase.asked_with_reason(said):
+            return await erase.ask(turn), False  # "skrg apus ya biar temen sy gak liat": asked, then confirmed
         if said.death_at_work:
             return claims.jkk_death(turn, condolence=said.death_reported, said=said), True
         generic = said.faq is None or said.faq.entry.id in GENERIC_FOR_DEATH
@@ -395,6 +397,10 @@ class Conversations:
         # "mau ngecekin mertua sy, udh sepuh": the request is the check; the rest only describes the person
         # (an answer about age would leave it undone). What stands in the way of the check is still answered.
         described = relative and found is not None and found.entry.id not in VERIFY_HELP
+        pending = turn.state in (eligibility.AWAITING_NIK, eligibility.AWAITING_KK4)
+        if found is not None and found.entry.id == "borrowed_phone" and strong_check and not pending:
+            # "sy pake hp temen, mau cek kelayakan": the request is the check; the phone is how it is made.
+            return await eligibility.start_on_borrowed_phone(turn), False
         if (
             found is not None
             and said.intent != "unsubscribe"

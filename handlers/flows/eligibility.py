@@ -43,6 +43,16 @@ _DONT_KNOW = re.compile(
 _ABOUT_KK = re.compile(r"\b(kk|kartu keluarga|family card)\b")
 _ABOUT_CARDS = re.compile(r"\b(nik|ktp|e-?ktp|kk|kartu|card|id|number|nomor|nomer|digit\w*|angka)\b")
 _LATER = re.compile(r"\b(nanti|entar|ntar|nnti|besok|later|tomorrow)\b")
+# "kk nya lg difotokopi, bentar ya": a short message asking to wait, wherever the word stands.
+_HOLD_ON = re.compile(r"\b(bentar|sebentar|bntr|bntar|sbntr|tunggu|wait|hang on|hold on)\b")
+MAX_HOLD_ON_WORDS = 8
+# "sy tanya istri dulu ya nomor kk nya", "let me ask my wife": the answer is being fetched from someone (a
+# relative named this way is where the number is, not whose record it is).
+_ASK_FIRST = re.compile(
+    r"\b(tanya|tanyain|nanya|nanyain|tny|minta|mintain|liat|lihat|cek|cari|ambil|telpon|telepon|telfon|wa)\w*\b"
+    r".{0,25}\b(dulu|dl|bentar|sebentar|sbntr|bntr)\b"
+    r"|\b(let me|i.ll|i will|i need to|have to) (ask|check with|call|text|get it from|look)\b"
+)
 
 
 def consent_prompt(turn: Turn, purpose: str, other: bool = False) -> list[Reply]:
@@ -99,6 +109,14 @@ async def start(turn: Turn, purpose: str = "check", said: Said | None = None, ot
     if said is not None and (said.digits.nik or len(said.digits.longest) >= 8):
         return await on_nik(turn, said.text, said.digits.kk4, said.digits.nik)
     return [ask_nik(turn)]
+
+
+async def start_on_borrowed_phone(turn: Turn) -> list[Reply]:
+    """ "sy pake hp temen, mau cek kelayakan": what to mind on someone else's phone, and the check begun (the
+    request was the check; the phone is only how it is made). The relative named is the phone's owner, not
+    whose record is checked ("pinjem hp anak, mau cek"): the check is the user's own."""
+    note = Reply(faq.answer_text(faq.entry("borrowed_phone"), turn.domain, turn._, turn.outcome))
+    return [note, *await start(turn, "check")]
 
 
 # The last answer was the declined consent notice (a topic, so a later "setuju" can still be taken up).
@@ -404,6 +422,12 @@ _CONFUSED = re.compile(
 )
 
 
+# "kenapa harus setuju dulu?": why the consent is asked (what it is for), not a general "kenapa".
+_WHY_CONSENT = re.compile(
+    r"\b(kenapa|knp|napa|mengapa|ngapain|why|buat apa|untuk apa|utk apa)\b.{0,20}\b(setuju|persetujuan|consent|agree)"
+)
+
+
 # "kalo sy ga setuju gmn?": a question about refusing, not a refusal.
 _IF_REFUSED = re.compile(
     r"\b(kalau|kalo|klo|kl|jika|misal|gimana|gmn|bagaimana|terus|trus|what if|if i|what happens if)\b.{0,15}"
@@ -415,17 +439,32 @@ _IF_REFUSED = re.compile(
 async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
     _ = turn._
     if said.is_question and _IF_REFUSED.search(said.lowered) and not said.digits.nik:
+        asked = said.faq.entry if said.faq is not None else None
+        if asked is not None and not asked.follow_up and asked.id not in ("privacy", "stored_data"):
+            # "kalo gak setuju sy masih bisa nanya2 kan? iurannya brp": yes, and the question answered now.
+            return [
+                Reply(
+                    _(
+                        "Bisa. Tanpa setuju pun Anda tetap bisa bertanya soal program, cara perbarui data, dan cara "
+                        "klaim; hanya cek kelayakan yang perlu NIK."
+                    )
+                ),
+                Reply(faq.answer_text(asked, turn.domain, _, turn.outcome)),
+                consent_buttons(turn, _("Kalau nanti mau cek: setuju NIK diproses? Ketik “ya” atau “tidak”.")),
+            ]
         return [
             consent_buttons(
                 turn,
                 _(
                     "Tidak apa-apa jika tidak setuju: NIK Anda tidak diproses, dan Anda tetap bisa membaca "
                     "informasi program, cara perbarui data, dan cara klaim tanpa NIK. Hanya cek kelayakan yang "
-                    "perlu NIK. Setuju NIK diproses untuk cek? Ketik “ya” atau “tidak”."
+                    "perlu NIK; tanpa cek di sini, petugas kelurahan bisa membantu mengecek (bawa KTP-el dan KK). "
+                    "Setuju NIK diproses untuk cek? Ketik “ya” atau “tidak”."
                 ),
             )
         ]
-    if _CONFUSED.search(said.lowered) and said.answer is None:
+    why_asked = _WHY_CONSENT.search(said.lowered) and not said.digits.nik  # its "setuju" is no answer
+    if why_asked or (_CONFUSED.search(said.lowered) and said.answer is None):
         return [
             consent_buttons(
                 turn,
@@ -564,6 +603,24 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
     ]
 
 
+def _come_back_later(turn: Turn) -> Reply:
+    """The KK is not at hand: nothing is lost, the NIK waits the dialog's minutes (policy), then a new start."""
+    _ = turn._
+    return ask_kk4(
+        turn,
+        _(
+            "Tidak harus sekarang. NIK tadi saya tunggu {minutes} menit: kalau nomor KK sudah ada, kembali ke chat "
+            "ini dan ketik 4 digit terakhirnya untuk melanjutkan. Lewat dari itu, mulai lagi dengan “Cek "
+            "kelayakan”."
+        ).format(minutes=turn.domain.policy.dialog_minutes),
+    )
+
+
+# Answers about the KK itself, given at the KK prompt with the prompt (not as a general answer with more
+# answers appended: "kk nya udh ganti baru, nomornya lain" asks only about the KK).
+_KK_HELP = frozenset({"kk_reissued", "kk_what"})
+
+
 def _kk4_reminder(turn: Turn) -> Reply:
     _ = turn._
     return ask_kk4(
@@ -600,8 +657,20 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
         return await on_kk4(turn, digits.kk4 or digits.nik or said.text)
     if _CONFUSED.search(said.lowered) and said.faq is not None and said.faq.entry.follow_up:
         return [_faq_reply(turn, "kk_what"), _kk4_reminder(turn)]  # what the 4 digits are, and where
+    if _HOLD_ON.search(said.lowered) and not said.is_question and len(said.text.split()) <= MAX_HOLD_ON_WORDS:
+        # "kk nya lg difotokopi, bentar ya": about to answer; the NIK waits (no advice on a lost KK)
+        return [_come_back_later(turn)]
+    kk_unknown = _ABOUT_KK.search(said.lowered) and _DONT_KNOW.search(said.lowered) and not said.is_question
+    if kk_unknown or (said.faq is not None and said.faq.entry.id == "kk_missing"):
+        # "kk nya ketinggalan di rumah", "dipegang istri": where to find the number, and that it can wait
+        return [_faq_reply(turn, "kk_missing"), _come_back_later(turn)]
+    if said.faq is not None and said.faq.entry.id in _KK_HELP:
+        return [_faq_reply(turn, said.faq.entry.id), _kk4_reminder(turn)]
     if said.faq is not None:
         return None
+    if _ASK_FIRST.search(said.lowered) and not said.is_question:
+        # "sy tanya istri dulu ya nomor kk nya": fetching the number, it can wait
+        return [_come_back_later(turn)]
     if said.family and not turn.data.get("other") and not said.is_question:
         # "itu NIK bapak saya": the KK digits are his too ("kk tuh apaan? kakak?" asks, it names no one)
         turn.update_data(other=True)
@@ -620,7 +689,7 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
         # "kk itu kartu keluarga kan?", "gak ngerti 4 digit terakhir": what the KK number is, with an example
         return [_faq_reply(turn, "kk_what"), _kk4_reminder(turn)]
     if _DONT_KNOW.search(said.lowered) or _ABOUT_KK.search(said.lowered):
-        return [_faq_reply(turn, "kk_missing"), _kk4_reminder(turn)]
+        return [_faq_reply(turn, "kk_missing"), _come_back_later(turn)]
     # Another flow may take over, but not a new check: this one is half done ("cek kelayakan" again).
     leaving = said.intent not in ("out_of_scope", "menu", "check_eligibility") and strong(said)
     if leaving or (said.is_question and said.about_program):

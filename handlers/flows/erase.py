@@ -8,6 +8,8 @@ lock-out) and pseudonymous audit entries.
 
 from __future__ import annotations
 
+import re
+
 from handlers.context import Turn
 from handlers.entities import names_erasing
 from handlers.flow import Router
@@ -17,9 +19,34 @@ from sigap_core.tickets import erase_of as erase_tickets
 from sigap_core.tickets import open_ticket_of
 
 AWAITING_ERASE = "confirm_erase"
+MAX_ASKED_WORDS = 7  # "skrg apus ya" before its reason; longer, erasing is only mentioned
 MAX_PLAIN_YES_WORDS = 4  # "iya deh boleh aja"; longer, a yes must name erasing to erase
 
 router = Router("erase")
+
+# Why the user wants it gone: "… biar temen sy gak liat", "… supaya pemilik hp ga tau", "so my wife can't see".
+_SO_NOBODY_SEES = re.compile(
+    r"\b(biar|supaya|agar|spy|so that|so)\b.{0,30}\b(ga|gak|nggak|ngga|enggak|tidak|tdk|jangan|jgn|can.t|cannot"
+    r"|won.t|doesn.t|don.t)\b.{0,8}\b(liat|lihat|ngeliat|ngelihat|melihat|tau|tahu|baca|membaca|buka|see|read|know)\w*"
+)
+# What makes the words before the reason no request: a negation, a condition, a question word.
+_NOT_ASKED = re.compile(
+    r"\b(jangan|jgn|ga|gak|nggak|ngga|tidak|tdk|don.t|not|never|kalau|kalo|klo|jika|if|apa|apakah|gimana|gmn"
+    r"|bagaimana|kenapa|bisa|bisakah|can|will|would|what|how|why)\b"
+)
+
+
+_WHAT = re.compile(r"\b(apa|apaan|apa aja|apa saja|what|which)\b")
+
+
+def asked_with_reason(said: Said) -> bool:
+    """ "udah, skrg apus ya biar temen sy gak liat": erasing asked for, with the reason after it (the reason's
+    own "gak" is no refusal). Confirmed before anything is erased, like every erase."""
+    found = _SO_NOBODY_SEES.search(said.lowered)
+    if found is None or said.is_question:
+        return False
+    head = said.lowered[: found.start()]
+    return names_erasing(head) and not _NOT_ASKED.search(head) and len(head.split()) <= MAX_ASKED_WORDS
 
 
 def _buttons(turn: Turn) -> tuple[Button, ...]:
@@ -106,10 +133,12 @@ async def erase_step(turn: Turn, said: Said) -> list[Reply] | None:
         # "data DTSEN saya ikut terhapus?", "nanti sy msh bisa cek lg kan?": the confirmation says what is
         # erased, and that the bot can be used again afterwards.
         _ = turn._
+        if _WHAT.search(said.lowered):
+            return await ask(turn)  # "yg dihapus apa aja?": the confirmation itself says what
         after = Reply(
             _(
-                "Setelah dihapus, Anda tetap bisa memakai bot ini lagi kapan saja; untuk cek, cukup ketik NIK "
-                "dan 4 digit KK lagi."
+                "Menghapus data tidak menutup layanan: Anda tetap bisa memakai bot ini lagi kapan saja; untuk cek, "
+                "cukup ketik NIK dan 4 digit KK lagi."
             )
         )
         return [after, *await ask(turn)]
