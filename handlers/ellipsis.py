@@ -57,14 +57,17 @@ def anchor_of(topic: str | None) -> str:
         return ""
     if topic in FLOW_ANCHORS:
         return FLOW_ANCHORS[topic]
-    known = {e.id: e for e in faq.knowledge_base()}
-    found = known.get(topic) or known.get(faq.family(topic))
+    found = faq.find(topic) or faq.find(faq.family(topic))
     return found.anchor if found is not None else ""
 
 
+def _strong(said: Said) -> bool:
+    """The combined words make a clear request of their own (the claim steps, say)."""
+    return said.intent not in ("out_of_scope", "menu") and said.nlu.scores.get(said.intent, 0) >= 3
+
+
 def _topic_text(topic: str | None, anchor: str) -> str:
-    known = {e.id: e for e in faq.knowledge_base()}
-    found = known.get(topic or "")
+    found = faq.find(topic or "")
     answer = f"{found.answer.id} {found.answer.en}".lower() if found is not None else ""
     return f"{anchor} {answer}".lower()
 
@@ -93,10 +96,9 @@ def with_topic(said: Said, topic: str | None) -> Said | None:
     anchor = anchor_of(topic)
     if not anchor:
         return None
-    combined = read(f"{anchor}, {said.text}")
-    carried = faq.carry(anchor, said.lowered, said.normalised)
-    strong = combined.intent not in ("out_of_scope", "menu") and combined.nlu.scores.get(combined.intent, 0) >= 3
-    if carried is None and combined.faq is None and not combined.death and not strong:
+    combined = read(f"{anchor} {said.text}")
+    carried = faq.carry(anchor, combined.lowered, combined.normalised)
+    if carried is None and combined.faq is None and not combined.death and not _strong(combined):
         return None
     if carried is None and said.faq is not None and not _about_it(said.lowered, _topic_text(topic, anchor)):
         return None  # a general follow-up ("berapa lama?") keeps its general answer unless it names the subject

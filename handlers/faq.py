@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from rapidfuzz import fuzz, process
@@ -121,12 +121,14 @@ def _examples() -> tuple[list[str], list[Entry]]:
     return texts, owners
 
 
-def _hits(lowered: str, normalised: str) -> list[Entry]:
-    """Every entry whose patterns hit the message, in the knowledge base's order."""
+@lru_cache(maxsize=256)
+def _hits(lowered: str, normalised: str) -> tuple[Entry, ...]:
+    """Every entry whose patterns hit the message, in the knowledge base's order. Cached: a bare follow-up
+    is matched as its combined words twice (what they add, and what they ask), and an anchor once for all."""
     # "bayarnya", "iurannya", "umurku": the -nya, -ku and -mu suffixes never change the question.
     plain = _DIALECT.sub("itu", _NEGATION.sub("tidak", lowered))
     forms = (lowered, normalised, _SUFFIX.sub(r"\1", lowered), _SUFFIX.sub(r"\1", normalised), plain)
-    return [e for e in knowledge_base() if any(p.search(form) for p in e.patterns for form in forms)]
+    return tuple(e for e in knowledge_base() if any(p.search(form) for p in e.patterns for form in forms))
 
 
 def _by_patterns(lowered: str, normalised: str) -> tuple[Match | None, Match | None]:
@@ -204,26 +206,32 @@ def family(topic: str | None) -> str:
 
 
 def carry(anchor: str, lowered: str, normalised: str) -> Match | None:
-    """A bare follow-up read after the last answer's subject (`anchor`): the entry the follow-up's own words
-    add to it ("trus klaimnya gmn?" after the JKM benefit: the claim steps), or None when they add none (then
-    the last answer itself is what was asked about: "setahun?" after the cost)."""
+    """A bare follow-up read after the last answer's subject: `lowered`/`normalised` are the combined words
+    (`anchor` first). The entry the follow-up's own words add to the anchor's ("trus klaimnya gmn?" after
+    the JKM benefit: the claim steps), or None when they add none (then the last answer itself is what was
+    asked about: "setahun?" after the cost)."""
     from handlers.nlu import normalise
 
     plain = anchor.lower()
     before = {e.id for e in _hits(plain, normalise(plain))}
-    added = [
-        e
-        for e in _hits(f"{plain} {lowered}", f"{normalise(plain)} {normalised}")
-        if e.id not in before and not e.follow_up
-    ]
+    added = [e for e in _hits(lowered, normalised) if e.id not in before and not e.follow_up]
     if not added:
         return None
     best = max(added, key=lambda e: e.weight)
     return Match(best, best.weight)
 
 
+@cache
+def _index() -> dict[str, Entry]:
+    return {e.id: e for e in knowledge_base()}
+
+
+def find(entry_id: str) -> Entry | None:
+    return _index().get(entry_id)
+
+
 def entry(entry_id: str) -> Entry:
-    return next(e for e in knowledge_base() if e.id == entry_id)
+    return _index()[entry_id]
 
 
 def resolve(found: Entry, topic: str | None) -> Entry:
