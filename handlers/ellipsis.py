@@ -69,6 +69,35 @@ def _topic_text(topic: str | None, anchor: str) -> str:
     return f"{anchor} {answer}".lower()
 
 
+# "klo kuliah?", "what about university?": a case of the last answer, asked in a word or two.
+_HOW_ABOUT = re.compile(r"^(kalau|kalo|klo|klw|kl|kalu|how about|what about|and)\b")
+HOW_ABOUT_WORDS = 4
+# A count or an age the user states of themselves ("anak sy 3 orang", "umur sy 60").
+_NUMBER = re.compile(r"\d|\b(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|puluh)\b")
+
+
+def _how_about(said: Said, topic: str | None) -> bool:
+    """'klo kuliah?' after the scholarship: a case the last answer spoke of ('kuliah … Rp12 juta'), so the
+    last answer's topic is what is asked about, even when the word alone would match another entry."""
+    lead = _HOW_ABOUT.search(said.lowered)
+    return (
+        lead is not None
+        and len(said.lowered.split()) <= HOW_ABOUT_WORDS
+        and _about_it(said.lowered[lead.end() :], _topic_text(topic, anchor_of(topic)))
+    )
+
+
+def _states_case(said: Said, topic: str | None) -> bool:
+    """A short statement with a number about something the last answer spoke of ('anak sy 3 orang' after the
+    scholarship): the user tells their case, and the last answer's topic is what it bears on."""
+    return (
+        said.faq is None
+        and said.intent == "out_of_scope"
+        and _NUMBER.search(said.lowered) is not None
+        and _about_it(said.lowered, _topic_text(topic, anchor_of(topic)))
+    )
+
+
 def elliptical(said: Said, topic: str | None) -> bool:
     """A short question with nothing of its own to answer it by, right after an answer."""
     words = said.lowered.split()
@@ -76,10 +105,12 @@ def elliptical(said: Said, topic: str | None) -> bool:
         return False
     if said.intent in _OWN_ACTIONS and said.nlu.scores.get(said.intent, 0) >= 3:
         return False  # "sorry, in English?", "stop": a request of its own
-    if said.wants_officer or said.death or _CLOSING.search(said.lowered) or not _ASKS.search(said.lowered):
+    if said.wants_officer or said.death or _CLOSING.search(said.lowered):
         return False
+    if not _ASKS.search(said.lowered):
+        return _states_case(said, topic)
     found = said.faq
-    if found is None:
+    if found is None or _how_about(said, topic):
         return True
     # A general follow-up ("berapa lama?") that its own table does not answer for this topic.
     entry = found.entry
@@ -95,6 +126,8 @@ def with_topic(said: Said, topic: str | None) -> Said | None:
         return None
     combined = read(f"{anchor}, {said.text}")
     carried = faq.carry(anchor, said.lowered, said.normalised)
+    if carried is not None and said.faq is not None and carried.entry.id == said.faq.entry.id:
+        carried = None  # "klo kuliah?" after the scholarship: the word's own entry is not what is asked
     strong = combined.intent not in ("out_of_scope", "menu") and combined.nlu.scores.get(combined.intent, 0) >= 3
     if carried is None and combined.faq is None and not combined.death and not strong:
         return None
