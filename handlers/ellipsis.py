@@ -36,10 +36,15 @@ _PLAIN = frozenset(
 )
 
 
+# Everyday words for the answers' own ones ("i have 3 kids" after the scholarship answer's "children").
+_SAME = {"kids": "children", "kid": "child", "bocah": "anak", "duit": "uang"}
+
+
 def _about_it(message: str, topic_text: str) -> bool:
     """The message names something the last answer spoke of ("trus klaimnya gmn?" after the JKM answer,
     which holds the claim steps), beyond question words."""
     words = {re.sub(r"(nya|ny)$", "", w) for w in re.findall(r"[a-z]+", message)}
+    words |= {_SAME[w] for w in words if w in _SAME}
     return any(len(w) >= 4 and w not in _PLAIN and w in topic_text for w in words)
 
 
