@@ -49,7 +49,7 @@ _DEATH = re.compile(
 _AT_WORK = re.compile(
     r"\b(kecelakaan|kecelakan|tabrakan|ketabrak|ditabrak|tertabrak|jatuh|terjatuh|kerja|bekerja|narik|ngojek|"
     r"nyupir|lagi kerja|waktu kerja|saat kerja|di jalan|perjalanan|berangkat kerja|pulang kerja|proyek|"
-    r"accident|crash|at work|on the job|while working)\b"
+    r"accident|crash|at work|on the job|while working|jkk(?!.{0,25}\bjkm))\b"
 )
 
 
