@@ -85,11 +85,17 @@ def _how_about(said: Said, topic: str | None) -> bool:
     """'klo kuliah?' after the scholarship: a case the last answer spoke of ('kuliah … Rp12 juta'), so the
     last answer's topic is what is asked about, even when the word alone would match another entry."""
     lead = _HOW_ABOUT.search(said.lowered)
-    return (
-        lead is not None
-        and len(said.lowered.split()) <= HOW_ABOUT_WORDS
-        and _about_it(said.lowered[lead.end() :], _topic_text(topic, anchor_of(topic)))
-    )
+    anchor = anchor_of(topic)
+    if lead is None or len(said.lowered.split()) > HOW_ABOUT_WORDS or not anchor:
+        return False
+    if said.faq is not None and said.faq.score == 0:
+        return False  # close to a whole example question ("klo telat bayar gmn?"): a question of its own
+    if not _about_it(said.lowered[lead.end() :], _topic_text(topic, anchor)):
+        return False
+    # Read with the subject, the last answer must still be what it is about: "klo telat bayar gmn?" after the
+    # cost is a question of its own (the city paying late), which the words outweigh the cost with.
+    combined = read(f"{anchor}, {said.text}").faq
+    return combined is not None and combined.entry.id == faq.family(topic)
 
 
 def _states_case(said: Said, topic: str | None) -> bool:
