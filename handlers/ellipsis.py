@@ -36,10 +36,15 @@ _PLAIN = frozenset(
 )
 
 
+# Everyday words for the answers' own ones ("i have 3 kids" after the scholarship answer's "children").
+_SAME = {"kids": "children", "kid": "child", "bocah": "anak", "duit": "uang"}
+
+
 def _about_it(message: str, topic_text: str) -> bool:
     """The message names something the last answer spoke of ("trus klaimnya gmn?" after the JKM answer,
     which holds the claim steps), beyond question words."""
     words = {re.sub(r"(nya|ny)$", "", w) for w in re.findall(r"[a-z]+", message)}
+    words |= {_SAME[w] for w in words if w in _SAME}
     return any(len(w) >= 4 and w not in _PLAIN and w in topic_text for w in words)
 
 
@@ -72,6 +77,41 @@ def _topic_text(topic: str | None, anchor: str) -> str:
     return f"{anchor} {answer}".lower()
 
 
+# "klo kuliah?", "what about university?": a case of the last answer, asked in a word or two.
+_HOW_ABOUT = re.compile(r"^(kalau|kalo|klo|klw|kl|kalu|how about|what about|and)\b")
+HOW_ABOUT_WORDS = 4
+# A count or an age the user states of themselves ("anak sy 3 orang", "umur sy 60").
+_NUMBER = re.compile(r"\d|\b(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|puluh)\b")
+
+
+def _how_about(said: Said, topic: str | None) -> bool:
+    """'klo kuliah?' after the scholarship: a case the last answer spoke of ('kuliah … Rp12 juta'), so the
+    last answer's topic is what is asked about, even when the word alone would match another entry."""
+    lead = _HOW_ABOUT.search(said.lowered)
+    anchor = anchor_of(topic)
+    if lead is None or len(said.lowered.split()) > HOW_ABOUT_WORDS or not anchor:
+        return False
+    if said.faq is not None and said.faq.score == 0:
+        return False  # close to a whole example question ("klo telat bayar gmn?"): a question of its own
+    if not _about_it(said.lowered[lead.end() :], _topic_text(topic, anchor)):
+        return False
+    # Read with the subject, the last answer must still be what it is about: "klo telat bayar gmn?" after the
+    # cost is a question of its own (the city paying late), which the words outweigh the cost with.
+    combined = read(f"{anchor} {said.text}").faq
+    return combined is not None and combined.entry.id == faq.family(topic)
+
+
+def _states_case(said: Said, topic: str | None) -> bool:
+    """A short statement with a number about something the last answer spoke of ('anak sy 3 orang' after the
+    scholarship): the user tells their case, and the last answer's topic is what it bears on."""
+    return (
+        said.faq is None
+        and said.intent == "out_of_scope"
+        and _NUMBER.search(said.lowered) is not None
+        and _about_it(said.lowered, _topic_text(topic, anchor_of(topic)))
+    )
+
+
 def elliptical(said: Said, topic: str | None) -> bool:
     """A short question with nothing of its own to answer it by, right after an answer."""
     words = said.lowered.split()
@@ -79,10 +119,12 @@ def elliptical(said: Said, topic: str | None) -> bool:
         return False
     if said.intent in _OWN_ACTIONS and said.nlu.scores.get(said.intent, 0) >= 3:
         return False  # "sorry, in English?", "stop": a request of its own
-    if said.wants_officer or said.death or _CLOSING.search(said.lowered) or not _ASKS.search(said.lowered):
+    if said.wants_officer or said.death or _CLOSING.search(said.lowered):
         return False
+    if not _ASKS.search(said.lowered):
+        return _states_case(said, topic)
     found = said.faq
-    if found is None:
+    if found is None or _how_about(said, topic):
         return True
     # A general follow-up ("berapa lama?") that its own table does not answer for this topic.
     entry = found.entry
@@ -98,6 +140,8 @@ def with_topic(said: Said, topic: str | None) -> Said | None:
         return None
     combined = read(f"{anchor} {said.text}")
     carried = faq.carry(anchor, combined.lowered, combined.normalised)
+    if carried is not None and said.faq is not None and carried.entry.id == said.faq.entry.id:
+        carried = None  # "klo kuliah?" after the scholarship: the word's own entry is not what is asked
     if carried is None and combined.faq is None and not combined.death and not _strong(combined):
         return None
     if carried is None and said.faq is not None and not _about_it(said.lowered, _topic_text(topic, anchor)):

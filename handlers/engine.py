@@ -340,8 +340,9 @@ class Conversations:
                 "kelayakan”, lalu ketik NIK dan 4 digit terakhir KK (boleh sekaligus, contoh: 3275… 0123)."
             )
             return [Reply(text, (Button("check", _("Cek kelayakan")), turn.menu_button()))], False
+        leaned = False  # read with the last answer's subject: its clauses are not questions of their own
         if said.carried is None and (followed := ellipsis.with_topic(said, turn.topic)) is not None:
-            said = followed  # "setahun?" after the cost, "dapetnya brp?" after the JKK death answer
+            said, leaned = followed, True  # "setahun?" after the cost, "dapetnya brp?" after the JKK death answer
         if turn.outcome and not turn.outcome_other and eligibility.was_someone_else(said):
             # "oh iya itu punya ibu sy" after the result: that check was of someone else's record.
             return await eligibility.checked_someone_else(turn), False
@@ -409,7 +410,7 @@ class Conversations:
         ):
             also = [Reply(faq.answer_text(found.also, turn.domain, turn._, turn.outcome))] if found.also else []
             first = faq_reply(turn, found.entry, other=said.family)
-            if not also:
+            if not also and not leaned:
                 also = _other_questions(turn, said, {found.entry.id})
             return [first, *also], True  # "… kapan? harus bayar ga?": both answered
         handler = ROUTES.intents.get(said.intent)

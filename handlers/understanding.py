@@ -49,7 +49,7 @@ _DEATH = re.compile(
 _AT_WORK = re.compile(
     r"\b(kecelakaan|kecelakan|tabrakan|ketabrak|ditabrak|tertabrak|jatuh|terjatuh|kerja|bekerja|narik|ngojek|"
     r"nyupir|lagi kerja|waktu kerja|saat kerja|di jalan|perjalanan|berangkat kerja|pulang kerja|proyek|"
-    r"accident|crash|at work|on the job|while working)\b"
+    r"accident|crash|at work|on the job|while working|jkk(?!.{0,25}\bjkm))\b"
 )
 
 
@@ -274,12 +274,21 @@ class Said:
         return bool(_DEATH.search(text) or re.search(r"\b(jkm|ahli waris\w*|beasiswa)\b", text))
 
 
-# "dont", "cant", "im" typed without the apostrophe: the patterns are written for "don't", "can't", "i'm".
-_CONTRACTION = re.compile(r"\b(don|can|doesn|didn|won|isn|aren|wasn|haven)t\b|\b(i)m\b")
+# "dont", "cant", "im", "whats a kpj" typed without the apostrophe: the patterns are written for "don't",
+# "can't", "i'm", "what's".
+_CONTRACTION = re.compile(
+    r"\b(don|can|doesn|didn|won|isn|aren|wasn|haven)t\b|\b(i)m\b|\b(what|where|how|who|when|that)s\b"
+)
+
+
+def _apostrophe(found: re.Match[str]) -> str:
+    if found[1]:
+        return f"{found[1]}'t"
+    return "i'm" if found[2] else f"{found[3]}'s"
 
 
 def read(text: str) -> Said:
-    lowered = _CONTRACTION.sub(lambda m: f"{m[1]}'t" if m[1] else "i'm", plain_words(text.replace("’", "'")))
+    lowered = _CONTRACTION.sub(_apostrophe, plain_words(text.replace("’", "'")))
     return Said(
         text=text,
         lowered=lowered,
