@@ -193,10 +193,11 @@ async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
         return await _later(turn)  # "nanti aja deh", "nggak deh": not a kelurahan name, nor a question
     if said.waiting or (_chat_words_only(said) and not dont_know(said) and said.faq is None):
         return [_reminder(turn), _way_out(turn)]  # "ok", "bentar ya", "iya deh": the picker again
+    place = from_text(turn, said.text)
+    if place is not None and (said.faq is None or (not said.is_question and "?" not in said.text)):
+        # "sy tinggal di rt 3 rw 12 kel margahayu": the kelurahan answers the prompt, whatever a FAQ also matched
+        return await continue_at(turn, place.code)
     if said.faq is None:
-        place = from_text(turn, said.text)
-        if place is not None:
-            return await continue_at(turn, place.code)
         kecamatan = turn.domain.wilayah.find_kecamatan(said.text)
         if kecamatan is not None:
             return pick_kelurahan(turn, kecamatan.code)

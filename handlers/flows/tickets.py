@@ -141,6 +141,19 @@ def asks_status(said: Said) -> bool:
 _OK_START = re.compile(r"^(ok|oke|okay|okey|oce|siap|sip|baik|baiklah|iya|iy|ya|noted|alright|mantap|alhamdulillah)\b")
 
 
+# "tiketnya ditutup aja", "pertanyaan sy dibatalin", "close my ticket": the citizen wants their own ticket closed.
+_CLOSE_OWN = re.compile(
+    r"\b(tiket|tiketnya|ticket|pertanyaan|pertanyaannya|question)\b.{0,30}"
+    r"\b(di ?tutup|tutup|close[d]?|di ?batal(kan|in)?|batal(kan|in)?|cancel(led)?|hapus|dihapus|selesai(kan)?)\b"
+    r"|\b(tutup|close|batalkan|batalin|cancel|hapus)\b.{0,12}\b(tiket|ticket|pertanyaan|question)"
+)
+
+
+def closes_own(said: Said) -> bool:
+    """ "udah gpp, pertanyaannya ditutup aja", "close my ticket": closing, never a follow-up for the officer."""
+    return len(said.lowered.split()) <= 10 and bool(_CLOSE_OWN.search(said.lowered))
+
+
 def acknowledged(said: Said) -> bool:
     """ "oke pak, besok sy ke kelurahan", "siap bu": taking an answer in, nothing more asked."""
     lowered = said.lowered
@@ -361,6 +374,17 @@ async def question_step(turn: Turn, said: Said) -> list[Reply] | None:
         ]
     if short and said.bare_answer is False:
         return await _cancel(turn)  # "nggak", "ga deh": not asking after all
+    if kelurahan_flow.dont_know(said) and len(text.split()) <= 8 and not said.faq and "?" not in text:
+        # "ga tau mau nanya apa", "bingung nanya apa": not the question yet; examples, nothing sent
+        return [
+            Reply(
+                _(
+                    "Tidak apa-apa. Tulis saja yang ingin Anda ketahui atau urus, misalnya: “data saya di DTSEN "
+                    "masih salah” atau “kapan kepesertaan saya aktif?”. Belum ada yang dikirim ke petugas."
+                ),
+                _reminder(turn).buttons,
+            )
+        ]
     if new_request(said) and said.intent != "menu" and said.bare_answer is None:
         turn.clear_state()
         return None  # "cek kelayakan", a NIK, "berhenti": served as asked
@@ -539,6 +563,16 @@ async def follow_up(turn: Turn, said: Said) -> list[Reply] | None:
     if ticket is None:
         return None
     _ = turn._
+    if closes_own(said):
+        return [
+            Reply(
+                _(
+                    "Baik. Tiket {number} tidak perlu ditutup sendiri: petugas menutupnya setelah menjawab. "
+                    "Kalau tidak ada tambahan, biarkan saja; pesan ini tidak saya teruskan."
+                ).format(number=ticket.number),
+                (turn.menu_button(),),
+            )
+        ]
     if yes_only or thanks_only(said) or (ticket.state == "answered" and acknowledged(said)):
         # "iya boleh" after the ticket number, "makasih pak", "oke pak, besok sy ke kelurahan" after the answer:
         # acknowledged, never filed (nor reopening an answered ticket).
