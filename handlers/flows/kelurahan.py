@@ -137,7 +137,10 @@ def not_understood(turn: Turn) -> list[Reply]:
             _(
                 "Maaf, kelurahan itu tidak ada di Kota Bekasi. Coba ketik lagi namanya (contoh: Jatibening), "
                 "atau pilih kecamatan dari daftar."
-            ),
+            )
+            + " "
+            # "jatimulya", "sukadanau": most names not found are desa of the regency, which SIGAP does not cover
+            + _("Desa di Kabupaten Bekasi (Tambun, Cikarang, Cibitung, dan sekitarnya) tidak termasuk SIGAP."),
             menu=_kecamatan_menu(turn, 1),
         )
     ]
