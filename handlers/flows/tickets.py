@@ -289,6 +289,18 @@ async def place_chosen(turn: Turn, place: Kelurahan) -> list[Reply]:
     return [await ask_question(turn, place, topic)]
 
 
+@kelurahan_flow.keeps_text_with_place(PURPOSE)
+def question_with_place(turn: Turn, said: Said, place: Kelurahan) -> bool:
+    """ "jatibening, kalo kecelakaan kerja gmn klaimnya?": the kelurahan and the question in one message."""
+    if turn.data.get("question") or new_request(said):
+        return False
+    question = _question_in(said, place)
+    if question is None:
+        return False
+    turn.update_data(question=masked(question)[0])
+    return True
+
+
 @kelurahan_flow.on_other_text(PURPOSE)
 async def question_at_place_prompt(turn: Turn, said: Said) -> list[Reply] | None:
     """A question typed right away at the kelurahan prompt: kept, and the kelurahan asked for again."""
