@@ -110,6 +110,9 @@ _ASKS_STATUS = re.compile(
     r"\b(status|gimana|gmn|bagaimana|gmana|kabar|cek|lihat|liat)\s+(\w+\s+){0,2}(tiket|ticket|pertanyaan|question)"
     r"|\b(lihat|liat|baca|mana|tampilkan|show|see|read)\s+(lagi\s+)?(jawaban|jawabannya|balasan|balasannya|answer|reply)\b"
     r"|\bstatus of my (question|ticket)\b|\b(has|did|was) my (question|ticket)\b|\bany (answer|reply) yet\b"
+    r"|\bany (news|update|updates|word|answer|reply) (on|about|for) my (question|ticket)\b"
+    r"|\b(has|have|did|is) (it|they|anyone|someone|the officer) (been )?(answer|answered|repl\w*|respond\w*|read)\b"
+    r"|\b(answered|replied) yet\b"
 )
 _ANSWERED_YET = re.compile(
     r"\b(sudah|udah|udh|dah|sdh|belum|blm|blom)\s+(ada\s+)?(di)?(jawab|bales|balas|respon|baca)\w*"
