@@ -49,6 +49,20 @@ def on_other_text(purpose: str) -> Callable[[OtherText], OtherText]:
     return register
 
 
+_with_place: dict[str, Callable[[Turn, Said, Kelurahan], bool]] = {}
+
+
+def keeps_text_with_place(purpose: str) -> Callable[[Callable[[Turn, Said, Kelurahan], bool]], Any]:
+    """A purpose that keeps what else a message said beside the kelurahan ("jatibening, kk saya hilang gmn
+    ngurusnya?" at the Tanya petugas prompt: the question); the hook says whether it kept something."""
+
+    def register(hook: Callable[[Turn, Said, Kelurahan], bool]) -> Callable[[Turn, Said, Kelurahan], bool]:
+        _with_place[purpose] = hook
+        return hook
+
+    return register
+
+
 def dont_know(said: Said) -> bool:
     """ "ga tau", "lupa", "bingung": the person does not know their kelurahan."""
     return bool(_DONT_KNOW.search(said.lowered))
@@ -137,7 +151,10 @@ def not_understood(turn: Turn) -> list[Reply]:
             _(
                 "Maaf, kelurahan itu tidak ada di Kota Bekasi. Coba ketik lagi namanya (contoh: Jatibening), "
                 "atau pilih kecamatan dari daftar."
-            ),
+            )
+            + " "
+            # "jatimulya", "sukadanau": most names not found are desa of the regency, which SIGAP does not cover
+            + _("Desa di Kabupaten Bekasi (Tambun, Cikarang, Cibitung, dan sekitarnya) tidak termasuk SIGAP."),
             menu=_kecamatan_menu(turn, 1),
         )
     ]
@@ -193,10 +210,14 @@ async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
         return await _later(turn)  # "nanti aja deh", "nggak deh": not a kelurahan name, nor a question
     if said.waiting or (_chat_words_only(said) and not dont_know(said) and said.faq is None):
         return [_reminder(turn), _way_out(turn)]  # "ok", "bentar ya", "iya deh": the picker again
+    place = from_text(turn, said.text)
+    keep = _with_place.get(turn.data.get("purpose", "update"))
+    if place is not None and keep is not None and keep(turn, said, place):
+        return await continue_at(turn, place.code)  # the kelurahan, and the rest kept by the purpose
+    if place is not None and (said.faq is None or (not said.is_question and "?" not in said.text)):
+        # "sy tinggal di rt 3 rw 12 kel margahayu": the kelurahan answers the prompt, whatever a FAQ also matched
+        return await continue_at(turn, place.code)
     if said.faq is None:
-        place = from_text(turn, said.text)
-        if place is not None:
-            return await continue_at(turn, place.code)
         kecamatan = turn.domain.wilayah.find_kecamatan(said.text)
         if kecamatan is not None:
             return pick_kelurahan(turn, kecamatan.code)

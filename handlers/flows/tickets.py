@@ -110,6 +110,9 @@ _ASKS_STATUS = re.compile(
     r"\b(status|gimana|gmn|bagaimana|gmana|kabar|cek|lihat|liat)\s+(\w+\s+){0,2}(tiket|ticket|pertanyaan|question)"
     r"|\b(lihat|liat|baca|mana|tampilkan|show|see|read)\s+(lagi\s+)?(jawaban|jawabannya|balasan|balasannya|answer|reply)\b"
     r"|\bstatus of my (question|ticket)\b|\b(has|did|was) my (question|ticket)\b|\bany (answer|reply) yet\b"
+    r"|\bany (news|update|updates|word|answer|reply) (on|about|for) my (question|ticket)\b"
+    r"|\b(has|have|did|is) (it|they|anyone|someone|the officer) (been )?(answer|answered|repl\w*|respond\w*|read)\b"
+    r"|\b(answered|replied) yet\b"
 )
 _ANSWERED_YET = re.compile(
     r"\b(sudah|udah|udh|dah|sdh|belum|blm|blom)\s+(ada\s+)?(di)?(jawab|bales|balas|respon|baca)\w*"
@@ -139,6 +142,19 @@ def asks_status(said: Said) -> bool:
 
 
 _OK_START = re.compile(r"^(ok|oke|okay|okey|oce|siap|sip|baik|baiklah|iya|iy|ya|noted|alright|mantap|alhamdulillah)\b")
+
+
+# "tiketnya ditutup aja", "pertanyaan sy dibatalin", "close my ticket": the citizen wants their own ticket closed.
+_CLOSE_OWN = re.compile(
+    r"\b(tiket|tiketnya|ticket|pertanyaan|pertanyaannya|question)\b.{0,30}"
+    r"\b(di ?tutup|tutup|close[d]?|di ?batal(kan|in)?|batal(kan|in)?|cancel(led)?|hapus|dihapus|selesai(kan)?)\b"
+    r"|\b(tutup|close|batalkan|batalin|cancel|hapus)\b.{0,12}\b(tiket|ticket|pertanyaan|question)"
+)
+
+
+def closes_own(said: Said) -> bool:
+    """ "udah gpp, pertanyaannya ditutup aja", "close my ticket": closing, never a follow-up for the officer."""
+    return len(said.lowered.split()) <= 10 and bool(_CLOSE_OWN.search(said.lowered))
 
 
 def acknowledged(said: Said) -> bool:
@@ -276,6 +292,18 @@ async def place_chosen(turn: Turn, place: Kelurahan) -> list[Reply]:
     return [await ask_question(turn, place, topic)]
 
 
+@kelurahan_flow.keeps_text_with_place(PURPOSE)
+def question_with_place(turn: Turn, said: Said, place: Kelurahan) -> bool:
+    """ "jatibening, kalo kecelakaan kerja gmn klaimnya?": the kelurahan and the question in one message."""
+    if turn.data.get("question") or new_request(said):
+        return False
+    question = _question_in(said, place)
+    if question is None:
+        return False
+    turn.update_data(question=masked(question)[0])
+    return True
+
+
 @kelurahan_flow.on_other_text(PURPOSE)
 async def question_at_place_prompt(turn: Turn, said: Said) -> list[Reply] | None:
     """A question typed right away at the kelurahan prompt: kept, and the kelurahan asked for again."""
@@ -361,6 +389,17 @@ async def question_step(turn: Turn, said: Said) -> list[Reply] | None:
         ]
     if short and said.bare_answer is False:
         return await _cancel(turn)  # "nggak", "ga deh": not asking after all
+    if kelurahan_flow.dont_know(said) and len(text.split()) <= 8 and not said.faq and "?" not in text:
+        # "ga tau mau nanya apa", "bingung nanya apa": not the question yet; examples, nothing sent
+        return [
+            Reply(
+                _(
+                    "Tidak apa-apa. Tulis saja yang ingin Anda ketahui atau urus, misalnya: “data saya di DTSEN "
+                    "masih salah” atau “kapan kepesertaan saya aktif?”. Belum ada yang dikirim ke petugas."
+                ),
+                _reminder(turn).buttons,
+            )
+        ]
     if new_request(said) and said.intent != "menu" and said.bare_answer is None:
         turn.clear_state()
         return None  # "cek kelayakan", a NIK, "berhenti": served as asked
@@ -539,6 +578,16 @@ async def follow_up(turn: Turn, said: Said) -> list[Reply] | None:
     if ticket is None:
         return None
     _ = turn._
+    if closes_own(said):
+        return [
+            Reply(
+                _(
+                    "Baik. Tiket {number} tidak perlu ditutup sendiri: petugas menutupnya setelah menjawab. "
+                    "Kalau tidak ada tambahan, biarkan saja; pesan ini tidak saya teruskan."
+                ).format(number=ticket.number),
+                (turn.menu_button(),),
+            )
+        ]
     if yes_only or thanks_only(said) or (ticket.state == "answered" and acknowledged(said)):
         # "iya boleh" after the ticket number, "makasih pak", "oke pak, besok sy ke kelurahan" after the answer:
         # acknowledged, never filed (nor reopening an answered ticket).
