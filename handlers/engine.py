@@ -178,7 +178,14 @@ class Conversations:
                 # Staff signing in need no citizen welcome; checked first, since a one-time code can read
                 # like a greeting to the classifier (a code with "HAI" in it was welcomed, not redeemed).
                 return await self._answer(turn, said)
-            greeting_only = said is not None and said.intent == "menu" and said.faq is None
+            # "good morning, my mother passed away last week": a story after the greeting is answered too
+            greeting_only = (
+                said is not None
+                and said.intent == "menu"
+                and said.faq is None
+                and not said.death
+                and not claims.about_accident(said.lowered)
+            )
             if not text or (said is not None and (said.escape == "menu" or greeting_only)):
                 return welcome.welcome(turn)  # "Hi, can I join?" is answered, not only greeted
         if created:
@@ -575,6 +582,9 @@ def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
     elif entry.follow_up:
         entry = faq.resolve(entry, turn.topic)  # "berapa lama?" after the claim documents: the claim time
     else:
+        if not claims.about_accident((turn.msg.text or "").lower()):
+            # "what about the deadline to claim?" after the JKM answer: the JKM deadline (the entry's `after`)
+            entry = faq.resolve(entry, turn.topic)
         turn.remember_topic(entry.id)
     labels = {
         "check": _("Cek kelayakan"),
