@@ -49,9 +49,9 @@ def _about_it(message: str, topic_text: str) -> bool:
 
 
 # A flow's answer that follow-ups lean on (claims.py keeps its topics as "jkk_jkm_meaning:VARIANT").
-FLOW_ANCHORS = {
-    "jkk_jkm_meaning:jkk_death": "klaim santunan peserta meninggal karena kecelakaan kerja",
-    "jkk_jkm_meaning:jkm": "klaim santunan jkm peserta meninggal dunia bukan karena kerja",
+FLOW_ANCHORS = {  # short: the anchor is read with every follow-up, and a long one costs a story's reading
+    "jkk_jkm_meaning:jkk_death": "klaim meninggal kecelakaan kerja",
+    "jkk_jkm_meaning:jkm": "klaim jkm meninggal",
     "jkk_jkm_meaning:accident": "klaim kecelakaan kerja jkk",
     "jkk_jkm_meaning:off_work": "kecelakaan di luar kerja",
 }
