@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 
 from handlers import faq
 from handlers.understanding import Said, read
@@ -71,10 +72,18 @@ def _strong(said: Said) -> bool:
     return said.intent not in ("out_of_scope", "menu") and said.nlu.scores.get(said.intent, 0) >= 3
 
 
+@lru_cache(maxsize=128)
 def _topic_text(topic: str | None, anchor: str) -> str:
+    """What the last answer spoke of: its anchor and its text in both languages (lower-cased, once a topic)."""
     found = faq.find(topic or "")
-    answer = f"{found.answer.id} {found.answer.en}".lower() if found is not None else ""
+    answer = f"{found.answer.id} {found.answer.en}" if found is not None else ""
     return f"{anchor} {answer}".lower()
+
+
+@lru_cache(maxsize=64)
+def _read_with(anchor: str, text: str) -> Said:
+    """The follow-up read after the anchor; shared by the how-about test and the reading itself."""
+    return read(f"{anchor} {text}")
 
 
 # "klo kuliah?", "what about university?": a case of the last answer, asked in a word or two.
@@ -97,7 +106,7 @@ def _how_about(said: Said, topic: str | None) -> bool:
         return False
     # Read with the subject, the last answer must still be what it is about: "klo telat bayar gmn?" after the
     # cost is a question of its own (the city paying late), which the words outweigh the cost with.
-    combined = read(f"{anchor} {said.text}").faq
+    combined = _read_with(anchor, said.text).faq
     return combined is not None and combined.entry.id == faq.family(topic)
 
 
@@ -138,7 +147,7 @@ def with_topic(said: Said, topic: str | None) -> Said | None:
     anchor = anchor_of(topic)
     if not anchor:
         return None
-    combined = read(f"{anchor} {said.text}")
+    combined = _read_with(anchor, said.text)
     carried = faq.carry(anchor, combined.lowered, combined.normalised)
     if carried is not None and said.faq is not None and carried.entry.id == said.faq.entry.id:
         carried = None  # "klo kuliah?" after the scholarship: the word's own entry is not what is asked

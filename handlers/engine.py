@@ -577,7 +577,7 @@ def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
     lead = ""
     if entry.id == "what_does_it_mean" and turn.topic:
         # "maksudnya?" right after an answer: that answer again, rather than a general one.
-        entry = next((e for e in faq.knowledge_base() if e.id == faq.family(turn.topic)), entry)
+        entry = faq.find(faq.family(turn.topic)) or entry
         lead = _("Maksudnya begini:") + "\n"
     elif entry.follow_up:
         entry = faq.resolve(entry, turn.topic)  # "berapa lama?" after the claim documents: the claim time
