@@ -571,6 +571,11 @@ _DROP_COMPANY = frozenset({
 MOST_UNCLEAR_WORDS = 7
 
 
+def _without_acks(text: str) -> str:
+    """The words of a short answer without the acknowledgements around them ("lanjut, semua aja" → "semua")."""
+    return " ".join(_ACK.sub(" ", text.lower()).split())
+
+
 def drops(text: str) -> bool:
     lowered = " ".join(text.lower().split())
     if len(_words(lowered)) > 6 or not _DROP_WORD.search(lowered) or _KEEP_WORD.search(lowered):
@@ -600,7 +605,7 @@ async def _audience_answer(turn: Turn, staff: Staff, text: str) -> list[Reply]:
     _ = turn._
     if drops(text):
         return await drop(turn)
-    bare = " ".join(_ACK.sub(" ", text.lower()).split())
+    bare = _without_acks(text)
     audience = audience_of(text) or (audience_of(bare) if bare else None)
     if audience is not None:
         return await choose_audience(turn, staff, audience)
@@ -694,7 +699,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
     if what is not None:
         return await edit_draft(turn, staff, what)
     if turn.state == STAFF_TEXT and "text" in turn.data and "?" not in text:
-        bare = " ".join(_ACK.sub(" ", text.lower()).split())
+        bare = _without_acks(text)
         if bare and (audience := audience_of(bare)) is not None:  # "terus kirim ke semua pelanggan ya"
             return await choose_audience(turn, staff, audience)
     if turn.state == STAFF_TEXT and process_question(text):
