@@ -539,10 +539,37 @@ _ASKING = re.compile(
 )
 
 
+# A clause that only sets a condition ("klo sy udh terdaftar", "kalau suami meninggal"): no question of its own.
+_CONDITION = re.compile(r"^(kalau|kalo|klo|kl|klw|jika|bila|apabila|seandainya|andai\w*|misal\w*|if)\b")
+_QUESTION_WORD = re.compile(
+    r"\b(apa|ap|apa saja|apa aja|berapa|brp|gimana|gmn|bagaimana|kapan|kpn|dimana|di mana|dmn|kemana|siapa|kenapa"
+    r"|bisa|bs|boleh|ga|gak|nggak|tidak|kah|how|what|when|where|who|why|can|do|does)\s*$|\b(berapa|brp|kapan|kpn"
+    r"|gimana|gmn|bagaimana|dimana|dmn|siapa|kenapa|how|what|when|where|who|why)\b"
+)
+
+
+def _with_conditions(clauses: list[str]) -> list[str]:
+    """A bare condition is read with the clause it conditions: "klo sy udh terdaftar, kapan mulai aktif" is
+    one question about one's own cover, not "kapan mulai" (the programme's launch) asked on its own."""
+    joined: list[str] = []
+    pending = ""
+    for clause in clauses:
+        if pending:
+            clause = f"{pending} {clause}"
+            pending = ""
+        if _CONDITION.search(clause) and not _QUESTION_WORD.search(clause) and clause is not clauses[-1]:
+            pending = clause
+            continue
+        joined.append(clause)
+    if pending:
+        joined.append(pending)
+    return joined
+
+
 def _other_questions(turn: Turn, said: Said, answered: set[str]) -> list[Reply]:
     """The other questions of a message, each read on its own ("brp iurannya? trs klo kecelakaan dpt apa"):
     a knowledge-base answer for each new entry, and the JKM answer for a death question the base lacks."""
-    clauses = [c.strip() for c in _CLAUSE_BREAK.split(said.lowered) if c and len(c.split()) >= 2]
+    clauses = _with_conditions([c.strip() for c in _CLAUSE_BREAK.split(said.lowered) if c and len(c.split()) >= 2])
     if len(clauses) < 2:
         return []
     replies: list[Reply] = []
@@ -580,7 +607,7 @@ def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
         entry = faq.find(faq.family(turn.topic)) or entry
         lead = _("Maksudnya begini:") + "\n"
     elif entry.follow_up:
-        entry = faq.resolve(entry, turn.topic)  # "berapa lama?" after the claim documents: the claim time
+        entry = faq.resolve(entry, turn.topic, turn.outcome)  # "berapa lama?" after the claim documents: the claim time
     else:
         if not claims.about_accident((turn.msg.text or "").lower()):
             # "what about the deadline to claim?" after the JKM answer: the JKM deadline (the entry's `after`)

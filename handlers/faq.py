@@ -38,6 +38,11 @@ _SUFFIX = re.compile(r"\b(\w{3,}?)(nya|ny|ku|mu)\b")  # "umurnya", "umurku", "ka
 # Betawi "gratis kagak?", "kagak bayar kan?" read like "gratis tidak?", "tidak bayar kan?".
 _NEGATION = re.compile(r"\b(kagak|kaga|kgk|gak|ga|gk|nggak|ngga|enggak|engga|ndak|nda|ora)\b")
 _DIALECT = re.compile(r"\b(entu|ntu)\b")
+# An opening exclamation before the question ("lho maksudnya apa?", "hah? trus gmn", "waduh, brp lama?").
+_INTERJECTION = re.compile(
+    r"^((lho|loh|lhoh|lha|lah|hah|heh|eh|ehh|oh|ohh|oo|ooh|hmm|hmmm|hm|wah|waduh|duh|aduh|astaga|yaampun|ya ampun"
+    r"|hadeh|haduh|wkwk|wkwkwk|anjir|buset|busyet)\b[\s,.!?]*)+"
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class Entry:
     step_first: bool = False  # with a step pending, the step's reminder is the answer ("trus?" → "ketik NIK")
     second: bool = True  # may be added as a message's second answer (not for context-only follow-ups)
     anchor: str = ""  # what a bare follow-up after this answer is about ("setahun?" after the cost: "iuran")
+    otherwise: str = ""  # the entry that answers when neither the last topic nor the last outcome gives a case
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,7 @@ def knowledge_base() -> tuple[Entry, ...]:
                 step_first=bool(item.get("step_first", False)),
                 second=bool(item.get("second", True)),
                 anchor=str(item.get("anchor") or (item.get("examples") or [""])[0]),
+                otherwise=str(item.get("otherwise", "")),
             )
         )
     return tuple(entries)
@@ -127,7 +134,11 @@ def _hits(lowered: str, normalised: str) -> tuple[Entry, ...]:
     is matched as its combined words twice (what they add, and what they ask), and an anchor once for all."""
     # "bayarnya", "iurannya", "umurku": the -nya, -ku and -mu suffixes never change the question.
     plain = _DIALECT.sub("itu", _NEGATION.sub("tidak", lowered))
-    forms = (lowered, normalised, _SUFFIX.sub(r"\1", lowered), _SUFFIX.sub(r"\1", normalised), plain)
+    forms: tuple[str, ...] = (lowered, normalised, _SUFFIX.sub(r"\1", lowered), _SUFFIX.sub(r"\1", normalised), plain)
+    # "lho maksudnya apa?", "eh trus gmn?": an opening exclamation does not change what is asked
+    bare = _INTERJECTION.sub("", lowered)
+    if bare != lowered:
+        forms += (bare, _INTERJECTION.sub("", normalised))
     return tuple(e for e in knowledge_base() if any(p.search(form) for p in e.patterns for form in forms))
 
 
@@ -234,11 +245,17 @@ def entry(entry_id: str) -> Entry:
     return _index()[entry_id]
 
 
-def resolve(found: Entry, topic: str | None) -> Entry:
+def resolve(found: Entry, topic: str | None, outcome: str | None = None) -> Entry:
     """A follow-up ("berapa lama?") asked right after another answer is answered for that answer's topic
-    (after the claim documents: how long a claim takes), as the entry's `after` table says."""
+    (after the claim documents: how long a claim takes), as the entry's `after` table says. With no topic
+    it names and no answer of its own for the last outcome, an entry may send the question `otherwise`
+    ("bisa diwakilkan?" with no errand before it: checking a relative's NIK)."""
     target = found.after.get(topic or "") or found.after.get(family(topic))
-    return entry(target) if target else found
+    if target:
+        return entry(target)
+    if found.otherwise and not has_status(found, outcome):
+        return entry(found.otherwise)
+    return found
 
 
 # "Anda" in a status answer, when the last check was of someone else's NIK (a parent, a spouse).

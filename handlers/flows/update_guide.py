@@ -22,6 +22,7 @@ UPDATE_TOPIC = "update_time"
 async def start(turn: Turn, typed: str | None = None) -> list[Reply]:
     place = await kelurahan_flow.resolve(turn, typed)
     if place is None:
+        turn.remember_topic(UPDATE_TOPIC)  # "kalo ga bisa dtg?" at the kelurahan question: about the update
         return kelurahan_flow.ask(turn, "update")
     return await guide(turn, place)
 

@@ -214,3 +214,40 @@ def test_a_story_gets_its_question_answered() -> None:
 def test_new_entries_do_not_take_other_questions(typed: str, not_entry: str) -> None:
     found = faq.match(typed.lower(), normalise(typed))
     assert found is None or not_entry not in {found.entry.id, found.also.id if found.also else ""}, typed
+
+
+def test_every_otherwise_target_exists() -> None:
+    ids = {e.id for e in ENTRIES}
+    assert all(e.otherwise in ids for e in ENTRIES if e.otherwise)
+
+
+@pytest.mark.parametrize(
+    ("topic", "outcome", "answered_by"),
+    [
+        (None, None, "check_for_family"),  # no errand before it: checking for someone
+        (None, "eligible", "check_for_family"),
+        (None, "not_resident", "by_proxy"),  # the Disdukcapil errand: its own answer
+        ("update_time", None, "proxy_data"),
+        ("jkk_jkm_meaning:jkm", "enrolled", "who_reports"),
+    ],
+)
+def test_a_proxy_question_is_answered_for_the_last_errand(
+    topic: str | None, outcome: str | None, answered_by: str
+) -> None:
+    assert faq.resolve(faq.entry("by_proxy"), topic, outcome).id == answered_by
+
+
+def test_a_bare_condition_is_read_with_its_question() -> None:
+    from handlers.engine import _with_conditions
+
+    assert _with_conditions(["klo sy udh terdaftar", "kapan mulai aktif"]) == ["klo sy udh terdaftar kapan mulai aktif"]
+    assert _with_conditions(["klo kecelakaan dpt apa", "klo meninggal brp"]) == [
+        "klo kecelakaan dpt apa",
+        "klo meninggal brp",
+    ]
+
+
+@pytest.mark.parametrize("typed", ["lho maksudnya apa?", "hah? maksudnya gmn", "eh trus gimana?"])
+def test_an_opening_exclamation_does_not_hide_the_follow_up(typed: str) -> None:
+    found = faq.match(typed.lower(), normalise(typed))
+    assert found is not None and found.entry.follow_up, (typed, found and found.entry.id)
