@@ -383,6 +383,7 @@ _SHORT_WORDS = frozenset(
         "kirim", "notif", "iuran", "daftar", "aktif", "ganti", "ubah", "stop", "oke", "sip", "halo", "bahasa",
         "tanya", "jatuh", "luka", "kerja", "desil", "alamat", "nomor", "sigap", "kabar", "kabari", "ingat", "lapor",
         "berhenti", "diganti", "masuk", "update", "program", "petugas", "admin", "tolong", "bantu", "minta",
+        "selama",  # "selama itu": never pulled to "selamat"
     }
 )  # fmt: skip
 
