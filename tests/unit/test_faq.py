@@ -231,6 +231,8 @@ def test_new_entries_do_not_take_other_questions(typed: str, not_entry: str) -> 
         ("ktp sy kota bekasi tp skrg ngontrak di depok", "ktp_bekasi_lives_elsewhere"),
         ("yg rebutan kuotanya brp org", "coverage_share"),  # competition for the places: the scale
         ("website resmi sigap apa", "official_contact"),
+        ("kpn terakhir daftarnya kak?", "how_to_register"),  # a deadline to register, not the programme's end
+        ("batas pendaftaran tgl brp", "how_to_register"),
     ],
 )
 def test_kbd_programme_phrasings(typed: str, entry_id: str) -> None:
