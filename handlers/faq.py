@@ -37,12 +37,16 @@ _SUFFIX = re.compile(r"\b(\w{3,}?)(nya|ny|ku|mu)\b")  # "umurnya", "umurku", "ka
 # Regional and chat negations as the standard "tidak", with the punctuation kept (the patterns' "…?" tails):
 # Betawi "gratis kagak?", "kagak bayar kan?" read like "gratis tidak?", "tidak bayar kan?".
 _NEGATION = re.compile(r"\b(kagak|kaga|kgk|gak|ga|gk|nggak|ngga|enggak|engga|ndak|nda|ora)\b")
-_DIALECT = re.compile(r"\b(entu|ntu)\b")
+_DIALECT = re.compile(r"\b(entu|ntu|tuh)\b")
 # An opening exclamation before the question ("lho maksudnya apa?", "hah? trus gmn", "waduh, brp lama?").
 _INTERJECTION = re.compile(
     r"^((lho|loh|lhoh|lha|lah|hah|heh|eh|ehh|oh|ohh|oo|ooh|hmm|hmmm|hm|wah|waduh|duh|aduh|astaga|yaampun|ya ampun"
     r"|hadeh|haduh|wkwk|wkwkwk|anjir|buset|busyet)\b[\s,.!?]*)+"
 )
+# Asking for a term's long form is asking what it is: "kpj tuh singkatan apa", "kepanjangan dari jkm apa",
+# "dtsen singkatan dari apa", "what does kpj stand for" read like "kpj itu apa", "apa itu jkm".
+_DEFINITION = re.compile(r"\b(itu |tuh )?(singkatan|kepanjangan|panjangan)(nya)?( dari)?\b")
+_STANDS_FOR = re.compile(r"\bwhat (does|do|is) (\w+) stands? for\b")
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,7 @@ def _hits(lowered: str, normalised: str) -> tuple[Entry, ...]:
     is matched as its combined words twice (what they add, and what they ask), and an anchor once for all."""
     # "bayarnya", "iurannya", "umurku": the -nya, -ku and -mu suffixes never change the question.
     plain = _DIALECT.sub("itu", _NEGATION.sub("tidak", lowered))
+    plain = _STANDS_FOR.sub(r"what is \2", _DEFINITION.sub("itu", plain))
     forms: tuple[str, ...] = (lowered, normalised, _SUFFIX.sub(r"\1", lowered), _SUFFIX.sub(r"\1", normalised), plain)
     # "lho maksudnya apa?", "eh trus gmn?": an opening exclamation does not change what is asked
     bare = _INTERJECTION.sub("", lowered)

@@ -43,7 +43,7 @@ SLANG = {
     "udh": "sudah", "udah": "sudah", "sdh": "sudah", "dah": "sudah", "uda": "sudah",
     "dpt": "dapat", "dpet": "dapat", "dapet": "dapat", "ato": "atau", "atw": "atau", "jgn": "jangan",
     "lgi": "lagi", "sdr": "saudara", "gmana2": "bagaimana", "bs": "bisa", "bsa": "bisa", "mo": "mau", "pengen": "mau", "pgn": "mau", "ingin": "mau",
-    "kpn": "kapan", "knp": "kenapa", "napa": "kenapa", "ap": "apa", "apkh": "apakah", "apa kah": "apakah",
+    "kpn": "kapan", "knp": "kenapa", "napa": "kenapa", "ap": "apa", "apaan": "apa", "apasih": "apa sih", "apkh": "apakah", "apa kah": "apakah",
     "tlg": "tolong", "tolongin": "tolong", "mhn": "mohon", "ngadu": "mengadu", "ngeluh": "mengadu",
     "bpjstk": "bpjs ketenagakerjaan", "bpjamsostek": "bpjs ketenagakerjaan", "jamsostek": "bpjs ketenagakerjaan",
     "tk": "ketenagakerjaan", "kel": "kelurahan", "kelurhan": "kelurahan", "kec": "kecamatan",

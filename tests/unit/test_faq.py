@@ -251,3 +251,44 @@ def test_a_bare_condition_is_read_with_its_question() -> None:
 def test_an_opening_exclamation_does_not_hide_the_follow_up(typed: str) -> None:
     found = faq.match(typed.lower(), normalise(typed))
     assert found is not None and found.entry.follow_up, (typed, found and found.entry.id)
+
+
+@pytest.mark.parametrize(
+    ("typed", "entry_id"),
+    [
+        ("emg gratis?", "cost"),  # a short "is it free?" with any lead word
+        ("ntar ujung2nya disuruh bayar ga?", "cost"),  # paying later is a cost question, not a demand
+        ("kpj tuh singkatan apa", "card_kpj"),  # a term's long form is what the term is
+        ("kepanjangan dari jkm apa", "jkk_jkm_meaning"),
+        ("what does dtsen stand for", "dtsen"),
+        ("ini program apaan sih", "what_is_sigap"),  # "apaan" reads as "apa"
+        ("bedanya sama kartu indonesia sehat?", "vs_bpjs_kesehatan"),  # KIS spelt out, not the KPJ card
+        ("is this the same as bpjs health?", "vs_bpjs_kesehatan"),
+        ("apa aja yg gk ditanggung?", "not_covered"),
+        ("ktp sy kota bekasi tp skrg ngontrak di depok", "ktp_bekasi_lives_elsewhere"),
+        ("yg rebutan kuotanya brp org", "coverage_share"),  # competition for the places: the scale
+        ("website resmi sigap apa", "official_contact"),
+        ("kpn terakhir daftarnya kak?", "how_to_register"),  # a deadline to register, not the programme's end
+        ("batas pendaftaran tgl brp", "how_to_register"),
+    ],
+)
+def test_kbd_programme_phrasings(typed: str, entry_id: str) -> None:
+    found = faq.match(typed.lower(), normalise(typed))
+    assert found is not None and found.entry.id == entry_id, (typed, found and found.entry.id)
+
+
+@pytest.mark.parametrize(
+    ("typed", "entry_id"),
+    [
+        ("katanya gratis tapi disuruh bayar 50rb", "legitimacy"),  # a demand with an amount stays a warning
+        ("pak rt bilang nanti disuruh bayar 50rb", "legitimacy"),
+        ("ktp sy kota bekasi, tinggal di bekasi timur", "ktp_bekasi_lives_elsewhere"),  # lives in the city
+        ("sakit biasa ga ditanggung ya?", "not_covered"),  # ordinary illness: the BPJS Kesehatan answer
+    ],
+)
+def test_kbd_entries_do_not_take_other_questions(typed: str, entry_id: str) -> None:
+    found = faq.match(typed.lower(), normalise(typed))
+    if entry_id == "legitimacy":
+        assert found is not None and found.entry.id == "legitimacy", (typed, found and found.entry.id)
+    else:
+        assert found is None or entry_id not in {found.entry.id, found.also.id if found.also else ""}, typed
