@@ -13,7 +13,7 @@ from babel.dates import format_datetime
 from rapidfuzz import fuzz
 
 from handlers.context import Turn
-from handlers.entities import parse_when
+from handlers.entities import parse_when, when_words
 from handlers.flow import Router
 from handlers.flows import kelurahan as kelurahan_flow
 from handlers.model import MAX_ROW_TITLE, MAX_ROWS, Button, Menu, Reply, Row
@@ -238,12 +238,22 @@ STAFF_ACTIONS = (
 # Composing, in the words staff use: a verb of making or sending and the word for an announcement, in any
 # order and spelling ("tolong bikinin pengumuman", "broadcast ke warga", "mo buat pengumman"), or a verb that
 # is itself the announcing ("umumin ke warga", "blast info").
-_MAKE = re.compile(
-    r"^(buat|bikin|bikinin|buatin|buatkan|kirim|kirimin|kirimkan|ngirim|mengirim|tulis|nulis|sebar|sebarin"
-    r"|sebarkan|nyebar|share|send|make|create|post|posting|siarkan|bagikan|bagiin|umumin|umumkan|ngumumin"
-    r"|mengumumkan|broadcast|brodcast|broadcat|blast|announce|ngasih|kasih|kasi|kasihkan|beri|berikan|memberi"
-    r"|sampaikan|sampein|nyampein|menyampaikan|infokan|infoin|kabarin|kabarkan|ngabarin|mengabarkan|notify|tell)$"
-)
+_TELLING_VERBS = (
+    "kirim", "kirimin", "kirimkan", "ngirim", "mengirim", "sebar", "sebarin", "sebarkan", "nyebar", "share", "send",
+    "post", "posting", "siarkan", "bagikan", "bagiin", "umumin", "umumkan", "ngumumin", "mengumumkan", "broadcast",
+    "brodcast", "broadcat", "blast", "announce", "ngasih", "kasih", "kasi", "kasihkan", "beri", "berikan", "memberi",
+    "sampaikan", "sampein", "nyampein", "menyampaikan", "infokan", "infoin", "kabarin", "kabarkan", "ngabarin",
+    "mengabarkan", "beritahu", "kasitau", "kasihtau", "notify", "tell", "inform",
+)  # fmt: skip
+_MAKING_VERBS = ("buat", "bikin", "bikinin", "buatin", "buatkan", "tulis", "nulis", "make", "create")
+_MAKE = re.compile(r"^(" + "|".join((*_MAKING_VERBS, *_TELLING_VERBS)) + r")$")
+# Chat spellings without vowels ("bkin", "krim", "kbrin"): their consonants name the verb.
+_VERB_BY_SKELETON = {re.sub(r"[aiueo]", "", verb): verb for verb in (*_MAKING_VERBS, *_TELLING_VERBS)}
+# The words around a bare "pengumuman" that ask for nothing else ("mo pengumuman dong", "sy mau pngumuman").
+_WANTING = frozenset({
+    "mau", "mo", "mw", "pengen", "pingin", "ingin", "sy", "saya", "aku", "dong", "donk", "min", "ya", "nih", "tolong",
+    "tlg", "pak", "bu", "kak", "lagi", "baru", "satu", "ada",
+})  # fmt: skip
 # "kirim pesan ke semua warga", "send a message to all residents": a message to everyone is an announcement.
 _MESSAGE = re.compile(r"^(pesan|message|kabar|informasi|info|news|update|notice)$")
 _EVERYONE = re.compile(
@@ -274,17 +284,30 @@ def _announcement_word(word: str) -> bool:
     return any(fuzz.ratio(word, noun) >= 80 for noun in _ANNOUNCEMENT) or word == "info" or word == "bc"
 
 
+def _verb(word: str) -> str | None:
+    """The verb of making or telling a word is, also spelt without its vowels ("bkin", "krim"), or None."""
+    if _MAKE.match(word):
+        return word
+    skeleton = re.sub(r"[aiueo]", "", word)
+    vowel_poor = len(skeleton) >= 2 and len(skeleton) >= len(word) - 1
+    return _VERB_BY_SKELETON.get(skeleton) if vowel_poor else None
+
+
 def wants_new(text: str) -> bool:
-    """A request to compose an announcement, typed in free words (for staff only)."""
+    """A request to compose an announcement, typed in free words (for staff only): "bikin pengumuman", "mo bkin
+    pngumuman", "kirim pesan ke semua warga", "tlg kabarin warga", "umumin", or a bare "pengumuman dong"."""
     words = _words(text)
     if not words or len(words) > 14 or _HOW.search(text.lower()):
         return False
-    verb = any(_MAKE.match(word) for word in words)
+    verbs = [verb for word in words if (verb := _verb(word)) is not None]
     noun = any(_announcement_word(word) for word in words if not _ANNOUNCING.match(word))
     announcing = any(_ANNOUNCING.match(word) for word in words) or bool(_BC.search(" ".join(words)))
-    named = any(_announcement_word(word) and word not in ("info", "bc") for word in words)
-    to_everyone = any(_MESSAGE.match(word) for word in words) and any(_EVERYONE.match(word) for word in words)
-    return (verb and (noun or to_everyone)) or announcing or (named and len(words) <= 2)
+    named = [word for word in words if _announcement_word(word) and word not in ("info", "bc")]
+    everyone = any(_EVERYONE.match(word) for word in words)
+    to_everyone = everyone and any(_MESSAGE.match(word) for word in words)
+    telling = everyone and any(verb in _TELLING_VERBS for verb in verbs)  # "kabarin warga", "sebarin ke semua"
+    bare = bool(named) and all(word in named or word in _WANTING for word in words)
+    return bool(verbs and (noun or to_everyone)) or telling or announcing or bare
 
 
 def how_to(text: str) -> bool:
@@ -626,7 +649,7 @@ async def _audience_answer(turn: Turn, staff: Staff, text: str) -> list[Reply]:
         return [Reply(_("Teks pengumuman diganti dengan yang baru.")), *await _use_as_text(turn, text)]
     if _time_words_only(bare):
         # "besok aja", "kapan2 aja": a time without its hour; the day is kept for the time step ("jam 8").
-        if _DAY_PART.search(bare):
+        if _DAY_PART.search(when_words(bare)):
             turn.update_data(when_hint=" ".join(bare.split())[:40])
         return [
             Reply(
@@ -661,7 +684,7 @@ _TIME_COMPANY = frozenset({
 def _time_words_only(text: str) -> bool:
     """ "besok aja", "nanti sore deh", "kapan2 aja": only words of a time, without its hour; "Posyandu diundur
     ke Rabu" holds words of its own (an announcement, maybe)."""
-    words = re.findall(r"[a-z0-9]+", text.lower())
+    words = re.findall(r"[a-z0-9]+", when_words(text))
     timed = [w for w in words if _DAY_PART.fullmatch(w) or _VAGUE_TIME.match(w)]
     return bool(timed) and all(w in timed or w in _TIME_COMPANY for w in words)
 
@@ -728,7 +751,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         hint = turn.data.get("when_hint")
         # "nanti sore", then "jam 4": read together.
         when = (parse_when(f"{hint} {text}", turn.now) if hint else None) or parse_when(text, turn.now)
-        part = _DAY_PART.search(text.lower())
+        part = _DAY_PART.search(when_words(text))
         if when is None and part and not any(ch.isdigit() for ch in text):
             turn.update_data(when_hint=" ".join(text.split())[:40])
             return [
@@ -1000,8 +1023,8 @@ async def send(turn: Turn, staff: Staff) -> list[Reply]:
                 turn,
                 staff,
                 _(
-                    "Pengumuman #{id} tersimpan dan masuk antrean, tetapi tidak ada penerima (0 penerima), jadi "
-                    "tidak sampai ke siapa pun."
+                    "Pengumuman #{id} tersimpan, tetapi tidak masuk antrean: tidak ada penerima (0 penerima), jadi "
+                    "tidak dikirim ke siapa pun."
                 ).format(id=broadcast.id),
             )
         ]
@@ -1022,6 +1045,7 @@ BROADCAST_STATUS = {
     "sending": N_("sedang dikirim"),
     "done": N_("selesai"),
     "cancelled": N_("dibatalkan"),
+    "empty": N_("tidak ada penerima"),
 }
 
 
@@ -1037,10 +1061,12 @@ async def list_for(turn: Turn, staff: Staff) -> list[Reply]:
         tally = await broadcasts.counts(turn.uow, item.id)
         total = sum(v for k, v in tally.items() if k != "recovered_after_crash")
         if not total:  # "selesai 0/0" said nothing: nobody was to receive it, and that is said in words
+            if item.status in ("empty", "done"):  # "done" with no row: made before the "empty" state
+                line = _("#{id} [tidak ada penerima] tidak sampai ke siapa pun: {text}")
+            else:
+                line = _("#{id} [{status}] tidak ada penerima, tidak sampai ke siapa pun: {text}")
             lines.append(
-                _("#{id} [{status}] tidak ada penerima, tidak sampai ke siapa pun: {text}").format(
-                    id=item.id, status=_(BROADCAST_STATUS.get(item.status, item.status)), text=item.text[:40]
-                )
+                line.format(id=item.id, status=_(BROADCAST_STATUS.get(item.status, item.status)), text=item.text[:40])
             )
             if item.status in ("scheduled", "sending"):
                 cancellable.append(Row(f"staff:cancel:{item.id}", _("Batalkan #{id}").format(id=item.id)))
