@@ -781,7 +781,7 @@ _WHEN_SPELLING = {
     "next week": "minggu depan", "next": "depan", "this": "ini", "coming": "depan",
     "subuh": "pagi", "petang": "sore", "sejam": "1 jam", "sejaman": "1 jam",
     "ntar": "nanti", "entar": "nanti", "ntr": "nanti", "nnti": "nanti", "nti": "nanti", "bsk": "besok",
-    "sore-sore": "sore", "pagi-pagi": "pagi", "siang-siang": "siang",
+    "sore-sore": "sore", "pagi-pagi": "pagi", "siang-siang": "siang", "stgh": "setengah", "stg": "setengah",
 }  # fmt: skip
 # Words around a typed time that say nothing about it ("jam 10 aja", "besok jam 8 ya", "kirim jam 9 deh",
 # "waktunya lusa jam 10").
@@ -793,7 +793,7 @@ _WHEN_FILLER = re.compile(
 # "sre", "lg", "snn", "wktu") or one letter off ("senen", "kemis", "mingu", "bseok", "pagii").
 _WHEN_VOCABULARY = (
     "jam", "pukul", "pagi", "siang", "sore", "malam", "besok", "lusa", "hari", "nanti", "depan", "lagi", "tanggal",
-    "minggu", "menit", "waktu", "jadwal", "senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "januari",
+    "minggu", "menit", "waktu", "jadwal", "setengah", "senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "januari",
     "februari", "maret", "april", "juni", "juli", "agustus", "september", "oktober", "november", "desember",
 )  # fmt: skip
 _WHEN_BY_SKELETON = {re.sub(r"[aiueo]", "", word): word for word in _WHEN_VOCABULARY}
@@ -827,7 +827,21 @@ def when_words(text: str) -> str:
     lowered = " ".join(text.lower().replace(",", " ").split())
     lowered = re.sub(r"\bwib\b", "", lowered).strip()
     lowered = _WHEN_WORDS.sub(lambda m: _WHEN_SPELLING[m[0]], lowered)
+    lowered = re.sub(r"\b(\d{1,2}(?:[.:]\d{2})?)an\b", r"\1", lowered)  # "jam 10an": about ten, read as ten
     return re.sub(r"[a-z]+", lambda m: _when_word(m[0]), lowered)
+
+
+# A day or date in a typed time (not only an hour): "besok", "Senin", "tgl 5", "25-11", "3 hari lagi".
+_NAMES_DAY = re.compile(
+    r"\b(besok|besuk|lusa|hari ini|nanti|today|tonight|tomorrow|malam ini|sore ini|pagi ini|minggu depan|next week"
+    r"|tgl|tanggal|hari lagi|seminggu|days?|" + "|".join(map(re.escape, (*_DAYS, *_MONTHS))) + r")\b"
+    r"|\b\d{1,2}[-/]\d{1,2}\b|\b\d{4}-\d{1,2}-\d{1,2}\b"
+)
+
+
+def names_day(text: str) -> bool:
+    """Whether a typed time names its day ("besok jam 8", "Senin 09.00") rather than only an hour ("jam 7")."""
+    return bool(_NAMES_DAY.search(when_words(text)))
 
 
 _WHEN_WORDS = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, _WHEN_SPELLING)) + r")(?![\w.])")

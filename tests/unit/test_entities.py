@@ -138,6 +138,8 @@ NOW = datetime(2026, 11, 21, 10, 0, tzinfo=WIB)  # a Saturday
         ("jam 4 sre", datetime(2026, 11, 21, 16, 0, tzinfo=WIB)),
         # a day and month already gone this year is next year's; "1 jan" is January, never "juni"
         ("1 jan jam 8", datetime(2027, 1, 1, 8, 0, tzinfo=WIB)),
+        ("bsk jm stgh 9", datetime(2026, 11, 22, 8, 30, tzinfo=WIB)),
+        ("besok jam 10an", datetime(2026, 11, 22, 10, 0, tzinfo=WIB)),
     ],
 )
 def test_staff_times_in_ordinary_indonesian(text: str, expected: datetime) -> None:
