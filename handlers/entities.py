@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from rapidfuzz.distance import OSA
+
 from sigap_core.nik import find_nik
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -779,18 +781,82 @@ _WHEN_SPELLING = {
     "next week": "minggu depan", "next": "depan", "this": "ini", "coming": "depan",
     "subuh": "pagi", "petang": "sore", "sejam": "1 jam", "sejaman": "1 jam",
     "ntar": "nanti", "entar": "nanti", "ntr": "nanti", "nnti": "nanti", "nti": "nanti", "bsk": "besok",
-    "sore-sore": "sore", "pagi-pagi": "pagi", "siang-siang": "siang",
+    "sore-sore": "sore", "pagi-pagi": "pagi", "siang-siang": "siang", "stgh": "setengah", "stg": "setengah",
 }  # fmt: skip
-# Words around a typed time that say nothing about it ("jam 10 aja", "besok jam 8 ya", "kirim jam 9 deh").
+# Words around a typed time that say nothing about it ("jam 10 aja", "besok jam 8 ya", "kirim jam 9 deh",
+# "waktunya lusa jam 10").
 _WHEN_FILLER = re.compile(
     r"\b(aja|saja|aj|deh|dong|ya|yah|yaa|sih|nih|kak|pak|bu|min|tolong|kirim|dikirim|kirimnya|dikirimnya"
-    r"|pas|tepat|sekitar|kira-kira|kira2|please|pls|mulai)\b"
+    r"|pas|tepat|sekitar|kira-kira|kira2|please|pls|mulai|waktu|waktunya|jadwal|jadwalnya|nya)\b"
 )
+# The words a typed time is made of, for reading the chat spellings nobody listed: vowels dropped ("pg", "pgi",
+# "sre", "lg", "snn", "wktu") or one letter off ("senen", "kemis", "mingu", "bseok", "pagii").
+_WHEN_VOCABULARY = (
+    "jam", "pukul", "pagi", "siang", "sore", "malam", "besok", "lusa", "hari", "nanti", "depan", "lagi", "tanggal",
+    "minggu", "menit", "waktu", "jadwal", "setengah", "senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "januari",
+    "februari", "maret", "april", "juni", "juli", "agustus", "september", "oktober", "november", "desember",
+)  # fmt: skip
+_WHEN_BY_SKELETON = {re.sub(r"[aiueo]", "", word): word for word in _WHEN_VOCABULARY}
+# Words that are what they are, though one letter or a vowel away from a time word: "jan" is January, not
+# "juni"; "malah" (rather) is not "malam"; "kemarin" stays in the past.
+_WHEN_KEPT = frozenset({
+    *_MONTHS, *_DAYS, *_WHEN_VOCABULARY, "malah", "kemarin", "kemaren", "kmrn", "kmarin", "tgl", "pkl", "mnt", "dpn",
+    "mlm", "bsk", "jm", "wib", "ini", "itu", "sekarang", "setengah", "seminggu", "today", "tonight", "tomorrow",
+})  # fmt: skip
+
+
+def _when_word(word: str) -> str:
+    if word in _WHEN_KEPT or not word.isalpha():
+        return word
+    skeleton = re.sub(r"[aiueo]", "", word)
+    if len(skeleton) >= 2 and len(skeleton) >= len(word) - 1 and skeleton in _WHEN_BY_SKELETON:
+        return _WHEN_BY_SKELETON[skeleton]  # vowel-poor: "pgi", "sre", "lg"
+    if len(word) >= 5:
+        near = [
+            known
+            for known in _WHEN_VOCABULARY
+            if len(known) >= 4 and known[0] == word[0] and OSA.distance(word, known, score_cutoff=1) <= 1
+        ]
+        if len(near) == 1:
+            return near[0]  # "senen", "kemis", "mingu"
+    return word
+
+
+def when_words(text: str) -> str:
+    """A typed time in lower case with its chat spellings spelt out ("bsk jm 8 pg" → "besok jam 8 pagi")."""
+    lowered = " ".join(text.lower().replace(",", " ").split())
+    lowered = re.sub(r"\bwib\b", "", lowered).strip()
+    lowered = _WHEN_WORDS.sub(lambda m: _WHEN_SPELLING[m[0]], lowered)
+    lowered = re.sub(r"\b(\d{1,2}(?:[.:]\d{2})?)an\b", r"\1", lowered)  # "jam 10an": about ten, read as ten
+    return re.sub(r"[a-z]+", lambda m: _when_word(m[0]), lowered)
+
+
+# A day or date in a typed time (not only an hour): "besok", "Senin", "tgl 5", "25-11", "3 hari lagi".
+_NAMES_DAY = re.compile(
+    r"\b(besok|besuk|lusa|hari ini|nanti|today|tonight|tomorrow|malam ini|sore ini|pagi ini|minggu depan|next week"
+    r"|tgl|tanggal|hari lagi|seminggu|days?|" + "|".join(map(re.escape, (*_DAYS, *_MONTHS))) + r")\b"
+    r"|\b\d{1,2}[-/]\d{1,2}\b|\b\d{4}-\d{1,2}-\d{1,2}\b"
+)
+
+
+def names_day(text: str) -> bool:
+    """Whether a typed time names its day ("besok jam 8", "Senin 09.00") rather than only an hour ("jam 7")."""
+    return bool(_NAMES_DAY.search(when_words(text)))
+
+
 _WHEN_WORDS = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, _WHEN_SPELLING)) + r")(?![\w.])")
 _LATER = re.compile(
     r"(?:dalam |sekitar )?(\d{1,3}) (jam|menit|mnt) (?:lagi|dari sekarang)|in (\d{1,3}) (hours?|minutes?|mins?)"
 )
 _TIME = re.compile(r"(?:\bjam|\bpukul|\bpkl|\bat)?\s*\b(\d{1,2})(?:[:.](\d{2}))?\b\s*(pagi|siang|sore|malam|am|pm)?")
+
+
+def _this_or_next_year(day: datetime, now: datetime, year: str | None) -> datetime:
+    """ "5 Jan" typed in November is next January; a date a few weeks back stays in the past (it is refused,
+    not moved a year on)."""
+    if year is None and day.date() < (now - timedelta(days=60)).date():
+        return day.replace(year=day.year + 1)
+    return day
 
 
 def parse_when(text: str, now: datetime) -> datetime | None:
@@ -800,10 +866,7 @@ def parse_when(text: str, now: datetime) -> datetime | None:
     Needs an hour: "besok pagi" alone is None (the time would be a guess). A time already passed today
     means tomorrow; any other time in the past is None."""
     local_now = now.astimezone(WIB)
-    lowered = " ".join(text.lower().replace(",", " ").split())
-    lowered = re.sub(r"\bwib\b", "", lowered).strip()
-    lowered = _WHEN_WORDS.sub(lambda m: _WHEN_SPELLING[m[0]], lowered)
-    lowered = " ".join(_WHEN_FILLER.sub(" ", lowered).split())
+    lowered = " ".join(_WHEN_FILLER.sub(" ", when_words(text)).split())
     lowered = re.sub(r"(\d)(am|pm)\b", r"\1 \2", lowered)  # "8am"
     lowered = re.sub(r"\bsetengah jam\b", "30 menit", lowered)
     # "setengah 9" is half past eight
@@ -827,12 +890,15 @@ def parse_when(text: str, now: datetime) -> datetime | None:
             explicit_date = True
         elif numeric:
             year = int(numeric[3]) if numeric[3] else local_now.year
-            day = local_now.replace(year=year, month=int(numeric[2]), day=int(numeric[1]))
+            day = _this_or_next_year(
+                local_now.replace(year=year, month=int(numeric[2]), day=int(numeric[1])), local_now, numeric[3]
+            )
             rest = rest.replace(numeric[0], " ")
             explicit_date = True
         elif named and named[2].rstrip(".") in _MONTHS:
             year = int(named[3]) if named[3] else local_now.year
-            day = local_now.replace(year=year, month=_MONTHS[named[2].rstrip(".")], day=int(named[1]))
+            month = _MONTHS[named[2].rstrip(".")]
+            day = _this_or_next_year(local_now.replace(year=year, month=month, day=int(named[1])), local_now, named[3])
             rest = rest.replace(named[0], " ")
             explicit_date = True
     except ValueError:

@@ -26,6 +26,10 @@ ROLES = ("staff", "admin")
 AUDIENCES = ("all", "eligible", "enrolled", "needs_update")
 INVITE_DAYS = 7
 MAX_TEXT = 1000
+# A broadcast's states: scheduled → sending → done, or cancelled; "empty" when it had no recipient at all
+# (0 subscribers in its audience when it was confirmed): nothing was queued and nothing will be sent.
+STATES = ("scheduled", "sending", "done", "cancelled", "empty")
+FINISHED = ("done", "cancelled", "empty")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
 
 
@@ -356,8 +360,8 @@ async def create_broadcast(
             only = await _slice_members(uow, classify, kode_kelurahan, audience, low, high, now)
         queued += await uow.audiences.queue(broadcast.id, kode_kelurahan, low, high, send_at, now, only)
         await asyncio.sleep(0)
-    if not queued:
-        broadcast.status = "done"
+    if not queued:  # nobody to send it to: kept (the staff chose to), but never "done" as if it had gone out
+        broadcast.status = "empty"
         broadcast.finished_at = now
     await uow.session.flush()
     return broadcast, queued
@@ -390,7 +394,7 @@ def sent_count(tally: Counter[str] | dict[str, int]) -> int:
 
 async def cancel_broadcast(uow: UnitOfWork, actor: Actor, broadcast_id: int, now: datetime) -> Counter[str]:
     broadcast = await visible_broadcast(uow, actor, broadcast_id)
-    if broadcast.status in ("done", "cancelled"):
+    if broadcast.status in FINISHED:
         raise BroadcastError("broadcast_finished", id=broadcast_id)
     broadcast.status = "cancelled"
     broadcast.finished_at = now

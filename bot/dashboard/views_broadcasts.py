@@ -29,6 +29,7 @@ STATUS_TITLES = {
     "sending": N_("sedang dikirim"),
     "done": N_("selesai"),
     "cancelled": N_("dibatalkan"),
+    "empty": N_("tidak ada penerima"),
 }
 AUDIENCE_TITLES = {
     "all": N_("Semua pelanggan"),

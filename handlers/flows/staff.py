@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from handlers.context import Turn
-from handlers.entities import parse_when
+from handlers.entities import names_day, parse_when, when_words
 from handlers.flow import Router
 from handlers.flows import kelurahan as kelurahan_flow
 from handlers.model import MAX_ROW_TITLE, MAX_ROWS, Button, Menu, Reply, Row
@@ -188,6 +189,13 @@ HOLD_ON = re.compile(
     r"|but|kok|masa)\b|\?"
 )
 SURE = re.compile(r"^(sudah |udah |ya |iya )?(yakin|pasti|fix|sure)( kirim| deh| aja)*[.!]*$")
+# The sending itself, in any form of the verb ("kirimkan", "kirimin", "dikirim aja", "send it", "sebarin"): a
+# yes at the confirmation, where nothing else can be sent.
+SEND = re.compile(
+    r"^((ya|iya|ok|oke|okey|sip|boleh|lanjut|yaudah|ya udah|udah|langsung|tolong|silakan) )*"
+    r"(kirim\w*|dikirim\w*|ngirim|send( it| now| them)?|sent|post|posting|sebar\w*|disebar\w*|broadcast|go)"
+    r"( aja| saja| deh| dong| ya| sekarang| skrg| sesuai jadwal| pak| bu| min| please| pls)*[.!]*$"
+)
 # "Jadwalkan" typed in other words, with no time in it.
 LATER_WORDS = re.compile(
     r"^(di)?(jadwal|jadwalkan|jadwalin|jadwalkn|jadwalkeun|schedule|schedule it|later|nanti|ntar|nanti saja|nanti aja"
@@ -238,18 +246,31 @@ STAFF_ACTIONS = (
 # Composing, in the words staff use: a verb of making or sending and the word for an announcement, in any
 # order and spelling ("tolong bikinin pengumuman", "broadcast ke warga", "mo buat pengumman"), or a verb that
 # is itself the announcing ("umumin ke warga", "blast info").
-_MAKE = re.compile(
-    r"^(buat|bikin|bikinin|buatin|buatkan|kirim|kirimin|kirimkan|ngirim|mengirim|tulis|nulis|sebar|sebarin"
-    r"|sebarkan|nyebar|share|send|make|create|post|posting|siarkan|bagikan|bagiin|umumin|umumkan|ngumumin"
-    r"|mengumumkan|broadcast|brodcast|broadcat|blast|announce|ngasih|kasih|kasi|kasihkan|beri|berikan|memberi"
-    r"|sampaikan|sampein|nyampein|menyampaikan|infokan|infoin|kabarin|kabarkan|ngabarin|mengabarkan|notify|tell)$"
-)
+_TELLING_VERBS = (
+    "kirim", "kirimin", "kirimkan", "ngirim", "mengirim", "sebar", "sebarin", "sebarkan", "nyebar", "share", "send",
+    "post", "posting", "siarkan", "bagikan", "bagiin", "umumin", "umumkan", "ngumumin", "mengumumkan", "broadcast",
+    "brodcast", "broadcat", "blast", "announce", "ngasih", "kasih", "kasi", "kasihkan", "beri", "berikan", "memberi",
+    "sampaikan", "sampein", "nyampein", "menyampaikan", "infokan", "infoin", "kabarin", "kabarkan", "ngabarin",
+    "mengabarkan", "beritahu", "kasitau", "kasihtau", "notify", "tell", "inform",
+)  # fmt: skip
+_MAKING_VERBS = ("buat", "bikin", "bikinin", "buatin", "buatkan", "tulis", "nulis", "make", "create")
+_MAKE = re.compile(r"^(" + "|".join((*_MAKING_VERBS, *_TELLING_VERBS)) + r")$")
+# Chat spellings without vowels ("bkin", "krim", "kbrin"): their consonants name the verb.
+_VERB_BY_SKELETON = {re.sub(r"[aiueo]", "", verb): verb for verb in (*_MAKING_VERBS, *_TELLING_VERBS)}
+# The words around a bare "pengumuman" that ask for nothing else ("mo pengumuman dong", "sy mau pngumuman").
+_WANTING = frozenset({
+    "mau", "mo", "mw", "pengen", "pingin", "ingin", "sy", "saya", "aku", "dong", "donk", "min", "ya", "nih", "tolong",
+    "tlg", "pak", "bu", "kak", "lagi", "baru", "satu", "ada",
+})  # fmt: skip
 # "kirim pesan ke semua warga", "send a message to all residents": a message to everyone is an announcement.
 _MESSAGE = re.compile(r"^(pesan|message|kabar|informasi|info|news|update|notice)$")
 _EVERYONE = re.compile(
     r"^(warga|residents?|semua|all|everyone|everybody|seluruh|masyarakat|penduduk|subscribers|pelanggan)$"
 )
-_ANNOUNCING = re.compile(r"^(umumin|umumkan|ngumumin|mengumumkan|broadcast|brodcast|broadcat|blast|announce)$")
+# "broadcast" as it is spoken and typed: "brodkes", "brotkas", "broadkast", "brodcast", "brodkesin".
+_ANNOUNCING = re.compile(
+    r"^(umumin|umumkan|ngumumin|mengumumkan|broadcast|broadcat|blast|announce|bro+a?[dt][ck][aeo]?[st]+t?(in|kan)?)$"
+)
 _ANNOUNCEMENT = ("pengumuman", "broadcast", "announcement", "siaran")
 # "bc" is broadcast only when it goes to someone ("bc warga dong", "bc ke semua"); alone it may be "baca".
 _BC = re.compile(r"\bbc (ke |buat |untuk |utk )?(warga|semua|seluruh|pelanggan|rt|rw)\b")
@@ -274,17 +295,30 @@ def _announcement_word(word: str) -> bool:
     return any(fuzz.ratio(word, noun) >= 80 for noun in _ANNOUNCEMENT) or word == "info" or word == "bc"
 
 
+def _verb(word: str) -> str | None:
+    """The verb of making or telling a word is, also spelt without its vowels ("bkin", "krim"), or None."""
+    if _MAKE.match(word):
+        return word
+    skeleton = re.sub(r"[aiueo]", "", word)
+    vowel_poor = len(skeleton) >= 2 and len(skeleton) >= len(word) - 1
+    return _VERB_BY_SKELETON.get(skeleton) if vowel_poor else None
+
+
 def wants_new(text: str) -> bool:
-    """A request to compose an announcement, typed in free words (for staff only)."""
+    """A request to compose an announcement, typed in free words (for staff only): "bikin pengumuman", "mo bkin
+    pngumuman", "kirim pesan ke semua warga", "tlg kabarin warga", "umumin", or a bare "pengumuman dong"."""
     words = _words(text)
     if not words or len(words) > 14 or _HOW.search(text.lower()):
         return False
-    verb = any(_MAKE.match(word) for word in words)
+    verbs = [verb for word in words if (verb := _verb(word)) is not None]
     noun = any(_announcement_word(word) for word in words if not _ANNOUNCING.match(word))
     announcing = any(_ANNOUNCING.match(word) for word in words) or bool(_BC.search(" ".join(words)))
-    named = any(_announcement_word(word) and word not in ("info", "bc") for word in words)
-    to_everyone = any(_MESSAGE.match(word) for word in words) and any(_EVERYONE.match(word) for word in words)
-    return (verb and (noun or to_everyone)) or announcing or (named and len(words) <= 2)
+    named = [word for word in words if _announcement_word(word) and word not in ("info", "bc")]
+    everyone = any(_EVERYONE.match(word) for word in words)
+    to_everyone = everyone and any(_MESSAGE.match(word) for word in words)
+    telling = everyone and any(verb in _TELLING_VERBS for verb in verbs)  # "kabarin warga", "sebarin ke semua"
+    bare = bool(named) and all(word in named or word in _WANTING for word in words)
+    return bool(verbs and (noun or to_everyone)) or telling or announcing or bare
 
 
 def how_to(text: str) -> bool:
@@ -394,15 +428,46 @@ def _example_hour(text: str) -> str:
 # The same in free word order, with the small words around a correction: "eh salah, ganti teksnya", "teksnya
 # salah mau diganti", "eh penerimanya salah", "jamnya salah, jam 10 aja". A change word and the part changed.
 _CHANGE_WORD = re.compile(
-    r"^(ganti|gantiin|diganti|ganty|ubah|diubah|ubahin|rubah|dirubah|edit|diedit|koreksi|dikoreksi|perbaiki"
-    r"|diperbaiki|revisi|direvisi|benerin|dibenerin|betulin|dibetulin|change|fix|salah|keliru|geser|digeser"
-    r"|undur|diundur|majukan|dimajukan|mundurin|wrong)$"
+    r"^(ganti|gantiin|diganti|ganty|ubah|diubah|ubahin|rubah|dirubah|ngubah|edit|diedit|koreksi|dikoreksi|perbaiki"
+    r"|diperbaiki|revisi|direvisi|benerin|dibenerin|betulin|dibetulin|change|fix|salah|keliru|geser|digeser|geserin"
+    r"|undur|diundur|undurin|mundur|mundurin|dimundurin|majukan|dimajukan|maju|majuin|dimajuin|tambah|tambahin"
+    r"|tambahkan|ditambah|ditambahin|nambah|nambahin|lengkapi|lengkapin|kurangi|kurangin|wrong|add)$"
 )
 _PARTS = (
     ("text", re.compile(r"^(teks|text|isi|kata|kalimat|tulisan|pesan|pengumuman|typo|message|wording)\w*$")),
     ("when", re.compile(r"^(waktu|jam|tanggal|tgl|hari|jadwal|time|schedule|date)\w*$")),
     ("audience", re.compile(r"^(penerima|audiens|audience|sasaran|target|kelompok|recipients?)\w*$")),
 )
+# The same words in chat spellings: vowels dropped ("gnti", "wktu", "pnrm") or one letter off ("penerma",
+# "pengumumn"), "-nya" or not.
+_CHANGE_WORDS = ("ganti", "ubah", "edit", "koreksi", "perbaiki", "revisi", "benerin", "betulin", "geser", "undur",
+                 "majukan", "majuin", "mundurin", "tambahin", "nambahin", "salah", "keliru")  # fmt: skip
+_PART_WORDS = (
+    ("text", ("teks", "tulisan", "kalimat", "pesan", "pengumuman")),
+    ("when", ("waktu", "tanggal", "jadwal")),
+    ("audience", ("penerima", "sasaran", "target", "kelompok")),
+)
+
+
+def _near(word: str, known: str) -> bool:
+    word = word.removesuffix("nya") if len(word) > 6 else word
+    skeleton, vowels_gone = re.sub(r"[aiueo]", "", word), re.sub(r"[aiueo]", "", known)
+    if len(skeleton) >= 3 and len(skeleton) >= len(word) - 1 and skeleton == vowels_gone:
+        return True  # "gnti", "wktu", "pnrm" is not enough, "pnrima" is
+    return len(word) >= 5 and word[0] == known[0] and OSA.distance(word, known, score_cutoff=1) <= 1
+
+
+def _change_word(word: str) -> bool:
+    return bool(_CHANGE_WORD.match(word)) or any(_near(word, known) for known in _CHANGE_WORDS)
+
+
+def _part_of(word: str) -> str | None:
+    found = next((name for name, part in _PARTS if part.match(word)), None)
+    if found is None:
+        found = next((name for name, words in _PART_WORDS if any(_near(word, known) for known in words)), None)
+    return found
+
+
 MOST_EDIT_WORDS = 9
 # What is left of "jamnya salah, jam 10 aja" once the correction words are gone: the new time.
 _EDIT_NOISE = re.compile(
@@ -422,26 +487,33 @@ def edit_of(text: str, loose: bool = True) -> str | None:
         found = next((name for pattern, name in EDITS if pattern.search(typed)), None)
         if found is not None:
             return found
-    if not loose or len(words) > MOST_EDIT_WORDS or not any(_CHANGE_WORD.match(word) for word in words):
+    if not loose or len(words) > MOST_EDIT_WORDS or not any(_change_word(word) for word in words):
         return None
-    return next((name for name, part in _PARTS if any(part.match(word) for word in words)), None)
+    parts = [part for word in words if (part := _part_of(word)) is not None]
+    return next((name for name, _part in _PARTS if name in parts), None)
 
 
 def changed_audience(text: str) -> str | None:
     """ "ganti ke yg layak aja", "eh salah, harusnya ke semua pelanggan": the audience a correction names."""
     words = _words(text)
-    if len(words) > MOST_EDIT_WORDS + 2 or not any(
-        _CHANGE_WORD.match(w) or w in ("harusnya", "seharusnya") for w in words
-    ):
+    if len(words) > MOST_EDIT_WORDS + 2 or not any(_change_word(w) or w in ("harusnya", "seharusnya") for w in words):
         return None
-    rest = " ".join(w for w in words if not (_CHANGE_WORD.match(w) or _EDIT_NOISE.fullmatch(w) or w == "eh"))
+    rest = " ".join(w for w in words if not (_change_word(w) or _EDIT_NOISE.fullmatch(w) or w == "eh"))
     return audience_of(rest) if rest else None
 
 
-def new_time_in(text: str, now: datetime) -> datetime | None:
-    """The time inside a correction ("jamnya salah, jam 10 aja" → 10:00), or None."""
-    rest = " ".join(_EDIT_NOISE.sub(" ", re.sub(r"[^\w.:/ -]+", " ", text.lower())).split())
-    return parse_when(rest, now) if rest and any(ch.isdigit() for ch in rest) else None
+def new_time_in(text: str, now: datetime, drafted: datetime | None = None) -> datetime | None:
+    """The time inside a correction ("jamnya salah, jam 10 aja" → 10:00, "undur ke lusa jam 9"), or None.
+    A correction that names only an hour ("majuin jadi jam 7") keeps the day already drafted."""
+    words = _EDIT_NOISE.sub(" ", re.sub(r"[^\w.:/ -]+", " ", text.lower())).split()
+    rest = " ".join(word for word in words if not _change_word(word))
+    if not rest or not any(ch.isdigit() for ch in rest):
+        return None
+    when = parse_when(rest, now)
+    if when is not None and drafted is not None and not names_day(rest):
+        same_day = drafted.astimezone(WIB).replace(hour=when.hour, minute=when.minute)
+        return same_day if same_day > now else when
+    return when
 
 
 async def edit_draft(turn: Turn, staff: Staff, what: str) -> list[Reply]:
@@ -626,7 +698,7 @@ async def _audience_answer(turn: Turn, staff: Staff, text: str) -> list[Reply]:
         return [Reply(_("Teks pengumuman diganti dengan yang baru.")), *await _use_as_text(turn, text)]
     if _time_words_only(bare):
         # "besok aja", "kapan2 aja": a time without its hour; the day is kept for the time step ("jam 8").
-        if _DAY_PART.search(bare):
+        if _DAY_PART.search(when_words(bare)):
             turn.update_data(when_hint=" ".join(bare.split())[:40])
         return [
             Reply(
@@ -661,7 +733,7 @@ _TIME_COMPANY = frozenset({
 def _time_words_only(text: str) -> bool:
     """ "besok aja", "nanti sore deh", "kapan2 aja": only words of a time, without its hour; "Posyandu diundur
     ke Rabu" holds words of its own (an announcement, maybe)."""
-    words = re.findall(r"[a-z0-9]+", text.lower())
+    words = re.findall(r"[a-z0-9]+", when_words(text))
     timed = [w for w in words if _DAY_PART.fullmatch(w) or _VAGUE_TIME.match(w)]
     return bool(timed) and all(w in timed or w in _TIME_COMPANY for w in words)
 
@@ -728,7 +800,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         hint = turn.data.get("when_hint")
         # "nanti sore", then "jam 4": read together.
         when = (parse_when(f"{hint} {text}", turn.now) if hint else None) or parse_when(text, turn.now)
-        part = _DAY_PART.search(text.lower())
+        part = _DAY_PART.search(when_words(text))
         if when is None and part and not any(ch.isdigit() for ch in text):
             turn.update_data(when_hint=" ".join(text.split())[:40])
             return [
@@ -1000,8 +1072,8 @@ async def send(turn: Turn, staff: Staff) -> list[Reply]:
                 turn,
                 staff,
                 _(
-                    "Pengumuman #{id} tersimpan dan masuk antrean, tetapi tidak ada penerima (0 penerima), jadi "
-                    "tidak sampai ke siapa pun."
+                    "Pengumuman #{id} tersimpan, tetapi tidak masuk antrean: tidak ada penerima (0 penerima), jadi "
+                    "tidak dikirim ke siapa pun."
                 ).format(id=broadcast.id),
             )
         ]
@@ -1022,6 +1094,7 @@ BROADCAST_STATUS = {
     "sending": N_("sedang dikirim"),
     "done": N_("selesai"),
     "cancelled": N_("dibatalkan"),
+    "empty": N_("tidak ada penerima"),
 }
 
 
@@ -1037,10 +1110,12 @@ async def list_for(turn: Turn, staff: Staff) -> list[Reply]:
         tally = await broadcasts.counts(turn.uow, item.id)
         total = sum(v for k, v in tally.items() if k != "recovered_after_crash")
         if not total:  # "selesai 0/0" said nothing: nobody was to receive it, and that is said in words
+            if item.status in ("empty", "done"):  # "done" with no row: made before the "empty" state
+                line = _("#{id} [tidak ada penerima] tidak sampai ke siapa pun: {text}")
+            else:
+                line = _("#{id} [{status}] tidak ada penerima, tidak sampai ke siapa pun: {text}")
             lines.append(
-                _("#{id} [{status}] tidak ada penerima, tidak sampai ke siapa pun: {text}").format(
-                    id=item.id, status=_(BROADCAST_STATUS.get(item.status, item.status)), text=item.text[:40]
-                )
+                line.format(id=item.id, status=_(BROADCAST_STATUS.get(item.status, item.status)), text=item.text[:40])
             )
             if item.status in ("scheduled", "sending"):
                 cancellable.append(Row(f"staff:cancel:{item.id}", _("Batalkan #{id}").format(id=item.id)))
@@ -1138,7 +1213,8 @@ async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
     if drops(said.text):  # "ga usah deh, batal", "oke batalin aja"
         return await drop(turn)
     what = edit_of(said.text)  # before the yes/no: "hapus draf" holds a "hapus", which is not a "kirim"
-    if what == "when" and (when := new_time_in(said.text, turn.now)) is not None:
+    drafted = datetime.fromisoformat(turn.data["send_at"])
+    if what == "when" and (when := new_time_in(said.text, turn.now, drafted)) is not None:
         return await confirm(turn, when)
     switched = changed_audience(said.text)
     if switched is not None:  # "ganti ke yg layak aja": that audience, at the time already chosen
@@ -1150,7 +1226,8 @@ async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
     if scheduled and now_asked(said.text):
         return await confirm(turn, turn.now)  # "kirim sekarang aja" after a time was chosen: now, asked again
     doubt = HOLD_ON.search(said.lowered)
-    if (said.bare_answer is True and not doubt) or SURE.match(said.lowered.strip()):
+    typed = " ".join(re.sub(r"[,.!]+", " ", said.lowered).split())
+    if (said.bare_answer is True and not doubt) or SURE.match(typed) or SEND.match(typed):
         return await send(turn, staff)
     if said.bare_answer is False:
         return await drop(turn)

@@ -212,7 +212,7 @@ class Broadcast(Base):
     created_by: Mapped[str] = mapped_column(String(96))  # "channel:user_key" of the staff chat, or "cli"
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     send_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    status: Mapped[str] = mapped_column(String(12))  # scheduled | sending | done | cancelled
+    status: Mapped[str] = mapped_column(String(12))  # scheduled | sending | done | cancelled | empty (no recipient)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reported: Mapped[bool] = mapped_column(Boolean, default=False)
     # A direct message (ticket notice, an officer's answer): sent whatever the announcement subscription,

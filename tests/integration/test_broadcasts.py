@@ -137,6 +137,22 @@ async def test_scope_staff_never_send_see_or_cancel_another_kelurahan(loaded: Ap
             await broadcasts.visible_broadcast(uow, margajaya, city.id)
 
 
+async def test_a_broadcast_to_nobody_is_empty_never_done(loaded: App, bot: Conversations) -> None:
+    """0 recipients when confirmed: stored as "empty" (not "done", as if it had gone out), finished, not cancellable,
+    and listed in the chat as reaching nobody."""
+    async with loaded.store.uow() as uow:
+        item, count = await broadcasts.create_broadcast(
+            uow, loaded.domain, CLI_ACTOR, MARGAJAYA, "all", "Info", now(), now(), loaded.today()
+        )
+        assert count == 0 and item.status == "empty" and item.finished_at is not None
+        with pytest.raises(BroadcastError, match="broadcast_finished"):
+            await broadcasts.cancel_broadcast(uow, CLI_ACTOR, item.id, now())
+    staff = Chat(bot, user="staff-empty")
+    await staff.send(f"/petugas {await invite(loaded, kode=MARGAJAYA)}")
+    listed = await staff.send("daftar pengumuman")
+    assert f"#{item.id} [tidak ada penerima] tidak sampai ke siapa pun" in listed and "selesai" not in listed
+
+
 async def test_scope_holds_for_buttons_pressed_in_chat(loaded: App, bot: Conversations) -> None:
     await subscribe(bot, "warga-margajaya", "margajaya")
     async with loaded.store.uow() as uow:

@@ -128,6 +128,18 @@ NOW = datetime(2026, 11, 21, 10, 0, tzinfo=WIB)  # a Saturday
         ("30 menit lagi", datetime(2026, 11, 21, 10, 30, tzinfo=WIB)),
         ("tomorrow 8am", datetime(2026, 11, 22, 8, 0, tzinfo=WIB)),
         ("in 2 hours", datetime(2026, 11, 21, 12, 0, tzinfo=WIB)),
+        # chat spellings nobody listed: vowels dropped, one letter off, the Betawi "senen"
+        ("bsk jm 8 pg", datetime(2026, 11, 22, 8, 0, tzinfo=WIB)),
+        ("bsok jam 7 pgi", datetime(2026, 11, 22, 7, 0, tzinfo=WIB)),
+        ("senen jam 9", datetime(2026, 11, 23, 9, 0, tzinfo=WIB)),
+        ("kemis jm 2 siang", datetime(2026, 11, 26, 14, 0, tzinfo=WIB)),
+        ("3 hari lg jam 9 pagi", datetime(2026, 11, 24, 9, 0, tzinfo=WIB)),
+        ("waktunya lusa jam 10", datetime(2026, 11, 23, 10, 0, tzinfo=WIB)),
+        ("jam 4 sre", datetime(2026, 11, 21, 16, 0, tzinfo=WIB)),
+        # a day and month already gone this year is next year's; "1 jan" is January, never "juni"
+        ("1 jan jam 8", datetime(2027, 1, 1, 8, 0, tzinfo=WIB)),
+        ("bsk jm stgh 9", datetime(2026, 11, 22, 8, 30, tzinfo=WIB)),
+        ("besok jam 10an", datetime(2026, 11, 22, 10, 0, tzinfo=WIB)),
     ],
 )
 def test_staff_times_in_ordinary_indonesian(text: str, expected: datetime) -> None:
@@ -136,7 +148,19 @@ def test_staff_times_in_ordinary_indonesian(text: str, expected: datetime) -> No
 
 @pytest.mark.parametrize(
     "text",
-    ["besok pagi", "kapan2 aja", "jam 25", "2020-01-01 08:00", "kemarin jam 8", "0 jam lagi", "harga 5 jam lagi"],
+    [
+        "besok pagi",
+        "kapan2 aja",
+        "jam 25",
+        "2020-01-01 08:00",
+        "kemarin jam 8",
+        "0 jam lagi",
+        "harga 5 jam lagi",
+        "kmrn jm 8",
+        "20 nov jam 8",
+        "jam 9 malah",
+        "ganti jam 10 ya",
+    ],
 )
 def test_staff_times_are_not_guessed(text: str) -> None:
     assert parse_when(text, NOW.astimezone(UTC)) is None

@@ -1,0 +1,55 @@
+"""How the staff flow reads a busy officer's words: the compose request, corrections of a draft, sending."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from handlers.entities import WIB
+from handlers.flows.staff import SEND, edit_of, new_time_in, wants_new
+
+NOW = datetime(2026, 11, 21, 10, 0, tzinfo=WIB).astimezone(UTC)
+DRAFTED = datetime(2026, 11, 22, 9, 0, tzinfo=WIB)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["mo bkin pngumuman", "tlg kabarin warga ya min", "mau brodkes ke warga", "pengumuman dong", "krim info ke warga"],
+)
+def test_compose_requests_in_chat_spellings(text: str) -> None:
+    assert wants_new(text)
+
+
+@pytest.mark.parametrize("text", ["Posyandu lansia hari Selasa", "brp warga yg udah langganan", "brokat murah"])
+def test_other_words_are_no_compose_request(text: str) -> None:
+    assert not wants_new(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "part"),
+    [
+        ("eh mau nambahin isinya dulu", "text"),
+        ("ganti penerma", "audience"),
+        ("gnti wktu", "when"),
+        ("majuin jadi jam 7", "when"),
+        ("Posyandu diundur ke Rabu", None),
+    ],
+)
+def test_corrections_name_the_part_changed(text: str, part: str | None) -> None:
+    assert edit_of(text) == part
+
+
+def test_an_hour_alone_keeps_the_drafted_day() -> None:
+    assert new_time_in("majuin jadi jam 7", NOW, DRAFTED) == datetime(2026, 11, 22, 7, 0, tzinfo=WIB)
+    assert new_time_in("undur ke lusa jam 9", NOW, DRAFTED) == datetime(2026, 11, 23, 9, 0, tzinfo=WIB)
+
+
+@pytest.mark.parametrize("text", ["kirimkan", "send", "ok kirimin aja", "yaudah sebarin", "dikirim aja pak"])
+def test_the_sending_verb_is_a_yes_at_the_confirmation(text: str) -> None:
+    assert SEND.match(text)
+
+
+@pytest.mark.parametrize("text", ["jangan kirim", "kirim besok aja", "kirim ke yg layak"])
+def test_other_sending_words_are_not(text: str) -> None:
+    assert not SEND.match(text)
