@@ -50,6 +50,14 @@ DIALECT = {
     "udeh": "udah",
     "ngarti": "ngerti",
     "ngebantu": "membantu",
+    # chat spellings of "ga tau", "ga punya", …: one word, or "gk" ("nik sy gk tau" is a don't-know, not a no)
+    "gk": "gak",
+    "ngk": "gak",
+    **dict.fromkeys(("gatau", "gatw", "gataw", "gtau", "gtw", "gktau", "gatahu", "ngatau", "gaktau"), "gak tau"),
+    **dict.fromkeys(("gapunya", "gpunya", "gakpunya", "gapny", "gapunya"), "gak punya"),
+    **dict.fromkeys(("gabawa", "gakbawa", "gbawa"), "gak bawa"),
+    **dict.fromkeys(("gainget", "gaingat", "gakinget", "gainget"), "gak inget"),
+    **dict.fromkeys(("gahafal", "gaapal", "gahapal", "gakhafal"), "gak hafal"),
     "embung": "tidak mau",
     "wegah": "tidak mau",
     "emoh": "tidak mau",
@@ -71,9 +79,21 @@ def _skeleton(word: str) -> str:
     return re.sub(r"[aiueo]", "", word)
 
 
+# The passive prefix typed apart ("ktp sy di gadai", "kk nya di bawa istri", "nomornya di ganti"): one word, as
+# every rule reads it ("digadai", "dibawa", "diganti"). Verbs only, so "di rumah", "di kelurahan" stay places.
+_DI_VERB = re.compile(
+    r"\bdi (bawa|pegang|pinjam|pinjem|simpan|simpen|gadai|gadein|tahan|titip|ganti|cetak|rekam|curi|copet|ambil"
+    r"|urus|proses|perbarui|perbaharui|update|pake|pakai|hapus|cek|daftar|tolak|terima|bayar|tanggung|kirim|bikin"
+    r"|buat|perpanjang|sita|jamin|jaminin|pisah|pecah|blokir|kunci|balas|bales|jawab|ubah|rubah)(\w*)\b"
+)
+
+
 def plain_words(text: str) -> str:
-    """Lower case, regional words as their Jakarta-informal forms, vowel-less yes/no words spelt out."""
+    """Lower case, regional words as their Jakarta-informal forms, the passive prefix joined to its verb,
+    vowel-less yes/no words spelt out."""
     lowered = _DIALECT_WORD.sub(lambda m: DIALECT[m[1]], text.lower())
+    if "di " in lowered:
+        lowered = _DI_VERB.sub(r"di\1\2", lowered)
 
     def spelt(found: re.Match[str]) -> str:
         word = found[0]
@@ -97,7 +117,8 @@ _NOT_AN_ANSWER = re.compile(
 )
 _NO = re.compile(
     r"\b(tidak|tdk|tak|ga|gak|gk|g|nggak|ngga|nggk|enggak|engga|kagak|ndak|nda|no|nope|nah|jangan|jgn|ogah|emoh"
-    r"|males|malas|enggan|menolak|tolak|batal|batalkan|cancel|don'?t|not|never|disagree|decline|kaga|kagak|kurang)\b"
+    r"|males|malas|enggan|menolak|tolak|nolak|batal|batalkan|cancel|don'?t|not|never|disagree|decline|kaga|kagak|kurang"
+    r"|keberatan|berkeberatan|object|refuse)\b"
     r"|\b(ntar|entar|nnti|ntr|tar|nanti) (aja|aj|saja|dulu|dl|deh|dh)\b"
     r"|\b(ga|gak|gk|g|nggak|ngga|tidak|tdk) ?(jadi|jd|jdi)\b|\bgajadi\b|\bgajd\b|\bgausah\b|\bgaperlu\b"
     r"|\bbelum mau\b|\bgak mau\b|\bgamau\b|\bgmau\b"
@@ -105,14 +126,16 @@ _NO = re.compile(
     r"|\b(pikir|mikir|dipikir|pikir2|mikir2|timbang|pertimbangkan)\w*( \w+)? (dulu|dl|lagi|lg)\b"
     # "blm mau", "belum deh", "blom dulu", a bare "belum": not (yet) — never a yes because "mau" follows
     r"|\b(belum|blm|blom|belom|belon|blon)\b(?= *$| (mau|mw|perlu|siap|sekarang|skrg|dulu|deh|dh|ah|sih|bisa|usah"
-    r"|butuh|minat|tertarik|kepikiran|kak|min|pak|bu|ya|yah)\b)"
+    r"|butuh|minat|tertarik|kepikiran|kak|min|pak|bu|ya|yah"
+    # "blm setuju dulu", "belom boleh": a consent word after "not yet" is no consent
+    r"|setuju|stuju|sepakat|agree|boleh|bole|oke|ok|ikhlas|rela|izin|ijin|mengizinkan|mengijinkan)\b)"
     r"|\b(lain kali|kapan[- ]?kapan|kapan2|not now|maybe later|no thanks|skip)\b"
 )
 _YES = re.compile(
     r"\b(y|ya|yaa+|iya+|iy|iye+|iyo|iyak|yes+|yep|yup|yups|yoi|ok|oke+|okay|okey|okee|okeh|sip|siap|boleh|bole|lanjut|lanjutkan"
     r"|setuju|stuju|agree|agreed|mau|baik|bener|benar|betul|gas|hayuk|ayo|yuk|silakan|silahkan|sure|confirm"
     r"|kirim|hapus|delete|go ahead|let'?s go|proceed|continue|yess|iyah|inggih|nggih|he ?eh|sok|boleh+|ywdh|yaudah"
-    r"|ya ?udah|mangga"
+    r"|ya ?udah|mangga|iyain|iyakan|iyain aja|diiyain"
     r"|of course|okey|oce|okelah|yakin|pasti|gaskeun|gaskan|cus|kuy|hayu|lanjutin|lanjutkeun)\b"
 )
 # "no 12", "no hp", "no. KK": the abbreviation of "nomor", not a "no".
@@ -628,7 +651,7 @@ def escape_of(text: str) -> str | None:
 
 
 _POSTPONED = re.compile(
-    r"^(nanti|nnti|ntar|entar|ntr|besok|besok2|lain kali|kapan[- ]?kapan|kapan2|later|maybe later|not now)"
+    r"^(nanti|nnti|ntar|entar|ntr|nti|besok|bsk|besok2|lusa|lain kali|kapan[- ]?kapan|kapan2|later|maybe later|not now)"
     r"( (aja|aj|saja|dulu|dl|deh|dh|ya|yah|yaa|lah|ah|sih|kak|min|pak|bu|mas|mbak|lagi|lg|sy|saya|aku|kabarin"
     r"|kabari|kembali|balik|nanyanya|tanyanya|nanya|tanya|ceknya|cek|daftarnya|lanjutnya|lanjut|pilihnya|isinya"
     r"|langganannya|hapusnya|please|then|maybe|i|will|come|back|ok|oke|insya ?allah|insyaallah|sore|malam"
@@ -751,6 +774,22 @@ def _only_kk_labelled(text: str) -> bool:
     """One 16-digit run, labelled as the KK ("no kk 3275…", "KK: 3275…")."""
     sixteen = [m for m in _RUN.finditer(text) if len(re.sub(r"\D", "", m.group())) == 16]
     return len(sixteen) == 1 and _label_before(text, sixteen[0].start()) == "kk"
+
+
+# A number typed with a letter for a digit ("32750141O1900001", "327501410l900001"): the letter O for zero, I or
+# l for one, inside a run that is otherwise digits. Not read as the digit (the user retypes it), but told.
+_LOOKALIKE_RUN = re.compile(r"(?<![^\W\d_])[0-9OoIl]*[0-9][0-9OoIl]*(?![^\W\d_])")
+MIN_LOOKALIKE_DIGITS = 10
+MAX_LOOKALIKE_LETTERS = 2
+
+
+def letter_in_number(text: str) -> bool:
+    """A long number holding one or two letters that look like digits (O for 0, I or l for 1)."""
+    for found in _LOOKALIKE_RUN.finditer(text):
+        letters = sum(not ch.isdigit() for ch in found[0])
+        if 0 < letters <= MAX_LOOKALIKE_LETTERS and len(found[0]) - letters >= MIN_LOOKALIKE_DIGITS:
+            return True
+    return False
 
 
 def looks_like_digits_answer(text: str) -> bool:

@@ -15,7 +15,7 @@ from babel.dates import format_time
 
 from handlers import faq
 from handlers.context import Turn
-from handlers.entities import looks_like_digits_answer
+from handlers.entities import letter_in_number, looks_like_digits_answer, yes_or_no
 from handlers.flow import Router
 from handlers.flows import claims
 from handlers.model import Button, Reply
@@ -42,7 +42,7 @@ _DONT_KNOW = re.compile(
 )
 _ABOUT_KK = re.compile(r"\b(kk|kartu keluarga|family card)\b")
 _ABOUT_CARDS = re.compile(r"\b(nik|ktp|e-?ktp|kk|kartu|card|id|number|nomor|nomer|digit\w*|angka)\b")
-_LATER = re.compile(r"\b(nanti|entar|ntar|nnti|besok|later|tomorrow)\b")
+_LATER = re.compile(r"\b(nanti|entar|ntar|nnti|ntr|nti|besok|bsk|besok2|lusa|later|tomorrow)\b")
 # "kk nya lg difotokopi, bentar ya": a short message asking to wait, wherever the word stands.
 _HOLD_ON = re.compile(r"\b(bentar|sebentar|bntr|bntar|sbntr|tunggu|wait|hang on|hold on)\b")
 MAX_HOLD_ON_WORDS = 8
@@ -435,6 +435,44 @@ _IF_REFUSED = re.compile(
 )
 
 
+# "setuju tapi nanti", "boleh, besok aja ya": a yes first, then the step put off. The words before the "later"
+# must hold an explicit yes ("ya udah nanti aja" is resignation, not a consent).
+_LATER_WORD = re.compile(r"\b(nanti|entar|ntar|nnti|ntr|nti|tar|besok|bsk|besok2|lusa|later|tomorrow)\b")
+_EXPLICIT_YES = re.compile(
+    r"\b(setuju|stuju|sepakat|agree|agreed|boleh|bole|ok|oke|okay|okey|iya|iyaa|iye|yes|mau|silakan|silahkan"
+    r"|izinkan|ijinkan)\b"
+)
+
+
+def _yes_but_later(said: Said) -> bool:
+    if "?" in said.text or said.digits.nik:  # "boleh, …" opens like a question; only a "?" makes one
+        return False
+    later = _LATER_WORD.search(said.lowered)
+    if later is None:
+        return False
+    head = said.lowered[: later.start()]
+    return bool(_EXPLICIT_YES.search(head)) and yes_or_no(head) is True
+
+
+def _consent_for_later(turn: Turn, said: Said) -> list[Reply]:
+    _ = turn._
+    other = bool(turn.data.get("other")) or said.family
+    turn.give_consent()
+    turn.set_state(AWAITING_NIK, purpose=turn.data.get("purpose", "check"), other=other)
+    text = (
+        _(
+            "Terima kasih, persetujuan Anda saya catat. Tidak harus sekarang: kalau sudah siap, ketik NIK yang "
+            "mau dicek (16 digit) di chat ini, atau nanti ketik “Cek kelayakan”."
+        )
+        if other
+        else _(
+            "Terima kasih, persetujuan Anda saya catat. Tidak harus sekarang: kalau sudah siap, ketik NIK Anda "
+            "(16 digit di KTP) di chat ini, atau nanti ketik “Cek kelayakan”."
+        )
+    )
+    return [Reply(text, (turn.cancel_button(), turn.menu_button()))]
+
+
 @router.step(AWAITING_CONSENT, reminder=_consent_reminder)
 async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
     _ = turn._
@@ -475,6 +513,9 @@ async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
                 ),
             )
         ]
+    if _yes_but_later(said):
+        # "setuju sih tp ntar aja, lg di jalan": the consent is given, the NIK comes later (kept on the chat)
+        return _consent_for_later(turn, said)
     waiting = said.waiting  # "tunggu ya" is not a yes
     answer = said.given_answer
     if answer is not None and not said.faq and not waiting:
@@ -545,6 +586,17 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
                 _(
                     "Itu nomor KK. Yang diminta dulu NIK: 16 digit di KTP, atau di Kartu Keluarga pada baris nama "
                     "(bukan nomor KK di bagian atas). Setelah NIK, saya minta 4 digit terakhir nomor KK."
+                ),
+                (turn.cancel_button(), turn.menu_button()),
+            )
+        ]
+    if not said.digits.nik and letter_in_number(said.text):
+        # "32750141O1900001": a letter O typed for a zero (or I / l for a one); not "8 digit", which misleads
+        return [
+            Reply(
+                _(
+                    "NIK hanya berisi angka, tapi di NIK itu ada huruf (misalnya huruf O untuk angka 0, atau huruf "
+                    "I/l untuk angka 1). Coba ketik lagi 16 angkanya."
                 ),
                 (turn.cancel_button(), turn.menu_button()),
             )
