@@ -766,6 +766,7 @@ _DAYS = {
     "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4, "sabtu": 5, "minggu": 6, "ahad": 6,
     "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
 }  # fmt: skip
+_INDONESIAN_DAYS = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
 _MONTHS = {
     "januari": 1, "jan": 1, "februari": 2, "feb": 2, "pebruari": 2, "maret": 3, "mar": 3, "april": 4, "apr": 4,
     "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "agustus": 8, "agu": 8, "agt": 8, "ags": 8,
@@ -793,8 +794,9 @@ _WHEN_FILLER = re.compile(
 # "sre", "lg", "snn", "wktu") or one letter off ("senen", "kemis", "mingu", "bseok", "pagii").
 _WHEN_VOCABULARY = (
     "jam", "pukul", "pagi", "siang", "sore", "malam", "besok", "lusa", "hari", "nanti", "depan", "lagi", "tanggal",
-    "minggu", "menit", "waktu", "jadwal", "setengah", "senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "januari",
-    "februari", "maret", "april", "juni", "juli", "agustus", "september", "oktober", "november", "desember",
+    "minggu", "menit", "waktu", "jadwal", "setengah", "bulan", "senin", "selasa", "rabu", "kamis", "jumat", "sabtu",
+    "januari", "februari", "maret", "april", "juni", "juli", "agustus", "september", "oktober", "november",
+    "desember",
 )  # fmt: skip
 _WHEN_BY_SKELETON = {re.sub(r"[aiueo]", "", word): word for word in _WHEN_VOCABULARY}
 # Words that are what they are, though one letter or a vowel away from a time word: "jan" is January, not
@@ -903,13 +905,20 @@ def parse_when(text: str, now: datetime) -> datetime | None:
             explicit_date = True
     except ValueError:
         return None
+    # "malam Minggu" is Saturday evening, "malam Senin" Sunday's: the evening before the day named
+    evening_before = re.search(r"\bmalam (" + "|".join(name for name in _DAYS if name.isalpha()) + r")\b", rest)
+    if evening_before and evening_before[1] in _INDONESIAN_DAYS:
+        before = _INDONESIAN_DAYS[(_INDONESIAN_DAYS.index(evening_before[1]) - 1) % 7]
+        rest = rest.replace(evening_before[0], f"{before} ini malam")
     next_week = bool(re.search(r"\bminggu depan\b|\bnext week\b", rest))
     rest = re.sub(r"\bminggu depan\b|\bnext week\b", " ", rest)
+    next_month = bool(re.search(r"\bbulan depan\b|\bnext month\b", rest))
+    rest = re.sub(r"\bbulan depan\b|\bnext month\b", " ", rest)
     day_only = re.search(r"\b(tgl|tanggal|tangal|date)\.?\s*(\d{1,2})\b", rest)
     if day is None and day_only:
         try:
             day = local_now.replace(day=int(day_only[2]))
-            if day.date() < local_now.date():  # the 5th when today is the 21st: next month
+            if day.date() < local_now.date() or next_month:  # the 5th when today is the 21st: next month
                 month, year = (local_now.month % 12) + 1, local_now.year + (local_now.month == 12)
                 day = day.replace(year=year, month=month)
         except ValueError:
