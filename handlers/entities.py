@@ -788,7 +788,8 @@ _WHEN_SPELLING = {
 # "waktunya lusa jam 10").
 _WHEN_FILLER = re.compile(
     r"\b(aja|saja|aj|deh|dong|ya|yah|yaa|sih|nih|kak|pak|bu|min|tolong|kirim|dikirim|kirimnya|dikirimnya"
-    r"|pas|tepat|sekitar|kira-kira|kira2|please|pls|mulai|waktu|waktunya|jadwal|jadwalnya|nya)\b"
+    r"|pas|tepat|sekitar|kira-kira|kira2|please|pls|mulai|waktu|waktunya|jadwal|jadwalnya|nya"
+    r"|eh|oh|hmm|duh|tunggu|bentar|sebentar|wait)\b"
 )
 # The words a typed time is made of, for reading the chat spellings nobody listed: vowels dropped ("pg", "pgi",
 # "sre", "lg", "snn", "wktu") or one letter off ("senen", "kemis", "mingu", "bseok", "pagii").

@@ -1310,6 +1310,11 @@ async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
         return await confirm(turn, turn.now)  # "kirim sekarang aja" after a time was chosen: now, asked again
     doubt = HOLD_ON.search(said.lowered)
     typed = " ".join(re.sub(r"[,.!]+", " ", said.lowered).split())
+    # "ok besok jam 10 aja", "iya tp lusa aja jam 8": a yes to another time is that time, echoed again — never
+    # the old time sent.
+    named = parse_when(_without_acks(typed), turn.now) if any(ch.isdigit() for ch in typed) else None
+    if named is not None and abs(named - drafted) > timedelta(minutes=1):
+        return await confirm(turn, named)
     if (said.bare_answer is True and not doubt) or SURE.match(typed) or says_send(typed):
         return await send(turn, staff)
     if said.bare_answer is False and (when := _time_instead(said.text, turn.now)) is not None:
