@@ -906,6 +906,7 @@ def parse_when(text: str, now: datetime) -> datetime | None:
             explicit_date = True
     except ValueError:
         return None
+    rest = re.sub(r"(?<![\d.:/-])([01]\d|2[0-3])([0-5]\d)(?![\d.:/-])", r"\1:\2", rest)  # "0800", "1930": military
     # "malam Minggu" is Saturday evening, "malam Senin" Sunday's: the evening before the day named
     evening_before = re.search(r"\bmalam (" + "|".join(name for name in _DAYS if name.isalpha()) + r")\b", rest)
     if evening_before and evening_before[1] in _INDONESIAN_DAYS:

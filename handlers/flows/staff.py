@@ -224,6 +224,14 @@ NOW_ANYWHERE = re.compile(r"\b(sekarang|skrg|skrng|sekarng|langsung|now|right aw
 NOT_NOW = re.compile(r"\b(jangan|jgn|bukan|ga|gak|nggak|tidak|tdk|not|don't)\s+(sekarang|skrg|skrng|langsung|now)\b")
 
 
+# "ga usah dikirim", "gak perlu dikirim", "jangan dikirim": not sent at all. With a time in it ("jangan dikirim
+# sekarang", "ga usah dikirim dulu, besok aja") it is a later time, and the draft is kept.
+_NO_SENDING = re.compile(
+    r"\b(ga|gak|gk|nggak|ngga|tidak|tdk|jangan|jgn|gausah|gaperlu|gajadi)( (usah|perlu|jadi|jd))? ?(di)?kirim\w*\b"
+)
+_NOT_YET = re.compile(r"\b(sekarang|skrg|skrng|now|dulu|dl|hari ini|besok|bsk|lusa|nanti|ntar|jam|tgl|\d)")
+
+
 def now_asked(text: str) -> bool:
     lowered = " ".join(text.lower().split())
     return (
@@ -623,12 +631,33 @@ _AUDIENCE_PHRASES = (
 )
 
 
+# The words an audience is named by, for their chat spellings: "smua", "lyk", "pesrta", "pelangan".
+_AUDIENCE_SPELT = ("semua", "semuanya", "seluruh", "pelanggan", "langganan", "layak", "terdaftar", "peserta",
+                   "perbarui", "diperbarui", "update")  # fmt: skip
+_AUDIENCE_BY_SKELETON = {re.sub(r"[aiueo]", "", word): word for word in _AUDIENCE_SPELT}
+
+
+def _audience_word(word: str) -> str:
+    if word in _AUDIENCE_VOCABULARY or any(cue.match(word) for _name, cue in _AUDIENCE_CUES):
+        return word
+    skeleton = re.sub(r"[aiueo]", "", word)
+    if len(skeleton) >= 3 and len(skeleton) >= len(word) - 1 and skeleton in _AUDIENCE_BY_SKELETON:
+        return _AUDIENCE_BY_SKELETON[skeleton]  # "lyk", "pstr"
+    if len(word) >= 4:
+        near = [
+            known for known in _AUDIENCE_SPELT if known[0] == word[0] and OSA.distance(word, known, score_cutoff=1) <= 1
+        ]
+        if len(near) == 1:
+            return near[0]  # "smua", "pesrta", "pelangan"
+    return word
+
+
 def audience_of(text: str) -> str | None:
     """The audience a short free-word answer names, or None (then it may be a new text)."""
     lowered = " ".join(text.lower().split())
     for phrase, meaning in _AUDIENCE_PHRASES:
         lowered = phrase.sub(meaning, lowered)
-    words = _words(lowered)
+    words = [_audience_word(word) for word in _words(lowered)]
     if not words or len(words) > 8:
         return None
     for audience, cue in _AUDIENCE_CUES:
@@ -816,6 +845,8 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         return await _use_as_text(turn, text)
     if turn.state in (STAFF_WHEN, STAFF_CONFIRM) and drops(text):
         return await drop(turn)
+    if turn.state == STAFF_WHEN and _NO_SENDING.search(text.lower()) and not _NOT_YET.search(text.lower()):
+        return await drop(turn)  # "udah ga usah dikirim", asked when to send: not at all
     if turn.state == STAFF_WHEN and (switched := changed_audience(text)) is not None:
         return await choose_audience(turn, staff, switched)  # "eh salah, harusnya ke yg layak"
     if turn.state == STAFF_WHEN:

@@ -144,6 +144,7 @@ NOW = datetime(2026, 11, 21, 10, 0, tzinfo=WIB)  # a Saturday
         ("malam minggu jam 7", datetime(2026, 11, 21, 19, 0, tzinfo=WIB)),  # Saturday evening
         ("minggu malam jam 7", datetime(2026, 11, 22, 19, 0, tzinfo=WIB)),
         ("eh tunggu, lusa aja jam 9", datetime(2026, 11, 23, 9, 0, tzinfo=WIB)),
+        ("bsk 0800", datetime(2026, 11, 22, 8, 0, tzinfo=WIB)),
     ],
 )
 def test_staff_times_in_ordinary_indonesian(text: str, expected: datetime) -> None:

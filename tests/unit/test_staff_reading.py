@@ -7,7 +7,16 @@ from datetime import UTC, datetime
 import pytest
 
 from handlers.entities import WIB
-from handlers.flows.staff import SEND, _time_instead, edit_of, form_question, new_time_in, says_send, wants_new
+from handlers.flows.staff import (
+    SEND,
+    _time_instead,
+    audience_of,
+    edit_of,
+    form_question,
+    new_time_in,
+    says_send,
+    wants_new,
+)
 
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=WIB).astimezone(UTC)
 DRAFTED = datetime(2026, 11, 22, 9, 0, tzinfo=WIB)
@@ -71,3 +80,15 @@ def test_a_refusal_with_a_time_is_that_time() -> None:
 )
 def test_questions_about_what_an_announcement_may_hold(text: str, asks: bool) -> None:
     assert form_question(text) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "audience"),
+    [("smua", "all"), ("yg lyk aja", "eligible"), ("semua pelangan", "all"), ("pesrta aja", "enrolled")],
+)
+def test_audiences_in_chat_spellings(text: str, audience: str) -> None:
+    assert audience_of(text) == audience
+
+
+def test_an_announcement_is_no_audience() -> None:
+    assert audience_of("Semua warga harap kerja bakti") is None
