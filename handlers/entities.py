@@ -831,7 +831,18 @@ def when_words(text: str) -> str:
     lowered = re.sub(r"\bwib\b", "", lowered).strip()
     lowered = _WHEN_WORDS.sub(lambda m: _WHEN_SPELLING[m[0]], lowered)
     lowered = re.sub(r"\b(\d{1,2}(?:[.:]\d{2})?)an\b", r"\1", lowered)  # "jam 10an": about ten, read as ten
+    lowered = _SPELT_HOUR.sub(lambda m: f"{m[1]} {_HOUR_WORDS[m[2]]}", lowered)  # "jam sembilan" → "jam 9"
     return re.sub(r"[a-z]+", lambda m: _when_word(m[0]), lowered)
+
+
+# An hour in words after "jam"/"pukul"/"setengah": "jam sembilan pagi", "pukul sepuluh", "setengah delapan".
+_HOUR_WORDS = {
+    "satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7, "delapan": 8, "sembilan": 9,
+    "sepuluh": 10, "sebelas": 11, "dua belas": 12, "duabelas": 12,
+}  # fmt: skip
+_SPELT_HOUR = re.compile(
+    r"\b(jam|pukul|pkl|setengah)\s+(" + "|".join(sorted(_HOUR_WORDS, key=len, reverse=True)) + r")\b"
+)
 
 
 # A day or date in a typed time (not only an hour): "besok", "Senin", "tgl 5", "25-11", "3 hari lagi".

@@ -188,6 +188,9 @@ HOLD_ON = re.compile(
     r"\b(salah|keliru|ganti|diganti|ubah|diubah|edit|revisi|koreksi|tunggu|tunggu dulu|bentar|sebentar|wait|tapi"
     r"|but|kok|masa)\b|\?"
 )
+THANKS = re.compile(
+    r"\b(makasih|makasi|mksh|mksih|trims|trimakasih|terima ?kasih|thanks?|thx|tq|tengkyu|nuhun|suwun)\b"
+)
 SURE = re.compile(r"^(sudah |udah |ya |iya )?(yakin|pasti|fix|sure)( kirim| deh| aja)*[.!]*$")
 # The sending itself, in any form of the verb ("kirimkan", "kirimin", "dikirim aja", "send it", "sebarin"): a
 # yes at the confirmation, where nothing else can be sent.
@@ -1346,6 +1349,9 @@ async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
     named = parse_when(_without_acks(typed), turn.now) if any(ch.isdigit() for ch in typed) else None
     if named is not None and abs(named - drafted) > timedelta(minutes=1):
         return await confirm(turn, named)
+    if THANKS.search(typed) and not says_send(typed) and not re.search(r"\bkirim\w*\b", typed):
+        # "makasih ya": a thank-you is no instruction to send; what is waiting is said again
+        return [Reply(turn._("Sama-sama. Pengumumannya belum dikirim:")), *await confirm(turn, drafted)]
     if (said.bare_answer is True and not doubt) or SURE.match(typed) or says_send(typed):
         return await send(turn, staff)
     if said.bare_answer is False and (when := _time_instead(said.text, turn.now)) is not None:

@@ -50,7 +50,7 @@ _TYPED_LIST = re.compile(
     r"^(/?tiket|tickets?|my tickets?|daftar tiket|lihat tiket|cek tiket|status tiket|list tiket"
     r"|tiket (warga|terbuka|masuk|saya|sy))$"
 )
-_TYPED_ONE = re.compile(r"^(?:/?tiket|ticket)?\s*#?(\d{1,9})$")
+_TYPED_ONE = re.compile(r"^(?:/?tiket|ticket)?\s*(?:(?:no|nomor|nomer|nmr|number)\.?\s*)?#?(\d{1,9})$")
 # The same in free words: "ada tiket masuk ga?", "tiket warga yg blm dijawab apa aja", "cek tiket baru dong";
 # "buka tiket 4", "liat tiket no 4", "open ticket #4".
 _TICKET_WORD = re.compile(r"\b(tiket\w*|ticket\w*|tikets?)\b")
