@@ -805,6 +805,7 @@ _DAYS = {
     "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4, "sabtu": 5, "minggu": 6, "ahad": 6,
     "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
 }  # fmt: skip
+_INDONESIAN_DAYS = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
 _MONTHS = {
     "januari": 1, "jan": 1, "februari": 2, "feb": 2, "pebruari": 2, "maret": 3, "mar": 3, "april": 4, "apr": 4,
     "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "agustus": 8, "agu": 8, "agt": 8, "ags": 8,
@@ -826,14 +827,16 @@ _WHEN_SPELLING = {
 # "waktunya lusa jam 10").
 _WHEN_FILLER = re.compile(
     r"\b(aja|saja|aj|deh|dong|ya|yah|yaa|sih|nih|kak|pak|bu|min|tolong|kirim|dikirim|kirimnya|dikirimnya"
-    r"|pas|tepat|sekitar|kira-kira|kira2|please|pls|mulai|waktu|waktunya|jadwal|jadwalnya|nya)\b"
+    r"|pas|tepat|sekitar|kira-kira|kira2|please|pls|mulai|waktu|waktunya|jadwal|jadwalnya|nya"
+    r"|eh|oh|hmm|duh|tunggu|bentar|sebentar|wait)\b"
 )
 # The words a typed time is made of, for reading the chat spellings nobody listed: vowels dropped ("pg", "pgi",
 # "sre", "lg", "snn", "wktu") or one letter off ("senen", "kemis", "mingu", "bseok", "pagii").
 _WHEN_VOCABULARY = (
     "jam", "pukul", "pagi", "siang", "sore", "malam", "besok", "lusa", "hari", "nanti", "depan", "lagi", "tanggal",
-    "minggu", "menit", "waktu", "jadwal", "setengah", "senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "januari",
-    "februari", "maret", "april", "juni", "juli", "agustus", "september", "oktober", "november", "desember",
+    "minggu", "menit", "waktu", "jadwal", "setengah", "bulan", "senin", "selasa", "rabu", "kamis", "jumat", "sabtu",
+    "januari", "februari", "maret", "april", "juni", "juli", "agustus", "september", "oktober", "november",
+    "desember",
 )  # fmt: skip
 _WHEN_BY_SKELETON = {re.sub(r"[aiueo]", "", word): word for word in _WHEN_VOCABULARY}
 # Words that are what they are, though one letter or a vowel away from a time word: "jan" is January, not
@@ -867,7 +870,18 @@ def when_words(text: str) -> str:
     lowered = re.sub(r"\bwib\b", "", lowered).strip()
     lowered = _WHEN_WORDS.sub(lambda m: _WHEN_SPELLING[m[0]], lowered)
     lowered = re.sub(r"\b(\d{1,2}(?:[.:]\d{2})?)an\b", r"\1", lowered)  # "jam 10an": about ten, read as ten
+    lowered = _SPELT_HOUR.sub(lambda m: f"{m[1]} {_HOUR_WORDS[m[2]]}", lowered)  # "jam sembilan" → "jam 9"
     return re.sub(r"[a-z]+", lambda m: _when_word(m[0]), lowered)
+
+
+# An hour in words after "jam"/"pukul"/"setengah": "jam sembilan pagi", "pukul sepuluh", "setengah delapan".
+_HOUR_WORDS = {
+    "satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7, "delapan": 8, "sembilan": 9,
+    "sepuluh": 10, "sebelas": 11, "dua belas": 12, "duabelas": 12,
+}  # fmt: skip
+_SPELT_HOUR = re.compile(
+    r"\b(jam|pukul|pkl|setengah)\s+(" + "|".join(sorted(_HOUR_WORDS, key=len, reverse=True)) + r")\b"
+)
 
 
 # A day or date in a typed time (not only an hour): "besok", "Senin", "tgl 5", "25-11", "3 hari lagi".
@@ -942,13 +956,21 @@ def parse_when(text: str, now: datetime) -> datetime | None:
             explicit_date = True
     except ValueError:
         return None
+    rest = re.sub(r"(?<![\d.:/-])([01]\d|2[0-3])([0-5]\d)(?![\d.:/-])", r"\1:\2", rest)  # "0800", "1930": military
+    # "malam Minggu" is Saturday evening, "malam Senin" Sunday's: the evening before the day named
+    evening_before = re.search(r"\bmalam (" + "|".join(name for name in _DAYS if name.isalpha()) + r")\b", rest)
+    if evening_before and evening_before[1] in _INDONESIAN_DAYS:
+        before = _INDONESIAN_DAYS[(_INDONESIAN_DAYS.index(evening_before[1]) - 1) % 7]
+        rest = rest.replace(evening_before[0], f"{before} ini malam")
     next_week = bool(re.search(r"\bminggu depan\b|\bnext week\b", rest))
     rest = re.sub(r"\bminggu depan\b|\bnext week\b", " ", rest)
+    next_month = bool(re.search(r"\bbulan depan\b|\bnext month\b", rest))
+    rest = re.sub(r"\bbulan depan\b|\bnext month\b", " ", rest)
     day_only = re.search(r"\b(tgl|tanggal|tangal|date)\.?\s*(\d{1,2})\b", rest)
     if day is None and day_only:
         try:
             day = local_now.replace(day=int(day_only[2]))
-            if day.date() < local_now.date():  # the 5th when today is the 21st: next month
+            if day.date() < local_now.date() or next_month:  # the 5th when today is the 21st: next month
                 month, year = (local_now.month % 12) + 1, local_now.year + (local_now.month == 12)
                 day = day.replace(year=year, month=month)
         except ValueError:

@@ -188,6 +188,9 @@ HOLD_ON = re.compile(
     r"\b(salah|keliru|ganti|diganti|ubah|diubah|edit|revisi|koreksi|tunggu|tunggu dulu|bentar|sebentar|wait|tapi"
     r"|but|kok|masa)\b|\?"
 )
+THANKS = re.compile(
+    r"\b(makasih|makasi|mksh|mksih|trims|trimakasih|terima ?kasih|thanks?|thx|tq|tengkyu|nuhun|suwun)\b"
+)
 SURE = re.compile(r"^(sudah |udah |ya |iya )?(yakin|pasti|fix|sure)( kirim| deh| aja)*[.!]*$")
 # The sending itself, in any form of the verb ("kirimkan", "kirimin", "dikirim aja", "send it", "sebarin"): a
 # yes at the confirmation, where nothing else can be sent.
@@ -196,6 +199,24 @@ SEND = re.compile(
     r"(kirim\w*|dikirim\w*|ngirim|send( it| now| them)?|sent|post|posting|sebar\w*|disebar\w*|broadcast|go)"
     r"( aja| saja| deh| dong| ya| sekarang| skrg| sesuai jadwal| pak| bu| min| please| pls)*[.!]*$"
 )
+
+
+def _sending_word(word: str) -> str:
+    """ "kirimm", "kirm", "krim", "kiri m": "kirim" typed in a hurry (any other word as it is)."""
+    if word.startswith("kirim") or len(word) < 3 or word[0] != "k":
+        return word
+    vowels_gone = re.sub(r"[aiueo]", "", word)
+    near = len(word) >= 4 and OSA.distance(word, "kirim", score_cutoff=1) <= 1
+    return "kirim" if near or (vowels_gone == "krm" and len(word) <= 5) else word
+
+
+def says_send(text: str) -> bool:
+    """ "kirimkan", "send it", "ok kirimm", "yaudah sebarin": the sending verb as the whole answer to a
+    confirmation (a draft's or a ticket answer's), so it is a yes."""
+    typed = " ".join(_sending_word(word) for word in re.sub(r"[,.!]+", " ", text.lower()).split())
+    return bool(SEND.match(typed))
+
+
 # "Jadwalkan" typed in other words, with no time in it.
 LATER_WORDS = re.compile(
     r"^(di)?(jadwal|jadwalkan|jadwalin|jadwalkn|jadwalkeun|schedule|schedule it|later|nanti|ntar|nanti saja|nanti aja"
@@ -204,6 +225,14 @@ LATER_WORDS = re.compile(
 # "ga usah dijadwalin, langsung kirim aja", "kirim skrg aja": now, said anywhere in a short message.
 NOW_ANYWHERE = re.compile(r"\b(sekarang|skrg|skrng|sekarng|langsung|now|right away|immediately)\b")
 NOT_NOW = re.compile(r"\b(jangan|jgn|bukan|ga|gak|nggak|tidak|tdk|not|don't)\s+(sekarang|skrg|skrng|langsung|now)\b")
+
+
+# "ga usah dikirim", "gak perlu dikirim", "jangan dikirim": not sent at all. With a time in it ("jangan dikirim
+# sekarang", "ga usah dikirim dulu, besok aja") it is a later time, and the draft is kept.
+_NO_SENDING = re.compile(
+    r"\b(ga|gak|gk|nggak|ngga|tidak|tdk|jangan|jgn|gausah|gaperlu|gajadi)( (usah|perlu|jadi|jd))? ?(di)?kirim\w*\b"
+)
+_NOT_YET = re.compile(r"\b(sekarang|skrg|skrng|now|dulu|dl|hari ini|besok|bsk|lusa|nanti|ntar|jam|tgl|\d)")
 
 
 def now_asked(text: str) -> bool:
@@ -234,6 +263,14 @@ STAFF_ACTIONS = (
             r"|\b(pengumuman|broadcast|siaran)\w*\b.{0,24}\b(batal|batalkan|batalin|dibatalkan|dibatalin|cancel)\b"
         ),
         "list",  # which one: the list, with a cancel button for each one not yet finished
+    ),
+    (
+        # "batalin yg tadi", "cancel yang barusan", "tarik lagi yg terakhir": the one just made, by reference
+        re.compile(
+            r"^(eh |duh |waduh |aduh |tolong |mau )*(batal|batalkan|batalin|btlin|cancel|hentikan|stop|tarik)\b"
+            r".{0,16}\b(tadi|barusan|terakhir|td|last one)\b"
+        ),
+        "list",
     ),
     (
         re.compile(
@@ -597,12 +634,33 @@ _AUDIENCE_PHRASES = (
 )
 
 
+# The words an audience is named by, for their chat spellings: "smua", "lyk", "pesrta", "pelangan".
+_AUDIENCE_SPELT = ("semua", "semuanya", "seluruh", "pelanggan", "langganan", "layak", "terdaftar", "peserta",
+                   "perbarui", "diperbarui", "update")  # fmt: skip
+_AUDIENCE_BY_SKELETON = {re.sub(r"[aiueo]", "", word): word for word in _AUDIENCE_SPELT}
+
+
+def _audience_word(word: str) -> str:
+    if word in _AUDIENCE_VOCABULARY or any(cue.match(word) for _name, cue in _AUDIENCE_CUES):
+        return word
+    skeleton = re.sub(r"[aiueo]", "", word)
+    if len(skeleton) >= 3 and len(skeleton) >= len(word) - 1 and skeleton in _AUDIENCE_BY_SKELETON:
+        return _AUDIENCE_BY_SKELETON[skeleton]  # "lyk", "pstr"
+    if len(word) >= 4:
+        near = [
+            known for known in _AUDIENCE_SPELT if known[0] == word[0] and OSA.distance(word, known, score_cutoff=1) <= 1
+        ]
+        if len(near) == 1:
+            return near[0]  # "smua", "pesrta", "pelangan"
+    return word
+
+
 def audience_of(text: str) -> str | None:
     """The audience a short free-word answer names, or None (then it may be a new text)."""
     lowered = " ".join(text.lower().split())
     for phrase, meaning in _AUDIENCE_PHRASES:
         lowered = phrase.sub(meaning, lowered)
-    words = _words(lowered)
+    words = [_audience_word(word) for word in _words(lowered)]
     if not words or len(words) > 8:
         return None
     for audience, cue in _AUDIENCE_CUES:
@@ -776,6 +834,8 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
             return await choose_audience(turn, staff, audience)
     if turn.state == STAFF_TEXT and process_question(text):
         return await explain_audiences(turn, text)
+    if turn.state == STAFF_TEXT and form_question(text):
+        return await explain_form(turn, text)
     if turn.state == STAFF_TEXT:
         typed = " ".join(text.lower().split())
         if len(typed.split()) <= 5:  # "semua aja", "kirim ke semua": the audience, not a new text
@@ -788,6 +848,8 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         return await _use_as_text(turn, text)
     if turn.state in (STAFF_WHEN, STAFF_CONFIRM) and drops(text):
         return await drop(turn)
+    if turn.state == STAFF_WHEN and _NO_SENDING.search(text.lower()) and not _NOT_YET.search(text.lower()):
+        return await drop(turn)  # "udah ga usah dikirim", asked when to send: not at all
     if turn.state == STAFF_WHEN and (switched := changed_audience(text)) is not None:
         return await choose_audience(turn, staff, switched)  # "eh salah, harusnya ke yg layak"
     if turn.state == STAFF_WHEN:
@@ -844,6 +906,48 @@ _ASKING = re.compile(
 def process_question(text: str) -> bool:
     lowered = " ".join(text.lower().split())
     return len(lowered.split()) <= 12 and bool(_ASKING.search(lowered)) and bool(_PROCESS_WORDS.search(lowered))
+
+
+# A short question about what an announcement may hold: "bisa kirim gambar ga?", "boleh pake link?", "maksimal
+# berapa huruf?", "bisa lampirin pdf?". Answered (text only, the limit); the step stays.
+_FORM_WORDS = re.compile(
+    r"\b(gambar\w*|foto\w*|poto|photo\w*|image\w*|picture|pic|video\w*|vidio|stiker|sticker|file|berkas|pdf"
+    r"|dokumen\w*|lampir\w*|attach\w*|link|tautan|url|emoji|emot\w*|huruf|karakter|characters?|panjang\w*"
+    r"|maksimal|maks|max|batas\w*|voice|suara|rekaman|flyer|brosur|poster|pamflet)\b"
+)
+
+
+_FORM_ASKING = re.compile(r"\?\s*$|^(bisa|bisakah|bs|boleh|blh|apa|apakah|gimana|gmn|bagaimana|can|could|may)\b")
+# A question about what may be sent asks whether it can be (or how much): "Sudah bawa foto 3x4?" is an
+# announcement, "bisa kirim foto?" is not.
+_FORM_CAPABILITY = re.compile(
+    r"\b(bisa|bs|boleh|blh|can|could|may|pake|pakai|kirim\w*|lampir\w*|attach\w*|masukin|sisipin|sisipkan"
+    r"|tambah\w*|maksimal|maks|max|batas\w*|berapa|brp|how long|how many)\b"
+)
+
+
+def form_question(text: str) -> bool:
+    lowered = " ".join(text.lower().split())
+    return len(lowered.split()) <= 12 and bool(
+        _FORM_ASKING.search(lowered) and _FORM_WORDS.search(lowered) and _FORM_CAPABILITY.search(lowered)
+    )
+
+
+async def explain_form(turn: Turn, text: str) -> list[Reply]:
+    """What an announcement may hold, then the step again (the words can still be used as the text)."""
+    _ = turn._
+    explained = Reply(
+        _(
+            "Pengumuman hanya berupa teks, paling banyak {limit} karakter; emoji dan alamat tautan (link) boleh "
+            "ditulis di dalam teksnya. Gambar, foto, video, suara atau berkas belum bisa dikirim lewat pengumuman: "
+            "tulis isinya dengan kata-kata."
+        ).format(limit=_.number(broadcasts.MAX_TEXT))
+    )
+    if "text" in turn.data:
+        return [explained, *await audience_replies(turn)]
+    turn.update_data(asked=text[: broadcasts.MAX_TEXT])
+    prompt = ask_text(turn)
+    return [explained, Reply(prompt.text, (Button("staff:usetext", _("Jadikan pengumuman")), *prompt.buttons))]
 
 
 async def counts_reply(turn: Turn, staff: Staff) -> list[Reply]:
@@ -1204,6 +1308,19 @@ async def staff_text_step(turn: Turn, said: Said) -> list[Reply] | None:
     return await on_text(turn, said.text)
 
 
+# "jgn skrg", "bukan hari ini", "ga, …": the no that comes before the time meant instead.
+_NOT_THEN = re.compile(
+    r"\b(jangan|jgn|bukan|ga|gak|gk|nggak|ngga|tidak|tdk|not|no|don'?t)\b( (sekarang|skrg|skrng|langsung|now|hari ini"
+    r"|besok|lusa|jam itu|itu|dulu|dl))?"
+)
+
+
+def _time_instead(text: str, now: datetime) -> datetime | None:
+    """The time a refusal names instead ("jgn skrg, besok aja jam 8" → tomorrow 08:00), or None."""
+    rest = " ".join(_NOT_THEN.sub(" ", re.sub(r"[,;!]+", " ", text.lower())).split())
+    return parse_when(rest, now) if rest and any(ch.isdigit() for ch in rest) else None
+
+
 @router.step(STAFF_CONFIRM, reminder=_reminder, cancel=drop)
 async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
     staff = await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key)
@@ -1227,8 +1344,18 @@ async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
         return await confirm(turn, turn.now)  # "kirim sekarang aja" after a time was chosen: now, asked again
     doubt = HOLD_ON.search(said.lowered)
     typed = " ".join(re.sub(r"[,.!]+", " ", said.lowered).split())
-    if (said.bare_answer is True and not doubt) or SURE.match(typed) or SEND.match(typed):
+    # "ok besok jam 10 aja", "iya tp lusa aja jam 8": a yes to another time is that time, echoed again — never
+    # the old time sent.
+    named = parse_when(_without_acks(typed), turn.now) if any(ch.isdigit() for ch in typed) else None
+    if named is not None and abs(named - drafted) > timedelta(minutes=1):
+        return await confirm(turn, named)
+    if THANKS.search(typed) and not says_send(typed) and not re.search(r"\bkirim\w*\b", typed):
+        # "makasih ya": a thank-you is no instruction to send; what is waiting is said again
+        return [Reply(turn._("Sama-sama. Pengumumannya belum dikirim:")), *await confirm(turn, drafted)]
+    if (said.bare_answer is True and not doubt) or SURE.match(typed) or says_send(typed):
         return await send(turn, staff)
+    if said.bare_answer is False and (when := _time_instead(said.text, turn.now)) is not None:
+        return await confirm(turn, when)  # "jgn skrg, besok aja jam 8": not now, but then
     if said.bare_answer is False:
         return await drop(turn)
     when = parse_when(said.text, turn.now)

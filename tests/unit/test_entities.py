@@ -140,6 +140,13 @@ NOW = datetime(2026, 11, 21, 10, 0, tzinfo=WIB)  # a Saturday
         ("1 jan jam 8", datetime(2027, 1, 1, 8, 0, tzinfo=WIB)),
         ("bsk jm stgh 9", datetime(2026, 11, 22, 8, 30, tzinfo=WIB)),
         ("besok jam 10an", datetime(2026, 11, 22, 10, 0, tzinfo=WIB)),
+        ("tgl 1 bln depan jam 9", datetime(2026, 12, 1, 9, 0, tzinfo=WIB)),
+        ("malam minggu jam 7", datetime(2026, 11, 21, 19, 0, tzinfo=WIB)),  # Saturday evening
+        ("minggu malam jam 7", datetime(2026, 11, 22, 19, 0, tzinfo=WIB)),
+        ("eh tunggu, lusa aja jam 9", datetime(2026, 11, 23, 9, 0, tzinfo=WIB)),
+        ("bsk 0800", datetime(2026, 11, 22, 8, 0, tzinfo=WIB)),
+        ("besok jam sembilan pagi", datetime(2026, 11, 22, 9, 0, tzinfo=WIB)),
+        ("besok setengah delapan", datetime(2026, 11, 22, 7, 30, tzinfo=WIB)),
     ],
 )
 def test_staff_times_in_ordinary_indonesian(text: str, expected: datetime) -> None:

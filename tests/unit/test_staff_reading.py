@@ -7,7 +7,16 @@ from datetime import UTC, datetime
 import pytest
 
 from handlers.entities import WIB
-from handlers.flows.staff import SEND, edit_of, new_time_in, wants_new
+from handlers.flows.staff import (
+    SEND,
+    _time_instead,
+    audience_of,
+    edit_of,
+    form_question,
+    new_time_in,
+    says_send,
+    wants_new,
+)
 
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=WIB).astimezone(UTC)
 DRAFTED = datetime(2026, 11, 22, 9, 0, tzinfo=WIB)
@@ -53,3 +62,33 @@ def test_the_sending_verb_is_a_yes_at_the_confirmation(text: str) -> None:
 @pytest.mark.parametrize("text", ["jangan kirim", "kirim besok aja", "kirim ke yg layak"])
 def test_other_sending_words_are_not(text: str) -> None:
     assert not SEND.match(text)
+
+
+@pytest.mark.parametrize("text", ["kirimm", "krim", "ok kirimm", "kirimkan"])
+def test_a_hurried_kirim_is_a_send(text: str) -> None:
+    assert says_send(text)
+
+
+def test_a_refusal_with_a_time_is_that_time() -> None:
+    assert _time_instead("jgn skrg, besok aja jam 8", NOW) == datetime(2026, 11, 22, 8, 0, tzinfo=WIB)
+    assert _time_instead("ga, ganti jam aja", NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [("bisa kirim gambar ga?", True), ("boleh pake link?", True), ("Sudah bawa foto 3x4?", False)],
+)
+def test_questions_about_what_an_announcement_may_hold(text: str, asks: bool) -> None:
+    assert form_question(text) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "audience"),
+    [("smua", "all"), ("yg lyk aja", "eligible"), ("semua pelangan", "all"), ("pesrta aja", "enrolled")],
+)
+def test_audiences_in_chat_spellings(text: str, audience: str) -> None:
+    assert audience_of(text) == audience
+
+
+def test_an_announcement_is_no_audience() -> None:
+    assert audience_of("Semua warga harap kerja bakti") is None
