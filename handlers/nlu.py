@@ -96,6 +96,8 @@ SLANG = {
     "ketinggalen": "ketinggalan", "ilng": "hilang", "ilang": "hilang", "pny": "punya", "pnya": "punya",
     "kclkaan": "kecelakaan", "kclakaan": "kecelakaan", "klaimny": "klaim", "mninggal": "meninggal",
     "meningal": "meninggal", "mnggl": "meninggal", "almh": "almarhumah", "alm": "almarhum",
+    # roots that end in "-in" themselves, not the Betawi "-in" suffix ("dijamin" is not "dijamkan")
+    "dijamin": "dijamin", "terjamin": "terjamin", "dikawin": "dikawin", "dipimpin": "dipimpin",
 }  # fmt: skip
 
 # (intent, weight, pattern on the normalised text). Strong signals weigh 3, weak ones 1.

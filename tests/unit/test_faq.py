@@ -233,6 +233,19 @@ def test_new_entries_do_not_take_other_questions(typed: str, not_entry: str) -> 
         ("website resmi sigap apa", "official_contact"),
         ("kpn terakhir daftarnya kak?", "how_to_register"),  # a deadline to register, not the programme's end
         ("batas pendaftaran tgl brp", "how_to_register"),
+        ("per taun brp", "cost"),  # a period and "berapa", no money word
+        ("sebulannya brp an?", "cost"),
+        ("yg boleh ikut siapa", "who_can_join"),  # the condition first, "siapa" last
+        ("ktp dki tinggal bekasi bs?", "kabupaten_bekasi"),  # another area's KTP
+        ("ktp bekasi tp kerja di jakarta", "works_outside_city"),  # the workplace does not count
+        ("sy bpu mandiri", "already_member"),
+        ("apa itu bpu", "bpu_meaning"),
+        ("driver gojek dpt?", "job_question"),
+        ("kurir shopee bisa ikut", "job_question"),  # no question mark
+        ("ini bpjs apa?", "vs_bpjs_kesehatan"),
+        ("program ini dari kapan", "when_started"),
+        ("ada instagramnya?", "official_contact"),
+        ("yg tdk dijamin apa", "not_covered"),  # "dijamin" is a root, not the Betawi "-in"
     ],
 )
 def test_kbd_programme_phrasings(typed: str, entry_id: str) -> None:
@@ -247,6 +260,8 @@ def test_kbd_programme_phrasings(typed: str, entry_id: str) -> None:
         ("pak rt bilang nanti disuruh bayar 50rb", "legitimacy"),
         ("ktp sy kota bekasi, tinggal di bekasi timur", "ktp_bekasi_lives_elsewhere"),  # lives in the city
         ("sakit biasa ga ditanggung ya?", "not_covered"),  # ordinary illness: the BPJS Kesehatan answer
+        ("saya mau jadi peserta bpu", "already_member"),  # wanting to join is not being a member
+        ("ktp sy hilang, sy tinggal di bekasi", "kabupaten_bekasi"),  # a lost KTP, not another area's
     ],
 )
 def test_kbd_entries_do_not_take_other_questions(typed: str, entry_id: str) -> None:
