@@ -98,6 +98,8 @@ SLANG = {
     "meningal": "meninggal", "mnggl": "meninggal", "almh": "almarhumah", "alm": "almarhum",
     # roots that end in "-in" themselves, not the Betawi "-in" suffix ("dijamin" is not "dijamkan")
     "dijamin": "dijamin", "terjamin": "terjamin", "dikawin": "dikawin", "dipimpin": "dipimpin",
+    # money talk: "byr iuran tiap bln", "duitnya dr mana" (not "ditanya"), "dibiayain" (not "dibiayakan"), "cm"
+    "byr": "bayar", "bln": "bulan", "duit": "uang", "dibiayain": "dibiayai", "cm": "cuma",
 }  # fmt: skip
 
 # (intent, weight, pattern on the normalised text). Strong signals weigh 3, weak ones 1.
