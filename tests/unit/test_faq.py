@@ -263,6 +263,20 @@ def test_new_entries_do_not_take_other_questions(typed: str, not_entry: str) -> 
         ("tujuan programnya buat apa", "what_is_sigap"),
         ("desil 1 itu yg gmn", "desil"),
         ("istri sy cm di rumah aja", "not_working"),  # "cm" is "cuma"
+        ("ni program bpjs yg dr walikota ya", "legitimacy"),
+        ("ga ada biaya sama sekali kan", "cost"),
+        ("perlu modal ga buat ikut", "cost"),
+        ("ada biaya pendaftaran?", "cost"),
+        ("sy satpam outsourcing bs ikut?", "civil_servant"),
+        ("sy lagi kuliah sambil ngojek", "job_question"),  # the work on the side counts
+        ("ktp sy bekasi kota, skrg kerja di cikarang", "works_outside_city"),
+        ("sy peserta bpjs tk bpu, bisa dialihin ga", "already_member"),
+        ("ada brp ribu yg dapet", "quota"),
+        ("desil 5 tuh miskin ga", "desil"),
+        ("gmn caranya biar bisa ikut", "how_to_register"),
+        ("mau ikut program ini, caranya?", "how_to_register"),
+        ("bisa didaftarin rt ga", "how_to_register"),
+        ("i live in depok, can i join", "kabupaten_bekasi"),
     ],
 )
 def test_kbd_programme_phrasings(typed: str, entry_id: str) -> None:
@@ -293,6 +307,8 @@ def test_kbd_a_demand_for_money_stays_the_warning(typed: str, entry_id: str) -> 
         ("kalau saya dirawat dibayari pemkot?", "cost"),  # treatment, not the contribution
         ("uangnya dari mana kalau klaim", "cost"),
         ("sy ojol mau cek", "job_question"),  # a request to check
+        ("kapan diumumin siapa yg dapet", "who_can_join"),  # the announcement, not the criteria
+        ("kalau berobat perlu modal ga", "cost"),  # treatment
     ],
 )
 def test_kbd_entries_do_not_take_other_questions(typed: str, not_entry: str) -> None:
