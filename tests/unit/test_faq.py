@@ -314,3 +314,18 @@ def test_kbd_a_demand_for_money_stays_the_warning(typed: str, entry_id: str) -> 
 def test_kbd_entries_do_not_take_other_questions(typed: str, not_entry: str) -> None:
     found = faq.match(typed.lower(), normalise(typed))
     assert found is None or not_entry not in {found.entry.id, found.also.id if found.also else ""}, typed
+
+
+@pytest.mark.parametrize(
+    ("typed", "entry_id"),
+    [
+        ("iuran gmn ya", "cost"),  # no pattern reads it; "iuran" names the cost alone
+        ("biayanya gmn sih", "cost"),
+        ("modalnya apa aja", "cost"),
+        ("bayar klaim kemana", None),  # a claim has its own reader
+        ("status bayar iuran saya", None),  # one's own record
+    ],
+)
+def test_a_short_question_naming_one_topic_gets_it(typed: str, entry_id: str | None) -> None:
+    found = faq.match(typed.lower(), normalise(typed))
+    assert (found.entry.id if found else None) == entry_id, (typed, found and found.entry.id)
