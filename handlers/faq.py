@@ -75,6 +75,7 @@ class Entry:
     second: bool = True  # may be added as a message's second answer (not for context-only follow-ups)
     anchor: str = ""  # what a bare follow-up after this answer is about ("setahun?" after the cost: "iuran")
     otherwise: str = ""  # the entry that answers when neither the last topic nor the last outcome gives a case
+    keywords: frozenset[str] = frozenset()  # words that name this topic alone, for a question no pattern reads
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ def knowledge_base() -> tuple[Entry, ...]:
                 second=bool(item.get("second", True)),
                 anchor=str(item.get("anchor") or (item.get("examples") or [""])[0]),
                 otherwise=str(item.get("otherwise", "")),
+                keywords=frozenset(item.get("keywords", ())),
             )
         )
     return tuple(entries)
@@ -196,7 +198,7 @@ def match(lowered: str, normalised: str) -> Match | None:
             return Match(best.entry, best.score, second.entry)
         return best
     if len(normalised) < 6:
-        return None
+        return _by_keyword(lowered, normalised)
     texts, owners = _examples()
     mine = _key_words(normalised)
     for _text_found, _score, index in process.extract(normalised, texts, scorer=fuzz.ratio, score_cutoff=84, limit=3):
@@ -204,7 +206,31 @@ def match(lowered: str, normalised: str) -> Match | None:
         if mine - theirs and theirs - mine:
             continue  # "kk itu apa" is not "jkk itu apa": a close spelling of another term is another question
         return Match(owners[index], 0)
-    return None
+    return _by_keyword(lowered, normalised)
+
+
+# A short question that no pattern reads, but that names one topic by a word of its own ("ga ada biaya sama
+# sekali kan", "perlu modal ga buat ikut"): that topic's answer, loosely (score 0, as a close example is).
+# Not when the message is about a claim, a death or one's own record: those have their own readers.
+KEYWORD_QUESTION_WORDS = 12
+_KEYWORD_QUESTION = re.compile(
+    r"\?|\b(apa|apakah|berapa|bagaimana|gimana|kapan|kenapa|dimana|mana|siapa|bisa|boleh|kah|tidak|kan|ya|dong|"
+    r"perlu|harus|masa|memang|beneran|how|what|who|when|where|can|is|do|does|are)\b"
+)
+_NOT_BY_KEYWORD = re.compile(
+    r"\b(klaim|claim|meninggal|wafat|kecelakaan|celaka|santunan|beasiswa|jkm|jkk|jht|berobat|dirawat|rumah sakit|"
+    r"obat|status|tagihan|cicilan|pinjaman|kredit|listrik|pajak|sekolah)\w*"
+)
+
+
+def _by_keyword(lowered: str, normalised: str) -> Match | None:
+    words = set(normalised.split()) | set(_SUFFIX.sub(r"\1", lowered).split())
+    if len(normalised.split()) > KEYWORD_QUESTION_WORDS or not _KEYWORD_QUESTION.search(lowered + " " + normalised):
+        return None
+    if _NOT_BY_KEYWORD.search(lowered) or _NOT_BY_KEYWORD.search(normalised):
+        return None
+    named = [e for e in knowledge_base() if e.keywords & words]
+    return Match(named[0], 0) if len(named) == 1 else None
 
 
 # The programme's short terms: one letter apart, they are different questions ("kk" / "jkk", "jkk" / "jkm").

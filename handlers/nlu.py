@@ -96,6 +96,10 @@ SLANG = {
     "ketinggalen": "ketinggalan", "ilng": "hilang", "ilang": "hilang", "pny": "punya", "pnya": "punya",
     "kclkaan": "kecelakaan", "kclakaan": "kecelakaan", "klaimny": "klaim", "mninggal": "meninggal",
     "meningal": "meninggal", "mnggl": "meninggal", "almh": "almarhumah", "alm": "almarhum",
+    # roots that end in "-in" themselves, not the Betawi "-in" suffix ("dijamin" is not "dijamkan")
+    "dijamin": "dijamin", "terjamin": "terjamin", "dikawin": "dikawin", "dipimpin": "dipimpin",
+    # money talk: "byr iuran tiap bln", "duitnya dr mana" (not "ditanya"), "dibiayain" (not "dibiayakan"), "cm"
+    "byr": "bayar", "bln": "bulan", "duit": "uang", "dibiayain": "dibiayai", "cm": "cuma",
 }  # fmt: skip
 
 # (intent, weight, pattern on the normalised text). Strong signals weigh 3, weak ones 1.
