@@ -604,8 +604,10 @@ def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
     lead = ""
     asked = entry
     if entry.id == "what_does_it_mean" and turn.topic:
-        # "maksudnya?" right after an answer: that answer again, rather than a general one.
-        entry = faq.find(faq.family(turn.topic)) or entry
+        # "maksudnya?" right after an answer: that answer explained (a flow's own answer may name its
+        # explanation in the entry's `after`), else that answer again, rather than a general one.
+        explained = entry.after.get(turn.topic)
+        entry = faq.find(explained or faq.family(turn.topic)) or entry
         lead = _("Maksudnya begini:") + "\n"
     elif entry.follow_up:
         # "berapa lama?" after the claim documents: the claim time
