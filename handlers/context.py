@@ -18,7 +18,8 @@ from sigap_core.store.repositories import UnitOfWork, aware
 # Dialog data that outlives a step: the last outcome of a check (a status code, nothing personal) for
 # follow-up questions, and whether the user chose the language themselves (then it is never auto-switched).
 # And whether this chat ever asked an officer: only then is its open ticket looked up on free text.
-KEPT = ("outcome", "outcome_other", "topic", "lang_chosen", "asked")
+# And the follow-up answer just given (an entry id and a status group), so the same one is never given twice in a row.
+KEPT = ("outcome", "outcome_other", "topic", "lang_chosen", "asked", "said")
 
 
 @dataclass
@@ -96,6 +97,7 @@ class Turn:
         self._keep("outcome", status)
         self._keep("outcome_other", other or None)
         self._keep("topic", None)  # the check is now the thing a follow-up is about
+        self._keep("said", None)
 
     @property
     def topic(self) -> str | None:
@@ -105,6 +107,16 @@ class Turn:
 
     def remember_topic(self, entry_id: str) -> None:
         self._keep("topic", entry_id)
+        self._keep("said", None)  # a new answer: the follow-up after it is not a repeat
+
+    @property
+    def follow_up_said(self) -> str | None:
+        """The follow-up answer given last ("ENTRY:GROUP"), while no other answer came after it."""
+        value = self.data.get("said")
+        return str(value) if value else None
+
+    def remember_follow_up(self, key: str) -> None:
+        self._keep("said", key)
 
     def _keep(self, key: str, value: Any) -> None:
         conversation = self._conversation

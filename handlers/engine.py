@@ -602,12 +602,16 @@ def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
     starts a check of someone else's NIK ("bokap gw ojol, dapet ga?" → "ya")."""
     _ = turn._
     lead = ""
+    asked = entry
     if entry.id == "what_does_it_mean" and turn.topic:
-        # "maksudnya?" right after an answer: that answer again, rather than a general one.
-        entry = faq.find(faq.family(turn.topic)) or entry
+        # "maksudnya?" right after an answer: that answer explained (a flow's own answer may name its
+        # explanation in the entry's `after`), else that answer again, rather than a general one.
+        explained = entry.after.get(turn.topic)
+        entry = faq.find(explained or faq.family(turn.topic)) or entry
         lead = _("Maksudnya begini:") + "\n"
     elif entry.follow_up:
-        entry = faq.resolve(entry, turn.topic, turn.outcome)  # "berapa lama?" after the claim documents: the claim time
+        # "berapa lama?" after the claim documents: the claim time
+        entry = faq.resolve(entry, turn.topic, turn.outcome)
     else:
         if not claims.about_accident((turn.msg.text or "").lower()):
             # "what about the deadline to claim?" after the JKM answer: the JKM deadline (the entry's `after`)
@@ -629,6 +633,15 @@ def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
         if action in labels
     )
     text = faq.answer_text(entry, turn.domain, _, turn.outcome, turn.outcome_other)
+    if asked.follow_up:
+        group = faq.STATUS_GROUPS.get(turn.outcome or "", "") if faq.has_status(entry, turn.outcome) else ""
+        key = f"{entry.id}:{group}"
+        if turn.follow_up_said == key:
+            # The same follow-up answer twice in a row ("maksudnya?" … "msh blm ngerti"): the short version
+            # and a person to ask, never the same text again.
+            lead, text = "", faq.in_short(entry, turn.domain, _, turn.outcome, turn.outcome_other)
+            buttons = (Button("ticket:start", labels["ticket:start"]),)
+        turn.remember_follow_up(key)
     return Reply(lead + text, (*buttons, turn.menu_button()))
 
 

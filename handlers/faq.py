@@ -341,3 +341,17 @@ def answer_text(entry: Entry, domain: Domain, _: Translator, outcome: str | None
         lead = _("Tentang NIK yang dicek tadi (bukan data Anda sendiri):")
         return lead + "\n" + (text if _.lang == "en" else about_other(text))
     return text
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def in_short(entry: Entry, domain: Domain, _: Translator, outcome: str | None, other: bool = False) -> str:
+    """The answer once more in short, for a follow-up that would repeat it: the outcome's one-line summary
+    (the `in_short` entry) when the answer was the outcome's, else its first sentence; then a person to ask."""
+    short = _index()["in_short"]
+    group = STATUS_GROUPS.get(outcome or "")
+    if has_status(entry, outcome) and group in short.by_status:
+        return answer_text(short, domain, _, outcome, other)
+    first = _SENTENCE.split(answer_text(entry, domain, _, None).strip(), maxsplit=1)[0]
+    return first + "\n" + answer_text(short, domain, _, None)

@@ -412,8 +412,8 @@ class Understanding:
 @lru_cache(maxsize=4096)
 def _correct(token: str) -> str:
     """Pull a misspelt word to the nearest keyword ("kelayakn" → "kelayakan")."""
-    if len(token) < 5 or token in _VOCABULARY:
-        return token
+    if len(token) < 5 or token in _VOCABULARY or token in _SHORT_WORDS:
+        return token  # a standard word is never pulled to a keyword ("selama" is not "selamat")
     match = process.extractOne(token, _VOCABULARY, scorer=fuzz.ratio, score_cutoff=84)
     return match[0] if match else token
 
