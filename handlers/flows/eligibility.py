@@ -425,6 +425,9 @@ _CONFUSED = re.compile(
 # "kenapa harus setuju dulu?": why the consent is asked (what it is for), not a general "kenapa".
 _WHY_CONSENT = re.compile(
     r"\b(kenapa|knp|napa|mengapa|ngapain|why|buat apa|untuk apa|utk apa)\b.{0,20}\b(setuju|persetujuan|consent|agree)"
+    # "emang harus setuju?", "wajib setuju ya?", "do i have to agree?": whether (and why) the consent is needed
+    r"|\b(harus|wajib|kudu|mesti|musti|perlu)\s+(banget\s+|bgt\s+)?(setuju|stuju|persetujuan)\b(?=.*\?|.*\b(ya|kah|ga|gak|nggak)\s*$)"
+    r"|\b(do|must) i (have to |need to )?(agree|consent)\b"
 )
 
 
