@@ -193,6 +193,7 @@ _OWNER_WORDS = re.compile(
     r"\b(punya|milik|nik|ktp|kk|bpjs|untuk|buat|cek|cekin|cekkan|ngecek|ngecekin|dicek|periksa|atas nama|an|data"
     # other verbs of looking someone up: "tolong liatin nenek sy", "periksain bapak", "cariin data ibu"
     r"|liatin|lihatin|liatkan|lihatkan|periksain|periksakan|cariin|carikan|cekain|dicekin|cekkin|checkin|tengokin"
+    r"|liat|lihat|ngeliat|ngelihat|ngecekkin"
     r"|status|for|of|check|my)\b|'s\b"
 )
 _OWN = re.compile(r"\b(saya sendiri|sendiri|punya saya|milik saya|nik saya|my own|mine)\b")
