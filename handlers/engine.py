@@ -406,7 +406,10 @@ class Conversations:
         # (an answer about age would leave it undone). What stands in the way of the check is still answered.
         described = relative and found is not None and found.entry.id not in VERIFY_HELP
         pending = turn.state in (eligibility.AWAITING_NIK, eligibility.AWAITING_KK4)
-        if found is not None and found.entry.id == "borrowed_phone" and strong_check and not pending:
+        # "hp nya punya tetangga, mau cek": on a borrowed phone, a plain request to check is enough (the phone
+        # explains the wording, it does not weaken the request); "aman ga sy cek disini?" only asks.
+        asked_to_check = strong_check or (check_score >= 3 and not said.is_question)
+        if found is not None and found.entry.id == "borrowed_phone" and asked_to_check and not pending:
             # "sy pake hp temen, mau cek kelayakan": the request is the check; the phone is how it is made.
             return await eligibility.start_on_borrowed_phone(turn), False
         if (

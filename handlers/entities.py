@@ -193,6 +193,9 @@ _FAMILY = re.compile(
 )
 _OWNER_WORDS = re.compile(
     r"\b(punya|milik|nik|ktp|kk|bpjs|untuk|buat|cek|cekin|cekkan|ngecek|ngecekin|dicek|periksa|atas nama|an|data"
+    # other verbs of looking someone up: "tolong liatin nenek sy", "periksain bapak", "cariin data ibu"
+    r"|liatin|lihatin|liatkan|lihatkan|periksain|periksakan|cariin|carikan|cekain|dicekin|cekkin|checkin|tengokin"
+    r"|liat|lihat|ngeliat|ngelihat|ngecekkin"
     r"|status|for|of|check|my)\b|'s\b"
 )
 _OWN = re.compile(r"\b(saya sendiri|sendiri|punya saya|milik saya|nik saya|my own|mine)\b")
@@ -217,7 +220,8 @@ _HOLDER = re.compile(
     r"(my |our |the )?(?:" + _FAMILY.pattern + r")"
     r"(\s+(saya|sy|aku|gw|ku|my))?"
     # "kk ada di rumah ibu", "ktp ketinggalan di kontrakan abang": where the card is
-    r"|\b(di|ke|at|in)\s+(rumah|lemari|tempat|kamar|kontrakan|kosan|kampung|house|place)\s+(my |our )?"
+    r"|\b(di|ke|at|in)\s+(rumah|lemari|tempat|kamar|kontrakan|kosan|kampung|house|place|dompet|tas|saku|laci|kantor"
+    r"|motor|mobil|warung|toko|wallet|bag|car)\s+(my |our )?"
     r"(?:" + _FAMILY.pattern + r")"
 )
 
@@ -713,15 +717,17 @@ def digits_in(text: str) -> Digits:
         # Separated by spaces only, a NIK and the KK digits read as one long run: split at the spaces.
         for run_match in _RUN.finditer(text):
             groups = [re.sub(r"\D", "", g) for g in run_match.group().split()]
+            # the other runs of the message stay candidates ("3275… 4 digit kk 0123": the "4" joined the NIK)
+            others = [re.sub(r"\D", "", m.group()) for m in _RUN.finditer(text) if m.start() != run_match.start()]
             sixteen = [g for g in groups if len(g) == 16]
             if sixteen:
                 nik = sixteen[0]
                 groups.remove(nik)
-                rest = groups
+                rest = groups + others
                 break
             joined = "".join(groups)
             if len(joined) in (20, 32) and all(len(g) == 4 for g in groups):
-                nik, rest = joined[:16], [joined[16:]]
+                nik, rest = joined[:16], [joined[16:], *others]
                 break
     swapped = _labelled_kk_first(text, nik)
     if swapped is not None:

@@ -34,6 +34,7 @@ AWAITING_KK4 = "awaiting_kk4"
 AWAITING_KEEP = "awaiting_keep"
 MAX_KEEP_QUESTION_WORDS = 8  # a question about the keep question itself ("simpan buat apa?")
 MAX_KEEP_ANSWER_WORDS = 4  # "boleh simpen aja deh": an answer to "Simpan verifikasi?"; longer is something else
+MAX_BARE_NO_WORDS = 3  # "ga", "nggak ah", "no thanks": a no that short answers "Simpan verifikasi?"
 
 router = Router("eligibility")
 _DONT_KNOW = re.compile(
@@ -425,6 +426,9 @@ _CONFUSED = re.compile(
 # "kenapa harus setuju dulu?": why the consent is asked (what it is for), not a general "kenapa".
 _WHY_CONSENT = re.compile(
     r"\b(kenapa|knp|napa|mengapa|ngapain|why|buat apa|untuk apa|utk apa)\b.{0,20}\b(setuju|persetujuan|consent|agree)"
+    # "emang harus setuju?", "wajib setuju ya?", "do i have to agree?": whether (and why) the consent is needed
+    r"|\b(harus|wajib|kudu|mesti|musti|perlu)\s+(banget\s+|bgt\s+)?(setuju|stuju|persetujuan)\b(?=.*\?|.*\b(ya|kah|ga|gak|nggak)\s*$)"
+    r"|\b(do|must) i (have to |need to )?(agree|consent)\b"
 )
 
 
@@ -841,6 +845,10 @@ async def keep_step(turn: Turn, said: Said) -> list[Reply] | None:
     # "boleh simpen aja" starts like a question ("boleh …?") but answers this one.
     if few and "?" not in said.text and (_KEEP_WORDS.match(words) or _NO_NEED.match(words)):
         return await on_keep(turn, bool(_KEEP_WORDS.match(words)))
+    if "?" not in said.text and said.answer is False and len(words.split()) <= MAX_BARE_NO_WORDS:
+        # a bare "ga", "nggak ah", "no thanks": the answer to "Simpan verifikasi?" (not a question ending in
+        # "ga", nor a request for a number because of "no")
+        return await on_keep(turn, False)
     if not said.digits.nik and said.digits.kk4 and looks_like_digits_answer(said.text):
         # The KK digits typed again: the check is done already; the optional question asked once more.
         _ = turn._
