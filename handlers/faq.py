@@ -234,7 +234,7 @@ def _by_keyword(lowered: str, normalised: str) -> Match | None:
 
 
 # The programme's short terms: one letter apart, they are different questions ("kk" / "jkk", "jkk" / "jkm").
-_KEY_WORDS = frozenset({"kk", "jkk", "jkm", "jht", "kpj", "nik", "ktp", "jmo", "dtsen", "desil", "kis", "jkn"})
+_KEY_WORDS = frozenset({"kk", "jkk", "jkm", "jht", "kpj", "nik", "ktp", "jmo", "dtsen", "desil", "kis", "jkn", "plkk"})
 
 
 def _key_words(text: str) -> frozenset[str]:
