@@ -235,6 +235,16 @@ _NO_SENDING = re.compile(
 _NOT_YET = re.compile(r"\b(sekarang|skrg|skrng|now|dulu|dl|hari ini|besok|bsk|lusa|nanti|ntar|jam|tgl|\d)")
 
 
+def _not_sent_at_all(text: str) -> bool:
+    """ "udah ga usah dikirim" — but not "jangan dikirim sekarang" (a later time) nor "ga usah dikirim ke semua,
+    yg layak aja" (another audience)."""
+    lowered = " ".join(text.lower().split())
+    if len(lowered.split()) > 8 or not _NO_SENDING.search(lowered) or _NOT_YET.search(lowered):
+        return False
+    named = (_audience_word(word) for word in _words(lowered))
+    return not any(cue.match(word) for word in named for _name, cue in _AUDIENCE_CUES)
+
+
 def now_asked(text: str) -> bool:
     lowered = " ".join(text.lower().split())
     return (
@@ -848,7 +858,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         return await _use_as_text(turn, text)
     if turn.state in (STAFF_WHEN, STAFF_CONFIRM) and drops(text):
         return await drop(turn)
-    if turn.state == STAFF_WHEN and _NO_SENDING.search(text.lower()) and not _NOT_YET.search(text.lower()):
+    if turn.state == STAFF_WHEN and _not_sent_at_all(text):
         return await drop(turn)  # "udah ga usah dikirim", asked when to send: not at all
     if turn.state == STAFF_WHEN and (switched := changed_audience(text)) is not None:
         return await choose_audience(turn, staff, switched)  # "eh salah, harusnya ke yg layak"
