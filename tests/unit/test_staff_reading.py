@@ -11,6 +11,7 @@ from handlers.flows.staff import (
     SEND,
     _not_sent_at_all,
     _time_instead,
+    audience_instead,
     audience_of,
     edit_of,
     form_question,
@@ -106,3 +107,9 @@ def test_an_announcement_is_no_audience() -> None:
 )
 def test_not_sending_at_all_at_the_time_step(text: str, dropped: bool) -> None:
     assert _not_sent_at_all(text) is dropped
+
+
+def test_an_audience_named_in_its_own_clause_is_that_audience() -> None:
+    assert audience_instead("ga usah ke semua, yg layak aja") == "eligible"
+    assert audience_instead("kirim ke yg terdaftar aja") == "enrolled"
+    assert audience_instead("ya kirim") is None
