@@ -818,7 +818,7 @@ _MONTHS = {
     "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "november": 11, "nov": 11, "nop": 11,
     "december": 12, "october": 10, "august": 8, "january": 1, "february": 2, "march": 3, "may": 5, "june": 6,
     "july": 7,
-    "desember": 12, "des": 12, "des.": 12,
+    "desember": 12, "des": 12, "des.": 12, "dec": 12, "oct": 10, "aug": 8,
 }  # fmt: skip
 # Informal spellings in a typed time: "jm 8", "malem", "senin dpn", "25 Nopember", "bsk".
 _WHEN_SPELLING = {
@@ -828,6 +828,7 @@ _WHEN_SPELLING = {
     "subuh": "pagi", "petang": "sore", "sejam": "1 jam", "sejaman": "1 jam",
     "ntar": "nanti", "entar": "nanti", "ntr": "nanti", "nnti": "nanti", "nti": "nanti", "bsk": "besok",
     "sore-sore": "sore", "pagi-pagi": "pagi", "siang-siang": "siang", "stgh": "setengah", "stg": "setengah",
+    "rebo": "rabu", "jemuah": "jumat", "jumah": "jumat", "salasa": "selasa",
 }  # fmt: skip
 # Words around a typed time that say nothing about it ("jam 10 aja", "besok jam 8 ya", "kirim jam 9 deh",
 # "waktunya lusa jam 10").
@@ -942,6 +943,10 @@ def parse_when(text: str, now: datetime) -> datetime | None:
     iso = re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t]|$)", rest)
     numeric = re.search(r"\b(\d{1,2})[-/](\d{1,2})(?:[-/](\d{4}))?\b", rest)
     named = re.search(r"\b(\d{1,2})\s+([a-z.']+)(?:\s+(\d{4}))?\b", rest)
+    month_first = re.search(r"\b([a-z.']+)\s+(\d{1,2})(?:st|nd|rd|th)?\b(?!\s*[.:]\d)", rest)  # "dec 5", "Nov 30th"
+    if not (named and named[2].rstrip(".") in _MONTHS) and month_first and month_first[1].rstrip(".") in _MONTHS:
+        named = re.match(r"(\d{1,2}) ([a-z.']+)()", f"{month_first[2]} {month_first[1]}")
+        rest = rest.replace(month_first[0], f"{month_first[2]} {month_first[1]}")
     try:
         if iso:
             day = local_now.replace(year=int(iso[1]), month=int(iso[2]), day=int(iso[3]))
@@ -957,7 +962,9 @@ def parse_when(text: str, now: datetime) -> datetime | None:
         elif named and named[2].rstrip(".") in _MONTHS:
             year = int(named[3]) if named[3] else local_now.year
             month = _MONTHS[named[2].rstrip(".")]
-            day = _this_or_next_year(local_now.replace(year=year, month=month, day=int(named[1])), local_now, named[3])
+            day = _this_or_next_year(
+                local_now.replace(year=year, month=month, day=int(named[1])), local_now, named[3] or None
+            )
             rest = rest.replace(named[0], " ")
             explicit_date = True
     except ValueError:

@@ -235,6 +235,16 @@ _NO_SENDING = re.compile(
 _NOT_YET = re.compile(r"\b(sekarang|skrg|skrng|now|dulu|dl|hari ini|besok|bsk|lusa|nanti|ntar|jam|tgl|\d)")
 
 
+def _not_sent_at_all(text: str) -> bool:
+    """ "udah ga usah dikirim" — but not "jangan dikirim sekarang" (a later time) nor "ga usah dikirim ke semua,
+    yg layak aja" (another audience)."""
+    lowered = " ".join(text.lower().split())
+    if len(lowered.split()) > 8 or not _NO_SENDING.search(lowered) or _NOT_YET.search(lowered):
+        return False
+    named = (_audience_word(word) for word in _words(lowered))
+    return not any(cue.match(word) for word in named for _name, cue in _AUDIENCE_CUES)
+
+
 def now_asked(text: str) -> bool:
     lowered = " ".join(text.lower().split())
     return (
@@ -528,6 +538,16 @@ def edit_of(text: str, loose: bool = True) -> str | None:
         return None
     parts = [part for word in words if (part := _part_of(word)) is not None]
     return next((name for name, _part in _PARTS if name in parts), None)
+
+
+def audience_instead(text: str) -> str | None:
+    """An audience named after the draft's was chosen, in a clause of its own: "ga usah ke semua, yg layak
+    aja", "kirim ke yg terdaftar aja" (the last clause that names one decides)."""
+    for clause in reversed(re.split(r"[,;]|\b(?:tapi|tp|tpi|but)\b", text.lower())):
+        bare = _without_acks(clause)
+        if bare.strip() and (audience := audience_of(bare)) is not None:
+            return audience
+    return None
 
 
 def changed_audience(text: str) -> str | None:
@@ -848,9 +868,9 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         return await _use_as_text(turn, text)
     if turn.state in (STAFF_WHEN, STAFF_CONFIRM) and drops(text):
         return await drop(turn)
-    if turn.state == STAFF_WHEN and _NO_SENDING.search(text.lower()) and not _NOT_YET.search(text.lower()):
+    if turn.state == STAFF_WHEN and _not_sent_at_all(text):
         return await drop(turn)  # "udah ga usah dikirim", asked when to send: not at all
-    if turn.state == STAFF_WHEN and (switched := changed_audience(text)) is not None:
+    if turn.state == STAFF_WHEN and (switched := changed_audience(text) or audience_instead(text)) is not None:
         return await choose_audience(turn, staff, switched)  # "eh salah, harusnya ke yg layak"
     if turn.state == STAFF_WHEN:
         if NOW_WORDS.search(text.lower()):
@@ -1334,6 +1354,8 @@ async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
     if what == "when" and (when := new_time_in(said.text, turn.now, drafted)) is not None:
         return await confirm(turn, when)
     switched = changed_audience(said.text)
+    if switched is None and (other := audience_instead(said.text)) != turn.data.get("audience"):
+        switched = other  # "kirim ke yg terdaftar aja" when another audience was drafted: never the old one sent
     if switched is not None:  # "ganti ke yg layak aja": that audience, at the time already chosen
         turn.update_data(audience=switched)
         return await confirm(turn, datetime.fromisoformat(turn.data["send_at"]))

@@ -147,6 +147,8 @@ NOW = datetime(2026, 11, 21, 10, 0, tzinfo=WIB)  # a Saturday
         ("bsk 0800", datetime(2026, 11, 22, 8, 0, tzinfo=WIB)),
         ("besok jam sembilan pagi", datetime(2026, 11, 22, 9, 0, tzinfo=WIB)),
         ("besok setengah delapan", datetime(2026, 11, 22, 7, 30, tzinfo=WIB)),
+        ("rebo jam 9", datetime(2026, 11, 25, 9, 0, tzinfo=WIB)),
+        ("dec 5 at 10am", datetime(2026, 12, 5, 10, 0, tzinfo=WIB)),
     ],
 )
 def test_staff_times_in_ordinary_indonesian(text: str, expected: datetime) -> None:

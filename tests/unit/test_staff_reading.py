@@ -9,7 +9,9 @@ import pytest
 from handlers.entities import WIB
 from handlers.flows.staff import (
     SEND,
+    _not_sent_at_all,
     _time_instead,
+    audience_instead,
     audience_of,
     edit_of,
     form_question,
@@ -92,3 +94,22 @@ def test_audiences_in_chat_spellings(text: str, audience: str) -> None:
 
 def test_an_announcement_is_no_audience() -> None:
     assert audience_of("Semua warga harap kerja bakti") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "dropped"),
+    [
+        ("udah ga usah dikirim", True),
+        ("gak perlu dikirim deh", True),
+        ("jangan dikirim sekarang", False),
+        ("ga usah dikirim ke semua, yg layak aja", False),
+    ],
+)
+def test_not_sending_at_all_at_the_time_step(text: str, dropped: bool) -> None:
+    assert _not_sent_at_all(text) is dropped
+
+
+def test_an_audience_named_in_its_own_clause_is_that_audience() -> None:
+    assert audience_instead("ga usah ke semua, yg layak aja") == "eligible"
+    assert audience_instead("kirim ke yg terdaftar aja") == "enrolled"
+    assert audience_instead("ya kirim") is None
