@@ -314,6 +314,17 @@ def test_an_opening_exclamation_does_not_hide_the_follow_up(typed: str) -> None:
         ("mau ikut program ini, caranya?", "how_to_register"),
         ("bisa didaftarin rt ga", "how_to_register"),
         ("i live in depok, can i join", "kabupaten_bekasi"),
+        ("sy nelayan", "job_question"),
+        ("bapak sy petani di bekasi", "job_question"),
+        ("tukang ojek pangkalan bisa", "job_question"),
+        ("sy punya toko kelontong", "job_question"),
+        ("gaji sy 5 juta bisa ikut", "income_question"),
+        ("penghasilan kecil bs ikut ga", "income_question"),
+        ("harus punya npwp ga", "bank_npwp"),
+        ("perlu email ga", "jmo_sign_up"),
+        ("bps itu apa hubungannya", "dtsen"),
+        ("dinsos ngurus apa", "managing_agency"),
+        ("satu kk bisa berapa org", "family_members"),
     ],
 )
 def test_kbd_programme_phrasings(typed: str, entry_id: str) -> None:
@@ -346,6 +357,9 @@ def test_kbd_a_demand_for_money_stays_the_warning(typed: str, entry_id: str) -> 
         ("sy ojol mau cek", "job_question"),  # a request to check
         ("kapan diumumin siapa yg dapet", "who_can_join"),  # the announcement, not the criteria
         ("kalau berobat perlu modal ga", "cost"),  # treatment
+        ("santunan jkm cair ke rekening siapa", "bank_npwp"),  # a claim's payout, not the papers to join
+        ("kalau kecelakaan gaji saya diganti ga", "income_question"),  # lost income after an accident
+        ("berapa orang per kk yang bisa", "quota"),
     ],
 )
 def test_kbd_entries_do_not_take_other_questions(typed: str, not_entry: str) -> None:
