@@ -229,6 +229,17 @@ async def on_kk4(turn: Turn, text: str) -> list[Reply]:
     digits = "".join(ch for ch in text if ch.isdigit())
     if len(digits) == 16:
         digits = digits[-4:]  # the whole KK number typed: only its last 4 digits are used
+    if digits and len(digits) != 4 and turn.domain.policy.verification.accepts_kk4:
+        # "01234", "123", a KK number with a digit missing: how many were sent, and what is asked for
+        return [
+            ask_kk4(
+                turn,
+                _(
+                    "Yang diminta tepat 4 digit, yaitu 4 angka paling akhir nomor KK; yang Anda kirim {length} "
+                    "digit. Contoh: 0123."
+                ).format(length=len(digits)),
+            )
+        ]
     if len(digits) != 4 or not turn.domain.policy.verification.accepts_kk4:
         return [ask_kk4(turn, _("Ketik 4 digit terakhir nomor KK, contoh: 0123."))]
     return await _verify(turn, kk4=digits, phone_hmac=None, method="kk4")
