@@ -43,7 +43,7 @@ _DONT_KNOW = re.compile(
 )
 _ABOUT_KK = re.compile(r"\b(kk|kartu keluarga|family card)\b")
 _ABOUT_CARDS = re.compile(r"\b(nik|ktp|e-?ktp|kk|kartu|card|id|number|nomor|nomer|digit\w*|angka)\b")
-_LATER = re.compile(r"\b(nanti|entar|ntar|nnti|ntr|nti|besok|bsk|besok2|lusa|later|tomorrow)\b")
+_LATER = re.compile(r"\b(nanti\w*|entar\w*|ntar\w*|nnti|ntr|nti|besok\w*|bsk|lusa|later|tomorrow)\b")
 # "kk nya lg difotokopi, bentar ya": a short message asking to wait, wherever the word stands.
 _HOLD_ON = re.compile(r"\b(bentar|sebentar|bntr|bntar|sbntr|tunggu|wait|hang on|hold on)\b")
 MAX_HOLD_ON_WORDS = 8
@@ -452,7 +452,9 @@ _IF_REFUSED = re.compile(
 
 # "setuju tapi nanti", "boleh, besok aja ya": a yes first, then the step put off. The words before the "later"
 # must hold an explicit yes ("ya udah nanti aja" is resignation, not a consent).
-_LATER_WORD = re.compile(r"\b(nanti|entar|ntar|nnti|ntr|nti|tar|besok|bsk|besok2|lusa|later|tomorrow)\b")
+_LATER_WORD = re.compile(
+    r"\b(nanti\w*|entar\w*|ntar\w*|nnti|ntr|nti|tar|besok\w*|bsk|lusa|later|tomorrow)\b"  # "ntaran", "besokan"
+)
 _EXPLICIT_YES = re.compile(
     r"\b(setuju|stuju|sepakat|agree|agreed|boleh|bole|ok|oke|okay|okey|iya|iyaa|iye|yes|mau|silakan|silahkan"
     r"|izinkan|ijinkan)\b"
