@@ -219,6 +219,10 @@ _HOLDER = re.compile(
     r"\s+(di |ke |at |in )?(rumah |lemari |tempat |kamar |kontrakan |kosan |kampung |house |place )?"
     r"(my |our |the )?(?:" + _FAMILY.pattern + r")"
     r"(\s+(saya|sy|aku|gw|ku|my))?"
+    # "istri blm pulang, kk sama dia": the card with the person just named, by a pronoun
+    r"|\b(ktp|e-?ktp|kk|kartu keluarga|kartu|card|id card|family card)(nya)?\b.{0,12}?"
+    r"\b(dibawa|kebawa|dipegang|disimpan|disimpen|ada (di|sama|sm|ama|pada)|lagi (di|sama|sm)|sama|sm|ama|is with|with)"
+    r"\s+(dia|beliau|doi|him|her|them)\b"
     # "kk ada di rumah ibu", "ktp ketinggalan di kontrakan abang": where the card is
     r"|\b(di|ke|at|in)\s+(rumah|lemari|tempat|kamar|kontrakan|kosan|kampung|house|place|dompet|tas|saku|laci|kantor"
     r"|motor|mobil|warung|toko|wallet|bag|car)\s+(my |our )?"

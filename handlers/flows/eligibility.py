@@ -43,7 +43,7 @@ _DONT_KNOW = re.compile(
 )
 _ABOUT_KK = re.compile(r"\b(kk|kartu keluarga|family card)\b")
 _ABOUT_CARDS = re.compile(r"\b(nik|ktp|e-?ktp|kk|kartu|card|id|number|nomor|nomer|digit\w*|angka)\b")
-_LATER = re.compile(r"\b(nanti|entar|ntar|nnti|ntr|nti|besok|bsk|besok2|lusa|later|tomorrow)\b")
+_LATER = re.compile(r"\b(nanti\w*|entar\w*|ntar\w*|nnti|ntr|nti|besok\w*|bsk|lusa|later|tomorrow)\b")
 # "kk nya lg difotokopi, bentar ya": a short message asking to wait, wherever the word stands.
 _HOLD_ON = re.compile(r"\b(bentar|sebentar|bntr|bntar|sbntr|tunggu|wait|hang on|hold on)\b")
 MAX_HOLD_ON_WORDS = 8
@@ -229,6 +229,17 @@ async def on_kk4(turn: Turn, text: str) -> list[Reply]:
     digits = "".join(ch for ch in text if ch.isdigit())
     if len(digits) == 16:
         digits = digits[-4:]  # the whole KK number typed: only its last 4 digits are used
+    if digits and len(digits) != 4 and turn.domain.policy.verification.accepts_kk4:
+        # "01234", "123", a KK number with a digit missing: how many were sent, and what is asked for
+        return [
+            ask_kk4(
+                turn,
+                _(
+                    "Yang diminta tepat 4 digit, yaitu 4 angka paling akhir nomor KK; yang Anda kirim {length} "
+                    "digit. Contoh: 0123."
+                ).format(length=len(digits)),
+            )
+        ]
     if len(digits) != 4 or not turn.domain.policy.verification.accepts_kk4:
         return [ask_kk4(turn, _("Ketik 4 digit terakhir nomor KK, contoh: 0123."))]
     return await _verify(turn, kk4=digits, phone_hmac=None, method="kk4")
@@ -441,7 +452,9 @@ _IF_REFUSED = re.compile(
 
 # "setuju tapi nanti", "boleh, besok aja ya": a yes first, then the step put off. The words before the "later"
 # must hold an explicit yes ("ya udah nanti aja" is resignation, not a consent).
-_LATER_WORD = re.compile(r"\b(nanti|entar|ntar|nnti|ntr|nti|tar|besok|bsk|besok2|lusa|later|tomorrow)\b")
+_LATER_WORD = re.compile(
+    r"\b(nanti\w*|entar\w*|ntar\w*|nnti|ntr|nti|tar|besok\w*|bsk|lusa|later|tomorrow)\b"  # "ntaran", "besokan"
+)
 _EXPLICIT_YES = re.compile(
     r"\b(setuju|stuju|sepakat|agree|agreed|boleh|bole|ok|oke|okay|okey|iya|iyaa|iye|yes|mau|silakan|silahkan"
     r"|izinkan|ijinkan)\b"
