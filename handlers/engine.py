@@ -432,7 +432,7 @@ class Conversations:
         if (
             found is not None
             and said.intent != "unsubscribe"
-            and not (strong_check and found.score <= 3)
+            and not (strong_check and found.score <= (4 if check_score >= 8 else 3))  # "can I check if I qualify"
             and not described
             and not named_flow
         ):
@@ -524,12 +524,21 @@ _ASKED_ABOUT = re.compile(
 )
 
 
+# The user's own cover named: "berlakunya smp kapan punya sy", "kartu sy aktif sampai kapan".
+_OWN_COVER = re.compile(
+    r"\b(aktif\w*|berlaku\w*|masa aktif\w*|kepesertaan\w*)\b"
+    r"|\b(punya|bpjs|kartu|kpj)(ku| ku| saya| sy| aku| gw| gue)\b|\b(my|mine)\b"
+)
+
+
 async def _own_cover_known(turn: Turn, said: Said) -> bool:
     """The message asks about the user's own cover ("aktifnya sampe kapan"), and this chat's verified record
     (kept, or just checked) is a participant's: its dates can be shown."""
     if said.family or turn.outcome != "enrolled" or turn.outcome_other:
         return False
-    if said.intent != "coverage_status" or said.nlu.scores.get(said.intent, 0) < 5:
+    if not (said.intent == "coverage_status" and said.nlu.scores.get(said.intent, 0) >= 5) and not _OWN_COVER.search(
+        said.lowered
+    ):
         return False
     return await turn.uow.links.get(turn.msg.channel, turn.msg.user_key) is not None
 
