@@ -441,6 +441,9 @@ class Conversations:
             if not also and not leaned:
                 also = _other_questions(turn, said, {found.entry.id})
             return [first, *also], True  # "… kapan? harus bayar ga?": both answered
+        if said.family and said.intent == "menu" and said.escape is None and not said.is_question:
+            # "ok skrg punya nenek sy" after a result: a check for that person, not the menu for the "ok".
+            return await eligibility.start(turn, "check", said), False
         handler = ROUTES.intents.get(said.intent)
         weak = said.nlu.scores.get(said.intent, 0) <= 1
         if said.is_question and said.about_program and (handler is None or weak or _about_programme_only(said)):

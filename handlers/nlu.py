@@ -72,6 +72,7 @@ SLANG = {
     "didaftarin": "didaftarkan", "didaftarkan": "didaftarkan", "daftarin": "daftarkan", "kedaftar": "terdaftar",
     "udeh": "sudah", "udahan": "udahan", "belon": "belum", "blon": "belum", "aje": "saja", "ame": "sama",
     "gimane": "bagaimana", "piye": "bagaimana", "carane": "cara", "ndandani": "perbaiki", "benerin": "perbaiki",
+    "disimpen": "disimpan", "simpen": "simpan", "nyimpen": "menyimpan", "kesimpen": "tersimpan", "disimpenin": "disimpan",
     "diganti": "ganti", "digantiin": "ganti", "gantiin": "ganti", "diubah": "ubah", "dirubah": "ubah", "rubah": "ubah",
     "diupdate": "update", "diperbarui": "perbarui", "apdet": "update", "apdate": "update",
     "jatoh": "jatuh", "jatuhh": "jatuh", "rs": "rumah sakit", "diklaim": "klaim", "ngeklaim": "klaim",
