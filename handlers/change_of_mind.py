@@ -9,7 +9,8 @@ import re
 _CHANGED = re.compile(
     r"^(?:(?:eh|oh|duh|aduh|hmm|hm|eh maaf|maaf|sorry|oke|ok|wah|udah|udh|sudah|sdh|ah|yah|ya udah|yaudah|ya sudah"
     r"|mending|mendingan|kalau gitu|kalo gitu|klo gitu)[\s,.!]+)*"
-    r"(?:(?:ga|gak|gk|nggak|ngga|enggak|ndak|tidak|tdk|g)\s?(?:jadi|jd|jdi)|batal|batalin|batalkan|cancel)\b[\s,.!]*"
+    r"(?:(?:ga|gak|gk|nggak|ngga|enggak|ndak|tidak|tdk|g)\s?(?:jadi|jd|jdi)(?!\s+(?:batal|batalin|dibatalin|dibatalkan"
+    r"|cancel)\b)|batal|batalin|batalkan|cancel)\b[\s,.!]*"
 )
 _FILLER = re.compile(
     r"^(?:(?:deh|dong|ah|aja|saja|ya|yah|yaa|kak|min|pak|bu|mas|mbak|dulu|nih|sih|eh|lah|kok|aj|dh|tanya|nanya)"

@@ -23,6 +23,11 @@ _ASKS = re.compile(
     r"|mana|siapa|apa|apa aja|apa saja|syarat\w*|how|what|when|where|who|which)\b"
     r"|\b(kan|ga|gak|nggak|kah|dong|juga|jg)\s*$"
 )
+# A request, not a question: only a trailing "dong"/"ya" (or nothing) asks, with no question word or mark.
+_REQUEST_ONLY = re.compile(
+    r"^(?!.*\?)(?!.*\b(berapa|brp|brapa|gimana|gmn|gmna|bagaimana|caranya|kapan|kpn|dimana|di mana|dmn|kemana"
+    r"|ke mana|kmn|mana|siapa|apa|apa aja|apa saja|how|what|when|where|who|which|kan|ga|gak|nggak|kah)\b)"
+)
 # Not a follow-up: thanks, greetings, acknowledgements ("ok makasih ya?").
 _CLOSING = re.compile(r"\b(makasih|terima kasih|trims|thanks|thank you|thx|ok|oke|sip|siap|mantap)\b")
 
@@ -128,10 +133,15 @@ def elliptical(said: Said, topic: str | None) -> bool:
         return False
     if said.intent in _OWN_ACTIONS and said.nlu.scores.get(said.intent, 0) >= 3:
         return False  # "sorry, in English?", "stop": a request of its own
+    if said.intent == "update_data" and said.nlu.scores.get(said.intent, 0) >= 5:
+        return False  # "trs gmn cara benerin datanya" after the desil answer: the update guide, asked by name
     if said.wants_officer or said.death or _CLOSING.search(said.lowered):
         return False
     if not _ASKS.search(said.lowered):
         return _states_case(said, topic)
+    if _REQUEST_ONLY.search(said.lowered) and _strong(said) and said.faq is None:
+        # "yaudh sy mau cek dong" after the cost: "dong" asks for something, and that something is named.
+        return False
     found = said.faq
     if found is None or _how_about(said, topic):
         return True

@@ -84,6 +84,8 @@ GENERIC_FOR_DEATH = frozenset({"benefits"})
 # Knowledge-base answers about what a check needs (no KTP, no KK, a new KK, a borrowed phone): answered even
 # when the message also asks for a relative's check ("mau cekin bapak, ktp nya ilang").
 VERIFY_HELP = frozenset({"ktp_lost", "kk_missing", "kk_reissued", "kk_what", "borrowed_phone", "check_for_family"})
+# Flows a general follow-up ("terus gimana …") gives way to when the message names one of them clearly.
+NAMED_FLOWS = frozenset({"update_data", "subscribe", "unsubscribe"})
 TAKEN_UP_BY_YES = ("check", "update", "coverage", "subscribe", "help", "accident", "jkm", "jkkdeath")
 
 ASK_AWAY = re.compile(
@@ -262,6 +264,12 @@ class Conversations:
         if escape is None and step is not None and step.free_text and said.escape == "cancel":
             # "gajadi deh" while an announcement is being typed: short enough not to be the announcement.
             escape = "cancel" if len(command.split()) <= 3 else None
+        if escape == "cancel" and step is None and _way_back(turn) is None:
+            # "gajadi deh, stop aja langganannya" with nothing pending: nothing to cancel, the rest is the request.
+            rest = change_of_mind(said.text)
+            wanted = read(rest) if rest and len(rest.split()) <= 8 else None
+            if wanted is not None and wanted.escape is None and _clear_request(wanted):
+                return await self._text(turn, wanted)
         if escape is not None and not (step is not None and escape in step.own_escapes):
             return await self._escape(turn, escape)
         reacted = said.answer is None and not NO_WORDS.search(said.text)
@@ -412,17 +420,33 @@ class Conversations:
         if found is not None and found.entry.id == "borrowed_phone" and asked_to_check and not pending:
             # "sy pake hp temen, mau cek kelayakan": the request is the check; the phone is how it is made.
             return await eligibility.start_on_borrowed_phone(turn), False
+        if found is not None and found.entry.id == "renewal" and await _own_cover_known(turn, said):
+            # "sampe kapan aktifnya" right after an enrolled result: the participant's own dates, then the renewal.
+            renewal = Reply(faq.answer_text(found.entry, turn.domain, turn._, turn.outcome))
+            return [*await coverage.show(turn), renewal], True
+        # "trs gmn cara benerin datanya" after the desil answer: the "what next" is named (the update guide),
+        # so the flow asked for is served rather than the last answer again.
+        named_flow = (
+            found is not None
+            and found.entry.follow_up
+            and said.intent in NAMED_FLOWS
+            and said.nlu.scores.get(said.intent, 0) >= 5
+        )
         if (
             found is not None
             and said.intent != "unsubscribe"
-            and not (strong_check and found.score <= 3)
+            and not (strong_check and found.score <= (4 if check_score >= 8 else 3))  # "can I check if I qualify"
             and not described
+            and not named_flow
         ):
             also = [Reply(faq.answer_text(found.also, turn.domain, turn._, turn.outcome))] if found.also else []
             first = faq_reply(turn, found.entry, other=said.family)
             if not also and not leaned:
                 also = _other_questions(turn, said, {found.entry.id})
             return [first, *also], True  # "… kapan? harus bayar ga?": both answered
+        if said.family and said.intent == "menu" and said.escape is None and not said.is_question:
+            # "ok skrg punya nenek sy" after a result: a check for that person, not the menu for the "ok".
+            return await eligibility.start(turn, "check", said), False
         handler = ROUTES.intents.get(said.intent)
         weak = said.nlu.scores.get(said.intent, 0) <= 1
         if said.is_question and said.about_program and (handler is None or weak or _about_programme_only(said)):
@@ -504,6 +528,25 @@ _ASKED_ABOUT = re.compile(
     r"^.*?\b(tanya|nanya|bertanya|tny|ask)\b( (dulu|dl|dong|ya|sih|deh|aja|nih|something|a question))*"
     r"( (soal|tentang|ttg|mengenai|masalah|perihal|about))?"
 )
+
+
+# The user's own cover named: "berlakunya smp kapan punya sy", "kartu sy aktif sampai kapan".
+_OWN_COVER = re.compile(
+    r"\b(aktif\w*|berlaku\w*|masa aktif\w*|kepesertaan\w*)\b"
+    r"|\b(punya|bpjs|kartu|kpj)(ku| ku| saya| sy| aku| gw| gue)\b|\b(my|mine)\b"
+)
+
+
+async def _own_cover_known(turn: Turn, said: Said) -> bool:
+    """The message asks about the user's own cover ("aktifnya sampe kapan"), and this chat's verified record
+    (kept, or just checked) is a participant's: its dates can be shown."""
+    if said.family or turn.outcome != "enrolled" or turn.outcome_other:
+        return False
+    if not (said.intent == "coverage_status" and said.nlu.scores.get(said.intent, 0) >= 5) and not _OWN_COVER.search(
+        said.lowered
+    ):
+        return False
+    return await turn.uow.links.get(turn.msg.channel, turn.msg.user_key) is not None
 
 
 def _only_asks_away(said: Said) -> bool:

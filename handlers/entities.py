@@ -641,19 +641,28 @@ def _erase_in_words(lowered: str) -> bool:
     return bool(_ERASE_VERB.search(lowered) and _ERASE_OBJECT.search(lowered))
 
 
+# "ga jadi batal", "gk jd cancel": the cancel itself taken back (with no comma between: "gajadi, batal" cancels).
+_CANCEL_TAKEN_BACK = re.compile(
+    r"\b(gajadi|gajd|(ga|gak|gk|nggak|ngga|tidak|tdk|g) ?(jadi|jd|jdi)) (batal|batalin|dibatalin|dibatalkan|cancel)\b"
+)
+
+
 def escape_of(text: str) -> str | None:
     """The way out a short message asks for: erase, cancel, menu, help, human — or None."""
     text = plain_words(text)
     if "?" in text and _erase_in_words(text):
         return None
     lowered = " ".join(re.sub(r"[^\w/ ]+", " ", text).split())
-    if len(lowered.split()) > 6:
-        return None
     bare = _LEAD_FILLER.sub("", lowered + " ").strip() or lowered
+    if len(bare.split()) > 6:  # counted without the lead filler: "udh deh apus aja semua data sy"
+        return None
+    taken_back = bool(_CANCEL_TAKEN_BACK.search(text.lower()))  # "ga jd batal, lanjut": carry on
     for name, pattern in ESCAPES:
+        if name == "cancel" and taken_back:
+            continue
         if pattern.search(lowered) or (bare != lowered and pattern.search(bare)):
             return name
-    if _erase_in_words(lowered):
+    if _erase_in_words(lowered) or (bare != lowered and _erase_in_words(bare)):
         return "erase"
     return None
 

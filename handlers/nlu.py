@@ -72,6 +72,7 @@ SLANG = {
     "didaftarin": "didaftarkan", "didaftarkan": "didaftarkan", "daftarin": "daftarkan", "kedaftar": "terdaftar",
     "udeh": "sudah", "udahan": "udahan", "belon": "belum", "blon": "belum", "aje": "saja", "ame": "sama",
     "gimane": "bagaimana", "piye": "bagaimana", "carane": "cara", "ndandani": "perbaiki", "benerin": "perbaiki",
+    "disimpen": "disimpan", "simpen": "simpan", "nyimpen": "menyimpan", "kesimpen": "tersimpan", "disimpenin": "disimpan",
     "diganti": "ganti", "digantiin": "ganti", "gantiin": "ganti", "diubah": "ubah", "dirubah": "ubah", "rubah": "ubah",
     "diupdate": "update", "diperbarui": "perbarui", "apdet": "update", "apdate": "update",
     "jatoh": "jatuh", "jatuhh": "jatuh", "rs": "rumah sakit", "diklaim": "klaim", "ngeklaim": "klaim",
@@ -136,6 +137,13 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
     ("check_eligibility", 1, r"\b(bisa|boleh) didaftarkan\b|\b(dapat|bisa|ikut) tidak\b"),
     ("check_eligibility", 5, r"\b(tau|tahu|lihat|liat|berapa) desil\b|\bdesil (saya|sy) berapa\b"),
     ("check_eligibility", 3, r"\bcheck(ing)?\b(?! (status|coverage))|\bam i eligible\b|\bqualify\b"),
+    # asking to check whether one qualifies: "can I check if I qualify", "mau cek apakah sy dapet"
+    (
+        "check_eligibility",
+        5,
+        r"\b(check|see|find out|cek|lihat|liat|periksa)\b.{0,12}\b(if|whether|apakah|apa)\b.{0,12}"
+        r"\b(i|my|he|she|we|saya|sy|aku|gw|gue|kami)\b.{0,15}\b(qualify|eligible|get|dapat|dapet|layak|termasuk|masuk)",
+    ),
     (
         "check_eligibility",
         3,

@@ -782,6 +782,11 @@ _KEEP_WORDS = re.compile(
     r"^((iya?|ya|boleh|bole|ok|oke|mau|yes|please|tolong|sip) )*"
     r"(simpan|simpen|simpenin|simpankan|disimpan|disimpen|save|keep)( (aja|saja|ya|deh|dong|it|sj|aj|please))*$"
 )
+def names_keeping(lowered: str) -> bool:
+    """The message speaks of keeping the verification at all ("simpan aja", "ga usah disimpen")."""
+    return bool(re.search(r"\b(simpan\w*|simpen\w*|disimpan\w*|disimpen\w*|keep|save)\b", lowered))
+
+
 _NO_NEED = re.compile(r"^(ga|gak|nggak|ngga|tidak|tdk|g) ?(usah|perlu)( (aja|deh|disimpan|dulu))*$")
 
 
@@ -852,6 +857,10 @@ async def checked_someone_else(turn: Turn) -> list[Reply]:
 async def keep_step(turn: Turn, said: Said) -> list[Reply] | None:
     if was_someone_else(said):
         return await checked_someone_else(turn)
+    if said.family and not said.is_question and not said.digits.nik and not names_keeping(said.lowered):
+        # "ok skrg punya nenek sy": the optional question let go; the next check is for that person.
+        turn.clear_state()
+        return None
     few = len(said.text.split()) <= MAX_KEEP_ANSWER_WORDS
     short = few and not said.is_question
     words = " ".join(re.sub(r"[^\w ]+", " ", said.lowered).split())
