@@ -782,6 +782,8 @@ _KEEP_WORDS = re.compile(
     r"^((iya?|ya|boleh|bole|ok|oke|mau|yes|please|tolong|sip) )*"
     r"(simpan|simpen|simpenin|simpankan|disimpan|disimpen|save|keep)( (aja|saja|ya|deh|dong|it|sj|aj|please))*$"
 )
+
+
 def names_keeping(lowered: str) -> bool:
     """The message speaks of keeping the verification at all ("simpan aja", "ga usah disimpen")."""
     return bool(re.search(r"\b(simpan\w*|simpen\w*|disimpan\w*|disimpen\w*|keep|save)\b", lowered))
