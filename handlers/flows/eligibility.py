@@ -44,6 +44,10 @@ _DONT_KNOW = re.compile(
 _ABOUT_KK = re.compile(r"\b(kk|kartu keluarga|family card)\b")
 _ABOUT_CARDS = re.compile(r"\b(nik|ktp|e-?ktp|kk|kartu|card|id|number|nomor|nomer|digit\w*|angka)\b")
 _LATER = re.compile(r"\b(nanti\w*|entar\w*|ntar\w*|nnti|ntr|nti|besok\w*|bsk|lusa|later|tomorrow)\b")
+# A refusal in words: with one of these, "nanti" does not soften it ("ga mau, nanti aja" is still a no).
+_REFUSAL_WORD = re.compile(
+    r"\b(tidak|tdk|ga|gak|gk|nggak|ngga|enggak|kagak|jangan|jgn|ogah|emoh|tolak|menolak|no|not|don.t|belum|blm)\b"
+)
 # "kk nya lg difotokopi, bentar ya": a short message asking to wait, wherever the word stands.
 _HOLD_ON = re.compile(r"\b(bentar|sebentar|bntr|bntar|sbntr|tunggu|wait|hang on|hold on)\b")
 MAX_HOLD_ON_WORDS = 8
@@ -535,6 +539,17 @@ async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
         return _consent_for_later(turn, said)
     waiting = said.waiting  # "tunggu ya" is not a yes
     answer = said.given_answer
+    if answer is False and _LATER.search(said.lowered) and not _REFUSAL_WORD.search(said.lowered):
+        # "nanti aja deh", "besok aja": not now, which is no refusal; nothing is processed, the notice waits
+        return [
+            consent_buttons(
+                turn,
+                _(
+                    "Baik, nanti saja. NIK belum diproses. Kapan pun Anda siap, jawab “ya” di sini atau ketik "
+                    "“Cek kelayakan” lagi."
+                ),
+            )
+        ]
     if answer is not None and not said.faq and not waiting:
         return await on_consent(turn, answer, said)
     if (waiting or _LATER.search(said.lowered)) and said.faq is None and not said.is_question:
