@@ -10,8 +10,10 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from handlers import faq
 from handlers.context import Turn
 from handlers.flow import Router
+from handlers.flows import claims
 from handlers.model import Menu, Reply, Row
 from handlers.understanding import Said
 from sigap_core.wilayah import Kelurahan
@@ -72,7 +74,7 @@ def _carried(turn: Turn) -> dict[str, Any]:
     """What the purpose keeps while the kelurahan is picked (ask's `carry`), from the prompt's own data only."""
     if turn.state != AWAITING_KELURAHAN:
         return {}
-    return {key: value for key, value in turn.data.items() if key != "purpose"}
+    return {key: value for key, value in turn.data.items() if key not in ("purpose", LISTED)}
 
 
 async def resolve(turn: Turn, typed: str | None) -> Kelurahan | None:
@@ -95,6 +97,51 @@ async def known(turn: Turn) -> Kelurahan | None:
     return None
 
 
+# The list the prompt last showed ("keclist:1", "kec:CODE"), so "nomer 3" / "yg ke-2" picks from it.
+LISTED = "listed"
+_ORDINAL = re.compile(
+    r"^(?:(?:nomer|nomor|no|nmr|nomer|pilih|pilihan|yang|yg|number|option)\.?\s*)*(?:ke\s*-?\s*)?(\d{1,2})"
+    r"(?:\s*(?:aja|saja|ya|deh|dong|kak|min))*\s*[.!]?$"
+)
+
+
+def _asks_more(said: Said) -> bool:
+    """A question sent with the kelurahan ("margahayu, trus klo kecelakaan gmn klaimnya?"): a programme
+    question read on its own words (a pattern, not a near spelling; never a follow-up), or a claim."""
+    if not (said.is_question or "?" in said.text):
+        return False
+    found = said.faq
+    if found is None:
+        return said.intent == "claim_help"
+    return found.score >= 1 and not found.entry.follow_up
+
+
+async def _also_asked(turn: Turn, said: Said) -> list[Reply]:
+    """The answer to what `_asks_more` found, after the prompt's own reply."""
+    if not _asks_more(said):
+        return []
+    if said.faq is None:
+        return await claims.claim_intent(turn, said)
+    return [Reply(faq.answer_text(said.faq.entry, turn.domain, turn._, turn.outcome))]
+
+
+async def _ordinal_choice(turn: Turn, said: Said) -> list[Reply] | None:
+    """ "nomer 3", "yg ke-2", "5": the N-th row of the list shown last, when there is one and N is on it."""
+    found = _ORDINAL.match(said.lowered.strip())
+    listed = str(turn.data.get(LISTED) or "")
+    if found is None or not listed:
+        return None
+    index = int(found.group(1)) - 1
+    wilayah = turn.domain.wilayah
+    kind, _sep, value = listed.partition(":")
+    if kind == "kec":
+        kecamatan = next((k for k in wilayah.kecamatan if k.code == value), None)
+        places = tuple(wilayah.kelurahan_of(kecamatan)) if kecamatan is not None else ()
+        return await continue_at(turn, places[index].code) if 0 <= index < len(places) else None
+    shown = wilayah.kecamatan[:FIRST_PAGE] if value == "1" else wilayah.kecamatan[FIRST_PAGE:]
+    return pick_kelurahan(turn, shown[index].code) if 0 <= index < len(shown) else None
+
+
 def _kecamatan_menu(turn: Turn, page: int) -> Menu:
     _ = turn._
     kecamatan = turn.domain.wilayah.kecamatan
@@ -110,7 +157,7 @@ def _kecamatan_menu(turn: Turn, page: int) -> Menu:
 def ask(turn: Turn, purpose: str, page: int = 1, **carry: Any) -> list[Reply]:
     """`carry`: data the purpose needs once the kelurahan is known (kept through the kecamatan lists)."""
     _ = turn._
-    turn.set_state(AWAITING_KELURAHAN, purpose=purpose, **carry)
+    turn.set_state(AWAITING_KELURAHAN, purpose=purpose, **{LISTED: f"keclist:{page}"}, **carry)
     text = _("Kelurahan Anda apa? Ketik namanya (contoh: Jatibening), atau pilih kecamatan dari daftar.")
     return [Reply(text, menu=_kecamatan_menu(turn, page))]
 
@@ -122,7 +169,7 @@ def pick_kelurahan(turn: Turn, kecamatan_code: str) -> list[Reply]:
     if kecamatan is None:
         return ask(turn, turn.data.get("purpose", "update"), 1, **_carried(turn))
     purpose = turn.data.get("purpose", "update")
-    turn.set_state(AWAITING_KELURAHAN, purpose=purpose, **_carried(turn))
+    turn.set_state(AWAITING_KELURAHAN, purpose=purpose, **{LISTED: f"kec:{kecamatan.code}"}, **_carried(turn))
     rows = tuple(Row(f"kel:{k.code}", k.name) for k in wilayah.kelurahan_of(kecamatan))
     return [
         Reply(
@@ -145,7 +192,8 @@ def from_text(turn: Turn, text: str) -> Kelurahan | None:
 
 def not_understood(turn: Turn) -> list[Reply]:
     _ = turn._
-    turn.set_state(AWAITING_KELURAHAN, purpose=turn.data.get("purpose", "update"), **_carried(turn))
+    purpose = turn.data.get("purpose", "update")
+    turn.set_state(AWAITING_KELURAHAN, purpose=purpose, **{LISTED: "keclist:1"}, **_carried(turn))
     return [
         Reply(
             _(
@@ -210,10 +258,16 @@ async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
         return await _later(turn)  # "nanti aja deh", "nggak deh": not a kelurahan name, nor a question
     if said.waiting or (_chat_words_only(said) and not dont_know(said) and said.faq is None):
         return [_reminder(turn), _way_out(turn)]  # "ok", "bentar ya", "iya deh": the picker again
+    chosen = await _ordinal_choice(turn, said)
+    if chosen is not None:
+        return chosen
     place = from_text(turn, said.text)
     keep = _with_place.get(turn.data.get("purpose", "update"))
     if place is not None and keep is not None and keep(turn, said, place):
         return await continue_at(turn, place.code)  # the kelurahan, and the rest kept by the purpose
+    if place is not None and _asks_more(said):
+        # "margahayu, trus klo kecelakaan gmn klaimnya?": the prompt filled, and the question answered after it
+        return await continue_at(turn, place.code) + await _also_asked(turn, said)
     if place is not None and (said.faq is None or (not said.is_question and "?" not in said.text)):
         # "sy tinggal di rt 3 rw 12 kel margahayu": the kelurahan answers the prompt, whatever a FAQ also matched
         return await continue_at(turn, place.code)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+from handlers import faq
 from handlers.context import Turn
 from handlers.flow import Router
 from handlers.model import Reply
+from handlers.nlu import normalise
 from handlers.understanding import Said
 from sigap_core.i18n import normalise_language
 
@@ -141,4 +143,27 @@ async def language_intent(turn: Turn, said: Said) -> list[Reply]:
         if said.language and said.language != turn.lang:
             turn.set_language(said.language, chosen=False)
         return [turn.main_menu(turn._("Saya bisa menjawab dalam Bahasa Indonesia dan English. Pilih bahasa di menu."))]
-    return change_language(turn, wanted_language(said.lowered) or ("en" if turn.lang == "id" else "id"))
+    replies = change_language(turn, wanted_language(said.lowered) or ("en" if turn.lang == "id" else "id"))
+    asked = _asked_with_it(said.lowered)
+    if asked is not None:  # "brp iurannya? in english pls": the question is answered too, in the new language
+        replies.insert(0, Reply(faq.answer_text(asked, turn.domain, turn._, turn.outcome)))
+    return replies
+
+
+# What is left of the message once the language request is taken out ("brp in english?" → "brp").
+_REQUEST_WORDS = re.compile(
+    r"\b(pls|plz|please|dong|aja|saja|ya|deh|lah|bahasa|bhs|reply|answer|jawab|balas|tolong|can you|could you|"
+    r"ganti|ubah|switch|change|the|language|pakai|pake|in|into|to|with)\b"
+)
+_HOW_MUCH = re.compile(r"^(berapa|brp|brapa|how much)$")
+
+
+def _asked_with_it(lowered: str) -> faq.Entry | None:
+    rest = _NAMED_LANGUAGE.sub(" ", _ASKED.sub(" ", _CANNOT.sub(" ", lowered)))
+    rest = " ".join(_REQUEST_WORDS.sub(" ", re.sub(r"[^\w\s']", " ", rest)).split())
+    if not rest:
+        return None
+    if _HOW_MUCH.match(rest):
+        return faq.entry("cost")  # a bare "how much?" about the programme is its cost
+    found = faq.match(rest, normalise(rest))
+    return found.entry if found is not None and not found.entry.follow_up else None
