@@ -530,7 +530,9 @@ async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
                 _(
                     "Maksudnya: untuk mengecek, saya perlu NIK dan 4 digit terakhir KK Anda. Saya hanya "
                     "mencocokkannya dengan data DTSEN dan BPJS Ketenagakerjaan, tidak menyimpan angkanya, dan "
-                    "Anda bisa menghapus riwayatnya kapan saja. Boleh? Ketik “ya” atau “tidak”."
+                    "Anda bisa menghapus riwayatnya kapan saja. Persetujuan ini tidak wajib: tanpa setuju, Anda "
+                    "tetap bisa bertanya soal program; hanya cek kelayakan yang perlu NIK. Boleh? Ketik “ya” atau "
+                    "“tidak”."
                 ),
             )
         ]
