@@ -54,9 +54,9 @@ DIALECT = {
     "gk": "gak",
     "ngk": "gak",
     **dict.fromkeys(("gatau", "gatw", "gataw", "gtau", "gtw", "gktau", "gatahu", "ngatau", "gaktau"), "gak tau"),
-    **dict.fromkeys(("gapunya", "gpunya", "gakpunya", "gapny", "gapunya"), "gak punya"),
+    **dict.fromkeys(("gapunya", "gpunya", "gakpunya", "gapny"), "gak punya"),
     **dict.fromkeys(("gabawa", "gakbawa", "gbawa"), "gak bawa"),
-    **dict.fromkeys(("gainget", "gaingat", "gakinget", "gainget"), "gak inget"),
+    **dict.fromkeys(("gainget", "gaingat", "gakinget"), "gak inget"),
     **dict.fromkeys(("gahafal", "gaapal", "gahapal", "gakhafal"), "gak hafal"),
     "embung": "tidak mau",
     "wegah": "tidak mau",
@@ -75,8 +75,44 @@ _SKELETONS = {
 _SKELETON_WORD = re.compile(r"\b[a-z]{3,7}\b")
 
 
-def _skeleton(word: str) -> str:
+def skeleton(word: str) -> str:
+    """A word without its vowels: what a chat spelling keeps of it ("pgi" of "pagi", "lyk" of "layak")."""
     return re.sub(r"[aiueo]", "", word)
+
+
+def vowel_poor(word: str, least: int = 2) -> bool:
+    """Typed with (almost) no vowels ("stju", "pgi", "bkin"), not merely sharing consonants with a word ("situ");
+    `least`: the fewest consonants that still say which word it is."""
+    bones = skeleton(word)
+    return len(bones) >= least and len(bones) >= len(word) - 1
+
+
+class ChatSpelling:
+    """The words of one small vocabulary as chats spell them: vowels dropped ("pg", "lyk", "pesrta") or one
+    letter off ("senen", "smua"), read back to the word meant when only one fits."""
+
+    def __init__(self, words: tuple[str, ...], least_consonants: int = 2, least_letters: int = 5) -> None:
+        self.words = words
+        self.by_skeleton = {skeleton(word): word for word in words}
+        self.least_consonants = least_consonants  # for a vowel-less spelling
+        self.least_letters = least_letters  # for a spelling one letter off
+
+    def read(self, word: str) -> str | None:
+        """The word of the vocabulary `word` spells, or None."""
+        if vowel_poor(word, self.least_consonants) and skeleton(word) in self.by_skeleton:
+            return self.by_skeleton[skeleton(word)]  # "pgi", "lyk"
+        if len(word) >= self.least_letters:
+            near = [
+                known for known in self.words if len(known) >= 4 and known[0] == word[0] and one_letter_off(word, known)
+            ]
+            if len(near) == 1:
+                return near[0]  # "senen", "smua", "pesrta"
+        return None
+
+
+def one_letter_off(word: str, known: str) -> bool:
+    """One letter added, dropped, changed or two swapped ("kemis" for "kamis", "kirm" for "kirim")."""
+    return OSA.distance(word, known, score_cutoff=1) <= 1
 
 
 # The passive prefix typed apart ("ktp sy di gadai", "kk nya di bawa istri", "nomornya di ganti"): one word, as
@@ -97,9 +133,9 @@ def plain_words(text: str) -> str:
 
     def spelt(found: re.Match[str]) -> str:
         word = found[0]
-        full = _SKELETONS.get(_skeleton(word))
+        full = _SKELETONS.get(skeleton(word))
         # only a word that is itself vowel-poor: "stju" is "setuju"; "situ" stays "situ"
-        return full if full is not None and len(_skeleton(word)) >= len(word) - 1 else word
+        return full if full is not None and vowel_poor(word, 0) else word
 
     return _SKELETON_WORD.sub(spelt, lowered)
 
@@ -718,6 +754,13 @@ def detect_language(text: str) -> str | None:
     return None
 
 
+# A thank-you in the ways chats type it (staff at a confirmation, a citizen after an officer's answer).
+THANKS = re.compile(
+    r"\b(terima ?kasih|trimakasih|makasih|makasi|mksh|mksih|mks|trims|thanks?|thank you|thx|tq|tengkyu|suwun|nuhun"
+    r"|hatur nuhun)\b"
+)
+
+
 # Ways out ------------------------------------------------------------------------------------------------
 
 ESCAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -1010,7 +1053,7 @@ _WHEN_VOCABULARY = (
     "januari", "februari", "maret", "april", "juni", "juli", "agustus", "september", "oktober", "november",
     "desember",
 )  # fmt: skip
-_WHEN_BY_SKELETON = {re.sub(r"[aiueo]", "", word): word for word in _WHEN_VOCABULARY}
+_WHEN_SPELT = ChatSpelling(_WHEN_VOCABULARY)
 # Words that are what they are, though one letter or a vowel away from a time word: "jan" is January, not
 # "juni"; "malah" (rather) is not "malam"; "kemarin" stays in the past.
 _WHEN_KEPT = frozenset({
@@ -1022,18 +1065,7 @@ _WHEN_KEPT = frozenset({
 def _when_word(word: str) -> str:
     if word in _WHEN_KEPT or not word.isalpha():
         return word
-    skeleton = re.sub(r"[aiueo]", "", word)
-    if len(skeleton) >= 2 and len(skeleton) >= len(word) - 1 and skeleton in _WHEN_BY_SKELETON:
-        return _WHEN_BY_SKELETON[skeleton]  # vowel-poor: "pgi", "sre", "lg"
-    if len(word) >= 5:
-        near = [
-            known
-            for known in _WHEN_VOCABULARY
-            if len(known) >= 4 and known[0] == word[0] and OSA.distance(word, known, score_cutoff=1) <= 1
-        ]
-        if len(near) == 1:
-            return near[0]  # "senen", "kemis", "mingu"
-    return word
+    return _WHEN_SPELT.read(word) or word  # "pgi", "sre", "lg"; "senen", "kemis", "mingu"
 
 
 def when_words(text: str) -> str:
@@ -1136,8 +1168,8 @@ def parse_when(text: str, now: datetime) -> datetime | None:
         return None
     rest = re.sub(r"(?<![\d.:/-])([01]\d|2[0-3])([0-5]\d)(?![\d.:/-])", r"\1:\2", rest)  # "0800", "1930": military
     # "malam Minggu" is Saturday evening, "malam Senin" Sunday's: the evening before the day named
-    evening_before = re.search(r"\bmalam (" + "|".join(name for name in _DAYS if name.isalpha()) + r")\b", rest)
-    if evening_before and evening_before[1] in _INDONESIAN_DAYS:
+    evening_before = re.search(r"\bmalam (" + "|".join(_INDONESIAN_DAYS) + r")\b", rest)
+    if evening_before:
         before = _INDONESIAN_DAYS[(_INDONESIAN_DAYS.index(evening_before[1]) - 1) % 7]
         rest = rest.replace(evening_before[0], f"{before} ini malam")
     next_week = bool(re.search(r"\bminggu depan\b|\bnext week\b", rest))

@@ -11,10 +11,18 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from rapidfuzz import fuzz
-from rapidfuzz.distance import OSA
 
 from handlers.context import Turn
-from handlers.entities import names_day, parse_when, when_words
+from handlers.entities import (
+    THANKS,
+    ChatSpelling,
+    names_day,
+    one_letter_off,
+    parse_when,
+    skeleton,
+    vowel_poor,
+    when_words,
+)
 from handlers.flow import Router
 from handlers.flows import kelurahan as kelurahan_flow
 from handlers.model import MAX_ROW_TITLE, MAX_ROWS, Button, Menu, Reply, Row
@@ -188,9 +196,6 @@ HOLD_ON = re.compile(
     r"\b(salah|keliru|ganti|diganti|ubah|diubah|edit|revisi|koreksi|tunggu|tunggu dulu|bentar|sebentar|wait|tapi"
     r"|but|kok|masa)\b|\?"
 )
-THANKS = re.compile(
-    r"\b(makasih|makasi|mksh|mksih|trims|trimakasih|terima ?kasih|thanks?|thx|tq|tengkyu|nuhun|suwun)\b"
-)
 SURE = re.compile(r"^(sudah |udah |ya |iya )?(yakin|pasti|fix|sure)( kirim| deh| aja)*[.!]*$")
 # The sending itself, in any form of the verb ("kirimkan", "kirimin", "dikirim aja", "send it", "sebarin"): a
 # yes at the confirmation, where nothing else can be sent.
@@ -205,9 +210,14 @@ def _sending_word(word: str) -> str:
     """ "kirimm", "kirm", "krim", "kiri m": "kirim" typed in a hurry (any other word as it is)."""
     if word.startswith("kirim") or len(word) < 3 or word[0] != "k":
         return word
-    vowels_gone = re.sub(r"[aiueo]", "", word)
-    near = len(word) >= 4 and OSA.distance(word, "kirim", score_cutoff=1) <= 1
-    return "kirim" if near or (vowels_gone == "krm" and len(word) <= 5) else word
+    near = len(word) >= 4 and one_letter_off(word, "kirim")
+    return "kirim" if near or (skeleton(word) == "krm" and len(word) <= 5) else word
+
+
+def thanks_only(typed: str) -> bool:
+    """A thank-you with no instruction to send ("makasih ya", not "makasih, kirim aja"): at a confirmation it
+    sends nothing (a draft's or an officer's ticket answer)."""
+    return bool(THANKS.search(typed)) and not says_send(typed) and not re.search(r"\bkirim\w*\b", typed)
 
 
 def says_send(text: str) -> bool:
@@ -303,7 +313,7 @@ _TELLING_VERBS = (
 _MAKING_VERBS = ("buat", "bikin", "bikinin", "buatin", "buatkan", "tulis", "nulis", "make", "create")
 _MAKE = re.compile(r"^(" + "|".join((*_MAKING_VERBS, *_TELLING_VERBS)) + r")$")
 # Chat spellings without vowels ("bkin", "krim", "kbrin"): their consonants name the verb.
-_VERB_BY_SKELETON = {re.sub(r"[aiueo]", "", verb): verb for verb in (*_MAKING_VERBS, *_TELLING_VERBS)}
+_VERB_BY_SKELETON = {skeleton(verb): verb for verb in (*_MAKING_VERBS, *_TELLING_VERBS)}
 # The words around a bare "pengumuman" that ask for nothing else ("mo pengumuman dong", "sy mau pngumuman").
 _WANTING = frozenset({
     "mau", "mo", "mw", "pengen", "pingin", "ingin", "sy", "saya", "aku", "dong", "donk", "min", "ya", "nih", "tolong",
@@ -346,9 +356,7 @@ def _verb(word: str) -> str | None:
     """The verb of making or telling a word is, also spelt without its vowels ("bkin", "krim"), or None."""
     if _MAKE.match(word):
         return word
-    skeleton = re.sub(r"[aiueo]", "", word)
-    vowel_poor = len(skeleton) >= 2 and len(skeleton) >= len(word) - 1
-    return _VERB_BY_SKELETON.get(skeleton) if vowel_poor else None
+    return _VERB_BY_SKELETON.get(skeleton(word)) if vowel_poor(word) else None
 
 
 def wants_new(text: str) -> bool:
@@ -498,10 +506,9 @@ _PART_WORDS = (
 
 def _near(word: str, known: str) -> bool:
     word = word.removesuffix("nya") if len(word) > 6 else word
-    skeleton, vowels_gone = re.sub(r"[aiueo]", "", word), re.sub(r"[aiueo]", "", known)
-    if len(skeleton) >= 3 and len(skeleton) >= len(word) - 1 and skeleton == vowels_gone:
+    if vowel_poor(word, 3) and skeleton(word) == skeleton(known):
         return True  # "gnti", "wktu", "pnrm" is not enough, "pnrima" is
-    return len(word) >= 5 and word[0] == known[0] and OSA.distance(word, known, score_cutoff=1) <= 1
+    return len(word) >= 5 and word[0] == known[0] and one_letter_off(word, known)
 
 
 def _change_word(word: str) -> bool:
@@ -657,22 +664,13 @@ _AUDIENCE_PHRASES = (
 # The words an audience is named by, for their chat spellings: "smua", "lyk", "pesrta", "pelangan".
 _AUDIENCE_SPELT = ("semua", "semuanya", "seluruh", "pelanggan", "langganan", "layak", "terdaftar", "peserta",
                    "perbarui", "diperbarui", "update")  # fmt: skip
-_AUDIENCE_BY_SKELETON = {re.sub(r"[aiueo]", "", word): word for word in _AUDIENCE_SPELT}
+_AUDIENCE_SPELLING = ChatSpelling(_AUDIENCE_SPELT, least_consonants=3, least_letters=4)
 
 
 def _audience_word(word: str) -> str:
     if word in _AUDIENCE_VOCABULARY or any(cue.match(word) for _name, cue in _AUDIENCE_CUES):
         return word
-    skeleton = re.sub(r"[aiueo]", "", word)
-    if len(skeleton) >= 3 and len(skeleton) >= len(word) - 1 and skeleton in _AUDIENCE_BY_SKELETON:
-        return _AUDIENCE_BY_SKELETON[skeleton]  # "lyk", "pstr"
-    if len(word) >= 4:
-        near = [
-            known for known in _AUDIENCE_SPELT if known[0] == word[0] and OSA.distance(word, known, score_cutoff=1) <= 1
-        ]
-        if len(near) == 1:
-            return near[0]  # "smua", "pesrta", "pelangan"
-    return word
+    return _AUDIENCE_SPELLING.read(word) or word  # "lyk", "pstr"; "smua", "pesrta", "pelangan"
 
 
 def audience_of(text: str) -> str | None:
@@ -1358,7 +1356,7 @@ async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
         switched = other  # "kirim ke yg terdaftar aja" when another audience was drafted: never the old one sent
     if switched is not None:  # "ganti ke yg layak aja": that audience, at the time already chosen
         turn.update_data(audience=switched)
-        return await confirm(turn, datetime.fromisoformat(turn.data["send_at"]))
+        return await confirm(turn, drafted)
     if what is not None:
         return await edit_draft(turn, staff, what)
     scheduled = datetime.fromisoformat(turn.data["send_at"]) > turn.now + timedelta(minutes=1)
@@ -1371,7 +1369,7 @@ async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
     named = parse_when(_without_acks(typed), turn.now) if any(ch.isdigit() for ch in typed) else None
     if named is not None and abs(named - drafted) > timedelta(minutes=1):
         return await confirm(turn, named)
-    if THANKS.search(typed) and not says_send(typed) and not re.search(r"\bkirim\w*\b", typed):
+    if thanks_only(typed):
         # "makasih ya": a thank-you is no instruction to send; what is waiting is said again
         return [Reply(turn._("Sama-sama. Pengumumannya belum dikirim:")), *await confirm(turn, drafted)]
     if (said.bare_answer is True and not doubt) or SURE.match(typed) or says_send(typed):

@@ -15,7 +15,7 @@ from handlers.context import Turn
 from handlers.flow import ButtonHandler, Router
 from handlers.flows import kelurahan as kelurahan_flow
 from handlers.flows import tickets as ticket_flow
-from handlers.flows.staff import THANKS, WIB, says_send, staff_menu
+from handlers.flows.staff import WIB, says_send, staff_menu, thanks_only
 from handlers.flows.tickets import TOPICS
 from handlers.model import MAX_ROW_DESCRIPTION, MAX_ROW_TITLE, Button, Kind, Menu, Reply, Row
 from handlers.understanding import Said
@@ -722,8 +722,7 @@ async def view_step(turn: Turn, said: Said) -> list[Reply] | None:
         return await _typed_action(turn, staff, _VERBS[bare["verb"].lower()], ticket_id, bare["rest"] or "")
     if drafting and len(text.split()) <= 5 and _AS_NOTE.search(said.lowered):
         return await note(turn, staff, ticket_id, str(turn.data.get("draft") or ""))  # "jadiin catatan aja"
-    thanks_only = THANKS.search(said.lowered) is not None and not re.search(r"\bkirim\w*\b", said.lowered)
-    if drafting and thanks_only and len(text.split()) <= 4:  # "makasih ya": no instruction to send
+    if drafting and thanks_only(said.lowered) and len(text.split()) <= 4:  # "makasih ya": no instruction to send
         draft = str(turn.data.get("draft") or "")
         return [Reply(turn._("Sama-sama. Jawaban ini belum dikirim.")), _draft_offer(turn, ticket_id, draft)]
     if drafting and len(text.split()) <= 3 and (said.bare_answer is True or says_send(text)):

@@ -13,6 +13,7 @@ import re
 from datetime import timedelta
 
 from handlers.context import Turn
+from handlers.entities import THANKS
 from handlers.flow import Router
 from handlers.flows import claims
 from handlers.flows import kelurahan as kelurahan_flow
@@ -119,9 +120,6 @@ _ANSWERED_YET = re.compile(
     r"|\b(sudah|udah|udh|dah|sdh|belum|blm|blom)\s+ada\s+(jawaban|balasan)"
 )
 _NOT_YET = re.compile(r"\b(belum|blm|blom)\b")
-_THANKS = re.compile(
-    r"\b(terima ?kasih|makasih|makasi|mksh|mks|trims|thanks|thank you|thx|tq|tengkyu|suwun|nuhun|hatur nuhun)\b"
-)
 _MORE_TO_SAY = re.compile(
     r"\b(tapi|tetapi|tp|namun|but|masih|lagi|mau tanya|tanya|however"
     # news about the matter itself: "ok pak, kk saya sudah berubah", "siap, tapi belum bisa"
@@ -171,7 +169,7 @@ def thanks_only(said: Said) -> bool:
     lowered = said.lowered
     if len(lowered.split()) > 8 or re.search(r"\d", lowered):
         return False  # "terima kasih, KK saya nomornya sudah berubah sejak Januari 2026 …": news for the officer
-    return bool(_THANKS.search(lowered)) and "?" not in lowered and not _MORE_TO_SAY.search(lowered)
+    return bool(THANKS.search(lowered)) and "?" not in lowered and not _MORE_TO_SAY.search(lowered)
 
 
 # Starting -----------------------------------------------------------------------------------------------

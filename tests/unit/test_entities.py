@@ -173,3 +173,22 @@ def test_staff_times_in_ordinary_indonesian(text: str, expected: datetime) -> No
 )
 def test_staff_times_are_not_guessed(text: str) -> None:
     assert parse_when(text, NOW.astimezone(UTC)) is None
+
+
+def test_chat_spelling_reads_one_vocabulary_loosely() -> None:
+    from handlers.entities import ChatSpelling, vowel_poor
+
+    times = ChatSpelling(("pagi", "sore", "senin", "selasa", "kamis"))
+    assert times.read("pgi") == "pagi"  # vowels dropped
+    assert times.read("kemis") == "kamis"  # one letter off
+    assert times.read("situ") is None  # shares consonants, but is a word with its vowels
+    assert ChatSpelling(("semua", "semut")).read("semux") is None  # one letter off two words: neither
+    assert vowel_poor("stju") and not vowel_poor("situ")
+
+
+def test_one_thank_you_pattern_for_staff_and_citizens() -> None:
+    from handlers.entities import THANKS
+    from handlers.flows.staff import thanks_only
+
+    assert all(THANKS.search(t) for t in ("makasih ya", "trims pak", "thank you", "hatur nuhun", "tq min"))
+    assert thanks_only("makasih ya") and not thanks_only("makasih, kirim aja") and not thanks_only("oke kirim")
