@@ -18,16 +18,13 @@ from handlers.understanding import Said, read
 
 MAX_WORDS = 6
 # What makes a short message a question about something: a question word, a question mark, a tag.
-_ASKS = re.compile(
-    r"\?|\b(berapa|brp|brapa|gimana|gmn|gmna|bagaimana|caranya|kapan|kpn|dimana|di mana|dmn|kemana|ke mana|kmn"
-    r"|mana|siapa|apa|apa aja|apa saja|syarat\w*|how|what|when|where|who|which)\b"
-    r"|\b(kan|ga|gak|nggak|kah|dong|juga|jg)\s*$"
+_QUESTION_WORDS = (
+    r"berapa|brp|brapa|gimana|gmn|gmna|bagaimana|caranya|kapan|kpn|dimana|di mana|dmn|kemana|ke mana|kmn"
+    r"|mana|siapa|apa|apa aja|apa saja|how|what|when|where|who|which"
 )
+_ASKS = re.compile(r"\?|\b(" + _QUESTION_WORDS + r"|syarat\w*)\b|\b(kan|ga|gak|nggak|kah|dong|juga|jg)\s*$")
 # A request, not a question: only a trailing "dong"/"ya" (or nothing) asks, with no question word or mark.
-_REQUEST_ONLY = re.compile(
-    r"^(?!.*\?)(?!.*\b(berapa|brp|brapa|gimana|gmn|gmna|bagaimana|caranya|kapan|kpn|dimana|di mana|dmn|kemana"
-    r"|ke mana|kmn|mana|siapa|apa|apa aja|apa saja|how|what|when|where|who|which|kan|ga|gak|nggak|kah)\b)"
-)
+_REQUEST_ONLY = re.compile(r"^(?!.*\?)(?!.*\b(" + _QUESTION_WORDS + r"|kan|ga|gak|nggak|kah)\b)")
 # Not a follow-up: thanks, greetings, acknowledgements ("ok makasih ya?").
 _CLOSING = re.compile(r"\b(makasih|terima kasih|trims|thanks|thank you|thx|ok|oke|sip|siap|mantap)\b")
 

@@ -28,7 +28,6 @@ INVITE_DAYS = 7
 MAX_TEXT = 1000
 # A broadcast's states: scheduled → sending → done, or cancelled; "empty" when it had no recipient at all
 # (0 subscribers in its audience when it was confirmed): nothing was queued and nothing will be sent.
-STATES = ("scheduled", "sending", "done", "cancelled", "empty")
 FINISHED = ("done", "cancelled", "empty")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
 

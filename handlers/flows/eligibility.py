@@ -43,7 +43,8 @@ _DONT_KNOW = re.compile(
 )
 _ABOUT_KK = re.compile(r"\b(kk|kartu keluarga|family card)\b")
 _ABOUT_CARDS = re.compile(r"\b(nik|ktp|e-?ktp|kk|kartu|card|id|number|nomor|nomer|digit\w*|angka)\b")
-_LATER = re.compile(r"\b(nanti\w*|entar\w*|ntar\w*|nnti|ntr|nti|besok\w*|bsk|lusa|later|tomorrow)\b")
+_LATER_WORDS = r"nanti\w*|entar\w*|ntar\w*|nnti|ntr|nti|besok\w*|bsk|lusa|later|tomorrow"  # "ntaran", "besokan"
+_LATER = re.compile(r"\b(" + _LATER_WORDS + r")\b")
 # A refusal in words: with one of these, "nanti" does not soften it ("ga mau, nanti aja" is still a no).
 _REFUSAL_WORD = re.compile(
     r"\b(tidak|tdk|ga|gak|gk|nggak|ngga|enggak|kagak|jangan|jgn|ogah|emoh|tolak|menolak|no|not|don.t|belum|blm)\b"
@@ -456,9 +457,7 @@ _IF_REFUSED = re.compile(
 
 # "setuju tapi nanti", "boleh, besok aja ya": a yes first, then the step put off. The words before the "later"
 # must hold an explicit yes ("ya udah nanti aja" is resignation, not a consent).
-_LATER_WORD = re.compile(
-    r"\b(nanti\w*|entar\w*|ntar\w*|nnti|ntr|nti|tar|besok\w*|bsk|lusa|later|tomorrow)\b"  # "ntaran", "besokan"
-)
+_LATER_WORD = re.compile(r"\b(" + _LATER_WORDS + r"|tar)\b")  # after a yes, a bare "tar" is a later too
 _EXPLICIT_YES = re.compile(
     r"\b(setuju|stuju|sepakat|agree|agreed|boleh|bole|ok|oke|okay|okey|iya|iyaa|iye|yes|mau|silakan|silahkan"
     r"|izinkan|ijinkan)\b"

@@ -100,7 +100,7 @@ async def known(turn: Turn) -> Kelurahan | None:
 # The list the prompt last showed ("keclist:1", "kec:CODE"), so "nomer 3" / "yg ke-2" picks from it.
 LISTED = "listed"
 _ORDINAL = re.compile(
-    r"^(?:(?:nomer|nomor|no|nmr|nomer|pilih|pilihan|yang|yg|number|option)\.?\s*)*(?:ke\s*-?\s*)?(\d{1,2})"
+    r"^(?:(?:nomer|nomor|no|nmr|pilih|pilihan|yang|yg|number|option)\.?\s*)*(?:ke\s*-?\s*)?(\d{1,2})"
     r"(?:\s*(?:aja|saja|ya|deh|dong|kak|min))*\s*[.!]?$"
 )
 
@@ -118,8 +118,6 @@ def _asks_more(said: Said) -> bool:
 
 async def _also_asked(turn: Turn, said: Said) -> list[Reply]:
     """The answer to what `_asks_more` found, after the prompt's own reply."""
-    if not _asks_more(said):
-        return []
     if said.faq is None:
         return await claims.claim_intent(turn, said)
     return [Reply(faq.answer_text(said.faq.entry, turn.domain, turn._, turn.outcome))]
