@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from handlers.model import Button, InMessage, Menu, Reply, Row
+from handlers.regions import regency_of
 from sigap_core.i18n import Translator
 from sigap_core.services import Domain
 from sigap_core.store.models import Conversation
@@ -19,7 +20,9 @@ from sigap_core.store.repositories import UnitOfWork, aware
 # follow-up questions, and whether the user chose the language themselves (then it is never auto-switched).
 # And whether this chat ever asked an officer: only then is its open ticket looked up on free text.
 # And the follow-up answer just given (an entry id and a status group), so the same one is never given twice in a row.
-KEPT = ("outcome", "outcome_other", "topic", "lang_chosen", "asked", "said")
+# And, for a not-resident outcome only, the regency code the registry places the person in ("32.16"): a
+# follow-up names "Kabupaten Bekasi", not "outside the city" (a regency is no address, and goes with the outcome).
+KEPT = ("outcome", "outcome_other", "outcome_place", "topic", "lang_chosen", "asked", "said")
 
 
 @dataclass
@@ -93,9 +96,17 @@ class Turn:
         """The last check was of someone else's NIK (a parent, a spouse): follow-ups say "NIK yang dicek"."""
         return bool(self.data.get("outcome_other"))
 
-    def remember_outcome(self, status: str, other: bool = False) -> None:
+    @property
+    def outcome_place(self) -> str | None:
+        """The regency named for a not-resident outcome ("Kabupaten Bekasi"), when the table knows its code."""
+        code = self.data.get("outcome_place")
+        return regency_of(str(code)) if code else None
+
+    def remember_outcome(self, status: str, other: bool = False, place: str | None = None) -> None:
+        """`place`: for a not-resident outcome, the registry's regency code (its first two levels only)."""
         self._keep("outcome", status)
         self._keep("outcome_other", other or None)
+        self._keep("outcome_place", place[:5] if place and regency_of(place) else None)
         self._keep("topic", None)  # the check is now the thing a follow-up is about
         self._keep("said", None)
 

@@ -678,14 +678,14 @@ def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
         for action in entry.buttons[:2]
         if action in labels
     )
-    text = faq.answer_text(entry, turn.domain, _, turn.outcome, turn.outcome_other)
+    text = faq.answer_text(entry, turn.domain, _, turn.outcome, turn.outcome_other, turn.outcome_place)
     if asked.follow_up:
-        group = faq.STATUS_GROUPS.get(turn.outcome or "", "") if faq.has_status(entry, turn.outcome) else ""
+        group = faq.status_key(entry, turn.outcome) or ""
         key = f"{entry.id}:{group}"
         if turn.follow_up_said == key:
             # The same follow-up answer twice in a row ("maksudnya?" … "msh blm ngerti"): the short version
             # and a person to ask, never the same text again.
-            lead, text = "", faq.in_short(entry, turn.domain, _, turn.outcome, turn.outcome_other)
+            lead, text = "", faq.in_short(entry, turn.domain, _, turn.outcome, turn.outcome_other, turn.outcome_place)
             buttons = (Button("ticket:start", labels["ticket:start"]),)
         turn.remember_follow_up(key)
     return Reply(lead + text, (*buttons, turn.menu_button()))

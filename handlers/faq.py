@@ -304,8 +304,9 @@ def about_other(text: str) -> str:
     return _YOU.sub(reword, text)
 
 
-def values(domain: Domain, _: Translator) -> dict[str, str]:
-    """The policy's figures, as the answers' placeholders."""
+def values(domain: Domain, _: Translator, place: str | None = None) -> dict[str, str]:
+    """The policy's figures, as the answers' placeholders; `place`: the regency a not-resident outcome was
+    placed in, for {where}."""
     policy = domain.policy
     contacts = policy.contacts
     office = ", ".join(p for p in (contacts.bpjs_office_name, contacts.bpjs_office_address) if p)
@@ -323,20 +324,36 @@ def values(domain: Domain, _: Translator) -> dict[str, str]:
         "lockout_minutes": str(policy.verification.lockout_minutes),
         "days": str(policy.verification.verified_link_days),
         "minutes": str(policy.dialog_minutes),
+        "where": _("di {regency}, di luar Kota Bekasi").format(regency=place) if place else _("di luar Kota Bekasi"),
     }
+
+
+def status_key(entry: Entry, outcome: str | None) -> str | None:
+    """Which of the entry's status answers fits this outcome: one for the outcome itself (a desil above the
+    limit and a salaried job are both "needs_update", but "why not?" has a different answer for each),
+    else one for its group; None when the entry has neither."""
+    if not outcome:
+        return None
+    if outcome in entry.by_status:
+        return outcome
+    group = STATUS_GROUPS.get(outcome)
+    return group if group in entry.by_status else None
 
 
 def has_status(entry: Entry, outcome: str | None) -> bool:
     """The entry has its own answer for this outcome (then that answer, not a step's prompt, is wanted)."""
-    return STATUS_GROUPS.get(outcome or "") in entry.by_status
+    return status_key(entry, outcome) is not None
 
 
-def answer_text(entry: Entry, domain: Domain, _: Translator, outcome: str | None, other: bool = False) -> str:
-    """The answer, for the last outcome's group when the entry has one. `other`: that outcome was of
-    someone else's NIK, so the status answer speaks of "orang tersebut", not "Anda"."""
-    group = STATUS_GROUPS.get(outcome or "")
-    status_text = entry.by_status.get(group) if group else None
-    text = (status_text or entry.answer).get(_.lang).format_map(values(domain, _))
+def answer_text(
+    entry: Entry, domain: Domain, _: Translator, outcome: str | None, other: bool = False, place: str | None = None
+) -> str:
+    """The answer, for the last outcome (or its group) when the entry has one. `other`: that outcome was of
+    someone else's NIK, so the status answer speaks of "orang tersebut", not "Anda"; `place`: the regency of a
+    not-resident outcome."""
+    key = status_key(entry, outcome)
+    status_text = entry.by_status.get(key) if key else None
+    text = (status_text or entry.answer).get(_.lang).format_map(values(domain, _, place))
     if other and status_text is not None:
         lead = _("Tentang NIK yang dicek tadi (bukan data Anda sendiri):")
         return lead + "\n" + (text if _.lang == "en" else about_other(text))
@@ -346,12 +363,13 @@ def answer_text(entry: Entry, domain: Domain, _: Translator, outcome: str | None
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
-def in_short(entry: Entry, domain: Domain, _: Translator, outcome: str | None, other: bool = False) -> str:
+def in_short(
+    entry: Entry, domain: Domain, _: Translator, outcome: str | None, other: bool = False, place: str | None = None
+) -> str:
     """The answer once more in short, for a follow-up that would repeat it: the outcome's one-line summary
     (the `in_short` entry) when the answer was the outcome's, else its first sentence; then a person to ask."""
     short = _index()["in_short"]
-    group = STATUS_GROUPS.get(outcome or "")
-    if has_status(entry, outcome) and group in short.by_status:
-        return answer_text(short, domain, _, outcome, other)
+    if has_status(entry, outcome) and has_status(short, outcome):
+        return answer_text(short, domain, _, outcome, other, place)
     first = _SENTENCE.split(answer_text(entry, domain, _, None).strip(), maxsplit=1)[0]
     return first + "\n" + answer_text(short, domain, _, None)

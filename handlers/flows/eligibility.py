@@ -22,10 +22,10 @@ from handlers.model import Button, Reply
 from handlers.render import decision_text, nik_error_text, not_verified_text
 from handlers.understanding import Said
 from sigap_core.crypto import normalise_phone
-from sigap_core.eligibility import Decision, Status, decide
+from sigap_core.eligibility import Decision, Facts, Status, decide
 from sigap_core.nik import NikError, find_nik, longest_digit_run, parse_nik
 from sigap_core.services import gather_facts
-from sigap_core.verification_limits import Refused, VerificationLimits
+from sigap_core.verification_limits import Refusal, Refused, VerificationLimits
 
 WIB = ZoneInfo("Asia/Jakarta")
 AWAITING_CONSENT = "awaiting_consent"
@@ -203,6 +203,12 @@ async def _limits(turn: Turn, nik_hmac: bytes) -> list[Reply] | None:
     if refusal is None:
         return None
     turn.clear_state()
+    return [_refusal_reply(turn, refusal)]
+
+
+def _refusal_reply(turn: Turn, refusal: Refusal) -> Reply:
+    """Why this chat or this NIK must wait, until when, and who can help meanwhile."""
+    _ = turn._
     when = format_time((refusal.until or turn.now).astimezone(WIB), format="HH:mm", locale=_.lang)
     if refusal.reason is Refused.CHAT_LOCKED:
         text = _(
@@ -210,7 +216,7 @@ async def _limits(turn: Turn, nik_hmac: bytes) -> list[Reply] | None:
             "Sementara itu, petugas kelurahan bisa membantu mengecek (bawa KTP-el dan KK), atau tekan “Tanya "
             "petugas”."
         ).format(time=when)
-        return [Reply(text, (Button("ticket:start", _("Tanya petugas")), turn.menu_button()))]
+        return Reply(text, (Button("ticket:start", _("Tanya petugas")), turn.menu_button()))
     elif refusal.reason is Refused.NIK_LOCKED:
         text = _(
             "Demi keamanan, NIK ini sementara tidak bisa dicek lewat chat karena terlalu banyak percobaan "
@@ -222,7 +228,15 @@ async def _limits(turn: Turn, nik_hmac: bytes) -> list[Reply] | None:
             "Batas cek hari ini sudah tercapai ({limit} kali, termasuk untuk anggota keluarga). "
             "Silakan coba lagi besok."
         ).format(limit=refusal.limit)
-    return [Reply(text, (turn.menu_button(),))]
+    return Reply(text, (turn.menu_button(),))
+
+
+def _registry_place(facts: Facts, decision: Decision) -> str | None:
+    """Where the registry places a non-resident (a kelurahan code, cut to its regency when kept), so the
+    follow-ups can name the regency; nothing for any other outcome."""
+    if decision.status is not Status.NOT_RESIDENT or facts.person is None:
+        return None
+    return facts.person.kode_kelurahan
 
 
 def _verification_limits(turn: Turn) -> VerificationLimits:
@@ -289,6 +303,12 @@ async def _verify(turn: Turn, kk4: str | None, phone_hmac: bytes | None, method:
         await _verification_limits(turn).failed(turn.subject, nik_hmac, turn.now)
         await turn.uow.audit.add(actor, "verify_failed", nik_hmac, method)
         turn.remember_outcome("not_verified", other)
+        refusal = await _verification_limits(turn).may_attempt(turn.subject, nik_hmac, turn.now)
+        if refusal is not None and refusal.reason is not Refused.DAILY_CHECKS:
+            # The failure that reaches the limit says so at once: not "try again", then a refusal of the next try.
+            turn.clear_state()
+            lock = _refusal_reply(turn, refusal)
+            return [Reply(not_verified_text(_, other) + "\n\n" + lock.text, lock.buttons)]
         fails = int(turn.data.get("fails") or 0) + 1
         # The digest (never the NIK) stays for the dialog minutes, so only the KK digits need retyping.
         turn.set_state(AWAITING_NIK, purpose=purpose, other=other, retry=nik_hex, fails=fails)
@@ -324,8 +344,9 @@ async def _verify(turn: Turn, kk4: str | None, phone_hmac: bytes | None, method:
         ]
     await _verification_limits(turn).verified(turn.subject, turn.now)
     await turn.uow.audit.add(actor, "verified", nik_hmac, decision.status.value)
+    place = _registry_place(facts, decision)
     if other:  # someone else's record: answered once, never kept in this chat
-        turn.remember_outcome(decision.status.value, other=True)
+        turn.remember_outcome(decision.status.value, other=True, place=place)
         turn.clear_state()
         return verified_replies(turn, decision, purpose, other=True)
     link = await turn.uow.links.get(turn.msg.channel, turn.msg.user_key)
@@ -339,7 +360,7 @@ async def _verify(turn: Turn, kk4: str | None, phone_hmac: bytes | None, method:
         turn.domain.policy.verification.verified_link_days,
     )
     # The dialog changes only after the link queries: one UPDATE at commit, not an extra autoflush.
-    turn.remember_outcome(decision.status.value)
+    turn.remember_outcome(decision.status.value, place=place)
     turn.clear_state()
     replies = verified_replies(turn, decision, purpose)
     if not keep:
