@@ -227,7 +227,12 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
     ),
     ("claim_help", 1, r"\bmeninggal\b|\bwafat\b|\bkecelakaan\b"),
     ("claim_help", 3, r"\bklaim\b.*\b(dimana|kemana|where)\b|\b(dimana|kemana|where)\b.*\bklaim\b"),
-    ("claim_help", 3, r"\baccident\b|\binjur|\bdied\b|\bdeath\b|\bhospital\b|\bif i die\b|\bpass(ed)? away\b"),
+    (
+        "claim_help",
+        3,
+        r"\baccident\b|\binjur|\bdied\b|\bdeath\b|\bhospital\b|\bif i die\b|\bpass(ed)? away\b"
+        r"|\bcrash(ed|es)?\b|\bfell off\b|\bhit by\b",  # "what if I crash on the way to work?"
+    ),
     # a death or an accident told in English weighs as much as in Indonesian (which hits two lines above), so
     # a greeting before it ("hello, my dad died yesterday, what do we get?") does not outweigh the story
     ("claim_help", 2, r"\bdied\b|\bpass(ed)? away\b|\bkilled\b|\baccident\b|\binjured\b"),

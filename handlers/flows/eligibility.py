@@ -176,13 +176,19 @@ async def on_nik(turn: Turn, text: str, kk4: str | None = None, nik_digits: str 
         nik = parse_nik(candidate)
     except NikError as error:
         return [Reply(nik_error_text(_, error), (turn.cancel_button(), turn.menu_button()))]
+    nik_hmac = turn.domain.hasher.nik(nik.value)
+    if kk4 is None:
+        # A chat (or NIK) that must wait is told so now, not after it has looked for its KK digits.
+        limited = await _limits(turn, nik_hmac)
+        if limited:
+            return limited
     purpose = turn.data.get("purpose", "check")
     other = bool(turn.data.get("other"))
     turn.set_state(
         AWAITING_KK4,
         purpose=purpose,
         other=other,
-        nik=turn.domain.hasher.nik(nik.value).hex(),
+        nik=nik_hmac.hex(),
         fails=turn.data.get("fails", 0),  # failed tries in this dialog: the reply changes after the first
     )
     if kk4 is not None:  # the KK digits came in the same message

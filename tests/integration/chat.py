@@ -40,5 +40,8 @@ class Chat:
         await self.send("cek kelayakan")
         if any(choice_id == "consent:yes" for r in self.replies for choice_id, _ in r.choices()):
             await self.press("consent:yes")
-        await self.send(nik)
+        asked = await self.send(nik)
+        if "4 digit" not in asked:  # the KK prompt, in either language
+            # Refused at the NIK (a chat or a NIK that must wait is told before it looks for its KK digits).
+            return asked
         return await self.send(kk4)
