@@ -520,7 +520,15 @@ def _consent_for_later(turn: Turn, said: Said) -> list[Reply]:
     return [Reply(text, (turn.cancel_button(), turn.menu_button()))]
 
 
-@router.step(AWAITING_CONSENT, reminder=_consent_reminder)
+async def _consent_cancel(turn: Turn) -> list[Reply]:
+    """ "ga usah deh", "batal" at the consent notice: cancelled like any step, and remembered as a declined
+    notice, so a later "yaudh boleh deh setuju" still takes the consent up."""
+    turn.clear_state()
+    turn.remember_topic(CONSENT_DECLINED)
+    return [turn.main_menu(turn._("Baik, dibatalkan."))]
+
+
+@router.step(AWAITING_CONSENT, reminder=_consent_reminder, cancel=_consent_cancel)
 async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
     _ = turn._
     if said.is_question and _IF_REFUSED.search(said.lowered) and not said.digits.nik:
@@ -760,6 +768,17 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
                     "Yang diminta 4 digit terakhir nomor KK, yaitu nomor 16 digit di bagian atas Kartu "
                     "Keluarga (bukan NIK). Jika angka itu memang 4 digit terakhir nomor KK, ketik 4 angka itu "
                     "saja, contoh: 0123."
+                ),
+            )
+        ]
+    if digits.nik and not digits.kk4 and turn.domain.hasher.nik(digits.nik).hex() == turn.data.get("nik"):
+        # The same NIK typed again (the two numbers look alike): its last digits are not spent on an attempt.
+        return [
+            ask_kk4(
+                turn,
+                _(
+                    "Itu NIK yang tadi, sudah saya terima. Sekarang yang diminta 4 digit terakhir nomor KK: nomor 16 "
+                    "digit di bagian atas Kartu Keluarga (bukan NIK). Contoh: 0123."
                 ),
             )
         ]
