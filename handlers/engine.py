@@ -420,9 +420,9 @@ class Conversations:
         if found is not None and found.entry.id == "borrowed_phone" and asked_to_check and not pending:
             # "sy pake hp temen, mau cek kelayakan": the request is the check; the phone is how it is made.
             return await eligibility.start_on_borrowed_phone(turn), False
-        if found is not None and found.entry.id == "renewal" and await _own_cover_known(turn, said):
+        if found is not None and _about_own_period(turn, found.entry) and await _own_cover_known(turn, said):
             # "sampe kapan aktifnya" right after an enrolled result: the participant's own dates, then the renewal.
-            renewal = Reply(faq.answer_text(found.entry, turn.domain, turn._, turn.outcome))
+            renewal = Reply(faq.answer_text(faq.entry("renewal"), turn.domain, turn._, turn.outcome))
             return [*await coverage.show(turn), renewal], True
         # "trs gmn cara benerin datanya" after the desil answer: the "what next" is named (the update guide),
         # so the flow asked for is served rather than the last answer again.
@@ -537,14 +537,26 @@ _OWN_COVER = re.compile(
 )
 
 
+def _about_own_period(turn: Turn, entry: faq.Entry) -> bool:
+    """ "sampe kapan?", "brp lama?": the renewal or the how-long question, unless the last answer makes it
+    another one ("berapa lama?" after the claim steps is the claim time)."""
+    return entry.id == "renewal" or (entry.id == "how_long" and faq.resolve(entry, turn.topic) is entry)
+
+
+# A bare follow-up ("sampe kapan?", "brp lama ya?"): after a participant's own result it asks about that cover.
+BARE_FOLLOW_UP_WORDS = 4
+
+
 async def _own_cover_known(turn: Turn, said: Said) -> bool:
-    """The message asks about the user's own cover ("aktifnya sampe kapan"), and this chat's verified record
-    (kept, or just checked) is a participant's: its dates can be shown."""
+    """The message asks about the user's own cover ("aktifnya sampe kapan", or a bare "sampe kapan?" after
+    the result), and this chat's verified record (kept, or just checked) is a participant's: its dates can be
+    shown (looked up again from the registry, never kept in the chat)."""
     if said.family or turn.outcome != "enrolled" or turn.outcome_other:
         return False
-    if not (said.intent == "coverage_status" and said.nlu.scores.get(said.intent, 0) >= 5) and not _OWN_COVER.search(
+    named = (said.intent == "coverage_status" and said.nlu.scores.get(said.intent, 0) >= 5) or _OWN_COVER.search(
         said.lowered
-    ):
+    )
+    if not named and len(said.lowered.split()) > BARE_FOLLOW_UP_WORDS:
         return False
     return await turn.uow.links.get(turn.msg.channel, turn.msg.user_key) is not None
 
@@ -654,6 +666,9 @@ def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
         # explanation in the entry's `after`), else that answer again, rather than a general one.
         explained = entry.after.get(turn.topic)
         entry = faq.find(explained or faq.family(turn.topic)) or entry
+        if not explained and entry.id != asked.id:
+            # the topic of a knowledge-base answer: in plainer words, never the same text again
+            return _plain_reply(turn, entry)
         lead = _("Maksudnya begini:") + "\n"
     elif entry.follow_up:
         # "berapa lama?" after the claim documents: the claim time
@@ -689,6 +704,20 @@ def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
             buttons = (Button("ticket:start", labels["ticket:start"]),)
         turn.remember_follow_up(key)
     return Reply(lead + text, (*buttons, turn.menu_button()))
+
+
+def _plain_reply(turn: Turn, entry: faq.Entry) -> Reply:
+    """ "maksudnya?" after a knowledge-base answer: that topic in everyday words; without a plain version,
+    its first sentence and a person to ask. Asked again, the short version and a person to ask."""
+    _ = turn._
+    key = f"plain:{entry.id}"
+    plain = faq.plainly(entry, turn.domain, _, turn.outcome, turn.outcome_other)
+    ask = (Button("ticket:start", _("Tanya petugas")), turn.menu_button())
+    if turn.follow_up_said == key or plain is None:
+        turn.remember_follow_up(key)
+        return Reply(faq.in_short(entry, turn.domain, _, turn.outcome, turn.outcome_other), ask)
+    turn.remember_follow_up(key)
+    return Reply(_("Gampangnya:") + "\n" + plain, ask)
 
 
 def as_choice(msg: InMessage, choices: list[list[str]] | None) -> InMessage:

@@ -703,7 +703,7 @@ def _come_back_later(turn: Turn) -> Reply:
 
 # Answers about the KK itself, given at the KK prompt with the prompt (not as a general answer with more
 # answers appended: "kk nya udh ganti baru, nomornya lain" asks only about the KK).
-_KK_HELP = frozenset({"kk_reissued", "kk_what"})
+_KK_HELP = frozenset({"kk_reissued", "kk_what", "kk_two"})
 
 
 def _kk4_reminder(turn: Turn) -> Reply:
@@ -745,6 +745,9 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
     if _HOLD_ON.search(said.lowered) and not said.is_question and len(said.text.split()) <= MAX_HOLD_ON_WORDS:
         # "kk nya lg difotokopi, bentar ya": about to answer; the NIK waits (no advice on a lost KK)
         return [_come_back_later(turn)]
+    if said.faq is not None and said.faq.entry.id == "kk_two":
+        # "kk nya yang mana? ada 2": which card is meant, not a card missing
+        return [_faq_reply(turn, "kk_two"), _kk4_reminder(turn)]
     kk_unknown = _ABOUT_KK.search(said.lowered) and _DONT_KNOW.search(said.lowered) and not said.is_question
     if kk_unknown or (said.faq is not None and said.faq.entry.id == "kk_missing"):
         # "kk nya ketinggalan di rumah", "dipegang istri": where to find the number, and that it can wait
