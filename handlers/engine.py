@@ -710,11 +710,20 @@ def _plain_reply(turn: Turn, entry: faq.Entry) -> Reply:
     """ "maksudnya?" after a knowledge-base answer: that topic in everyday words; without a plain version,
     its first sentence and a person to ask. Asked again, the short version and a person to ask."""
     _ = turn._
-    key = f"plain:{entry.id}"
-    plain = faq.plainly(entry, turn.domain, _, turn.outcome, turn.outcome_other)
+    key, short_key = f"plain:{entry.id}", f"short:{entry.id}"
     ask = (Button("ticket:start", _("Tanya petugas")), turn.menu_button())
+    if turn.follow_up_said == short_key:
+        # still lost after the plain and the short version: a person, not a third wording of the same
+        return Reply(
+            _(
+                "Maaf, penjelasan saya belum membantu. Tekan “Tanya petugas”: petugas kelurahan akan "
+                "menjawab pertanyaan Anda di chat ini."
+            ),
+            ask,
+        )
+    plain = faq.plainly(entry, turn.domain, _, turn.outcome, turn.outcome_other)
     if turn.follow_up_said == key or plain is None:
-        turn.remember_follow_up(key)
+        turn.remember_follow_up(short_key)
         return Reply(faq.in_short(entry, turn.domain, _, turn.outcome, turn.outcome_other), ask)
     turn.remember_follow_up(key)
     return Reply(_("Gampangnya:") + "\n" + plain, ask)

@@ -165,7 +165,7 @@ _NO = re.compile(
     r"|butuh|minat|tertarik|kepikiran|kak|min|pak|bu|ya|yah"
     # "blm setuju dulu", "belom boleh": a consent word after "not yet" is no consent
     r"|setuju|stuju|sepakat|agree|boleh|bole|oke|ok|ikhlas|rela|izin|ijin|mengizinkan|mengijinkan)\b)"
-    r"|\b(lain kali|kapan[- ]?kapan|kapan2|not now|maybe later|no thanks|skip)\b"
+    r"|\b(lain kali|kapan[- ]?kapan|kapan2|not now|maybe later|no thanks|skip|another time|other time|next time)\b"
 )
 _YES = re.compile(
     r"\b(y|ya|yaa+|iya+|iy|iye+|iyo|iyak|yes+|yep|yup|yups|yoi|ok|oke+|okay|okey|okee|okeh|sip|siap|boleh|bole|lanjut|lanjutkan"
@@ -863,7 +863,8 @@ def escape_of(text: str) -> str | None:
 
 
 _POSTPONED = re.compile(
-    r"^(nanti|nnti|ntar|entar|ntr|nti|besok|bsk|besok2|lusa|lain kali|kapan[- ]?kapan|kapan2|later|maybe later|not now)"
+    r"^(nanti|nnti|ntar|entar|ntr|nti|besok|bsk|besok2|lusa|lain kali|kapan[- ]?kapan|kapan2|later|maybe later|not now"
+    r"|(maybe |some )?another time|(some )?other time|next time)"
     r"( (aja|aj|saja|dulu|dl|deh|dh|ya|yah|yaa|lah|ah|sih|kak|min|pak|bu|mas|mbak|lagi|lg|sy|saya|aku|kabarin"
     r"|kabari|kembali|balik|nanyanya|tanyanya|nanya|tanya|ceknya|cek|daftarnya|lanjutnya|lanjut|pilihnya|isinya"
     r"|langganannya|hapusnya|please|then|maybe|i|will|come|back|ok|oke|insya ?allah|insyaallah|sore|malam"

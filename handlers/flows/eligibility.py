@@ -43,7 +43,9 @@ _DONT_KNOW = re.compile(
 )
 _ABOUT_KK = re.compile(r"\b(kk|kartu keluarga|family card)\b")
 _ABOUT_CARDS = re.compile(r"\b(nik|ktp|e-?ktp|kk|kartu|card|id|number|nomor|nomer|digit\w*|angka)\b")
-_LATER_WORDS = r"nanti\w*|entar\w*|ntar\w*|nnti|ntr|nti|besok\w*|bsk|lusa|later|tomorrow"  # "ntaran", "besokan"
+_LATER_WORDS = (  # "ntaran", "besokan"
+    r"nanti\w*|entar\w*|ntar\w*|nnti|ntr|nti|besok\w*|bsk|lusa|later|tomorrow|another time|other time|next time"
+)
 _LATER = re.compile(r"\b(" + _LATER_WORDS + r")\b")
 # A refusal in words: with one of these, "nanti" does not soften it ("ga mau, nanti aja" is still a no).
 _REFUSAL_WORD = re.compile(
