@@ -420,7 +420,7 @@ class Conversations:
         if found is not None and found.entry.id == "borrowed_phone" and asked_to_check and not pending:
             # "sy pake hp temen, mau cek kelayakan": the request is the check; the phone is how it is made.
             return await eligibility.start_on_borrowed_phone(turn), False
-        if found is not None and _about_own_period(turn, found.entry) and await _own_cover_known(turn, said):
+        if found is not None and _about_own_period(turn, found.entry, said) and await _own_cover_known(turn, said):
             # "sampe kapan aktifnya" right after an enrolled result: the participant's own dates, then the renewal.
             renewal = Reply(faq.answer_text(faq.entry("renewal"), turn.domain, turn._, turn.outcome))
             return [*await coverage.show(turn), renewal], True
@@ -537,10 +537,22 @@ _OWN_COVER = re.compile(
 )
 
 
-def _about_own_period(turn: Turn, entry: faq.Entry) -> bool:
-    """ "sampe kapan?", "brp lama?": the renewal or the how-long question, unless the last answer makes it
-    another one ("berapa lama?" after the claim steps is the claim time)."""
-    return entry.id == "renewal" or (entry.id == "how_long" and faq.resolve(entry, turn.topic) is entry)
+# Until when something runs: "kartu sy berlaku sampe kapan", "kapan abis?", "valid until when?".
+_UNTIL_WHEN = re.compile(
+    r"\b(sampai|sampe|ampe|smp|sampek|hingga) kapan\b|\bkapan (habis|abis|berakhir|selesai|expired?|kadaluarsa)\b"
+    r"|\b(berlaku|kadaluarsa|kedaluwarsa|expire\w*|valid until|valid till|until when)\b"
+)
+
+
+def _about_own_period(turn: Turn, entry: faq.Entry, said: Said) -> bool:
+    """ "sampe kapan?", "brp lama?", "kartunya berlaku sampe kapan": the renewal, the how-long question or
+    until when something runs, unless the last answer makes it another one ("berapa lama?" after the claim
+    steps is the claim time)."""
+    if entry.id == "how_long":
+        return faq.resolve(entry, turn.topic) is entry
+    # (not "klaimnya kadaluarsa kapan?": a claim's deadline is its own answer)
+    until_when = bool(_UNTIL_WHEN.search(said.lowered)) and not claims.names_claim(said.lowered)
+    return entry.id == "renewal" or until_when
 
 
 # A bare follow-up ("sampe kapan?", "brp lama ya?"): after a participant's own result it asks about that cover.
