@@ -690,16 +690,7 @@ def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
             # "what about the deadline to claim?" after the JKM answer: the JKM deadline (the entry's `after`)
             entry = faq.resolve(entry, turn.topic)
         turn.remember_topic(entry.id)
-    labels = {
-        "check": _("Cek kelayakan"),
-        "update": _("Cara perbarui data"),
-        "coverage": _("Status kepesertaan"),
-        "subscribe": _("Langganan info"),
-        "help": _("Bantuan"),
-        "accident": _("Jika kecelakaan"),
-        "jkm": _("Klaim JKM"),
-        "ticket:start": _("Tanya petugas"),
-    }
+    labels = _faq_button_labels(turn)
     buttons = tuple(
         Button("check:other" if action == "check" and other else action, labels[action])
         for action in entry.buttons[:2]
@@ -718,12 +709,30 @@ def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
     return Reply(lead + text, (*buttons, turn.menu_button()))
 
 
+def _faq_button_labels(turn: Turn) -> dict[str, str]:
+    """The labels of the global button actions a knowledge-base answer may offer."""
+    _ = turn._
+    return {
+        "check": _("Cek kelayakan"),
+        "update": _("Cara perbarui data"),
+        "coverage": _("Status kepesertaan"),
+        "subscribe": _("Langganan info"),
+        "help": _("Bantuan"),
+        "accident": _("Jika kecelakaan"),
+        "jkm": _("Klaim JKM"),
+        "ticket:start": _("Tanya petugas"),
+    }
+
+
 def _plain_reply(turn: Turn, entry: faq.Entry) -> Reply:
     """ "maksudnya?" after a knowledge-base answer: that topic in everyday words; without a plain version,
     its first sentence and a person to ask. Asked again, the short version and a person to ask."""
     _ = turn._
     key, short_key = f"plain:{entry.id}", f"short:{entry.id}"
-    ask = (Button("ticket:start", _("Tanya petugas")), turn.menu_button())
+    labels = _faq_button_labels(turn)
+    # the answer's own first button ("Cek kelayakan" where the plain words say to press it), then a person
+    own = tuple(Button(a, labels[a]) for a in entry.buttons[:1] if a in labels and a != "ticket:start")
+    ask = (*own, Button("ticket:start", labels["ticket:start"]), turn.menu_button())
     if turn.follow_up_said == short_key:
         # still lost after the plain and the short version: a person, not a third wording of the same
         return Reply(
