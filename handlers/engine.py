@@ -420,9 +420,9 @@ class Conversations:
         if found is not None and found.entry.id == "borrowed_phone" and asked_to_check and not pending:
             # "sy pake hp temen, mau cek kelayakan": the request is the check; the phone is how it is made.
             return await eligibility.start_on_borrowed_phone(turn), False
-        if found is not None and found.entry.id == "renewal" and await _own_cover_known(turn, said):
+        if found is not None and _about_own_period(turn, found.entry, said) and await _own_cover_known(turn, said):
             # "sampe kapan aktifnya" right after an enrolled result: the participant's own dates, then the renewal.
-            renewal = Reply(faq.answer_text(found.entry, turn.domain, turn._, turn.outcome))
+            renewal = Reply(faq.answer_text(faq.entry("renewal"), turn.domain, turn._, turn.outcome))
             return [*await coverage.show(turn), renewal], True
         # "trs gmn cara benerin datanya" after the desil answer: the "what next" is named (the update guide),
         # so the flow asked for is served rather than the last answer again.
@@ -537,14 +537,38 @@ _OWN_COVER = re.compile(
 )
 
 
+# Until when something runs: "kartu sy berlaku sampe kapan", "kapan abis?", "valid until when?".
+_UNTIL_WHEN = re.compile(
+    r"\b(sampai|sampe|ampe|smp|sampek|hingga) kapan\b|\bkapan (habis|abis|berakhir|selesai|expired?|kadaluarsa)\b"
+    r"|\b(berlaku|kadaluarsa|kedaluwarsa|expire\w*|valid until|valid till|until when)\b"
+)
+
+
+def _about_own_period(turn: Turn, entry: faq.Entry, said: Said) -> bool:
+    """ "sampe kapan?", "brp lama?", "kartunya berlaku sampe kapan": the renewal, the how-long question or
+    until when something runs, unless the last answer makes it another one ("berapa lama?" after the claim
+    steps is the claim time)."""
+    if entry.id == "how_long":
+        return faq.resolve(entry, turn.topic) is entry
+    # (not "klaimnya kadaluarsa kapan?": a claim's deadline is its own answer)
+    until_when = bool(_UNTIL_WHEN.search(said.lowered)) and not claims.names_claim(said.lowered)
+    return entry.id == "renewal" or until_when
+
+
+# A bare follow-up ("sampe kapan?", "brp lama ya?"): after a participant's own result it asks about that cover.
+BARE_FOLLOW_UP_WORDS = 4
+
+
 async def _own_cover_known(turn: Turn, said: Said) -> bool:
-    """The message asks about the user's own cover ("aktifnya sampe kapan"), and this chat's verified record
-    (kept, or just checked) is a participant's: its dates can be shown."""
+    """The message asks about the user's own cover ("aktifnya sampe kapan", or a bare "sampe kapan?" after
+    the result), and this chat's verified record (kept, or just checked) is a participant's: its dates can be
+    shown (looked up again from the registry, never kept in the chat)."""
     if said.family or turn.outcome != "enrolled" or turn.outcome_other:
         return False
-    if not (said.intent == "coverage_status" and said.nlu.scores.get(said.intent, 0) >= 5) and not _OWN_COVER.search(
+    named = (said.intent == "coverage_status" and said.nlu.scores.get(said.intent, 0) >= 5) or _OWN_COVER.search(
         said.lowered
-    ):
+    )
+    if not named and len(said.lowered.split()) > BARE_FOLLOW_UP_WORDS:
         return False
     return await turn.uow.links.get(turn.msg.channel, turn.msg.user_key) is not None
 
@@ -654,6 +678,9 @@ def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
         # explanation in the entry's `after`), else that answer again, rather than a general one.
         explained = entry.after.get(turn.topic)
         entry = faq.find(explained or faq.family(turn.topic)) or entry
+        if not explained and entry.id != asked.id:
+            # the topic of a knowledge-base answer: in plainer words, never the same text again
+            return _plain_reply(turn, entry)
         lead = _("Maksudnya begini:") + "\n"
     elif entry.follow_up:
         # "berapa lama?" after the claim documents: the claim time
@@ -663,16 +690,7 @@ def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
             # "what about the deadline to claim?" after the JKM answer: the JKM deadline (the entry's `after`)
             entry = faq.resolve(entry, turn.topic)
         turn.remember_topic(entry.id)
-    labels = {
-        "check": _("Cek kelayakan"),
-        "update": _("Cara perbarui data"),
-        "coverage": _("Status kepesertaan"),
-        "subscribe": _("Langganan info"),
-        "help": _("Bantuan"),
-        "accident": _("Jika kecelakaan"),
-        "jkm": _("Klaim JKM"),
-        "ticket:start": _("Tanya petugas"),
-    }
+    labels = _faq_button_labels(turn)
     buttons = tuple(
         Button("check:other" if action == "check" and other else action, labels[action])
         for action in entry.buttons[:2]
@@ -689,6 +707,47 @@ def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
             buttons = (Button("ticket:start", labels["ticket:start"]),)
         turn.remember_follow_up(key)
     return Reply(lead + text, (*buttons, turn.menu_button()))
+
+
+def _faq_button_labels(turn: Turn) -> dict[str, str]:
+    """The labels of the global button actions a knowledge-base answer may offer."""
+    _ = turn._
+    return {
+        "check": _("Cek kelayakan"),
+        "update": _("Cara perbarui data"),
+        "coverage": _("Status kepesertaan"),
+        "subscribe": _("Langganan info"),
+        "help": _("Bantuan"),
+        "accident": _("Jika kecelakaan"),
+        "jkm": _("Klaim JKM"),
+        "ticket:start": _("Tanya petugas"),
+    }
+
+
+def _plain_reply(turn: Turn, entry: faq.Entry) -> Reply:
+    """ "maksudnya?" after a knowledge-base answer: that topic in everyday words; without a plain version,
+    its first sentence and a person to ask. Asked again, the short version and a person to ask."""
+    _ = turn._
+    key, short_key = f"plain:{entry.id}", f"short:{entry.id}"
+    labels = _faq_button_labels(turn)
+    # the answer's own first button ("Cek kelayakan" where the plain words say to press it), then a person
+    own = tuple(Button(a, labels[a]) for a in entry.buttons[:1] if a in labels and a != "ticket:start")
+    ask = (*own, Button("ticket:start", labels["ticket:start"]), turn.menu_button())
+    if turn.follow_up_said == short_key:
+        # still lost after the plain and the short version: a person, not a third wording of the same
+        return Reply(
+            _(
+                "Maaf, penjelasan saya belum membantu. Tekan “Tanya petugas”: petugas kelurahan akan "
+                "menjawab pertanyaan Anda di chat ini."
+            ),
+            ask,
+        )
+    plain = faq.plainly(entry, turn.domain, _, turn.outcome, turn.outcome_other)
+    if turn.follow_up_said == key or plain is None:
+        turn.remember_follow_up(short_key)
+        return Reply(faq.in_short(entry, turn.domain, _, turn.outcome, turn.outcome_other), ask)
+    turn.remember_follow_up(key)
+    return Reply(_("Gampangnya:") + "\n" + plain, ask)
 
 
 def as_choice(msg: InMessage, choices: list[list[str]] | None) -> InMessage:

@@ -165,7 +165,7 @@ _NO = re.compile(
     r"|butuh|minat|tertarik|kepikiran|kak|min|pak|bu|ya|yah"
     # "blm setuju dulu", "belom boleh": a consent word after "not yet" is no consent
     r"|setuju|stuju|sepakat|agree|boleh|bole|oke|ok|ikhlas|rela|izin|ijin|mengizinkan|mengijinkan)\b)"
-    r"|\b(lain kali|kapan[- ]?kapan|kapan2|not now|maybe later|no thanks|skip)\b"
+    r"|\b(lain kali|kapan[- ]?kapan|kapan2|not now|maybe later|no thanks|skip|another time|other time|next time)\b"
 )
 _YES = re.compile(
     r"\b(y|ya|yaa+|iya+|iy|iye+|iyo|iyak|yes+|yep|yup|yups|yoi|ok|oke+|okay|okey|okee|okeh|sip|siap|boleh|bole|lanjut|lanjutkan"
@@ -863,7 +863,8 @@ def escape_of(text: str) -> str | None:
 
 
 _POSTPONED = re.compile(
-    r"^(nanti|nnti|ntar|entar|ntr|nti|besok|bsk|besok2|lusa|lain kali|kapan[- ]?kapan|kapan2|later|maybe later|not now)"
+    r"^(nanti|nnti|ntar|entar|ntr|nti|besok|bsk|besok2|lusa|lain kali|kapan[- ]?kapan|kapan2|later|maybe later|not now"
+    r"|(maybe |some )?another time|(some )?other time|next time)"
     r"( (aja|aj|saja|dulu|dl|deh|dh|ya|yah|yaa|lah|ah|sih|kak|min|pak|bu|mas|mbak|lagi|lg|sy|saya|aku|kabarin"
     r"|kabari|kembali|balik|nanyanya|tanyanya|nanya|tanya|ceknya|cek|daftarnya|lanjutnya|lanjut|pilihnya|isinya"
     r"|langganannya|hapusnya|please|then|maybe|i|will|come|back|ok|oke|insya ?allah|insyaallah|sore|malam"
@@ -1116,6 +1117,14 @@ def _this_or_next_year(day: datetime, now: datetime, year: str | None) -> dateti
     return day
 
 
+# A four-digit number this close to the current year is a year, not a military time ("jam 2026" is a slip).
+YEARS_AROUND = (1, 2)
+
+
+def _looks_like_year(number: int, now: datetime) -> bool:
+    return now.year - YEARS_AROUND[0] <= number <= now.year + YEARS_AROUND[1]
+
+
 def parse_when(text: str, now: datetime) -> datetime | None:
     """A send time typed by staff, in WIB: `08:00`, `25-11 08:00`, `2026-11-25 08:00`, `besok jam 8 pagi`,
     `Senin 09.00`, `lusa jam 2 siang`, `25 November jam 10`, `hari ini 15.30`, `jam 7 malam`.
@@ -1136,7 +1145,7 @@ def parse_when(text: str, now: datetime) -> datetime | None:
         return when.replace(second=0, microsecond=0) if 0 < amount <= (72 if hours else 600) else None
     day = None
     explicit_date = False
-    rest = lowered
+    rest = re.sub(r"\b(tahun|thn|taun|th)\.?\s+(\d{4})\b", r"\2", lowered)  # "23 November tahun 2026"
     iso = re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t]|$)", rest)
     numeric = re.search(r"\b(\d{1,2})[-/](\d{1,2})(?:[-/](\d{4}))?\b", rest)
     named = re.search(r"\b(\d{1,2})\s+([a-z.']+)(?:\s+(\d{4}))?\b", rest)
@@ -1166,7 +1175,12 @@ def parse_when(text: str, now: datetime) -> datetime | None:
             explicit_date = True
     except ValueError:
         return None
-    rest = re.sub(r"(?<![\d.:/-])([01]\d|2[0-3])([0-5]\d)(?![\d.:/-])", r"\1:\2", rest)  # "0800", "1930": military
+    # "0800", "1930": military time; but never a year ("jam 2026", "tahun 2026" is not 20:26)
+    rest = re.sub(
+        r"(?<![\d.:/-])([01]\d|2[0-3])([0-5]\d)(?![\d.:/-])",
+        lambda m: m[0] if _looks_like_year(int(m[0]), local_now) else f"{m[1]}:{m[2]}",
+        rest,
+    )
     # "malam Minggu" is Saturday evening, "malam Senin" Sunday's: the evening before the day named
     evening_before = re.search(r"\bmalam (" + "|".join(_INDONESIAN_DAYS) + r")\b", rest)
     if evening_before:

@@ -76,6 +76,7 @@ class Entry:
     anchor: str = ""  # what a bare follow-up after this answer is about ("setahun?" after the cost: "iuran")
     otherwise: str = ""  # the entry that answers when neither the last topic nor the last outcome gives a case
     keywords: frozenset[str] = frozenset()  # words that name this topic alone, for a question no pattern reads
+    plain: Text | None = None  # the answer in everyday words, for "maksudnya?" / "ga ngerti" right after it
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ def knowledge_base() -> tuple[Entry, ...]:
                 anchor=str(item.get("anchor") or (item.get("examples") or [""])[0]),
                 otherwise=str(item.get("otherwise", "")),
                 keywords=frozenset(item.get("keywords", ())),
+                plain=Text(item["plain_id"].strip(), item["plain_en"].strip()) if "plain_id" in item else None,
             )
         )
     return tuple(entries)
@@ -373,3 +375,16 @@ def in_short(
         return answer_text(short, domain, _, outcome, other, place)
     first = _SENTENCE.split(answer_text(entry, domain, _, None).strip(), maxsplit=1)[0]
     return first + "\n" + answer_text(short, domain, _, None)
+
+
+def plainly(entry: Entry, domain: Domain, _: Translator, outcome: str | None, other: bool = False) -> str | None:
+    """ "maksudnya?" / "ga ngerti" right after this answer: the same topic in everyday words (the entry's
+    `plain_*` text), never the same text again. A status answer gets the outcome's one-line summary; an entry
+    without a plain version None (the caller gives its first sentence and a person to ask)."""
+    short = _index()["in_short"]
+    group = STATUS_GROUPS.get(outcome or "")
+    if has_status(entry, outcome) and group in short.by_status:
+        return answer_text(short, domain, _, outcome, other)
+    if entry.plain is None:
+        return None
+    return entry.plain.get(_.lang).format_map(values(domain, _))

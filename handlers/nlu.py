@@ -83,6 +83,8 @@ SLANG = {
     "nyalain": "nyalakan", "nyalakan": "nyalakan", "hidupkan": "nyalakan", "aktifin": "aktifkan",
     "matiin": "matikan", "mateni": "matikan", "nonaktifin": "nonaktifkan", "gamau": "tidak mau", "gmau": "tidak mau",
     "sub": "subscribe", "unsubscribed": "unsubscribe", "stopp": "stop", "setop": "stop",
+    "mksdnya": "maksudnya", "mksd": "maksud", "maksudny": "maksudnya", "msknya": "maksudnya",
+    "brenti": "berhenti", "brhenti": "berhenti", "brhnti": "berhenti", "berenti": "berhenti",
     "telp": "telepon", "tlp": "telepon", "tlpn": "telepon", "nelpon": "telepon", "staf": "staff",
     "complaint": "komplain", "complain": "komplain", "nanya": "tanya", "nanyain": "tanya", "ditanya": "ditanya",
     "ngerti": "mengerti", "ngarti": "mengerti", "paham": "mengerti", "beneran": "asli", "sungguhan": "asli",

@@ -43,7 +43,9 @@ _DONT_KNOW = re.compile(
 )
 _ABOUT_KK = re.compile(r"\b(kk|kartu keluarga|family card)\b")
 _ABOUT_CARDS = re.compile(r"\b(nik|ktp|e-?ktp|kk|kartu|card|id|number|nomor|nomer|digit\w*|angka)\b")
-_LATER_WORDS = r"nanti\w*|entar\w*|ntar\w*|nnti|ntr|nti|besok\w*|bsk|lusa|later|tomorrow"  # "ntaran", "besokan"
+_LATER_WORDS = (  # "ntaran", "besokan"
+    r"nanti\w*|entar\w*|ntar\w*|nnti|ntr|nti|besok\w*|bsk|lusa|later|tomorrow|another time|other time|next time"
+)
 _LATER = re.compile(r"\b(" + _LATER_WORDS + r")\b")
 # A refusal in words: with one of these, "nanti" does not soften it ("ga mau, nanti aja" is still a no).
 _REFUSAL_WORD = re.compile(
@@ -738,7 +740,7 @@ def _come_back_later(turn: Turn) -> Reply:
 
 # Answers about the KK itself, given at the KK prompt with the prompt (not as a general answer with more
 # answers appended: "kk nya udh ganti baru, nomornya lain" asks only about the KK).
-_KK_HELP = frozenset({"kk_reissued", "kk_what"})
+_KK_HELP = frozenset({"kk_reissued", "kk_what", "kk_two"})
 
 
 def _kk4_reminder(turn: Turn) -> Reply:
@@ -791,6 +793,9 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
     if _HOLD_ON.search(said.lowered) and not said.is_question and len(said.text.split()) <= MAX_HOLD_ON_WORDS:
         # "kk nya lg difotokopi, bentar ya": about to answer; the NIK waits (no advice on a lost KK)
         return [_come_back_later(turn)]
+    if said.faq is not None and said.faq.entry.id == "kk_two":
+        # "kk nya yang mana? ada 2": which card is meant, not a card missing
+        return [_faq_reply(turn, "kk_two"), _kk4_reminder(turn)]
     kk_unknown = _ABOUT_KK.search(said.lowered) and _DONT_KNOW.search(said.lowered) and not said.is_question
     if kk_unknown or (said.faq is not None and said.faq.entry.id == "kk_missing"):
         # "kk nya ketinggalan di rumah", "dipegang istri": where to find the number, and that it can wait

@@ -206,9 +206,13 @@ SEND = re.compile(
 )
 
 
+# Words of their own one letter away from "kirim": "kiri" is left, never a send.
+NOT_SENDING = frozenset({"kiri", "kira", "kirik"})
+
+
 def _sending_word(word: str) -> str:
     """ "kirimm", "kirm", "krim", "kiri m": "kirim" typed in a hurry (any other word as it is)."""
-    if word.startswith("kirim") or len(word) < 3 or word[0] != "k":
+    if word.startswith("kirim") or len(word) < 3 or word[0] != "k" or word in NOT_SENDING:
         return word
     near = len(word) >= 4 and one_letter_off(word, "kirim")
     return "kirim" if near or (skeleton(word) == "krm" and len(word) <= 5) else word

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+from handlers import faq
 from handlers.context import Turn
 from handlers.flow import Router
+from handlers.flows import fallback
 from handlers.flows import kelurahan as kelurahan_flow
 from handlers.model import Button, Reply
 from handlers.understanding import Said
@@ -71,8 +73,46 @@ async def subscribe_intent(turn: Turn, said: Said) -> list[Reply]:
 _HOW = re.compile(r"\b(gimana|gmn|bagaimana|caranya|cara|bisa|bisakah|boleh|how|can i|could i)\b")
 
 
+# A stop that names the messages ("berhenti dapet pengumuman", "stop info") is clearly about them.
+_NAMES_MESSAGES = re.compile(
+    r"\b(pengumuman\w*|info\w*|pesan\w*|notif\w*|langganan\w*|berlangganan|broadcast\w*|kabar\w*|chat|bot"
+    r"|messages?|announcements?|news|notifications?|subscri\w*)\b"
+)
+# Outcomes of someone who is (or is about to be) a participant: "berhenti" may mean leaving the programme.
+_PARTICIPANT_OUTCOMES = frozenset({"enrolled", "selected"})
+
+
+def _leaving_or_stopping(turn: Turn, said: Said) -> list[Reply]:
+    """ "klo mau berhenti gmn?" after a participant's result: leaving the programme or stopping the
+    announcements. Both answered briefly, nothing stopped until the user says which."""
+    _ = turn._
+    text = _(
+        "Berhenti yang mana?\n"
+        "• Berhenti jadi peserta SIGAP: caranya belum diumumkan, dan saya tidak mau menebak. Tekan “Tanya "
+        "petugas” supaya petugas kelurahan menjawab di chat ini.\n"
+        "• Berhenti menerima pengumuman di chat ini: tekan “Berhenti langganan” (atau kirim BERHENTI). "
+        "Kepesertaan Anda tidak berubah."
+    )
+    buttons = (Button("stop", _("Berhenti langganan")), Button("ticket:start", _("Tanya petugas")))
+    return [Reply(text, (*buttons, turn.menu_button()))]
+
+
+def _leaving_programme(turn: Turn) -> list[Reply]:
+    """ "sy mau brenti aja dr program ini": leaving the programme (no procedure in the brief), with the way
+    to stop the messages named; the subscription is left as it is."""
+    _ = turn._
+    text = faq.answer_text(faq.entry("leave_programme"), turn.domain, _, turn.outcome)
+    buttons = (Button("ticket:start", _("Tanya petugas")), Button("stop", _("Berhenti langganan")))
+    return [Reply(text, (*buttons, turn.menu_button()))]
+
+
 @router.intent("unsubscribe")
 async def unsubscribe_intent(turn: Turn, said: Said) -> list[Reply]:
+    if not _NAMES_MESSAGES.search(said.lowered):
+        if fallback.about_leaving(said.lowered) or fallback.about_leaving(said.normalised):
+            return _leaving_programme(turn)
+        if turn.outcome in _PARTICIPANT_OUTCOMES and not turn.outcome_other:
+            return _leaving_or_stopping(turn, said)
     if said.is_question and _HOW.search(said.lowered):
         _ = turn._
         text = _(

@@ -149,6 +149,8 @@ NOW = datetime(2026, 11, 21, 10, 0, tzinfo=WIB)  # a Saturday
         ("besok setengah delapan", datetime(2026, 11, 22, 7, 30, tzinfo=WIB)),
         ("rebo jam 9", datetime(2026, 11, 25, 9, 0, tzinfo=WIB)),
         ("dec 5 at 10am", datetime(2026, 12, 5, 10, 0, tzinfo=WIB)),
+        ("senin 23 november tahun 2026 jam 8 pagi", datetime(2026, 11, 23, 8, 0, tzinfo=WIB)),
+        ("bsk 1930", datetime(2026, 11, 22, 19, 30, tzinfo=WIB)),
     ],
 )
 def test_staff_times_in_ordinary_indonesian(text: str, expected: datetime) -> None:
@@ -169,6 +171,9 @@ def test_staff_times_in_ordinary_indonesian(text: str, expected: datetime) -> No
         "20 nov jam 8",
         "jam 9 malah",
         "ganti jam 10 ya",
+        "besok jam 2026",  # a year typed where the hour goes, never 20:26
+        "tahun 2026",
+        "24 november 2026",
     ],
 )
 def test_staff_times_are_not_guessed(text: str) -> None:

@@ -380,3 +380,29 @@ def test_kbd_entries_do_not_take_other_questions(typed: str, not_entry: str) -> 
 def test_a_short_question_naming_one_topic_gets_it(typed: str, entry_id: str | None) -> None:
     found = faq.match(typed.lower(), normalise(typed))
     assert (found.entry.id if found else None) == entry_id, (typed, found and found.entry.id)
+
+
+PLAIN = [e for e in ENTRIES if e.plain is not None]
+
+
+@pytest.mark.parametrize("entry", PLAIN, ids=[e.id for e in PLAIN])
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_plain_version_is_shorter_than_the_answer(entry: faq.Entry, lang: str) -> None:
+    """ "maksudnya?" after an answer gets the plain version: other, shorter words, every placeholder filled."""
+    _ = Translator(lang)
+    plain = faq.plainly(entry, DOMAIN, _, None)
+    assert plain is not None and "{" not in plain, entry.id
+    assert len(plain) < len(faq.answer_text(entry, DOMAIN, _, None)), entry.id
+
+
+def test_the_main_topics_have_a_plain_version() -> None:
+    for entry_id in ("what_is_sigap", "cost", "who_can_join", "desil", "dtsen", "card_kpj", "benefits", "quota"):
+        assert faq.entry(entry_id).plain is not None, entry_id
+
+
+def test_english_money_reads_one_way() -> None:
+    """English texts write money the English way (Rp16,800), as the policy's figures are formatted."""
+    for entry in ENTRIES:
+        texts = [entry.answer, *entry.by_status.values(), *([entry.plain] if entry.plain else [])]
+        for text in texts:
+            assert not re.search(r"Rp\d{1,3}\.\d{3}\b", text.en), (entry.id, text.en)

@@ -71,6 +71,11 @@ def test_a_hurried_kirim_is_a_send(text: str) -> None:
     assert says_send(text)
 
 
+@pytest.mark.parametrize("text", ["kiri", "ok kiri", "kira"])
+def test_words_of_their_own_near_kirim_are_no_send(text: str) -> None:
+    assert not says_send(text)
+
+
 def test_a_refusal_with_a_time_is_that_time() -> None:
     assert _time_instead("jgn skrg, besok aja jam 8", NOW) == datetime(2026, 11, 22, 8, 0, tzinfo=WIB)
     assert _time_instead("ga, ganti jam aja", NOW) is None
