@@ -46,7 +46,7 @@ SETS = {
     "tuning": HERE / "tuning.toml",
     "dev1": HERE / "dev1.toml",
     "dev2": HERE / "dev2.toml",
-    "heldout3": HERE / "heldout3.toml",
+    "dev3": HERE / "dev3.toml",
     "heldout4": HERE / "heldout4.toml",
     "heldout5": HERE / "heldout5.toml",
 }
