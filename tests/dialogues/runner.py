@@ -46,8 +46,9 @@ SETS = {
     "tuning": HERE / "tuning.toml",
     "dev1": HERE / "dev1.toml",
     "dev2": HERE / "dev2.toml",
-    "heldout3": HERE / "heldout3.toml",
+    "dev3": HERE / "dev3.toml",
     "heldout4": HERE / "heldout4.toml",
+    "heldout5": HERE / "heldout5.toml",
 }
 HELD_OUT = {name for name in SETS if name.startswith("heldout")}
 TURN_KEYS = {"say", "press", "kind", "by", "any", "all", "none"}
