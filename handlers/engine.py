@@ -647,6 +647,8 @@ def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
     """The entry's answer with its buttons; `other`: the question was about a relative, so its "Cek kelayakan"
     starts a check of someone else's NIK ("bokap gw ojol, dapet ga?" → "ya")."""
     _ = turn._
+    if entry.id == "is_it_so" and (confirmed := _confirmed(turn)) is not None:
+        return confirmed
     lead = ""
     asked = entry
     if entry.id == "what_does_it_mean" and turn.topic:
@@ -689,6 +691,20 @@ def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
             buttons = (Button("ticket:start", labels["ticket:start"]),)
         turn.remember_follow_up(key)
     return Reply(lead + text, (*buttons, turn.menu_button()))
+
+
+def _confirmed(turn: Turn) -> Reply | None:
+    """ "beneran?" right after an answer or a check: that answer confirmed in short (its first sentence, or the
+    outcome's one-line summary) with a person to ask, rather than the whole answer again or a general one."""
+    _ = turn._
+    last = faq.find(faq.family(turn.topic)) if turn.topic else None
+    if last is None:
+        last = faq.entry("in_short")
+        if not faq.has_status(last, turn.outcome):
+            return None  # nothing said before it that it could confirm: the entry's own answer
+    short = faq.in_short(last, turn.domain, _, turn.outcome, turn.outcome_other)
+    text = _("Ya, sesuai informasi yang saya punya:") + "\n" + short
+    return Reply(text, (Button("ticket:start", _("Tanya petugas")), turn.menu_button()))
 
 
 def as_choice(msg: InMessage, choices: list[list[str]] | None) -> InMessage:

@@ -343,7 +343,8 @@ def answer_text(entry: Entry, domain: Domain, _: Translator, outcome: str | None
     return text
 
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# A sentence ends at . ! ? — not after an abbreviation of an address or a decree ("Jl. Pramuka No. 29").
+_SENTENCE = re.compile(r"(?<=[.!?])(?<!\bJl\.)(?<!\bNo\.)(?<!\bKel\.)(?<!\bKec\.)(?<!\bdll\.)(?<!\bdsb\.)\s+|\n+")
 
 
 def in_short(entry: Entry, domain: Domain, _: Translator, outcome: str | None, other: bool = False) -> str:
