@@ -45,6 +45,7 @@ from handlers.understanding import Said, read
 from sigap_core.i18n import Translator, normalise_language
 from sigap_core.services import Domain
 from sigap_core.store.repositories import Store
+from sigap_core.wilayah import Kelurahan
 
 log = logging.getLogger(__name__)
 
@@ -631,9 +632,29 @@ def _other_questions(turn: Turn, said: Said, answered: set[str]) -> list[Reply]:
         elif found is None and part.death and not part.death_at_work and "jkm" not in answered:
             answered.add("jkm")
             replies.append(Reply(claims.jkm_claim(turn)[0].text))
+        elif found is None and claims.names_claim(part.lowered) and not answered & {"jkm", "claim"}:
+            # "jkm itu apa trus klaimnya ke mana?": the claim the rest of the message names, its steps and office
+            claim = _claim_named(said)
+            if claim is not None:
+                answered.add(claim)
+                steps = claims.jkm_claim(turn) if claim == "jkm" else claims.accident(turn)
+                replies.append(Reply(steps[0].text))
         if len(replies) >= MAX_EXTRA_ANSWERS:
             break
     return replies
+
+
+_NAMES_JKM = re.compile(r"\b(jkm|jaminan kematian|meninggal\w*|kematian|wafat|death|died)\b")
+_NAMES_JKK = re.compile(r"\b(jkk|jaminan kecelakaan kerja|kecelakaan kerja|work accident)\b")
+
+
+def _claim_named(said: Said) -> str | None:
+    """Which claim a message names outside its claim clause: "jkm" (a death), "claim" (a work accident) or None."""
+    if _NAMES_JKM.search(said.lowered) or _NAMES_JKM.search(said.normalised):
+        return "jkm"
+    if _NAMES_JKK.search(said.lowered) or claims.about_accident(said.lowered):
+        return "claim"
+    return None
 
 
 def _about_programme_only(said: Said) -> bool:
@@ -649,6 +670,8 @@ def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
     _ = turn._
     if entry.id == "is_it_so" and (confirmed := _confirmed(turn)) is not None:
         return confirmed
+    if faq.resolve(entry, turn.topic).id == "kabupaten_bekasi" and (in_city := _place_in_city(turn)) is not None:
+        return in_city
     lead = ""
     asked = entry
     if entry.id == "what_does_it_mean" and turn.topic:
@@ -691,6 +714,27 @@ def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
             buttons = (Button("ticket:start", labels["ticket:start"]),)
         turn.remember_follow_up(key)
     return Reply(lead + text, (*buttons, turn.menu_button()))
+
+
+def _place_in_city(turn: Turn) -> Reply | None:
+    """ "kalo sy di pondok gede?" after the Kabupaten Bekasi answer: a kecamatan or kelurahan of Kota Bekasi is
+    named, so the place is in the city and what counts is the address in the records, not "outside"."""
+    place = turn.domain.wilayah.named_in_text(turn.msg.text or "")
+    if place is None:
+        return None
+    _ = turn._
+    if isinstance(place, Kelurahan):
+        where = _("Kelurahan {kelurahan}, Kecamatan {kecamatan}").format(
+            kelurahan=place.name, kecamatan=place.kecamatan.name
+        )
+    else:
+        where = _("Kecamatan {kecamatan}").format(kecamatan=place.name)
+    text = _(
+        "{place} termasuk Kota Bekasi, jadi daerahnya sesuai untuk SIGAP. Yang dipakai adalah alamat Anda di data "
+        "kependudukan dan DTSEN: jika KTP Anda sudah Kota Bekasi, cek kelayakan di sini; jika KTP masih daerah lain, "
+        "urus pindah datang di Disdukcapil Kota Bekasi dulu, lalu perbarui data DTSEN di kelurahan."
+    ).format(place=where)
+    return Reply(text, (Button("check", _("Cek kelayakan")), turn.menu_button()))
 
 
 def _confirmed(turn: Turn) -> Reply | None:

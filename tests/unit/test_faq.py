@@ -380,3 +380,42 @@ def test_kbd_entries_do_not_take_other_questions(typed: str, not_entry: str) -> 
 def test_a_short_question_naming_one_topic_gets_it(typed: str, entry_id: str | None) -> None:
     found = faq.match(typed.lower(), normalise(typed))
     assert (found.entry.id if found else None) == entry_id, (typed, found and found.entry.id)
+
+
+@pytest.mark.parametrize(
+    ("typed", "entry_id"),
+    [
+        ("mas nek melu program iki bayare piro sak sasi?", "cost"),  # Javanese
+        ("naon bedana jeung kis atuh?", "vs_bpjs_kesehatan"),  # Sundanese
+        ("trus mulainya kapan?", "when_started"),
+        ("ada link di grup wa katanya daftar sigap, disuruh isi nik sama foto ktp", "legitimacy"),
+        ("klo sy daftar sendiri ke bpjs tk, bayarnya brp sebulan?", "bpu_own_cost"),
+        ("di kota bekasi yg desil 1 ada brp keluarga?", "desil_figures"),
+        ("musdes itu apaan ya?", "update_terms"),
+        ("klo kecelakaan kerja sampe cacat tetap dpt apa?", "disability_benefit"),
+        ("taun 2027 msh gratis ga?", "renewal"),
+        ("what happens after the one year is over?", "renewal"),
+        ("kalo sy udh bayar sendiri?", "already_member"),
+        ("klo sakit biasa, bukan kecelakaan, ditanggung juga ga?", "vs_bpjs_kesehatan"),
+        ("menu sanggah di aplikasi cek bansos tuh buat apa?", "cek_bansos_menus"),
+        ("sy lupa password jmo gmn ya", "jmo_account_trouble"),
+        ("beneran?", "is_it_so"),
+        ("syaratnya apa aja", "requirements"),
+    ],
+)
+def test_kbe_programme_phrasings(typed: str, entry_id: str) -> None:
+    found = faq.match(typed.lower(), normalise(typed))
+    assert found is not None and found.entry.id == entry_id, (typed, found and found.entry.id)
+
+
+@pytest.mark.parametrize(("typed", "not_entry"), [("betul", "is_it_so"), ("sure", "is_it_so")])
+def test_kbe_a_plain_yes_is_not_a_doubt(typed: str, not_entry: str) -> None:
+    found = faq.match(typed.lower(), normalise(typed))
+    assert found is None or found.entry.id != not_entry, typed
+
+
+def test_kbe_requirements_follow_the_last_errand() -> None:
+    asked = faq.entry("requirements")
+    assert faq.resolve(asked, "update_time").id == "what_to_bring_kelurahan"
+    assert faq.resolve(asked, "jkk_jkm_meaning:jkm").id == "claim_documents"
+    assert faq.resolve(asked, None).id == "who_can_join"
