@@ -401,6 +401,11 @@ def test_a_short_question_naming_one_topic_gets_it(typed: str, entry_id: str | N
         ("sy lupa password jmo gmn ya", "jmo_account_trouble"),
         ("beneran?", "is_it_so"),
         ("syaratnya apa aja", "requirements"),
+        ("desil sy 6, msh bisa dapet?", "stated_desil_above"),
+        ("kalo desil 8?", "stated_desil_above"),
+        ("desil 3 bisa?", "stated_desil_within"),
+        ("desil 1 itu yg gmn", "desil"),  # what a desil means, not a stated one
+        ("desil 5 tuh miskin ga", "desil"),
     ],
 )
 def test_kbe_programme_phrasings(typed: str, entry_id: str) -> None:
@@ -419,3 +424,8 @@ def test_kbe_requirements_follow_the_last_errand() -> None:
     assert faq.resolve(asked, "update_time").id == "what_to_bring_kelurahan"
     assert faq.resolve(asked, "jkk_jkm_meaning:jkm").id == "claim_documents"
     assert faq.resolve(asked, None).id == "who_can_join"
+
+
+def test_kbe_what_it_means_after_desil_and_dtsen_is_plainer() -> None:
+    asked = faq.entry("what_does_it_mean")
+    assert asked.after["desil"] == "desil_plain" and asked.after["dtsen"] == "dtsen_plain"
