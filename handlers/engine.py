@@ -406,7 +406,9 @@ class Conversations:
         ):
             # "suami sy kecelakaan hrs kmn dulu", "where do I go to make a claim?": the claim steps, before a
             # general "where to start".
-            return await claims.claim_intent(turn, said), True
+            steps = await claims.claim_intent(turn, said)
+            # "… itu iurannya brp trus klo sy kecelakaan dpt apa?": the message's other questions too
+            return [*steps, *_other_questions(turn, said, set(CLAIM_ANSWERED))], True
         check_score = said.nlu.scores.get(said.intent, 0) if said.intent == "check_eligibility" else 0
         # "mau cek punya emak sy, dia udah tua": a request to check a relative, not a question about age.
         relative = check_score >= 3 and said.family and not said.is_question
@@ -644,6 +646,8 @@ def _other_questions(turn: Turn, said: Said, answered: set[str]) -> list[Reply]:
     return replies
 
 
+# What the claim steps already answer, so a message's other clauses do not repeat it.
+CLAIM_ANSWERED = frozenset({"claim", "benefits", "jkk_jkm_meaning", "jkk_steps", "who_reports", "claim_documents"})
 _NAMES_JKM = re.compile(r"\b(jkm|jaminan kematian|meninggal\w*|kematian|wafat|death|died)\b")
 _NAMES_JKK = re.compile(r"\b(jkk|jaminan kecelakaan kerja|kecelakaan kerja|work accident)\b")
 
@@ -746,8 +750,14 @@ def _confirmed(turn: Turn) -> Reply | None:
         last = faq.entry("in_short")
         if not faq.has_status(last, turn.outcome):
             return None  # nothing said before it that it could confirm: the entry's own answer
-    short = faq.in_short(last, turn.domain, _, turn.outcome, turn.outcome_other)
-    text = _("Ya, sesuai informasi yang saya punya:") + "\n" + short
+    short = faq.confirmation(last, turn.domain, _, turn.outcome, turn.outcome_other)
+    # "Ya" only when the answer is certain; a doubt about something not known is not answered with a yes.
+    lead = (
+        _("Sesuai informasi yang saya punya sejauh ini:")
+        if faq.says_unknown(short)
+        else _("Ya, sesuai informasi yang saya punya:")
+    )
+    text = lead + "\n" + short
     return Reply(text, (Button("ticket:start", _("Tanya petugas")), turn.menu_button()))
 
 

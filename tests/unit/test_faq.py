@@ -406,6 +406,10 @@ def test_a_short_question_naming_one_topic_gets_it(typed: str, entry_id: str | N
         ("desil 3 bisa?", "stated_desil_within"),
         ("desil 1 itu yg gmn", "desil"),  # what a desil means, not a stated one
         ("desil 5 tuh miskin ga", "desil"),
+        ("ini program kagak bohong kan bang?", "legitimacy"),
+        ("bisa ga ikut sigap sekaligus bayar bpu mandiri juga?", "already_member"),
+        ("klo nanti sy pindah rumah ke bogor, kepesertaan sigap nya gmn?", "moving_away"),
+        ("sy mau pindah ke sigap aja", "already_member"),  # switching to SIGAP, not moving house
     ],
 )
 def test_kbe_programme_phrasings(typed: str, entry_id: str) -> None:
@@ -429,3 +433,10 @@ def test_kbe_requirements_follow_the_last_errand() -> None:
 def test_kbe_what_it_means_after_desil_and_dtsen_is_plainer() -> None:
     asked = faq.entry("what_does_it_mean")
     assert asked.after["desil"] == "desil_plain" and asked.after["dtsen"] == "dtsen_plain"
+
+
+def test_kbe_a_doubt_keeps_what_is_not_known() -> None:
+    """ "beneran?" after the renewal answer keeps its "not known" sentence, not only the certain first one."""
+    text = faq.confirmation(faq.entry("renewal"), DOMAIN, Translator("id"), None)
+    assert "belum kami ketahui" in text and faq.says_unknown(text)
+    assert not faq.says_unknown(faq.confirmation(faq.entry("cost"), DOMAIN, Translator("id"), None))
