@@ -125,6 +125,8 @@ SLANG = {
     "sedo": "meninggal", "maot": "meninggal", "pupus": "meninggal", "ngadaptar": "daftar", "sakola": "sekolah",
     "bener": "benar", "entar": "nanti", "ntar": "nanti", "iye": "iya", "nggih": "iya", "mangga": "silakan",
     "nuhun": "terima kasih", "komplen": "komplain", "komplin": "komplain", "kompline": "komplain",
+    "naha": "kenapa", "teu": "tidak", "henteu": "tidak", "mboten": "tidak", "kapilih": "terpilih",
+    "dipilihna": "terpilih", "kapiceun": "terlewat",
 }  # fmt: skip
 
 # Regional possessive endings, read like "-nya": Sundanese "-na" ("kantorna", "biayana") and Javanese "-ne" /

@@ -410,6 +410,8 @@ def test_a_short_question_naming_one_topic_gets_it(typed: str, entry_id: str | N
         ("bisa ga ikut sigap sekaligus bayar bpu mandiri juga?", "already_member"),
         ("klo nanti sy pindah rumah ke bogor, kepesertaan sigap nya gmn?", "moving_away"),
         ("sy mau pindah ke sigap aja", "already_member"),  # switching to SIGAP, not moving house
+        ("kapan mulai ditanggung?", "when_registered"),  # one's own cover, not the launch date
+        ("kapan mulai programnya?", "when_started"),
     ],
 )
 def test_kbe_programme_phrasings(typed: str, entry_id: str) -> None:
