@@ -412,6 +412,9 @@ def test_a_short_question_naming_one_topic_gets_it(typed: str, entry_id: str | N
         ("sy mau pindah ke sigap aja", "already_member"),  # switching to SIGAP, not moving house
         ("kapan mulai ditanggung?", "when_registered"),  # one's own cover, not the launch date
         ("kapan mulai programnya?", "when_started"),
+        ("klo yg meninggal istri sy, sy yg peserta sigap, dpt santunan ga?", "non_member_death"),
+        ("ngurus klaim di bpjs ada biayanya ga?", "claim_fee"),
+        ("di mana?", "where_is_office"),
     ],
 )
 def test_kbe_programme_phrasings(typed: str, entry_id: str) -> None:

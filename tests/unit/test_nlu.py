@@ -88,7 +88,10 @@ def test_output_shape_and_confidence() -> None:
         ("bojoku tilar donya", "suami saya meninggal dunia"),
         ("yg nanggung sape", "yang nanggung siapa"),  # Betawi
         ("dodolan sayur", "jualan sayur"),
-        ("naha abdi teu kapilih", "kenapa saya tidak terpilih"),  # Sundanese  # a word the slang map gives is never pulled to a keyword ("jalan")
+        (
+            "naha abdi teu kapilih",
+            "kenapa saya tidak terpilih",
+        ),  # Sundanese  # a word the slang map gives is never pulled to a keyword ("jalan")
         ("take a phone, done", "take a phone done"),  # English words are not read as regional endings
     ],
 )
