@@ -126,7 +126,8 @@ SLANG = {
     "bener": "benar", "entar": "nanti", "ntar": "nanti", "iye": "iya", "nggih": "iya", "mangga": "silakan",
     "nuhun": "terima kasih", "komplen": "komplain", "komplin": "komplain", "kompline": "komplain",
     "naha": "kenapa", "teu": "tidak", "henteu": "tidak", "mboten": "tidak", "kapilih": "terpilih",
-    "dipilihna": "terpilih", "kapiceun": "terlewat",
+    "dipilihna": "terpilih", "kapiceun": "terlewat", "kacilakaan": "kecelakaan", "upami": "kalau", "lamun": "kalau",
+    "yen": "kalau", "nalika": "saat",
 }  # fmt: skip
 
 # Regional possessive endings, read like "-nya": Sundanese "-na" ("kantorna", "biayana") and Javanese "-ne" /

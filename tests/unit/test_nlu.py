@@ -87,11 +87,9 @@ def test_output_shape_and_confidence() -> None:
         ("iraha mimitina", "kapan mulai"),
         ("bojoku tilar donya", "suami saya meninggal dunia"),
         ("yg nanggung sape", "yang nanggung siapa"),  # Betawi
-        ("dodolan sayur", "jualan sayur"),
-        (
-            "naha abdi teu kapilih",
-            "kenapa saya tidak terpilih",
-        ),  # Sundanese  # a word the slang map gives is never pulled to a keyword ("jalan")
+        ("dodolan sayur", "jualan sayur"),  # a word the slang map gives is never pulled to a keyword ("jalan")
+        ("naha abdi teu kapilih", "kenapa saya tidak terpilih"),  # Sundanese
+        ("upami abdi kacilakaan", "kalau saya kecelakaan"),
         ("take a phone, done", "take a phone done"),  # English words are not read as regional endings
     ],
 )
