@@ -123,6 +123,11 @@ def _states_case(said: Said, topic: str | None) -> bool:
     )
 
 
+# Follow-ups that are about the last answer as a whole ("maksudnya?", "beneran?"): answered for it by
+# handlers/engine.faq_reply, never read with its subject as a new question.
+_ABOUT_THE_LAST = frozenset({"what_does_it_mean", "is_it_so"})
+
+
 def elliptical(said: Said, topic: str | None) -> bool:
     """A short question with nothing of its own to answer it by, right after an answer."""
     words = said.lowered.split()
@@ -144,7 +149,7 @@ def elliptical(said: Said, topic: str | None) -> bool:
         return True
     # A general follow-up ("berapa lama?") that its own table does not answer for this topic.
     entry = found.entry
-    return entry.follow_up and entry.id != "what_does_it_mean" and faq.resolve(entry, topic) is entry
+    return entry.follow_up and entry.id not in _ABOUT_THE_LAST and faq.resolve(entry, topic) is entry
 
 
 def with_topic(said: Said, topic: str | None) -> Said | None:

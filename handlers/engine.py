@@ -45,6 +45,7 @@ from handlers.understanding import Said, read
 from sigap_core.i18n import Translator, normalise_language
 from sigap_core.services import Domain
 from sigap_core.store.repositories import Store
+from sigap_core.wilayah import Kelurahan
 
 log = logging.getLogger(__name__)
 
@@ -405,7 +406,9 @@ class Conversations:
         ):
             # "suami sy kecelakaan hrs kmn dulu", "where do I go to make a claim?": the claim steps, before a
             # general "where to start".
-            return await claims.claim_intent(turn, said), True
+            steps = await claims.claim_intent(turn, said)
+            # "… itu iurannya brp trus klo sy kecelakaan dpt apa?": the message's other questions too
+            return [*steps, *_other_questions(turn, said, set(CLAIM_ANSWERED))], True
         check_score = said.nlu.scores.get(said.intent, 0) if said.intent == "check_eligibility" else 0
         # "mau cek punya emak sy, dia udah tua": a request to check a relative, not a question about age.
         relative = check_score >= 3 and said.family and not said.is_question
@@ -655,9 +658,31 @@ def _other_questions(turn: Turn, said: Said, answered: set[str]) -> list[Reply]:
         elif found is None and part.death and not part.death_at_work and "jkm" not in answered:
             answered.add("jkm")
             replies.append(Reply(claims.jkm_claim(turn)[0].text))
+        elif found is None and claims.names_claim(part.lowered) and not answered & {"jkm", "claim"}:
+            # "jkm itu apa trus klaimnya ke mana?": the claim the rest of the message names, its steps and office
+            claim = _claim_named(said)
+            if claim is not None:
+                answered.add(claim)
+                steps = claims.jkm_claim(turn) if claim == "jkm" else claims.accident(turn)
+                replies.append(Reply(steps[0].text))
         if len(replies) >= MAX_EXTRA_ANSWERS:
             break
     return replies
+
+
+# What the claim steps already answer, so a message's other clauses do not repeat it.
+CLAIM_ANSWERED = frozenset({"claim", "benefits", "jkk_jkm_meaning", "jkk_steps", "who_reports", "claim_documents"})
+_NAMES_JKM = re.compile(r"\b(jkm|jaminan kematian|meninggal\w*|kematian|wafat|death|died)\b")
+_NAMES_JKK = re.compile(r"\b(jkk|jaminan kecelakaan kerja|kecelakaan kerja|work accident)\b")
+
+
+def _claim_named(said: Said) -> str | None:
+    """Which claim a message names outside its claim clause: "jkm" (a death), "claim" (a work accident) or None."""
+    if _NAMES_JKM.search(said.lowered) or _NAMES_JKM.search(said.normalised):
+        return "jkm"
+    if _NAMES_JKK.search(said.lowered) or claims.about_accident(said.lowered):
+        return "claim"
+    return None
 
 
 def _about_programme_only(said: Said) -> bool:
@@ -671,6 +696,10 @@ def faq_reply(turn: Turn, entry: faq.Entry, other: bool = False) -> Reply:
     """The entry's answer with its buttons; `other`: the question was about a relative, so its "Cek kelayakan"
     starts a check of someone else's NIK ("bokap gw ojol, dapet ga?" → "ya")."""
     _ = turn._
+    if entry.id == "is_it_so" and (confirmed := _confirmed(turn)) is not None:
+        return confirmed
+    if faq.resolve(entry, turn.topic).id == "kabupaten_bekasi" and (in_city := _place_in_city(turn)) is not None:
+        return in_city
     lead = ""
     asked = entry
     if entry.id == "what_does_it_mean" and turn.topic:
@@ -748,6 +777,47 @@ def _plain_reply(turn: Turn, entry: faq.Entry) -> Reply:
         return Reply(faq.in_short(entry, turn.domain, _, turn.outcome, turn.outcome_other), ask)
     turn.remember_follow_up(key)
     return Reply(_("Gampangnya:") + "\n" + plain, ask)
+
+
+def _place_in_city(turn: Turn) -> Reply | None:
+    """ "kalo sy di pondok gede?" after the Kabupaten Bekasi answer: a kecamatan or kelurahan of Kota Bekasi is
+    named, so the place is in the city and what counts is the address in the records, not "outside"."""
+    place = turn.domain.wilayah.named_in_text(turn.msg.text or "")
+    if place is None:
+        return None
+    _ = turn._
+    if isinstance(place, Kelurahan):
+        where = _("Kelurahan {kelurahan}, Kecamatan {kecamatan}").format(
+            kelurahan=place.name, kecamatan=place.kecamatan.name
+        )
+    else:
+        where = _("Kecamatan {kecamatan}").format(kecamatan=place.name)
+    text = _(
+        "{place} termasuk Kota Bekasi, jadi daerahnya sesuai untuk SIGAP. Yang dipakai adalah alamat Anda di data "
+        "kependudukan dan DTSEN: jika KTP Anda sudah Kota Bekasi, cek kelayakan di sini; jika KTP masih daerah lain, "
+        "urus pindah datang di Disdukcapil Kota Bekasi dulu, lalu perbarui data DTSEN di kelurahan."
+    ).format(place=where)
+    return Reply(text, (Button("check", _("Cek kelayakan")), turn.menu_button()))
+
+
+def _confirmed(turn: Turn) -> Reply | None:
+    """ "beneran?" right after an answer or a check: that answer confirmed in short (its first sentence, or the
+    outcome's one-line summary) with a person to ask, rather than the whole answer again or a general one."""
+    _ = turn._
+    last = faq.find(faq.family(turn.topic)) if turn.topic else None
+    if last is None:
+        last = faq.entry("in_short")
+        if not faq.has_status(last, turn.outcome):
+            return None  # nothing said before it that it could confirm: the entry's own answer
+    short = faq.confirmation(last, turn.domain, _, turn.outcome, turn.outcome_other)
+    # "Ya" only when the answer is certain; a doubt about something not known is not answered with a yes.
+    lead = (
+        _("Sesuai informasi yang saya punya sejauh ini:")
+        if faq.says_unknown(short)
+        else _("Ya, sesuai informasi yang saya punya:")
+    )
+    text = lead + "\n" + short
+    return Reply(text, (Button("ticket:start", _("Tanya petugas")), turn.menu_button()))
 
 
 def as_choice(msg: InMessage, choices: list[list[str]] | None) -> InMessage:

@@ -362,7 +362,30 @@ def answer_text(
     return text
 
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# A sentence ends at . ! ? — not after an abbreviation of an address or a decree ("Jl. Pramuka No. 29").
+_SENTENCE = re.compile(r"(?<=[.!?])(?<!\bJl\.)(?<!\bNo\.)(?<!\bKel\.)(?<!\bKec\.)(?<!\bdll\.)(?<!\bdsb\.)\s+|\n+")
+
+
+# A sentence that says something is not known ("Keputusan untuk tahun berikutnya belum kami ketahui").
+_UNKNOWN = re.compile(
+    r"\b(belum (kami |saya )?(ketahui|tahu|temukan|ada di)|tidak mau menebak|belum bisa (saya )?(memastikan|sampaikan)"
+    r"|do not know|don't know|have not found|not in our sources|cannot promise|not (yet )?known)\b",
+    re.IGNORECASE,
+)
+
+
+def says_unknown(text: str) -> bool:
+    return _UNKNOWN.search(text) is not None
+
+
+def confirmation(entry: Entry, domain: Domain, _: Translator, outcome: str | None, other: bool = False) -> str:
+    """ "beneran?" after an answer: the answer in short (as `in_short`), keeping a sentence that says what is not
+    known, so a doubt is never answered with only the certain half ("tahun depan masih ada?" → not known)."""
+    if has_status(entry, outcome):
+        return in_short(entry, domain, _, outcome, other)
+    sentences = _SENTENCE.split(answer_text(entry, domain, _, None).strip())
+    kept = [sentences[0], *[s for s in sentences[1:] if _UNKNOWN.search(s)][:1]]
+    return " ".join(kept) + "\n" + answer_text(_index()["in_short"], domain, _, None)
 
 
 def in_short(

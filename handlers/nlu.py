@@ -103,7 +103,39 @@ SLANG = {
     "dijamin": "dijamin", "terjamin": "terjamin", "dikawin": "dikawin", "dipimpin": "dipimpin",
     # money talk: "byr iuran tiap bln", "duitnya dr mana" (not "ditanya"), "dibiayain" (not "dibiayakan"), "cm"
     "byr": "bayar", "bln": "bulan", "duit": "uang", "dibiayain": "dibiayai", "cm": "cuma",
+    # Question words and common verbs of Javanese ("bayare piro sak sasi", "piye carane melu", "bojoku tilar
+    # donya pas nyambut gawe, entuk opo?"), Sundanese ("sabaraha mayarna", "iraha mimitina", "naon bedana
+    # jeung KIS") and Betawi ("berape", "dimane", "sape"): the question is read as its Indonesian form.
+    "piro": "berapa", "pira": "berapa", "pinten": "berapa", "sabaraha": "berapa", "berape": "berapa",
+    "opo": "apa", "nopo": "apa", "menapa": "apa", "naon": "apa", "ape": "apa",
+    "iraha": "kapan", "kapane": "kapan", "kumaha": "bagaimana", "kepiye": "bagaimana", "pripun": "bagaimana",
+    "pegimane": "bagaimana", "saha": "siapa", "sinten": "siapa", "sopo": "siapa", "sape": "siapa",
+    "ngendi": "dimana", "endi": "mana", "pundi": "mana", "dimane": "dimana", "mane": "mana", "kenape": "kenapa",
+    "iki": "ini", "ieu": "ini", "kui": "itu", "iku": "itu", "eta": "itu", "nyang": "yang",
+    "melu": "ikut", "ngiring": "ikut", "iso": "bisa", "saged": "bisa", "tiasa": "bisa", "entuk": "dapat",
+    "angsal": "dapat", "arep": "mau", "hoyong": "mau", "kudu": "harus", "kedah": "harus", "duwe": "punya",
+    "durung": "belum", "dereng": "belum", "acan": "belum", "wis": "sudah", "uwis": "sudah", "wes": "sudah",
+    "sampun": "sudah", "atos": "sudah", "parantos": "sudah", "isih": "masih", "ono": "ada", "onten": "ada",
+    "mung": "cuma", "namung": "cuma", "wae": "saja", "bae": "saja", "karo": "sama", "jeung": "sama",
+    "kulo": "saya", "kula": "saya", "abdi": "saya", "ente": "anda", "sampeyan": "anda", "panjenengan": "anda",
+    "kowe": "kamu", "bojo": "suami", "budak": "anak", "omah": "rumah", "nang": "di", "ning": "di", "teng": "di",
+    "kangge": "untuk", "sasi": "bulan", "wulan": "bulan", "sak": "satu", "sabulan": "sebulan",
+    "sataun": "setahun", "lami": "lama", "mimiti": "mulai", "mayar": "bayar", "mbayar": "bayar",
+    "bedana": "bedanya", "bedane": "bedanya", "maksude": "maksudnya", "maksadna": "maksudnya",
+    "regane": "harganya", "larang": "mahal", "dodolan": "jualan", "gawe": "kerja", "nyambut": "bekerja",
+    "damel": "kerja", "padamelan": "pekerjaan", "tilar": "meninggal", "donya": "dunia", "seda": "meninggal",
+    "sedo": "meninggal", "maot": "meninggal", "pupus": "meninggal", "ngadaptar": "daftar", "sakola": "sekolah",
+    "bener": "benar", "entar": "nanti", "ntar": "nanti", "iye": "iya", "nggih": "iya", "mangga": "silakan",
+    "nuhun": "terima kasih", "komplen": "komplain", "komplin": "komplain", "kompline": "komplain",
+    "naha": "kenapa", "teu": "tidak", "henteu": "tidak", "mboten": "tidak", "kapilih": "terpilih",
+    "dipilihna": "terpilih", "kapiceun": "terlewat", "kacilakaan": "kecelakaan", "upami": "kalau", "lamun": "kalau",
+    "yen": "kalau", "nalika": "saat",
 }  # fmt: skip
+
+# Regional possessive endings, read like "-nya": Sundanese "-na" ("kantorna", "biayana") and Javanese "-ne" /
+# "-e" ("biayane", "iurane"). Only onto a stem of four letters or more that is a known standard word, so
+# English ("take", "phone", "done") and Indonesian words ("karena", "sore") are left alone.
+_REGIONAL_ENDINGS = ("na", "ne", "e")
 
 # (intent, weight, pattern on the normalised text). Strong signals weigh 3, weak ones 1.
 PATTERNS: tuple[tuple[str, int, str], ...] = (
@@ -407,6 +439,15 @@ _SHORT_WORDS = frozenset(
 )  # fmt: skip
 
 
+# The standard words a regional ending may be taken off to reach ("mayarna" → "bayar", "biayane" → "biaya").
+_STANDARD = frozenset(
+    {value for value in SLANG.values() if " " not in value}
+    | set(_VOCABULARY)
+    | _SHORT_WORDS
+    | {"bayar", "beda", "maksud", "biaya", "cara", "umur", "anak", "alamat", "kartu", "harga", "syarat", "kantor"}
+)
+
+
 @dataclass(frozen=True)
 class Understanding:
     text: str
@@ -427,8 +468,10 @@ class Understanding:
 @lru_cache(maxsize=4096)
 def _correct(token: str) -> str:
     """Pull a misspelt word to the nearest keyword ("kelayakn" → "kelayakan")."""
-    if len(token) < 5 or token in _VOCABULARY or token in _SHORT_WORDS:
-        return token  # a standard word is never pulled to a keyword ("selama" is not "selamat")
+    if len(token) < 5 or token in _STANDARD:
+        # a standard word is never pulled to a keyword ("selama" is not "selamat"), nor a word the slang map
+        # gives ("dodolan" → "jualan" is not "jalan", "aktifin" → "aktifkan" is not "nonaktifkan")
+        return token
     match = process.extractOne(token, _VOCABULARY, scorer=fuzz.ratio, score_cutoff=84)
     return match[0] if match else token
 
@@ -453,6 +496,7 @@ def _word(token: str) -> str:
             break
     if " " in word:
         return word
+    word = _regional_ending(word)
     if not _known(word) and re.fullmatch(r"di[a-z]{3,}in", word):
         word = word[:-2] + "kan"  # Betawi passive: "diluncurin" → "diluncurkan", "dicairin" → "dicairkan"
     if len(word) >= 6 and not _known(word):  # missing space: "cekstatus", "klaimbpjs"
@@ -461,6 +505,17 @@ def _word(token: str) -> str:
             if _known(left) and _known(right):
                 return f"{SLANG.get(left, left)} {SLANG.get(right, right)}"
     return _correct(word)
+
+
+def _regional_ending(word: str) -> str:
+    """ "kantorna" → "kantor", "iurane" → "iuran" (see _REGIONAL_ENDINGS); any other word as it is."""
+    if _known(word):
+        return word
+    for ending in _REGIONAL_ENDINGS:
+        stem = word[: -len(ending)]
+        if word.endswith(ending) and len(stem) >= 4 and (stem in _STANDARD or stem in SLANG):
+            return SLANG.get(stem, stem)
+    return word
 
 
 def normalise(text: str) -> str:

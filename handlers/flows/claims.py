@@ -45,8 +45,15 @@ def office(turn: Turn) -> str:
     return ", ".join(p for p in parts if p) or turn._("kantor cabang BPJS Ketenagakerjaan terdekat")
 
 
+# An accident named only to be ruled out: "sakit biasa, bukan kecelakaan", "tanpa kecelakaan", "not an accident".
+_NOT_AN_ACCIDENT = re.compile(
+    r"\b(bukan|bkn|tanpa|tidak|tdk|ga|gak|nggak|ngga|kagak|not|no|without)\s+(karena\s+|krn\s+|gara2\s+|akibat\s+|an\s+|a\s+)?"
+    r"(kecelakaan|kecelakan|kclkaan|accident)\w*"
+)
+
+
 def about_accident(text: str) -> bool:
-    return bool(ACCIDENT.search(text.lower()))
+    return bool(ACCIDENT.search(_NOT_AN_ACCIDENT.sub(" ", text.lower())))
 
 
 _CLAIM = re.compile(r"\b(klaim\w*|claim\w*|santunan\w*|cairkan|mencairkan|pencairan)\b")

@@ -406,3 +406,66 @@ def test_english_money_reads_one_way() -> None:
         texts = [entry.answer, *entry.by_status.values(), *([entry.plain] if entry.plain else [])]
         for text in texts:
             assert not re.search(r"Rp\d{1,3}\.\d{3}\b", text.en), (entry.id, text.en)
+@pytest.mark.parametrize(
+    ("typed", "entry_id"),
+    [
+        ("mas nek melu program iki bayare piro sak sasi?", "cost"),  # Javanese
+        ("naon bedana jeung kis atuh?", "vs_bpjs_kesehatan"),  # Sundanese
+        ("trus mulainya kapan?", "when_started"),
+        ("ada link di grup wa katanya daftar sigap, disuruh isi nik sama foto ktp", "legitimacy"),
+        ("klo sy daftar sendiri ke bpjs tk, bayarnya brp sebulan?", "bpu_own_cost"),
+        ("di kota bekasi yg desil 1 ada brp keluarga?", "desil_figures"),
+        ("musdes itu apaan ya?", "update_terms"),
+        ("klo kecelakaan kerja sampe cacat tetap dpt apa?", "disability_benefit"),
+        ("taun 2027 msh gratis ga?", "renewal"),
+        ("what happens after the one year is over?", "renewal"),
+        ("kalo sy udh bayar sendiri?", "already_member"),
+        ("klo sakit biasa, bukan kecelakaan, ditanggung juga ga?", "vs_bpjs_kesehatan"),
+        ("menu sanggah di aplikasi cek bansos tuh buat apa?", "cek_bansos_menus"),
+        ("sy lupa password jmo gmn ya", "jmo_account_trouble"),
+        ("beneran?", "is_it_so"),
+        ("syaratnya apa aja", "requirements"),
+        ("desil sy 6, msh bisa dapet?", "stated_desil_above"),
+        ("kalo desil 8?", "stated_desil_above"),
+        ("desil 3 bisa?", "stated_desil_within"),
+        ("desil 1 itu yg gmn", "desil"),  # what a desil means, not a stated one
+        ("desil 5 tuh miskin ga", "desil"),
+        ("ini program kagak bohong kan bang?", "legitimacy"),
+        ("bisa ga ikut sigap sekaligus bayar bpu mandiri juga?", "already_member"),
+        ("klo nanti sy pindah rumah ke bogor, kepesertaan sigap nya gmn?", "moving_away"),
+        ("sy mau pindah ke sigap aja", "already_member"),  # switching to SIGAP, not moving house
+        ("kapan mulai ditanggung?", "when_registered"),  # one's own cover, not the launch date
+        ("kapan mulai programnya?", "when_started"),
+        ("klo yg meninggal istri sy, sy yg peserta sigap, dpt santunan ga?", "non_member_death"),
+        ("ngurus klaim di bpjs ada biayanya ga?", "claim_fee"),
+        ("di mana?", "where_is_office"),
+    ],
+)
+def test_kbe_programme_phrasings(typed: str, entry_id: str) -> None:
+    found = faq.match(typed.lower(), normalise(typed))
+    assert found is not None and found.entry.id == entry_id, (typed, found and found.entry.id)
+
+
+@pytest.mark.parametrize(("typed", "not_entry"), [("betul", "is_it_so"), ("sure", "is_it_so")])
+def test_kbe_a_plain_yes_is_not_a_doubt(typed: str, not_entry: str) -> None:
+    found = faq.match(typed.lower(), normalise(typed))
+    assert found is None or found.entry.id != not_entry, typed
+
+
+def test_kbe_requirements_follow_the_last_errand() -> None:
+    asked = faq.entry("requirements")
+    assert faq.resolve(asked, "update_time").id == "what_to_bring_kelurahan"
+    assert faq.resolve(asked, "jkk_jkm_meaning:jkm").id == "claim_documents"
+    assert faq.resolve(asked, None).id == "who_can_join"
+
+
+def test_kbe_what_it_means_after_desil_and_dtsen_is_plainer() -> None:
+    asked = faq.entry("what_does_it_mean")
+    assert asked.after["desil"] == "desil_plain" and asked.after["dtsen"] == "dtsen_plain"
+
+
+def test_kbe_a_doubt_keeps_what_is_not_known() -> None:
+    """ "beneran?" after the renewal answer keeps its "not known" sentence, not only the certain first one."""
+    text = faq.confirmation(faq.entry("renewal"), DOMAIN, Translator("id"), None)
+    assert "belum kami ketahui" in text and faq.says_unknown(text)
+    assert not faq.says_unknown(faq.confirmation(faq.entry("cost"), DOMAIN, Translator("id"), None))

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.nlu import INTENTS, understand
+from handlers.nlu import INTENTS, normalise, understand
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -77,3 +77,21 @@ def test_output_shape_and_confidence() -> None:
     assert set(data) == {"text", "intent", "confidence", "entities"}
     assert data["intent"] == "check_eligibility" and 0.5 <= float(data["confidence"]) <= 1  # type: ignore[arg-type]
     assert understand("").intent == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("text", "normalised"),
+    [
+        ("bayare piro sak sasi", "bayar berapa satu bulan"),  # Javanese, with the "-e" ending
+        ("ieu sabaraha mayarna", "ini berapa bayar"),  # Sundanese, with the "-na" ending
+        ("iraha mimitina", "kapan mulai"),
+        ("bojoku tilar donya", "suami saya meninggal dunia"),
+        ("yg nanggung sape", "yang nanggung siapa"),  # Betawi
+        ("dodolan sayur", "jualan sayur"),  # a word the slang map gives is never pulled to a keyword ("jalan")
+        ("naha abdi teu kapilih", "kenapa saya tidak terpilih"),  # Sundanese
+        ("upami abdi kacilakaan", "kalau saya kecelakaan"),
+        ("take a phone, done", "take a phone done"),  # English words are not read as regional endings
+    ],
+)
+def test_regional_words_read_as_indonesian(text: str, normalised: str) -> None:
+    assert normalise(text) == normalised

@@ -65,3 +65,12 @@ def test_money_and_dates_in_indonesian() -> None:
     assert format_money(16_800, "en") == "Rp16,800"
     assert format_day(date(2025, 11, 5)) == "5 November 2025"
     assert Translator("en").date(date(2025, 11, 5)) == "5 November 2025"
+
+
+def test_a_place_named_exactly_in_a_sentence() -> None:
+    kecamatan = W.named_in_text("kalo sy di pondok gede?")
+    assert kecamatan is not None and kecamatan.name == "Pondokgede"
+    kelurahan = W.named_in_text("klo jati bening baru gmn")
+    assert kelurahan is not None and kelurahan.name == "Jatibening Baru"
+    assert W.named_in_text("sy tinggal di tambun selatan") is None  # Kabupaten Bekasi: never a loose match
+    assert W.named_in_text("cibitung masuk kota bekasi?") is None
