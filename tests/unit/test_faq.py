@@ -406,6 +406,8 @@ def test_english_money_reads_one_way() -> None:
         texts = [entry.answer, *entry.by_status.values(), *([entry.plain] if entry.plain else [])]
         for text in texts:
             assert not re.search(r"Rp\d{1,3}\.\d{3}\b", text.en), (entry.id, text.en)
+
+
 @pytest.mark.parametrize(
     ("typed", "entry_id"),
     [
@@ -416,7 +418,7 @@ def test_english_money_reads_one_way() -> None:
         ("klo sy daftar sendiri ke bpjs tk, bayarnya brp sebulan?", "bpu_own_cost"),
         ("di kota bekasi yg desil 1 ada brp keluarga?", "desil_figures"),
         ("musdes itu apaan ya?", "update_terms"),
-        ("klo kecelakaan kerja sampe cacat tetap dpt apa?", "disability_benefit"),
+        ("klo kecelakaan kerja sampe cacat tetap dpt apa?", "disability"),
         ("taun 2027 msh gratis ga?", "renewal"),
         ("what happens after the one year is over?", "renewal"),
         ("kalo sy udh bayar sendiri?", "already_member"),
