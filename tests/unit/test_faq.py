@@ -461,11 +461,6 @@ def test_kbe_requirements_follow_the_last_errand() -> None:
     assert faq.resolve(asked, None).id == "who_can_join"
 
 
-def test_kbe_what_it_means_after_desil_and_dtsen_is_plainer() -> None:
-    asked = faq.entry("what_does_it_mean")
-    assert asked.after["desil"] == "desil_plain" and asked.after["dtsen"] == "dtsen_plain"
-
-
 def test_kbe_a_doubt_keeps_what_is_not_known() -> None:
     """ "beneran?" after the renewal answer keeps its "not known" sentence, not only the certain first one."""
     text = faq.confirmation(faq.entry("renewal"), DOMAIN, Translator("id"), None)
