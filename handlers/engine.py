@@ -283,6 +283,10 @@ class Conversations:
             filled = await step.fill(turn, said)
             if filled is not None:
                 return filled
+            greeted = welcome.pleasantry(turn, said) if not step.free_text else None
+            if greeted is not None:
+                reminder = step.reminder(turn)  # "halo", "makasih" at a prompt: returned, the prompt stays
+                return [replace(reminder, text=f"{greeted} {reminder.text}")]
             first = said.faq is not None and said.faq.entry.step_first and turn.state == step.state
             if first and said.faq is not None and not faq.has_status(said.faq.entry, turn.outcome):
                 return [step.reminder(turn)]  # "trus?" with a step pending: the next step is that step

@@ -85,6 +85,16 @@ class Wilayah:
         match = process.extractOne(key, list(self._kecamatan_keys), scorer=fuzz.ratio, score_cutoff=cutoff)
         return self._kecamatan_keys[match[0]] if match else None
 
+    def find_kecamatan_in_text(self, text: str) -> Kecamatan | None:
+        """A kecamatan named exactly somewhere in a sentence ("gatau kelurahannya, pokoknya di bekasi timur")."""
+        words = re.findall(r"[a-zA-Z]+", text.lower())
+        for size in (3, 2, 1):
+            for start in range(len(words) - size + 1):
+                key = "".join(words[start : start + size])
+                if len(key) >= 5 and key in self._kecamatan_keys:
+                    return self._kecamatan_keys[key]
+        return None
+
     def find_in_text(self, text: str) -> Kelurahan | None:
         """A kelurahan named somewhere in a sentence ("kelurahan sy jatibening")."""
         words = re.findall(r"[a-zA-Z]+", text.lower())

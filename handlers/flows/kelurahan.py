@@ -20,6 +20,8 @@ from sigap_core.wilayah import Kelurahan
 
 AWAITING_KELURAHAN = "awaiting_kelurahan"
 FIRST_PAGE = 9  # WhatsApp lists hold 10 rows: 9 kecamatan + "more"
+# A kecamatan is read inside a sentence this short only: a longer one is more likely a question for an officer.
+MAX_KECAMATAN_SENTENCE = 8
 
 router = Router("kelurahan")
 Continuation = Callable[[Turn, Kelurahan], Awaitable[list[Reply]]]
@@ -270,7 +272,11 @@ async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
         # "sy tinggal di rt 3 rw 12 kel margahayu": the kelurahan answers the prompt, whatever a FAQ also matched
         return await continue_at(turn, place.code)
     if said.faq is None:
-        kecamatan = turn.domain.wilayah.find_kecamatan(said.text)
+        wilayah = turn.domain.wilayah
+        # "pondok gede", or "gatau kelurahannya, pokoknya di bekasi timur": that kecamatan's list
+        kecamatan = wilayah.find_kecamatan(said.text)
+        if kecamatan is None and not said.is_question and len(said.text.split()) <= MAX_KECAMATAN_SENTENCE:
+            kecamatan = wilayah.find_kecamatan_in_text(said.text)
         if kecamatan is not None:
             return pick_kelurahan(turn, kecamatan.code)
     other = _other_text.get(turn.data.get("purpose", "update"))

@@ -24,6 +24,28 @@ def salam(turn: Turn) -> str:
     return turn._("Waalaikumsalam.") + "\n" if _SALAM.search(text) else ""
 
 
+_GREETING = re.compile(
+    r"^(halo|hallo|haloo|helo|hai|hay|hi|hii|hello|hey|pagi|siang|sore|malam|malem|met (pagi|siang|sore|malam)"
+    r"|selamat (pagi|siang|sore|malam)|permisi|punten|good (morning|afternoon|evening))\b"
+)
+MAX_PLEASANTRY_WORDS = 5
+
+
+def pleasantry(turn: Turn, said: Said) -> str | None:
+    """The line that returns a greeting or a thank-you sent with nothing else in it, or None. At a pending
+    step the step is then reminded rather than dropped for the menu ("assalamualaikum" at the picker)."""
+    if said.intent != "menu" or said.escape is not None or said.faq is not None or said.is_question:
+        return None
+    if len(said.text.split()) > MAX_PLEASANTRY_WORDS:
+        return None
+    if _THANKS.search(said.lowered):
+        return turn._("Sama-sama!")
+    greeted = salam(turn).strip()
+    if greeted:
+        return greeted
+    return turn._("Halo!") if _GREETING.search(said.lowered) else None
+
+
 def welcome(turn: Turn) -> list[Reply]:
     return [turn.main_menu(intro_text(turn))]
 
