@@ -169,9 +169,17 @@ def ask_kk4(turn: Turn, text: str) -> Reply:
     )
 
 
+# An Indonesian mobile number (08…, 628…), 10 to 13 digits: never a NIK (16 digits).
+_PHONE_NUMBER = re.compile(r"(08|628)\d{8,11}")
+
+
 async def on_nik(turn: Turn, text: str, kk4: str | None = None, nik_digits: str | None = None) -> list[Reply]:
     _ = turn._
     candidate = nik_digits or find_nik(text) or longest_digit_run(text) or text
+    if _PHONE_NUMBER.fullmatch("".join(ch for ch in candidate if ch.isdigit())):
+        # "081398765432" at the NIK prompt: a phone number, said so (not "NIK harus 16 digit")
+        text = _("Itu sepertinya nomor HP, bukan NIK. NIK adalah 16 digit angka di KTP-el (juga tertulis di KK).")
+        return [Reply(text, (turn.cancel_button(), turn.menu_button()))]
     try:
         nik = parse_nik(candidate)
     except NikError as error:
@@ -716,12 +724,20 @@ def _kk4_reminder(turn: Turn) -> Reply:
     )
 
 
+# What a 16-digit number at the KK prompt is said to be: a NIK (typed again, corrected) or the KK itself.
+_NAMES_NIK = re.compile(r"\bnik\w*\b")
+_NAMES_KK = re.compile(r"\b(kk\w*|kartu keluarga|no\.? ?kk)\b")
+
+
 @router.step(AWAITING_KK4, reminder=_kk4_reminder)
 async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
     _ = turn._
     digits = said.digits
     if digits.nik and digits.kk4:
         return await on_nik(turn, said.text, digits.kk4, digits.nik)  # a NIK and its KK digits again
+    if digits.nik and _NAMES_NIK.search(said.lowered) and not _NAMES_KK.search(said.lowered):
+        # "eh salah, nik yg bener 3275…": a corrected NIK replaces the first (a bare 16 digits is the whole KK)
+        return await on_nik(turn, said.text, None, digits.nik)
     fours = [run for run in digits.runs if len(run) == 4]
     if not digits.nik and fours and said.is_question and not looks_like_digits_answer(said.text):
         # "0001 itu 4 digit terakhir kan?": asking, not answering (often the NIK's end): say what is asked

@@ -10,7 +10,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from handlers import faq
+from handlers import faq, regions
 from handlers.context import Turn
 from handlers.flow import Router
 from handlers.flows import claims
@@ -101,9 +101,21 @@ async def known(turn: Turn) -> Kelurahan | None:
 
 # The list the prompt last showed ("keclist:1", "kec:CODE"), so "nomer 3" / "yg ke-2" picks from it.
 LISTED = "listed"
+# A row named in words ("yg pertama aja", "nomor dua", "the second one"); "terakhir" is the last row.
+_ORDINAL_WORDS = {
+    **dict.fromkeys(("pertama", "satu", "kesatu", "first", "one"), 1),
+    **dict.fromkeys(("kedua", "dua", "second", "two"), 2),
+    **dict.fromkeys(("ketiga", "tiga", "third", "three"), 3),
+    **dict.fromkeys(("keempat", "empat", "fourth", "four"), 4),
+    **dict.fromkeys(("kelima", "lima", "fifth", "five"), 5),
+    **dict.fromkeys(("keenam", "enam", "sixth", "six"), 6),
+    **dict.fromkeys(("ketujuh", "tujuh", "seventh", "seven"), 7),
+    **dict.fromkeys(("terakhir", "paling bawah", "last"), -1),
+}
 _ORDINAL = re.compile(
-    r"^(?:(?:nomer|nomor|no|nmr|pilih|pilihan|yang|yg|number|option)\.?\s*)*(?:ke\s*-?\s*)?(\d{1,2})"
-    r"(?:\s*(?:aja|saja|ya|deh|dong|kak|min))*\s*[.!]?$"
+    r"^(?:(?:nomer|nomor|no|nmr|pilih|pilihan|yang|yg|number|option|the)\.?\s*)*(?:ke\s*-?\s*)?"
+    r"(\d{1,2}|" + "|".join(sorted(_ORDINAL_WORDS, key=len, reverse=True)) + r")"
+    r"(?:\s*(?:aja|saja|ya|deh|dong|kak|min|one|please|pls))*\s*[.!]?$"
 )
 
 
@@ -131,14 +143,17 @@ async def _ordinal_choice(turn: Turn, said: Said) -> list[Reply] | None:
     listed = str(turn.data.get(LISTED) or "")
     if found is None or not listed:
         return None
-    index = int(found.group(1)) - 1
+    named = found.group(1)
+    index = int(named) - 1 if named.isdigit() else _ORDINAL_WORDS[named] - (_ORDINAL_WORDS[named] > 0)
     wilayah = turn.domain.wilayah
     kind, _sep, value = listed.partition(":")
     if kind == "kec":
         kecamatan = next((k for k in wilayah.kecamatan if k.code == value), None)
         places = tuple(wilayah.kelurahan_of(kecamatan)) if kecamatan is not None else ()
+        index += len(places) if index < 0 else 0  # "yg terakhir"
         return await continue_at(turn, places[index].code) if 0 <= index < len(places) else None
     shown = wilayah.kecamatan[:FIRST_PAGE] if value == "1" else wilayah.kecamatan[FIRST_PAGE:]
+    index += len(shown) if index < 0 else 0
     return pick_kelurahan(turn, shown[index].code) if 0 <= index < len(shown) else None
 
 
@@ -251,6 +266,39 @@ def _chat_words_only(said: Said) -> bool:
     return bool(words) and all(word in _CHAT_WORDS for word in words)
 
 
+# Words around a place name that name no place ("sy tinggal di bekasi", "domisili kota bekasi").
+_PLACE_WORDS = frozenset(("di", "dari", "dr", "kota", "daerah", "wilayah", "tinggal", "domisili", "warga", "alamat"))
+
+
+def _city_only(said: Said) -> bool:
+    """ "bekasi", "di kota bekasi aja": the city, no kelurahan or kecamatan in it."""
+    words = re.findall(r"[^\W\d_]+", said.lowered)
+    rest = [word for word in words if word not in _CHAT_WORDS and word not in _PLACE_WORDS]
+    return rest == ["bekasi"]
+
+
+def _elsewhere(turn: Turn, said: Said) -> list[Reply] | None:
+    """A place that is not a kelurahan of the city: another regency or city (said to be outside SIGAP, with
+    the way on), or the city itself (which of its kecamatan?). None for anything else."""
+    _ = turn._
+    wilayah = turn.domain.wilayah
+    outside = regions.named_outside(said.text)
+    if outside is not None:
+        text = _(
+            "{place} di luar Kota Bekasi. SIGAP hanya untuk warga ber-KTP Kota Bekasi, dan kelurahannya mengikuti "
+            "alamat di KTP-el/KK. Jika alamat KTP Anda di Kota Bekasi, ketik kelurahannya (contoh: Jatibening) "
+            "atau pilih kecamatan dari daftar."
+        ).format(place=outside)
+    elif _city_only(said):
+        text = _(
+            "Kota Bekasi punya {kecamatan} kecamatan dan {kelurahan} kelurahan. Kelurahan Anda yang mana? Ketik "
+            "namanya (contoh: Jatibening), atau pilih kecamatan dari daftar."
+        ).format(kecamatan=len(wilayah.kecamatan), kelurahan=len(wilayah.kelurahan))
+    else:
+        return None
+    return [Reply(text, menu=_kecamatan_menu(turn, 1)), _way_out(turn)]
+
+
 @router.step(AWAITING_KELURAHAN, reminder=_reminder)
 async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
     _ = turn._
@@ -279,6 +327,10 @@ async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
             kecamatan = wilayah.find_kecamatan_in_text(said.text)
         if kecamatan is not None:
             return pick_kelurahan(turn, kecamatan.code)
+    if place is None and len(said.text.split()) <= MAX_KECAMATAN_SENTENCE:
+        elsewhere = _elsewhere(turn, said)
+        if elsewhere is not None:
+            return elsewhere  # "sy di jakarta timur", "bekasi": not a wrong kelurahan name
     other = _other_text.get(turn.data.get("purpose", "update"))
     if other is not None:
         handled = await other(turn, said)
