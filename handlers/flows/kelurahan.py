@@ -266,6 +266,19 @@ def _chat_words_only(said: Said) -> bool:
     return bool(words) and all(word in _CHAT_WORDS for word in words)
 
 
+_SAYS_KELURAHAN = re.compile(r"\b(kelurahan|kelurhan|kel|kelurahannya)\b")
+
+
+def _kecamatan_namesake(turn: Turn, said: Said, place: Kelurahan) -> bool:
+    """ "medan satria", "jatiasih" alone: a kelurahan that shares its kecamatan's name, typed as the bare name.
+    The kecamatan may be meant (Pejuang is in Kecamatan Medansatria), so its list is shown, the namesake on it;
+    "kel. medan satria" is the kelurahan."""
+    same = place.name.replace(" ", "").lower() == place.kecamatan.name.replace(" ", "").lower()
+    if not same or _SAYS_KELURAHAN.search(said.lowered):
+        return False
+    return turn.domain.wilayah.find_kecamatan(said.text) == place.kecamatan
+
+
 # Words around a place name that name no place ("sy tinggal di bekasi", "domisili kota bekasi").
 _PLACE_WORDS = frozenset(("di", "dari", "dr", "kota", "daerah", "wilayah", "tinggal", "domisili", "warga", "alamat"))
 
@@ -310,6 +323,8 @@ async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
     if chosen is not None:
         return chosen
     place = from_text(turn, said.text)
+    if place is not None and _kecamatan_namesake(turn, said, place):
+        return pick_kelurahan(turn, place.kecamatan.code)  # "medan satria": which kelurahan of it, one press
     keep = _with_place.get(turn.data.get("purpose", "update"))
     if place is not None and keep is not None and keep(turn, said, place):
         return await continue_at(turn, place.code)  # the kelurahan, and the rest kept by the purpose

@@ -208,10 +208,12 @@ class DialogueRunner:
 
     def __init__(self, app: App) -> None:
         self.app = app
-        # The clock starts at 10:00 WIB on the day the sample data speaks of (FORMAT.md: 21 November 2026).
-        started, base = time.monotonic(), datetime(TODAY.year, TODAY.month, TODAY.day, 3, 0, tzinfo=UTC)
+        # Every dialogue starts at 10:00 WIB on the day the sample data speaks of (FORMAT.md: 21 November 2026)
+        # and its clock runs in real time: what "1 jam lagi" means does not depend on how long the dialogues
+        # before it took (a set grown by 100 dialogues made "11:00" read "11:01").
+        self.started, base = time.monotonic(), datetime(TODAY.year, TODAY.month, TODAY.day, 3, 0, tzinfo=UTC)
         self.bot = Conversations(
-            app.store, app.domain, app.today, clock=lambda: base + timedelta(seconds=time.monotonic() - started)
+            app.store, app.domain, app.today, clock=lambda: base + timedelta(seconds=time.monotonic() - self.started)
         )
         self.values = placeholders()
         self.count = 0
@@ -278,6 +280,7 @@ class DialogueRunner:
 
     async def _run(self, dialogue: dict[str, Any]) -> Outcome:
         self.count += 1
+        self.started = time.monotonic()
         outcome = Outcome(dialogue["id"])
         channel = dialogue.get("channel", "console")
         lang = dialogue.get("lang", "")
