@@ -426,6 +426,20 @@ def strong(said: Said) -> bool:
     return said.nlu.scores.get(said.intent, 0) >= 3
 
 
+# "kok ribet amat sih", "susah bgt", "repot": the check feels like a hassle. Why the two numbers are asked, and
+# the step again (not the programme's description a bare "kok …?" would get).
+_HASSLE = re.compile(r"\b(ribet|rebet|repot|ngerepotin|ruwet|susah|sulit|pusing|complicated|hassle|annoying)\w*\b")
+
+
+def _hassle(said: Said) -> bool:
+    return bool(_HASSLE.search(said.lowered)) and (said.faq is None or said.faq.entry.follow_up)
+
+
+def _hassle_reply(turn: Turn) -> Reply:
+    lead = turn._("Maaf kalau terasa ribet; hanya dua angka ini yang diperlukan.")
+    return Reply(f"{lead}\n{_faq_reply(turn, 'why_nik').text}")
+
+
 def _faq_reply(turn: Turn, entry_id: str) -> Reply:
     entry = next(e for e in faq.knowledge_base() if e.id == entry_id)
     return Reply(faq.answer_text(entry, turn.domain, turn._, turn.outcome))
@@ -646,6 +660,8 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
         if said.family and not turn.data.get("other"):
             turn.update_data(other=True)
         return await on_nik(turn, said.text, said.digits.kk4, said.digits.nik)
+    if _hassle(said):
+        return [_hassle_reply(turn), _nik_reminder(turn)]
     just_failed = bool(turn.data.get("retry"))  # then "maksudnya?" is about the failed check
     if _CONFUSED.search(said.lowered) and said.faq is not None and said.faq.entry.follow_up and not just_failed:
         # "maksudnya?" at the NIK prompt: what is asked for, and where to find it.
@@ -756,6 +772,8 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
         if said.family and not turn.data.get("other"):
             turn.update_data(other=True)  # "0123, itu kk ibu saya": the record checked is the mother's
         return await on_kk4(turn, digits.kk4 or digits.nik or said.text)
+    if _hassle(said):
+        return [_hassle_reply(turn), _kk4_reminder(turn)]
     if _CONFUSED.search(said.lowered) and said.faq is not None and said.faq.entry.follow_up:
         return [_faq_reply(turn, "kk_what"), _kk4_reminder(turn)]  # what the 4 digits are, and where
     if _HOLD_ON.search(said.lowered) and not said.is_question and len(said.text.split()) <= MAX_HOLD_ON_WORDS:

@@ -110,6 +110,25 @@ async def cancel(turn: Turn) -> list[Reply]:
     return [turn.main_menu(turn._("Dibatalkan. Tidak ada yang dihapus."))]
 
 
+# Part of what is erased named to be kept ("hapus tp langganannya jgn", "kecuali langganan", "riwayat aja").
+_PART = r"(langganan\w*|verifikasi\w*|bahasa\w*|tiket\w*|pertanyaan\w*|riwayat\w*|chat\w*|subscription|language)"
+_KEEPS_PART = re.compile(
+    r"\b(tapi|tp|tpi|kecuali|selain|except|but)\b.{0,25}\b" + _PART + r"\b"
+    r"|\b" + _PART + r"\b.{0,15}\b(jangan|jgn|tetap|tetep|biarin|keep)\b"
+    r"|\b(hapus|apus|delete)\w* (verifikasi|langganan)\w* (aja|saja|doang|only)\b"
+)
+
+
+def _all_or_nothing(turn: Turn) -> Reply:
+    _ = turn._
+    text = _(
+        "“Hapus data saya” menghapus semuanya sekaligus: riwayat percakapan, verifikasi NIK, langganan info, "
+        "pilihan bahasa, dan isi pertanyaan ke petugas. Sebagian saja belum bisa: untuk berhenti langganan saja, "
+        "kirim BERHENTI; untuk tetap berlangganan, tekan Batal. Hapus semuanya?"
+    )
+    return Reply(text, _buttons(turn))
+
+
 def _reminder(turn: Turn) -> Reply:
     _ = turn._
     return Reply(_("Data belum dihapus. Hapus sekarang? Ketik “ya” atau “batal”."), _buttons(turn))
@@ -121,6 +140,8 @@ async def erase_step(turn: Turn, said: Said) -> list[Reply] | None:
     # "mau", but asks for something else.
     # Erasing cannot be undone: a yes counts when it is the whole short answer or names erasing itself
     # ("go back to the menu" holds a yes-word, "sy mau cek status dulu" a "mau").
+    if _KEEPS_PART.search(said.lowered):
+        return [_all_or_nothing(turn)]  # "hapus tp langganannya jgn": never erased whole, never unsubscribed
     few = len(said.text.split()) <= MAX_PLAIN_YES_WORDS
     yes = said.bare_answer is True and (few or names_erasing(said.text))
     if yes or said.escape == "erase":
