@@ -406,8 +406,9 @@ _ENGLISH = frozenset(
         "died",
         "death",
         "status",
-        "data",
         "update",
+        "delete",
+        "erase",
         "my",
         "english",
         "speak",
@@ -724,6 +725,24 @@ _INDONESIAN = frozenset(
         "dapet",
         "kartu",
         "bahasa",
+        # the words a short Indonesian request is built of ("cara update data dtsen", "hrs bawa apa aja"):
+        # "data" and "update" are Indonesian too, so these say which language it is
+        "cara",
+        "caranya",
+        "aja",
+        "saja",
+        "harus",
+        "hrs",
+        "di",
+        "ke",
+        "sih",
+        "deh",
+        "kalau",
+        "kalo",
+        "klo",
+        "benerin",
+        "perbarui",
+        "salah",
     ]
 )
 

@@ -54,6 +54,18 @@ def on_other_text(purpose: str) -> Callable[[OtherText], OtherText]:
 
 
 _with_place: dict[str, Callable[[Turn, Said, Kelurahan], bool]] = {}
+_answered_by: dict[str, Callable[[Said], bool]] = {}
+
+
+def answers_itself(purpose: str) -> Callable[[Callable[[Said], bool]], Callable[[Said], bool]]:
+    """A purpose whose own answer covers a question sent with the kelurahan ("margahayu, hrs bawa apa?" at the
+    update guide: the guide names what to bring), so no other answer is added after it."""
+
+    def register(covered: Callable[[Said], bool]) -> Callable[[Said], bool]:
+        _answered_by[purpose] = covered
+        return covered
+
+    return register
 
 
 def keeps_text_with_place(purpose: str) -> Callable[[Callable[[Turn, Said, Kelurahan], bool]], Any]:
@@ -236,7 +248,8 @@ def _way_out(turn: Turn) -> Reply:
     return Reply(_("Tidak jadi? Tekan Batal."), (turn.cancel_button(), turn.menu_button()))
 
 
-def _reminder(turn: Turn) -> Reply:
+def reminder(turn: Turn) -> Reply:
+    """The picker again, in one line (a purpose answering a question at the prompt ends with it)."""
     _ = turn._
     return Reply(
         _("Kalau sudah siap, ketik nama kelurahan Anda (contoh: Jatibening), atau pilih kecamatan dari daftar."),
@@ -312,13 +325,13 @@ def _elsewhere(turn: Turn, said: Said) -> list[Reply] | None:
     return [Reply(text, menu=_kecamatan_menu(turn, 1)), _way_out(turn)]
 
 
-@router.step(AWAITING_KELURAHAN, reminder=_reminder)
+@router.step(AWAITING_KELURAHAN, reminder=reminder)
 async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
     _ = turn._
     if said.postponed or (said.bare_answer is False and said.escape is None and _chat_words_only(said)):
         return await _later(turn)  # "nanti aja deh", "nggak deh": not a kelurahan name, nor a question
     if said.waiting or (_chat_words_only(said) and not dont_know(said) and said.faq is None):
-        return [_reminder(turn), _way_out(turn)]  # "ok", "bentar ya", "iya deh": the picker again
+        return [reminder(turn), _way_out(turn)]  # "ok", "bentar ya", "iya deh": the picker again
     chosen = await _ordinal_choice(turn, said)
     if chosen is not None:
         return chosen
@@ -328,6 +341,9 @@ async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
     keep = _with_place.get(turn.data.get("purpose", "update"))
     if place is not None and keep is not None and keep(turn, said, place):
         return await continue_at(turn, place.code)  # the kelurahan, and the rest kept by the purpose
+    covered = _answered_by.get(turn.data.get("purpose", "update"))
+    if place is not None and covered is not None and covered(said):
+        return await continue_at(turn, place.code)  # the purpose's answer is the answer to the question too
     if place is not None and _asks_more(said):
         # "margahayu, trus klo kecelakaan gmn klaimnya?": the prompt filled, and the question answered after it
         return await continue_at(turn, place.code) + await _also_asked(turn, said)
