@@ -280,13 +280,15 @@ class Conversations:
             # "sy mau nanya dulu soal iurannya" at a prompt: an invitation to ask, the step reminded.
             return [Reply(fallback.ask_away(turn)[0].text), step.reminder(turn)]
         if step is not None:
+            greeted = welcome.pleasantry(turn, said) if not step.free_text else None
+            reminder = step.reminder(turn) if greeted is not None else None
+            if greeted is not None and reminder is not None and reminder.text:
+                # "halo min", "mksh kak" at a prompt: returned, and the prompt again (not "that is no NIK"); a
+                # step with no reminder of its own is let go instead (the keep question)
+                return [replace(reminder, text=f"{greeted} {reminder.text}")]
             filled = await step.fill(turn, said)
             if filled is not None:
                 return filled
-            greeted = welcome.pleasantry(turn, said) if not step.free_text else None
-            if greeted is not None:
-                reminder = step.reminder(turn)  # "halo", "makasih" at a prompt: returned, the prompt stays
-                return [replace(reminder, text=f"{greeted} {reminder.text}")]
             first = said.faq is not None and said.faq.entry.step_first and turn.state == step.state
             if first and said.faq is not None and not faq.has_status(said.faq.entry, turn.outcome):
                 return [step.reminder(turn)]  # "trus?" with a step pending: the next step is that step
