@@ -486,6 +486,23 @@ _EXPLICIT_YES = re.compile(
 )
 
 
+# A yes with a condition about the data ("boleh tp jgn disebar", "iya asal ga dibocorin", "ok but don't share it").
+_ON_CONDITION = re.compile(
+    r"\b(tapi|tp|tpi|asal|asalkan|yang penting|yg penting|but|as long as)\b.{0,12}"
+    r"\b(jangan|jgn|ga|gak|nggak|tidak|tdk|don.?t|not|never)\b.{0,8}"
+    r"\b(sebar|disebar|nyebar|disebarin|bocor|bocorin|dibocorin|dibocorkan|jual|dijual|kasih|dikasih|bagi|dibagi"
+    r"|share|shared|leak|leaked|sell|sold|misuse|disalahgunakan)\w*"
+)
+
+
+def _yes_on_condition(said: Said) -> bool:
+    found = _ON_CONDITION.search(said.lowered)
+    if found is None or "?" in said.text or said.digits.nik:
+        return False
+    head = said.lowered[: found.start()]
+    return bool(_EXPLICIT_YES.search(head)) and yes_or_no(head) is True
+
+
 def _yes_but_later(said: Said) -> bool:
     if "?" in said.text or said.digits.nik:  # "boleh, …" opens like a question; only a "?" makes one
         return False
@@ -557,6 +574,15 @@ async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
                 ),
             )
         ]
+    if _yes_on_condition(said):
+        # "boleh tp jgn disebar ya": a yes; its "jgn" is about passing the data on, which is answered
+        reassured = Reply(
+            _(
+                "Tentu. NIK dan nomor KK Anda tidak disimpan dan tidak dibagikan; hanya dicocokkan dengan data "
+                "DTSEN dan BPJS Ketenagakerjaan."
+            )
+        )
+        return [reassured, *await on_consent(turn, True, said)]
     if _yes_but_later(said):
         # "setuju sih tp ntar aja, lg di jalan": the consent is given, the NIK comes later (kept on the chat)
         return _consent_for_later(turn, said)
@@ -829,7 +855,8 @@ def _keep_reminder(turn: Turn) -> Reply:
 
 
 _KEEP_WORDS = re.compile(
-    r"^((iya?|ya|boleh|bole|ok|oke|mau|yes|please|tolong|sip) )*"
+    # the yes words with the fillers between them ("boleh deh simpen aja", "yaudah simpen")
+    r"^((iya?|ya|boleh|bole|ok|oke|mau|yes|please|tolong|sip|deh|dong|lah|yaudah|yaudh|ywdh|udah|gpp) )*"
     r"(simpan|simpen|simpenin|simpankan|disimpan|disimpen|save|keep)( (aja|saja|ya|deh|dong|it|sj|aj|please))*$"
 )
 

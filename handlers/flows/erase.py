@@ -36,6 +36,8 @@ _NOT_ASKED = re.compile(
 )
 
 
+# The data the bot does not hold, asked about ("data bpjs sy ikut ilang?", "kepesertaan sy hilang ga?").
+_OUTSIDE_DATA = re.compile(r"\b(bpjs|dtsen|kepesertaan|kpj|jmo|desil|dukcapil|ktp|kk)\w*\b")
 _WHAT = re.compile(r"\b(apa|apaan|apa aja|apa saja|what|which)\b")
 
 
@@ -154,6 +156,15 @@ async def erase_step(turn: Turn, said: Said) -> list[Reply] | None:
         # "data DTSEN saya ikut terhapus?", "nanti sy msh bisa cek lg kan?": the confirmation says what is
         # erased, and that the bot can be used again afterwards.
         _ = turn._
+        if _OUTSIDE_DATA.search(said.lowered):
+            # "nanti data bpjs sy ikut ilang ga?": no, and the confirmation again
+            kept = Reply(
+                _(
+                    "Tidak. Data DTSEN dan kepesertaan BPJS Ketenagakerjaan Anda tidak berubah: yang dihapus hanya "
+                    "data di bot ini."
+                )
+            )
+            return [kept, *await ask(turn)]
         if _WHAT.search(said.lowered):
             return await ask(turn)  # "yg dihapus apa aja?": the confirmation itself says what
         after = Reply(

@@ -457,6 +457,11 @@ def _consent_reminder(turn: Turn) -> Reply:
 
 
 _NO_NEED = re.compile(r"^(ga|gak|nggak|ngga|enggak|tidak|tdk|gk) (usah|perlu)\b")
+# A question about what the officer would see ("petugas liat apa aja?", "yg ditunjukin apa?").
+_ABOUT_SHARING = re.compile(
+    r"\b(liat|lihat|dilihat|diliat|ngeliat|ditunjukkan|ditunjukin|ditampilkan|dibagi|dikasih|tau|tahu|see|seen"
+    r"|shown|share|shared)\b"
+)
 
 
 @router.step(TICKET_CONSENT, reminder=_consent_reminder, cancel=_cancel, own_escapes=("cancel", "menu"))
@@ -470,12 +475,16 @@ async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
         return await _consented(turn, False) if _NO_NEED.search(said.lowered) else await _cancel(turn)
     if said.given_answer is not None:
         return await _consented(turn, said.given_answer)
-    if said.faq is not None or new_request(said):
+    # "maksudnya petugas bs liat apa aja?": about this question, not the knowledge base's "maksudnya?"
+    about_this = said.is_question and (
+        said.faq is None or said.faq.entry.follow_up or bool(_ABOUT_SHARING.search(said.lowered))
+    )
+    if not about_this and (said.faq is not None or new_request(said)):
         return None
     _ = turn._
     if said.waiting:
         return [_consent_reminder(turn)]
-    if said.is_question:
+    if about_this:
         # "yg dilihat apa aja?": what sharing means, and the question again.
         return [
             Reply(
