@@ -15,7 +15,7 @@ from datetime import timedelta
 from handlers.context import Turn
 from handlers.entities import THANKS
 from handlers.flow import Router
-from handlers.flows import claims
+from handlers.flows import claims, welcome
 from handlers.flows import kelurahan as kelurahan_flow
 from handlers.model import Button, Kind, Reply
 from handlers.understanding import Said
@@ -403,7 +403,13 @@ async def question_step(turn: Turn, said: Said) -> list[Reply] | None:
         return None  # "cek kelayakan", a NIK, "berhenti": served as asked
     if short and not said.faq and (said.intent == "menu" or said.bare_answer is True):  # "halo", "iya", "ok"
         return [
-            Reply(_("Halo! Silakan ketik pertanyaan Anda untuk petugas dalam satu pesan."), _reminder(turn).buttons)
+            # "halo" is greeted back; "ok", "iya" only acknowledged
+            Reply(
+                (welcome.pleasantry(turn, said) or _("Baik."))
+                + " "
+                + _("Silakan ketik pertanyaan Anda untuk petugas dalam satu pesan."),
+                _reminder(turn).buttons,
+            )
         ]
     data = turn.data
     letters = len(_LETTER.findall(text))
