@@ -766,6 +766,8 @@ def _kk4_reminder(turn: Turn) -> Reply:
     )
 
 
+# The 4 digits sent first, closed by a stop or a comma, then something else ("0123. klo lolos dpt kartu?").
+_DIGITS_FIRST = re.compile(r"^\s*\d{4}\s*[.,;!\n]\s*\S")
 # What a 16-digit number at the KK prompt is said to be: a NIK (typed again, corrected) or the KK itself.
 _NAMES_NIK = re.compile(r"\bnik\w*\b")
 _NAMES_KK = re.compile(r"\b(kk\w*|kartu keluarga|no\.? ?kk)\b")
@@ -781,6 +783,14 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
         # "eh salah, nik yg bener 3275…": a corrected NIK replaces the first (a bare 16 digits is the whole KK)
         return await on_nik(turn, said.text, None, digits.nik)
     fours = [run for run in digits.runs if len(run) == 4]
+    if not digits.nik and fours and _DIGITS_FIRST.match(said.text):
+        # "0123. klo lolos dpt kartu ga?": the answer first, then a question of its own (answered after)
+        found = said.faq
+        also = [_faq_reply(turn, found.entry.id)] if found is not None and not found.entry.follow_up else []
+        replies = await on_kk4(turn, fours[0])
+        if also and turn.state == AWAITING_KEEP:
+            return [*replies[:-1], *also, replies[-1]]  # the keep question stays the last thing asked
+        return [*replies, *also]
     if not digits.nik and fours and said.is_question and not looks_like_digits_answer(said.text):
         # "0001 itu 4 digit terakhir kan?": asking, not answering (often the NIK's end): say what is asked
         # for, and let them send the digits alone rather than spend an attempt on a guess.
