@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from handlers import ellipsis, faq
 from handlers.change_of_mind import change_of_mind
 from handlers.context import Turn
-from handlers.entities import affirmative, normalise_digits
+from handlers.entities import affirmative, escape_spelt, normalise_digits
 from handlers.flow import Routes
 from handlers.flows import (
     claims,
@@ -257,7 +257,9 @@ class Conversations:
             typed = await staff.typed_action(turn, said) or await ticket_staff.typed(turn, said)
             if typed is not None:
                 return typed
-        escape = BARE_ESCAPES.get(command) if step is not None and step.free_text else said.escape
+        free_text = step is not None and step.free_text
+        # a bare way out, also as chats misspell it ("menuu", "btal"): one word is no announcement or question
+        escape = (BARE_ESCAPES.get(command) or BARE_ESCAPES.get(escape_spelt(command))) if free_text else said.escape
         if escape is None and step is not None and step.free_text and said.escape in FREE_TEXT_ESCAPES:
             # "hapus data saya", "bantuan" while a question is typed: a command that short is not the text.
             escape = said.escape if len(command.split()) <= 4 else None

@@ -872,7 +872,7 @@ _REPEATED_LETTER = re.compile(r"([a-z])\1+")
 MAX_ESCAPE_SPELT_WORDS = 3
 
 
-def _escape_spelt(lowered: str) -> str:
+def escape_spelt(lowered: str) -> str:
     words = lowered.split()
     if len(words) > MAX_ESCAPE_SPELT_WORDS:
         return lowered
@@ -903,7 +903,7 @@ def escape_of(text: str) -> str | None:
         return None
     lowered = " ".join(re.sub(r"[^\w/ ]+", " ", text).split())
     bare = _LEAD_FILLER.sub("", lowered + " ").strip() or lowered
-    spelt = _escape_spelt(bare)
+    spelt = escape_spelt(bare)
     if spelt != bare:
         lowered, bare = spelt, spelt
     if len(bare.split()) > 6:  # counted without the lead filler: "udh deh apus aja semua data sy"

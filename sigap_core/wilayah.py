@@ -95,6 +95,23 @@ class Wilayah:
                     return self._kecamatan_keys[key]
         return None
 
+    def all_named_in_text(self, text: str) -> list[Kelurahan]:
+        """Every kelurahan named exactly in a sentence, longest names first and without overlap ("margahayu atau
+        bekasijaya" → both; "jatibening baru" → Jatibening Baru only), each once."""
+        words = re.findall(r"[a-zA-Z]+", text.lower())
+        used: set[int] = set()
+        found: list[Kelurahan] = []
+        for size in (3, 2, 1):
+            for start in range(len(words) - size + 1):
+                span = set(range(start, start + size))
+                key = "".join(words[start : start + size])
+                if span & used or len(key) < 5 or key not in self._kelurahan_keys:
+                    continue
+                used |= span
+                if self._kelurahan_keys[key] not in found:
+                    found.append(self._kelurahan_keys[key])
+        return found
+
     def find_in_text(self, text: str) -> Kelurahan | None:
         """A kelurahan named somewhere in a sentence ("kelurahan sy jatibening")."""
         words = re.findall(r"[a-zA-Z]+", text.lower())

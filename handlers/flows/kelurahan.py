@@ -20,7 +20,8 @@ from sigap_core.wilayah import Kelurahan
 
 AWAITING_KELURAHAN = "awaiting_kelurahan"
 FIRST_PAGE = 9  # WhatsApp lists hold 10 rows: 9 kecamatan + "more"
-# A kecamatan is read inside a sentence this short only: a longer one is more likely a question for an officer.
+# A kecamatan (or two kelurahan) is read inside a sentence this short only: a longer one is more likely a
+# question for an officer.
 MAX_KECAMATAN_SENTENCE = 8
 
 router = Router("kelurahan")
@@ -279,6 +280,12 @@ def _chat_words_only(said: Said) -> bool:
     return bool(words) and all(word in _CHAT_WORDS for word in words)
 
 
+def _which_of(turn: Turn, places: list[Kelurahan]) -> list[Reply]:
+    _ = turn._
+    rows = tuple(Row(f"kel:{k.code}", k.name, k.kecamatan.name) for k in places[:FIRST_PAGE])
+    return [Reply(_("Yang mana kelurahan Anda? Pilih salah satu:"), menu=Menu(_("Pilih kelurahan"), rows))]
+
+
 _SAYS_KELURAHAN = re.compile(r"\b(kelurahan|kelurhan|kel|kelurahannya)\b")
 
 
@@ -335,6 +342,10 @@ async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
     chosen = await _ordinal_choice(turn, said)
     if chosen is not None:
         return chosen
+    short = len(said.text.split()) <= MAX_KECAMATAN_SENTENCE  # longer: more likely a question that names places
+    named = turn.domain.wilayah.all_named_in_text(said.text) if short else []
+    if len(named) > 1:
+        return _which_of(turn, named)  # "margahayu atau bekasijaya ya": asked, never one picked silently
     place = from_text(turn, said.text)
     if place is not None and _kecamatan_namesake(turn, said, place):
         return pick_kelurahan(turn, place.kecamatan.code)  # "medan satria": which kelurahan of it, one press

@@ -58,6 +58,12 @@ def test_kecamatan_is_found_inside_a_sentence() -> None:
     assert W.find_kecamatan_in_text("sy tinggal di bekasi") is None
 
 
+def test_every_kelurahan_named_in_a_sentence() -> None:
+    assert [k.name for k in W.all_named_in_text("margahayu atau bekasijaya ya")] == ["Margahayu", "Bekasijaya"]
+    assert [k.name for k in W.all_named_in_text("jatibening baru")] == ["Jatibening Baru"]
+    assert len(W.all_named_in_text("kelurahan jatiasih kecamatan jatiasih")) == 1
+
+
 @pytest.mark.parametrize(
     ("typed", "named"),
     [("sy di jakarta timur", "Kota Administrasi Jakarta Timur"), ("jaktim", "Kota Administrasi Jakarta Timur"),
