@@ -560,10 +560,23 @@ async def _own_cover_known(turn: Turn, said: Said) -> bool:
 def _only_asks_away(said: Said) -> bool:
     """ "mau nanya dulu", "sy mau tanya soal iurannya": asking to ask, the question itself not yet said (or
     said in words no answer matches). A NIK, a known question or a way out is served as such."""
-    if said.digits.nik or said.faq is not None or said.escape is not None or said.wants_officer or "?" in said.text:
+    if said.digits.nik or said.faq is not None or said.escape is not None or said.wants_officer:
         return False
-    rest = _ASKED_ABOUT.sub("", said.lowered, count=1).strip(" ,.!")
+    rest = _ASKED_ABOUT.sub("", said.lowered, count=1).strip(" ,.!?")
+    if "?" in said.text:
+        # "sy mau nanya dulu boleh?": a "?" that only asks leave to ask; "mau tanya, iurannya brp?" asks itself
+        return all(word in _MAY_I for word in rest.split())
     return not rest or (len(rest.split()) <= 3 and read(rest).faq is None)
+
+
+# The words of asking leave to ask ("boleh?", "bisa ga?", "boleh kan kak?").
+_MAY_I = frozenset(
+    re.findall(
+        r"\S+",
+        "boleh bole blh bisa bs ga gak nggak ngga tidak kah kan ya yah dong sih nih kak min pak bu mas mbak bang "
+        "sebentar bentar please pls can i may",
+    )
+)
 
 
 def _clear_request(said: Said) -> bool:

@@ -1015,7 +1015,11 @@ def digits_in(text: str) -> Digits:
     return Digits(nik, kk4, longest, runs, kk_only)
 
 
-_LABEL = re.compile(r"\b(kk|no\.? ?kk|nomor kk|kartu keluarga|family card|nik|ktp|e-?ktp|id card|id)\b[\s:.=\-]*$")
+# The label just before a number, with a possessive between ("no kk sy 3275…", "nik nya 3275…", "my kk is …").
+_LABEL = re.compile(
+    r"\b(kk|no\.? ?kk|nomor kk|kartu keluarga|family card|nik|ktp|e-?ktp|id card|id)\b"
+    r"(\s*(sy|saya|aku|gw|gue|ku|nya|ny|aq|my|is))*[\s:.=\-]*$"
+)
 
 
 def _label_before(text: str, start: int) -> str | None:

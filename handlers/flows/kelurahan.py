@@ -250,8 +250,13 @@ def _way_out(turn: Turn) -> Reply:
 
 
 def reminder(turn: Turn) -> Reply:
-    """The picker again, in one line (a purpose answering a question at the prompt ends with it)."""
+    """The picker again, in one line (a purpose answering a question at the prompt ends with it); after a
+    kecamatan's list, that list again, so "2" still picks from what is on the screen."""
     _ = turn._
+    listed = str(turn.data.get(LISTED) or "")
+    if turn.state == AWAITING_KELURAHAN and listed.startswith("kec:"):
+        shown = pick_kelurahan(turn, listed.partition(":")[2])[0]
+        return Reply(_("Kalau sudah siap, pilih kelurahan Anda dari daftar, atau ketik namanya."), menu=shown.menu)
     return Reply(
         _("Kalau sudah siap, ketik nama kelurahan Anda (contoh: Jatibening), atau pilih kecamatan dari daftar."),
         menu=_kecamatan_menu(turn, 1),
@@ -267,6 +272,8 @@ async def _later(turn: Turn) -> list[Reply]:
 _CHAT_WORDS = frozenset(
     re.findall(
         r"\S+",
+        # "kelurahan" itself ("kelurahan", "kelurahan sy?") names no kelurahan either
+        "kelurahan kelurahannya kel nama namanya "
         "ya iya iyaa ok oke okay sip siap baik deh dong aja saja dulu nanti ntar bentar sebentar tunggu ga gak "
         "nggak tidak enggak belum blm udah sudah sih kok lah yah wah eh hmm loh lho kak min pak bu mas mbak bang "
         "saya sy aku gw ini itu apa mana yang yg gitu gimana gmn terserah bebas semua hah ha wkwk wkwkwk haha "
@@ -361,7 +368,8 @@ async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
     if place is not None and (said.faq is None or (not said.is_question and "?" not in said.text)):
         # "sy tinggal di rt 3 rw 12 kel margahayu": the kelurahan answers the prompt, whatever a FAQ also matched
         return await continue_at(turn, place.code)
-    if said.faq is None:
+    if said.faq is None or (not said.is_question and "?" not in said.text):
+        # "i live in bekasi timur": the kecamatan answers the prompt, whatever a FAQ also matched
         wilayah = turn.domain.wilayah
         # "pondok gede", or "gatau kelurahannya, pokoknya di bekasi timur": that kecamatan's list
         kecamatan = wilayah.find_kecamatan(said.text)
