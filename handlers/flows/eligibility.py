@@ -849,6 +849,10 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
     leaving = said.intent not in ("out_of_scope", "menu", "check_eligibility") and strong(said)
     if leaving or (said.is_question and said.about_program):
         return None
+    if said.intent == "check_eligibility" and strong(said):
+        # "cek kelayakan" again: the check under way, not "belum jelas"
+        text = _("Cek tadi masih berjalan: NIK sudah diterima. Tinggal ketik 4 digit terakhir nomor KK.")
+        return [ask_kk4(turn, text)]
     return [
         ask_kk4(
             turn,

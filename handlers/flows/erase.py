@@ -36,6 +36,11 @@ _NOT_ASKED = re.compile(
 )
 
 
+# "kalo ga dihapus gmn?", "what if i don't delete it?": what happens without erasing.
+_IF_NOT_ERASED = re.compile(
+    r"\b(kalau|kalo|klo|kl|jika|if)\b.{0,12}\b(ga|gak|nggak|ngga|tidak|tdk|not|don.?t|nggak)\b.{0,6}"
+    r"\b(dihapus|hapus|diapus|apus|delete|deleted|erase|erased)\b"
+)
 # The data the bot does not hold, asked about ("data bpjs sy ikut ilang?", "kepesertaan sy hilang ga?").
 _OUTSIDE_DATA = re.compile(r"\b(bpjs|dtsen|kepesertaan|kpj|jmo|desil|dukcapil|ktp|kk)\w*\b")
 _WHAT = re.compile(r"\b(apa|apaan|apa aja|apa saja|what|which)\b")
@@ -156,6 +161,15 @@ async def erase_step(turn: Turn, said: Said) -> list[Reply] | None:
         # "data DTSEN saya ikut terhapus?", "nanti sy msh bisa cek lg kan?": the confirmation says what is
         # erased, and that the bot can be used again afterwards.
         _ = turn._
+        if _IF_NOT_ERASED.search(said.lowered):
+            # "emang knp kalo ga dihapus?": nothing happens; what the bot keeps ends by itself
+            kept = Reply(
+                _(
+                    "Tidak apa-apa jika tidak dihapus: riwayat percakapan dan verifikasi yang disimpan berakhir "
+                    "sendiri setelah paling lama {days} hari. Menghapus sekarang hanya mempercepatnya."
+                ).format(days=turn.domain.policy.verification.verified_link_days)
+            )
+            return [kept, *await ask(turn)]
         if _OUTSIDE_DATA.search(said.lowered):
             # "nanti data bpjs sy ikut ilang ga?": no, and the confirmation again
             kept = Reply(

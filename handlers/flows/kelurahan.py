@@ -397,10 +397,14 @@ async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
             ),
             _way_out(turn),
         ]
-    if said.faq is not None or said.is_question or said.intent not in ("out_of_scope", "update_data", "subscribe"):
+    address = _ADDRESS.search(said.lowered) and not said.is_question and "?" not in said.text
+    if not address and (
+        said.faq is not None or said.is_question or said.intent not in ("out_of_scope", "update_data", "subscribe")
+    ):
         return None
-    if _ADDRESS.search(said.lowered):
-        # "deket stasiun bekasi", "perumnas 3": an address or a landmark, not a wrong name
+    if address:
+        # "deket stasiun bekasi", "perumnas 3", "rt 03 rw 05": an address or a landmark, not a wrong name (nor
+        # a question about RT/RW workers a FAQ found in it)
         return [
             Reply(
                 _(
