@@ -387,6 +387,9 @@ class Conversations:
         if said.wants_officer:
             # "komplain soal bansos", "can I ask an officer?": a question for a person, before any FAQ answer.
             return await tickets.start(turn, said, lead=tickets.human_lead(turn)), False
+        moved = await subscription.corrected(turn, said)
+        if moved is not None:
+            return moved, False  # "eh salah, ganti ke jatibening" right after subscribing
         reply = await self._short_answer(turn, said)
         if reply is not None:
             return reply, True
