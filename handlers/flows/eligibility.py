@@ -714,6 +714,10 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
         # "lupa kk nya yg mana" (after a mismatch, the NIK is asked again): the KK, not the KTP, is missing;
         # "sy cuma tau nik ibu, nik sy sendiri ga tau": what is missing is the user's own NIK.
         about_kk = _ABOUT_KK.search(said.lowered) and not re.search(r"\b(nik|ktp|e-?ktp)\b", said.lowered)
+        names_card = about_kk or re.search(r"\b(nik|ktp|e-?ktp)\w*\b", said.lowered)
+        if turn.data.get("retry") and not names_card:
+            # "nggak tau deh" right after a mismatch: what may be wrong and who can help, not "your KTP is lost"
+            return [_faq_reply(turn, "no_match"), _nik_reminder(turn)]
         return [_faq_reply(turn, "kk_missing" if about_kk else "ktp_lost"), _nik_reminder(turn)]
     if said.family and not said.is_question:  # "sy punya 2 anak, bisa ikut?" asks, it names no record
         turn.update_data(other=True)
