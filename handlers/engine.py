@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from handlers import ellipsis, faq
 from handlers.change_of_mind import change_of_mind
 from handlers.context import Turn
-from handlers.entities import affirmative, normalise_digits
+from handlers.entities import affirmative, escape_spelt, normalise_digits
 from handlers.flow import Routes
 from handlers.flows import (
     claims,
@@ -258,7 +258,9 @@ class Conversations:
             typed = await staff.typed_action(turn, said) or await ticket_staff.typed(turn, said)
             if typed is not None:
                 return typed
-        escape = BARE_ESCAPES.get(command) if step is not None and step.free_text else said.escape
+        free_text = step is not None and step.free_text
+        # a bare way out, also as chats misspell it ("menuu", "btal"): one word is no announcement or question
+        escape = (BARE_ESCAPES.get(command) or BARE_ESCAPES.get(escape_spelt(command))) if free_text else said.escape
         if escape is None and step is not None and step.free_text and said.escape in FREE_TEXT_ESCAPES:
             # "hapus data saya", "bantuan" while a question is typed: a command that short is not the text.
             escape = said.escape if len(command.split()) <= 4 else None
@@ -281,6 +283,12 @@ class Conversations:
             # "sy mau nanya dulu soal iurannya" at a prompt: an invitation to ask, the step reminded.
             return [Reply(fallback.ask_away(turn)[0].text), step.reminder(turn)]
         if step is not None:
+            greeted = welcome.pleasantry(turn, said) if not step.free_text else None
+            reminder = step.reminder(turn) if greeted is not None else None
+            if greeted is not None and reminder is not None and reminder.text:
+                # "halo min", "mksh kak" at a prompt: returned, and the prompt again (not "that is no NIK"); a
+                # step with no reminder of its own is let go instead (the keep question)
+                return [replace(reminder, text=f"{greeted} {reminder.text}")]
             filled = await step.fill(turn, said)
             if filled is not None:
                 return filled
@@ -380,6 +388,9 @@ class Conversations:
         if said.wants_officer:
             # "komplain soal bansos", "can I ask an officer?": a question for a person, before any FAQ answer.
             return await tickets.start(turn, said, lead=tickets.human_lead(turn)), False
+        moved = await subscription.corrected(turn, said)
+        if moved is not None:
+            return moved, False  # "eh salah, ganti ke jatibening" right after subscribing
         reply = await self._short_answer(turn, said)
         if reply is not None:
             return reply, True
@@ -579,10 +590,23 @@ async def _own_cover_known(turn: Turn, said: Said) -> bool:
 def _only_asks_away(said: Said) -> bool:
     """ "mau nanya dulu", "sy mau tanya soal iurannya": asking to ask, the question itself not yet said (or
     said in words no answer matches). A NIK, a known question or a way out is served as such."""
-    if said.digits.nik or said.faq is not None or said.escape is not None or said.wants_officer or "?" in said.text:
+    if said.digits.nik or said.faq is not None or said.escape is not None or said.wants_officer:
         return False
-    rest = _ASKED_ABOUT.sub("", said.lowered, count=1).strip(" ,.!")
+    rest = _ASKED_ABOUT.sub("", said.lowered, count=1).strip(" ,.!?")
+    if "?" in said.text:
+        # "sy mau nanya dulu boleh?": a "?" that only asks leave to ask; "mau tanya, iurannya brp?" asks itself
+        return all(word in _MAY_I for word in rest.split())
     return not rest or (len(rest.split()) <= 3 and read(rest).faq is None)
+
+
+# The words of asking leave to ask ("boleh?", "bisa ga?", "boleh kan kak?").
+_MAY_I = frozenset(
+    re.findall(
+        r"\S+",
+        "boleh bole blh bisa bs ga gak nggak ngga tidak kah kan ya yah dong sih nih kak min pak bu mas mbak bang "
+        "sebentar bentar please pls can i may",
+    )
+)
 
 
 def _clear_request(said: Said) -> bool:

@@ -406,8 +406,9 @@ _ENGLISH = frozenset(
         "died",
         "death",
         "status",
-        "data",
         "update",
+        "delete",
+        "erase",
         "my",
         "english",
         "speak",
@@ -724,6 +725,24 @@ _INDONESIAN = frozenset(
         "dapet",
         "kartu",
         "bahasa",
+        # the words a short Indonesian request is built of ("cara update data dtsen", "hrs bawa apa aja"):
+        # "data" and "update" are Indonesian too, so these say which language it is
+        "cara",
+        "caranya",
+        "aja",
+        "saja",
+        "harus",
+        "hrs",
+        "di",
+        "ke",
+        "sih",
+        "deh",
+        "kalau",
+        "kalo",
+        "klo",
+        "benerin",
+        "perbarui",
+        "salah",
     ]
 )
 
@@ -842,6 +861,41 @@ _CANCEL_TAKEN_BACK = re.compile(
 )
 
 
+# The words of a way out as chats misspell them ("mnu", "menuu", "btal", "bantuannn", "kmbali", "canel"): read
+# back to the word in a message of a few words, so a hurried escape still gets out of any step.
+_ESCAPE_SPELLING = ChatSpelling(
+    ("menu", "batal", "batalin", "batalkan", "bantuan", "kembali", "keluar", "cancel", "petugas", "help")
+)
+# One letter off only for the longer words: "kelar" (done) is not "keluar", "batas" (a limit) not "batal".
+_ESCAPE_ONE_OFF = ("batalin", "batalkan", "bantuan", "kembali", "cancel", "petugas")
+_REPEATED_LETTER = re.compile(r"([a-z])\1+")
+MAX_ESCAPE_SPELT_WORDS = 3
+
+
+def escape_spelt(lowered: str) -> str:
+    words = lowered.split()
+    if len(words) > MAX_ESCAPE_SPELT_WORDS:
+        return lowered
+    return " ".join(_escape_word(word) for word in words)
+
+
+def _escape_word(word: str) -> str:
+    if word in _ESCAPE_SPELLING.words:
+        return word
+    collapsed = _REPEATED_LETTER.sub(r"\1", word)  # "menuu", "bantuannn", "batall"
+    if collapsed in _ESCAPE_SPELLING.words:
+        return collapsed
+    bones = skeleton(collapsed)
+    # a vowel or two kept ("mnu", "btal"); none at all is another word's spelling ("btl" is "betul")
+    if bones != collapsed and vowel_poor(collapsed) and bones in _ESCAPE_SPELLING.by_skeleton:
+        return _ESCAPE_SPELLING.by_skeleton[bones]
+    if len(collapsed) >= 5:
+        near = [known for known in _ESCAPE_ONE_OFF if known[0] == collapsed[0] and one_letter_off(collapsed, known)]
+        if len(near) == 1:
+            return near[0]
+    return word
+
+
 def escape_of(text: str) -> str | None:
     """The way out a short message asks for: erase, cancel, menu, help, human — or None."""
     text = plain_words(text)
@@ -849,6 +903,9 @@ def escape_of(text: str) -> str | None:
         return None
     lowered = " ".join(re.sub(r"[^\w/ ]+", " ", text).split())
     bare = _LEAD_FILLER.sub("", lowered + " ").strip() or lowered
+    spelt = escape_spelt(bare)
+    if spelt != bare:
+        lowered, bare = spelt, spelt
     if len(bare.split()) > 6:  # counted without the lead filler: "udh deh apus aja semua data sy"
         return None
     taken_back = bool(_CANCEL_TAKEN_BACK.search(text.lower()))  # "ga jd batal, lanjut": carry on
@@ -959,7 +1016,11 @@ def digits_in(text: str) -> Digits:
     return Digits(nik, kk4, longest, runs, kk_only)
 
 
-_LABEL = re.compile(r"\b(kk|no\.? ?kk|nomor kk|kartu keluarga|family card|nik|ktp|e-?ktp|id card|id)\b[\s:.=\-]*$")
+# The label just before a number, with a possessive between ("no kk sy 3275…", "nik nya 3275…", "my kk is …").
+_LABEL = re.compile(
+    r"\b(kk|no\.? ?kk|nomor kk|kartu keluarga|family card|nik|ktp|e-?ktp|id card|id)\b"
+    r"(\s*(sy|saya|aku|gw|gue|ku|nya|ny|aq|my|is))*[\s:.=\-]*$"
+)
 
 
 def _label_before(text: str, start: int) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -51,6 +52,17 @@ def _compact(name: str) -> str:
     return re.sub(r"[^a-z]", "", text)
 
 
+def _spans(text: str) -> Iterator[tuple[set[int], str]]:
+    """Every run of one to three words of a sentence, longest first, as (word positions, compacted key) — the
+    keys a place name is looked up by ("pondok gede" → "pondokgede"); keys under 5 letters name no place."""
+    words = re.findall(r"[a-z]+", text.lower())
+    for size in (3, 2, 1):
+        for start in range(len(words) - size + 1):
+            key = "".join(words[start : start + size])
+            if len(key) >= 5:
+                yield set(range(start, start + size)), key
+
+
 class Wilayah:
     def __init__(self, kelurahan: list[Kelurahan]) -> None:
         self.kelurahan = kelurahan
@@ -88,15 +100,29 @@ class Wilayah:
     def named_in_text(self, text: str) -> Kelurahan | Kecamatan | None:
         """A kelurahan or kecamatan named exactly (spaces and case aside) somewhere in a sentence: "kalo sy di
         pondok gede?" → Kecamatan Pondokgede. No loose match: a place elsewhere must never be read as one here."""
-        words = re.findall(r"[a-z]+", text.lower())
-        for size in (3, 2, 1):
-            for start in range(len(words) - size + 1):
-                key = "".join(words[start : start + size])
-                if len(key) >= 5 and key in self._kelurahan_keys:
-                    return self._kelurahan_keys[key]
-                if len(key) >= 5 and key in self._kecamatan_keys:
-                    return self._kecamatan_keys[key]
+        for _, key in _spans(text):
+            if key in self._kelurahan_keys:
+                return self._kelurahan_keys[key]
+            if key in self._kecamatan_keys:
+                return self._kecamatan_keys[key]
         return None
+
+    def find_kecamatan_in_text(self, text: str) -> Kecamatan | None:
+        """A kecamatan named exactly somewhere in a sentence ("gatau kelurahannya, pokoknya di bekasi timur")."""
+        return next((self._kecamatan_keys[key] for _, key in _spans(text) if key in self._kecamatan_keys), None)
+
+    def all_named_in_text(self, text: str) -> list[Kelurahan]:
+        """Every kelurahan named exactly in a sentence, longest names first and without overlap ("margahayu atau
+        bekasijaya" → both; "jatibening baru" → Jatibening Baru only), each once."""
+        used: set[int] = set()
+        found: list[Kelurahan] = []
+        for span, key in _spans(text):
+            if span & used or key not in self._kelurahan_keys:
+                continue
+            used |= span
+            if self._kelurahan_keys[key] not in found:
+                found.append(self._kelurahan_keys[key])
+        return found
 
     def find_in_text(self, text: str) -> Kelurahan | None:
         """A kelurahan named somewhere in a sentence ("kelurahan sy jatibening")."""

@@ -171,9 +171,17 @@ def ask_kk4(turn: Turn, text: str) -> Reply:
     )
 
 
+# An Indonesian mobile number (08…, 628…), 10 to 13 digits: never a NIK (16 digits).
+_PHONE_NUMBER = re.compile(r"(08|628)\d{8,11}")
+
+
 async def on_nik(turn: Turn, text: str, kk4: str | None = None, nik_digits: str | None = None) -> list[Reply]:
     _ = turn._
     candidate = nik_digits or find_nik(text) or longest_digit_run(text) or text
+    if _PHONE_NUMBER.fullmatch("".join(ch for ch in candidate if ch.isdigit())):
+        # "081398765432" at the NIK prompt: a phone number, said so (not "NIK harus 16 digit")
+        text = _("Itu sepertinya nomor HP, bukan NIK. NIK adalah 16 digit angka di KTP-el (juga tertulis di KK).")
+        return [Reply(text, (turn.cancel_button(), turn.menu_button()))]
     try:
         nik = parse_nik(candidate)
     except NikError as error:
@@ -447,6 +455,20 @@ def strong(said: Said) -> bool:
     return said.nlu.scores.get(said.intent, 0) >= 3
 
 
+# "kok ribet amat sih", "susah bgt", "repot": the check feels like a hassle. Why the two numbers are asked, and
+# the step again (not the programme's description a bare "kok …?" would get).
+_HASSLE = re.compile(r"\b(ribet|rebet|repot|ngerepotin|ruwet|susah|sulit|pusing|complicated|hassle|annoying)\w*\b")
+
+
+def _hassle(said: Said) -> bool:
+    return bool(_HASSLE.search(said.lowered)) and (said.faq is None or said.faq.entry.follow_up)
+
+
+def _hassle_reply(turn: Turn) -> Reply:
+    lead = turn._("Maaf kalau terasa ribet; hanya dua angka ini yang diperlukan.")
+    return Reply(f"{lead}\n{_faq_reply(turn, 'why_nik').text}")
+
+
 def _faq_reply(turn: Turn, entry_id: str) -> Reply:
     entry = next(e for e in faq.knowledge_base() if e.id == entry_id)
     return Reply(faq.answer_text(entry, turn.domain, turn._, turn.outcome))
@@ -491,6 +513,23 @@ _EXPLICIT_YES = re.compile(
     r"\b(setuju|stuju|sepakat|agree|agreed|boleh|bole|ok|oke|okay|okey|iya|iyaa|iye|yes|mau|silakan|silahkan"
     r"|izinkan|ijinkan)\b"
 )
+
+
+# A yes with a condition about the data ("boleh tp jgn disebar", "iya asal ga dibocorin", "ok but don't share it").
+_ON_CONDITION = re.compile(
+    r"\b(tapi|tp|tpi|asal|asalkan|yang penting|yg penting|but|as long as)\b.{0,12}"
+    r"\b(jangan|jgn|ga|gak|nggak|tidak|tdk|don.?t|not|never)\b.{0,8}"
+    r"\b(sebar|disebar|nyebar|disebarin|bocor|bocorin|dibocorin|dibocorkan|jual|dijual|kasih|dikasih|bagi|dibagi"
+    r"|share|shared|leak|leaked|sell|sold|misuse|disalahgunakan)\w*"
+)
+
+
+def _yes_on_condition(said: Said) -> bool:
+    found = _ON_CONDITION.search(said.lowered)
+    if found is None or "?" in said.text or said.digits.nik:
+        return False
+    head = said.lowered[: found.start()]
+    return bool(_EXPLICIT_YES.search(head)) and yes_or_no(head) is True
 
 
 def _yes_but_later(said: Said) -> bool:
@@ -572,6 +611,15 @@ async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
                 ),
             )
         ]
+    if _yes_on_condition(said):
+        # "boleh tp jgn disebar ya": a yes; its "jgn" is about passing the data on, which is answered
+        reassured = Reply(
+            _(
+                "Tentu. NIK dan nomor KK Anda tidak disimpan dan tidak dibagikan; hanya dicocokkan dengan data "
+                "DTSEN dan BPJS Ketenagakerjaan."
+            )
+        )
+        return [reassured, *await on_consent(turn, True, said)]
     if _yes_but_later(said):
         # "setuju sih tp ntar aja, lg di jalan": the consent is given, the NIK comes later (kept on the chat)
         return _consent_for_later(turn, said)
@@ -675,6 +723,8 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
         if said.family and not turn.data.get("other"):
             turn.update_data(other=True)
         return await on_nik(turn, said.text, said.digits.kk4, said.digits.nik)
+    if _hassle(said):
+        return [_hassle_reply(turn), _nik_reminder(turn)]
     just_failed = bool(turn.data.get("retry"))  # then "maksudnya?" is about the failed check
     if _CONFUSED.search(said.lowered) and said.faq is not None and said.faq.entry.follow_up and not just_failed:
         # "maksudnya?" at the NIK prompt: what is asked for, and where to find it.
@@ -701,6 +751,10 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
         # "lupa kk nya yg mana" (after a mismatch, the NIK is asked again): the KK, not the KTP, is missing;
         # "sy cuma tau nik ibu, nik sy sendiri ga tau": what is missing is the user's own NIK.
         about_kk = _ABOUT_KK.search(said.lowered) and not re.search(r"\b(nik|ktp|e-?ktp)\b", said.lowered)
+        names_card = about_kk or re.search(r"\b(nik|ktp|e-?ktp)\w*\b", said.lowered)
+        if turn.data.get("retry") and not names_card:
+            # "nggak tau deh" right after a mismatch: what may be wrong and who can help, not "your KTP is lost"
+            return [_faq_reply(turn, "no_match"), _nik_reminder(turn)]
         return [_faq_reply(turn, "kk_missing" if about_kk else "ktp_lost"), _nik_reminder(turn)]
     if said.family and not said.is_question:  # "sy punya 2 anak, bisa ikut?" asks, it names no record
         turn.update_data(other=True)
@@ -753,13 +807,31 @@ def _kk4_reminder(turn: Turn) -> Reply:
     )
 
 
+# The 4 digits sent first, closed by a stop or a comma, then something else ("0123. klo lolos dpt kartu?").
+_DIGITS_FIRST = re.compile(r"^\s*\d{4}\s*[.,;!\n]\s*\S")
+# What a 16-digit number at the KK prompt is said to be: a NIK (typed again, corrected) or the KK itself.
+_NAMES_NIK = re.compile(r"\bnik\w*\b")
+_NAMES_KK = re.compile(r"\b(kk\w*|kartu keluarga|no\.? ?kk)\b")
+
+
 @router.step(AWAITING_KK4, reminder=_kk4_reminder)
 async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
     _ = turn._
     digits = said.digits
     if digits.nik and digits.kk4:
         return await on_nik(turn, said.text, digits.kk4, digits.nik)  # a NIK and its KK digits again
+    if digits.nik and _NAMES_NIK.search(said.lowered) and not _NAMES_KK.search(said.lowered):
+        # "eh salah, nik yg bener 3275…": a corrected NIK replaces the first (a bare 16 digits is the whole KK)
+        return await on_nik(turn, said.text, None, digits.nik)
     fours = [run for run in digits.runs if len(run) == 4]
+    if not digits.nik and fours and _DIGITS_FIRST.match(said.text):
+        # "0123. klo lolos dpt kartu ga?": the answer first, then a question of its own (answered after)
+        found = said.faq
+        also = [_faq_reply(turn, found.entry.id)] if found is not None and not found.entry.follow_up else []
+        replies = await on_kk4(turn, fours[0])
+        if also and turn.state == AWAITING_KEEP:
+            return [*replies[:-1], *also, replies[-1]]  # the keep question stays the last thing asked
+        return [*replies, *also]
     if not digits.nik and fours and said.is_question and not looks_like_digits_answer(said.text):
         # "0001 itu 4 digit terakhir kan?": asking, not answering (often the NIK's end): say what is asked
         # for, and let them send the digits alone rather than spend an attempt on a guess.
@@ -788,6 +860,8 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
         if said.family and not turn.data.get("other"):
             turn.update_data(other=True)  # "0123, itu kk ibu saya": the record checked is the mother's
         return await on_kk4(turn, digits.kk4 or digits.nik or said.text)
+    if _hassle(said):
+        return [_hassle_reply(turn), _kk4_reminder(turn)]
     if _CONFUSED.search(said.lowered) and said.faq is not None and said.faq.entry.follow_up:
         return [_faq_reply(turn, "kk_what"), _kk4_reminder(turn)]  # what the 4 digits are, and where
     if _HOLD_ON.search(said.lowered) and not said.is_question and len(said.text.split()) <= MAX_HOLD_ON_WORDS:
@@ -830,6 +904,10 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
     leaving = said.intent not in ("out_of_scope", "menu", "check_eligibility") and strong(said)
     if leaving or (said.is_question and said.about_program):
         return None
+    if said.intent == "check_eligibility" and strong(said):
+        # "cek kelayakan" again: the check under way, not "belum jelas"
+        text = _("Cek tadi masih berjalan: NIK sudah diterima. Tinggal ketik 4 digit terakhir nomor KK.")
+        return [ask_kk4(turn, text)]
     return [
         ask_kk4(
             turn,
@@ -846,7 +924,8 @@ def _keep_reminder(turn: Turn) -> Reply:
 
 
 _KEEP_WORDS = re.compile(
-    r"^((iya?|ya|boleh|bole|ok|oke|mau|yes|please|tolong|sip) )*"
+    # the yes words with the fillers between them ("boleh deh simpen aja", "yaudah simpen")
+    r"^((iya?|ya|boleh|bole|ok|oke|mau|yes|please|tolong|sip|deh|dong|lah|yaudah|yaudh|ywdh|udah|gpp) )*"
     r"(simpan|simpen|simpenin|simpankan|disimpan|disimpen|save|keep)( (aja|saja|ya|deh|dong|it|sj|aj|please))*$"
 )
 

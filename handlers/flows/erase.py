@@ -36,6 +36,13 @@ _NOT_ASKED = re.compile(
 )
 
 
+# "kalo ga dihapus gmn?", "what if i don't delete it?": what happens without erasing.
+_IF_NOT_ERASED = re.compile(
+    r"\b(kalau|kalo|klo|kl|jika|if)\b.{0,12}\b(ga|gak|nggak|ngga|tidak|tdk|not|don.?t|nggak)\b.{0,6}"
+    r"\b(dihapus|hapus|diapus|apus|delete|deleted|erase|erased)\b"
+)
+# The data the bot does not hold, asked about ("data bpjs sy ikut ilang?", "kepesertaan sy hilang ga?").
+_OUTSIDE_DATA = re.compile(r"\b(bpjs|dtsen|kepesertaan|kpj|jmo|desil|dukcapil|ktp|kk)\w*\b")
 _WHAT = re.compile(r"\b(apa|apaan|apa aja|apa saja|what|which)\b")
 
 
@@ -110,6 +117,25 @@ async def cancel(turn: Turn) -> list[Reply]:
     return [turn.main_menu(turn._("Dibatalkan. Tidak ada yang dihapus."))]
 
 
+# Part of what is erased named to be kept ("hapus tp langganannya jgn", "kecuali langganan", "riwayat aja").
+_PART = r"(langganan\w*|verifikasi\w*|bahasa\w*|tiket\w*|pertanyaan\w*|riwayat\w*|chat\w*|subscription|language)"
+_KEEPS_PART = re.compile(
+    r"\b(tapi|tp|tpi|kecuali|selain|except|but)\b.{0,25}\b" + _PART + r"\b"
+    r"|\b" + _PART + r"\b.{0,15}\b(jangan|jgn|tetap|tetep|biarin|keep)\b"
+    r"|\b(hapus|apus|delete)\w* (verifikasi|langganan)\w* (aja|saja|doang|only)\b"
+)
+
+
+def _all_or_nothing(turn: Turn) -> Reply:
+    _ = turn._
+    text = _(
+        "“Hapus data saya” menghapus semuanya sekaligus: riwayat percakapan, verifikasi NIK, langganan info, "
+        "pilihan bahasa, dan isi pertanyaan ke petugas. Sebagian saja belum bisa: untuk berhenti langganan saja, "
+        "kirim BERHENTI; untuk tetap berlangganan, tekan Batal. Hapus semuanya?"
+    )
+    return Reply(text, _buttons(turn))
+
+
 def _reminder(turn: Turn) -> Reply:
     _ = turn._
     return Reply(_("Data belum dihapus. Hapus sekarang? Ketik “ya” atau “batal”."), _buttons(turn))
@@ -121,6 +147,8 @@ async def erase_step(turn: Turn, said: Said) -> list[Reply] | None:
     # "mau", but asks for something else.
     # Erasing cannot be undone: a yes counts when it is the whole short answer or names erasing itself
     # ("go back to the menu" holds a yes-word, "sy mau cek status dulu" a "mau").
+    if _KEEPS_PART.search(said.lowered):
+        return [_all_or_nothing(turn)]  # "hapus tp langganannya jgn": never erased whole, never unsubscribed
     few = len(said.text.split()) <= MAX_PLAIN_YES_WORDS
     yes = said.bare_answer is True and (few or names_erasing(said.text))
     if yes or said.escape == "erase":
@@ -133,6 +161,24 @@ async def erase_step(turn: Turn, said: Said) -> list[Reply] | None:
         # "data DTSEN saya ikut terhapus?", "nanti sy msh bisa cek lg kan?": the confirmation says what is
         # erased, and that the bot can be used again afterwards.
         _ = turn._
+        if _IF_NOT_ERASED.search(said.lowered):
+            # "emang knp kalo ga dihapus?": nothing happens; what the bot keeps ends by itself
+            kept = Reply(
+                _(
+                    "Tidak apa-apa jika tidak dihapus: riwayat percakapan dan verifikasi yang disimpan berakhir "
+                    "sendiri setelah paling lama {days} hari. Menghapus sekarang hanya mempercepatnya."
+                ).format(days=turn.domain.policy.verification.verified_link_days)
+            )
+            return [kept, *await ask(turn)]
+        if _OUTSIDE_DATA.search(said.lowered):
+            # "nanti data bpjs sy ikut ilang ga?": no, and the confirmation again
+            kept = Reply(
+                _(
+                    "Tidak. Data DTSEN dan kepesertaan BPJS Ketenagakerjaan Anda tidak berubah: yang dihapus hanya "
+                    "data di bot ini."
+                )
+            )
+            return [kept, *await ask(turn)]
         if _WHAT.search(said.lowered):
             return await ask(turn)  # "yg dihapus apa aja?": the confirmation itself says what
         after = Reply(

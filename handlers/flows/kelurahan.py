@@ -10,7 +10,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from handlers import faq
+from handlers import faq, regions
 from handlers.context import Turn
 from handlers.flow import Router
 from handlers.flows import claims
@@ -20,6 +20,9 @@ from sigap_core.wilayah import Kelurahan
 
 AWAITING_KELURAHAN = "awaiting_kelurahan"
 FIRST_PAGE = 9  # WhatsApp lists hold 10 rows: 9 kecamatan + "more"
+# A kecamatan (or two kelurahan) is read inside a sentence this short only: a longer one is more likely a
+# question for an officer.
+MAX_KECAMATAN_SENTENCE = 8
 
 router = Router("kelurahan")
 Continuation = Callable[[Turn, Kelurahan], Awaitable[list[Reply]]]
@@ -52,6 +55,18 @@ def on_other_text(purpose: str) -> Callable[[OtherText], OtherText]:
 
 
 _with_place: dict[str, Callable[[Turn, Said, Kelurahan], bool]] = {}
+_answered_by: dict[str, Callable[[Said], bool]] = {}
+
+
+def answers_itself(purpose: str) -> Callable[[Callable[[Said], bool]], Callable[[Said], bool]]:
+    """A purpose whose own answer covers a question sent with the kelurahan ("margahayu, hrs bawa apa?" at the
+    update guide: the guide names what to bring), so no other answer is added after it."""
+
+    def register(covered: Callable[[Said], bool]) -> Callable[[Said], bool]:
+        _answered_by[purpose] = covered
+        return covered
+
+    return register
 
 
 def keeps_text_with_place(purpose: str) -> Callable[[Callable[[Turn, Said, Kelurahan], bool]], Any]:
@@ -99,9 +114,21 @@ async def known(turn: Turn) -> Kelurahan | None:
 
 # The list the prompt last showed ("keclist:1", "kec:CODE"), so "nomer 3" / "yg ke-2" picks from it.
 LISTED = "listed"
+# A row named in words ("yg pertama aja", "nomor dua", "the second one"); "terakhir" is the last row.
+_ORDINAL_WORDS = {
+    **dict.fromkeys(("pertama", "satu", "kesatu", "first", "one"), 1),
+    **dict.fromkeys(("kedua", "dua", "second", "two"), 2),
+    **dict.fromkeys(("ketiga", "tiga", "third", "three"), 3),
+    **dict.fromkeys(("keempat", "empat", "fourth", "four"), 4),
+    **dict.fromkeys(("kelima", "lima", "fifth", "five"), 5),
+    **dict.fromkeys(("keenam", "enam", "sixth", "six"), 6),
+    **dict.fromkeys(("ketujuh", "tujuh", "seventh", "seven"), 7),
+    **dict.fromkeys(("terakhir", "paling bawah", "last"), -1),
+}
 _ORDINAL = re.compile(
-    r"^(?:(?:nomer|nomor|no|nmr|pilih|pilihan|yang|yg|number|option)\.?\s*)*(?:ke\s*-?\s*)?(\d{1,2})"
-    r"(?:\s*(?:aja|saja|ya|deh|dong|kak|min))*\s*[.!]?$"
+    r"^(?:(?:nomer|nomor|no|nmr|pilih|pilihan|yang|yg|number|option|the)\.?\s*)*(?:ke\s*-?\s*)?"
+    r"(\d{1,2}|" + "|".join(sorted(_ORDINAL_WORDS, key=len, reverse=True)) + r")"
+    r"(?:\s*(?:aja|saja|ya|deh|dong|kak|min|one|please|pls))*\s*[.!]?$"
 )
 
 
@@ -129,14 +156,17 @@ async def _ordinal_choice(turn: Turn, said: Said) -> list[Reply] | None:
     listed = str(turn.data.get(LISTED) or "")
     if found is None or not listed:
         return None
-    index = int(found.group(1)) - 1
+    named = found.group(1)
+    index = int(named) - 1 if named.isdigit() else _ORDINAL_WORDS[named] - (_ORDINAL_WORDS[named] > 0)
     wilayah = turn.domain.wilayah
     kind, _sep, value = listed.partition(":")
     if kind == "kec":
         kecamatan = next((k for k in wilayah.kecamatan if k.code == value), None)
         places = tuple(wilayah.kelurahan_of(kecamatan)) if kecamatan is not None else ()
+        index += len(places) if index < 0 else 0  # "yg terakhir"
         return await continue_at(turn, places[index].code) if 0 <= index < len(places) else None
     shown = wilayah.kecamatan[:FIRST_PAGE] if value == "1" else wilayah.kecamatan[FIRST_PAGE:]
+    index += len(shown) if index < 0 else 0
     return pick_kelurahan(turn, shown[index].code) if 0 <= index < len(shown) else None
 
 
@@ -219,8 +249,14 @@ def _way_out(turn: Turn) -> Reply:
     return Reply(_("Tidak jadi? Tekan Batal."), (turn.cancel_button(), turn.menu_button()))
 
 
-def _reminder(turn: Turn) -> Reply:
+def reminder(turn: Turn) -> Reply:
+    """The picker again, in one line (a purpose answering a question at the prompt ends with it); after a
+    kecamatan's list, that list again, so "2" still picks from what is on the screen."""
     _ = turn._
+    listed = str(turn.data.get(LISTED) or "")
+    if turn.state == AWAITING_KELURAHAN and listed.startswith("kec:"):
+        shown = pick_kelurahan(turn, listed.partition(":")[2])[0]
+        return Reply(_("Kalau sudah siap, pilih kelurahan Anda dari daftar, atau ketik namanya."), menu=shown.menu)
     return Reply(
         _("Kalau sudah siap, ketik nama kelurahan Anda (contoh: Jatibening), atau pilih kecamatan dari daftar."),
         menu=_kecamatan_menu(turn, 1),
@@ -236,6 +272,8 @@ async def _later(turn: Turn) -> list[Reply]:
 _CHAT_WORDS = frozenset(
     re.findall(
         r"\S+",
+        # "kelurahan" itself ("kelurahan", "kelurahan sy?") names no kelurahan either
+        "kelurahan kelurahannya kel nama namanya "
         "ya iya iyaa ok oke okay sip siap baik deh dong aja saja dulu nanti ntar bentar sebentar tunggu ga gak "
         "nggak tidak enggak belum blm udah sudah sih kok lah yah wah eh hmm loh lho kak min pak bu mas mbak bang "
         "saya sy aku gw ini itu apa mana yang yg gitu gimana gmn terserah bebas semua hah ha wkwk wkwkwk haha "
@@ -249,30 +287,100 @@ def _chat_words_only(said: Said) -> bool:
     return bool(words) and all(word in _CHAT_WORDS for word in words)
 
 
-@router.step(AWAITING_KELURAHAN, reminder=_reminder)
+def _which_of(turn: Turn, places: list[Kelurahan]) -> list[Reply]:
+    _ = turn._
+    rows = tuple(Row(f"kel:{k.code}", k.name, k.kecamatan.name) for k in places[:FIRST_PAGE])
+    return [Reply(_("Yang mana kelurahan Anda? Pilih salah satu:"), menu=Menu(_("Pilih kelurahan"), rows))]
+
+
+_SAYS_KELURAHAN = re.compile(r"\b(kelurahan|kelurhan|kel|kelurahannya)\b")
+
+
+def _kecamatan_namesake(turn: Turn, said: Said, place: Kelurahan) -> bool:
+    """ "medan satria", "jatiasih" alone: a kelurahan that shares its kecamatan's name, typed as the bare name.
+    The kecamatan may be meant (Pejuang is in Kecamatan Medansatria), so its list is shown, the namesake on it;
+    "kel. medan satria" is the kelurahan."""
+    same = place.name.replace(" ", "").lower() == place.kecamatan.name.replace(" ", "").lower()
+    if not same or _SAYS_KELURAHAN.search(said.lowered):
+        return False
+    return turn.domain.wilayah.find_kecamatan(said.text) == place.kecamatan
+
+
+# Words around a place name that name no place ("sy tinggal di bekasi", "domisili kota bekasi").
+_PLACE_WORDS = frozenset(("di", "dari", "dr", "kota", "daerah", "wilayah", "tinggal", "domisili", "warga", "alamat"))
+
+
+def _city_only(said: Said) -> bool:
+    """ "bekasi", "di kota bekasi aja": the city, no kelurahan or kecamatan in it."""
+    words = re.findall(r"[^\W\d_]+", said.lowered)
+    rest = [word for word in words if word not in _CHAT_WORDS and word not in _PLACE_WORDS]
+    return rest == ["bekasi"]
+
+
+def _elsewhere(turn: Turn, said: Said) -> list[Reply] | None:
+    """A place that is not a kelurahan of the city: another regency or city (said to be outside SIGAP, with
+    the way on), or the city itself (which of its kecamatan?). None for anything else."""
+    _ = turn._
+    wilayah = turn.domain.wilayah
+    outside = regions.named_outside(said.text)
+    if outside is not None:
+        text = _(
+            "{place} di luar Kota Bekasi. SIGAP hanya untuk warga ber-KTP Kota Bekasi, dan kelurahannya mengikuti "
+            "alamat di KTP-el/KK. Jika alamat KTP Anda di Kota Bekasi, ketik kelurahannya (contoh: Jatibening) "
+            "atau pilih kecamatan dari daftar."
+        ).format(place=outside)
+    elif _city_only(said):
+        text = _(
+            "Kota Bekasi punya {kecamatan} kecamatan dan {kelurahan} kelurahan. Kelurahan Anda yang mana? Ketik "
+            "namanya (contoh: Jatibening), atau pilih kecamatan dari daftar."
+        ).format(kecamatan=len(wilayah.kecamatan), kelurahan=len(wilayah.kelurahan))
+    else:
+        return None
+    return [Reply(text, menu=_kecamatan_menu(turn, 1)), _way_out(turn)]
+
+
+@router.step(AWAITING_KELURAHAN, reminder=reminder)
 async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
     _ = turn._
     if said.postponed or (said.bare_answer is False and said.escape is None and _chat_words_only(said)):
         return await _later(turn)  # "nanti aja deh", "nggak deh": not a kelurahan name, nor a question
     if said.waiting or (_chat_words_only(said) and not dont_know(said) and said.faq is None):
-        return [_reminder(turn), _way_out(turn)]  # "ok", "bentar ya", "iya deh": the picker again
+        return [reminder(turn), _way_out(turn)]  # "ok", "bentar ya", "iya deh": the picker again
     chosen = await _ordinal_choice(turn, said)
     if chosen is not None:
         return chosen
+    short = len(said.text.split()) <= MAX_KECAMATAN_SENTENCE  # longer: more likely a question that names places
+    named = turn.domain.wilayah.all_named_in_text(said.text) if short else []
+    if len(named) > 1:
+        return _which_of(turn, named)  # "margahayu atau bekasijaya ya": asked, never one picked silently
     place = from_text(turn, said.text)
+    if place is not None and _kecamatan_namesake(turn, said, place):
+        return pick_kelurahan(turn, place.kecamatan.code)  # "medan satria": which kelurahan of it, one press
     keep = _with_place.get(turn.data.get("purpose", "update"))
     if place is not None and keep is not None and keep(turn, said, place):
         return await continue_at(turn, place.code)  # the kelurahan, and the rest kept by the purpose
+    covered = _answered_by.get(turn.data.get("purpose", "update"))
+    if place is not None and covered is not None and covered(said):
+        return await continue_at(turn, place.code)  # the purpose's answer is the answer to the question too
     if place is not None and _asks_more(said):
         # "margahayu, trus klo kecelakaan gmn klaimnya?": the prompt filled, and the question answered after it
         return await continue_at(turn, place.code) + await _also_asked(turn, said)
     if place is not None and (said.faq is None or (not said.is_question and "?" not in said.text)):
         # "sy tinggal di rt 3 rw 12 kel margahayu": the kelurahan answers the prompt, whatever a FAQ also matched
         return await continue_at(turn, place.code)
-    if said.faq is None:
-        kecamatan = turn.domain.wilayah.find_kecamatan(said.text)
+    if said.faq is None or (not said.is_question and "?" not in said.text):
+        # "i live in bekasi timur": the kecamatan answers the prompt, whatever a FAQ also matched
+        wilayah = turn.domain.wilayah
+        # "pondok gede", or "gatau kelurahannya, pokoknya di bekasi timur": that kecamatan's list
+        kecamatan = wilayah.find_kecamatan(said.text)
+        if kecamatan is None and not said.is_question and len(said.text.split()) <= MAX_KECAMATAN_SENTENCE:
+            kecamatan = wilayah.find_kecamatan_in_text(said.text)
         if kecamatan is not None:
             return pick_kelurahan(turn, kecamatan.code)
+    if place is None and len(said.text.split()) <= MAX_KECAMATAN_SENTENCE:
+        elsewhere = _elsewhere(turn, said)
+        if elsewhere is not None:
+            return elsewhere  # "sy di jakarta timur", "bekasi": not a wrong kelurahan name
     other = _other_text.get(turn.data.get("purpose", "update"))
     if other is not None:
         handled = await other(turn, said)
@@ -289,10 +397,14 @@ async def kelurahan_step(turn: Turn, said: Said) -> list[Reply] | None:
             ),
             _way_out(turn),
         ]
-    if said.faq is not None or said.is_question or said.intent not in ("out_of_scope", "update_data", "subscribe"):
+    address = _ADDRESS.search(said.lowered) and not said.is_question and "?" not in said.text
+    if not address and (
+        said.faq is not None or said.is_question or said.intent not in ("out_of_scope", "update_data", "subscribe")
+    ):
         return None
-    if _ADDRESS.search(said.lowered):
-        # "deket stasiun bekasi", "perumnas 3": an address or a landmark, not a wrong name
+    if address:
+        # "deket stasiun bekasi", "perumnas 3", "rt 03 rw 05": an address or a landmark, not a wrong name (nor
+        # a question about RT/RW workers a FAQ found in it)
         return [
             Reply(
                 _(

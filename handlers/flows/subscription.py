@@ -25,10 +25,16 @@ async def start(turn: Turn, typed: str | None = None) -> list[Reply]:
     return await subscribe(turn, place)
 
 
+# The knowledge-base entry a follow-up right after subscribing is about ("kapan dikirimnya?"), and the mark
+# that a correction of the kelurahan just chosen ("eh salah, ganti ke jatibening") may follow.
+SUBSCRIBED_TOPIC = "subscription_what"
+
+
 @kelurahan_flow.continue_with("subscribe")
 async def subscribe(turn: Turn, place: Kelurahan) -> list[Reply]:
     _ = turn._
     turn.clear_state()
+    turn.remember_topic(SUBSCRIBED_TOPIC)
     await turn.uow.subscriptions.set(turn.msg.channel, turn.msg.user_key, place.code, "active")
     text = _("Anda berlangganan pengumuman Kelurahan {kelurahan}. Kirim BERHENTI kapan saja untuk berhenti.").format(
         kelurahan=place.name
@@ -121,3 +127,24 @@ async def unsubscribe_intent(turn: Turn, said: Said) -> list[Reply]:
         )
         return [Reply(text, (Button("stop", _("Berhenti langganan")), turn.menu_button()))]
     return await stop(turn)
+
+
+# "eh salah, ganti ke jatibening", "bukan margahayu, jatibening", "ganti kelurahan": right after subscribing,
+# the kelurahan just chosen corrected.
+_CHANGE = re.compile(r"\b(ganti|gnti|ganti2|salah|bukan|pindah|pindahin|ubah|maksud|maksudnya|harusnya|change|wrong)\b")
+MAX_CORRECTION_WORDS = 8
+
+
+async def corrected(turn: Turn, said: Said) -> list[Reply] | None:
+    """The subscription moved to the kelurahan named last, or the picker again for "ganti kelurahan"; None when
+    the message is no correction of a subscription just made."""
+    words = said.lowered.split()
+    if turn.state or turn.topic != SUBSCRIBED_TOPIC or len(words) > MAX_CORRECTION_WORDS:
+        return None
+    named = turn.domain.wilayah.all_named_in_text(said.text)
+    change = bool(_CHANGE.search(said.lowered))
+    if named and (change or len(words) <= 2):
+        return await subscribe(turn, named[-1])
+    if change and re.search(r"\bkel(urahan)?\w*\b", said.lowered):
+        return kelurahan_flow.ask(turn, "subscribe")
+    return None

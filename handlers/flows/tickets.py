@@ -15,7 +15,7 @@ from datetime import timedelta
 from handlers.context import Turn
 from handlers.entities import THANKS
 from handlers.flow import Router
-from handlers.flows import claims
+from handlers.flows import claims, welcome
 from handlers.flows import kelurahan as kelurahan_flow
 from handlers.model import Button, Kind, Reply
 from handlers.understanding import Said
@@ -403,7 +403,13 @@ async def question_step(turn: Turn, said: Said) -> list[Reply] | None:
         return None  # "cek kelayakan", a NIK, "berhenti": served as asked
     if short and not said.faq and (said.intent == "menu" or said.bare_answer is True):  # "halo", "iya", "ok"
         return [
-            Reply(_("Halo! Silakan ketik pertanyaan Anda untuk petugas dalam satu pesan."), _reminder(turn).buttons)
+            # "halo" is greeted back; "ok", "iya" only acknowledged
+            Reply(
+                (welcome.pleasantry(turn, said) or _("Baik."))
+                + " "
+                + _("Silakan ketik pertanyaan Anda untuk petugas dalam satu pesan."),
+                _reminder(turn).buttons,
+            )
         ]
     data = turn.data
     letters = len(_LETTER.findall(text))
@@ -457,6 +463,11 @@ def _consent_reminder(turn: Turn) -> Reply:
 
 
 _NO_NEED = re.compile(r"^(ga|gak|nggak|ngga|enggak|tidak|tdk|gk) (usah|perlu)\b")
+# A question about what the officer would see ("petugas liat apa aja?", "yg ditunjukin apa?").
+_ABOUT_SHARING = re.compile(
+    r"\b(liat|lihat|dilihat|diliat|ngeliat|ditunjukkan|ditunjukin|ditampilkan|dibagi|dikasih|tau|tahu|see|seen"
+    r"|shown|share|shared)\b"
+)
 
 
 @router.step(TICKET_CONSENT, reminder=_consent_reminder, cancel=_cancel, own_escapes=("cancel", "menu"))
@@ -470,12 +481,16 @@ async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
         return await _consented(turn, False) if _NO_NEED.search(said.lowered) else await _cancel(turn)
     if said.given_answer is not None:
         return await _consented(turn, said.given_answer)
-    if said.faq is not None or new_request(said):
+    # "maksudnya petugas bs liat apa aja?": about this question, not the knowledge base's "maksudnya?"
+    about_this = said.is_question and (
+        said.faq is None or said.faq.entry.follow_up or bool(_ABOUT_SHARING.search(said.lowered))
+    )
+    if not about_this and (said.faq is not None or new_request(said)):
         return None
     _ = turn._
     if said.waiting:
         return [_consent_reminder(turn)]
-    if said.is_question:
+    if about_this:
         # "yg dilihat apa aja?": what sharing means, and the question again.
         return [
             Reply(

@@ -5,8 +5,10 @@ Office hours, addresses and phone numbers come from the policy file; none is inv
 
 from __future__ import annotations
 
+from handlers import faq
 from handlers.context import Turn
 from handlers.flow import Router
+from handlers.flows import claims
 from handlers.flows import kelurahan as kelurahan_flow
 from handlers.model import Button, Reply
 from handlers.understanding import Said
@@ -25,6 +27,29 @@ async def start(turn: Turn, typed: str | None = None) -> list[Reply]:
         turn.remember_topic(UPDATE_TOPIC)  # "kalo ga bisa dtg?" at the kelurahan question: about the update
         return kelurahan_flow.ask(turn, "update")
     return await guide(turn, place)
+
+
+# "hrs bawa apa aja ke sana?" while the update guide waits for the kelurahan: what to bring to the kelurahan,
+# not the claim documents the same words find elsewhere (unless a claim is named).
+DOCUMENTS = frozenset({"claim_documents", "what_to_bring"})
+BRING_TO_KELURAHAN = "what_to_bring_kelurahan"
+
+
+@kelurahan_flow.answers_itself("update")
+def asks_what_to_bring(said: Said) -> bool:
+    found = said.faq
+    if found is None or found.entry.id not in DOCUMENTS | {BRING_TO_KELURAHAN}:
+        return False
+    return not claims.names_claim(said.lowered) and not claims.about_accident(said.lowered)
+
+
+@kelurahan_flow.on_other_text("update")
+async def question_at_prompt(turn: Turn, said: Said) -> list[Reply] | None:
+    """A question about the visit, asked before the kelurahan is named: answered, and the prompt again."""
+    if not asks_what_to_bring(said):
+        return None
+    answer = faq.answer_text(faq.entry(BRING_TO_KELURAHAN), turn.domain, turn._, turn.outcome)
+    return [Reply(answer), kelurahan_flow.reminder(turn)]
 
 
 @kelurahan_flow.continue_with("update")

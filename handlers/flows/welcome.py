@@ -24,6 +24,32 @@ def salam(turn: Turn) -> str:
     return turn._("Waalaikumsalam.") + "\n" if _SALAM.search(text) else ""
 
 
+# A time of day alone greets only with someone addressed ("pagi min"); "sore ini", "malem aja" name a time.
+_GREETING = re.compile(
+    r"^(halo|hallo|haloo|helo|hai|hay|hi|hii|hello|hey|permisi|punten|good (morning|afternoon|evening)"
+    r"|(selamat|met|slmt) (pagi|siang|sore|malam|malem)"
+    r"|(pagi|siang|sore|malam|malem)( (min|kak|pak|bu|mas|mbak|bang|gan|semua|sob))+\s*[.!]*$)"
+)
+MAX_PLEASANTRY_WORDS = 5
+
+
+def pleasantry(turn: Turn, said: Said) -> str | None:
+    """The line that returns a greeting or a thank-you sent with nothing else in it, or None. At a pending
+    step the step is then reminded rather than dropped for the menu ("assalamualaikum" at the picker)."""
+    if said.intent != "menu" or said.escape is not None or said.faq is not None or said.is_question:
+        return None
+    if said.bare_answer is not None:
+        return None  # "gak makasih", "iya makasih": an answer with thanks, read by the step
+    if len(said.text.split()) > MAX_PLEASANTRY_WORDS:
+        return None
+    if _THANKS.search(said.lowered):
+        return turn._("Sama-sama!")
+    greeted = salam(turn).strip()
+    if greeted:
+        return greeted
+    return turn._("Halo!") if _GREETING.search(said.lowered) else None
+
+
 def welcome(turn: Turn) -> list[Reply]:
     return [turn.main_menu(intro_text(turn))]
 

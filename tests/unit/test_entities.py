@@ -106,6 +106,17 @@ def test_ways_out(text: str, escape: str | None) -> None:
     assert escape_of(text) == escape
 
 
+@pytest.mark.parametrize(
+    ("text", "escape"),
+    [("mnu", "menu"), ("menuu", "menu"), ("btal", "cancel"), ("bantuannn", "help"), ("kmbali", "menu"),
+     ("canel", "cancel"), ("eh mnu aja", "menu"),
+     ("btl", None), ("iya btl", None), ("udh kelar, tutup", None), ("batas nya brp", None), ("baik", None)],
+)  # fmt: skip
+def test_ways_out_misspelt(text: str, escape: str | None) -> None:
+    """A hurried escape still gets out; another word one letter from it ("kelar", "batas", "btl") does not."""
+    assert escape_of(text) == escape
+
+
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=WIB)  # a Saturday
 
 

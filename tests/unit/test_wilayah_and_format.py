@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from handlers.regions import named_outside
 from sigap_core.i18n import Translator, format_day, format_money
 from sigap_core.wilayah import load_wilayah
 
@@ -49,6 +50,28 @@ def test_a_kelurahan_beats_the_kecamatan_it_is_named_after() -> None:
     assert found is not None and found.name == "Jatirasa"
     alone = W.find_in_text("sy di jatiasih")
     assert alone is not None and alone.name == "Jatiasih"
+
+
+def test_kecamatan_is_found_inside_a_sentence() -> None:
+    found = W.find_kecamatan_in_text("gatau kelurahannya, pokoknya di bekasi timur")
+    assert found is not None and found.name == "Bekasi Timur"
+    assert W.find_kecamatan_in_text("sy tinggal di bekasi") is None
+
+
+def test_every_kelurahan_named_in_a_sentence() -> None:
+    assert [k.name for k in W.all_named_in_text("margahayu atau bekasijaya ya")] == ["Margahayu", "Bekasijaya"]
+    assert [k.name for k in W.all_named_in_text("jatibening baru")] == ["Jatibening Baru"]
+    assert len(W.all_named_in_text("kelurahan jatiasih kecamatan jatiasih")) == 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "named"),
+    [("sy di jakarta timur", "Kota Administrasi Jakarta Timur"), ("jaktim", "Kota Administrasi Jakarta Timur"),
+     ("kab bekasi", "Kabupaten Bekasi"), ("tinggal di depok", "Kota Depok"), ("bogor", "Bogor"),
+     ("bekasi", None), ("kota bekasi", None), ("margahayu", None)],
+)  # fmt: skip
+def test_a_place_outside_the_city_is_named(typed: str, named: str | None) -> None:
+    assert named_outside(typed) == named
 
 
 def test_nonsense_matches_nothing() -> None:
