@@ -842,13 +842,52 @@ _CANCEL_TAKEN_BACK = re.compile(
 )
 
 
+# "batal" and "cancel" as hurried thumbs type them: letters held down ("batalll", "battal"), vowels dropped
+# ("btal", "btl", "btlin", "cncl") or two letters swapped ("batla", "cancle"). Only the first word of a short
+# message is read so (a way out starts the message), never a letter changed: "batas", "bakal" stay themselves.
+_CANCEL_WORDS = ("batal", "batalkan", "batalin", "cancel")
+
+
+def _squeezed(word: str) -> str:
+    return re.sub(r"(.)\1+", r"\1", word)
+
+
+def _swapped(word: str, known: str) -> bool:
+    """Two neighbouring letters swapped, and nothing else."""
+    if len(word) != len(known) or word == known:
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(word, known, strict=True)) if a != b]
+    if len(diff) != 2 or diff[1] != diff[0] + 1:
+        return False
+    first, second = diff
+    return word[first] == known[second] and word[second] == known[first]
+
+
+def cancel_word(word: str) -> str | None:
+    """The cancel word `word` is a hurried spelling of, or None."""
+    for known in _CANCEL_WORDS:
+        if word == known or _squeezed(word) == _squeezed(known):
+            return known
+        if vowel_poor(word, 3) and skeleton(word) == skeleton(known):
+            return known
+        if _swapped(word, known):
+            return known
+    return None
+
+
+def _cancel_spelt(lowered: str) -> str:
+    first, _sep, rest = lowered.partition(" ")
+    known = cancel_word(first) if first.isalpha() else None
+    return f"{known} {rest}".strip() if known is not None else lowered
+
+
 def escape_of(text: str) -> str | None:
     """The way out a short message asks for: erase, cancel, menu, help, human — or None."""
     text = plain_words(text)
     if "?" in text and _erase_in_words(text):
         return None
-    lowered = " ".join(re.sub(r"[^\w/ ]+", " ", text).split())
-    bare = _LEAD_FILLER.sub("", lowered + " ").strip() or lowered
+    lowered = _cancel_spelt(" ".join(re.sub(r"[^\w/ ]+", " ", text).split()))
+    bare = _cancel_spelt(_LEAD_FILLER.sub("", lowered + " ").strip() or lowered)
     if len(bare.split()) > 6:  # counted without the lead filler: "udh deh apus aja semua data sy"
         return None
     taken_back = bool(_CANCEL_TAKEN_BACK.search(text.lower()))  # "ga jd batal, lanjut": carry on

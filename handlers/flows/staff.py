@@ -9,7 +9,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from rapidfuzz import fuzz
 
 from handlers.context import Turn
@@ -325,10 +325,14 @@ _EVERYONE = re.compile(
     r"^(warga|residents?|semua|all|everyone|everybody|seluruh|masyarakat|penduduk|subscribers|pelanggan)$"
 )
 # "broadcast" as it is spoken and typed: "brodkes", "brotkas", "broadkast", "brodcast", "brodkesin".
+# "woro-woro" is the village crier's announcing, and still the word for it.
 _ANNOUNCING = re.compile(
-    r"^(umumin|umumkan|ngumumin|mengumumkan|broadcast|broadcat|blast|announce|bro+a?[dt][ck][aeo]?[st]+t?(in|kan)?)$"
+    r"^(umumin|umumkan|ngumumin|mengumumkan|broadcast|broadcat|blast|announce|woro|diworo|ngeworo"
+    r"|bro+a?[dt][ck][aeo]?[st]+t?(in|kan)?)$"
 )
 _ANNOUNCEMENT = ("pengumuman", "broadcast", "announcement", "siaran")
+# The office's other words for a notice to residents ("bikin edaran", "kirim imbauan ke warga"), read whole.
+_NOTICE_NOUNS = ("pemberitahuan", "edaran", "surat edaran", "imbauan", "himbauan", "maklumat")
 # "bc" is broadcast only when it goes to someone ("bc warga dong", "bc ke semua"); alone it may be "baca".
 _BC = re.compile(r"\bbc (ke |buat |untuk |utk )?(warga|semua|seluruh|pelanggan|rt|rw)\b")
 # "cara kirim pengumuman gmn", "gimana bales tiket", "apa aja yg bisa sy lakuin": a how-to, not the action.
@@ -347,7 +351,7 @@ def _words(text: str) -> list[str]:
 
 
 def _announcement_word(word: str) -> bool:
-    if word.startswith(("pengumum", "pngumum", "pegumum")):
+    if word.startswith(("pengumum", "pngumum", "pegumum")) or word.removesuffix("nya") in _NOTICE_NOUNS:
         return True
     return any(fuzz.ratio(word, noun) >= 80 for noun in _ANNOUNCEMENT) or word == "info" or word == "bc"
 
@@ -472,12 +476,38 @@ _DAY_PART = re.compile(
     r"\b(pagi|siang|sore|malam|malem|besok|bsk|lusa|nanti|hari ini|senin|selasa|rabu|kamis|jumat|sabtu|minggu"
     r"|tomorrow|tonight|morning|afternoon|evening)\b"
 )
-_EXAMPLE_HOUR = {"pagi": "8", "siang": "1", "sore": "4", "malam": "7", "malem": "7"}
+_DAY_PART_ONLY = re.compile(r"\b(pagi|siang|sore|malam|malem|morning|afternoon|evening|tonight)\b")
+# An hour that fits the part of the day named, for the example ("nanti sore" → "jam 4 sore").
+_EXAMPLE_HOUR = {
+    "pagi": N_("jam 8 pagi"),
+    "siang": N_("jam 1 siang"),
+    "sore": N_("jam 4 sore"),
+    "malam": N_("jam 7 malam"),
+}
+_ANY_HOUR = N_("jam 9")
 
 
 def _example_hour(text: str) -> str:
-    parts = [word for word in re.findall(r"[a-z]+", text.lower()) if word in _EXAMPLE_HOUR]
-    return _EXAMPLE_HOUR[parts[0]] if parts else "9"
+    parts = [word for word in re.findall(r"[a-z]+", when_words(text)) if word in _EXAMPLE_HOUR]
+    return _EXAMPLE_HOUR[parts[0]] if parts else _ANY_HOUR
+
+
+def _ask_hour(turn: Turn, text: str) -> Reply:
+    """A day without its hour ("nanti sore", "besok aja"): the day understood is said back, and only the hour
+    is asked for (it is never guessed)."""
+    _ = turn._
+    hour = _example_hour(text)
+    probe = parse_when(f"{text} {hour}", turn.now) if names_day(text) else None
+    example = _(hour)
+    if probe is not None:
+        day = format_date(probe.astimezone(WIB), "EEEE, d MMMM y", locale=_.lang)
+        asked = _("{day}, jam berapa? Contoh: {example} (WIB).").format(day=day, example=example)
+    else:
+        asked = _("Jam berapa? Contoh: {example} (WIB).").format(example=example)
+    return Reply(
+        asked + " " + _("Waktunya saya ulangi dulu sebelum dikirim."),
+        (Button("staff:when:now", _("Kirim sekarang")), Button("staff:drop", _("Batal"))),
+    )
 
 
 # The same in free word order, with the small words around a correction: "eh salah, ganti teksnya", "teksnya
@@ -568,16 +598,28 @@ def changed_audience(text: str) -> str | None:
 
 def new_time_in(text: str, now: datetime, drafted: datetime | None = None) -> datetime | None:
     """The time inside a correction ("jamnya salah, jam 10 aja" → 10:00, "undur ke lusa jam 9"), or None.
-    A correction that names only an hour ("majuin jadi jam 7") keeps the day already drafted."""
+    A correction that names only an hour ("majuin jadi jam 7") keeps the day already drafted, and one that
+    names only a day ("harinya ganti senin aja", "tgl 30 aja") keeps the hour."""
     words = _EDIT_NOISE.sub(" ", re.sub(r"[^\w.:/ -]+", " ", text.lower())).split()
     rest = " ".join(word for word in words if not _change_word(word))
-    if not rest or not any(ch.isdigit() for ch in rest):
+    if not rest:
         return None
-    when = parse_when(rest, now)
+    when = parse_when(rest, now) if any(ch.isdigit() for ch in rest) else None
+    if when is None and drafted is not None:
+        return _day_moved(rest, now, drafted)
     if when is not None and drafted is not None and not names_day(rest):
         same_day = drafted.astimezone(WIB).replace(hour=when.hour, minute=when.minute)
         return same_day if same_day > now else when
     return when
+
+
+def _day_moved(rest: str, now: datetime, drafted: datetime) -> datetime | None:
+    """ "harinya ganti senin aja": the day named, at the hour already drafted (a scheduled one: "sekarang"
+    has no hour to keep). A part of the day named ("besok sore") needs its own hour: None, so it is asked."""
+    local = drafted.astimezone(WIB)
+    if drafted <= now + timedelta(minutes=1) or not names_day(rest) or _DAY_PART_ONLY.search(when_words(rest)):
+        return None
+    return parse_when(f"{rest} jam {local:%H:%M}", now)
 
 
 async def edit_draft(turn: Turn, staff: Staff, what: str) -> list[Reply]:
@@ -866,6 +908,10 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         return await _use_as_text(turn, text)
     if turn.state in (STAFF_WHEN, STAFF_CONFIRM) and drops(text):
         return await drop(turn)
+    if turn.state == STAFF_WHEN and (answered := await question_mid_draft(turn, text)) is not None:
+        return answered
+    if turn.state == STAFF_WHEN and await other_audience_asked(turn, text):
+        return await ask_audience(turn, staff)
     if turn.state == STAFF_WHEN and _not_sent_at_all(text):
         return await drop(turn)  # "udah ga usah dikirim", asked when to send: not at all
     if turn.state == STAFF_WHEN and (switched := changed_audience(text) or audience_instead(text)) is not None:
@@ -883,15 +929,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         part = _DAY_PART.search(when_words(text))
         if when is None and part and not any(ch.isdigit() for ch in text):
             turn.update_data(when_hint=" ".join(text.split())[:40])
-            return [
-                Reply(
-                    _(
-                        "Jamnya belum saya kenali, dan saya tidak mau menebak: jam berapa? Contoh: {example} (WIB). "
-                        "Waktunya saya ulangi dulu sebelum dikirim."
-                    ).format(example=f"{' '.join(text.split())[:40]} jam {_example_hour(text)}"),
-                    (Button("staff:when:now", _("Kirim sekarang")), Button("staff:drop", _("Batal"))),
-                )
-            ]
+            return [_ask_hour(turn, text)]
         if when is None:
             return [
                 Reply(
@@ -951,16 +989,21 @@ def form_question(text: str) -> bool:
     )
 
 
-async def explain_form(turn: Turn, text: str) -> list[Reply]:
-    """What an announcement may hold, then the step again (the words can still be used as the text)."""
+def _form_explained(turn: Turn) -> Reply:
     _ = turn._
-    explained = Reply(
+    return Reply(
         _(
             "Pengumuman hanya berupa teks, paling banyak {limit} karakter; emoji dan alamat tautan (link) boleh "
             "ditulis di dalam teksnya. Gambar, foto, video, suara atau berkas belum bisa dikirim lewat pengumuman: "
             "tulis isinya dengan kata-kata."
         ).format(limit=_.number(broadcasts.MAX_TEXT))
     )
+
+
+async def explain_form(turn: Turn, text: str) -> list[Reply]:
+    """What an announcement may hold, then the step again (the words can still be used as the text)."""
+    _ = turn._
+    explained = _form_explained(turn)
     if "text" in turn.data:
         return [explained, *await audience_replies(turn)]
     turn.update_data(asked=text[: broadcasts.MAX_TEXT])
@@ -999,17 +1042,62 @@ async def _use_as_text(turn: Turn, text: str) -> list[Reply]:
     ]
 
 
-async def explain_audiences(turn: Turn, text: str) -> list[Reply]:
+def _audiences_explained(turn: Turn) -> Reply:
     _ = turn._
-    data = turn.data
-    explained = Reply(
+    return Reply(
         _(
             "Pengumuman dikirim lewat chat bot ini ke warga {place} yang berlangganan info (mereka bisa berhenti "
             "kapan saja dengan BERHENTI). Penerimanya Anda pilih setelah pratinjau, dengan jumlahnya di setiap "
             "pilihan: Semua pelanggan; Layak, belum daftar; Sudah terdaftar; Perlu perbarui data (tiga yang "
             "terakhir: pelanggan yang sudah cek kelayakan di bot)."
-        ).format(place=_kode_place(turn, data.get("kode")))
+        ).format(place=_kode_place(turn, turn.data.get("kode")))
     )
+
+
+# At the time step and the confirmation the draft's own time is shown anyway: "dikirim jam berapa?" is not
+# a question about the recipients.
+_ASKS_TIME = re.compile(r"(jam berapa|jm brp|jam brp|kapan|kpn|when|what time)")
+
+
+# "pilih yg lain aja", "yang lain deh", "coba kelompok lain": the other choice the 0-recipient warning offers
+# ("Pilih penerima lain"), in the few words it is typed with.
+_OTHER_ONE = re.compile(r"\b(lain|lainnya|laen|laennya|other|another|different)\b")
+_OTHER_COMPANY = frozenset({
+    "pilih", "ganti", "gnti", "cari", "coba", "ke", "yg", "yang", "kelompok", "penerima", "penerimanya", "aja",
+    "saja", "deh", "dong", "ya", "dulu", "eh", "ok", "oke", "yaudah", "mau", "tolong", "one", "group", "pick",
+    "choose", "an", "a", "the", "sih", "kalau", "gitu", "kalo",
+})  # fmt: skip
+
+
+async def other_audience_asked(turn: Turn, text: str) -> bool:
+    """Another audience asked for where the drafted one reaches nobody (the warning offered it)."""
+    words = _words(text)
+    if not _OTHER_ONE.search(" ".join(words)) or len(words) > 6 or "audience" not in turn.data:
+        return False
+    if not all(_OTHER_ONE.fullmatch(word) or word in _OTHER_COMPANY for word in words):
+        return False
+    reached = await broadcasts.audience_counts(turn.uow, turn.domain, turn.data.get("kode"), turn.today, turn.now)
+    return not reached[turn.data["audience"]]
+
+
+async def question_mid_draft(turn: Turn, text: str) -> list[Reply] | None:
+    """ "bisa ditambah foto ga?", "ini nyampe ke siapa aja?" at the time step or the confirmation: answered,
+    and the step shown again, unsent (a question is never a yes). None for anything else."""
+    if form_question(text):
+        explained = _form_explained(turn)
+    elif process_question(text) and not _ASKS_TIME.search(text.lower()):
+        explained = _audiences_explained(turn)
+    else:
+        return None
+    if turn.state == STAFF_CONFIRM:
+        return [explained, *await confirm(turn, datetime.fromisoformat(turn.data["send_at"]))]
+    return [explained, _when_prompt(turn)]
+
+
+async def explain_audiences(turn: Turn, text: str) -> list[Reply]:
+    _ = turn._
+    data = turn.data
+    explained = _audiences_explained(turn)
     if "text" in data:
         return [explained, *await audience_replies(turn)]
     turn.update_data(asked=text[: broadcasts.MAX_TEXT])
@@ -1119,17 +1207,19 @@ async def choose_audience(turn: Turn, staff: Staff, audience: str) -> list[Reply
                 ).format(audience=_(AUDIENCE_TITLES[audience]))
             )
         )
-    return [
-        *warning,
-        Reply(
-            _("Kapan dikirim?"),
-            (
-                Button("staff:when:now", _("Kirim sekarang")),
-                Button("staff:when:later", _("Jadwalkan")),
-                Button("staff:drop", _("Batal")),
-            ),
+    return [*warning, _when_prompt(turn)]
+
+
+def _when_prompt(turn: Turn) -> Reply:
+    _ = turn._
+    return Reply(
+        _("Kapan dikirim?"),
+        (
+            Button("staff:when:now", _("Kirim sekarang")),
+            Button("staff:when:later", _("Jadwalkan")),
+            Button("staff:drop", _("Batal")),
         ),
-    ]
+    )
 
 
 def _kode_place(turn: Turn, kode: str | None) -> str:
@@ -1347,6 +1437,10 @@ async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
         return None
     if drops(said.text):  # "ga usah deh, batal", "oke batalin aja"
         return await drop(turn)
+    if (answered := await question_mid_draft(turn, said.text)) is not None:
+        return answered
+    if await other_audience_asked(turn, said.text):
+        return await ask_audience(turn, staff)
     what = edit_of(said.text)  # before the yes/no: "hapus draf" holds a "hapus", which is not a "kirim"
     drafted = datetime.fromisoformat(turn.data["send_at"])
     if what == "when" and (when := new_time_in(said.text, turn.now, drafted)) is not None:
