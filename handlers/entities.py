@@ -846,6 +846,8 @@ _CANCEL_TAKEN_BACK = re.compile(
 # ("btal", "btl", "btlin", "cncl") or two letters swapped ("batla", "cancle"). Only the first word of a short
 # message is read so (a way out starts the message), never a letter changed: "batas", "bakal" stay themselves.
 _CANCEL_WORDS = ("batal", "batalkan", "batalin", "cancel")
+# Spellings of "cancel" as it is said in Indonesian, read whole.
+_CANCEL_SAID = {"cansel": "cancel", "kansel": "cancel", "kensel": "cancel", "censel": "cancel", "cencel": "cancel"}
 
 
 def _squeezed(word: str) -> str:
@@ -865,6 +867,8 @@ def _swapped(word: str, known: str) -> bool:
 
 def cancel_word(word: str) -> str | None:
     """The cancel word `word` is a hurried spelling of, or None."""
+    if (said := _CANCEL_SAID.get(_squeezed(word))) is not None:
+        return said
     for known in _CANCEL_WORDS:
         if word == known or _squeezed(word) == _squeezed(known):
             return known

@@ -356,10 +356,32 @@ def _announcement_word(word: str) -> bool:
     return any(fuzz.ratio(word, noun) >= 80 for noun in _ANNOUNCEMENT) or word == "info" or word == "bc"
 
 
+# The roots of the telling verbs, for their other forms: "nyebarin", "menyebarkan", "ngabarin", "diumumin".
+_TELLING_ROOTS = frozenset({"kirim", "sebar", "umum", "kabar", "siar", "bagi", "info", "sampai", "beritahu"})
+# A prefix that nasalises the root's first letter takes it away: ny- for s, ng- for k, m- for p, n- for t.
+_PREFIXES = (("meny", "s"), ("ny", "s"), ("meng", "k"), ("ng", "k"), ("menge", ""), ("nge", ""), ("meng", ""),
+             ("mem", "p"), ("men", "t"), ("me", ""), ("di", ""))  # fmt: skip
+
+
+def _telling_root(word: str) -> str | None:
+    """The telling root of an affixed verb ("nyebarin" → "sebar", "ngabarin" → "kabar"), or None."""
+    stems = {word, *(word.removesuffix(end) for end in ("in", "kan", "i") if word.endswith(end))}
+    for stem in stems:
+        if stem in _TELLING_ROOTS and stem != word:  # a bare "umum", "bagi", "sampai" is no verb
+            return stem
+        for prefix, first in _PREFIXES:
+            if stem.startswith(prefix) and (root := first + stem[len(prefix) :]) in _TELLING_ROOTS:
+                return root
+    return None
+
+
 def _verb(word: str) -> str | None:
-    """The verb of making or telling a word is, also spelt without its vowels ("bkin", "krim"), or None."""
+    """The verb of making or telling a word is, also spelt without its vowels ("bkin", "krim") or in another
+    affixed form ("nyebarin"), or None."""
     if _MAKE.match(word):
         return word
+    if (root := _telling_root(word)) is not None:
+        return "kirim" if root not in _TELLING_VERBS else root
     return _VERB_BY_SKELETON.get(skeleton(word)) if vowel_poor(word) else None
 
 
@@ -371,7 +393,9 @@ def wants_new(text: str) -> bool:
         return False
     verbs = [verb for word in words if (verb := _verb(word)) is not None]
     noun = any(_announcement_word(word) for word in words if not _ANNOUNCING.match(word))
-    announcing = any(_ANNOUNCING.match(word) for word in words) or bool(_BC.search(" ".join(words)))
+    # "diumumin", "umumkan": announcing is the verb itself
+    announcing = any(_ANNOUNCING.match(word) or _telling_root(word) == "umum" for word in words)
+    announcing = announcing or bool(_BC.search(" ".join(words)))
     named = [word for word in words if _announcement_word(word) and word not in ("info", "bc")]
     everyone = any(_EVERYONE.match(word) for word in words)
     to_everyone = everyone and any(_MESSAGE.match(word) for word in words)
@@ -600,6 +624,8 @@ def new_time_in(text: str, now: datetime, drafted: datetime | None = None) -> da
     """The time inside a correction ("jamnya salah, jam 10 aja" → 10:00, "undur ke lusa jam 9"), or None.
     A correction that names only an hour ("majuin jadi jam 7") keeps the day already drafted, and one that
     names only a day ("harinya ganti senin aja", "tgl 30 aja") keeps the hour."""
+    if drafted is not None and (shifted := _shifted(text, now, drafted)) is not None:
+        return shifted
     words = _EDIT_NOISE.sub(" ", re.sub(r"[^\w.:/ -]+", " ", text.lower())).split()
     rest = " ".join(word for word in words if not _change_word(word))
     if not rest:
@@ -611,6 +637,29 @@ def new_time_in(text: str, now: datetime, drafted: datetime | None = None) -> da
         same_day = drafted.astimezone(WIB).replace(hour=when.hour, minute=when.minute)
         return same_day if same_day > now else when
     return when
+
+
+# "mundurin 1 jam", "majuin setengah jam", "undur 30 menit": the drafted time moved by an amount. The amount
+# comes before its unit ("1 jam"); "jam 1" is an hour.
+_LATER_BY = re.compile(r"\b(di)?(mundur|undur|geser|telat|lambat)\w*")
+_EARLIER_BY = re.compile(r"\b(di)?(maju|majuin|majukan|percepat|cepet|cepat)\w*")
+_AMOUNT = re.compile(r"(?<!jam )(?<!pukul )(?<!pkl )\b(\d{1,3}|se|satu|dua|tiga|setengah) ?(jam|menit|mnt)\b")
+_SPELT_AMOUNT = {"se": 1, "satu": 1, "dua": 2, "tiga": 3}
+
+
+def _shifted(text: str, now: datetime, drafted: datetime) -> datetime | None:
+    lowered = " ".join(text.lower().split())
+    later, earlier = _LATER_BY.search(lowered), _EARLIER_BY.search(lowered)
+    amount = _AMOUNT.search(lowered)
+    if amount is None or bool(later) == bool(earlier):
+        return None
+    minutes = 30 if amount[1] == "setengah" else int(_SPELT_AMOUNT.get(amount[1]) or amount[1])
+    if amount[2] == "jam" and amount[1] != "setengah":
+        minutes *= 60
+    if not 0 < minutes <= 72 * 60:
+        return None
+    when = drafted + timedelta(minutes=minutes if later else -minutes)
+    return when if when > now else None
 
 
 def _day_moved(rest: str, now: datetime, drafted: datetime) -> datetime | None:
@@ -892,6 +941,12 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         bare = _without_acks(text)
         if bare and (audience := audience_of(bare)) is not None:  # "terus kirim ke semua pelanggan ya"
             return await choose_audience(turn, staff, audience)
+    if turn.state == STAFF_TEXT and cancel_question(text):
+        return await _answered_at_text_step(turn, text, _cancel_explained(turn))
+    if turn.state == STAFF_TEXT and thanks_only(text.lower()) and len(_words(text)) <= 5:
+        # "makasih ya": not an announcement; a few more words ("terima kasih warga RW 5") may be one
+        usable = len(_words(text)) > 2
+        return await _answered_at_text_step(turn, text, _thanks_at_text_step(turn), usable=usable)
     if turn.state == STAFF_TEXT and process_question(text):
         return await explain_audiences(turn, text)
     if turn.state == STAFF_TEXT and form_question(text):
@@ -951,7 +1006,7 @@ _PROCESS_WORDS = re.compile(
     r"\b(dikirim\w*|kekirim|terkirim|kirimnya|nyampe|sampai|sampe|penerima\w*|nerima|menerima|diterima|pelanggan"
     r"|langganan|berlangganan|bedanya|perbedaan|maksudnya|artinya|berapa orang|berapa banyak|jumlahnya|siapa aja"
     r"|siapa saja|ke siapa|who (?:will )?(?:get|gets|receive|receives|see|sees)|sent to|goes to|recipients?"
-    r"|difference)\b"
+    r"|difference|wa|whatsapp|telegram|tele|dibaca|kebaca|terbaca|lewat apa|via apa)\b"
 )
 _ASKING = re.compile(
     r"\?\s*$|^(apa|apakah|siapa|gimana|gmn|bagaimana|berapa|brp|kapan|bedanya|maksudnya|what|who|how)\b"
@@ -1002,12 +1057,19 @@ def _form_explained(turn: Turn) -> Reply:
 
 async def explain_form(turn: Turn, text: str) -> list[Reply]:
     """What an announcement may hold, then the step again (the words can still be used as the text)."""
+    return await _answered_at_text_step(turn, text, _form_explained(turn))
+
+
+async def _answered_at_text_step(turn: Turn, text: str, explained: Reply, usable: bool = True) -> list[Reply]:
+    """A question answered at the text step, then that step again: the audience choice once a text is
+    drafted, else the text prompt, where one press still makes the words the announcement (`usable`)."""
     _ = turn._
-    explained = _form_explained(turn)
     if "text" in turn.data:
         return [explained, *await audience_replies(turn)]
-    turn.update_data(asked=text[: broadcasts.MAX_TEXT])
     prompt = ask_text(turn)
+    if not usable:
+        return [explained, prompt]
+    turn.update_data(asked=text[: broadcasts.MAX_TEXT])
     return [explained, Reply(prompt.text, (Button("staff:usetext", _("Jadikan pengumuman")), *prompt.buttons))]
 
 
@@ -1046,8 +1108,9 @@ def _audiences_explained(turn: Turn) -> Reply:
     _ = turn._
     return Reply(
         _(
-            "Pengumuman dikirim lewat chat bot ini ke warga {place} yang berlangganan info (mereka bisa berhenti "
-            "kapan saja dengan BERHENTI). Penerimanya Anda pilih setelah pratinjau, dengan jumlahnya di setiap "
+            "Pengumuman dikirim lewat chat bot ini, di WhatsApp atau Telegram (yang dipakai warga untuk "
+            "berlangganan), ke warga {place} yang berlangganan info (mereka bisa berhenti kapan saja dengan "
+            "BERHENTI). Penerimanya Anda pilih setelah pratinjau, dengan jumlahnya di setiap "
             "pilihan: Semua pelanggan; Layak, belum daftar; Sudah terdaftar; Perlu perbarui data (tiga yang "
             "terakhir: pelanggan yang sudah cek kelayakan di bot)."
         ).format(place=_kode_place(turn, turn.data.get("kode")))
@@ -1056,7 +1119,7 @@ def _audiences_explained(turn: Turn) -> Reply:
 
 # At the time step and the confirmation the draft's own time is shown anyway: "dikirim jam berapa?" is not
 # a question about the recipients.
-_ASKS_TIME = re.compile(r"(jam berapa|jm brp|jam brp|kapan|kpn|when|what time)")
+_ASKS_TIME = re.compile(r"\b(jam berapa|jm brp|jam brp|kapan|kpn|when|what time)\b")
 
 
 # "pilih yg lain aja", "yang lain deh", "coba kelompok lain": the other choice the 0-recipient warning offers
@@ -1083,7 +1146,9 @@ async def other_audience_asked(turn: Turn, text: str) -> bool:
 async def question_mid_draft(turn: Turn, text: str) -> list[Reply] | None:
     """ "bisa ditambah foto ga?", "ini nyampe ke siapa aja?" at the time step or the confirmation: answered,
     and the step shown again, unsent (a question is never a yes). None for anything else."""
-    if form_question(text):
+    if cancel_question(text):
+        explained = _cancel_explained(turn)
+    elif form_question(text):
         explained = _form_explained(turn)
     elif process_question(text) and not _ASKS_TIME.search(text.lower()):
         explained = _audiences_explained(turn)
@@ -1095,17 +1160,34 @@ async def question_mid_draft(turn: Turn, text: str) -> list[Reply] | None:
 
 
 async def explain_audiences(turn: Turn, text: str) -> list[Reply]:
+    return await _answered_at_text_step(turn, text, _audiences_explained(turn))
+
+
+# "kalau udah kekirim bisa dibatalin ga?", "bisa ditarik lagi?": whether a sent announcement can be taken back.
+_TAKE_BACK = re.compile(
+    r"\b(di)?(batal|cancel|tarik|hapus|undo|retract|recall|stop|hentikan)\w*\b|\bnarik\b|\bcan(?:ce)?l\w*\b"
+)
+
+
+def cancel_question(text: str) -> bool:
+    lowered = " ".join(text.lower().split())
+    asking = _ASKING.search(lowered) or _FORM_ASKING.search(lowered)
+    return len(lowered.split()) <= 14 and bool(asking) and "?" in lowered and bool(_TAKE_BACK.search(lowered))
+
+
+def _cancel_explained(turn: Turn) -> Reply:
     _ = turn._
-    data = turn.data
-    explained = _audiences_explained(turn)
-    if "text" in data:
-        return [explained, *await audience_replies(turn)]
-    turn.update_data(asked=text[: broadcasts.MAX_TEXT])
-    prompt = ask_text(turn)
-    return [
-        explained,
-        Reply(prompt.text, (Button("staff:usetext", _("Jadikan pengumuman")), *prompt.buttons)),
-    ]
+    return Reply(
+        _(
+            "Pengumuman bisa dibatalkan sebelum atau selama pengirimannya: ketik “daftar pengumuman”, lalu tekan "
+            "Batalkan #nomornya. Yang belum sampai tidak jadi dikirim; pesan yang sudah sampai ke warga tidak bisa "
+            "ditarik lagi."
+        )
+    )
+
+
+def _thanks_at_text_step(turn: Turn) -> Reply:
+    return Reply(turn._("Sama-sama! Draf pengumuman masih terbuka."))
 
 
 def _kelurahan_of_kecamatan(turn: Turn, area: Kecamatan) -> Reply:

@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from handlers.entities import WIB
+from handlers.entities import WIB, escape_of
 from handlers.flows.staff import (
     SEND,
     _not_sent_at_all,
     _time_instead,
     audience_instead,
     audience_of,
+    cancel_question,
     edit_of,
     form_question,
     new_time_in,
@@ -113,3 +114,52 @@ def test_an_audience_named_in_its_own_clause_is_that_audience() -> None:
     assert audience_instead("ga usah ke semua, yg layak aja") == "eligible"
     assert audience_instead("kirim ke yg terdaftar aja") == "enrolled"
     assert audience_instead("ya kirim") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["mau woro-woro ke warga", "bikin edaran buat warga", "sy mau nyebarin info vaksin ke warga", "tolong diumumin"],
+)
+def test_compose_requests_in_the_offices_words_and_affixed_verbs(text: str) -> None:
+    assert wants_new(text)
+
+
+@pytest.mark.parametrize("text", ["pada umumnya warga sudah tahu", "info sampai kapan", "bagi warga lansia"])
+def test_a_bare_root_is_no_telling_verb(text: str) -> None:
+    assert not wants_new(text)
+
+
+@pytest.mark.parametrize("text", ["btl", "btal", "batalll", "cansel", "cancle", "btal aja deh"])
+def test_batal_in_hurried_spellings_is_a_way_out(text: str) -> None:
+    assert escape_of(text) == "cancel"
+
+
+@pytest.mark.parametrize("text", ["batas waktu", "bakal dikirim", "bantal", "bata merah"])
+def test_words_a_letter_from_batal_are_not(text: str) -> None:
+    assert escape_of(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("harinya ganti senin aja", datetime(2026, 11, 23, 9, 0, tzinfo=WIB)),
+        ("tanggalnya salah, harusnya tgl 24", datetime(2026, 11, 24, 9, 0, tzinfo=WIB)),
+        ("mundurin 1 jam", datetime(2026, 11, 22, 10, 0, tzinfo=WIB)),
+        ("majuin setengah jam", datetime(2026, 11, 22, 8, 30, tzinfo=WIB)),
+        ("ganti besok sore aja", None),  # a part of the day needs its own hour: asked, not kept
+    ],
+)
+def test_a_day_or_a_shift_keeps_the_rest_of_the_drafted_time(text: str, expected: datetime | None) -> None:
+    assert new_time_in(text, NOW, DRAFTED) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("kalau udah kekirim bisa dibatalin ga?", True),
+        ("bisa ditarik lagi?", True),
+        ("Acara batal karena hujan", False),
+    ],
+)
+def test_asking_whether_a_sent_announcement_can_be_taken_back(text: str, asks: bool) -> None:
+    assert cancel_question(text) is asks
