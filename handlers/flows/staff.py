@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from rapidfuzz import fuzz
 
+from handlers.change_of_mind import change_of_mind
 from handlers.context import Turn
 from handlers.entities import (
     THANKS,
@@ -289,6 +290,9 @@ STAFF_ACTIONS = (
         re.compile(
             r"^(eh |duh |waduh |aduh |tolong |mau )*(batal|batalkan|batalin|btlin|cancel|hentikan|stop|tarik)\b"
             r".{0,16}\b(tadi|barusan|terakhir|td|last one)\b"
+            # "yg barusan tolong dibatalin", "yang tadi dicancel aja": the reference first, then the verb
+            r"|^(eh |duh |waduh |aduh |tolong |mau )*(yg |yang |pengumuman )?(tadi|barusan|terakhir|td)\b"
+            r".{0,16}\b(di)?(batal\w*|cancel\w*|tarik\w*|stop|hentikan)\b"
         ),
         "list",
     ),
@@ -460,8 +464,10 @@ def _citizen_help_line(turn: Turn) -> str:
 EDITS = (
     (
         re.compile(
-            r"^(tolong |mau |saya mau |sy mau )?(hapus|buang|batalkan|batalin|delete|discard|drop)\s+"
-            r"(draf|draft|drafnya|draftnya|pengumuman(nya)?( ini)?|semua(nya)?)\b"
+            r"^(tolong |mau |saya mau |sy mau )?(hapus|hapusin|apus|apusin|buang|buangin|batalkan|batalin|delete"
+            r"|discard|drop)\s+((aja|saja|deh|dong|ya|tuh|itu)\s+)*"
+            r"(draf|draft|drafnya|draftnya|pengumuman(nya)?( ini| itu)?|semua(nya)?)\b"
+            r"|^(hapus|hapusin|apus|apusin|buang|buangin|delete|discard)( (aja|saja|deh|dong|ya|dulu))*$"
             r"|^(ga|gak|gk|nggak|ngga|tidak|tdk|enggak) jadi (bikin|buat|kirim|ngirim|bikinnya|kirimnya)\b"
         ),
         "drop",
@@ -1488,9 +1494,38 @@ def _reminder(turn: Turn) -> Reply:
     return Reply(prompts.get(turn.state, _("Menu petugas.")), (Button("staff:drop", _("Batal")),))
 
 
-@router.step(STAFF_TARGET, STAFF_WHEN, reminder=_reminder, cancel=drop)
+@router.step(STAFF_TARGET, reminder=_reminder, cancel=drop)
 async def staff_step(turn: Turn, said: Said) -> list[Reply] | None:
     return await on_text(turn, said.text)
+
+
+# At the time step and the confirmation a cancel word may take back only the time: "ga jadi besok, skrg aja",
+# "batal jam 8, jam 9 aja". So these steps read "cancel" themselves (own_escapes).
+@router.step(STAFF_WHEN, reminder=_reminder, cancel=drop, own_escapes=("cancel",))
+async def staff_when_step(turn: Turn, said: Said) -> list[Reply] | None:
+    retimed = await cancel_or_retime(turn, said)
+    return retimed if retimed is not None else await on_text(turn, said.text)
+
+
+async def cancel_or_retime(turn: Turn, said: Said) -> list[Reply] | None:
+    """A cancel at the time step or the confirmation: another time named after it is that time, echoed for
+    confirmation; a day named without its hour asks the time again; anything else drops the draft. None
+    when the message is no cancel."""
+    if said.escape != "cancel":
+        return None
+    clauses = [c.strip() for c in re.split(r"[,;]|\b(?:tapi|tp|tpi|but)\b", said.lowered) if c.strip()]
+    if len(clauses) >= 2:  # the time meant instead comes in a clause of its own
+        if now_asked(clauses[-1]):
+            return await confirm(turn, turn.now)
+        if (when := parse_when(clauses[-1], turn.now)) is not None:
+            return await confirm(turn, when)
+    rest = change_of_mind(said.text) or ""
+    timed = names_day(rest) or any(ch.isdigit() for ch in rest)
+    if timed and "audience" in turn.data:
+        staff = await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key)
+        if staff is not None:
+            return await edit_draft(turn, staff, "when")  # "ga jadi besok", "batal jam 8": when, then?
+    return await drop(turn)
 
 
 @router.step(STAFF_TEXT, reminder=_reminder, cancel=drop, free_text=True, too_long=text_too_long)
@@ -1511,12 +1546,14 @@ def _time_instead(text: str, now: datetime) -> datetime | None:
     return parse_when(rest, now) if rest and any(ch.isdigit() for ch in rest) else None
 
 
-@router.step(STAFF_CONFIRM, reminder=_reminder, cancel=drop)
+@router.step(STAFF_CONFIRM, reminder=_reminder, cancel=drop, own_escapes=("cancel",))
 async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
     staff = await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key)
     if staff is None:
         turn.clear_state()
         return None
+    if (retimed := await cancel_or_retime(turn, said)) is not None:
+        return retimed
     if drops(said.text):  # "ga usah deh, batal", "oke batalin aja"
         return await drop(turn)
     if (answered := await question_mid_draft(turn, said.text)) is not None:

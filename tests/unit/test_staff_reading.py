@@ -163,3 +163,11 @@ def test_a_day_or_a_shift_keeps_the_rest_of_the_drafted_time(text: str, expected
 )
 def test_asking_whether_a_sent_announcement_can_be_taken_back(text: str, asks: bool) -> None:
     assert cancel_question(text) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [("hapus aja drafnya", "drop"), ("buang aja", "drop"), ("hapus", "drop"), ("hapus kata warga", None)],
+)
+def test_throwing_the_draft_away_in_a_few_words(text: str, action: str | None) -> None:
+    assert edit_of(text) == action
