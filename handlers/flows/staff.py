@@ -1094,6 +1094,7 @@ async def counts_reply(turn: Turn, staff: Staff) -> list[Reply]:
 
 async def _use_as_text(turn: Turn, text: str) -> list[Reply]:
     """The announcement's text: checked, kept, previewed exactly as citizens get it, then the audience."""
+    turn.written_for_others()  # an Indonesian announcement from an English-speaking officer: still English
     _ = turn._
     try:
         clean = broadcasts.validate_text(text)
