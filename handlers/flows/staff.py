@@ -501,6 +501,13 @@ EDITS = (
         "audience",
     ),
 )
+# "nanti aja deh bikinnya", "ntar dulu", "lain kali aja": the announcement is put off, at the text prompt. Only
+# such words: "Nanti malam ada ronda" is an announcement.
+_LATER_DRAFT = re.compile(
+    r"^(nanti|nnti|ntar|entar|ntr|lain kali|kapan2|kapan-kapan|later|not now)"
+    r"( (aja|aj|saja|dulu|dl|deh|dh|ya|yah|lah|ah|sih|min|pak|bu|kak|lagi|lg|sy|saya|bikinnya|buatnya|nulisnya"
+    r"|ngetiknya|bikin|buat|nulis|ngetik|kirimnya|ngirimnya))*[.!]*$"
+)
 # A day or part of day without an hour ("nanti sore", "besok pagi", "Senin"): the hour is asked for.
 _DAY_PART = re.compile(
     r"\b(pagi|siang|sore|malam|malem|besok|bsk|lusa|nanti|hari ini|senin|selasa|rabu|kamis|jumat|sabtu|minggu"
@@ -842,6 +849,8 @@ def _time_and_audience(text: str, now: datetime) -> tuple[datetime | None, str |
     named = [w for w in words if w in _AUDIENCE_VOCABULARY or any(c.match(w) for _n, c in _AUDIENCE_CUES)]
     rest = " ".join(w for w in words if w not in named)
     when = parse_when(rest, now) if rest and named else None
+    if when is None and rest and named and now_asked(rest):
+        when = now  # "ke semua aja, skrg"
     return when, audience_of(" ".join(named)) if when is not None else None
 
 
@@ -947,6 +956,8 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         bare = _without_acks(text)
         if bare and (audience := audience_of(bare)) is not None:  # "terus kirim ke semua pelanggan ya"
             return await choose_audience(turn, staff, audience)
+    if turn.state == STAFF_TEXT and "text" not in turn.data and _LATER_DRAFT.match(" ".join(text.lower().split())):
+        return await drop(turn)  # "nanti aja deh bikinnya": not now; nothing is kept half-made
     if turn.state == STAFF_TEXT and cancel_question(text):
         return await _answered_at_text_step(turn, text, _cancel_explained(turn))
     if turn.state == STAFF_TEXT and thanks_only(text.lower()) and len(_words(text)) <= 5:
