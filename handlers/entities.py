@@ -1283,6 +1283,9 @@ def parse_when(text: str, now: datetime) -> datetime | None:
         return None
     base = day or local_now
     when = base.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    later_today = re.search(r"\bnanti\b", rest) and day is not None and part is None  # "nanti": later on
+    if later_today and when <= local_now and hour < 12 and when + timedelta(hours=12) > local_now:
+        when += timedelta(hours=12)  # "nanti jam 3" said at 10:00: this afternoon, not 03:00
     if day is None and when <= local_now:
         when += timedelta(days=1)  # "08:00" already passed today: tomorrow
     if explicit_date is False and day is not None and when <= local_now and day.date() == local_now.date():

@@ -937,6 +937,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
             return await _target_chosen(turn, None)
         place = kelurahan_flow.from_text(turn, text)
         area = turn.domain.wilayah.find_kecamatan(re.sub(r"\b(kecamatan|kec)\b\.?", " ", text.lower()))
+        area = area or (_kecamatan_in_text(turn, text) if place is None else None)
         if area is not None and (place is None or re.search(r"\b(kecamatan|kec)\b", text.lower())):
             return [_kelurahan_of_kecamatan(turn, area)]
         if place is None:
@@ -1103,10 +1104,26 @@ async def counts_reply(turn: Turn, staff: Staff) -> list[Reply]:
     return [staff_menu(turn, staff, text)]
 
 
+# "ini teksnya ya: …", "isinya begini: …", "tolong kirim ini: …": words to the bot before the announcement.
+_LEAD_IN = re.compile(
+    r"^\s*((ini|begini|gini|berikut)\s+)?(teks|teksnya|isi|isinya|pengumuman|pengumumannya|tulisannya|kalimatnya"
+    r"|text|the text)(\s+(nya|ya|yah|pak|bu|min|kak|begini|gini|sbb|sebagai berikut|berikut|is))*\s*:\s*"
+    r"|^\s*(tolong\s+|mohon\s+)?(kirim|kirimkan|sebarkan|sebarin|umumkan|umumin|send)\s+(ini|yang ini|yg ini|berikut"
+    r"|this)(\s+(ya|pak|bu|min|aja))*\s*:\s*",
+    re.IGNORECASE,
+)
+
+
+def _without_lead_in(text: str) -> str:
+    rest = _LEAD_IN.sub("", text, count=1)
+    return rest if rest != text and len(rest.split()) >= 3 else text
+
+
 async def _use_as_text(turn: Turn, text: str) -> list[Reply]:
     """The announcement's text: checked, kept, previewed exactly as citizens get it, then the audience."""
     turn.written_for_others()  # an Indonesian announcement from an English-speaking officer: still English
     _ = turn._
+    text = _without_lead_in(text)
     try:
         clean = broadcasts.validate_text(text)
     except BroadcastError as error:
@@ -1206,6 +1223,17 @@ def _cancel_explained(turn: Turn) -> Reply:
 
 def _thanks_at_text_step(turn: Turn) -> Reply:
     return Reply(turn._("Sama-sama! Draf pengumuman masih terbuka."))
+
+
+def _kecamatan_in_text(turn: Turn, text: str) -> Kecamatan | None:
+    """A kecamatan named inside a sentence ("ga tau, pokoknya bekasi timur"), spelt whole."""
+    words = re.findall(r"[a-z]+", text.lower())
+    for size in (3, 2, 1):
+        for start in range(len(words) - size + 1):
+            key = " ".join(words[start : start + size])
+            if len(key.replace(" ", "")) >= 6 and (area := turn.domain.wilayah.find_kecamatan(key, 95.0)) is not None:
+                return area
+    return None
 
 
 def _kelurahan_of_kecamatan(turn: Turn, area: Kecamatan) -> Reply:

@@ -149,6 +149,7 @@ NOW = datetime(2026, 11, 21, 10, 0, tzinfo=WIB)  # a Saturday
         ("besok setengah delapan", datetime(2026, 11, 22, 7, 30, tzinfo=WIB)),
         ("rebo jam 9", datetime(2026, 11, 25, 9, 0, tzinfo=WIB)),
         ("dec 5 at 10am", datetime(2026, 12, 5, 10, 0, tzinfo=WIB)),
+        ("nanti jam 3", datetime(2026, 11, 21, 15, 0, tzinfo=WIB)),  # later today: the afternoon, not 03:00
     ],
 )
 def test_staff_times_in_ordinary_indonesian(text: str, expected: datetime) -> None:
@@ -169,6 +170,7 @@ def test_staff_times_in_ordinary_indonesian(text: str, expected: datetime) -> No
         "20 nov jam 8",
         "jam 9 malah",
         "ganti jam 10 ya",
+        "nanti jam 3 pagi",  # passed today, and "nanti" is today
     ],
 )
 def test_staff_times_are_not_guessed(text: str) -> None:

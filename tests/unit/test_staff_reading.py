@@ -11,6 +11,7 @@ from handlers.flows.staff import (
     SEND,
     _not_sent_at_all,
     _time_instead,
+    _without_lead_in,
     audience_instead,
     audience_of,
     cancel_question,
@@ -171,3 +172,15 @@ def test_asking_whether_a_sent_announcement_can_be_taken_back(text: str, asks: b
 )
 def test_throwing_the_draft_away_in_a_few_words(text: str, action: str | None) -> None:
     assert edit_of(text) == action
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("ini teksnya ya: Posyandu balita Sabtu 28 November", "Posyandu balita Sabtu 28 November"),
+        ("tolong kirim ini: besok ada fogging di RW 3", "besok ada fogging di RW 3"),
+        ("Rapat RT: Minggu malam di pos", "Rapat RT: Minggu malam di pos"),  # a heading of its own stays
+    ],
+)
+def test_words_to_the_bot_before_the_announcement_are_left_out(text: str, kept: str) -> None:
+    assert _without_lead_in(text) == kept
