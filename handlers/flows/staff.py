@@ -1568,8 +1568,17 @@ async def cancel_or_retime(turn: Turn, said: Said) -> list[Reply] | None:
     return await drop(turn)
 
 
+# A short program question typed while drafting ("eh iuran sigap itu berapa sih?"): a question to the bot,
+# answered from the knowledge base by the engine, the draft reminded; a longer text is the announcement.
+MOST_QUESTION_WORDS = 12
+
+
 @router.step(STAFF_TEXT, reminder=_reminder, cancel=drop, free_text=True, too_long=text_too_long)
 async def staff_text_step(turn: Turn, said: Said) -> list[Reply] | None:
+    asks = said.faq is not None and said.is_question and _ASKING.search(" ".join(said.lowered.split()))
+    about_sending = process_question(said.text) or form_question(said.text) or cancel_question(said.text)
+    if asks and len(said.text.split()) <= MOST_QUESTION_WORDS and not about_sending:
+        return None
     return await on_text(turn, said.text)
 
 
