@@ -274,6 +274,9 @@ STAFF_ACTIONS = (
         re.compile(
             r"\b(daftar|lihat|liat|list|riwayat|cek|status)\b.{0,12}\b(pengumuman|broadcast)\w*\b"
             r"|\b(pengumuman|broadcast)\w*\b.{0,30}\b(terkirim|kekirim|sudah dikirim|udah dikirim|sampai|nyampe)\b"
+            # "jadwal pengumuman yg udah dibuat mana?", "pengumuman yg kemarin gimana?": the ones made before
+            r"|^(mana |lihat |liat |cek )?jadwal(nya)? (pengumuman|broadcast)\w*\b"
+            r"|\b(pengumuman|broadcast)\w*\b.{0,20}\b(yg|yang) (udah|sudah|sdh|udh) (dibuat|dibikin|dijadwalkan)\b"
         ),
         "list",
     ),
@@ -804,6 +807,7 @@ _ACK = re.compile(
 # aja", "oke batalin"), at the steps after the text: there a short message is not the announcement.
 _DROP_WORD = re.compile(
     r"\b(batal|batalkan|batalin|btl|cancel|gajadi|gak jadi|ga jadi|gk jadi|nggak jadi|ngga jadi|tidak jadi|tdk jadi"
+    r"|ga usah|gak usah|gk usah|nggak usah|ngga usah|tidak usah|tdk usah|gausah"
     r"|never ?mind|forget it)\b"
 )
 _KEEP_WORD = re.compile(r"\b(jangan|jgn|don'?t|bukan)\b|#\s?\d|\?")
