@@ -770,7 +770,7 @@ _AUDIENCE_PHRASES = (
 
 # The words an audience is named by, for their chat spellings: "smua", "lyk", "pesrta", "pelangan".
 _AUDIENCE_SPELT = ("semua", "semuanya", "seluruh", "pelanggan", "langganan", "layak", "terdaftar", "peserta",
-                   "perbarui", "diperbarui", "update")  # fmt: skip
+                   "perbarui", "diperbarui", "update", "daftar")  # fmt: skip
 _AUDIENCE_SPELLING = ChatSpelling(_AUDIENCE_SPELT, least_consonants=3, least_letters=4)
 
 
@@ -782,7 +782,8 @@ def _audience_word(word: str) -> str:
 
 def audience_of(text: str) -> str | None:
     """The audience a short free-word answer names, or None (then it may be a new text)."""
-    lowered = " ".join(text.lower().split())
+    # spelt out first ("blm dftr" → "blm daftar"), so the phrases read chat spellings too
+    lowered = " ".join(_audience_word(word) for word in _words(text))
     for phrase, meaning in _AUDIENCE_PHRASES:
         lowered = phrase.sub(meaning, lowered)
     words = [_audience_word(word) for word in _words(lowered)]
@@ -1381,9 +1382,11 @@ async def confirm(turn: Turn, when: datetime) -> list[Reply]:
                 ),
             )
         ]
+    # The group is said back with the time: after "ganti ke yg layak" the staff member sees what changed.
+    group = _("Kelompok: {audience}.").format(audience=_(AUDIENCE_TITLES[data["audience"]]))
     return [
         Reply(
-            _("Kirim ke {n} penerima, {when}?").format(n=_.number(people), when=moment),
+            _("Kirim ke {n} penerima, {when}?").format(n=_.number(people), when=moment) + "\n" + group,
             (Button("staff:send", _("Kirim")), Button("staff:drop", _("Batal"))),
         )
     ]
