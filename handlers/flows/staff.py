@@ -203,6 +203,8 @@ SURE = re.compile(r"^(sudah |udah |ya |iya )?(yakin|pasti|fix|sure)( kirim| deh|
 SEND = re.compile(
     r"^((ya|iya|ok|oke|okey|sip|boleh|lanjut|yaudah|ya udah|udah|langsung|tolong|silakan) )*"
     r"(kirim\w*|dikirim\w*|ngirim|send( it| now| them)?|sent|post|posting|sebar\w*|disebar\w*|broadcast|go)"
+    # "kirimin ke wargany": the one it goes to, named
+    r"( (ke|to) (warga\w*|orangnya|dia|beliau|bapak\w*|ibu\w*|penanya|the citizen|the resident|them))?"
     r"( aja| saja| deh| dong| ya| sekarang| skrg| sesuai jadwal| pak| bu| min| please| pls)*[.!]*$"
 )
 

@@ -738,7 +738,8 @@ async def view_step(turn: Turn, said: Said) -> list[Reply] | None:
         # "kirim, terus tutup tiketnya": the answer sent, then the other action (closing still asks)
         sent = await reply(turn, staff, ticket_id, str(turn.data.get("draft") or ""))
         return [*sent, *await _typed_action(turn, staff, _VERBS[then["verb"].lower()], ticket_id, then["rest"] or "")]
-    if drafting and len(text.split()) <= 3 and (said.bare_answer is True or says_send(text)):
+    # a bare yes in a few words, or the sending verb as the whole message ("kirimin ke warganya aja")
+    if drafting and ((len(text.split()) <= 3 and said.bare_answer is True) or says_send(text)):
         return await reply(turn, staff, ticket_id, str(turn.data.get("draft") or ""))  # "kirimm", "kirimkan"
     if drafting and said.bare_answer is not None and len(text.split()) <= 3:
         if said.bare_answer:

@@ -184,3 +184,16 @@ def test_throwing_the_draft_away_in_a_few_words(text: str, action: str | None) -
 )
 def test_words_to_the_bot_before_the_announcement_are_left_out(text: str, kept: str) -> None:
     assert _without_lead_in(text) == kept
+
+
+@pytest.mark.parametrize(
+    ("text", "sends"),
+    [
+        ("kirimin ke wargany", True),
+        ("kirim ke warga aja", True),
+        ("kirim ke semua", False),
+        ("Kirim berkasnya ke kantor", False),
+    ],
+)
+def test_the_sending_verb_with_its_recipient_named(text: str, sends: bool) -> None:
+    assert says_send(text) is sends
