@@ -1006,6 +1006,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         hint = turn.data.get("when_hint")
         # "nanti sore", then "jam 4": read together.
         when = (parse_when(f"{hint} {text}", turn.now) if hint else None) or parse_when(text, turn.now)
+        when = when or _refused_then(text, turn.now)  # "jgn skrg, besok jam 9 aja": not now, but then
         part = _DAY_PART.search(when_words(text))
         if when is None and part and not any(ch.isdigit() for ch in text):
             turn.update_data(when_hint=" ".join(text.split())[:40])
@@ -1596,6 +1597,15 @@ _NOT_THEN = re.compile(
     r"\b(jangan|jgn|bukan|ga|gak|gk|nggak|ngga|tidak|tdk|not|no|don'?t)\b( (sekarang|skrg|skrng|langsung|now|hari ini"
     r"|besok|lusa|jam itu|itu|dulu|dl))?"
 )
+
+
+def _refused_then(text: str, now: datetime) -> datetime | None:
+    """ "jgn skrg, besok jam 9 aja": a refusal, then in a clause of its own the time meant (never the time
+    refused: "jangan jam 8" names no time to use)."""
+    clauses = [c.strip() for c in re.split(r"[,;]|\b(?:tapi|tp|tpi|but)\b", text.lower()) if c.strip()]
+    if len(clauses) < 2 or not _NOT_THEN.match(clauses[0]):
+        return None
+    return parse_when(clauses[-1], now)
 
 
 def _time_instead(text: str, now: datetime) -> datetime | None:

@@ -10,6 +10,7 @@ from handlers.entities import WIB, escape_of
 from handlers.flows.staff import (
     SEND,
     _not_sent_at_all,
+    _refused_then,
     _time_instead,
     _without_lead_in,
     audience_instead,
@@ -197,3 +198,15 @@ def test_words_to_the_bot_before_the_announcement_are_left_out(text: str, kept: 
 )
 def test_the_sending_verb_with_its_recipient_named(text: str, sends: bool) -> None:
     assert says_send(text) is sends
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("jgn skrg, besok jam 9 aja", datetime(2026, 11, 22, 9, 0, tzinfo=WIB)),
+        ("jangan jam 8", None),  # the time refused is no time to use
+        ("besok, jam 9", None),  # no refusal
+    ],
+)
+def test_a_refusal_then_the_time_meant(text: str, expected: datetime | None) -> None:
+    assert _refused_then(text, NOW) == expected
