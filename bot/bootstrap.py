@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.health import Backoff
+from sigap_core import broadcasts
 from sigap_core.config import Settings
 from sigap_core.crypto import Hasher
 from sigap_core.i18n import use_locales
@@ -35,6 +36,7 @@ class App:
         return self.domain.policy
 
     async def close(self) -> None:
+        await broadcasts.finish_counting()
         await self.store.dispose()
 
 

@@ -35,6 +35,7 @@ class Turn:
     now: datetime
     _: Translator
     erased: bool = False  # the user erased their data: nothing of this turn may be written back
+    written_over: str | None = None  # the chat's language before this message's language replaced it
     notes: list[str] = field(default_factory=list)  # one-line notes the engine puts before the answer
 
     @property
@@ -159,6 +160,18 @@ class Turn:
         self._ = Translator(lang)
         if chosen:
             self._keep("lang_chosen", True)
+
+    def follow_written_language(self, lang: str) -> None:
+        """The chat follows the language this message is clearly written in (the user chose none)."""
+        self.written_over = self.lang
+        self.set_language(lang, chosen=False)
+
+    def written_for_others(self) -> None:
+        """The message is content for others (an announcement, an officer's answer): its language says
+        nothing of the writer's, so a switch it made is undone."""
+        if self.written_over is not None:
+            self.set_language(self.written_over, chosen=False)
+            self.written_over = None
 
     @property
     def has_consent(self) -> bool:

@@ -154,7 +154,7 @@ class Conversations:
             said = read(msg.text.strip()) if msg.kind is Kind.TEXT and len(msg.text) <= LONGEST_READ else None
             written = said.language if said is not None and not said.text.startswith("/") else None
             if written and not turn.language_chosen and written != turn.lang:
-                turn.set_language(written, chosen=False)  # written clearly in the other language
+                turn.follow_written_language(written)  # written clearly in the other language
             replies = await self._dispatch(turn, said, created)
             if not turn.erased:
                 choices = [[choice_id, label] for r in replies for choice_id, label in r.choices()] or None

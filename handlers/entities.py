@@ -889,11 +889,29 @@ def _escape_word(word: str) -> str:
     # a vowel or two kept ("mnu", "btal"); none at all is another word's spelling ("btl" is "betul")
     if bones != collapsed and vowel_poor(collapsed) and bones in _ESCAPE_SPELLING.by_skeleton:
         return _ESCAPE_SPELLING.by_skeleton[bones]
+    if collapsed in _CANCEL_SAID:
+        return "cancel"
     if len(collapsed) >= 5:
         near = [known for known in _ESCAPE_ONE_OFF if known[0] == collapsed[0] and one_letter_off(collapsed, known)]
         if len(near) == 1:
             return near[0]
-    return word
+    swapped = [known for known in _ESCAPE_SPELLING.words if _swapped(word, known)]  # "batla", "cancle"
+    return swapped[0] if len(swapped) == 1 else word
+
+
+# "cancel" as it is said in Indonesian, read whole.
+_CANCEL_SAID = frozenset({"cansel", "kansel", "kensel", "censel", "cencel"})
+
+
+def _swapped(word: str, known: str) -> bool:
+    """Two neighbouring letters swapped, and nothing else."""
+    if len(word) != len(known) or word == known:
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(word, known, strict=True)) if a != b]
+    if len(diff) != 2 or diff[1] != diff[0] + 1:
+        return False
+    first, second = diff
+    return word[first] == known[second] and word[second] == known[first]
 
 
 def escape_of(text: str) -> str | None:
@@ -1315,6 +1333,9 @@ def parse_when(text: str, now: datetime) -> datetime | None:
         return None
     base = day or local_now
     when = base.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    later_today = re.search(r"\bnanti\b", rest) and day is not None and part is None  # "nanti": later on
+    if later_today and when <= local_now and hour < 12 and when + timedelta(hours=12) > local_now:
+        when += timedelta(hours=12)  # "nanti jam 3" said at 10:00: this afternoon, not 03:00
     if day is None and when <= local_now:
         when += timedelta(days=1)  # "08:00" already passed today: tomorrow
     if explicit_date is False and day is not None and when <= local_now and day.date() == local_now.date():

@@ -226,6 +226,15 @@ def count_ahead(uow: UnitOfWork, domain: Domain, kode_kelurahan: str | None, tod
     _counting[key] = asyncio.create_task(count())
 
 
+async def finish_counting() -> None:
+    """Wait for the counts still running in the background, before the store is closed: a staff member who
+    opened a draft and left (batal, a question) never awaited theirs, and a count left running would open a
+    connection on a closed database."""
+    running = [task for task in _counting.values() if not task.done()]
+    if running:
+        await asyncio.gather(*running, return_exceptions=True)
+
+
 async def _counted_ahead(uow: UnitOfWork, kode_kelurahan: str | None, today: date, now: datetime) -> _Ahead | None:
     key = (uow.database, kode_kelurahan, today)
     running = _counting.get(key)

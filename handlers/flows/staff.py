@@ -9,9 +9,10 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from rapidfuzz import fuzz
 
+from handlers.change_of_mind import change_of_mind
 from handlers.context import Turn
 from handlers.entities import (
     THANKS,
@@ -202,6 +203,8 @@ SURE = re.compile(r"^(sudah |udah |ya |iya )?(yakin|pasti|fix|sure)( kirim| deh|
 SEND = re.compile(
     r"^((ya|iya|ok|oke|okey|sip|boleh|lanjut|yaudah|ya udah|udah|langsung|tolong|silakan) )*"
     r"(kirim\w*|dikirim\w*|ngirim|send( it| now| them)?|sent|post|posting|sebar\w*|disebar\w*|broadcast|go)"
+    # "kirimin ke wargany": the one it goes to, named
+    r"( (ke|to) (warga\w*|orangnya|dia|beliau|bapak\w*|ibu\w*|penanya|the citizen|the resident|them))?"
     r"( aja| saja| deh| dong| ya| sekarang| skrg| sesuai jadwal| pak| bu| min| please| pls)*[.!]*$"
 )
 
@@ -277,6 +280,9 @@ STAFF_ACTIONS = (
         re.compile(
             r"\b(daftar|lihat|liat|list|riwayat|cek|status)\b.{0,12}\b(pengumuman|broadcast)\w*\b"
             r"|\b(pengumuman|broadcast)\w*\b.{0,30}\b(terkirim|kekirim|sudah dikirim|udah dikirim|sampai|nyampe)\b"
+            # "jadwal pengumuman yg udah dibuat mana?", "pengumuman yg kemarin gimana?": the ones made before
+            r"|^(mana |lihat |liat |cek )?jadwal(nya)? (pengumuman|broadcast)\w*\b"
+            r"|\b(pengumuman|broadcast)\w*\b.{0,20}\b(yg|yang) (udah|sudah|sdh|udh) (dibuat|dibikin|dijadwalkan)\b"
         ),
         "list",
     ),
@@ -293,6 +299,9 @@ STAFF_ACTIONS = (
         re.compile(
             r"^(eh |duh |waduh |aduh |tolong |mau )*(batal|batalkan|batalin|btlin|cancel|hentikan|stop|tarik)\b"
             r".{0,16}\b(tadi|barusan|terakhir|td|last one)\b"
+            # "yg barusan tolong dibatalin", "yang tadi dicancel aja": the reference first, then the verb
+            r"|^(eh |duh |waduh |aduh |tolong |mau )*(yg |yang |pengumuman )?(tadi|barusan|terakhir|td)\b"
+            r".{0,16}\b(di)?(batal\w*|cancel\w*|tarik\w*|stop|hentikan)\b"
         ),
         "list",
     ),
@@ -329,10 +338,14 @@ _EVERYONE = re.compile(
     r"^(warga|residents?|semua|all|everyone|everybody|seluruh|masyarakat|penduduk|subscribers|pelanggan)$"
 )
 # "broadcast" as it is spoken and typed: "brodkes", "brotkas", "broadkast", "brodcast", "brodkesin".
+# "woro-woro" is the village crier's announcing, and still the word for it.
 _ANNOUNCING = re.compile(
-    r"^(umumin|umumkan|ngumumin|mengumumkan|broadcast|broadcat|blast|announce|bro+a?[dt][ck][aeo]?[st]+t?(in|kan)?)$"
+    r"^(umumin|umumkan|ngumumin|mengumumkan|broadcast|broadcat|blast|announce|woro|diworo|ngeworo"
+    r"|bro+a?[dt][ck][aeo]?[st]+t?(in|kan)?)$"
 )
 _ANNOUNCEMENT = ("pengumuman", "broadcast", "announcement", "siaran")
+# The office's other words for a notice to residents ("bikin edaran", "kirim imbauan ke warga"), read whole.
+_NOTICE_NOUNS = ("pemberitahuan", "edaran", "surat edaran", "imbauan", "himbauan", "maklumat")
 # "bc" is broadcast only when it goes to someone ("bc warga dong", "bc ke semua"); alone it may be "baca".
 _BC = re.compile(r"\bbc (ke |buat |untuk |utk )?(warga|semua|seluruh|pelanggan|rt|rw)\b")
 # "cara kirim pengumuman gmn", "gimana bales tiket", "apa aja yg bisa sy lakuin": a how-to, not the action.
@@ -351,15 +364,37 @@ def _words(text: str) -> list[str]:
 
 
 def _announcement_word(word: str) -> bool:
-    if word.startswith(("pengumum", "pngumum", "pegumum")):
+    if word.startswith(("pengumum", "pngumum", "pegumum")) or word.removesuffix("nya") in _NOTICE_NOUNS:
         return True
     return any(fuzz.ratio(word, noun) >= 80 for noun in _ANNOUNCEMENT) or word == "info" or word == "bc"
 
 
+# The roots of the telling verbs, for their other forms: "nyebarin", "menyebarkan", "ngabarin", "diumumin".
+_TELLING_ROOTS = frozenset({"kirim", "sebar", "umum", "kabar", "siar", "bagi", "info", "sampai", "beritahu"})
+# A prefix that nasalises the root's first letter takes it away: ny- for s, ng- for k, m- for p, n- for t.
+_PREFIXES = (("meny", "s"), ("ny", "s"), ("meng", "k"), ("ng", "k"), ("menge", ""), ("nge", ""), ("meng", ""),
+             ("mem", "p"), ("men", "t"), ("me", ""), ("di", ""))  # fmt: skip
+
+
+def _telling_root(word: str) -> str | None:
+    """The telling root of an affixed verb ("nyebarin" → "sebar", "ngabarin" → "kabar"), or None."""
+    stems = {word, *(word.removesuffix(end) for end in ("in", "kan", "i") if word.endswith(end))}
+    for stem in stems:
+        if stem in _TELLING_ROOTS and stem != word:  # a bare "umum", "bagi", "sampai" is no verb
+            return stem
+        for prefix, first in _PREFIXES:
+            if stem.startswith(prefix) and (root := first + stem[len(prefix) :]) in _TELLING_ROOTS:
+                return root
+    return None
+
+
 def _verb(word: str) -> str | None:
-    """The verb of making or telling a word is, also spelt without its vowels ("bkin", "krim"), or None."""
+    """The verb of making or telling a word is, also spelt without its vowels ("bkin", "krim") or in another
+    affixed form ("nyebarin"), or None."""
     if _MAKE.match(word):
         return word
+    if (root := _telling_root(word)) is not None:
+        return "kirim" if root not in _TELLING_VERBS else root
     return _VERB_BY_SKELETON.get(skeleton(word)) if vowel_poor(word) else None
 
 
@@ -371,7 +406,9 @@ def wants_new(text: str) -> bool:
         return False
     verbs = [verb for word in words if (verb := _verb(word)) is not None]
     noun = any(_announcement_word(word) for word in words if not _ANNOUNCING.match(word))
-    announcing = any(_ANNOUNCING.match(word) for word in words) or bool(_BC.search(" ".join(words)))
+    # "diumumin", "umumkan": announcing is the verb itself
+    announcing = any(_ANNOUNCING.match(word) or _telling_root(word) == "umum" for word in words)
+    announcing = announcing or bool(_BC.search(" ".join(words)))
     named = [word for word in words if _announcement_word(word) and word not in ("info", "bc")]
     everyone = any(_EVERYONE.match(word) for word in words)
     to_everyone = everyone and any(_MESSAGE.match(word) for word in words)
@@ -436,8 +473,10 @@ def _citizen_help_line(turn: Turn) -> str:
 EDITS = (
     (
         re.compile(
-            r"^(tolong |mau |saya mau |sy mau )?(hapus|buang|batalkan|batalin|delete|discard|drop)\s+"
-            r"(draf|draft|drafnya|draftnya|pengumuman(nya)?( ini)?|semua(nya)?)\b"
+            r"^(tolong |mau |saya mau |sy mau )?(hapus|hapusin|apus|apusin|buang|buangin|batalkan|batalin|delete"
+            r"|discard|drop)\s+((aja|saja|deh|dong|ya|tuh|itu)\s+)*"
+            r"(draf|draft|drafnya|draftnya|pengumuman(nya)?( ini| itu)?|semua(nya)?)\b"
+            r"|^(hapus|hapusin|apus|apusin|buang|buangin|delete|discard)( (aja|saja|deh|dong|ya|dulu))*$"
             r"|^(ga|gak|gk|nggak|ngga|tidak|tdk|enggak) jadi (bikin|buat|kirim|ngirim|bikinnya|kirimnya)\b"
         ),
         "drop",
@@ -471,17 +510,50 @@ EDITS = (
         "audience",
     ),
 )
+# "nanti aja deh bikinnya", "ntar dulu", "lain kali aja": the announcement is put off, at the text prompt. Only
+# such words: "Nanti malam ada ronda" is an announcement.
+_LATER_DRAFT = re.compile(
+    r"^(nanti|nnti|ntar|entar|ntr|lain kali|kapan2|kapan-kapan|later|not now)"
+    r"( (aja|aj|saja|dulu|dl|deh|dh|ya|yah|lah|ah|sih|min|pak|bu|kak|lagi|lg|sy|saya|bikinnya|buatnya|nulisnya"
+    r"|ngetiknya|bikin|buat|nulis|ngetik|kirimnya|ngirimnya))*[.!]*$"
+)
 # A day or part of day without an hour ("nanti sore", "besok pagi", "Senin"): the hour is asked for.
 _DAY_PART = re.compile(
     r"\b(pagi|siang|sore|malam|malem|besok|bsk|lusa|nanti|hari ini|senin|selasa|rabu|kamis|jumat|sabtu|minggu"
     r"|tomorrow|tonight|morning|afternoon|evening)\b"
 )
-_EXAMPLE_HOUR = {"pagi": "8", "siang": "1", "sore": "4", "malam": "7", "malem": "7"}
+_DAY_PART_ONLY = re.compile(r"\b(pagi|siang|sore|malam|malem|morning|afternoon|evening|tonight)\b")
+# An hour that fits the part of the day named, for the example ("nanti sore" → "jam 4 sore").
+_EXAMPLE_HOUR = {
+    "pagi": N_("jam 8 pagi"),
+    "siang": N_("jam 1 siang"),
+    "sore": N_("jam 4 sore"),
+    "malam": N_("jam 7 malam"),
+}
+_ANY_HOUR = N_("jam 9")
 
 
 def _example_hour(text: str) -> str:
-    parts = [word for word in re.findall(r"[a-z]+", text.lower()) if word in _EXAMPLE_HOUR]
-    return _EXAMPLE_HOUR[parts[0]] if parts else "9"
+    parts = [word for word in re.findall(r"[a-z]+", when_words(text)) if word in _EXAMPLE_HOUR]
+    return _EXAMPLE_HOUR[parts[0]] if parts else _ANY_HOUR
+
+
+def _ask_hour(turn: Turn, text: str) -> Reply:
+    """A day without its hour ("nanti sore", "besok aja"): the day understood is said back, and only the hour
+    is asked for (it is never guessed)."""
+    _ = turn._
+    hour = _example_hour(text)
+    probe = parse_when(f"{text} {hour}", turn.now) if names_day(text) else None
+    example = _(hour)
+    if probe is not None:
+        day = format_date(probe.astimezone(WIB), "EEEE, d MMMM y", locale=_.lang)
+        asked = _("{day}, jam berapa? Contoh: {example} (WIB).").format(day=day, example=example)
+    else:
+        asked = _("Jam berapa? Contoh: {example} (WIB).").format(example=example)
+    return Reply(
+        asked + " " + _("Waktunya saya ulangi dulu sebelum dikirim."),
+        (Button("staff:when:now", _("Kirim sekarang")), Button("staff:drop", _("Batal"))),
+    )
 
 
 # The same in free word order, with the small words around a correction: "eh salah, ganti teksnya", "teksnya
@@ -572,16 +644,53 @@ def changed_audience(text: str) -> str | None:
 
 def new_time_in(text: str, now: datetime, drafted: datetime | None = None) -> datetime | None:
     """The time inside a correction ("jamnya salah, jam 10 aja" → 10:00, "undur ke lusa jam 9"), or None.
-    A correction that names only an hour ("majuin jadi jam 7") keeps the day already drafted."""
+    A correction that names only an hour ("majuin jadi jam 7") keeps the day already drafted, and one that
+    names only a day ("harinya ganti senin aja", "tgl 30 aja") keeps the hour."""
+    if drafted is not None and (shifted := _shifted(text, now, drafted)) is not None:
+        return shifted
     words = _EDIT_NOISE.sub(" ", re.sub(r"[^\w.:/ -]+", " ", text.lower())).split()
     rest = " ".join(word for word in words if not _change_word(word))
-    if not rest or not any(ch.isdigit() for ch in rest):
+    if not rest:
         return None
-    when = parse_when(rest, now)
+    when = parse_when(rest, now) if any(ch.isdigit() for ch in rest) else None
+    if when is None and drafted is not None:
+        return _day_moved(rest, now, drafted)
     if when is not None and drafted is not None and not names_day(rest):
         same_day = drafted.astimezone(WIB).replace(hour=when.hour, minute=when.minute)
         return same_day if same_day > now else when
     return when
+
+
+# "mundurin 1 jam", "majuin setengah jam", "undur 30 menit": the drafted time moved by an amount. The amount
+# comes before its unit ("1 jam"); "jam 1" is an hour.
+_LATER_BY = re.compile(r"\b(di)?(mundur|undur|geser|telat|lambat)\w*")
+_EARLIER_BY = re.compile(r"\b(di)?(maju|majuin|majukan|percepat|cepet|cepat)\w*")
+_AMOUNT = re.compile(r"(?<!jam )(?<!pukul )(?<!pkl )\b(\d{1,3}|se|satu|dua|tiga|setengah) ?(jam|menit|mnt)\b")
+_SPELT_AMOUNT = {"se": 1, "satu": 1, "dua": 2, "tiga": 3}
+
+
+def _shifted(text: str, now: datetime, drafted: datetime) -> datetime | None:
+    lowered = " ".join(text.lower().split())
+    later, earlier = _LATER_BY.search(lowered), _EARLIER_BY.search(lowered)
+    amount = _AMOUNT.search(lowered)
+    if amount is None or bool(later) == bool(earlier):
+        return None
+    minutes = 30 if amount[1] == "setengah" else int(_SPELT_AMOUNT.get(amount[1]) or amount[1])
+    if amount[2] == "jam" and amount[1] != "setengah":
+        minutes *= 60
+    if not 0 < minutes <= 72 * 60:
+        return None
+    when = drafted + timedelta(minutes=minutes if later else -minutes)
+    return when if when > now else None
+
+
+def _day_moved(rest: str, now: datetime, drafted: datetime) -> datetime | None:
+    """ "harinya ganti senin aja": the day named, at the hour already drafted (a scheduled one: "sekarang"
+    has no hour to keep). A part of the day named ("besok sore") needs its own hour: None, so it is asked."""
+    local = drafted.astimezone(WIB)
+    if drafted <= now + timedelta(minutes=1) or not names_day(rest) or _DAY_PART_ONLY.search(when_words(rest)):
+        return None
+    return parse_when(f"{rest} jam {local:%H:%M}", now)
 
 
 async def edit_draft(turn: Turn, staff: Staff, what: str) -> list[Reply]:
@@ -667,7 +776,7 @@ _AUDIENCE_PHRASES = (
 
 # The words an audience is named by, for their chat spellings: "smua", "lyk", "pesrta", "pelangan".
 _AUDIENCE_SPELT = ("semua", "semuanya", "seluruh", "pelanggan", "langganan", "layak", "terdaftar", "peserta",
-                   "perbarui", "diperbarui", "update")  # fmt: skip
+                   "perbarui", "diperbarui", "update", "daftar")  # fmt: skip
 _AUDIENCE_SPELLING = ChatSpelling(_AUDIENCE_SPELT, least_consonants=3, least_letters=4)
 
 
@@ -679,7 +788,8 @@ def _audience_word(word: str) -> str:
 
 def audience_of(text: str) -> str | None:
     """The audience a short free-word answer names, or None (then it may be a new text)."""
-    lowered = " ".join(text.lower().split())
+    # spelt out first ("blm dftr" → "blm daftar"), so the phrases read chat spellings too
+    lowered = " ".join(_audience_word(word) for word in _words(text))
     for phrase, meaning in _AUDIENCE_PHRASES:
         lowered = phrase.sub(meaning, lowered)
     words = [_audience_word(word) for word in _words(lowered)]
@@ -704,6 +814,7 @@ _ACK = re.compile(
 # aja", "oke batalin"), at the steps after the text: there a short message is not the announcement.
 _DROP_WORD = re.compile(
     r"\b(batal|batalkan|batalin|btl|cancel|gajadi|gak jadi|ga jadi|gk jadi|nggak jadi|ngga jadi|tidak jadi|tdk jadi"
+    r"|ga usah|gak usah|gk usah|nggak usah|ngga usah|tidak usah|tdk usah|gausah"
     r"|never ?mind|forget it)\b"
 )
 _KEEP_WORD = re.compile(r"\b(jangan|jgn|don'?t|bukan)\b|#\s?\d|\?")
@@ -749,6 +860,8 @@ def _time_and_audience(text: str, now: datetime) -> tuple[datetime | None, str |
     named = [w for w in words if w in _AUDIENCE_VOCABULARY or any(c.match(w) for _n, c in _AUDIENCE_CUES)]
     rest = " ".join(w for w in words if w not in named)
     when = parse_when(rest, now) if rest and named else None
+    if when is None and rest and named and now_asked(rest):
+        when = now  # "ke semua aja, skrg"
     return when, audience_of(" ".join(named)) if when is not None else None
 
 
@@ -835,6 +948,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
             return await _target_chosen(turn, None)
         place = kelurahan_flow.from_text(turn, text)
         area = turn.domain.wilayah.find_kecamatan(re.sub(r"\b(kecamatan|kec)\b\.?", " ", text.lower()))
+        area = area or (_kecamatan_in_text(turn, text) if place is None else None)
         if area is not None and (place is None or re.search(r"\b(kecamatan|kec)\b", text.lower())):
             return [_kelurahan_of_kecamatan(turn, area)]
         if place is None:
@@ -854,6 +968,16 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         bare = _without_acks(text)
         if bare and (audience := audience_of(bare)) is not None:  # "terus kirim ke semua pelanggan ya"
             return await choose_audience(turn, staff, audience)
+    if turn.state == STAFF_TEXT and "text" not in turn.data and _LATER_DRAFT.match(" ".join(text.lower().split())):
+        return await drop(turn)  # "nanti aja deh bikinnya": not now; nothing is kept half-made
+    if turn.state == STAFF_TEXT and "text" not in turn.data and len(_words(text)) <= 2 and drops(text):
+        return await drop(turn)  # "btl", "ga jadi": two words of throwing away are no announcement
+    if turn.state == STAFF_TEXT and cancel_question(text):
+        return await _answered_at_text_step(turn, text, _cancel_explained(turn))
+    if turn.state == STAFF_TEXT and thanks_only(text.lower()) and len(_words(text)) <= 5:
+        # "makasih ya": not an announcement; a few more words ("terima kasih warga RW 5") may be one
+        usable = len(_words(text)) > 2
+        return await _answered_at_text_step(turn, text, _thanks_at_text_step(turn), usable=usable)
     if turn.state == STAFF_TEXT and process_question(text):
         return await explain_audiences(turn, text)
     if turn.state == STAFF_TEXT and form_question(text):
@@ -870,6 +994,10 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         return await _use_as_text(turn, text)
     if turn.state in (STAFF_WHEN, STAFF_CONFIRM) and drops(text):
         return await drop(turn)
+    if turn.state == STAFF_WHEN and (answered := await question_mid_draft(turn, text)) is not None:
+        return answered
+    if turn.state == STAFF_WHEN and await other_audience_asked(turn, text):
+        return await ask_audience(turn, staff)
     if turn.state == STAFF_WHEN and _not_sent_at_all(text):
         return await drop(turn)  # "udah ga usah dikirim", asked when to send: not at all
     if turn.state == STAFF_WHEN and (switched := changed_audience(text) or audience_instead(text)) is not None:
@@ -884,18 +1012,11 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         hint = turn.data.get("when_hint")
         # "nanti sore", then "jam 4": read together.
         when = (parse_when(f"{hint} {text}", turn.now) if hint else None) or parse_when(text, turn.now)
+        when = when or _refused_then(text, turn.now)  # "jgn skrg, besok jam 9 aja": not now, but then
         part = _DAY_PART.search(when_words(text))
         if when is None and part and not any(ch.isdigit() for ch in text):
             turn.update_data(when_hint=" ".join(text.split())[:40])
-            return [
-                Reply(
-                    _(
-                        "Jamnya belum saya kenali, dan saya tidak mau menebak: jam berapa? Contoh: {example} (WIB). "
-                        "Waktunya saya ulangi dulu sebelum dikirim."
-                    ).format(example=f"{' '.join(text.split())[:40]} jam {_example_hour(text)}"),
-                    (Button("staff:when:now", _("Kirim sekarang")), Button("staff:drop", _("Batal"))),
-                )
-            ]
+            return [_ask_hour(turn, text)]
         if when is None:
             return [
                 Reply(
@@ -917,7 +1038,7 @@ _PROCESS_WORDS = re.compile(
     r"\b(dikirim\w*|kekirim|terkirim|kirimnya|nyampe|sampai|sampe|penerima\w*|nerima|menerima|diterima|pelanggan"
     r"|langganan|berlangganan|bedanya|perbedaan|maksudnya|artinya|berapa orang|berapa banyak|jumlahnya|siapa aja"
     r"|siapa saja|ke siapa|who (?:will )?(?:get|gets|receive|receives|see|sees)|sent to|goes to|recipients?"
-    r"|difference)\b"
+    r"|difference|wa|whatsapp|telegram|tele|dibaca|kebaca|terbaca|lewat apa|via apa)\b"
 )
 _ASKING = re.compile(
     r"\?\s*$|^(apa|apakah|siapa|gimana|gmn|bagaimana|berapa|brp|kapan|bedanya|maksudnya|what|who|how)\b"
@@ -955,20 +1076,32 @@ def form_question(text: str) -> bool:
     )
 
 
-async def explain_form(turn: Turn, text: str) -> list[Reply]:
-    """What an announcement may hold, then the step again (the words can still be used as the text)."""
+def _form_explained(turn: Turn) -> Reply:
     _ = turn._
-    explained = Reply(
+    return Reply(
         _(
             "Pengumuman hanya berupa teks, paling banyak {limit} karakter; emoji dan alamat tautan (link) boleh "
             "ditulis di dalam teksnya. Gambar, foto, video, suara atau berkas belum bisa dikirim lewat pengumuman: "
             "tulis isinya dengan kata-kata."
         ).format(limit=_.number(broadcasts.MAX_TEXT))
     )
+
+
+async def explain_form(turn: Turn, text: str) -> list[Reply]:
+    """What an announcement may hold, then the step again (the words can still be used as the text)."""
+    return await _answered_at_text_step(turn, text, _form_explained(turn))
+
+
+async def _answered_at_text_step(turn: Turn, text: str, explained: Reply, usable: bool = True) -> list[Reply]:
+    """A question answered at the text step, then that step again: the audience choice once a text is
+    drafted, else the text prompt, where one press still makes the words the announcement (`usable`)."""
+    _ = turn._
     if "text" in turn.data:
         return [explained, *await audience_replies(turn)]
-    turn.update_data(asked=text[: broadcasts.MAX_TEXT])
     prompt = ask_text(turn)
+    if not usable:
+        return [explained, prompt]
+    turn.update_data(asked=text[: broadcasts.MAX_TEXT])
     return [explained, Reply(prompt.text, (Button("staff:usetext", _("Jadikan pengumuman")), *prompt.buttons))]
 
 
@@ -985,9 +1118,26 @@ async def counts_reply(turn: Turn, staff: Staff) -> list[Reply]:
     return [staff_menu(turn, staff, text)]
 
 
+# "ini teksnya ya: …", "isinya begini: …", "tolong kirim ini: …": words to the bot before the announcement.
+_LEAD_IN = re.compile(
+    r"^\s*((ini|begini|gini|berikut)\s+)?(teks|teksnya|isi|isinya|pengumuman|pengumumannya|tulisannya|kalimatnya"
+    r"|text|the text)(\s+(nya|ya|yah|pak|bu|min|kak|begini|gini|sbb|sebagai berikut|berikut|is))*\s*:\s*"
+    r"|^\s*(tolong\s+|mohon\s+)?(kirim|kirimkan|sebarkan|sebarin|umumkan|umumin|send)\s+(ini|yang ini|yg ini|berikut"
+    r"|this)(\s+(ya|pak|bu|min|aja))*\s*:\s*",
+    re.IGNORECASE,
+)
+
+
+def _without_lead_in(text: str) -> str:
+    rest = _LEAD_IN.sub("", text, count=1)
+    return rest if rest != text and len(rest.split()) >= 3 else text
+
+
 async def _use_as_text(turn: Turn, text: str) -> list[Reply]:
     """The announcement's text: checked, kept, previewed exactly as citizens get it, then the audience."""
+    turn.written_for_others()  # an Indonesian announcement from an English-speaking officer: still English
     _ = turn._
+    text = _without_lead_in(text)
     try:
         clean = broadcasts.validate_text(text)
     except BroadcastError as error:
@@ -1003,25 +1153,101 @@ async def _use_as_text(turn: Turn, text: str) -> list[Reply]:
     ]
 
 
-async def explain_audiences(turn: Turn, text: str) -> list[Reply]:
+def _audiences_explained(turn: Turn) -> Reply:
     _ = turn._
-    data = turn.data
-    explained = Reply(
+    return Reply(
         _(
-            "Pengumuman dikirim lewat chat bot ini ke warga {place} yang berlangganan info (mereka bisa berhenti "
-            "kapan saja dengan BERHENTI). Penerimanya Anda pilih setelah pratinjau, dengan jumlahnya di setiap "
+            "Pengumuman dikirim lewat chat bot ini, di WhatsApp atau Telegram (yang dipakai warga untuk "
+            "berlangganan), ke warga {place} yang berlangganan info (mereka bisa berhenti kapan saja dengan "
+            "BERHENTI). Penerimanya Anda pilih setelah pratinjau, dengan jumlahnya di setiap "
             "pilihan: Semua pelanggan; Layak, belum daftar; Sudah terdaftar; Perlu perbarui data (tiga yang "
             "terakhir: pelanggan yang sudah cek kelayakan di bot)."
-        ).format(place=_kode_place(turn, data.get("kode")))
+        ).format(place=_kode_place(turn, turn.data.get("kode")))
     )
-    if "text" in data:
-        return [explained, *await audience_replies(turn)]
-    turn.update_data(asked=text[: broadcasts.MAX_TEXT])
-    prompt = ask_text(turn)
-    return [
-        explained,
-        Reply(prompt.text, (Button("staff:usetext", _("Jadikan pengumuman")), *prompt.buttons)),
-    ]
+
+
+# At the time step and the confirmation the draft's own time is shown anyway: "dikirim jam berapa?" is not
+# a question about the recipients.
+_ASKS_TIME = re.compile(r"\b(jam berapa|jm brp|jam brp|kapan|kpn|when|what time)\b")
+
+
+# "pilih yg lain aja", "yang lain deh", "coba kelompok lain": the other choice the 0-recipient warning offers
+# ("Pilih penerima lain"), in the few words it is typed with.
+_OTHER_ONE = re.compile(r"\b(lain|lainnya|laen|laennya|other|another|different)\b")
+_OTHER_COMPANY = frozenset({
+    "pilih", "ganti", "gnti", "cari", "coba", "ke", "yg", "yang", "kelompok", "penerima", "penerimanya", "aja",
+    "saja", "deh", "dong", "ya", "dulu", "eh", "ok", "oke", "yaudah", "mau", "tolong", "one", "group", "pick",
+    "choose", "an", "a", "the", "sih", "kalau", "gitu", "kalo",
+})  # fmt: skip
+
+
+async def other_audience_asked(turn: Turn, text: str) -> bool:
+    """Another audience asked for where the drafted one reaches nobody (the warning offered it)."""
+    words = _words(text)
+    if not _OTHER_ONE.search(" ".join(words)) or len(words) > 6 or "audience" not in turn.data:
+        return False
+    if not all(_OTHER_ONE.fullmatch(word) or word in _OTHER_COMPANY for word in words):
+        return False
+    reached = await broadcasts.audience_counts(turn.uow, turn.domain, turn.data.get("kode"), turn.today, turn.now)
+    return not reached[turn.data["audience"]]
+
+
+async def question_mid_draft(turn: Turn, text: str) -> list[Reply] | None:
+    """ "bisa ditambah foto ga?", "ini nyampe ke siapa aja?" at the time step or the confirmation: answered,
+    and the step shown again, unsent (a question is never a yes). None for anything else."""
+    if cancel_question(text):
+        explained = _cancel_explained(turn)
+    elif form_question(text):
+        explained = _form_explained(turn)
+    elif process_question(text) and not _ASKS_TIME.search(text.lower()):
+        explained = _audiences_explained(turn)
+    else:
+        return None
+    if turn.state == STAFF_CONFIRM:
+        return [explained, *await confirm(turn, datetime.fromisoformat(turn.data["send_at"]))]
+    return [explained, _when_prompt(turn)]
+
+
+async def explain_audiences(turn: Turn, text: str) -> list[Reply]:
+    return await _answered_at_text_step(turn, text, _audiences_explained(turn))
+
+
+# "kalau udah kekirim bisa dibatalin ga?", "bisa ditarik lagi?": whether a sent announcement can be taken back.
+_TAKE_BACK = re.compile(
+    r"\b(di)?(batal|cancel|tarik|hapus|undo|retract|recall|stop|hentikan)\w*\b|\bnarik\b|\bcan(?:ce)?l\w*\b"
+)
+
+
+def cancel_question(text: str) -> bool:
+    lowered = " ".join(text.lower().split())
+    asking = _ASKING.search(lowered) or _FORM_ASKING.search(lowered)
+    return len(lowered.split()) <= 14 and bool(asking) and "?" in lowered and bool(_TAKE_BACK.search(lowered))
+
+
+def _cancel_explained(turn: Turn) -> Reply:
+    _ = turn._
+    return Reply(
+        _(
+            "Pengumuman bisa dibatalkan sebelum atau selama pengirimannya: ketik “daftar pengumuman”, lalu tekan "
+            "Batalkan #nomornya. Yang belum sampai tidak jadi dikirim; pesan yang sudah sampai ke warga tidak bisa "
+            "ditarik lagi."
+        )
+    )
+
+
+def _thanks_at_text_step(turn: Turn) -> Reply:
+    return Reply(turn._("Sama-sama! Draf pengumuman masih terbuka."))
+
+
+def _kecamatan_in_text(turn: Turn, text: str) -> Kecamatan | None:
+    """A kecamatan named inside a sentence ("ga tau, pokoknya bekasi timur"), spelt whole."""
+    words = re.findall(r"[a-z]+", text.lower())
+    for size in (3, 2, 1):
+        for start in range(len(words) - size + 1):
+            key = " ".join(words[start : start + size])
+            if len(key.replace(" ", "")) >= 6 and (area := turn.domain.wilayah.find_kecamatan(key, 95.0)) is not None:
+                return area
+    return None
 
 
 def _kelurahan_of_kecamatan(turn: Turn, area: Kecamatan) -> Reply:
@@ -1123,17 +1349,19 @@ async def choose_audience(turn: Turn, staff: Staff, audience: str) -> list[Reply
                 ).format(audience=_(AUDIENCE_TITLES[audience]))
             )
         )
-    return [
-        *warning,
-        Reply(
-            _("Kapan dikirim?"),
-            (
-                Button("staff:when:now", _("Kirim sekarang")),
-                Button("staff:when:later", _("Jadwalkan")),
-                Button("staff:drop", _("Batal")),
-            ),
+    return [*warning, _when_prompt(turn)]
+
+
+def _when_prompt(turn: Turn) -> Reply:
+    _ = turn._
+    return Reply(
+        _("Kapan dikirim?"),
+        (
+            Button("staff:when:now", _("Kirim sekarang")),
+            Button("staff:when:later", _("Jadwalkan")),
+            Button("staff:drop", _("Batal")),
         ),
-    ]
+    )
 
 
 def _kode_place(turn: Turn, kode: str | None) -> str:
@@ -1163,9 +1391,11 @@ async def confirm(turn: Turn, when: datetime) -> list[Reply]:
                 ),
             )
         ]
+    # The group is said back with the time: after "ganti ke yg layak" the staff member sees what changed.
+    group = _("Kelompok: {audience}.").format(audience=_(AUDIENCE_TITLES[data["audience"]]))
     return [
         Reply(
-            _("Kirim ke {n} penerima, {when}?").format(n=_.number(people), when=moment),
+            _("Kirim ke {n} penerima, {when}?").format(n=_.number(people), when=moment) + "\n" + group,
             (Button("staff:send", _("Kirim")), Button("staff:drop", _("Batal"))),
         )
     ]
@@ -1320,13 +1550,51 @@ def _reminder(turn: Turn) -> Reply:
     return Reply(prompts.get(turn.state, _("Menu petugas.")), (Button("staff:drop", _("Batal")),))
 
 
-@router.step(STAFF_TARGET, STAFF_WHEN, reminder=_reminder, cancel=drop)
+@router.step(STAFF_TARGET, reminder=_reminder, cancel=drop)
 async def staff_step(turn: Turn, said: Said) -> list[Reply] | None:
     return await on_text(turn, said.text)
 
 
+# At the time step and the confirmation a cancel word may take back only the time: "ga jadi besok, skrg aja",
+# "batal jam 8, jam 9 aja". So these steps read "cancel" themselves (own_escapes).
+@router.step(STAFF_WHEN, reminder=_reminder, cancel=drop, own_escapes=("cancel",))
+async def staff_when_step(turn: Turn, said: Said) -> list[Reply] | None:
+    retimed = await cancel_or_retime(turn, said)
+    return retimed if retimed is not None else await on_text(turn, said.text)
+
+
+async def cancel_or_retime(turn: Turn, said: Said) -> list[Reply] | None:
+    """A cancel at the time step or the confirmation: another time named after it is that time, echoed for
+    confirmation; a day named without its hour asks the time again; anything else drops the draft. None
+    when the message is no cancel."""
+    if said.escape != "cancel":
+        return None
+    clauses = [c.strip() for c in re.split(r"[,;]|\b(?:tapi|tp|tpi|but)\b", said.lowered) if c.strip()]
+    if len(clauses) >= 2:  # the time meant instead comes in a clause of its own
+        if now_asked(clauses[-1]):
+            return await confirm(turn, turn.now)
+        if (when := parse_when(clauses[-1], turn.now)) is not None:
+            return await confirm(turn, when)
+    rest = change_of_mind(said.text) or ""
+    timed = names_day(rest) or any(ch.isdigit() for ch in rest)
+    if timed and "audience" in turn.data:
+        staff = await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key)
+        if staff is not None:
+            return await edit_draft(turn, staff, "when")  # "ga jadi besok", "batal jam 8": when, then?
+    return await drop(turn)
+
+
+# A short program question typed while drafting ("eh iuran sigap itu berapa sih?"): a question to the bot,
+# answered from the knowledge base by the engine, the draft reminded; a longer text is the announcement.
+MOST_QUESTION_WORDS = 12
+
+
 @router.step(STAFF_TEXT, reminder=_reminder, cancel=drop, free_text=True, too_long=text_too_long)
 async def staff_text_step(turn: Turn, said: Said) -> list[Reply] | None:
+    asks = said.faq is not None and said.is_question and _ASKING.search(" ".join(said.lowered.split()))
+    about_sending = process_question(said.text) or form_question(said.text) or cancel_question(said.text)
+    if asks and len(said.text.split()) <= MOST_QUESTION_WORDS and not about_sending:
+        return None
     return await on_text(turn, said.text)
 
 
@@ -1337,20 +1605,35 @@ _NOT_THEN = re.compile(
 )
 
 
+def _refused_then(text: str, now: datetime) -> datetime | None:
+    """ "jgn skrg, besok jam 9 aja": a refusal, then in a clause of its own the time meant (never the time
+    refused: "jangan jam 8" names no time to use)."""
+    clauses = [c.strip() for c in re.split(r"[,;]|\b(?:tapi|tp|tpi|but)\b", text.lower()) if c.strip()]
+    if len(clauses) < 2 or not _NOT_THEN.match(clauses[0]):
+        return None
+    return parse_when(clauses[-1], now)
+
+
 def _time_instead(text: str, now: datetime) -> datetime | None:
     """The time a refusal names instead ("jgn skrg, besok aja jam 8" → tomorrow 08:00), or None."""
     rest = " ".join(_NOT_THEN.sub(" ", re.sub(r"[,;!]+", " ", text.lower())).split())
     return parse_when(rest, now) if rest and any(ch.isdigit() for ch in rest) else None
 
 
-@router.step(STAFF_CONFIRM, reminder=_reminder, cancel=drop)
+@router.step(STAFF_CONFIRM, reminder=_reminder, cancel=drop, own_escapes=("cancel",))
 async def staff_confirm_step(turn: Turn, said: Said) -> list[Reply] | None:
     staff = await staff_of(turn.uow, turn.msg.channel, turn.msg.user_key)
     if staff is None:
         turn.clear_state()
         return None
+    if (retimed := await cancel_or_retime(turn, said)) is not None:
+        return retimed
     if drops(said.text):  # "ga usah deh, batal", "oke batalin aja"
         return await drop(turn)
+    if (answered := await question_mid_draft(turn, said.text)) is not None:
+        return answered
+    if await other_audience_asked(turn, said.text):
+        return await ask_audience(turn, staff)
     what = edit_of(said.text)  # before the yes/no: "hapus draf" holds a "hapus", which is not a "kirim"
     drafted = datetime.fromisoformat(turn.data["send_at"])
     if what == "when" and (when := new_time_in(said.text, turn.now, drafted)) is not None:

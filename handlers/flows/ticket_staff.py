@@ -54,6 +54,13 @@ _TYPED_ONE = re.compile(r"^(?:/?tiket|ticket)?\s*(?:(?:no|nomor|nomer|nmr|number
 # The same in free words: "ada tiket masuk ga?", "tiket warga yg blm dijawab apa aja", "cek tiket baru dong";
 # "buka tiket 4", "liat tiket no 4", "open ticket #4".
 _TICKET_WORD = re.compile(r"\b(tiket\w*|ticket\w*|tikets?)\b")
+# What staff call tickets: the residents' questions ("ada pertanyaan warga ga?", "ada yg nanya?", "komplain
+# masuk apa aja"). Only with the residents or their coming in named, so a staff member's own question
+# ("ada pertanyaan nih, …") is not the list.
+_CITIZEN_QUESTIONS = re.compile(
+    r"\b(pertanyaan|aduan|komplain|keluhan|pesan|chat)\w* (dari |para )?(warga|masuk|baru|yg masuk|yang masuk)\b"
+    r"|\b(warga|orang) (yg|yang) (nanya|tanya|bertanya|komplain|ngadu)\b|^(ada )?(yg|yang) (nanya|tanya|komplain)\b"
+)
 _LIST_CUE = re.compile(
     r"\b(ada|lihat|liat|cek|check|daftar|list|masuk|baru|terbuka|belum|blm|warga|semua|apa aja|apa saja|mana"
     r"|show|open|pending|menunggu|antrian|antrean)\b"
@@ -292,6 +299,7 @@ def _ask_text(turn: Turn, state: str, ticket_id: int) -> list[Reply]:
 
 
 async def reply(turn: Turn, staff: Staff, ticket_id: int, text: str) -> list[Reply]:
+    turn.written_for_others()  # the answer's language is the citizen's, not necessarily the officer's
     _ = turn._
     if turn.state in (STAFF_TICKET_REPLY, STAFF_TICKET_DRAFT, STAFF_TICKET_VIEW):
         turn.clear_state()  # (a reply-to on a notice leaves any other draft where it was)
@@ -316,6 +324,7 @@ def _open_again(result: object, ticket_id: int) -> int | None:
 
 
 async def note(turn: Turn, staff: Staff, ticket_id: int, text: str) -> list[Reply]:
+    turn.written_for_others()
     _ = turn._
     turn.clear_state()
     result = await service.note(turn.uow, staff, ticket_id, turn.now, text)
@@ -490,8 +499,8 @@ def _asks_list(lowered: str) -> bool:
     words = lowered.split()
     return (
         len(words) <= 10
-        and bool(_TICKET_WORD.search(lowered))
-        and bool(_LIST_CUE.search(lowered))
+        and bool(_TICKET_WORD.search(lowered) or _CITIZEN_QUESTIONS.search(lowered))
+        and bool(_LIST_CUE.search(lowered) or _CITIZEN_QUESTIONS.search(lowered))
         and not any(ch.isdigit() for ch in lowered)
         and not _VERB_FIRST.match(lowered)
     )
@@ -725,7 +734,12 @@ async def view_step(turn: Turn, said: Said) -> list[Reply] | None:
     if drafting and thanks_only(said.lowered) and len(text.split()) <= 4:  # "makasih ya": no instruction to send
         draft = str(turn.data.get("draft") or "")
         return [Reply(turn._("Sama-sama. Jawaban ini belum dikirim.")), _draft_offer(turn, ticket_id, draft)]
-    if drafting and len(text.split()) <= 3 and (said.bare_answer is True or says_send(text)):
+    if drafting and (then := _send_then(text)) is not None:
+        # "kirim, terus tutup tiketnya": the answer sent, then the other action (closing still asks)
+        sent = await reply(turn, staff, ticket_id, str(turn.data.get("draft") or ""))
+        return [*sent, *await _typed_action(turn, staff, _VERBS[then["verb"].lower()], ticket_id, then["rest"] or "")]
+    # a bare yes in a few words, or the sending verb as the whole message ("kirimin ke warganya aja")
+    if drafting and ((len(text.split()) <= 3 and said.bare_answer is True) or says_send(text)):
         return await reply(turn, staff, ticket_id, str(turn.data.get("draft") or ""))  # "kirimm", "kirimkan"
     if drafting and said.bare_answer is not None and len(text.split()) <= 3:
         if said.bare_answer:
@@ -742,7 +756,24 @@ async def view_step(turn: Turn, said: Said) -> list[Reply] | None:
     if len(draft) > MAX_ANSWER:
         return [_too_long(turn)]
     turn.set_state(STAFF_TICKET_DRAFT, ticket=ticket_id, draft=draft)
+    turn.written_for_others()
     return [_draft_offer(turn, ticket_id, draft)]
+
+
+# "kirim, terus tutup tiketnya", "ok kirim lalu tutup": the send, and a ticket action after it.
+_SEND_THEN = re.compile(
+    r"^(?P<send>[^,;]{1,30}?)\s*(?:[,;]\s*(?:(?:terus|trus|trs|lalu|habis itu|abis itu|kemudian|then)\s+)?"
+    r"|\s+(?:terus|trus|trs|lalu|habis itu|abis itu|kemudian|and then|then)\s+)(?P<then>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _send_then(text: str) -> re.Match[str] | None:
+    """The ticket action typed after a send word, or None (then the text is no such pair)."""
+    pair = _SEND_THEN.match(text.strip())
+    if pair is None or len(text.split()) > 8 or not says_send(pair["send"]):
+        return None
+    return _BARE_ACTION.match(pair["then"].strip())
 
 
 def _ticket_id(argument: str) -> int | None:

@@ -162,6 +162,7 @@ NOW = datetime(2026, 11, 21, 10, 0, tzinfo=WIB)  # a Saturday
         ("dec 5 at 10am", datetime(2026, 12, 5, 10, 0, tzinfo=WIB)),
         ("senin 23 november tahun 2026 jam 8 pagi", datetime(2026, 11, 23, 8, 0, tzinfo=WIB)),
         ("bsk 1930", datetime(2026, 11, 22, 19, 30, tzinfo=WIB)),
+        ("nanti jam 3", datetime(2026, 11, 21, 15, 0, tzinfo=WIB)),  # later today: the afternoon, not 03:00
     ],
 )
 def test_staff_times_in_ordinary_indonesian(text: str, expected: datetime) -> None:
@@ -185,6 +186,7 @@ def test_staff_times_in_ordinary_indonesian(text: str, expected: datetime) -> No
         "besok jam 2026",  # a year typed where the hour goes, never 20:26
         "tahun 2026",
         "24 november 2026",
+        "nanti jam 3 pagi",  # passed today, and "nanti" is today
     ],
 )
 def test_staff_times_are_not_guessed(text: str) -> None:
