@@ -136,7 +136,9 @@ def test_a_bare_root_is_no_telling_verb(text: str) -> None:
     assert not wants_new(text)
 
 
-@pytest.mark.parametrize("text", ["btal", "batalll", "cansel", "cancle", "btal aja deh"])  # "btl": the staff steps' own reader
+@pytest.mark.parametrize(
+    "text", ["btal", "batalll", "cansel", "cancle", "btal aja deh"]
+)  # "btl": the staff steps' own reader
 def test_batal_in_hurried_spellings_is_a_way_out(text: str) -> None:
     assert escape_of(text) == "cancel"
 
