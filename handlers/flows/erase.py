@@ -39,6 +39,19 @@ _NOT_ASKED = re.compile(
 _WHAT = re.compile(r"\b(apa|apaan|apa aja|apa saja|what|which)\b")
 
 
+# A question about what erasing does: what goes, what is lost, whether the programme is touched.
+_LOSS = re.compile(
+    r"\b(ilang|hilang|kehapus|terhapus|dihapus|kehilangan|ikut|pengaruh\w*|berpengaruh|mempengaruhi|memengaruhi"
+    r"|dampak\w*|efek\w*|batal|dicabut|keluar|lose|lost|affect\w*|removed|deleted|gone)\b"
+)
+_PROGRAMME = re.compile(r"\b(sigap|bpjs|kepesertaan|peserta|dtsen|kartu|kpj|jaminan|coverage|membership)\w*\b")
+
+
+def about_erasing(said: Said) -> bool:
+    """ "emg apa aja yg kehapus? sigap nya ilang gk", "kl dihapus, bpjs sy ikut ilang?": about the erase itself."""
+    return bool(names_erasing(said.text) or _LOSS.search(said.lowered))
+
+
 def asked_with_reason(said: Said) -> bool:
     """ "udah, skrg apus ya biar temen sy gak liat": erasing asked for, with the reason after it (the reason's
     own "gak" is no refusal). Confirmed before anything is erased, like every erase."""
@@ -66,7 +79,7 @@ async def ask(turn: Turn) -> list[Reply]:
     _ = turn._
     turn.set_state(AWAITING_ERASE)
     text = _(
-        "Yang akan dihapus: riwayat percakapan, verifikasi NIK yang tersimpan, langganan info, pilihan bahasa, "
+        "Yang akan dihapus: riwayat percakapan, verifikasi NIK yang disimpan, langganan info, pilihan bahasa, "
         "dan isi pertanyaan Anda ke petugas kelurahan. Data DTSEN dan BPJS Anda tidak berubah. Lanjutkan?"
     )
     number = await _open_ticket_number(turn)
@@ -129,10 +142,19 @@ async def erase_step(turn: Turn, said: Said) -> list[Reply] | None:
         return await cancel(turn)
     if said.waiting:
         return [_reminder(turn)]  # "bentar": nothing erased yet, the question stays
-    if said.is_question and said.faq is None:
+    if said.is_question and (said.faq is None or about_erasing(said)):
         # "data DTSEN saya ikut terhapus?", "nanti sy msh bisa cek lg kan?": the confirmation says what is
-        # erased, and that the bot can be used again afterwards.
+        # erased, and that the bot can be used again afterwards (a question about what erasing does is
+        # answered here even when the knowledge base also reads a topic in it: "sigap nya ilang gk").
         _ = turn._
+        if _PROGRAMME.search(said.lowered):
+            kept = Reply(
+                _(
+                    "Tidak. Kepesertaan SIGAP dan BPJS Ketenagakerjaan Anda tetap, begitu juga data DTSEN: yang "
+                    "dihapus hanya yang disimpan bot ini."
+                )
+            )
+            return [kept, *await ask(turn)]
         if _WHAT.search(said.lowered):
             return await ask(turn)  # "yg dihapus apa aja?": the confirmation itself says what
         after = Reply(

@@ -435,7 +435,15 @@ async def _after_question(turn: Turn, kode: str, topic: str, question: str) -> l
     if link is None:
         return await _open(turn, kode, topic, question, share=False)
     turn.set_state(TICKET_CONSENT, kode=kode, topic=topic, question=question)
-    return [_consent_question(turn)]
+    place = turn.domain.wilayah.get(kode)
+    if place is None:
+        return [_consent_question(turn)]
+    # The question is acknowledged first, so it never looks lost while the one question about sharing waits.
+    received = _("Pertanyaan Anda sudah saya terima dan siap dikirim ke petugas Kelurahan {kelurahan}.").format(
+        kelurahan=place.name
+    )
+    asked = _consent_question(turn)
+    return [Reply(f"{received}\n{asked.text}", asked.buttons)]
 
 
 def _consent_question(turn: Turn) -> Reply:
