@@ -95,6 +95,12 @@ ASK_AWAY = re.compile(
     r"|^(i have a question|can i ask)"
 )
 
+# "sy tanya2 aja", "mau nanya2 dulu", "cuma mau nanya": questions first, no check now (a kind invitation).
+JUST_ASKING = re.compile(
+    r"\b(tanya|nanya|bertanya|tny)(2| tanya| nanya)? ?(aja|saja|aj|dulu|dl)\b|\b(cuma|cuman|hanya) (mau |mw )?"
+    r"(tanya|nanya)\b|\bjust (asking|want to ask|a question)\b"
+)
+
 NO_WORDS = re.compile(r"[^\W_]")  # a letter or a digit: its absence means emoji or punctuation only
 
 BARE_NO = re.compile(
@@ -427,6 +433,9 @@ class Conversations:
         # "mau ngecekin mertua sy, udh sepuh": the request is the check; the rest only describes the person
         # (an answer about age would leave it undone). What stands in the way of the check is still answered.
         described = relative and found is not None and found.entry.id not in VERIFY_HELP
+        if relative and eligibility.relative_kk_differs(said):
+            # "mau cekin bapak sy, tp kk nya beda ama kk sy": the relative's own KK is used; the check begins.
+            return [eligibility.which_kk_reply(turn), *await eligibility.start(turn, "check", said)], False
         pending = turn.state in (eligibility.AWAITING_NIK, eligibility.AWAITING_KK4)
         # "hp nya punya tetangga, mau cek": on a borrowed phone, a plain request to check is enough (the phone
         # explains the wording, it does not weaken the request); "aman ga sy cek disini?" only asks.
@@ -461,6 +470,9 @@ class Conversations:
         if said.family and said.intent == "menu" and said.escape is None and not said.is_question:
             # "ok skrg punya nenek sy" after a result: a check for that person, not the menu for the "ok".
             return await eligibility.start(turn, "check", said), False
+        if JUST_ASKING.search(said.lowered) and not said.digits.nik and not said.is_question:
+            # "nanti aja cek nya, mau nanya2 dulu": the check is put off; questions are welcome without a NIK.
+            return fallback.ask_away(turn), True
         handler = ROUTES.intents.get(said.intent)
         weak = said.nlu.scores.get(said.intent, 0) <= 1
         if said.is_question and said.about_program and (handler is None or weak or _about_programme_only(said)):

@@ -172,8 +172,11 @@ _YES = re.compile(
     r"|setuju|stuju|agree|agreed|mau|baik|bener|benar|betul|gas|hayuk|ayo|yuk|silakan|silahkan|sure|confirm"
     r"|kirim|hapus|delete|go ahead|let'?s go|proceed|continue|yess|iyah|inggih|nggih|he ?eh|sok|boleh+|ywdh|yaudah"
     r"|ya ?udah|mangga|iyain|iyakan|iyain aja|diiyain"
-    r"|of course|okey|oce|okelah|yakin|pasti|gaskeun|gaskan|cus|kuy|hayu|lanjutin|lanjutkeun)\b"
+    r"|of course|okey|oce|okelah|yakin|pasti|gaskeun|gaskan|cus|kuy|hayu|lanjutin|lanjutkeun"
+    r"|yaudh|yaudeh|ydh|yodah|yowes|yawis)\b"
 )
+# "boleh2 aja", "oke2", "pikir2 dulu": the chat's reduplication mark, read as the word said twice.
+_REDUPLICATED = re.compile(r"\b([a-z]{2,})2\b")
 # "no 12", "no hp", "no. KK": the abbreviation of "nomor", not a "no".
 _NUMBER_ABBREVIATION = re.compile(
     r"\bno\b(?=\.? ?(\d|(hp|kk|ktp|nik|telp|telpon|telepon|rumah|rmh|wa|rek|rekening|kpj|tiket|urut|antri\w*)\b))"
@@ -202,6 +205,7 @@ def yes_or_no(text: str) -> bool | None:
         return False
     lowered = " " + re.sub(r"[^\w' ]+", " ", _NUMBER_ABBREVIATION.sub("nomor", text)) + " "
     lowered = re.sub(r"([a-z])\1{2,}", r"\1", lowered)  # "gaaaak", "iyaaaa", "bolehhh"
+    lowered = _REDUPLICATED.sub(r"\1 \1", lowered)
     if _NOT_AN_ANSWER.search(lowered):
         return None  # "gak tau maksudnya", "ga ngerti": a question about the question
     lowered = _ALREADY_OR_NOT.sub(lambda m: m[0][: m.start(2) - m.start()], lowered)
@@ -855,6 +859,14 @@ def _erase_in_words(lowered: str) -> bool:
     return bool(_ERASE_VERB.search(lowered) and _ERASE_OBJECT.search(lowered))
 
 
+# The polite wrapping of an erase request: who asks and where ("sy mau … dr bot ini", "tolong … di sini").
+_ERASE_WRAPPING = re.compile(
+    r"^ ((saya|sy|aku|gw|gue) )?((mau|mw|pengen|ingin|minta|tolong|tlg|mohon|please) )+"
+    r"| ((dari|dr|di) (bot|chat|sini|situ)( (ini|sini))?|in this (chat|bot)|from (this|the) (chat|bot))(?= )"
+    r"| (ya|dong|aja|saja|please)(?= )"
+)
+
+
 # "ga jadi batal", "gk jd cancel": the cancel itself taken back (with no comma between: "gajadi, batal" cancels).
 _CANCEL_TAKEN_BACK = re.compile(
     r"\b(gajadi|gajd|(ga|gak|gk|nggak|ngga|tidak|tdk|g) ?(jadi|jd|jdi)) (batal|batalin|dibatalin|dibatalkan|cancel)\b"
@@ -924,6 +936,8 @@ def escape_of(text: str) -> str | None:
     spelt = escape_spelt(bare)
     if spelt != bare:
         lowered, bare = spelt, spelt
+    if _erase_in_words(_ERASE_WRAPPING.sub(" ", " " + bare + " ").strip()):
+        return "erase"  # "sy mau data sy dihapus dr bot ini": the request, without its polite wrapping
     if len(bare.split()) > 6:  # counted without the lead filler: "udh deh apus aja semua data sy"
         return None
     taken_back = bool(_CANCEL_TAKEN_BACK.search(text.lower()))  # "ga jd batal, lanjut": carry on

@@ -33,7 +33,10 @@ _ANSWER_FILLER = re.compile(
 _CONSENT_WORD = re.compile(r"\b(setuju|stuju|agree|agreed|boleh|lanjut|lanjutkan|silakan|silahkan|proceed|go ahead)\b")
 _HEDGE = re.compile(r"\b(tanya|nanya|tapi|tp|but|asal|asalkan|kalau|kalo|klo|if|takut|ragu)\b")
 MAX_PLAIN_YES_WORDS = 4  # "iya deh boleh aja": a yes that short is the answer, wherever its yes-word stands
-_QUESTION_TAIL = re.compile(r"\b(ga|gak|nggak|ngga|tidak|kah|sih|bukan|apa|ya)\s*\??\s*$")
+_QUESTION_TAIL = re.compile(r"\b(ga|gak|gk|nggak|nggk|ngga|engga|enggak|tidak|tdk|kah|sih|bukan|apa|ya)\s*\??\s*$")
+# "oke2 aja sih", "boleh aja ya": a particle after a yes is no question; "boleh ga sih" still asks.
+_SOFT_PARTICLES = re.compile(r"(\s+(sih|ya|yah|deh|dong))+\s*$")
+_ASKING_TAIL = re.compile(r"\b(ga|gak|gk|nggak|nggk|ngga|engga|enggak|tidak|tdk|kah|bukan|apa)\s*$")
 _PROGRAM_WORDS = re.compile(
     r"\b(bpjs|sigap|ucj|program\w*|iura\w*|klaim\w*|claim|peserta|santunan|kartu|pemkot|dtsen|dtks|desil|jaminan|"
     r"asuransi|insurance|jamsostek|ketenagakerjaan|kpj|jmo|bansos|kelurahan|disnaker|dinsos|coverage|"
@@ -106,12 +109,16 @@ _LEISURE = re.compile(
 # Asking for a person to answer (a ticket), as opposed to asking for contact details (the Bantuan text).
 _OFFICER = re.compile(
     r"\b(tanya|tanyakan|nanya|nny|tny|bertanya|bicara|ngomong|ngmg|ngomg|omong|ngobrol|ngbrl|chat|ketemu|konsultasi"
-    r"|curhat)"
-    r" (ke |kpd |sama |sm |ama |dengan |dgn |langsung (ke |sama |sm |dengan )?)?"
+    r"|curhat|sambung\w*|disambung\w*|nyambung\w*|hubungin|hubungkan|dihubungkan|dihubungin|terusin|teruskan"
+    r"|diteruskan|oper|dioper)"
+    # "nanya lgsg ke petugas", "hubungin sy ke petugas", "sambungin ke petugas kelurahan"
+    r" ((saya|sy|aku|gw) )?"
+    r"(ke |kpd |sama |sm |ama |dengan |dgn |(langsung|lgsg|lgs|lsg|lngsg) (ke |sama |sm |dengan )?)?"
     r"(petugas|ptgs|admin|operator|orang|manusia|cs|pegawai)\b"
     r"|\b(komplain|complain\w*|keluhan|mengeluh|mengadu|ngadu|pengaduan|aduan|protes)\b"
-    r"|\b(talk|speak|chat) (to|with) (a |an |the )?(person|human|someone|agent|officer|staff)\b"
-    r"|\bask (an? |the )?(officer|staff|person|human)\b|\b(complaint|complain)\b"
+    # "talk to a real person", "speak with someone at the kelurahan", "ask the kelurahan staff"
+    r"|\b(talk|speak|chat) (to|with) (a |an |the )?(real |actual |live )?(person|human|someone|agent|officer|staff)\b"
+    r"|\bask (an? |the )?(\w+ )?(officer|staff|person|human)\b|\bask (someone|somebody)\b|\b(complaint|complain)\b"
 )
 _CONTACT_DETAILS = re.compile(
     r"\b(nomor|nomer|no|telepon|telpon|telp|alamat|kontak|kontaknya|contact|hubungi|call center|jam|kantor\w*"
@@ -159,10 +166,17 @@ class Said:
         if self.answer is None:
             return None
         words = self.lowered.split()
-        if len(words) > 2 and ("?" in self.text or _QUESTION_TAIL.search(self.lowered)):
+        if len(words) > 2 and ("?" in self.text or self._question_tail()):
             after = self.text.rsplit("?", 1)[1].strip() if "?" in self.text else ""
             return yes_or_no(after) if after and not _QUESTION_TAIL.search(after.lower()) else None
         return self.answer
+
+    def _question_tail(self) -> bool:
+        """Ends like a question ("data sy ikut kehapus ga", "resmi kah"); soft particles alone do not."""
+        if not _QUESTION_TAIL.search(self.lowered):
+            return False
+        stripped = _SOFT_PARTICLES.sub("", self.lowered)
+        return stripped == self.lowered or bool(_ASKING_TAIL.search(stripped))
 
     @property
     def given_answer(self) -> bool | None:

@@ -473,6 +473,17 @@ async def open_ticket(
     return view
 
 
+async def share_status(
+    uow: UnitOfWork, channel: str, user_key: str, ticket_id: int, status: str, nik_hmac: bytes
+) -> bool:
+    """The citizen agreed, after asking, that the officer may see their eligibility status (the NIK only as
+    its HMAC): added to their own open ticket. False when the ticket is closed or not theirs."""
+    shared = await uow.tickets.share_status(ticket_id, channel, user_key, status, nik_hmac)
+    if shared:
+        log.info("ticket %s: the citizen shared their eligibility status", ticket_id)
+    return shared
+
+
 async def open_ticket_of(
     uow: UnitOfWork, channel: str, user_key: str, now: datetime | None = None
 ) -> TicketView | None:

@@ -17,7 +17,7 @@ from handlers import faq
 from handlers.context import Turn
 from handlers.entities import letter_in_number, looks_like_digits_answer, yes_or_no
 from handlers.flow import Router
-from handlers.flows import claims
+from handlers.flows import claims, erase
 from handlers.model import Button, Reply
 from handlers.render import decision_text, nik_error_text, not_verified_text
 from handlers.understanding import Said
@@ -125,6 +125,36 @@ async def start_on_borrowed_phone(turn: Turn) -> list[Reply]:
     whose record is checked ("pinjem hp anak, mau cek"): the check is the user's own."""
     note = Reply(faq.answer_text(faq.entry("borrowed_phone"), turn.domain, turn._, turn.outcome))
     return [note, *await start(turn, "check")]
+
+
+# Whose KK a relative's check uses: "kk nya beda ama kk sy", "kk yg dipake punya sy apa punya bapak?".
+_KK = r"\b(kk|kartu keluarga)\b"
+_OWN_KK_DIFFERS = re.compile(_KK + r".{0,30}\b(beda|berbeda|lain|pisah|terpisah|misah|sendiri)\b")
+_WHICH_KK = re.compile(
+    _KK + r".{0,30}\b(punya|milik|kk)\s+(saya|sy|aku|gw|gue)\b.{0,25}\b(atau|ato|apa|or)\b"
+    r"|" + _KK + r"\s*(nya\s+)?(yg|yang)\s+(mana|dipake|dipakai)\b|" + _KK + r"\s*(nya\s+)?(siapa|sapa)\b"
+)
+
+
+def relative_kk_differs(said: Said) -> bool:
+    """A check for a relative whose KK is not the user's: theirs is the one used (not a reissued KK)."""
+    return said.family and bool(_OWN_KK_DIFFERS.search(said.lowered))
+
+
+def asks_which_kk(turn: Turn, said: Said) -> bool:
+    """ "kk yg dipake punya sy apa punya bapak?" during a check of someone else (in one's own check, "pecah kk
+    dari orang tua, pake kk yg mana?" is about a reissued KK)."""
+    return bool(turn.data.get("other")) and bool(_WHICH_KK.search(said.lowered))
+
+
+def which_kk_reply(turn: Turn) -> Reply:
+    _ = turn._
+    return Reply(
+        _(
+            "Pakai KK tempat nama orang yang dicek tercantum. Kalau beliau punya KK sendiri (beda dengan KK Anda), "
+            "yang dipakai 4 digit terakhir KK beliau, bukan KK Anda; NIK-nya juga NIK beliau."
+        )
+    )
 
 
 # The last answer was the declined consent notice (a topic, so a later "setuju" can still be taken up).
@@ -443,7 +473,9 @@ async def on_keep(turn: Turn, keep: bool, borrowed: bool = False) -> list[Reply]
     await turn.uow.links.delete(turn.msg.channel, turn.msg.user_key)
     text = _("Baik, verifikasi tidak disimpan.")
     if borrowed:
-        text += "\n" + _("Karena HP ini pinjaman: setelah selesai, ketik “Hapus data saya” agar riwayatnya terhapus.")
+        # On someone else's phone the next step is erasing: asked now, so a plain "iya hapus" finishes it.
+        lead = Reply(text + "\n" + _("Karena HP ini pinjaman, sebaiknya data Anda di bot ini dihapus sekarang."))
+        return [lead, *await erase.ask(turn)]
     return [turn.main_menu(text)]
 
 
@@ -530,6 +562,15 @@ def _yes_on_condition(said: Said) -> bool:
         return False
     head = said.lowered[: found.start()]
     return bool(_EXPLICIT_YES.search(head)) and yes_or_no(head) is True
+
+
+# The knowledge-base entries about acting for someone else: with a yes at the consent notice, they say for whom
+# the consent is given, not a question to answer instead.
+_FOR_SOMEONE = frozenset({"by_proxy", "check_for_family", "family_follow_up"})
+
+
+def _acting_for_someone(said: Said) -> bool:
+    return said.family or (said.faq is not None and said.faq.entry.id in _FOR_SOMEONE)
 
 
 def _yes_but_later(said: Said) -> bool:
@@ -636,6 +677,11 @@ async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
                 ),
             )
         ]
+    if answer is True and not waiting and "?" not in said.text and _acting_for_someone(said):
+        # "iya sy setuju mewakili", "boleh, sy wakilin bapak" (an opening "boleh" is no question without a "?"):
+        # the consent, given for the person checked
+        turn.update_data(other=True)
+        return await on_consent(turn, True, said)
     if answer is not None and not said.faq and not waiting:
         return await on_consent(turn, answer, said)
     if (waiting or _LATER.search(said.lowered)) and said.faq is None and not said.is_question:
@@ -745,6 +791,8 @@ async def nik_step(turn: Turn, said: Said) -> list[Reply] | None:
                 _("Baik, silakan. Kalau sudah ada, ketik NIK-nya di sini."), (turn.cancel_button(), turn.menu_button())
             )
         ]
+    if asks_which_kk(turn, said):
+        return [which_kk_reply(turn), _nik_reminder(turn)]
     if said.faq is not None:
         return None
     if _DONT_KNOW.search(said.lowered):
@@ -860,6 +908,8 @@ async def kk4_step(turn: Turn, said: Said) -> list[Reply] | None:
         if said.family and not turn.data.get("other"):
             turn.update_data(other=True)  # "0123, itu kk ibu saya": the record checked is the mother's
         return await on_kk4(turn, digits.kk4 or digits.nik or said.text)
+    if asks_which_kk(turn, said):
+        return [which_kk_reply(turn), _kk4_reminder(turn)]
     if _hassle(said):
         return [_hassle_reply(turn), _kk4_reminder(turn)]
     if _CONFUSED.search(said.lowered) and said.faq is not None and said.faq.entry.follow_up:

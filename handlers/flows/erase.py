@@ -41,9 +41,23 @@ _IF_NOT_ERASED = re.compile(
     r"\b(kalau|kalo|klo|kl|jika|if)\b.{0,12}\b(ga|gak|nggak|ngga|tidak|tdk|not|don.?t|nggak)\b.{0,6}"
     r"\b(dihapus|hapus|diapus|apus|delete|deleted|erase|erased)\b"
 )
-# The data the bot does not hold, asked about ("data bpjs sy ikut ilang?", "kepesertaan sy hilang ga?").
-_OUTSIDE_DATA = re.compile(r"\b(bpjs|dtsen|kepesertaan|kpj|jmo|desil|dukcapil|ktp|kk)\w*\b")
+# The data the bot does not hold, asked about ("data bpjs sy ikut ilang?", "kepesertaan sy hilang ga?"); the
+# programme's own words are _PROGRAMME below.
+_OUTSIDE_DATA = re.compile(r"\b(jmo|desil|dukcapil|ktp|kk)\w*\b")
 _WHAT = re.compile(r"\b(apa|apaan|apa aja|apa saja|what|which)\b")
+
+
+# A question about what erasing does: what goes, what is lost, whether the programme is touched.
+_LOSS = re.compile(
+    r"\b(ilang|hilang|kehapus|terhapus|dihapus|kehilangan|ikut|pengaruh\w*|berpengaruh|mempengaruhi|memengaruhi"
+    r"|dampak\w*|efek\w*|batal|dicabut|keluar|lose|lost|affect\w*|removed|deleted|gone)\b"
+)
+_PROGRAMME = re.compile(r"\b(sigap|bpjs|kepesertaan|peserta|dtsen|kartu|kpj|jaminan|coverage|membership)\w*\b")
+
+
+def about_erasing(said: Said) -> bool:
+    """ "emg apa aja yg kehapus? sigap nya ilang gk", "kl dihapus, bpjs sy ikut ilang?": about the erase itself."""
+    return bool(names_erasing(said.text) or _LOSS.search(said.lowered))
 
 
 def asked_with_reason(said: Said) -> bool:
@@ -73,7 +87,7 @@ async def ask(turn: Turn) -> list[Reply]:
     _ = turn._
     turn.set_state(AWAITING_ERASE)
     text = _(
-        "Yang akan dihapus: riwayat percakapan, verifikasi NIK yang tersimpan, langganan info, pilihan bahasa, "
+        "Yang akan dihapus: riwayat percakapan, verifikasi NIK yang disimpan, langganan info, pilihan bahasa, "
         "dan isi pertanyaan Anda ke petugas kelurahan. Data DTSEN dan BPJS Anda tidak berubah. Lanjutkan?"
     )
     number = await _open_ticket_number(turn)
@@ -157,9 +171,10 @@ async def erase_step(turn: Turn, said: Said) -> list[Reply] | None:
         return await cancel(turn)
     if said.waiting:
         return [_reminder(turn)]  # "bentar": nothing erased yet, the question stays
-    if said.is_question and said.faq is None:
+    if said.is_question and (said.faq is None or about_erasing(said)):
         # "data DTSEN saya ikut terhapus?", "nanti sy msh bisa cek lg kan?": the confirmation says what is
-        # erased, and that the bot can be used again afterwards.
+        # erased, and that the bot can be used again afterwards (a question about what erasing does is
+        # answered here even when the knowledge base also reads a topic in it: "sigap nya ilang gk").
         _ = turn._
         if _IF_NOT_ERASED.search(said.lowered):
             # "emang knp kalo ga dihapus?": nothing happens; what the bot keeps ends by itself
@@ -170,12 +185,12 @@ async def erase_step(turn: Turn, said: Said) -> list[Reply] | None:
                 ).format(days=turn.domain.policy.verification.verified_link_days)
             )
             return [kept, *await ask(turn)]
-        if _OUTSIDE_DATA.search(said.lowered):
-            # "nanti data bpjs sy ikut ilang ga?": no, and the confirmation again
+        if _OUTSIDE_DATA.search(said.lowered) or _PROGRAMME.search(said.lowered):
+            # "nanti data bpjs sy ikut ilang ga?", "sigap nya ilang gk": no, and the confirmation again
             kept = Reply(
                 _(
-                    "Tidak. Data DTSEN dan kepesertaan BPJS Ketenagakerjaan Anda tidak berubah: yang dihapus hanya "
-                    "data di bot ini."
+                    "Tidak. Kepesertaan SIGAP dan BPJS Ketenagakerjaan Anda tetap, begitu juga data DTSEN: yang "
+                    "dihapus hanya yang disimpan bot ini."
                 )
             )
             return [kept, *await ask(turn)]

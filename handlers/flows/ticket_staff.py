@@ -308,7 +308,9 @@ async def reply(turn: Turn, staff: Staff, ticket_id: int, text: str) -> list[Rep
         return [Reply(_error(turn, _code(result), ticket_id), _back(turn, _open_again(result, ticket_id)))]
     return [
         Reply(
-            _("Jawaban untuk tiket {number} sudah masuk antrean kirim ke warga.").format(number=number_of(ticket_id)),
+            _("Jawaban untuk tiket {number} sudah masuk antrean dan segera dikirim ke warga.").format(
+                number=number_of(ticket_id)
+            ),
             (
                 Button(f"tiket_tutup:{ticket_id}", _("Tutup tiket")),
                 Button(f"tiket_buka:{ticket_id}", _("Buka tiket")),

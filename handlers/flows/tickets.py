@@ -435,13 +435,16 @@ async def question_step(turn: Turn, said: Said) -> list[Reply] | None:
 
 
 async def _after_question(turn: Turn, kode: str, topic: str, question: str) -> list[Reply]:
-    """Ask to share the eligibility status when the chat verified earlier; otherwise open the ticket."""
-    _ = turn._
+    """Open the ticket at once; when the chat verified earlier, then ask whether the officer may also see the
+    eligibility status (added to the ticket only on a yes). The question never waits on that answer, so a
+    citizen who moves on has still asked, and an officer can answer right away."""
     link = await turn.uow.links.get(turn.msg.channel, turn.msg.user_key)
-    if link is None:
-        return await _open(turn, kode, topic, question, share=False)
-    turn.set_state(TICKET_CONSENT, kode=kode, topic=topic, question=question)
-    return [_consent_question(turn)]
+    return await _open(turn, kode, topic, question, offer_share=link is not None)
+
+
+def _share_buttons(turn: Turn) -> tuple[Button, ...]:
+    _ = turn._
+    return (Button("ticket:share:yes", _("Ya, boleh")), Button("ticket:share:no", _("Tidak usah")))
 
 
 def _consent_question(turn: Turn) -> Reply:
@@ -452,35 +455,51 @@ def _consent_question(turn: Turn) -> Reply:
             "“layak, prioritas”), supaya bisa menjawab lebih tepat? NIK tidak ditunjukkan. Tanpa izin ini, "
             "petugas hanya melihat pertanyaan Anda."
         ),
-        (Button("ticket:share:yes", _("Ya, boleh")), Button("ticket:share:no", _("Tidak usah"))),
+        _share_buttons(turn),
     )
 
 
 def _consent_reminder(turn: Turn) -> Reply:
     _ = turn._
-    reply = _consent_question(turn)
-    return Reply(_("Pertanyaan belum terkirim. Boleh petugas melihat hasil cek kelayakan Anda?"), reply.buttons)
+    return Reply(
+        _("Pertanyaan Anda sudah terkirim. Boleh petugas juga melihat hasil cek kelayakan Anda?"),
+        _share_buttons(turn),
+    )
 
 
-_NO_NEED = re.compile(r"^(ga|gak|nggak|ngga|enggak|tidak|tdk|gk) (usah|perlu)\b")
 # A question about what the officer would see ("petugas liat apa aja?", "yg ditunjukin apa?").
 _ABOUT_SHARING = re.compile(
     r"\b(liat|lihat|dilihat|diliat|ngeliat|ditunjukkan|ditunjukin|ditampilkan|dibagi|dikasih|tau|tahu|see|seen"
     r"|shown|share|shared)\b"
 )
+# Sharing the status is a yes only when short or said in words about sharing ("boleh, silakan dilihat").
+MAX_SHARE_YES_WORDS = 4
+_SHARE_WORDS = re.compile(
+    r"\b(boleh|bole|silakan|silahkan|setuju|lihat|liat|dilihat|diliat|share|bagikan|dibagikan|tunjukkan"
+    r"|ditunjukkan|agree|izinkan|ijinkan)\b"
+)
 
 
-@router.step(TICKET_CONSENT, reminder=_consent_reminder, cancel=_cancel, own_escapes=("cancel", "menu"))
+async def _not_shared(turn: Turn) -> list[Reply]:
+    """ "batal", "ga usah" at the share question: nothing shared; the question itself is already sent."""
+    return await _consented(turn, False)
+
+
+@router.step(TICKET_CONSENT, reminder=_consent_reminder, cancel=_not_shared, own_escapes=("cancel", "menu"))
 async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
     if said.escape == "menu":
-        # The typed question is dropped: said so, never silently.
+        # The ticket stays as sent; the status is not shared (said so, never silently).
+        number = turn.data.get("number", "")
         turn.clear_state()
-        return [turn.main_menu(turn._("Pertanyaan Anda belum dikirim ke petugas."))]
+        text = turn._("Hasil cek kelayakan tidak dibagikan. Pertanyaan Anda tetap terkirim (tiket {number}).")
+        return [turn.main_menu(text.format(number=number))]
     if said.escape == "cancel":
-        # "ga usah" answers the question (no sharing); "batal" drops the question.
-        return await _consented(turn, False) if _NO_NEED.search(said.lowered) else await _cancel(turn)
-    if said.given_answer is not None:
-        return await _consented(turn, said.given_answer)
+        return await _consented(turn, False)  # "ga usah", "batal": nothing shared; the question is already sent
+    answer = said.given_answer
+    if answer is True and len(said.lowered.split()) > MAX_SHARE_YES_WORDS and not _SHARE_WORDS.search(said.lowered):
+        answer = None  # "oh iya sy tinggal di rw 05": more for the ticket, no yes to showing the status
+    if answer is not None:
+        return await _consented(turn, answer)
     # "maksudnya petugas bs liat apa aja?": about this question, not the knowledge base's "maksudnya?"
     about_this = said.is_question and (
         said.faq is None or said.faq.entry.follow_up or bool(_ABOUT_SHARING.search(said.lowered))
@@ -499,31 +518,37 @@ async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
                     "di atas batas”. NIK, nomor KK, dan nama lengkap tidak ditunjukkan. Tanpa izin ini, petugas "
                     "hanya melihat pertanyaan Anda. Boleh?"
                 ),
-                _consent_question(turn).buttons,
+                _share_buttons(turn),
             )
         ]
-    return [Reply(_("Maaf, belum jelas. Ketik “ya” atau “tidak”."), _consent_question(turn).buttons)]
+    # Anything else lets the optional question go: a new request is served, more words join the ticket.
+    turn.clear_state()
+    return await follow_up(turn, said)
 
 
 async def _consented(turn: Turn, share: bool) -> list[Reply]:
+    _ = turn._
     data = turn.data
-    if turn.state != TICKET_CONSENT or not data.get("question"):
-        return [turn.main_menu(turn._("Pertanyaan itu sudah tidak ada. Silakan mulai lagi dari “Tanya petugas”."))]
-    return await _open(turn, str(data.get("kode") or ""), str(data.get("topic") or "other"), data["question"], share)
+    ticket_id, number = data.get("ticket_id"), str(data.get("number") or "")
+    if turn.state != TICKET_CONSENT or not ticket_id:
+        return [turn.main_menu(_("Pertanyaan itu sudah tidak ada. Silakan mulai lagi dari “Tanya petugas”."))]
+    turn.clear_state()
+    link = await turn.uow.links.get(turn.msg.channel, turn.msg.user_key) if share else None
+    if link is not None:
+        decision = await check(turn.uow, turn.domain, link.nik_hmac, turn.today)
+        channel, user = turn.msg.channel, turn.msg.user_key
+        if await service.share_status(turn.uow, channel, user, int(ticket_id), decision.status.value, link.nik_hmac):
+            text = _("Baik, hasil cek kelayakan Anda ikut ditunjukkan ke petugas. Nomor tiket Anda: {number}.")
+            return [Reply(text.format(number=number), (turn.menu_button(),))]
+    text = _("Baik, petugas hanya melihat pertanyaan Anda. Nomor tiket Anda: {number}.")
+    return [Reply(text.format(number=number), (turn.menu_button(),))]
 
 
-async def _open(turn: Turn, kode: str, topic: str, question: str, share: bool) -> list[Reply]:
+async def _open(turn: Turn, kode: str, topic: str, question: str, offer_share: bool = False) -> list[Reply]:
     _ = turn._
     place = turn.domain.wilayah.get(kode)
     if place is None:
         return kelurahan_flow.ask(turn, PURPOSE, topic=topic, question=question)
-    status: str | None = None
-    nik_hmac: bytes | None = None
-    if share:
-        link = await turn.uow.links.get(turn.msg.channel, turn.msg.user_key)
-        if link is not None:
-            decision = await check(turn.uow, turn.domain, link.nik_hmac, turn.today)
-            status, nik_hmac = decision.status.value, link.nik_hmac
     try:
         ticket = await service.open_ticket(
             turn.uow,
@@ -535,8 +560,6 @@ async def _open(turn: Turn, kode: str, topic: str, question: str, share: bool) -
             topic=TOPICS.get(topic, TOPICS["other"]),  # stored in Indonesian, as staff read it; shown via gettext
             text=question,
             now=turn.now,
-            shared_status=status,
-            shared_nik_hmac=nik_hmac,
         )
     except service.TicketInputError as refused:
         return _refused(turn, refused.error)
@@ -551,13 +574,16 @@ async def _open(turn: Turn, kode: str, topic: str, question: str, share: bool) -
         who=await who_answers(turn, place),
         expected=service.expected_answer(turn.domain, turn.now, turn.lang),
     )
-    if share and status:
-        text += "\n" + _("Hasil cek kelayakan Anda ikut ditunjukkan ke petugas.")
     if claims.about_accident(question):
         # An accident cannot wait for the answer: the claim's deadline runs from the accident (brief §2).
         urgent = claims.urgent_accident_steps(turn)
-        return [Reply(f"{text}\n\n{urgent.text}", urgent.buttons)]
-    return [Reply(text, (turn.menu_button(),))]
+        opened = Reply(f"{text}\n\n{urgent.text}", urgent.buttons)
+    else:
+        opened = Reply(text, () if offer_share else (turn.menu_button(),))
+    if not offer_share:
+        return [opened]
+    turn.set_state(TICKET_CONSENT, ticket_id=ticket.id, number=ticket.number)
+    return [opened, _consent_question(turn)]
 
 
 # While a ticket is open -------------------------------------------------------------------------------------

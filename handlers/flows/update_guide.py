@@ -25,7 +25,14 @@ async def start(turn: Turn, typed: str | None = None) -> list[Reply]:
     place = await kelurahan_flow.resolve(turn, typed)
     if place is None:
         turn.remember_topic(UPDATE_TOPIC)  # "kalo ga bisa dtg?" at the kelurahan question: about the update
-        return kelurahan_flow.ask(turn, "update")
+        # The route in one line first ("biar kedata di dtsen hrs ngapain" is answered even if the kelurahan
+        # question is skipped), then the kelurahan, for its office.
+        _ = turn._
+        route = _(
+            "Untuk masuk atau memperbarui data DTSEN: datang ke kantor kelurahan tempat Anda tinggal dengan KTP-el "
+            "dan KK asli, atau usulkan lewat aplikasi Cek Bansos (menu “Daftar Usulan”)."
+        )
+        return [Reply(route), *kelurahan_flow.ask(turn, "update")]
     return await guide(turn, place)
 
 

@@ -276,6 +276,19 @@ class TicketRepository:
         )
         return result.rowcount == 1
 
+    async def share_status(self, ticket_id: int, channel: str, user_key: str, status: str, nik_hmac: bytes) -> bool:
+        """Only by the ticket's own citizen, while it is not closed (the status shared after the question)."""
+        t = models.Ticket
+        connection = await self.session.connection()
+        result = await connection.execute(
+            update(t)
+            .where(
+                t.id == ticket_id, t.channel == channel, t.user_key == user_key, t.user_key != "", t.state != "closed"
+            )
+            .values(shared_status=status, shared_nik_hmac=nik_hmac)
+        )
+        return result.rowcount == 1
+
     async def of_chat(self, channel: str, user_key: str) -> list[int]:
         """The ids of every ticket a citizen's chat asked (for their erasure)."""
         t = models.Ticket

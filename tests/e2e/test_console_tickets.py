@@ -107,7 +107,7 @@ def test_citizen_and_officer_terminals_do_the_whole_ticket_journey(
         officer.say(officer.button(notice, "Balas"))
         officer.expect("Ketik jawaban untuk tiket #1 dalam satu pesan.")
         officer.say(ANSWER)
-        officer.expect("Jawaban untuk tiket #1 sudah masuk antrean kirim ke warga.")
+        officer.expect("Jawaban untuk tiket #1 sudah masuk antrean dan segera dikirim ke warga.")
 
         answer = citizen.expect(ANSWER)
         assert "#1" in answer
