@@ -93,8 +93,9 @@ async def test_one_users_messages_in_one_payload_are_answered_in_order(
         await channel.process(parse_webhook(payload))
         bodies = [_body(message) for message in graph.to(wa_id)]
         assert not any(APOLOGY in body for body in bodies)
-        # The welcome, then the data-update guide (it asks for the kelurahan), then the help text.
-        assert len(bodies) == 3, bodies
+        # The welcome, then the data-update guide (the route, then it asks for the kelurahan), then the help text.
+        assert len(bodies) == 4, bodies
         assert bodies[0].startswith("Halo! Saya SIGAP bot")
-        assert bodies[1].startswith("Kelurahan Anda apa?")
-        assert bodies[2].startswith("Bot ini tidak dibaca petugas")
+        assert "kelurahan" in bodies[1] and "Cek Bansos" in bodies[1], bodies[1]
+        assert bodies[2].startswith("Kelurahan Anda apa?")
+        assert bodies[3].startswith("Bot ini tidak dibaca petugas")
