@@ -53,6 +53,7 @@ _LOSS = re.compile(
     r"|dampak\w*|efek\w*|batal|dicabut|keluar|lose|lost|affect\w*|removed|deleted|gone)\b"
 )
 _PROGRAMME = re.compile(r"\b(sigap|bpjs|kepesertaan|peserta|dtsen|kartu|kpj|jaminan|coverage|membership)\w*\b")
+_LETTER = re.compile(r"[^\W\d_]")  # a word character that is a letter
 
 
 def about_erasing(said: Said) -> bool:
@@ -150,6 +151,17 @@ def _all_or_nothing(turn: Turn) -> Reply:
     return Reply(text, _buttons(turn))
 
 
+def _in_words(turn: Turn) -> Reply:
+    _ = turn._
+    return Reply(
+        _(
+            "Menghapus data tidak bisa dibatalkan. Untuk menghapus, ketik “ya hapus” atau tekan tombolnya; "
+            "untuk batal, ketik “batal”."
+        ),
+        _buttons(turn),
+    )
+
+
 def _reminder(turn: Turn) -> Reply:
     _ = turn._
     return Reply(_("Data belum dihapus. Hapus sekarang? Ketik “ya” atau “batal”."), _buttons(turn))
@@ -163,6 +175,10 @@ async def erase_step(turn: Turn, said: Said) -> list[Reply] | None:
     # ("go back to the menu" holds a yes-word, "sy mau cek status dulu" a "mau").
     if _KEEPS_PART.search(said.lowered):
         return [_all_or_nothing(turn)]  # "hapus tp langganannya jgn": never erased whole, never unsubscribed
+    if said.bare_answer is True and not _LETTER.search(said.text):
+        # "👍", "👌", "✅": erasing cannot be undone, so an emoji alone (sent by a slip or as "got it") never
+        # erases; the confirmation asks for the word or the button.
+        return [_in_words(turn)]
     few = len(said.text.split()) <= MAX_PLAIN_YES_WORDS
     yes = said.bare_answer is True and (few or names_erasing(said.text))
     if yes or said.escape == "erase":
