@@ -49,6 +49,7 @@ SETS = {
     "dev3": HERE / "dev3.toml",
     "heldout4": HERE / "heldout4.toml",
     "heldout5": HERE / "heldout5.toml",
+    "heldout6": HERE / "heldout6.toml",
 }
 HELD_OUT = {name for name in SETS if name.startswith("heldout")}
 TURN_KEYS = {"say", "press", "kind", "by", "any", "all", "none"}

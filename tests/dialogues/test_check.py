@@ -9,7 +9,7 @@ from tests.dialogues.runner import SETS, check_set, main
 
 
 def test_the_sets_in_the_repository_have_a_valid_shape() -> None:
-    for name in ("tuning", "dev1", "dev2", "dev3", "heldout4", "heldout5"):
+    for name in ("tuning", "dev1", "dev2", "dev3", "heldout4", "heldout5", "heldout6"):
         assert check_set(SETS[name]) == [], name
 
 
