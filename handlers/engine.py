@@ -51,7 +51,8 @@ log = logging.getLogger(__name__)
 
 TOUCH_EVERY = timedelta(minutes=1)
 STOP_WORDS = {"berhenti", "stop", "unsubscribe", "/berhenti", "/stop", "berhenti langganan"}
-START_WORDS = {"mulai", "/mulai", "start langganan"}
+# SUBSCRIBE is MULAI in English (the English replies name both: "Send SUBSCRIBE (or MULAI)").
+START_WORDS = {"mulai", "/mulai", "start langganan", "subscribe", "/subscribe", "resubscribe", "subscribe again"}
 # Words a free-text step (an announcement being typed) still reads as a way out.
 BARE_ESCAPES = {
     **dict.fromkeys(
@@ -87,6 +88,8 @@ GENERIC_FOR_DEATH = frozenset({"benefits"})
 VERIFY_HELP = frozenset({"ktp_lost", "kk_missing", "kk_reissued", "kk_what", "borrowed_phone", "check_for_family"})
 # Flows a general follow-up ("terus gimana …") gives way to when the message names one of them clearly.
 NAMED_FLOWS = frozenset({"update_data", "subscribe", "unsubscribe"})
+# Requests about one's own record: what a follow-up question asked with no answer before it names.
+SELF_REQUESTS = frozenset({"check_eligibility", "coverage_status"})
 TAKEN_UP_BY_YES = ("check", "update", "coverage", "subscribe", "help", "accident", "jkm", "jkkdeath")
 
 ASK_AWAY = re.compile(
@@ -454,6 +457,12 @@ class Conversations:
             and found.entry.follow_up
             and said.intent in NAMED_FLOWS
             and said.nlu.scores.get(said.intent, 0) >= 5
+        )
+        # "am i eligible?", "am i registered?" as a chat's first question: a follow-up with nothing before it to
+        # follow up is the request it names (the check, the coverage status), as "sy bisa ikut ga?" is.
+        unanchored = found is not None and found.entry.follow_up and not turn.outcome and not turn.topic
+        named_flow = named_flow or (
+            unanchored and said.intent in SELF_REQUESTS and said.nlu.scores.get(said.intent, 0) >= 5
         )
         if (
             found is not None

@@ -173,7 +173,10 @@ _YES = re.compile(
     r"|kirim|hapus|delete|go ahead|let'?s go|proceed|continue|yess|iyah|inggih|nggih|he ?eh|sok|boleh+|ywdh|yaudah"
     r"|ya ?udah|mangga|iyain|iyakan|iyain aja|diiyain"
     r"|of course|okey|oce|okelah|yakin|pasti|gaskeun|gaskan|cus|kuy|hayu|lanjutin|lanjutkeun"
-    r"|yaudh|yaudeh|ydh|yodah|yowes|yawis)\b"
+    r"|yaudh|yaudeh|ydh|yodah|yowes|yawis"
+    # English as it is typed: "yeah", "sounds good", "alright", "fine by me", "sure thing", "go for it"
+    r"|yeah|yea|yeh|yah sure|alright|all right|aight|sounds (good|great|fine|ok|okay)|fine|cool|certainly"
+    r"|absolutely|definitely|do it|please do|go for it|go on)\b"
 )
 # "boleh2 aja", "oke2", "pikir2 dulu": the chat's reduplication mark, read as the word said twice.
 _REDUPLICATED = re.compile(r"\b([a-z]{2,})2\b")
@@ -656,6 +659,98 @@ _ENGLISH = frozenset(
         "sorry",
         "excuse",
         "thanks",
+        # English as chats type it: shorthand ("pls", "u", "r", "wat", "idk", "thx", "hw much"), contractions
+        # without their apostrophe ("dont", "cant") and the everyday words of a request ("wanna check", "stop
+        # sending me messages", "remove my info")
+        "pls",
+        "plz",
+        "plis",
+        "u",
+        "r",
+        "ur",
+        "ya'll",
+        "wat",
+        "wut",
+        "whats",
+        "idk",
+        "dunno",
+        "thx",
+        "thnx",
+        "thanx",
+        "ty",
+        "hw",
+        "abt",
+        "smth",
+        "sth",
+        "wanna",
+        "gonna",
+        "gotta",
+        "dont",
+        "cant",
+        "doesnt",
+        "didnt",
+        "isnt",
+        "wont",
+        "ive",
+        "vs",
+        "diff",
+        "yeah",
+        "yea",
+        "nope",
+        "sending",
+        "messages",
+        "updates",
+        "news",
+        "remove",
+        "wipe",
+        "details",
+        "everything",
+        "something",
+        "anything",
+        "already",
+        "registered",
+        "active",
+        "participant",
+        "happens",
+        "happened",
+        "if",
+        "i'd",
+        "okay",
+        "alright",
+        "sounds",
+        "agree",
+        "wait",
+        "go",
+        "ahead",
+        "exactly",
+        "much",
+    ]
+)
+# Words of the programme that are neither language ("wat is jkm", "jkk vs jkm whats the diff", "min, how much
+# iuran nya?" keeps its Indonesian): left out of the count, so a short English question naming them is English.
+_NEUTRAL = frozenset(
+    [
+        "sigap",
+        "ucj",
+        "bpjs",
+        "jkk",
+        "jkm",
+        "jht",
+        "kpj",
+        "jmo",
+        "nik",
+        "kk",
+        "ktp",
+        "ktp-el",
+        "dtsen",
+        "desil",
+        "bpu",
+        "pemkot",
+        "bekasi",
+        "kota",
+        "ok",
+        "oke",
+        "tk",
     ]
 )
 _INDONESIAN = frozenset(
@@ -755,11 +850,15 @@ _INDONESIAN = frozenset(
 _NAMED = re.compile(r"\b(Pak|Bu|Bapak|Ibu|Mas|Mbak|Mba|Bang|Kak|Mr|Mrs|Ms|Miss)\.?(\s+[A-Z][a-z']+)+")
 
 
+# One-letter words that say something: "i", and the chat's "u" and "r" ("r u a bot?", "can u help").
+_ONE_LETTER = frozenset({"i", "u", "r"})
+
+
 def detect_language(text: str) -> str | None:
     """'en' or 'id' when the message clearly is in that language, else None (short or mixed messages).
     Proper names with an honorific ("my driver Pak Slamet") are left out of the count."""
     text = _NAMED.sub(" ", text)
-    words = [w for w in re.findall(r"[a-z']+", text.lower()) if len(w) > 1 or w == "i"]
+    words = [w for w in re.findall(r"[a-z']+", text.lower()) if (len(w) > 1 or w in _ONE_LETTER) and w not in _NEUTRAL]
     english = sum(w in _ENGLISH for w in words)
     indonesian = sum(w in _INDONESIAN for w in words)
     if english >= 3 and indonesian == 0 and english >= len(words) * 0.5:
@@ -837,9 +936,12 @@ _LEAD_FILLER = re.compile(
 )
 _ERASE_VERB = re.compile(
     r"\b(hapus\w*|hpus\w*|hps|apus\w*|ngapus\w*|dihapus\w*|diapus\w*|delete|deleted|erase|bersihkan|bersihin"
-    r"|hilangkan|hilangin|clear|remove)\b"
+    r"|hilangkan|hilangin|clear|remove|wipe|purge|get rid of)\b"
 )
-_ERASE_OBJECT = re.compile(r"\b(data(2|nya)?|riwayat\w*|history|chat\w*|percakapan\w*|semua(nya)?|everything)\b")
+_ERASE_OBJECT = re.compile(
+    r"\b(data(2|nya)?|riwayat\w*|history|chat\w*|percakapan\w*|semua(nya)?|everything|info|information"
+    r"|details|records?)\b"
+)
 _ERASE_AGAINST = re.compile(
     r"\b(jangan|jgn|ga|gak|nggak|ngga|tidak|tdk|don'?t|not|never|kalau|kalo|klo|jika|if|apa|apakah|gimana|gmn"
     r"|bagaimana|kenapa|bisa|bisakah|can|will|would|what|how|why|nanti|ikut|juga)\b|\?"
@@ -862,8 +964,13 @@ def _erase_in_words(lowered: str) -> bool:
 # The polite wrapping of an erase request: who asks and where ("sy mau … dr bot ini", "tolong … di sini").
 _ERASE_WRAPPING = re.compile(
     r"^ ((saya|sy|aku|gw|gue) )?((mau|mw|pengen|ingin|minta|tolong|tlg|mohon|please) )+"
-    r"| ((dari|dr|di) (bot|chat|sini|situ)( (ini|sini))?|in this (chat|bot)|from (this|the) (chat|bot))(?= )"
-    r"| (ya|dong|aja|saja|please)(?= )"
+    # in English: "pls delete all my info", "could you remove my data please", "can u wipe my data pls",
+    # "i'd like you to erase everything"
+    r"|^ ((hi|hello|hey|ok|okay|so) )?((pls|plz|please|kindly|(can|could|would|will) (you|u)|i want( you)? to|i wanna"
+    r"|i'd like( you)? to|i would like( you)? to|i need( you)? to|help me) )+"
+    r"| ((dari|dr|di) (bot|chat|sini|situ)( (ini|sini))?|in this (chat|bot)|from (this|the) (chat|bot)"
+    r"|(that )?(you|u) (have|hold|keep)( about me| on me)?)(?= )"
+    r"| (ya|dong|aja|saja|please|pls|plz|now|thanks|thx|all|my)(?= )"
 )
 
 

@@ -171,6 +171,18 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
     ("check_eligibility", 1, r"\b(bisa|boleh) didaftarkan\b|\b(dapat|bisa|ikut) tidak\b"),
     ("check_eligibility", 5, r"\b(tau|tahu|lihat|liat|berapa) desil\b|\bdesil (saya|sy) berapa\b"),
     ("check_eligibility", 3, r"\bcheck(ing)?\b(?! (status|coverage))|\bam i eligible\b|\bqualify\b"),
+    ("check_eligibility", 3, r"\b(do|would|will|can|could) (i|we) (qualify|be eligible)\b|\bam i (even )?eligible\b"),
+    # "can i join?", "can my dad join this program?", "could we apply?" asked bare, as "sy bisa ikut ga?" is: the
+    # check (a question that also describes the person, "can my mother join? she sells vegetables", is the
+    # criteria)
+    (
+        "check_eligibility",
+        8,
+        r"^((hi|hello|hey|so|and|ok|okay|pls|please|sorry) )*(can|could|may) (i|we|he|she|my \w+) (also )?"
+        r"(join|apply|qualify|sign up|register|get (it|this|sigap|in|covered)|be (covered|included|registered))"
+        r"( (too|also|as well))?( (for|in|to|into) )?( ?(this|the|it|sigap|ucj|free bpjs)( (program\w*|insurance|scheme))?)?"
+        r"( (too|also|pls|please))?\W*$",
+    ),
     # asking to check whether one qualifies: "can I check if I qualify", "mau cek apakah sy dapet"
     (
         "check_eligibility",
@@ -227,6 +239,14 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
     # "apakah saya sudah ditanggung?", "udh kecover blm": whether one is covered is the coverage status
     ("coverage_status", 3, r"\b(sudah|belum|masih) (ditanggung|terlindungi|dilindungi|tercover|kecover|dicover)\b"),
     ("coverage_status", 3, r"\bcoverage\b|\bmembership\b|\bam i (enrolled|covered|registered)\b"),
+    # "am I already registered", "is my insurance active?", "am i a participant yet": one's own cover
+    (
+        "coverage_status",
+        3,
+        r"\bam i (already |still |even )?(enrolled|covered|registered|insured|signed up|a (participant|member))\b"
+        r"|\b(i.m|i am) (already |still )?(enrolled|registered|insured|a (participant|member))\b"
+        r"|\bis my (insurance|bpjs|membership|coverage|cover|card|sigap)\b.{0,20}\b(active|valid|on|running|working)\b",
+    ),
     ("coverage_status", 1, r"\bberlaku\b|\bperiode\b|\bpeserta\b"),
     ("coverage_status", 2, r"\biuran\b"),
     (
@@ -521,9 +541,54 @@ def _regional_ending(word: str) -> str:
 def normalise(text: str) -> str:
     lowered = text.lower().replace("’", "'")
     lowered = re.sub(r"\d[\d\s.\-]{6,}\d", " ", lowered)  # numbers (NIKs, phones) are entities, not words
-    tokens = re.findall(r"[a-z/']+", lowered)
-    expanded = [_word(token.strip("'")) for token in tokens]
+    tokens = [token.strip("'") for token in re.findall(r"[a-z/']+", lowered)]
+    expanded = [
+        # "no thanks", "no wait", "no, i don't agree": the English refusal, not the "no" of "no hp" (nomor)
+        token if token == "no" and i + 1 < len(tokens) and tokens[i + 1] in _AFTER_ENGLISH_NO else _word(token)
+        for i, token in enumerate(tokens)
+    ]
     return " ".join(word for word in expanded if word)
+
+
+# The words an English "no" is followed by as a refusal or a pause ("no thanks", "no wait", "no way", "no i
+# don't"), never the number a "no" abbreviates.
+_AFTER_ENGLISH_NO = frozenset(
+    [
+        "thanks",
+        "thank",
+        "thx",
+        "ty",
+        "wait",
+        "way",
+        "more",
+        "need",
+        "problem",
+        "worries",
+        "sorry",
+        "i",
+        "it",
+        "not",
+        "one",
+        "longer",
+        "idea",
+        "pls",
+        "please",
+        "just",
+        "that",
+        "this",
+        "don't",
+        "dont",
+        "never",
+        "nope",
+        "no",
+        "ok",
+        "okay",
+        "stop",
+        "cancel",
+        "actually",
+        "hold",
+    ]
+)
 
 
 def understand(text: str) -> Understanding:
