@@ -21,11 +21,17 @@ WIB = ZoneInfo("Asia/Jakarta")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 
 
+# U+FF01–U+FF5E are the full-width forms of ASCII 0x21–0x7E; U+3000 is the full-width space.
+_FULL_WIDTH = {0xFF01 + i: 0x21 + i for i in range(0x5E)} | {0x3000: 0x20}
+
+
 def normalise_digits(text: str) -> str:
-    """Arabic-Indic, Persian, full-width and other decimal digits as ASCII; zero-width characters dropped."""
+    """Arabic-Indic, Persian, full-width and other decimal digits as ASCII; full-width letters and
+    punctuation ("ｃｅｋ ｂｐｊｓ", typed with an East Asian keyboard) as ASCII; zero-width characters dropped."""
     text = text.translate(_INVISIBLE)
     if text.isascii():
         return text
+    text = text.translate(_FULL_WIDTH)
     return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
 
 
@@ -852,6 +858,21 @@ _NAMED = re.compile(r"\b(Pak|Bu|Bapak|Ibu|Mas|Mbak|Mba|Bang|Kak|Mr|Mrs|Ms|Miss)\
 
 # One-letter words that say something: "i", and the chat's "u" and "r" ("r u a bot?", "can u help").
 _ONE_LETTER = frozenset({"i", "u", "r"})
+
+
+# SQL, script or markup typed (or pasted) as a message: "SELECT * FROM peserta", "'; DROP TABLE users; --",
+# "<script>alert(1)</script>". Read as nothing: no intent, no topic, no language switch, no yes/no.
+_CODE = re.compile(
+    r"\b(select\b.+\bfrom|insert\s+into|delete\s+from|drop\s+(table|database)|update\s+\w+\s+set|union\s+(all\s+)?select"
+    r"|alter\s+table|truncate\s+table|exec(ute)?\s*\(|sleep\s*\(\s*\d)\b"
+    r"|<\s*/?\s*(script|iframe|img|svg|object)\b|javascript:|\bor\s+'?1'?\s*=\s*'?1\b|';\s*--|\$\{|\{\{",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def looks_like_code(text: str) -> bool:
+    """A message that is SQL, script or markup rather than words to the bot."""
+    return bool(_CODE.search(text))
 
 
 def detect_language(text: str) -> str | None:

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
+from handlers.entities import looks_like_code
 from sigap_core.nik import find_nik
 
 INTENTS = (
@@ -592,6 +593,8 @@ _AFTER_ENGLISH_NO = frozenset(
 
 
 def understand(text: str) -> Understanding:
+    if looks_like_code(text):
+        return Understanding(text, "out_of_scope", 0.9, {}, {})
     entities: dict[str, str] = {}
     nik = find_nik(text)
     if nik:

@@ -610,6 +610,12 @@ async def _consent_cancel(turn: Turn) -> list[Reply]:
     return [turn.main_menu(turn._("Baik, dibatalkan."))]
 
 
+_THANKS = re.compile(
+    r"\b(makasih|makasi|mksh|makasi?h|terima ?kasih|trimakasih|trims|thanks|thank you|thx|tq|ty|nuhun|suwun)\b"
+)
+_AGREEMENT_NAMED = re.compile(r"\b(setuju|stuju|lanjut|lanjutkan|boleh|silakan|silahkan|agree|proses|go ahead)\b")
+
+
 @router.step(AWAITING_CONSENT, reminder=_consent_reminder, cancel=_consent_cancel)
 async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
     _ = turn._
@@ -682,6 +688,14 @@ async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
         # the consent, given for the person checked
         turn.update_data(other=True)
         return await on_consent(turn, True, said)
+    if answer is True and _THANKS.search(said.lowered) and not _AGREEMENT_NAMED.search(said.lowered):
+        # "oke makasih min": a thank-you that closes, not an agreement to process a NIK; asked plainly
+        return [
+            consent_buttons(
+                turn,
+                _("Sama-sama 🙏 Supaya jelas: setuju NIK Anda diproses untuk cek? Ketik “ya” atau “tidak”."),
+            )
+        ]
     if answer is not None and not said.faq and not waiting:
         return await on_consent(turn, answer, said)
     if (waiting or _LATER.search(said.lowered)) and said.faq is None and not said.is_question:
