@@ -221,6 +221,11 @@ class Conversations:
                     return [step.too_long(turn)]
                 return [Reply(fallback.too_long_text(turn)), step.reminder(turn)]  # the step stays, reminded
         if msg.kind is Kind.CONTACT:
+            step = ROUTES.steps.get(turn.state)
+            if step is not None and turn.state not in (eligibility.AWAITING_KK4, eligibility.AWAITING_KEEP):
+                # A shared contact in the middle of another step (NIK, consent, erase): nothing is stored, and
+                # the step stays, reminded, with its way out.
+                return [Reply(turn._("Nomor HP tidak disimpan.")), step.reminder(turn)]
             return await eligibility.on_contact(turn)
         if msg.kind is Kind.BUTTON:
             return await self._button(turn, msg.payload)
