@@ -202,12 +202,20 @@ _THUMBS_UP = re.compile("[\U0001f44d\U0001f44c\u2705\U0001f646\u2714]")  # 👍 
 _THUMBS_DOWN = re.compile("[\U0001f44e\u274c\U0001f645\u2716]")  # 👎 ❌ 🙅 ✖
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def has_letters(text: str) -> bool:
+    """Whether the message holds a word at all ("👍", "👌🙏", "123" hold none)."""
+    return bool(_LETTER.search(text))
+
+
 def yes_or_no(text: str) -> bool | None:
     """True for a free-word yes, False for a no, None when it is neither. A negation always wins over a
     positive word ("ga setuju", "jangan hapus", "nggak mau ah"), except "tidak apa-apa"-like phrases."""
     if _THUMBS_DOWN.search(text):
         return False
-    if _THUMBS_UP.search(text) and not re.search(r"[^\W\d_]", text):
+    if _THUMBS_UP.search(text) and not has_letters(text):
         return True  # "👍", "👌🙏": a yes with no words
     text = plain_words(text)
     if _NOT_YET_FIRST.match(text):
@@ -861,12 +869,16 @@ _ONE_LETTER = frozenset({"i", "u", "r"})
 
 
 # SQL, script or markup typed (or pasted) as a message: "SELECT * FROM peserta", "'; DROP TABLE users; --",
-# "<script>alert(1)</script>". Read as nothing: no intent, no topic, no language switch, no yes/no.
+# "<script>alert(1)</script>". Read as nothing: no intent, no topic, no language switch, no yes/no. Each SQL
+# form needs its statement's shape, so words that only sound like it stay words ("please delete from your
+# records my data" is an erase request, "which one do I select from the list" a question).
 _CODE = re.compile(
-    r"\b(select\b.+\bfrom|insert\s+into|delete\s+from|drop\s+(table|database)|update\s+\w+\s+set|union\s+(all\s+)?select"
-    r"|alter\s+table|truncate\s+table|exec(ute)?\s*\(|sleep\s*\(\s*\d)\b"
-    r"|<\s*/?\s*(script|iframe|img|svg|object)\b|javascript:|\bor\s+'?1'?\s*=\s*'?1\b|';\s*--|\$\{|\{\{",
-    re.IGNORECASE | re.DOTALL,
+    r"\bselect\s+(\*|\w+(\s*,\s*\w+)*|count\s*\(\s*\*?\s*\))\s+from\s+\w+"
+    r"|\binsert\s+into\s+\w+\s*(\(|values\b)|\bdelete\s+from\s+\w+\s*(;|\bwhere\b|$)"
+    r"|\bupdate\s+\w+\s+set\s+\w+\s*=|\b(drop|alter|truncate)\s+(table|database)\b|\bunion\s+(all\s+)?select\b"
+    r"|\bexec(ute)?\s*\(|\bsleep\s*\(\s*\d|\bor\s+'?1'?\s*=\s*'?1\b|';\s*--"
+    r"|<\s*/?\s*(script|iframe|img|svg|object)\b|\bjavascript:|\$\{|\{\{",
+    re.IGNORECASE,
 )
 
 

@@ -144,7 +144,7 @@ class Said:
 
     @cached_property
     def normalised(self) -> str:
-        return normalise(self.text) if self.lowered else ""  # nothing read (code, emoji only): nothing to match
+        return normalise(self.text) if self.lowered else ""  # `read` leaves nothing read for code: no topic either
 
     @cached_property
     def nlu(self) -> Understanding:
@@ -303,10 +303,10 @@ def _apostrophe(found: re.Match[str]) -> str:
 
 
 def read(text: str) -> Said:
-    lowered = _CONTRACTION.sub(_apostrophe, plain_words(text.replace("’", "'")))
     if looks_like_code(text):
         # "SELECT * FROM peserta": nothing to act on, and no reason to switch the chat's language
         return Said(text=text, lowered="", digits=digits_in(""), answer=None, family=False, language=None, escape=None)
+    lowered = _CONTRACTION.sub(_apostrophe, plain_words(text.replace("’", "'")))
     return Said(
         text=text,
         lowered=lowered,

@@ -15,7 +15,7 @@ from babel.dates import format_time
 
 from handlers import faq
 from handlers.context import Turn
-from handlers.entities import letter_in_number, looks_like_digits_answer, yes_or_no
+from handlers.entities import THANKS, letter_in_number, looks_like_digits_answer, yes_or_no
 from handlers.flow import Router
 from handlers.flows import claims, erase
 from handlers.model import Button, Reply
@@ -610,9 +610,7 @@ async def _consent_cancel(turn: Turn) -> list[Reply]:
     return [turn.main_menu(turn._("Baik, dibatalkan."))]
 
 
-_THANKS = re.compile(
-    r"\b(makasih|makasi|mksh|makasi?h|terima ?kasih|trimakasih|trims|thanks|thank you|thx|tq|ty|nuhun|suwun)\b"
-)
+# The agreement itself named, beside a thank-you ("ok makasih, setuju"); unlike `_EXPLICIT_YES`, no "ok"/"iya".
 _AGREEMENT_NAMED = re.compile(r"\b(setuju|stuju|lanjut|lanjutkan|boleh|silakan|silahkan|agree|proses|go ahead)\b")
 
 
@@ -688,7 +686,7 @@ async def consent_step(turn: Turn, said: Said) -> list[Reply] | None:
         # the consent, given for the person checked
         turn.update_data(other=True)
         return await on_consent(turn, True, said)
-    if answer is True and _THANKS.search(said.lowered) and not _AGREEMENT_NAMED.search(said.lowered):
+    if answer is True and THANKS.search(said.lowered) and not _AGREEMENT_NAMED.search(said.lowered):
         # "oke makasih min": a thank-you that closes, not an agreement to process a NIK; asked plainly
         return [
             consent_buttons(

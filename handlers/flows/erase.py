@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from handlers.context import Turn
-from handlers.entities import names_erasing
+from handlers.entities import has_letters, names_erasing
 from handlers.flow import Router
 from handlers.model import Button, Reply
 from handlers.understanding import Said
@@ -53,7 +53,6 @@ _LOSS = re.compile(
     r"|dampak\w*|efek\w*|batal|dicabut|keluar|lose|lost|affect\w*|removed|deleted|gone)\b"
 )
 _PROGRAMME = re.compile(r"\b(sigap|bpjs|kepesertaan|peserta|dtsen|kartu|kpj|jaminan|coverage|membership)\w*\b")
-_LETTER = re.compile(r"[^\W\d_]")  # a word character that is a letter
 
 
 def about_erasing(said: Said) -> bool:
@@ -175,7 +174,7 @@ async def erase_step(turn: Turn, said: Said) -> list[Reply] | None:
     # ("go back to the menu" holds a yes-word, "sy mau cek status dulu" a "mau").
     if _KEEPS_PART.search(said.lowered):
         return [_all_or_nothing(turn)]  # "hapus tp langganannya jgn": never erased whole, never unsubscribed
-    if said.bare_answer is True and not _LETTER.search(said.text):
+    if said.bare_answer is True and not has_letters(said.text):
         # "👍", "👌", "✅": erasing cannot be undone, so an emoji alone (sent by a slip or as "got it") never
         # erases; the confirmation asks for the word or the button.
         return [_in_words(turn)]

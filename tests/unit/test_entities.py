@@ -13,6 +13,8 @@ from handlers.entities import (
     digits_in,
     escape_of,
     family_reference,
+    has_letters,
+    looks_like_code,
     normalise_digits,
     parse_when,
     yes_or_no,
@@ -210,3 +212,49 @@ def test_one_thank_you_pattern_for_staff_and_citizens() -> None:
 
     assert all(THANKS.search(t) for t in ("makasih ya", "trims pak", "thank you", "hatur nuhun", "tq min"))
     assert thanks_only("makasih ya") and not thanks_only("makasih, kirim aja") and not thanks_only("oke kirim")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * FROM peserta WHERE 1=1",
+        "select nik, nama from registry",
+        "'; DROP TABLE users; --",
+        "1' OR '1'='1",
+        "DELETE FROM peserta;",
+        "insert into users values (1)",
+        "UPDATE peserta SET desil = 1",
+        "x UNION SELECT password",
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "${jndi:ldap://x}",
+    ],
+)
+def test_code_is_recognised(text: str) -> None:
+    assert looks_like_code(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "please delete from your records my data",
+        "which kelurahan do i select from the list",
+        "sy mau update data dtsen",
+        "cara drop out dari program gmn",
+        "select my kelurahan from where?",
+        "iurannya berapa",
+    ],
+)
+def test_words_that_sound_like_code_are_words(text: str) -> None:
+    assert not looks_like_code(text)
+
+
+def test_full_width_letters_read_as_ascii() -> None:
+    assert normalise_digits("ｃｅｋ　ｂｐｊｓ？") == "cek bpjs?"
+
+
+@pytest.mark.parametrize(
+    ("text", "letters"), [("👍", False), ("👌🙏", False), ("123", False), ("ya", True), ("é", True)]
+)
+def test_has_letters(text: str, letters: bool) -> None:
+    assert has_letters(text) is letters
